@@ -1,0 +1,132 @@
+/*
+ * bench.h: the bundled grader, compatible with MLE-bench.
+ *
+ * Reads competitions in MLE-bench's layout (<data>/<id>/prepared/public and
+ * .../private), validates submissions, computes metrics in C, and reports with
+ * MLE-bench's field names. Also splits training data for grove's own holdout
+ * scoring, and prepares the bundled offline competitions.
+ */
+#ifndef GROVE_BENCH_H
+#define GROVE_BENCH_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+/* ---- CSV ------------------------------------------------------------------ */
+
+/* A parsed CSV file: RFC 4180 quoting, embedded newlines and commas, CRLF,
+ * UTF-8 BOM, empty fields. Every cell is a NUL-terminated string. */
+typedef struct bench_csv {
+    size_t n_cols;
+    size_t n_rows;          /* data rows, header excluded */
+    char **header;          /* n_cols names */
+    char **cells;           /* row-major n_rows * n_cols */
+    size_t *row_line;       /* 1-based line where each data row starts */
+} bench_csv;
+
+/* Parse a file / a buffer. A row with the wrong number of fields, an
+ * unterminated quote, or no header is an error naming the file and line. */
+int bench_csv_read(bench_csv **out, const char *path);
+int bench_csv_parse(bench_csv **out, const char *data, size_t len, const char *name);
+void bench_csv_free(bench_csv *csv);
+/* Column index by name, or -1. */
+int bench_csv_col(const bench_csv *csv, const char *name);
+static inline const char *bench_csv_cell(const bench_csv *c, size_t row, size_t col)
+{
+    return c->cells[row * c->n_cols + col];
+}
+/* Write a CSV (quoting where needed); rows selected by `rows` (NULL = all). */
+int bench_csv_write(const char *path, const bench_csv *csv, const size_t *rows,
+                    size_t n_rows);
+
+/* ---- registry -------------------------------------------------------------- */
+
+typedef enum bench_task {
+    TASK_UNKNOWN = 0,
+    TASK_BINARY,       /* binary classification (probability or label) */
+    TASK_MULTICLASS,   /* one of K classes (probabilities per class or a label) */
+    TASK_REGRESSION,
+    TASK_OTHER,
+} bench_task;
+
+typedef struct bench_competition {
+    const char *id;
+    const char *name;
+    const char *metric;          /* "auc", "logloss", "rmse", ... (bench_metric_*) */
+    int lower_is_better;
+    int graded;                  /* 0: "not yet": grading is an error */
+    const char *not_yet_reason;  /* why not, when !graded */
+    const char *answers;         /* file in private/, e.g. "test.csv" */
+    const char *sample_submission; /* file in public/ */
+    const char *id_col;          /* NULL when rows are matched by position */
+    const char *target_cols;     /* comma-separated; "*" = every non-id column of
+                                    the sample submission */
+    int prob_rows_sum_to_one;    /* multi-class probabilities must sum to 1 */
+    /* thresholds; NaN where unknown */
+    double gold, silver, bronze, median;
+    int n_teams;
+    const char *thresholds_kind; /* "leaderboard" or "reference" (bundled) */
+    /* holdout mode (NULL train: grove cannot split this one) */
+    const char *train_file;      /* in public/ */
+    const char *test_file;       /* in public/ */
+    bench_task task;
+    const char *split;           /* "lite", "medium", "hard", "bundled", ... */
+} bench_competition;
+
+/* Look up by id. NULL (and err_last()) when unknown. */
+const bench_competition *bench_registry_find(const char *id);
+/* Every entry, for listing: *n is set. */
+const bench_competition *bench_registry_all(size_t *n);
+
+/* ---- grading ----------------------------------------------------------------- */
+
+typedef struct bench_report {
+    char *competition_id;
+    double score;              /* NaN when invalid */
+    double gold_threshold, silver_threshold, bronze_threshold, median_threshold;
+    int any_medal, gold_medal, silver_medal, bronze_medal, above_median;
+    int submission_exists, valid_submission, is_lower_better;
+    char *created_at;          /* ISO 8601 */
+    char *submission_path;
+    char *error;               /* why invalid (row and column), or NULL */
+} bench_report;
+
+/* Grade a submission against an answers file. Invalid submissions are not
+ * errors: the report says valid_submission = 0 and why. < 0 only when the
+ * competition cannot be graded (not yet, answers missing, unknown metric). */
+int bench_grade(bench_report *out, const bench_competition *comp,
+                const char *submission_path, const char *answers_path);
+/* The report as MLE-bench's JSON (plus "error"); caller frees. */
+cJSON *bench_report_json(const bench_report *r);
+void bench_report_free(bench_report *r);
+
+/* Compute a metric by name over answers and submission tables already matched
+ * by row. < 0 with err_last() when the metric is unknown or undefined here
+ * (e.g. AUC with one class present). */
+int bench_metric(double *out, const char *metric, const bench_competition *comp,
+                 const bench_csv *answers, const bench_csv *submission);
+
+/* ---- data folders ---------------------------------------------------------- */
+
+/* The data folder: --data-dir, else $GROVE_DATA, else ~/.cache/grove/data.
+ * Caller frees. */
+char *bench_data_dir(const char *flag);
+
+/* ---- holdout split (grove's own validation) ---------------------------------- */
+
+typedef struct bench_holdout {
+    char *public_dir;   /* a public/ folder whose train has the validation rows
+                           removed and whose test file is the validation features */
+    char *answers_path; /* validation answers, in the competition's answers format */
+    size_t n_train, n_valid;
+} bench_holdout;
+
+/* Split comp's train file from public_dir into out_dir/public (what scripts
+ * see) and out_dir/answers.csv (never visible to scripts): seeded,
+ * stratified for classification, valid_frac of the rows (0: 0.2). */
+int bench_holdout_split(bench_holdout *out, const bench_competition *comp,
+                        const char *public_dir, const char *out_dir,
+                        unsigned long seed, double valid_frac);
+void bench_holdout_free(bench_holdout *h);
+
+#endif

@@ -1,0 +1,2 @@
+/* csv.c: placeholder */
+#include "bench.h"

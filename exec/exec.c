@@ -1,0 +1,2 @@
+/* exec.c: placeholder */
+#include "exec.h"

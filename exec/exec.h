@@ -1,0 +1,112 @@
+/*
+ * exec.h: run one candidate script, sandboxed, on the caller's libuv loop.
+ *
+ * A run executes `<python> solution.py` in a node's workspace:
+ *
+ *   WORKDIR/input/       the competition's public data, read-only to the script
+ *   WORKDIR/working/     scratch space
+ *   WORKDIR/submission/  where the script writes submission.csv
+ *   WORKDIR/solution.py  the script (the caller writes it)
+ *   WORKDIR/output.log   merged stdout+stderr, capped (written by exec)
+ *
+ * The child gets its own process group, stdin from /dev/null and an
+ * environment built from an allowlist only (no API key of the parent ever
+ * reaches a script). Under bubblewrap (when it works on this machine) the
+ * system is read-only, input/ read-only, only the workspace writable, /tmp
+ * private, no network unless allowed, and the sandbox dies with grove.
+ * A wall-clock timeout sends SIGTERM to the whole group, then SIGKILL after a
+ * grace period; no process outlives its run.
+ *
+ * Several runs may be in flight on one loop; each can be cancelled.
+ */
+#ifndef GROVE_EXEC_H
+#define GROVE_EXEC_H
+
+#include <stddef.h>
+#include <uv.h>
+
+enum exec_sandbox_mode {
+    EXEC_SANDBOX_AUTO = 0, /* bubblewrap if it works here, else warn once and run bare */
+    EXEC_SANDBOX_ON,       /* bubblewrap or fail */
+    EXEC_SANDBOX_OFF,      /* never */
+};
+
+typedef struct exec_opts {
+    const char *python;     /* absolute interpreter path; NULL: exec_find_python() */
+    const char *workdir;    /* the workspace (must exist) */
+    const char *script;     /* relative to workdir; NULL: "solution.py" */
+    const char *input_dir;  /* host folder shown read-only as WORKDIR/input;
+                               NULL: WORKDIR/input as it is */
+    double timeout_s;       /* wall-clock limit; <= 0: none */
+    double kill_grace_s;    /* SIGTERM -> SIGKILL delay; 0: default 5 s */
+    size_t log_cap;         /* output.log cap in bytes; 0: default 64 MiB */
+    size_t head_chars;      /* in-memory head kept; 0: default 2500 */
+    size_t tail_chars;      /* in-memory tail kept; 0: default 2500 */
+    size_t mem_limit;       /* address-space cap in bytes; 0: none */
+    int allow_network;      /* 0: no network inside the sandbox */
+    int sandbox;            /* enum exec_sandbox_mode */
+    int threads;            /* OMP/MKL/OPENBLAS thread counts; 0: leave unset */
+    const char *cuda_visible_devices; /* NULL: "" (no GPU) */
+    const char *const *hide_paths;    /* NULL-terminated host folders made invisible
+                                         inside the sandbox (answers, run data) */
+} exec_opts;
+
+typedef struct exec_result {
+    int exit_code;        /* exit status, or -1 when killed by a signal */
+    int term_signal;      /* signal that ended it, 0 if none */
+    int timed_out;        /* 1 when the wall-clock limit was hit */
+    int cancelled;        /* 1 when exec_cancel() ended it */
+    double wall_s;        /* wall-clock time */
+    double cpu_s;         /* user + system CPU of the process tree */
+    long peak_rss_kb;     /* peak resident set size (largest process) */
+    char *output;         /* head + "[N characters truncated]" + tail, NUL-terminated */
+    size_t output_bytes;  /* total bytes the script printed */
+    int log_truncated;    /* output.log hit log_cap */
+    char *log_path;       /* WORKDIR/output.log */
+    int sandboxed;        /* ran under bubblewrap */
+    char *exc_type;       /* last Python traceback: exception type, or NULL */
+    char *exc_msg;        /* its message, or NULL */
+    int exc_line;         /* its line in the script, 0 if unknown */
+    char *error;          /* NULL, or why the script could not be started */
+} exec_result;
+
+typedef struct exec_run exec_run;
+
+/* Called once per run, on the loop thread. The callback owns `res` and frees
+ * it with exec_result_free(). The run handle is freed after it returns. */
+typedef void (*exec_done_cb)(exec_run *run, exec_result *res, void *data);
+
+/* Start a run. On success *out is the handle and cb will be called exactly
+ * once. On failure (bad options, no interpreter, spawn failure) returns < 0
+ * with err_last() set and cb is never called. */
+int exec_start(exec_run **out, uv_loop_t *loop, const exec_opts *opts,
+               exec_done_cb cb, void *data);
+
+/* SIGTERM the run's group, then SIGKILL after the grace period. The callback
+ * still fires, with cancelled = 1. Safe to call more than once. */
+void exec_cancel(exec_run *run);
+
+/* Run to completion on a private loop (CLI, tests). *out is owned by the
+ * caller. Returns < 0 only when the run could not start. */
+int exec_run_sync(exec_result **out, const exec_opts *opts);
+
+void exec_result_free(exec_result *res);
+
+/* Find the interpreter once: GROVE_PYTHON if set, else the first of
+ * /usr/bin/python3, python3 on PATH that can `import numpy`. *out is an
+ * absolute path the caller frees. < 0 with a clear err_last() if none. */
+int exec_find_python(char **out);
+
+/* Whether bubblewrap works on this machine (probed once, cached). */
+int exec_sandbox_available(void);
+
+/* Create WORKDIR with working/ and submission/ folders. */
+int exec_workspace_prepare(const char *workdir);
+
+/* Parse a Python traceback in `output` for the exception that ended the
+ * script named `script` ("solution.py"). Sets the three out-params (owned by
+ * the caller) and returns 1 when found, 0 when not. */
+int exec_parse_traceback(const char *output, const char *script,
+                         char **type, char **msg, int *line);
+
+#endif

@@ -1,0 +1,2 @@
+/* llm.c: placeholder */
+#include "llm.h"

@@ -1,0 +1,2 @@
+/* prompts.c: placeholder */
+#include "prompts.h"

@@ -1,0 +1,139 @@
+/*
+ * search.h: the search tree and the policies that grow it.
+ *
+ * Pure data and decisions: no I/O, no processes, no clock reads (times are
+ * passed in). Randomness comes from a seeded RNG owned by the caller, so every
+ * decision is reproducible in a unit test.
+ */
+#ifndef GROVE_SEARCH_H
+#define GROVE_SEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum search_stage { STAGE_DRAFT = 0, STAGE_DEBUG, STAGE_IMPROVE } search_stage;
+typedef enum search_state { NODE_PENDING = 0, NODE_RUNNING, NODE_DONE } search_state;
+
+const char *search_stage_name(search_stage s);            /* "draft", ... */
+int search_stage_parse(const char *name, search_stage *out); /* 0 or < 0 */
+
+typedef struct search_node {
+    int id;                /* 0, 1, 2, ... in creation order */
+    int step;              /* the step that created it (== id unless resumed) */
+    int parent;            /* parent id, -1 for drafts */
+    int *children;         /* ids, in creation order */
+    int n_children;
+    search_stage stage;
+    search_state state;
+    char *plan;            /* owned; NULL until the reply is parsed */
+    char *code;            /* owned */
+    char *output;          /* execution output as the LLM sees it (head+tail) */
+    char *summary;         /* review summary */
+    double score;          /* the ranking score (grader's in holdout mode) */
+    int has_score;
+    double self_score;     /* what the script claimed, when parsed */
+    int has_self_score;
+    int is_buggy;
+    char *bug_reason;      /* owned; why it is buggy */
+    char *exc_type;        /* Python exception type, if any */
+    int debug_depth;       /* 0 for draft/improve; parent's + 1 for debug */
+    double created_at, started_at, finished_at; /* wall-clock seconds */
+    double exec_time;      /* script wall time */
+    long tokens_in, tokens_out;
+    double cost;
+    int cost_known;
+} search_node;
+
+typedef struct search_tree search_tree;
+
+/* lower_is_better comes from the competition's metric, never from the LLM. */
+search_tree *search_tree_new(int lower_is_better);
+void search_tree_free(search_tree *t);
+int search_tree_lower_is_better(const search_tree *t);
+
+/* Add a pending node; returns its id (>= 0) or < 0 when parent is invalid.
+ * A debug node's debug_depth is its parent's + 1. */
+int search_tree_add(search_tree *t, search_stage stage, int parent, double now);
+/* Add a node with a given id (resume); ids need not be contiguous. */
+int search_tree_add_with_id(search_tree *t, int id, search_stage stage, int parent);
+search_node *search_tree_node(const search_tree *t, int id); /* NULL if absent */
+size_t search_tree_count(const search_tree *t);
+/* The i-th node in id order, for iteration (0 <= i < count). */
+search_node *search_tree_at(const search_tree *t, size_t i);
+/* Set a node's string field, copying `value`. */
+void search_node_set(char **field, const char *value);
+
+/* Mark done with a result. `has_score` 0 or is_buggy 1 means no ranking. */
+void search_node_finish(search_tree *t, int id, int is_buggy, const char *reason,
+                        int has_score, double score, double now);
+
+/* Best node: best score among non-buggy done nodes with a score, ties to the
+ * earlier node. -1 when there is none. */
+int search_tree_best(const search_tree *t);
+/* Is a better than b under this tree's direction? */
+int search_score_better(const search_tree *t, double a, double b);
+int search_tree_count_state(const search_tree *t, search_state s);
+int search_tree_good_count(const search_tree *t); /* done, not buggy, scored */
+
+/* ---- RNG ------------------------------------------------------------------ */
+
+typedef struct search_rng { uint64_t s[4]; } search_rng; /* xoshiro256** */
+void search_rng_seed(search_rng *r, uint64_t seed);
+uint64_t search_rng_next(search_rng *r);
+double search_rng_uniform(search_rng *r); /* [0, 1) */
+
+/* ---- policies --------------------------------------------------------------- */
+
+typedef struct search_action {
+    search_stage stage;
+    int parent;       /* -1 for a draft */
+    const char *why;  /* the documented rule that chose it (static string) */
+} search_action;
+
+typedef struct search_policy_params {
+    int num_drafts;        /* default 5 */
+    double debug_prob;     /* default 0.5 */
+    int max_debug_depth;   /* default 3 */
+    int max_failed_drafts; /* drafts allowed while nothing works; default 3 x num_drafts */
+    int top_k;             /* improve spreads across the top k when busy; default 3 */
+    int workers;           /* W: nodes in flight at once */
+} search_policy_params;
+
+void search_policy_params_default(search_policy_params *p);
+
+typedef struct search_policy search_policy;
+
+/* Policies by name: "greedy" (AIDE's, aware of nodes in flight). < 0 and
+ * err_last() for an unknown name. */
+int search_policy_new(search_policy **out, const char *name,
+                      const search_policy_params *params);
+void search_policy_free(search_policy *p);
+const char *search_policy_name(const search_policy *p);
+
+/* Choose the next action given the tree (pending/running nodes included).
+ * Returns 0 with *out set, or 1 when nothing useful can be started now
+ * (e.g. every debug candidate is busy and drafts are exhausted). */
+int search_policy_next(search_policy *p, const search_tree *t, search_rng *rng,
+                       search_action *out);
+
+/* ---- memory of earlier attempts ---------------------------------------------- */
+
+/* A summary of earlier good attempts (plan, outcome, score), best and most
+ * recent first, at most max_chars long; "" when there are none. Caller frees. */
+char *search_memory(const search_tree *t, size_t max_chars);
+
+/* ---- reply parsing -------------------------------------------------------- */
+
+/* Split an LLM reply into plan (prose before the code) and code (the fenced
+ * python block, the largest if several). Returns 0 with both set (caller
+ * frees), or < 0 when the reply has no code block (err_last() says so). */
+int search_parse_reply(const char *reply, char **plan, char **code);
+
+/* A one-line summary of a plan for commit subjects (<= max chars). Caller frees. */
+char *search_plan_summary(const char *plan, size_t max);
+
+/* Find a printed validation score in script output ("validation auc: 0.81",
+ * "Val score = 0.81"...): the last such line wins. 1 when found. */
+int search_parse_self_score(const char *output, double *out);
+
+#endif

@@ -1,0 +1,2 @@
+/* tree.c: placeholder */
+#include "search.h"

@@ -1,0 +1,63 @@
+/* test_util.c: string buffer, atomic files, folders, error messages. */
+#include "check.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int main(void)
+{
+    sb s = {0};
+    CHECK_STR(sb_str(&s), "");
+    sb_printf(&s, "%d-%s", 42, "x");
+    sb_puts(&s, "yz");
+    CHECK_STR(sb_str(&s), "42-xyz");
+    for (int i = 0; i < 10000; i++)
+        sb_putc(&s, 'a');
+    CHECK(s.len == 6 + 10000);
+    char *stolen = sb_steal(&s);
+    CHECK(s.buf == NULL && strlen(stolen) == 10006);
+    free(stolen);
+
+    char tmpl[] = "/tmp/grove-util-XXXXXX";
+    CHECK(mkdtemp(tmpl) != NULL);
+    char *deep = xasprintf("%s/a/b/c", tmpl);
+    CHECK(mkdir_p(deep, 0755) == 0);
+    CHECK(dir_exists(deep));
+    char *f = path_join(deep, "file.txt");
+    CHECK(file_write_str(f, "hello\n") == 0);
+    CHECK(file_append(f, "world\n", 6) == 0);
+    char *data = NULL;
+    size_t len = 0;
+    CHECK(file_read(f, &data, &len) == 0);
+    CHECK_STR(data, "hello\nworld\n");
+    CHECK(len == 12);
+    free(data);
+    char *g = path_join(tmpl, "copy.txt");
+    CHECK(file_copy(f, g) == 0);
+    CHECK(file_exists(g));
+    chmod(deep, 0555); /* rm_rf must cope with read-only folders */
+    CHECK(rm_rf(tmpl) == 0);
+    CHECK(!dir_exists(tmpl));
+    CHECK(rm_rf(tmpl) == 0); /* missing is fine */
+
+    CHECK(file_read("/nonexistent/grove", &data, NULL) < 0);
+    CHECK(strstr(err_last(), "/nonexistent/grove") != NULL);
+    err_set("inner %d", 1);
+    err_prefix("outer");
+    CHECK_STR(err_last(), "outer: inner 1");
+
+    CHECK(str_starts("solution.py", "sol"));
+    CHECK(str_ends("solution.py", ".py"));
+    char *j = path_join("a/", "b");
+    CHECK_STR(j, "a/b");
+    free(j);
+    char iso[32];
+    clock_iso8601(iso, sizeof iso, 0);
+    CHECK_STR(iso, "1970-01-01T00:00:00Z");
+    free(deep);
+    free(f);
+    free(g);
+    return check_done("util");
+}
