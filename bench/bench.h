@@ -68,6 +68,10 @@ typedef struct bench_competition {
     const char *thresholds_kind; /* "leaderboard" or "reference" (bundled) */
     /* holdout mode (NULL train: grove cannot split this one) */
     const char *train_file;      /* in public/ */
+    const char *label_col;       /* the target column in train_file (for a
+                                    multi-class task, one column of labels,
+                                    while answers/submission have one
+                                    probability column per class) */
     const char *test_file;       /* in public/ */
     bench_task task;
     const char *split;           /* "lite", "medium", "hard", "bundled", ... */
