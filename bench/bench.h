@@ -22,6 +22,7 @@ typedef struct bench_csv {
     char **header;          /* n_cols names */
     char **cells;           /* row-major n_rows * n_cols */
     size_t *row_line;       /* 1-based line where each data row starts */
+    char *arena;            /* every cell's text, one allocation (internal) */
 } bench_csv;
 
 /* Parse a file / a buffer. A row with the wrong number of fields, an

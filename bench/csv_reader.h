@@ -1,0 +1,49 @@
+/*
+ * csv_reader.h (private to bench/): a streaming RFC 4180 row reader.
+ *
+ * The reader walks a buffer (usually a read-only mmap of the file) one row at
+ * a time and unescapes the row's fields into a scratch buffer. The grader
+ * streams answers and submissions through it without ever holding a table of
+ * cells, which is what keeps grading of million-row files small; the table
+ * reader (bench_csv_parse) is built on the same code.
+ */
+#ifndef GROVE_BENCH_CSV_READER_H
+#define GROVE_BENCH_CSV_READER_H
+
+#include <stddef.h>
+
+typedef struct csv_reader {
+    const char *name;      /* file name for messages */
+    const char *base;      /* start of the data (after a BOM) */
+    const char *p, *end;   /* cursor, end of data */
+    size_t line;           /* 1-based line of the cursor */
+    size_t row_line;       /* 1-based line where the current row starts */
+    /* unescaped fields of the current row, each NUL-terminated */
+    char *buf;
+    size_t buf_len, buf_cap;
+    int buf_fixed;         /* buf is caller-owned and large enough: never reset */
+    size_t *off;           /* field i starts at buf + off[i] */
+    size_t n_fields, off_cap;
+    /* mmap bookkeeping (csv_reader_open) */
+    void *map;
+    size_t map_len;
+    const char *released;  /* pages before this were handed back to the kernel */
+} csv_reader;
+
+/* Read rows from data[0..len) (not copied: must outlive the reader). */
+void csv_reader_init(csv_reader *r, const char *data, size_t len, const char *name);
+/* Map a file read-only and read it; consumed pages are dropped as the reader
+ * advances, so a streamed file never counts whole in the resident set. */
+int csv_reader_open(csv_reader *r, const char *path);
+/* Next row: 1 when a row was read, 0 at end of data, < 0 on a malformed row
+ * (unterminated quote, text after a closing quote) with err_last() naming the
+ * file and line. Blank lines are skipped. */
+int csv_reader_next(csv_reader *r);
+static inline const char *csv_reader_field(const csv_reader *r, size_t i)
+{
+    return r->buf + r->off[i];
+}
+/* Frees the scratch buffers (not a fixed buf) and unmaps a mapped file. */
+void csv_reader_close(csv_reader *r);
+
+#endif
