@@ -117,6 +117,24 @@ int bench_metric(double *out, const char *metric, const bench_competition *comp,
  * Caller frees. */
 char *bench_data_dir(const char *flag);
 
+/* ---- bundled offline competitions (bench/offline) ------------------------------ */
+
+/* The error code for "this bundled competition's Debian source data is not
+ * installed"; err_last() names the package and `scripts/setup --data`. */
+#define BENCH_ENOSRC (-2)
+/* The seed `grove prepare` uses unless told otherwise; the reference
+ * thresholds of the bundled competitions were measured on its split. */
+#define BENCH_PREPARE_SEED 42UL
+
+/* Build <data_dir>/<id>/prepared/{public,private} for a bundled competition
+ * (split "bundled") from its Debian source, deterministically from seed
+ * (same seed: byte-identical files). data_dir as for bench_data_dir. When it
+ * is already prepared and !force, does nothing and sets *already = 1. */
+int bench_prepare(int *already, const char *id, const char *data_dir, unsigned long seed,
+                  int force);
+/* 0 when id's source data is present; BENCH_ENOSRC (message set) when not. */
+int bench_prepare_check(const char *id, const char *data_dir);
+
 /* ---- holdout split (grove's own validation) ---------------------------------- */
 
 typedef struct bench_holdout {
