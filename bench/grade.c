@@ -1,0 +1,376 @@
+/*
+ * grade.c: grading one submission against the answers.
+ *
+ * Both files are streamed (csv_reader over an mmap) straight into compact
+ * typed columns: the answers' ids and target values, then each submission
+ * row is matched to its answer row and its values are parsed into the same
+ * layout. No table of cells is ever built, so grading a 200 MB submission
+ * holds little more than one double per graded cell.
+ *
+ * Matching: submissions almost always list ids in the answers' order, so row
+ * r is first tried against answer row r; only on the first mismatch is a hash
+ * of the answer ids built. An id may repeat in the answers (one competition
+ * uses the comment text as its id): the k-th occurrence in the submission
+ * takes the k-th unused answer row with that id.
+ *
+ * A problem with the submission is not an error: it makes the report invalid
+ * with a message naming the row and column (g->why). A problem with the
+ * answers or the registry entry is an error (< 0).
+ */
+#include "bench.h"
+#include "csv_reader.h"
+#include "grade_internal.h"
+#include "metrics.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+void grade_free(grade_data *g)
+{
+    for (size_t i = 0; i < g->k; i++)
+        free(g->cols[i]);
+    free(g->cols);
+    free(g->col_idx);
+    sb_free(&g->ids);
+    free(g->id_off);
+    free(g->y);
+    free(g->p);
+    sb_free(&g->ystr);
+    sb_free(&g->pstr);
+    free(g->yoff);
+    free(g->poff);
+    free(g->used);
+    free(g->slots);
+    free(g->why);
+    memset(g, 0, sizeof *g);
+}
+
+static int invalid(grade_data *g, const char *fmt, ...) UTIL_PRINTF(2, 3);
+static int invalid(grade_data *g, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sb s = {0};
+    sb_vprintf(&s, fmt, ap);
+    va_end(ap);
+    free(g->why);
+    g->why = sb_steal(&s);
+    return 1;
+}
+
+/* Parse a number the way a grader should accept it: surrounding blanks are
+ * fine, anything else after the number is not. */
+static int parse_num(const char *s, double *out)
+{
+    char *end;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (!*s)
+        return -1;
+    *out = strtod(s, &end);
+    while (*end == ' ' || *end == '\t')
+        end++;
+    return *end ? -1 : 0;
+}
+
+/* Target columns: the registry's list, or "*" = every column of the answers
+ * but the id. */
+static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
+{
+    const char *spec = g->comp->target_cols;
+    if (!spec)
+        return err_set("%s: the registry gives no target columns", g->comp->id);
+    g->cols = xcalloc(r->n_fields + 1, sizeof *g->cols);
+    if (!strcmp(spec, "*")) {
+        for (size_t i = 0; i < r->n_fields; i++)
+            if (!g->comp->id_col || strcmp(csv_reader_field(r, i), g->comp->id_col))
+                g->cols[g->k++] = xstrdup(csv_reader_field(r, i));
+    } else {
+        for (const char *p = spec; *p;) {
+            size_t n = strcspn(p, ",");
+            if (g->k == r->n_fields)
+                return err_set("%s: more target columns than %s has", g->comp->id, file);
+            g->cols[g->k++] = xstrndup(p, n);
+            p += n + (p[n] == ',');
+        }
+    }
+    if (!g->k)
+        return err_set("%s: no target columns in %s", g->comp->id, file);
+    if ((g->flags & METRIC_STRING) && g->k != 1)
+        return err_set("%s: metric %s compares one column, the registry gives %zu",
+                       g->comp->id, g->comp->metric, g->k);
+    return 0;
+}
+
+/* Column positions of the id and the targets in a header; 1 (submission) or
+ * < 0 (answers) when one is missing. */
+static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *id_at)
+{
+    const char *file = is_answers ? "answers" : "submission";
+    *id_at = -1;
+    free(g->col_idx);
+    g->col_idx = xmalloc(g->k * sizeof *g->col_idx);
+    for (size_t j = 0; j < g->k; j++)
+        g->col_idx[j] = -1;
+    for (size_t i = 0; i < r->n_fields; i++) {
+        const char *name = csv_reader_field(r, i);
+        if (g->comp->id_col && !strcmp(name, g->comp->id_col))
+            *id_at = (long)i;
+        for (size_t j = 0; j < g->k; j++)
+            if (g->col_idx[j] < 0 && !strcmp(name, g->cols[j]))
+                g->col_idx[j] = (long)i;
+    }
+    const char *missing = g->comp->id_col && *id_at < 0 ? g->comp->id_col : NULL;
+    for (size_t j = 0; !missing && j < g->k; j++)
+        if (g->col_idx[j] < 0)
+            missing = g->cols[j];
+    if (!missing)
+        return 0;
+    if (is_answers)
+        return err_set("%s: answers %s lack the column '%s'", g->comp->id, r->name, missing);
+    return invalid(g, "%s: line 1: missing required column '%s' (%s needs '%s' and %zu "
+                   "target column%s)", r->name, missing, file,
+                   g->comp->id_col ? g->comp->id_col : "(none)", g->k, g->k == 1 ? "" : "s");
+}
+
+/* Store one row's targets: numbers into dst (k doubles) or text into strs. */
+static int take_values(grade_data *g, const csv_reader *r, int is_answers, double *dst,
+                       sb *strs, size_t *soff)
+{
+    for (size_t j = 0; j < g->k; j++) {
+        const char *cell = csv_reader_field(r, (size_t)g->col_idx[j]);
+        if (g->flags & METRIC_STRING) {
+            *soff = strs->len;
+            sb_append(strs, cell, strlen(cell) + 1);
+            continue;
+        }
+        double v;
+        const char *bad = NULL;
+        if (parse_num(cell, &v) < 0)
+            bad = *cell ? "is not a number" : "is empty (a number is needed)";
+        else if (!isfinite(v))
+            bad = "is not a finite number";
+        else if (!is_answers && (g->flags & METRIC_PROB) && (v < 0 || v > 1))
+            bad = "is not a probability in [0, 1]";
+        else if (!is_answers && (g->flags & METRIC_NONNEG) && v <= -1)
+            bad = "is <= -1 (the log-error metric takes log(1 + value))";
+        if (bad && is_answers)
+            return err_set("%s: line %zu, column '%s': '%s' %s", r->name, r->row_line,
+                           g->cols[j], cell, bad);
+        if (bad)
+            return invalid(g, "%s: line %zu, column '%s': '%s' %s", r->name, r->row_line,
+                           g->cols[j], cell, bad);
+        dst[j] = v;
+    }
+    return 0;
+}
+
+static int load_answers(grade_data *g, const char *path)
+{
+    csv_reader r;
+    if (csv_reader_open(&r, path) < 0)
+        return err_prefix("%s: answers", g->comp->id);
+    int rc = csv_reader_next(&r);
+    long id_at;
+    if (rc == 0)
+        rc = err_set("%s: empty answers file", path);
+    if (rc < 0 || pick_columns(g, &r, path) < 0 || map_header(g, &r, 1, &id_at) < 0)
+        goto fail;
+    size_t cap = 0, ncols = r.n_fields;
+    while ((rc = csv_reader_next(&r)) > 0) {
+        if (r.n_fields != ncols) {
+            rc = err_set("%s: line %zu: %zu fields, header has %zu", path, r.row_line,
+                         r.n_fields, ncols);
+            goto fail;
+        }
+        if (g->n == cap) {
+            cap = cap ? cap * 2 : 4096;
+            g->id_off = xrealloc(g->id_off, cap * sizeof *g->id_off);
+            if (g->flags & METRIC_STRING)
+                g->yoff = xrealloc(g->yoff, cap * sizeof *g->yoff);
+            else
+                g->y = xrealloc(g->y, cap * g->k * sizeof *g->y);
+        }
+        g->id_off[g->n] = g->ids.len;
+        const char *id = id_at >= 0 ? csv_reader_field(&r, (size_t)id_at) : "";
+        sb_append(&g->ids, id, strlen(id) + 1);
+        rc = take_values(g, &r, 1, g->y ? g->y + g->n * g->k : NULL, &g->ystr,
+                         g->yoff ? g->yoff + g->n : NULL);
+        if (rc < 0)
+            goto fail;
+        g->n++;
+    }
+    if (rc < 0)
+        goto fail;
+    csv_reader_close(&r);
+    return 0;
+fail:
+    csv_reader_close(&r);
+    return -1;
+}
+
+/* ---- id matching -------------------------------------------------------- */
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static const char *answer_id(const grade_data *g, size_t i)
+{
+    return g->ids.buf + g->id_off[i];
+}
+
+static void build_index(grade_data *g)
+{
+    g->mask = 1;
+    while (g->mask < 2 * g->n)
+        g->mask <<= 1;
+    g->slots = xmalloc(g->mask * sizeof *g->slots);
+    memset(g->slots, 0xFF, g->mask * sizeof *g->slots);
+    g->mask--;
+    for (size_t i = 0; i < g->n; i++) {
+        size_t s = hash_str(answer_id(g, i)) & g->mask;
+        while (g->slots[s] != UINT32_MAX)
+            s = (s + 1) & g->mask;
+        g->slots[s] = (uint32_t)i;
+    }
+}
+
+/* The answer row for a submission id, or -1 (unknown) / -2 (all used). */
+static long find_row(grade_data *g, const char *id, size_t row)
+{
+    if (row < g->n && !g->used[row] && !strcmp(answer_id(g, row), id))
+        return (long)row;
+    if (!g->slots)
+        build_index(g);
+    int seen = 0;
+    for (size_t s = hash_str(id) & g->mask; g->slots[s] != UINT32_MAX;
+         s = (s + 1) & g->mask) {
+        uint32_t i = g->slots[s];
+        if (strcmp(answer_id(g, i), id))
+            continue;
+        if (!g->used[i])
+            return (long)i;
+        seen = 1;
+    }
+    return seen ? -2 : -1;
+}
+
+static int read_submission_rows(grade_data *g, csv_reader *r, long id_at)
+{
+    size_t ncols = r->n_fields, row = 0;
+    int rc;
+    while ((rc = csv_reader_next(r)) > 0) {
+        if (r->n_fields != ncols)
+            return invalid(g, "%s: line %zu: %zu fields, but the header has %zu", r->name,
+                           r->row_line, r->n_fields, ncols);
+        const char *id = id_at >= 0 ? csv_reader_field(r, (size_t)id_at) : "";
+        long at = id_at >= 0 ? find_row(g, id, row) : (row < g->n ? (long)row : -1);
+        if (at == -1 && id_at < 0)
+            return invalid(g, "%s: line %zu: more rows than the answers' %zu", r->name,
+                           r->row_line, g->n);
+        if (at == -1)
+            return invalid(g, "%s: line %zu, column '%s': id '%s' is not in the answers",
+                           r->name, r->row_line, g->comp->id_col, id);
+        if (at == -2)
+            return invalid(g, "%s: line %zu, column '%s': id '%s' appears more often than "
+                           "in the answers (each id once)", r->name, r->row_line,
+                           g->comp->id_col, id);
+        g->used[at] = 1;
+        rc = take_values(g, r, 0, g->p ? g->p + (size_t)at * g->k : NULL, &g->pstr,
+                         g->poff ? g->poff + at : NULL);
+        if (rc)
+            return rc;
+        row++;
+    }
+    if (rc < 0)
+        return invalid(g, "%s", err_last());
+    if (row < g->n) {
+        size_t i = 0;
+        while (g->used[i])
+            i++;
+        return invalid(g, "%s: %zu rows, the answers have %zu: id '%s' (and %zu more) "
+                       "missing", r->name, row, g->n, answer_id(g, i), g->n - row - 1);
+    }
+    return 0;
+}
+
+static int check_row_sums(grade_data *g)
+{
+    if (!g->comp->prob_rows_sum_to_one || !g->p)
+        return 0;
+    for (size_t i = 0; i < g->n; i++) {
+        double s = 0;
+        for (size_t j = 0; j < g->k; j++)
+            s += g->p[i * g->k + j];
+        /* numpy.isclose(s, 1, atol=1e-6) as MLE-bench checks it (rtol 1e-5) */
+        if (!(fabs(s - 1) <= 1e-6 + 1e-5))
+            return invalid(g, "submission: the probabilities of id '%s' sum to %.9g, "
+                           "not 1 (normalise each row)", answer_id(g, i), s);
+    }
+    return 0;
+}
+
+int grade_load(grade_data *g, const bench_competition *comp, const char *sub_path,
+               const char *answers_path)
+{
+    memset(g, 0, sizeof *g);
+    g->comp = comp;
+    g->flags = metric_flags(comp->metric);
+    if (!(g->flags & METRIC_KNOWN))
+        return err_set("%s: unknown metric '%s'", comp->id, comp->metric);
+    if (load_answers(g, answers_path) < 0)
+        return -1;
+    if (g->n == 0)
+        return err_set("%s: answers %s have no rows", comp->id, answers_path);
+    if (g->n >= UINT32_MAX)
+        return err_set("%s: answers %s have too many rows", comp->id, answers_path);
+    g->used = xcalloc(g->n, 1);
+    if (g->flags & METRIC_STRING)
+        g->poff = xcalloc(g->n, sizeof *g->poff);
+    else
+        g->p = xcalloc(g->n * g->k, sizeof *g->p);
+    csv_reader r;
+    if (csv_reader_open(&r, sub_path) < 0)
+        return invalid(g, "%s", err_last());
+    long id_at;
+    int rc = csv_reader_next(&r);
+    if (rc <= 0)
+        rc = invalid(g, "%s", rc == 0 ? "submission: empty file (no header)" : err_last());
+    else
+        rc = map_header(g, &r, 0, &id_at);
+    if (rc == 0)
+        rc = read_submission_rows(g, &r, id_at);
+    csv_reader_close(&r);
+    if (rc == 0)
+        rc = check_row_sums(g);
+    return rc < 0 ? -1 : 0;
+}
+
+int grade_score(double *out, grade_data *g)
+{
+    size_t n = g->n;
+    const char **ys = NULL, **ps = NULL;
+    if (g->flags & METRIC_STRING) {
+        ys = xmalloc(n * sizeof *ys);
+        ps = xmalloc(n * sizeof *ps);
+        for (size_t i = 0; i < n; i++) {
+            ys[i] = g->ystr.buf + g->yoff[i];
+            ps[i] = g->pstr.buf + g->poff[i];
+        }
+    }
+    metric_input in = {n, g->k, g->y, g->p, ys, ps, (const char *const *)g->cols};
+    int rc = metric_compute(out, g->comp->metric, &in);
+    free(ys);
+    free(ps);
+    if (rc < 0)
+        err_prefix("%s", g->comp->id);
+    return rc;
+}

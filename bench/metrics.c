@@ -1,0 +1,338 @@
+/*
+ * metrics.c: grading metrics, matching scikit-learn 1.2's definitions as
+ * MLE-bench calls them.
+ *
+ * - ROC AUC is computed as the Mann-Whitney statistic: scores of positives and
+ *   negatives are radix-sorted separately (8-byte keys, no comparison sort), then
+ *   merged, counting for each positive the negatives below it plus half the
+ *   tied ones. That is exactly the area under the trapezoid ROC curve that
+ *   sklearn integrates, with ties handled exactly, in O(n).
+ * - Log loss clips to [eps, 1 - eps] with eps = DBL_EPSILON (sklearn 1.2's
+ *   eps="auto" for float64), then renormalises each row, as sklearn does; a
+ *   single column is binary: [1 - p, p].
+ * - Quadratic weighted kappa weights by label *index* in the sorted union of
+ *   labels (cohen_kappa_score), not by label value.
+ * - RMSLE is sqrt(mean((log1p(y) - log1p(p))^2)); "_cols" variants average
+ *   the per-column metric.
+ */
+#include "metrics.h"
+#include "util.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- sorting ------------------------------------------------------------- */
+
+/* A key whose unsigned order is the double's numeric order. */
+static uint64_t sort_key(double x)
+{
+    if (x == 0)
+        x = 0; /* -0.0 and 0.0 tie */
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return (u >> 63) ? ~u : u | ((uint64_t)1 << 63);
+}
+
+/* LSD radix sort, 16 bits a pass; passes where every key has the same digit
+ * are skipped (common: probabilities share their top bits). */
+static void radix_sort(uint64_t *a, size_t n)
+{
+    if (n < 2)
+        return;
+    uint64_t *tmp = xmalloc(n * sizeof *tmp);
+    size_t *count = xmalloc(65536 * sizeof *count);
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, 65536 * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[(a[i] >> shift) & 0xFFFF]++;
+        if (count[(a[0] >> shift) & 0xFFFF] == n)
+            continue;
+        size_t sum = 0;
+        for (size_t d = 0; d < 65536; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(a[i] >> shift) & 0xFFFF]++] = a[i];
+        memcpy(a, tmp, n * sizeof *a);
+    }
+    free(count);
+    free(tmp);
+}
+
+/* ---- ROC AUC ------------------------------------------------------------- */
+
+/* AUC of column `col`; rows whose label is negative are skipped when
+ * skip_negative (jigsaw marks unscored rows with -1). */
+static int auc_column(double *out, const metric_input *in, size_t col, int skip_negative)
+{
+    /* the positive class is the larger of the two labels, as in sklearn */
+    double a = NAN, b = NAN;
+    size_t n_pos = 0, n_neg = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        double y = in->y[i * in->k + col];
+        if ((skip_negative && y < 0) || y == a || y == b)
+            continue;
+        if (isnan(a))
+            a = y;
+        else if (isnan(b))
+            b = y;
+        else
+            return err_set("column '%s': more than two classes in the answers (%g, %g, "
+                           "%g); ROC AUC needs binary labels", in->cols[col], a, b, y);
+    }
+    if (isnan(b))
+        return err_set("column '%s': only one class present in the answers; ROC AUC is "
+                       "not defined", in->cols[col]);
+    double lo = fmin(a, b), hi = fmax(a, b);
+    uint64_t *keys = xmalloc(in->n * sizeof *keys);
+    for (size_t i = 0; i < in->n; i++) {
+        double y = in->y[i * in->k + col];
+        if (skip_negative && y < 0)
+            continue;
+        if (y == hi)
+            keys[n_pos++] = sort_key(in->p[i * in->k + col]);
+    }
+    uint64_t *neg = keys + n_pos;
+    for (size_t i = 0; i < in->n; i++) {
+        double y = in->y[i * in->k + col];
+        if (!(skip_negative && y < 0) && y == lo)
+            neg[n_neg++] = sort_key(in->p[i * in->k + col]);
+    }
+    radix_sort(keys, n_pos);
+    radix_sort(neg, n_neg);
+    /* twice the Mann-Whitney U, kept in integers: exact up to 2^53 pairs */
+    double u2 = 0;
+    size_t below = 0, upto = 0;
+    for (size_t i = 0; i < n_pos; i++) {
+        while (below < n_neg && neg[below] < keys[i])
+            below++;
+        if (upto < below)
+            upto = below;
+        while (upto < n_neg && neg[upto] == keys[i])
+            upto++;
+        u2 += (double)(2 * below + (upto - below));
+    }
+    free(keys);
+    *out = u2 / 2 / ((double)n_pos * (double)n_neg);
+    return 0;
+}
+
+static int auc_mean(double *out, const metric_input *in, int skip_negative)
+{
+    double sum = 0;
+    for (size_t c = 0; c < in->k; c++) {
+        double a;
+        if (auc_column(&a, in, c, skip_negative) < 0)
+            return -1;
+        sum += a;
+    }
+    *out = sum / (double)in->k;
+    return 0;
+}
+
+/* ---- log loss ------------------------------------------------------------ */
+
+static int log_loss(double *out, const metric_input *in)
+{
+    const double eps = DBL_EPSILON;
+    size_t k = in->k;
+    int seen_lo = 0, seen_hi = 0;
+    double total = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        const double *y = in->y + i * k, *p = in->p + i * k;
+        if (k == 1) {
+            double q = fmin(fmax(p[0], eps), 1 - eps);
+            double s = (1 - q) + q;
+            if (y[0] != 0 && y[0] != 1)
+                return err_set("column '%s': binary log loss needs 0/1 answers, got %g",
+                               in->cols[0], y[0]);
+            seen_lo |= y[0] == 0;
+            seen_hi |= y[0] == 1;
+            total -= log((y[0] == 1 ? q : 1 - q) / s);
+            continue;
+        }
+        double s = 0;
+        for (size_t j = 0; j < k; j++)
+            s += fmin(fmax(p[j], eps), 1 - eps);
+        for (size_t j = 0; j < k; j++)
+            if (y[j] != 0)
+                total -= y[j] * log(fmin(fmax(p[j], eps), 1 - eps) / s);
+    }
+    if (k == 1 && !(seen_lo && seen_hi))
+        return err_set("column '%s': the answers hold one label only; log loss needs "
+                       "both classes", in->cols[0]);
+    *out = total / (double)in->n;
+    return 0;
+}
+
+/* ---- regression -------------------------------------------------------- */
+
+static int rmse_like(double *out, const metric_input *in, int use_log, int root)
+{
+    double sum_cols = 0;
+    for (size_t c = 0; c < in->k; c++) {
+        double s = 0;
+        for (size_t i = 0; i < in->n; i++) {
+            double y = in->y[i * in->k + c], p = in->p[i * in->k + c];
+            double d = use_log ? log1p(y) - log1p(p) : y - p;
+            s += root ? d * d : fabs(d);
+        }
+        s /= (double)in->n;
+        sum_cols += root ? sqrt(s) : s;
+    }
+    *out = sum_cols / (double)in->k;
+    return 0;
+}
+
+static int pearson(double *out, const metric_input *in)
+{
+    double my = 0, mp = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        my += in->y[i];
+        mp += in->p[i];
+    }
+    my /= (double)in->n;
+    mp /= (double)in->n;
+    double sxy = 0, sxx = 0, syy = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        double a = in->y[i] - my, b = in->p[i] - mp;
+        sxy += a * b;
+        sxx += a * a;
+        syy += b * b;
+    }
+    if (sxx == 0 || syy == 0)
+        return err_set("Pearson correlation is not defined for a constant column");
+    *out = sxy / sqrt(sxx * syy);
+    return 0;
+}
+
+/* ---- classification ---------------------------------------------------- */
+
+static int same_label(const char *a, const char *b)
+{
+    if (!strcmp(a, b))
+        return 1;
+    /* "2" and "2.0" are the same class, as pandas compares them */
+    char *ea, *eb;
+    double x = strtod(a, &ea), y = strtod(b, &eb);
+    return *a && *b && !*ea && !*eb && x == y;
+}
+
+static int accuracy(double *out, const metric_input *in, int exact)
+{
+    size_t hits = 0;
+    for (size_t i = 0; i < in->n; i++)
+        hits += exact ? !strcmp(in->ys[i], in->ps[i]) : same_label(in->ys[i], in->ps[i]);
+    *out = (double)hits / (double)in->n;
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static size_t label_index(const double *labels, size_t n, double v)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (labels[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* cohen_kappa_score(pred, true, weights="quadratic") */
+static int qwk(double *out, const metric_input *in)
+{
+    size_t n = in->n, m = 0;
+    double *labels = xmalloc(2 * n * sizeof *labels);
+    memcpy(labels, in->y, n * sizeof *labels);
+    memcpy(labels + n, in->p, n * sizeof *labels);
+    qsort(labels, 2 * n, sizeof *labels, cmp_double);
+    for (size_t i = 0; i < 2 * n; i++)
+        if (!m || labels[m - 1] != labels[i])
+            labels[m++] = labels[i];
+    double *conf = xcalloc(m * m, sizeof *conf), *rows = xcalloc(m, sizeof *rows),
+           *cols = xcalloc(m, sizeof *cols);
+    for (size_t i = 0; i < n; i++) {
+        size_t a = label_index(labels, m, in->p[i]), b = label_index(labels, m, in->y[i]);
+        conf[a * m + b] += 1;
+        rows[a] += 1;
+        cols[b] += 1;
+    }
+    double num = 0, den = 0;
+    for (size_t a = 0; a < m; a++)
+        for (size_t b = 0; b < m; b++) {
+            double w = ((double)a - (double)b) * ((double)a - (double)b);
+            num += w * conf[a * m + b];
+            den += w * rows[a] * cols[b] / (double)n;
+        }
+    free(labels);
+    free(conf);
+    free(rows);
+    free(cols);
+    if (den == 0)
+        return err_set("quadratic weighted kappa is not defined: one label only");
+    *out = 1 - num / den;
+    return 0;
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+static const struct {
+    const char *name;
+    int flags;
+} table[] = {
+    {"auc", METRIC_PROB}, {"auc_cols", METRIC_PROB}, {"logloss", METRIC_PROB},
+    {"accuracy", METRIC_STRING}, {"accuracy_str", METRIC_STRING}, {"qwk", 0},
+    {"rmse", 0}, {"rmsle", METRIC_NONNEG}, {"rmsle_cols", METRIC_NONNEG},
+    {"mae", 0}, {"pearson", 0},
+};
+
+int metric_flags(const char *metric)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (!strcmp(table[i].name, metric))
+            return METRIC_KNOWN | table[i].flags;
+    return 0;
+}
+
+int metric_compute(double *out, const char *m, const metric_input *in)
+{
+    *out = NAN;
+    if (in->n == 0)
+        return err_set("metric %s: no rows to score", m);
+    int single = in->k == 1;
+    if (!strcmp(m, "auc") || !strcmp(m, "auc_cols"))
+        return auc_mean(out, in, !strcmp(m, "auc_cols"));
+    if (!strcmp(m, "logloss"))
+        return log_loss(out, in);
+    if (!strcmp(m, "accuracy") || !strcmp(m, "accuracy_str"))
+        return accuracy(out, in, !strcmp(m, "accuracy_str"));
+    if (!single && (!strcmp(m, "qwk") || !strcmp(m, "pearson") || !strcmp(m, "rmse") ||
+                    !strcmp(m, "rmsle") || !strcmp(m, "mae")))
+        return err_set("metric %s scores one target column, the registry gives %zu", m,
+                       in->k);
+    if (!strcmp(m, "qwk"))
+        return qwk(out, in);
+    if (!strcmp(m, "pearson"))
+        return pearson(out, in);
+    if (!strcmp(m, "rmse"))
+        return rmse_like(out, in, 0, 1);
+    if (!strcmp(m, "rmsle") || !strcmp(m, "rmsle_cols"))
+        return rmse_like(out, in, 1, 1);
+    if (!strcmp(m, "mae"))
+        return rmse_like(out, in, 0, 0);
+    return err_set("unknown metric '%s' (grove implements: auc, auc_cols, logloss, "
+                   "accuracy, accuracy_str, qwk, rmse, rmsle, rmsle_cols, mae, pearson)", m);
+}

@@ -1,0 +1,31 @@
+/*
+ * metrics.h (private to bench/): the metrics over rows already matched by id.
+ */
+#ifndef GROVE_BENCH_METRICS_H
+#define GROVE_BENCH_METRICS_H
+
+#include <stddef.h>
+
+/* Answers and submission, row i of one matching row i of the other.
+ * Numeric metrics read y/p (row-major n x k); string metrics read ys/ps. */
+typedef struct metric_input {
+    size_t n, k;
+    const double *y, *p;
+    const char *const *ys, *const *ps;
+    const char *const *cols; /* k target column names, for messages */
+} metric_input;
+
+/* Kind of a metric: 0 unknown, else a set of METRIC_* flags. */
+enum {
+    METRIC_KNOWN = 1,
+    METRIC_STRING = 2,      /* compares cells as text (accuracy) */
+    METRIC_PROB = 4,        /* submission values must lie in [0, 1] */
+    METRIC_NONNEG = 8,      /* values must be > -1 (log1p) */
+};
+int metric_flags(const char *metric);
+
+/* Computes the metric; < 0 with err_last() when it is undefined for this data
+ * (AUC with one class present, log loss with one label, ...). */
+int metric_compute(double *out, const char *metric, const metric_input *in);
+
+#endif

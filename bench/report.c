@@ -1,0 +1,268 @@
+/*
+ * report.c: a grading report with MLE-bench's semantics, the data folder, and
+ * bench_metric over tables already in memory.
+ *
+ * MLE-bench rounds the score to 5 decimals (Python's round(), correctly
+ * rounded from the binary value: printf("%.5f") rounds the same way), then
+ * compares with the raw leaderboard thresholds: a medal is won on a tie, only
+ * the best medal counts, above_median is strict. An invalid submission keeps
+ * the thresholds and has every flag false.
+ */
+#include "bench.h"
+#include "grade_internal.h"
+#include "metrics.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static double round5(double x)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.5f", x);
+    return strtod(buf, NULL);
+}
+
+static int at_least(double score, double threshold, int lower_better)
+{
+    return lower_better ? score <= threshold : score >= threshold;
+}
+
+static void rank(bench_report *r)
+{
+    double s = r->score;
+    int lb = r->is_lower_better;
+    if (!r->valid_submission || isnan(s))
+        return;
+    r->gold_medal = at_least(s, r->gold_threshold, lb);
+    r->silver_medal = !r->gold_medal && at_least(s, r->silver_threshold, lb);
+    r->bronze_medal = !r->gold_medal && !r->silver_medal && at_least(s, r->bronze_threshold, lb);
+    r->any_medal = r->gold_medal || r->silver_medal || r->bronze_medal;
+    r->above_median = lb ? s < r->median_threshold : s > r->median_threshold;
+}
+
+static int is_csv_name(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 4 && path[n - 4] == '.' && tolower((unsigned char)path[n - 3]) == 'c' &&
+           tolower((unsigned char)path[n - 2]) == 's' &&
+           tolower((unsigned char)path[n - 1]) == 'v';
+}
+
+static void report_init(bench_report *out, const bench_competition *comp, const char *sub)
+{
+    memset(out, 0, sizeof *out);
+    out->competition_id = xstrdup(comp->id);
+    out->score = NAN;
+    out->gold_threshold = comp->gold;
+    out->silver_threshold = comp->silver;
+    out->bronze_threshold = comp->bronze;
+    out->median_threshold = comp->median;
+    out->is_lower_better = comp->lower_is_better;
+    char ts[32];
+    clock_iso8601(ts, sizeof ts, clock_wall());
+    out->created_at = xstrdup(ts);
+    out->submission_path = xstrdup(sub);
+}
+
+static char *default_answers(const bench_competition *comp)
+{
+    char *data = bench_data_dir(NULL);
+    char *path = xasprintf("%s/%s/prepared/private/%s", data, comp->id, comp->answers);
+    free(data);
+    return path;
+}
+
+int bench_grade(bench_report *out, const bench_competition *comp,
+                const char *submission_path, const char *answers_path)
+{
+    report_init(out, comp, submission_path);
+    if (!comp->graded)
+        return err_set("%s: not graded by grove yet: %s", comp->id,
+                       comp->not_yet_reason ? comp->not_yet_reason : "no reason given");
+    char *owned = answers_path ? NULL : default_answers(comp);
+    const char *answers = answers_path ? answers_path : owned;
+    if (!file_exists(answers)) {
+        err_set("%s: answers not found at %s (prepare the competition, or pass "
+                "--data-dir / set GROVE_DATA)", comp->id, answers);
+        free(owned);
+        return -1;
+    }
+    out->submission_exists = file_exists(submission_path) && is_csv_name(submission_path);
+    int rc = 0;
+    if (!out->submission_exists) {
+        out->error = xasprintf("submission %s %s", submission_path,
+                               file_exists(submission_path) ? "is not a .csv file"
+                                                            : "does not exist");
+        goto done;
+    }
+    grade_data g;
+    rc = grade_load(&g, comp, submission_path, answers);
+    double score = NAN;
+    if (rc == 0 && !g.why)
+        rc = grade_score(&score, &g);
+    if (rc == 0 && g.why)
+        out->error = xstrdup(g.why);
+    else if (rc == 0) {
+        out->valid_submission = 1;
+        out->score = round5(score);
+    }
+    grade_free(&g);
+    rank(out);
+done:
+    free(owned);
+    return rc;
+}
+
+static void add_num(cJSON *o, const char *key, double v)
+{
+    if (isnan(v))
+        cJSON_AddNullToObject(o, key);
+    else
+        cJSON_AddNumberToObject(o, key, v);
+}
+
+cJSON *bench_report_json(const bench_report *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "competition_id", r->competition_id ? r->competition_id : "");
+    add_num(o, "score", r->valid_submission ? r->score : NAN);
+    add_num(o, "gold_threshold", r->gold_threshold);
+    add_num(o, "silver_threshold", r->silver_threshold);
+    add_num(o, "bronze_threshold", r->bronze_threshold);
+    add_num(o, "median_threshold", r->median_threshold);
+    cJSON_AddBoolToObject(o, "any_medal", r->any_medal);
+    cJSON_AddBoolToObject(o, "gold_medal", r->gold_medal);
+    cJSON_AddBoolToObject(o, "silver_medal", r->silver_medal);
+    cJSON_AddBoolToObject(o, "bronze_medal", r->bronze_medal);
+    cJSON_AddBoolToObject(o, "above_median", r->above_median);
+    cJSON_AddBoolToObject(o, "submission_exists", r->submission_exists);
+    cJSON_AddBoolToObject(o, "valid_submission", r->valid_submission);
+    cJSON_AddBoolToObject(o, "is_lower_better", r->is_lower_better);
+    cJSON_AddStringToObject(o, "created_at", r->created_at ? r->created_at : "");
+    cJSON_AddStringToObject(o, "submission_path", r->submission_path ? r->submission_path : "");
+    if (r->error)
+        cJSON_AddStringToObject(o, "error", r->error);
+    else
+        cJSON_AddNullToObject(o, "error");
+    return o;
+}
+
+void bench_report_free(bench_report *r)
+{
+    free(r->competition_id);
+    free(r->created_at);
+    free(r->submission_path);
+    free(r->error);
+    memset(r, 0, sizeof *r);
+}
+
+char *bench_data_dir(const char *flag)
+{
+    if (flag && *flag)
+        return xstrdup(flag);
+    const char *env = getenv("GROVE_DATA");
+    if (env && *env)
+        return xstrdup(env);
+    const char *home = getenv("HOME");
+    return xasprintf("%s/.cache/grove/data", home && *home ? home : ".");
+}
+
+/* ---- bench_metric over tables ------------------------------------------- */
+
+static int table_column(const bench_csv *t, const char *name, const char *which)
+{
+    int c = bench_csv_col(t, name);
+    if (c < 0)
+        err_set("%s table lacks the column '%s'", which, name);
+    return c;
+}
+
+static int table_values(double *dst, const bench_csv *t, const int *cols, size_t k,
+                        const char *which)
+{
+    for (size_t i = 0; i < t->n_rows; i++)
+        for (size_t j = 0; j < k; j++) {
+            const char *cell = bench_csv_cell(t, i, (size_t)cols[j]);
+            char *end;
+            double v = strtod(cell, &end);
+            if (!*cell || *end || !isfinite(v))
+                return err_set("%s line %zu, column '%s': '%s' is not a finite number",
+                               which, t->row_line[i], t->header[cols[j]], cell);
+            dst[i * k + j] = v;
+        }
+    return 0;
+}
+
+/* Is name one of the comma-separated names in list? */
+static int in_list(const char *list, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == len && !strncmp(p, name, n))
+            return 1;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
+
+int bench_metric(double *out, const char *metric, const bench_competition *comp,
+                 const bench_csv *answers, const bench_csv *submission)
+{
+    *out = NAN;
+    int flags = metric_flags(metric);
+    if (!flags)
+        return err_set("unknown metric '%s'", metric);
+    if (answers->n_rows != submission->n_rows)
+        return err_set("metric %s: %zu answer rows but %zu submission rows", metric,
+                       answers->n_rows, submission->n_rows);
+    size_t k = 0, n = answers->n_rows;
+    int *ac = xmalloc((answers->n_cols + 1) * sizeof *ac);
+    int *sc = xmalloc((answers->n_cols + 1) * sizeof *sc);
+    const char **names = xmalloc((answers->n_cols + 1) * sizeof *names);
+    const char *spec = comp && comp->target_cols ? comp->target_cols : "*";
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < answers->n_cols; i++) {
+        const char *name = answers->header[i];
+        int is_id = comp && comp->id_col && !strcmp(name, comp->id_col);
+        if (!strcmp(spec, "*") ? is_id : !in_list(spec, name))
+            continue;
+        ac[k] = (int)i;
+        names[k] = name;
+        sc[k] = table_column(submission, name, "submission");
+        rc = sc[k++] < 0 ? -1 : 0;
+    }
+    double *y = NULL, *p = NULL;
+    if (rc == 0 && !k)
+        rc = err_set("metric %s: no target columns", metric);
+    if (rc == 0 && (flags & METRIC_STRING)) {
+        /* string metrics read one column: gather it into row arrays */
+        const char **ys = xmalloc(n * sizeof *ys), **ps = xmalloc(n * sizeof *ps);
+        for (size_t i = 0; i < n; i++) {
+            ys[i] = bench_csv_cell(answers, i, (size_t)ac[0]);
+            ps[i] = bench_csv_cell(submission, i, (size_t)sc[0]);
+        }
+        metric_input in = {n, 1, NULL, NULL, ys, ps, names};
+        rc = metric_compute(out, metric, &in);
+        free(ys);
+        free(ps);
+    } else if (rc == 0) {
+        y = xmalloc(n * k * sizeof *y);
+        p = xmalloc(n * k * sizeof *p);
+        rc = table_values(y, answers, ac, k, "answers");
+        if (rc == 0)
+            rc = table_values(p, submission, sc, k, "submission");
+        metric_input in = {n, k, y, p, NULL, NULL, names};
+        if (rc == 0)
+            rc = metric_compute(out, metric, &in);
+    }
+    free(y);
+    free(p);
+    free(ac);
+    free(sc);
+    free(names);
+    return rc;
+}

@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""derive_registry.py: build bench/registry.tsv from MLE-bench's data.
+
+Reads ../shared/mlebench/ (competition configs, Kaggle leaderboards, splits) and
+writes one row per competition of split75 (plus the dev split): its grader,
+grove's metric, the files and columns to grade, and the medal thresholds derived
+from the leaderboard exactly as MLE-bench's Grader.rank_score does (Kaggle's
+progression rules by team count, median of the score column, lower-is-better
+when the first row's score is below the last row's). grove embeds the table,
+so the leaderboards themselves never enter the project.
+
+    /usr/bin/python3 scripts/derive_registry.py [--shared DIR] [--out FILE] [--check]
+
+--check recomputes and fails when the committed table differs (used by tests).
+Standard library only.
+"""
+import argparse
+import csv
+import math
+import os
+import sys
+
+# grove's metric, id column, target columns ("*" = every non-id column of the
+# answers) and whether probability rows must sum to one, per graded competition.
+# Everything else is listed as "not yet" with the reason.
+GRADED = {
+    "aerial-cactus-identification": ("auc", "id", "has_cactus", 0),
+    "aptos2019-blindness-detection": ("qwk", "id_code", "diagnosis", 0),
+    "denoising-dirty-documents": ("rmse", "id", "value", 0),
+    "detecting-insults-in-social-commentary": ("auc", "Comment", "Insult", 0),
+    "dog-breed-identification": ("logloss", "id", "*", 1),
+    "dogs-vs-cats-redux-kernels-edition": ("logloss", "id", "label", 0),
+    "histopathologic-cancer-detection": ("auc", "id", "label", 0),
+    "jigsaw-toxic-comment-classification-challenge": (
+        "auc_cols", "id",
+        "toxic,severe_toxic,obscene,threat,insult,identity_hate", 0),
+    "leaf-classification": ("logloss", "id", "*", 1),
+    "mlsp-2013-birds": ("auc", "Id", "Probability", 0),
+    "new-york-city-taxi-fare-prediction": ("rmse", "key", "fare_amount", 0),
+    "nomad2018-predict-transparent-conductors": (
+        "rmsle_cols", "id", "formation_energy_ev_natom,bandgap_energy_ev", 0),
+    "plant-pathology-2020-fgvc7": (
+        "auc_cols", "image_id", "healthy,multiple_diseases,rust,scab", 0),
+    "random-acts-of-pizza": ("auc", "request_id", "requester_received_pizza", 0),
+    "ranzcr-clip-catheter-line-classification": (
+        "auc_cols", "StudyInstanceUID",
+        "ETT - Abnormal,ETT - Borderline,ETT - Normal,NGT - Abnormal,"
+        "NGT - Borderline,NGT - Incompletely Imaged,NGT - Normal,CVC - Abnormal,"
+        "CVC - Borderline,CVC - Normal,Swan Ganz Catheter Present", 0),
+    "siim-isic-melanoma-classification": ("auc", "image_name", "target", 0),
+    "spooky-author-identification": ("logloss", "id", "EAP,HPL,MWS", 1),
+    "tabular-playground-series-dec-2021": ("accuracy", "Id", "Cover_Type", 0),
+    "tabular-playground-series-may-2022": ("auc", "id", "target", 0),
+    "text-normalization-challenge-english-language": ("accuracy_str", "id", "after", 0),
+    "text-normalization-challenge-russian-language": ("accuracy_str", "id", "after", 0),
+    "the-icml-2013-whale-challenge-right-whale-redux": ("auc", "clip", "probability", 0),
+}
+
+COLUMNS = ["id", "name", "grader", "metric", "graded", "reason", "answers",
+           "sample_submission", "id_col", "target_cols", "prob_rows_sum_to_one",
+           "gold", "silver", "bronze", "median", "n_teams", "lower_is_better", "split"]
+
+
+def read_config(path):
+    """The few keys of an MLE-bench config.yaml grove needs (flat YAML)."""
+    out, section = {}, ""
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            key, _, val = line.strip().partition(":")
+            if not line.startswith(" "):
+                section = key
+            out[(section + "." + key) if line.startswith(" ") else key] = val.strip()
+    return out
+
+
+def to_float(text):
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+def median(values):
+    vals = sorted(v for v in values if not math.isnan(v))
+    if not vals:
+        return math.nan
+    mid = len(vals) // 2
+    return vals[mid] if len(vals) % 2 else (vals[mid - 1] + vals[mid]) / 2
+
+
+def thresholds(scores):
+    """gold, silver, bronze, median, lower_is_better as MLE-bench computes them."""
+    n = len(scores)
+
+    def at(pos):
+        if pos < 1 or pos > n:
+            raise IndexError("position %d out of a %d-row leaderboard" % (pos, n))
+        return scores[pos - 1]
+
+    if 1 <= n < 100:
+        g, s, b = at(max(1, int(n * 0.1))), at(max(1, int(n * 0.2))), at(max(1, int(n * 0.4)))
+    elif n < 250:
+        g, s, b = at(10), at(max(1, int(n * 0.2))), at(max(1, int(n * 0.4)))
+    elif n < 1000:
+        g, s, b = at(10 + int(n * 0.002)), at(50), at(100)
+    else:
+        g, s, b = at(10 + int(n * 0.002)), at(max(1, int(n * 0.05))), at(max(1, int(n * 0.1)))
+    lower = scores[0] < scores[-1]
+    return g, s, b, median(scores), lower
+
+
+def read_leaderboard(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return [to_float(row["score"]) for row in csv.DictReader(f)]
+
+
+def fmt(x):
+    return "nan" if math.isnan(x) else repr(float(x))
+
+
+def split_of(shared):
+    out = {}
+    for name, label in (("low.txt", "lite"), ("medium.txt", "medium"),
+                        ("high.txt", "hard"), ("dev.txt", "dev")):
+        with open(os.path.join(shared, "splits", name), encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    out.setdefault(line.strip(), label)
+    return out
+
+
+def derive(shared):
+    splits = split_of(shared)
+    rows = []
+    for cid in sorted(splits, key=str.lower):
+        comp = os.path.join(shared, "competitions", cid)
+        cfg = read_config(os.path.join(comp, "config.yaml"))
+        grader = cfg.get("grader.name", "")
+        lb = os.path.join(comp, "leaderboard.csv")
+        if os.path.exists(lb):
+            scores = read_leaderboard(lb)
+            g, s, b, med, lower = thresholds(scores)
+            n = len(scores)
+        else:
+            g = s = b = med = math.nan
+            lower, n = False, 0
+        answers = os.path.basename(cfg.get("dataset.answers", ""))
+        sample = os.path.basename(cfg.get("dataset.sample_submission", ""))
+        if cid in GRADED:
+            metric, id_col, targets, prob = GRADED[cid]
+            graded, reason = 1, ""
+        else:
+            metric, id_col, targets, prob = grader, "", "", 0
+            graded = 0
+            reason = ("grove does not implement MLE-bench's '%s' grader for this "
+                      "competition yet" % grader)
+        if n == 0:
+            reason = (reason + "; " if reason else "") + "no leaderboard: no medal thresholds"
+            graded = 0
+        rows.append([cid, cfg.get("name", cid), grader, metric, str(graded), reason,
+                     answers, sample, id_col, targets, str(prob), fmt(g), fmt(s), fmt(b),
+                     fmt(med), str(n), str(int(lower)), splits[cid]])
+    return rows
+
+
+def render(rows):
+    for row in rows:
+        for cell in row:
+            if "\t" in cell or "\n" in cell:
+                raise ValueError("tab or newline in a registry cell: %r" % cell)
+    lines = ["\t".join(COLUMNS)] + ["\t".join(r) for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--shared", default=os.path.join(here, "..", "..", "shared", "mlebench"))
+    ap.add_argument("--out", default=os.path.join(here, "..", "bench", "registry.tsv"))
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    text = render(derive(args.shared))
+    if args.check:
+        with open(args.out, encoding="utf-8") as f:
+            if f.read() != text:
+                print("derive_registry: %s is stale; rerun scripts/derive_registry.py"
+                      % args.out, file=sys.stderr)
+                return 1
+        print("derive_registry: %s matches %s" % (args.out, args.shared))
+        return 0
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.write(text)
+    print("derive_registry: wrote %d competitions to %s" % (text.count("\n") - 1, args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
