@@ -41,9 +41,12 @@ typedef struct llm_request {
 } llm_request;
 
 typedef struct llm_usage {
-    long input_tokens;
-    long output_tokens;
+    long input_tokens;      /* every prompt token, cached ones included (for
+                               anthropic: input + cache writes + cache reads) */
+    long output_tokens;     /* every completion token, reasoning included */
     long cached_tokens;     /* cache reads (and writes for anthropic), where reported */
+    long cache_write_tokens;/* the part of cached_tokens written to the cache
+                               (anthropic), priced apart */
     long reasoning_tokens;  /* where reported */
     double cost_usd;        /* valid only when cost_known */
     int cost_known;         /* 0: model not in the price table ("unknown", never 0) */
@@ -72,6 +75,8 @@ typedef struct llm_config {
     const char *reasoning_effort;/* NULL: the model's default setting */
     int max_attempts;            /* 0: default 6 */
     double max_retry_wait_s;     /* cap on total backoff wait; 0: default 120 */
+    double retry_base_s;         /* first backoff step (full jitter below
+                                    base * 2^n); 0: default 1 */
     double connect_timeout_s;    /* 0: default 30 */
     double total_timeout_s;      /* 0: default 600 */
     double stall_timeout_s;      /* no bytes for this long aborts; 0: default 120 */
@@ -99,7 +104,10 @@ int llm_submit(llm_client *c, const llm_request *req, llm_done_cb cb, void *data
 /* Run one request to completion on a private loop (CLI ping, tests). */
 int llm_complete_sync(const llm_config *cfg, const llm_request *req, llm_response **out);
 
-/* Totals over every completed request of this client. */
+/* Totals over every completed request of this client. out->cost_usd sums
+ * the known costs; out->cost_known is 1 only when every request's cost was
+ * known (a request to a model missing from the price table makes the
+ * total a lower bound). */
 void llm_client_totals(const llm_client *c, llm_usage *out, long *n_requests);
 const char *llm_client_provider(const llm_client *c); /* "openai", ... */
 const char *llm_client_model(const llm_client *c);

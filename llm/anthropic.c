@@ -1,0 +1,136 @@
+/*
+ * anthropic.c: the Messages API wire format ({base}/v1/messages).
+ *
+ * Body: model, max_tokens (required by the API, so always set), system as
+ * its own top-level field (every system message merged), messages holding
+ * only user/assistant turns (consecutive turns of one role merged, since the
+ * API wants them alternating), temperature where given, and a forced
+ * function as `tools: [{name, description, input_schema}]` with
+ * `tool_choice: {type: tool, name}`. The headers (x-api-key,
+ * anthropic-version: 2023-06-01) are set by the job layer.
+ *
+ * Reply: content is a list of blocks; text blocks are concatenated, and the
+ * tool_use block for our function carries its arguments as an object
+ * (input). stop_reason is the finish reason. usage.input_tokens excludes
+ * cached prompt tokens, so the neutral input count adds
+ * cache_creation_input_tokens and cache_read_input_tokens back in.
+ */
+#include "llm_int.h"
+
+#include <string.h>
+
+static void add_turn(cJSON *msgs, const char *role, const char *content)
+{
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "role", role);
+    cJSON_AddStringToObject(m, "content", content);
+    cJSON_AddItemToArray(msgs, m);
+}
+
+/* Turns with consecutive same-role messages joined by a blank line. */
+static void add_turns(cJSON *msgs, const llm_request *req)
+{
+    sb cur = {0};
+    llm_role role = LLM_USER;
+    int have = 0;
+    for (size_t i = 0; i < req->n_messages; i++) {
+        const llm_message *m = &req->messages[i];
+        if (m->role == LLM_SYSTEM)
+            continue;
+        if (have && m->role != role) {
+            add_turn(msgs, role == LLM_USER ? "user" : "assistant", sb_str(&cur));
+            sb_reset(&cur);
+            have = 0;
+        }
+        if (have)
+            sb_puts(&cur, "\n\n");
+        sb_puts(&cur, m->content);
+        role = m->role;
+        have = 1;
+    }
+    if (have)
+        add_turn(msgs, role == LLM_USER ? "user" : "assistant", sb_str(&cur));
+    sb_free(&cur);
+}
+
+cJSON *anthropic_body(const llm_request *req, const char *model, const model_info *mi,
+                      int max_tokens)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "model", model);
+    cJSON_AddNumberToObject(root, "max_tokens", max_tokens);
+    sb system = {0};
+    for (size_t i = 0; i < req->n_messages; i++)
+        if (req->messages[i].role == LLM_SYSTEM) {
+            if (system.len)
+                sb_puts(&system, "\n\n");
+            sb_puts(&system, req->messages[i].content);
+        }
+    if (system.len)
+        cJSON_AddStringToObject(root, "system", sb_str(&system));
+    sb_free(&system);
+    add_turns(cJSON_AddArrayToObject(root, "messages"), req);
+    if (req->temperature >= 0 && mi->temperature)
+        cJSON_AddNumberToObject(root, "temperature", req->temperature > 1 ? 1 : req->temperature);
+    if (req->func_name) {
+        cJSON *tool = cJSON_CreateObject();
+        cJSON_AddStringToObject(tool, "name", req->func_name);
+        if (req->func_description)
+            cJSON_AddStringToObject(tool, "description", req->func_description);
+        cJSON_AddItemToObject(tool, "input_schema", req->func_schema
+                              ? cJSON_Duplicate(req->func_schema, 1)
+                              : cJSON_Parse("{\"type\":\"object\",\"properties\":{}}"));
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "tools"), tool);
+        cJSON *choice = cJSON_AddObjectToObject(root, "tool_choice");
+        cJSON_AddStringToObject(choice, "type", "tool");
+        cJSON_AddStringToObject(choice, "name", req->func_name);
+    }
+    return root;
+}
+
+static long num(const cJSON *obj, const char *field)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, field);
+    return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (long)v->valuedouble : 0;
+}
+
+int anthropic_parse(llm_response *r, const cJSON *root, const char *func_name)
+{
+    const cJSON *content = cJSON_GetObjectItemCaseSensitive(root, "content");
+    if (!cJSON_IsArray(content))
+        return err_set("reply has no content array");
+    sb text = {0};
+    const cJSON *tool = NULL, *block;
+    cJSON_ArrayForEach(block, content) {
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(block, "type");
+        if (!cJSON_IsString(type))
+            continue;
+        if (strcmp(type->valuestring, "text") == 0) {
+            const cJSON *t = cJSON_GetObjectItemCaseSensitive(block, "text");
+            if (cJSON_IsString(t))
+                sb_puts(&text, t->valuestring);
+        } else if (strcmp(type->valuestring, "tool_use") == 0) {
+            const cJSON *name = cJSON_GetObjectItemCaseSensitive(block, "name");
+            int match = cJSON_IsString(name) && func_name &&
+                        strcmp(name->valuestring, func_name) == 0;
+            if (!tool || match)
+                tool = block;
+        }
+    }
+    const cJSON *input = cJSON_GetObjectItemCaseSensitive(tool, "input");
+    if (cJSON_IsObject(input))
+        r->func_args = cJSON_Duplicate(input, 1);
+    r->text = sb_steal(&text);
+    if (!r->text)
+        r->text = xstrdup("");
+    const cJSON *stop = cJSON_GetObjectItemCaseSensitive(root, "stop_reason");
+    r->finish_reason = xstrdup(cJSON_IsString(stop) ? stop->valuestring : "");
+    const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
+    long writes = num(usage, "cache_creation_input_tokens");
+    long reads = num(usage, "cache_read_input_tokens");
+    r->usage.input_tokens = num(usage, "input_tokens") + writes + reads;
+    r->usage.output_tokens = num(usage, "output_tokens");
+    r->usage.cached_tokens = writes + reads;
+    r->usage.cache_write_tokens = writes;
+    return 0;
+}

@@ -1,0 +1,238 @@
+/*
+ * client.c: making and ending clients, submitting, totals.
+ *
+ * A client is bound to one provider and model ("PROVIDER:MODEL", split at
+ * the first colon so "openai:llama3:8b" keeps its tag) and to the caller's
+ * loop. Everything that can be checked before the first request is checked
+ * here, so a bad flag fails at start-up with a message naming the flag:
+ * unknown provider, a malformed base URL, a missing key, an unreadable
+ * replay log or price table. The key is read from the environment once and
+ * lives only in the client (headers and the log's redaction list).
+ */
+#include "llm_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const provider_names[] = {"openai", "anthropic", "builtin", "replay"};
+
+static int parse_spec(const char *spec, prov_kind *kind, char **model)
+{
+    if (!spec || !*spec)
+        return err_set("llm: no model given; use --model PROVIDER:MODEL "
+                       "(openai:gpt-4o, anthropic:claude-sonnet-4-5, builtin, replay:PATH)");
+    const char *colon = strchr(spec, ':');
+    size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+    for (int k = 0; k < 4; k++) {
+        if (strlen(provider_names[k]) != n || strncmp(spec, provider_names[k], n) != 0)
+            continue;
+        *kind = (prov_kind)k;
+        const char *rest = colon ? colon + 1 : "";
+        if (!*rest && (k == PROV_OPENAI || k == PROV_ANTHROPIC || k == PROV_REPLAY))
+            return err_set("llm: --model '%s' lacks the part after the colon (%s)", spec,
+                           k == PROV_REPLAY ? "replay:PATH/llm.jsonl" : "PROVIDER:MODEL");
+        *model = xstrdup(*rest ? rest : "baseline");
+        return 0;
+    }
+    return err_set("llm: --model '%s': unknown provider '%.*s' (use openai, anthropic, "
+                   "builtin or replay)", spec, (int)n, spec);
+}
+
+static const char *default_key_env(prov_kind k)
+{
+    return k == PROV_OPENAI ? "OPENAI_API_KEY" : k == PROV_ANTHROPIC ? "ANTHROPIC_API_KEY" : NULL;
+}
+
+int llm_key_available(const char *spec, const char *api_key_env)
+{
+    prov_kind kind;
+    char *model = NULL;
+    if (parse_spec(spec, &kind, &model) < 0)
+        return 0;
+    free(model);
+    const char *var = api_key_env ? api_key_env : default_key_env(kind);
+    if (!var)
+        return 1;
+    const char *v = getenv(var);
+    return v && *v;
+}
+
+/* The endpoint URL from the base (checked by libcurl's URL parser). */
+static int make_url(llm_client *c, const char *base_url)
+{
+    const char *base = base_url ? base_url
+                     : c->kind == PROV_OPENAI ? "https://api.openai.com/v1"
+                                              : "https://api.anthropic.com";
+    CURLU *u = curl_url();
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, base, 0);
+    char *scheme = NULL;
+    if (uc == CURLUE_OK)
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+    int ok = uc == CURLUE_OK && scheme &&
+             (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    if (!ok)
+        return err_set("llm: --base-url '%s' is not an http(s) URL (e.g. "
+                       "http://localhost:8000/v1)", base);
+    size_t n = strlen(base);
+    while (n && base[n - 1] == '/')
+        n--;
+    const char *path = "/chat/completions";
+    if (c->kind == PROV_ANTHROPIC) /* accept a base with or without /v1 */
+        path = n >= 3 && strncmp(base + n - 3, "/v1", 3) == 0 ? "/messages" : "/v1/messages";
+    c->url = xasprintf("%.*s%s", (int)n, base, path);
+    return 0;
+}
+
+static int read_key(llm_client *c, const llm_config *cfg)
+{
+    const char *var = cfg->api_key_env ? cfg->api_key_env : default_key_env(c->kind);
+    c->key_env = xstrdup(var);
+    const char *v = getenv(var);
+    if (v && *v) {
+        c->key = xstrdup(v);
+        return 0;
+    }
+    /* Local OpenAI-compatible servers (vLLM, llama.cpp, Ollama) need no key;
+     * a named variable that is empty is still a mistake. */
+    if (cfg->base_url && !cfg->api_key_env)
+        return 0;
+    return err_set("llm: %s needs an API key: set %s (or name another variable with "
+                   "--api-key-env), or use --model builtin to run offline", c->provider, var);
+}
+
+static int setup_provider(llm_client *c, const llm_config *cfg)
+{
+    if (c->kind == PROV_REPLAY) {
+        c->replay_path = xstrdup(c->model);
+        return replay_load(&c->replay, c->replay_path);
+    }
+    if (c->kind == PROV_BUILTIN)
+        return 0;
+    if (make_url(c, cfg->base_url) < 0 || read_key(c, cfg) < 0)
+        return -1;
+    if (prices_lookup(&c->info, cfg->prices_path, c->provider, c->model) < 0)
+        return -1;
+    const char *effort = cfg->reasoning_effort ? cfg->reasoning_effort : c->info.effort;
+    if (c->info.reasoning && *effort)
+        c->effort = xstrdup(effort);
+    return http_multi_new(&c->multi, c->loop);
+}
+
+int llm_client_new(llm_client **out, uv_loop_t *loop, const llm_config *cfg)
+{
+    *out = NULL;
+    prov_kind kind;
+    char *model;
+    if (parse_spec(cfg->spec, &kind, &model) < 0)
+        return -1;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    llm_client *c = xcalloc(1, sizeof *c);
+    c->loop = loop;
+    c->kind = kind;
+    c->provider = xstrdup(provider_names[kind]);
+    c->model = model;
+    c->log_path = xstrdup(cfg->log_path);
+    c->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 6;
+    c->max_retry_wait_s = cfg->max_retry_wait_s > 0 ? cfg->max_retry_wait_s : 120;
+    c->retry_base_s = cfg->retry_base_s > 0 ? cfg->retry_base_s : 1;
+    c->http.connect_timeout_s = cfg->connect_timeout_s > 0 ? cfg->connect_timeout_s : 30;
+    c->http.total_timeout_s = cfg->total_timeout_s > 0 ? cfg->total_timeout_s : 600;
+    c->http.stall_timeout_s = cfg->stall_timeout_s > 0 ? cfg->stall_timeout_s : 120;
+    c->max_tokens = cfg->default_max_tokens > 0 ? cfg->default_max_tokens : 8192;
+    c->seed = cfg->seed;
+    c->rng = (uint64_t)cfg->seed ^ 0x6a09e667f3bcc909ull;
+    c->totals.cost_known = 1;
+    if (setup_provider(c, cfg) < 0) {
+        llm_client_free(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+void llm_client_free(llm_client *c)
+{
+    if (!c)
+        return;
+    c->closing = 1;
+    job_abort_all(c);
+    http_multi_free(c->multi);
+    replay_free(c->replay);
+    if (c->key)
+        memset(c->key, 0, strlen(c->key));
+    free(c->key);
+    free(c->key_env);
+    free(c->provider);
+    free(c->model);
+    free(c->url);
+    free(c->log_path);
+    free(c->replay_path);
+    free(c->effort);
+    free(c);
+    curl_global_cleanup();
+}
+
+int llm_submit(llm_client *c, const llm_request *req, llm_done_cb cb, void *data)
+{
+    if (c->closing)
+        return err_set("llm: submit on a client being freed");
+    if (!cb)
+        return err_set("llm: submit needs a completion callback");
+    if (req->n_messages == 0 && !(c->kind == PROV_BUILTIN && req->context))
+        return err_set("llm: a request needs at least one message");
+    for (size_t i = 0; i < req->n_messages; i++)
+        if (!req->messages[i].content || (unsigned)req->messages[i].role > LLM_ASSISTANT)
+            return err_set("llm: message %zu has no content or a bad role", i);
+    if (req->func_name && !*req->func_name)
+        return err_set("llm: the forced function has an empty name");
+    return job_start(c, req, cb, data);
+}
+
+typedef struct sync_ctx { llm_response *resp; } sync_ctx;
+
+static void sync_done(llm_response *resp, void *data) { ((sync_ctx *)data)->resp = resp; }
+
+int llm_complete_sync(const llm_config *cfg, const llm_request *req, llm_response **out)
+{
+    *out = NULL;
+    uv_loop_t loop;
+    if (uv_loop_init(&loop) != 0)
+        return err_set("llm: cannot make an event loop");
+    llm_client *c;
+    int rc = llm_client_new(&c, &loop, cfg);
+    sync_ctx ctx = {NULL};
+    if (rc == 0) {
+        rc = llm_submit(c, req, sync_done, &ctx);
+        if (rc == 0)
+            uv_run(&loop, UV_RUN_DEFAULT);
+        llm_client_free(c);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT); /* let closed handles finish */
+    uv_loop_close(&loop);
+    *out = ctx.resp;
+    return rc;
+}
+
+void llm_client_totals(const llm_client *c, llm_usage *out, long *n_requests)
+{
+    *out = c->totals;
+    if (n_requests)
+        *n_requests = c->n_requests;
+}
+
+const char *llm_client_provider(const llm_client *c) { return c->provider; }
+const char *llm_client_model(const llm_client *c) { return c->model; }
+int llm_client_is_builtin(const llm_client *c) { return c->kind == PROV_BUILTIN; }
+
+void llm_response_free(llm_response *r)
+{
+    if (!r)
+        return;
+    free(r->text);
+    cJSON_Delete(r->func_args);
+    free(r->finish_reason);
+    free(r->error);
+    free(r);
+}

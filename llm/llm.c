@@ -1,2 +1,0 @@
-/* llm.c: placeholder */
-#include "llm.h"

@@ -1,0 +1,193 @@
+/*
+ * llm_int.h (private to llm/): the pieces behind llm.h and how they meet.
+ *
+ *   client.c    llm_client_new/free, llm_submit, totals, the sync helper
+ *   job.c       one request's life: attempts, retries, accounting, delivery
+ *   http.c      libcurl's multi interface driven by the client's libuv loop
+ *   retry.c     which failures are retried, backoff with full jitter, Retry-After
+ *   openai.c    Chat Completions bodies and replies
+ *   anthropic.c Messages API bodies and replies
+ *   prices.c    the model table (prices + per-model settings), cost
+ *   jsonl.c     llm.jsonl lines (redacted) and the canonical request hash
+ *   replay.c    serving recorded replies from an llm.jsonl
+ *   review.c    the structured review: schema and tolerant parsing
+ */
+#ifndef GROVE_LLM_INT_H
+#define GROVE_LLM_INT_H
+
+#include "llm.h"
+#include "util.h"
+
+#include <curl/curl.h>
+#include <stdint.h>
+
+/* ---- http.c -------------------------------------------------------------- */
+
+typedef struct http_multi http_multi;
+typedef struct http_req http_req;
+typedef void (*http_done_fn)(http_req *r, void *data);
+
+/* One POST in flight. Read the result fields in the done callback, then
+ * free it with http_req_free(). */
+struct http_req {
+    CURL *easy;
+    http_multi *m;
+    struct curl_slist *headers;
+    char *body;                 /* request body (owned) */
+    sb resp;                    /* response body */
+    long status;                /* HTTP status, 0 when none arrived */
+    CURLcode result;            /* transport outcome */
+    char errbuf[CURL_ERROR_SIZE];
+    char retry_after[96];       /* Retry-After header value, "" when absent */
+    char retry_after_ms[32];    /* retry-after-ms (OpenAI), "" when absent */
+    http_done_fn done;
+    void *data;
+};
+
+typedef struct http_opts {
+    double connect_timeout_s;
+    double total_timeout_s;
+    double stall_timeout_s;
+} http_opts;
+
+/* The multi handle bound to `loop`; freed with http_multi_free(), whose
+ * libuv handles finish closing on the loop's next turn. */
+int http_multi_new(http_multi **out, uv_loop_t *loop);
+void http_multi_free(http_multi *m);
+/* Start a POST of `body` (copied) with extra header lines. `done` fires
+ * later from the loop, never from inside this call. */
+int http_post(http_req **out, http_multi *m, const char *url,
+              const char *const *headers, size_t n_headers, const char *body,
+              const http_opts *opts, http_done_fn done, void *data);
+/* Abort a request that has not completed (no callback) and free it. */
+void http_cancel(http_req *r);
+void http_req_free(http_req *r);
+
+/* ---- retry.c --------------------------------------------------------------- */
+
+int retry_status_retryable(long status);
+int retry_curl_retryable(CURLcode code);
+/* Seconds the server asked to wait, from Retry-After (delta-seconds or an
+ * HTTP date, relative to `now_wall`) or retry-after-ms; < 0 when absent or
+ * unreadable. */
+double retry_after_seconds(const char *retry_after, const char *retry_after_ms,
+                           double now_wall);
+/* Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))). */
+double retry_backoff(uint64_t *rng, int attempt, double base_s, double cap_s);
+uint64_t rng_next(uint64_t *state);
+
+/* ---- prices.c -------------------------------------------------------------- */
+
+/* What the table knows about one model. */
+typedef struct model_info {
+    int price_known;
+    double input, cached_input, cache_write, output; /* USD per million tokens */
+    int reasoning;          /* takes max_completion_tokens and an effort */
+    int temperature;        /* accepts a temperature */
+    char effort[16];        /* default reasoning effort, "" for none */
+    int from_table;         /* settings came from the table, not name patterns */
+} model_info;
+
+/* Look up provider/model in the user's table (path, may be NULL) then the
+ * built-in llm/prices.json; unknown models get name-pattern defaults and
+ * price_known = 0. < 0 only when the user's file is unreadable or bad. */
+int prices_lookup(model_info *out, const char *prices_path, const char *provider,
+                  const char *model);
+/* Fill u->cost_usd / cost_known from the token counts. */
+void prices_cost(llm_usage *u, const model_info *mi);
+
+/* ---- provider bodies (openai.c, anthropic.c) ------------------------------- */
+
+/* The request as a provider body; caller frees with cJSON_Delete. */
+cJSON *openai_body(const llm_request *req, const char *model, const model_info *mi,
+                   const char *effort, int max_tokens);
+cJSON *anthropic_body(const llm_request *req, const char *model, const model_info *mi,
+                      int max_tokens);
+/* Fill r's text, func_args, finish_reason and usage from a parsed 2xx body.
+ * < 0 with err_last() when the body is not the expected shape. */
+int openai_parse(llm_response *r, const cJSON *root, const char *func_name);
+int anthropic_parse(llm_response *r, const cJSON *root, const char *func_name);
+/* The server's own message from an error body in either protocol (or a
+ * bare {"error": "..."} / {"message": ...}); caller frees. NULL if none. */
+char *provider_error_message(const cJSON *root);
+/* The first `n` bytes of a body, control characters escaped, for errors;
+ * caller frees. */
+char *body_quote(const char *body, size_t len, size_t n);
+
+/* ---- jsonl.c --------------------------------------------------------------- */
+
+/* The canonical, provider-neutral form of a request (messages in order and
+ * the forced function) and its 64-bit FNV-1a hash as 16 hex digits. */
+cJSON *canonical_request(const llm_request *req);
+void request_hash(const llm_request *req, char out[17]);
+/* Replace every occurrence of `secret` in s (in place) with "[REDACTED]";
+ * returns a new string when it changed anything, else s. */
+char *redact(char *s, const char *secret);
+
+/* One line of llm.jsonl: one HTTP exchange (or one builtin/replay answer). */
+typedef struct log_entry {
+    const char *tag, *provider, *model, *url, *hash;
+    int attempt;
+    int final;                  /* the request's last attempt */
+    long status;
+    double latency_s;           /* this attempt */
+    double total_latency_s;     /* submit to completion (final lines) */
+    const cJSON *request;       /* the body sent (or the canonical request) */
+    const char *response;       /* raw response body, may be NULL */
+    size_t response_len;
+    const char *error;          /* NULL when this exchange succeeded */
+    const llm_response *resp;   /* final lines: usage, cost and the reply */
+} log_entry;
+
+/* Append one line to path; every occurrence of `secret` (the API key) is
+ * replaced before anything reaches the disk. */
+int jsonl_append(const char *path, const char *secret, const log_entry *e);
+
+/* ---- replay.c -------------------------------------------------------------- */
+
+typedef struct replay_table replay_table;
+int replay_load(replay_table **out, const char *path);
+void replay_free(replay_table *t);
+/* Fill r (text, func_args, finish_reason, usage) with the next recorded
+ * reply to a request with this hash. < 0 when it was never recorded. */
+int replay_lookup(replay_table *t, const char *hash, llm_response *r);
+
+/* ---- client internals (client.c, job.c) ------------------------------------ */
+
+typedef enum prov_kind { PROV_OPENAI, PROV_ANTHROPIC, PROV_BUILTIN, PROV_REPLAY } prov_kind;
+
+typedef struct llm_job llm_job;
+
+struct llm_client {
+    uv_loop_t *loop;
+    prov_kind kind;
+    char *provider;      /* "openai", ... */
+    char *model;
+    char *url;           /* full endpoint URL (http providers) */
+    char *key;           /* never logged; redacted from every log line */
+    char *key_env;       /* the variable it came from, for error hints */
+    char *log_path;
+    char *replay_path;
+    char *effort;        /* reasoning effort to send, NULL for none */
+    model_info info;
+    http_opts http;
+    http_multi *multi;
+    replay_table *replay;
+    int max_attempts;
+    double max_retry_wait_s;
+    double retry_base_s;
+    int max_tokens;
+    unsigned long seed;
+    uint64_t rng;        /* jitter; advanced per retry, seeded from cfg.seed */
+    llm_usage totals;
+    long n_requests;
+    llm_job *jobs;       /* in flight, doubly linked */
+    int closing;
+};
+
+/* Copy the request, build the body and start the job on the loop. */
+int job_start(llm_client *c, const llm_request *req, llm_done_cb cb, void *data);
+/* End every in-flight job with an error (client going away). */
+void job_abort_all(llm_client *c);
+
+#endif

@@ -1,0 +1,155 @@
+/*
+ * openai.c: the Chat Completions wire format ({base}/chat/completions).
+ *
+ * Body: model, messages [{role, content}] with every system message merged
+ * into one leading system message, and either max_tokens (classic models and
+ * the many compatible servers that only know it) or max_completion_tokens
+ * plus reasoning_effort (reasoning models, which also refuse temperature).
+ * Which is which comes from the model table (prices.c), name patterns only
+ * as a fallback. A forced function is `tools: [{type: function, function:
+ * {name, description, parameters}}]` with `tool_choice: {type: function,
+ * function: {name}}`.
+ *
+ * Reply: choices[0].message.content (text, may be null) and
+ * .tool_calls[0].function.arguments (a JSON *string*, parsed here; when it
+ * does not parse, the raw string becomes the text so the review's
+ * JSON-in-text fallback still sees it), finish_reason, and usage:
+ * prompt_tokens (cached included), completion_tokens (reasoning included),
+ * prompt_tokens_details.cached_tokens, completion_tokens_details.
+ * reasoning_tokens.
+ */
+#include "llm_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *role_name(llm_role r)
+{
+    return r == LLM_SYSTEM ? "system" : r == LLM_USER ? "user" : "assistant";
+}
+
+static void add_message(cJSON *arr, const char *role, const char *content)
+{
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "role", role);
+    cJSON_AddStringToObject(m, "content", content);
+    cJSON_AddItemToArray(arr, m);
+}
+
+static void add_tools(cJSON *root, const llm_request *req)
+{
+    cJSON *tools = cJSON_AddArrayToObject(root, "tools");
+    cJSON *tool = cJSON_CreateObject();
+    cJSON_AddStringToObject(tool, "type", "function");
+    cJSON *fn = cJSON_AddObjectToObject(tool, "function");
+    cJSON_AddStringToObject(fn, "name", req->func_name);
+    if (req->func_description)
+        cJSON_AddStringToObject(fn, "description", req->func_description);
+    cJSON_AddItemToObject(fn, "parameters", req->func_schema
+                          ? cJSON_Duplicate(req->func_schema, 1)
+                          : cJSON_Parse("{\"type\":\"object\",\"properties\":{}}"));
+    cJSON_AddItemToArray(tools, tool);
+    cJSON *choice = cJSON_AddObjectToObject(root, "tool_choice");
+    cJSON_AddStringToObject(choice, "type", "function");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(choice, "function"), "name", req->func_name);
+}
+
+cJSON *openai_body(const llm_request *req, const char *model, const model_info *mi,
+                   const char *effort, int max_tokens)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "model", model);
+    cJSON *msgs = cJSON_AddArrayToObject(root, "messages");
+    sb system = {0};
+    for (size_t i = 0; i < req->n_messages; i++)
+        if (req->messages[i].role == LLM_SYSTEM) {
+            if (system.len)
+                sb_puts(&system, "\n\n");
+            sb_puts(&system, req->messages[i].content);
+        }
+    if (system.len)
+        add_message(msgs, "system", sb_str(&system));
+    sb_free(&system);
+    for (size_t i = 0; i < req->n_messages; i++)
+        if (req->messages[i].role != LLM_SYSTEM)
+            add_message(msgs, role_name(req->messages[i].role), req->messages[i].content);
+    if (mi->reasoning) {
+        cJSON_AddNumberToObject(root, "max_completion_tokens", max_tokens);
+        if (effort && *effort)
+            cJSON_AddStringToObject(root, "reasoning_effort", effort);
+    } else {
+        cJSON_AddNumberToObject(root, "max_tokens", max_tokens);
+    }
+    if (req->temperature >= 0 && mi->temperature)
+        cJSON_AddNumberToObject(root, "temperature", req->temperature);
+    if (req->func_name)
+        add_tools(root, req);
+    return root;
+}
+
+static long num(const cJSON *obj, const char *field)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, field);
+    return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (long)v->valuedouble : 0;
+}
+
+static void parse_usage(llm_usage *u, const cJSON *usage)
+{
+    u->input_tokens = num(usage, "prompt_tokens");
+    u->output_tokens = num(usage, "completion_tokens");
+    u->cached_tokens = num(cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens_details"),
+                           "cached_tokens");
+    u->reasoning_tokens = num(cJSON_GetObjectItemCaseSensitive(usage, "completion_tokens_details"),
+                              "reasoning_tokens");
+}
+
+/* The arguments of the tool call to func_name (or the first one). */
+static const char *tool_arguments(const cJSON *msg, const char *func_name)
+{
+    const cJSON *calls = cJSON_GetObjectItemCaseSensitive(msg, "tool_calls");
+    const char *first = NULL;
+    const cJSON *call;
+    cJSON_ArrayForEach(call, calls) {
+        const cJSON *fn = cJSON_GetObjectItemCaseSensitive(call, "function");
+        const cJSON *args = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(fn, "name");
+        if (!cJSON_IsString(args))
+            continue;
+        if (cJSON_IsString(name) && func_name && strcmp(name->valuestring, func_name) == 0)
+            return args->valuestring;
+        if (!first)
+            first = args->valuestring;
+    }
+    return first;
+}
+
+int openai_parse(llm_response *r, const cJSON *root, const char *func_name)
+{
+    const cJSON *choices = cJSON_GetObjectItemCaseSensitive(root, "choices");
+    const cJSON *choice = cJSON_GetArrayItem(choices, 0);
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(choice, "message");
+    if (!cJSON_IsObject(msg))
+        return err_set("reply has no choices[0].message");
+    const cJSON *content = cJSON_GetObjectItemCaseSensitive(msg, "content");
+    sb text = {0};
+    if (cJSON_IsString(content))
+        sb_puts(&text, content->valuestring);
+    const char *args = tool_arguments(msg, func_name);
+    if (args) {
+        cJSON *parsed = cJSON_Parse(args);
+        if (cJSON_IsObject(parsed)) {
+            r->func_args = parsed;
+        } else {
+            cJSON_Delete(parsed);
+            if (text.len)
+                sb_putc(&text, '\n');
+            sb_puts(&text, args);
+        }
+    }
+    r->text = xstrdup(sb_str(&text));
+    sb_free(&text);
+    const cJSON *fr = cJSON_GetObjectItemCaseSensitive(choice, "finish_reason");
+    r->finish_reason = xstrdup(cJSON_IsString(fr) ? fr->valuestring : "");
+    parse_usage(&r->usage, cJSON_GetObjectItemCaseSensitive(root, "usage"));
+    return 0;
+}

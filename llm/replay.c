@@ -1,0 +1,129 @@
+/*
+ * replay.c: the `replay:PATH` provider -- a recorded run's llm.jsonl served
+ * back with no network.
+ *
+ * Loading keeps, from each final successful line, its request_hash, its
+ * provider-neutral reply and its usage. A request is answered by the first
+ * not-yet-served reply recorded for the same hash, so a run that asked the
+ * same question twice gets its two answers in order; once they are used
+ * up, the last one is served again (a replay that asks more often than the
+ * recording did is still deterministic). A hash never recorded is an error
+ * that says so: the prompts of this run differ from the recorded run's.
+ * Lines that do not parse (a run killed mid-write) are skipped with a
+ * warning; a log without a single usable reply is an error.
+ */
+#include "llm_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct replay_entry {
+    char hash[17];
+    cJSON *reply;   /* {text, func_args, finish_reason} */
+    llm_usage usage;
+    int served;
+} replay_entry;
+
+struct replay_table {
+    replay_entry *e;
+    size_t n;
+    char *path;
+};
+
+static long num(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (long)v->valuedouble : 0;
+}
+
+static void add_line(replay_table *t, const cJSON *line)
+{
+    const cJSON *hash = cJSON_GetObjectItemCaseSensitive(line, "request_hash");
+    const cJSON *reply = cJSON_GetObjectItemCaseSensitive(line, "reply");
+    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(line, "final")) ||
+        !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(line, "ok")) ||
+        !cJSON_IsString(hash) || strlen(hash->valuestring) != 16 || !cJSON_IsObject(reply))
+        return;
+    t->e = xrealloc(t->e, (t->n + 1) * sizeof *t->e);
+    replay_entry *e = &t->e[t->n++];
+    memset(e, 0, sizeof *e);
+    memcpy(e->hash, hash->valuestring, 17);
+    e->reply = cJSON_Duplicate(reply, 1);
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(line, "usage");
+    e->usage.input_tokens = num(u, "input_tokens");
+    e->usage.output_tokens = num(u, "output_tokens");
+    e->usage.cached_tokens = num(u, "cached_tokens");
+    e->usage.cache_write_tokens = num(u, "cache_write_tokens");
+    e->usage.reasoning_tokens = num(u, "reasoning_tokens");
+}
+
+int replay_load(replay_table **out, const char *path)
+{
+    char *text;
+    if (file_read(path, &text, NULL) < 0)
+        return err_prefix("replay");
+    replay_table *t = xcalloc(1, sizeof *t);
+    t->path = xstrdup(path);
+    long lineno = 0, bad = 0;
+    for (char *p = text, *nl; *p; p = nl ? nl + 1 : p + strlen(p)) {
+        nl = strchr(p, '\n');
+        if (nl)
+            *nl = 0;
+        lineno++;
+        if (!*p)
+            continue;
+        cJSON *line = cJSON_Parse(p);
+        if (line)
+            add_line(t, line);
+        else if (bad++ == 0)
+            log_warn("replay: %s:%ld is not JSON; skipping it", path, lineno);
+        cJSON_Delete(line);
+        if (!nl)
+            break;
+    }
+    free(text);
+    if (t->n == 0) {
+        replay_free(t);
+        return err_set("replay: %s holds no successful exchange to serve (%ld lines); "
+                       "give the llm.jsonl of a run that reached the LLM", path, lineno);
+    }
+    *out = t;
+    return 0;
+}
+
+void replay_free(replay_table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        cJSON_Delete(t->e[i].reply);
+    free(t->e);
+    free(t->path);
+    free(t);
+}
+
+int replay_lookup(replay_table *t, const char *hash, llm_response *r)
+{
+    replay_entry *pick = NULL, *last = NULL;
+    for (size_t i = 0; i < t->n && !pick; i++) {
+        if (strcmp(t->e[i].hash, hash) != 0)
+            continue;
+        last = &t->e[i];
+        if (!t->e[i].served)
+            pick = &t->e[i];
+    }
+    if (!pick)
+        pick = last;
+    if (!pick)
+        return err_set("replay: %s has no recorded reply for this request (hash %s); "
+                       "the prompts differ from the recorded run's", t->path, hash);
+    pick->served = 1;
+    const cJSON *text = cJSON_GetObjectItemCaseSensitive(pick->reply, "text");
+    const cJSON *args = cJSON_GetObjectItemCaseSensitive(pick->reply, "func_args");
+    const cJSON *fin = cJSON_GetObjectItemCaseSensitive(pick->reply, "finish_reason");
+    r->text = xstrdup(cJSON_IsString(text) ? text->valuestring : "");
+    r->func_args = cJSON_IsObject(args) ? cJSON_Duplicate(args, 1) : NULL;
+    r->finish_reason = xstrdup(cJSON_IsString(fin) ? fin->valuestring : "");
+    r->usage = pick->usage;
+    return 0;
+}

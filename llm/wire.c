@@ -1,0 +1,59 @@
+/*
+ * wire.c: what both protocols share when a reply goes wrong -- the server's
+ * own error message, and a safe quotation of a body that is not JSON.
+ *
+ * Error bodies seen in the wild: OpenAI {"error": {"message", "type",
+ * "code"}}, Anthropic {"type": "error", "error": {"type", "message"}},
+ * Ollama and some proxies {"error": "text"}, others {"message": "text"} or
+ * {"detail": "text"}. Anything else is quoted, bounded and escaped, so an
+ * HTML 502 page or a truncated body reads as a clue, not as a crash or a
+ * screenful.
+ */
+#include "llm_int.h"
+
+#include <string.h>
+
+char *provider_error_message(const cJSON *root)
+{
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
+    if (cJSON_IsString(err))
+        return xstrdup(err->valuestring);
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(err, "message");
+    if (cJSON_IsString(msg)) {
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(err, "type");
+        if (cJSON_IsString(type) && *type->valuestring)
+            return xasprintf("%s (%s)", msg->valuestring, type->valuestring);
+        return xstrdup(msg->valuestring);
+    }
+    static const char *const fields[] = {"message", "detail"};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, fields[i]);
+        if (cJSON_IsString(m))
+            return xstrdup(m->valuestring);
+    }
+    return NULL;
+}
+
+char *body_quote(const char *body, size_t len, size_t n)
+{
+    sb q = {0};
+    sb_putc(&q, '"');
+    size_t i;
+    for (i = 0; i < len && i < n; i++) {
+        unsigned char ch = (unsigned char)body[i];
+        if (ch == '\n')
+            sb_puts(&q, "\\n");
+        else if (ch == '"' || ch == '\\')
+            sb_printf(&q, "\\%c", ch);
+        else if (ch < 0x20 || ch == 0x7f)
+            sb_printf(&q, "\\x%02x", ch);
+        else
+            sb_putc(&q, (char)ch);
+    }
+    sb_putc(&q, '"');
+    if (i < len)
+        sb_printf(&q, " (first %zu of %zu bytes)", i, len);
+    else if (len == 0)
+        sb_puts(&q, " (empty body)");
+    return sb_steal(&q);
+}
