@@ -51,10 +51,15 @@ search_tree *search_tree_new(int lower_is_better);
 void search_tree_free(search_tree *t);
 int search_tree_lower_is_better(const search_tree *t);
 
-/* Add a pending node; returns its id (>= 0) or < 0 when parent is invalid.
- * A debug node's debug_depth is its parent's + 1. */
+/* Add a pending node; returns its id (>= 0) or < 0 when parent is invalid
+ * (err_last() says why: a draft has parent -1, debug/improve need an existing
+ * parent). The id is one more than the largest so far. A debug node's
+ * debug_depth is its parent's + 1. */
 int search_tree_add(search_tree *t, search_stage stage, int parent, double now);
-/* Add a node with a given id (resume); ids need not be contiguous. */
+/* Add a node with a given id (resume); ids need not be contiguous, but a
+ * node's parent must already be in the tree (add in id order). < 0 for a
+ * duplicate or negative id. The node is pending; set its fields and call
+ * search_node_finish as the repository says. */
 int search_tree_add_with_id(search_tree *t, int id, search_stage stage, int parent);
 search_node *search_tree_node(const search_tree *t, int id); /* NULL if absent */
 size_t search_tree_count(const search_tree *t);
@@ -63,9 +68,17 @@ search_node *search_tree_at(const search_tree *t, size_t i);
 /* Set a node's string field, copying `value`. */
 void search_node_set(char **field, const char *value);
 
-/* Mark done with a result. `has_score` 0 or is_buggy 1 means no ranking. */
+/* Mark running (pending -> running) with its start time; no-op for an
+ * unknown or finished node. */
+void search_node_start(search_tree *t, int id, double now);
+
+/* Mark done with a result. `has_score` 0 or is_buggy 1 means no ranking; a
+ * NaN or infinite score is stored as no score. reason is kept (copied) only
+ * for buggy nodes. */
 void search_node_finish(search_tree *t, int id, int is_buggy, const char *reason,
                         int has_score, double score, double now);
+/* Done, not buggy, with a finite score: a node that can be ranked. */
+int search_node_is_good(const search_node *n);
 
 /* Best node: best score among non-buggy done nodes with a score, ties to the
  * earlier node. -1 when there is none. */
@@ -74,6 +87,9 @@ int search_tree_best(const search_tree *t);
 int search_score_better(const search_tree *t, double a, double b);
 int search_tree_count_state(const search_tree *t, search_state s);
 int search_tree_good_count(const search_tree *t); /* done, not buggy, scored */
+/* Up to max good node ids into ids[], best first (ties to the earlier node).
+ * Returns how many were written. */
+size_t search_tree_ranked(const search_tree *t, int *ids, size_t max);
 
 /* ---- RNG ------------------------------------------------------------------ */
 
@@ -81,6 +97,7 @@ typedef struct search_rng { uint64_t s[4]; } search_rng; /* xoshiro256** */
 void search_rng_seed(search_rng *r, uint64_t seed);
 uint64_t search_rng_next(search_rng *r);
 double search_rng_uniform(search_rng *r); /* [0, 1) */
+uint64_t search_rng_below(search_rng *r, uint64_t n); /* unbiased, [0, n); 0 if n <= 1 */
 
 /* ---- policies --------------------------------------------------------------- */
 
@@ -94,7 +111,8 @@ typedef struct search_policy_params {
     int num_drafts;        /* default 5 */
     double debug_prob;     /* default 0.5 */
     int max_debug_depth;   /* default 3 */
-    int max_failed_drafts; /* drafts allowed while nothing works; default 3 x num_drafts */
+    int max_failed_drafts; /* drafts allowed while nothing works; 0 (the
+                              default) means 3 x num_drafts; else >= num_drafts */
     int top_k;             /* improve spreads across the top k when busy; default 3 */
     int workers;           /* W: nodes in flight at once */
 } search_policy_params;
@@ -103,37 +121,56 @@ void search_policy_params_default(search_policy_params *p);
 
 typedef struct search_policy search_policy;
 
-/* Policies by name: "greedy" (AIDE's, aware of nodes in flight). < 0 and
- * err_last() for an unknown name. */
+/* Policies by name: "greedy" (AIDE's, aware of nodes in flight; its rules
+ * are in search/policy_greedy.c). params NULL means the defaults. < 0 and
+ * err_last() for an unknown name or a parameter out of range (the message
+ * names the field). *out is freed with search_policy_free. */
 int search_policy_new(search_policy **out, const char *name,
                       const search_policy_params *params);
 void search_policy_free(search_policy *p);
 const char *search_policy_name(const search_policy *p);
+const char *search_policy_names(void); /* "greedy": for usage texts */
+/* The parameters in force (max_failed_drafts resolved). */
+const search_policy_params *search_policy_params_of(const search_policy *p);
 
 /* Choose the next action given the tree (pending/running nodes included).
  * Returns 0 with *out set, or 1 when nothing useful can be started now
- * (e.g. every debug candidate is busy and drafts are exhausted). */
+ * (e.g. every debug candidate is busy and drafts are exhausted); out->why
+ * then says why. The caller adds the node (search_tree_add) before asking
+ * again, so the policy sees it in flight. If it answers 1 while no node is
+ * pending or running, no later call can answer otherwise: end the run. */
 int search_policy_next(search_policy *p, const search_tree *t, search_rng *rng,
                        search_action *out);
 
 /* ---- memory of earlier attempts ---------------------------------------------- */
 
 /* A summary of earlier good attempts (plan, outcome, score), best and most
- * recent first, at most max_chars long; "" when there are none. Caller frees. */
+ * recent first, at most max_chars long; "" when there are none. Caller frees.
+ * When there is room it also lists the latest failures (exception type,
+ * reason, plan) so the model does not repeat them; see search/memory.c. */
 char *search_memory(const search_tree *t, size_t max_chars);
 
 /* ---- reply parsing -------------------------------------------------------- */
 
 /* Split an LLM reply into plan (prose before the code) and code (the fenced
  * python block, the largest if several). Returns 0 with both set (caller
- * frees), or < 0 when the reply has no code block (err_last() says so). */
+ * frees), or < 0 when the reply has no code block (err_last() says so).
+ * ```python, ```py and bare ``` fences are code (tagged ones preferred over
+ * bare), CRLF becomes LF, an unclosed last fence runs to the end, and the
+ * code ends with one newline. When nothing precedes the block, the plan is
+ * the prose after it ("" if none). */
 int search_parse_reply(const char *reply, char **plan, char **code);
 
-/* A one-line summary of a plan for commit subjects (<= max chars). Caller frees. */
+/* A one-line summary of a plan for commit subjects (<= max bytes): its first
+ * sentence on its first line with text, without markdown markers or a
+ * "Plan:" label, cut at a word with "..." when long. NULL gives "". Caller
+ * frees. */
 char *search_plan_summary(const char *plan, size_t max);
 
 /* Find a printed validation score in script output ("validation auc: 0.81",
- * "Val score = 0.81"...): the last such line wins. 1 when found. */
+ * "Val score = 0.81"...): the last such line wins, except that a line saying
+ * exactly "validation score" (what the prompts ask for) beats other metric
+ * names. 1 when found (and *out set), 0 when not. */
 int search_parse_self_score(const char *output, double *out);
 
 #endif

@@ -1,2 +1,269 @@
-/* tree.c: placeholder */
+/*
+ * tree.c: the search tree: nodes, their links, the metric direction and the
+ * best node.
+ *
+ * Nodes are allocated one by one and kept in an array sorted by id, so a
+ * `search_node *` stays valid while the tree grows (the agent holds pointers
+ * to nodes in flight) and lookups by id are a binary search. Fresh nodes get
+ * the next id after the largest one, so appending keeps the order; only
+ * search_tree_add_with_id (resume) may insert in the middle.
+ *
+ * Ranking: a node counts as "good" when it is done, not buggy and has a
+ * finite score. The direction comes from the competition's metric
+ * (lower_is_better), never from the LLM; ties go to the earlier node, so a
+ * later node must be strictly better to become the best.
+ */
 #include "search.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct search_tree {
+    search_node **nodes; /* sorted by id */
+    size_t n, cap;
+    int next_id;
+    int lower_is_better;
+};
+
+static const char *const stage_names[] = {"draft", "debug", "improve"};
+
+const char *search_stage_name(search_stage s)
+{
+    if ((unsigned)s < sizeof stage_names / sizeof *stage_names)
+        return stage_names[s];
+    return "unknown";
+}
+
+int search_stage_parse(const char *name, search_stage *out)
+{
+    for (size_t i = 0; name && i < sizeof stage_names / sizeof *stage_names; i++) {
+        if (strcmp(name, stage_names[i]) == 0) {
+            *out = (search_stage)i;
+            return 0;
+        }
+    }
+    return err_set("unknown stage '%s' (expected draft, debug or improve)",
+                   name ? name : "(null)");
+}
+
+search_tree *search_tree_new(int lower_is_better)
+{
+    search_tree *t = xcalloc(1, sizeof *t);
+    t->lower_is_better = lower_is_better ? 1 : 0;
+    return t;
+}
+
+static void node_free(search_node *n)
+{
+    free(n->children);
+    free(n->plan);
+    free(n->code);
+    free(n->output);
+    free(n->summary);
+    free(n->bug_reason);
+    free(n->exc_type);
+    free(n);
+}
+
+void search_tree_free(search_tree *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        node_free(t->nodes[i]);
+    free(t->nodes);
+    free(t);
+}
+
+int search_tree_lower_is_better(const search_tree *t) { return t->lower_is_better; }
+
+/* Index of the first node whose id is >= id (t->n when none). */
+static size_t lower_bound(const search_tree *t, int id)
+{
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->nodes[mid]->id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+search_node *search_tree_node(const search_tree *t, int id)
+{
+    size_t i = lower_bound(t, id);
+    return i < t->n && t->nodes[i]->id == id ? t->nodes[i] : NULL;
+}
+
+size_t search_tree_count(const search_tree *t) { return t->n; }
+
+search_node *search_tree_at(const search_tree *t, size_t i)
+{
+    return i < t->n ? t->nodes[i] : NULL;
+}
+
+void search_node_set(char **field, const char *value)
+{
+    char *copy = xstrdup(value);
+    free(*field);
+    *field = copy;
+}
+
+/* Check that `parent` may carry a child of `stage`; 0 or < 0 with err_set. */
+static int check_parent(const search_tree *t, int id, search_stage stage, int parent)
+{
+    if ((unsigned)stage > STAGE_IMPROVE)
+        return err_set("search: node %d has an invalid stage %d", id, (int)stage);
+    if (stage == STAGE_DRAFT) {
+        if (parent != -1)
+            return err_set("search: draft node %d has parent %d (drafts have no parent; "
+                           "use -1)", id, parent);
+        return 0;
+    }
+    if (parent < 0)
+        return err_set("search: %s node %d needs a parent node", search_stage_name(stage), id);
+    if (!search_tree_node(t, parent))
+        return err_set("search: %s node %d names parent %d, which is not in the tree "
+                       "(add nodes in id order)", search_stage_name(stage), id, parent);
+    if (parent == id)
+        return err_set("search: node %d cannot be its own parent", id);
+    return 0;
+}
+
+/* Create, link and insert a node whose id and parent were checked. */
+static search_node *insert(search_tree *t, int id, search_stage stage, int parent)
+{
+    search_node *n = xcalloc(1, sizeof *n);
+    n->id = id;
+    n->step = id;
+    n->parent = parent;
+    n->stage = stage;
+    n->state = NODE_PENDING;
+    search_node *p = parent >= 0 ? search_tree_node(t, parent) : NULL;
+    if (p) {
+        p->children = xrealloc(p->children, (size_t)(p->n_children + 1) * sizeof(int));
+        p->children[p->n_children++] = id;
+        n->debug_depth = stage == STAGE_DEBUG ? p->debug_depth + 1 : 0;
+    }
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 16;
+        t->nodes = xrealloc(t->nodes, t->cap * sizeof *t->nodes);
+    }
+    size_t at = lower_bound(t, id);
+    memmove(t->nodes + at + 1, t->nodes + at, (t->n - at) * sizeof *t->nodes);
+    t->nodes[at] = n;
+    t->n++;
+    if (id >= t->next_id)
+        t->next_id = id + 1;
+    return n;
+}
+
+int search_tree_add(search_tree *t, search_stage stage, int parent, double now)
+{
+    int id = t->next_id;
+    if (check_parent(t, id, stage, parent) < 0)
+        return -1;
+    insert(t, id, stage, parent)->created_at = now;
+    return id;
+}
+
+int search_tree_add_with_id(search_tree *t, int id, search_stage stage, int parent)
+{
+    if (id < 0)
+        return err_set("search: node id %d is negative", id);
+    if (search_tree_node(t, id))
+        return err_set("search: node %d is already in the tree", id);
+    if (check_parent(t, id, stage, parent) < 0)
+        return -1;
+    insert(t, id, stage, parent);
+    return id;
+}
+
+void search_node_start(search_tree *t, int id, double now)
+{
+    search_node *n = search_tree_node(t, id);
+    if (!n || n->state == NODE_DONE)
+        return;
+    n->state = NODE_RUNNING;
+    n->started_at = now;
+}
+
+void search_node_finish(search_tree *t, int id, int is_buggy, const char *reason,
+                        int has_score, double score, double now)
+{
+    search_node *n = search_tree_node(t, id);
+    if (!n)
+        return;
+    n->state = NODE_DONE;
+    n->is_buggy = is_buggy ? 1 : 0;
+    search_node_set(&n->bug_reason, is_buggy ? reason : NULL);
+    /* A NaN or infinite score cannot be ranked; keeping it would poison every
+     * comparison, so the node simply has no score. */
+    n->has_score = has_score && isfinite(score);
+    n->score = n->has_score ? score : 0.0;
+    n->finished_at = now;
+}
+
+int search_score_better(const search_tree *t, double a, double b)
+{
+    return t->lower_is_better ? a < b : a > b;
+}
+
+int search_node_is_good(const search_node *n)
+{
+    return n && n->state == NODE_DONE && !n->is_buggy && n->has_score && isfinite(n->score);
+}
+
+int search_tree_best(const search_tree *t)
+{
+    const search_node *best = NULL;
+    for (size_t i = 0; i < t->n; i++) {
+        const search_node *n = t->nodes[i];
+        if (search_node_is_good(n) && (!best || search_score_better(t, n->score, best->score)))
+            best = n;
+    }
+    return best ? best->id : -1;
+}
+
+int search_tree_count_state(const search_tree *t, search_state s)
+{
+    int count = 0;
+    for (size_t i = 0; i < t->n; i++)
+        count += t->nodes[i]->state == s;
+    return count;
+}
+
+int search_tree_good_count(const search_tree *t)
+{
+    int count = 0;
+    for (size_t i = 0; i < t->n; i++)
+        count += search_node_is_good(t->nodes[i]);
+    return count;
+}
+
+size_t search_tree_ranked(const search_tree *t, int *ids, size_t max)
+{
+    /* Insertion into a bounded, sorted list: trees hold hundreds of nodes at
+     * most and callers want a handful, so this beats sorting everything. */
+    size_t k = 0;
+    for (size_t i = 0; i < t->n && max; i++) {
+        const search_node *n = t->nodes[i];
+        if (!search_node_is_good(n))
+            continue;
+        size_t at = k;
+        while (at > 0 && search_score_better(t, n->score, search_tree_node(t, ids[at - 1])->score))
+            at--;
+        if (at >= max)
+            continue;
+        size_t move = (k < max ? k : max - 1) - at;
+        memmove(ids + at + 1, ids + at, move * sizeof *ids);
+        ids[at] = n->id;
+        if (k < max)
+            k++;
+    }
+    return k;
+}

@@ -1,0 +1,190 @@
+/*
+ * memory.c: a bounded summary of earlier attempts, for the prompts.
+ *
+ * AIDE pastes every good node into every prompt, so prompts grow with the
+ * run. Here the summary has a hard size limit and chooses what to keep:
+ * entries are taken alternately from the good nodes ranked best first and
+ * from the good nodes newest first (so both the strongest ideas and the
+ * latest direction survive), then, space allowing, short notes on the most
+ * recent failures (exception type and reason), so the LLM does not repeat
+ * them. An entry is added whole or not at all. The chosen good nodes are
+ * printed best first, each with its id and score; failures follow.
+ */
+#include "search.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PLAN_CHARS 240   /* one plan summary line */
+#define NOTE_CHARS 160   /* a review summary or a failure reason */
+#define MAX_FAILURES 5   /* failure notes are a hint, not a history */
+
+static void good_entry(sb *out, const search_node *n)
+{
+    char *plan = search_plan_summary(n->plan, PLAN_CHARS);
+    sb_printf(out, "- node %d (%s", n->id, search_stage_name(n->stage));
+    if (n->parent >= 0)
+        sb_printf(out, " of %d", n->parent);
+    sb_printf(out, "), score %.6g: %s\n", n->score, *plan ? plan : "(no plan)");
+    if (n->summary && *n->summary) {
+        char *note = search_plan_summary(n->summary, NOTE_CHARS);
+        sb_printf(out, "  outcome: %s\n", note);
+        free(note);
+    }
+    free(plan);
+}
+
+static void failure_entry(sb *out, const search_node *n)
+{
+    char *plan = search_plan_summary(n->plan, NOTE_CHARS);
+    char *why = search_plan_summary(n->bug_reason, NOTE_CHARS);
+    sb_printf(out, "- node %d (%s): failed", n->id, search_stage_name(n->stage));
+    if (n->exc_type && *n->exc_type)
+        sb_printf(out, " with %s", n->exc_type);
+    if (*why)
+        sb_printf(out, " (%s)", why);
+    sb_printf(out, "; tried: %s\n", *plan ? plan : "(no plan)");
+    free(plan);
+    free(why);
+}
+
+/* Positions (in id order) of the good nodes, best first, ties to the
+ * earlier node: a stable insertion sort, the tree being small. */
+static size_t rank_positions(const search_tree *t, size_t *pos)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < search_tree_count(t); i++) {
+        const search_node *n = search_tree_at(t, i);
+        if (!search_node_is_good(n))
+            continue;
+        size_t at = k++;
+        while (at > 0 && search_score_better(t, n->score, search_tree_at(t, pos[at - 1])->score)) {
+            pos[at] = pos[at - 1];
+            at--;
+        }
+        pos[at] = i;
+    }
+    return k;
+}
+
+/* The good nodes in the order they are considered for the summary:
+ * alternately the next best and the next newest not yet taken. Fills
+ * order[] with positions in id order and returns the count. */
+static size_t priority_order(const search_tree *t, size_t *order)
+{
+    size_t n = search_tree_count(t);
+    size_t *ranked = xmalloc((n ? n : 1) * sizeof *ranked);
+    char *taken = xcalloc(n ? n : 1, 1);
+    size_t k = rank_positions(t, ranked), m = 0, bi = 0, ri = n;
+    while (m < k) {
+        while (bi < k && taken[ranked[bi]])
+            bi++;
+        if (bi < k) {
+            taken[ranked[bi]] = 1;
+            order[m++] = ranked[bi];
+        }
+        while (ri > 0 && (taken[ri - 1] || !search_node_is_good(search_tree_at(t, ri - 1))))
+            ri--;
+        if (ri > 0) {
+            taken[ri - 1] = 1;
+            order[m++] = ri - 1;
+        }
+    }
+    free(taken);
+    free(ranked);
+    return m;
+}
+
+/* Append `entry` to `out` when the result stays within max; 1 if it did. */
+static int fits(sb *out, const sb *entry, size_t max)
+{
+    if (out->len + entry->len > max)
+        return 0;
+    sb_append(out, entry->buf, entry->len);
+    return 1;
+}
+
+static int by_score(const search_tree *t, const size_t *a, const size_t *b)
+{
+    const search_node *x = search_tree_at(t, *a), *y = search_tree_at(t, *b);
+    if (search_score_better(t, x->score, y->score))
+        return -1;
+    if (search_score_better(t, y->score, x->score))
+        return 1;
+    return *a < *b ? -1 : *a > *b;
+}
+
+/* Choose which good nodes fit (in priority order), then print them best
+ * first. Returns the number printed. */
+static size_t add_good(sb *out, const search_tree *t, size_t max)
+{
+    size_t n = search_tree_count(t);
+    size_t *order = xmalloc((n ? n : 1) * sizeof *order);
+    size_t k = priority_order(t, order), chosen = 0;
+    size_t budget = out->len;
+    sb entry = {0};
+    for (size_t i = 0; i < k; i++) {
+        sb_reset(&entry);
+        good_entry(&entry, search_tree_at(t, order[i]));
+        if (budget + entry.len <= max) {
+            budget += entry.len;
+            order[chosen++] = order[i];
+        }
+    }
+    /* Insertion sort of the chosen few into best-first order for printing. */
+    for (size_t i = 1; i < chosen; i++)
+        for (size_t j = i; j > 0 && by_score(t, &order[j], &order[j - 1]) < 0; j--) {
+            size_t tmp = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = tmp;
+        }
+    for (size_t i = 0; i < chosen; i++) {
+        sb_reset(&entry);
+        good_entry(&entry, search_tree_at(t, order[i]));
+        fits(out, &entry, max);
+    }
+    sb_free(&entry);
+    free(order);
+    return chosen;
+}
+
+static size_t add_failures(sb *out, const search_tree *t, size_t max)
+{
+    size_t added = 0;
+    sb entry = {0};
+    for (size_t i = search_tree_count(t); i > 0 && added < MAX_FAILURES; i--) {
+        const search_node *n = search_tree_at(t, i - 1);
+        if (n->state != NODE_DONE || !n->is_buggy)
+            continue;
+        sb_reset(&entry);
+        failure_entry(&entry, n);
+        added += fits(out, &entry, max);
+    }
+    sb_free(&entry);
+    return added;
+}
+
+char *search_memory(const search_tree *t, size_t max_chars)
+{
+    sb out = {0};
+    const char *good_head = search_tree_lower_is_better(t)
+        ? "Earlier working solutions (best first; lower score is better):\n"
+        : "Earlier working solutions (best first; higher score is better):\n";
+    static const char fail_head[] = "Earlier attempts that failed (most recent first):\n";
+
+    sb_puts(&out, good_head);
+    if (add_good(&out, t, max_chars) == 0)
+        sb_reset(&out);
+    size_t mark = out.len;
+    sb_puts(&out, out.len ? "\n" : "");
+    sb_puts(&out, fail_head);
+    if (out.len > max_chars || add_failures(&out, t, max_chars) == 0) {
+        out.len = mark;
+        if (out.buf)
+            out.buf[mark] = 0;
+    }
+    if (!out.buf)
+        return xstrdup("");
+    return sb_steal(&out);
+}

@@ -1,0 +1,106 @@
+/*
+ * policy.c: policies by name, their parameters, and the dispatch through the
+ * vtable declared in policy_int.h.
+ *
+ * Parameters are validated once here, so a policy can trust them; a bad
+ * value from a config file gets a message naming the field and its range.
+ */
+#include "policy_int.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    policy_ctor init;
+} registry[] = {
+    {"greedy", policy_greedy_init},
+};
+
+#define N_POLICIES (sizeof registry / sizeof *registry)
+
+void search_policy_params_default(search_policy_params *p)
+{
+    p->num_drafts = 5;
+    p->debug_prob = 0.5;
+    p->max_debug_depth = 3;
+    p->max_failed_drafts = 0; /* 0: 3 x num_drafts, resolved in search_policy_new */
+    p->top_k = 3;
+    p->workers = 1;
+}
+
+const char *search_policy_names(void) { return "greedy"; }
+
+static int check_params(const search_policy_params *p)
+{
+    if (p->num_drafts < 1)
+        return err_set("policy: num_drafts is %d; it must be at least 1", p->num_drafts);
+    if (!(p->debug_prob >= 0.0 && p->debug_prob <= 1.0))
+        return err_set("policy: debug_prob is %g; it must lie in [0, 1]", p->debug_prob);
+    if (p->max_debug_depth < 0)
+        return err_set("policy: max_debug_depth is %d; it must be 0 (never debug) or more",
+                       p->max_debug_depth);
+    if (p->max_failed_drafts != 0 && p->max_failed_drafts < p->num_drafts)
+        return err_set("policy: max_failed_drafts is %d; it must be at least num_drafts (%d), "
+                       "or 0 for 3 x num_drafts", p->max_failed_drafts, p->num_drafts);
+    if (p->top_k < 1)
+        return err_set("policy: top_k is %d; it must be at least 1", p->top_k);
+    if (p->workers < 1)
+        return err_set("policy: workers is %d; it must be at least 1", p->workers);
+    return 0;
+}
+
+int search_policy_new(search_policy **out, const char *name, const search_policy_params *params)
+{
+    *out = NULL;
+    search_policy_params prm;
+    if (params)
+        prm = *params;
+    else
+        search_policy_params_default(&prm);
+    if (check_params(&prm) < 0)
+        return -1;
+    if (prm.max_failed_drafts == 0)
+        prm.max_failed_drafts = 3 * prm.num_drafts;
+    for (size_t i = 0; i < N_POLICIES; i++) {
+        if (!name || strcmp(name, registry[i].name) != 0)
+            continue;
+        search_policy *p = xcalloc(1, sizeof *p);
+        p->params = prm;
+        if (registry[i].init(p) < 0) {
+            free(p);
+            return -1;
+        }
+        *out = p;
+        return 0;
+    }
+    return err_set("policy: unknown policy '%s' (available: %s)", name ? name : "(null)",
+                   search_policy_names());
+}
+
+void search_policy_free(search_policy *p)
+{
+    if (!p)
+        return;
+    if (p->vt->destroy)
+        p->vt->destroy(p);
+    free(p);
+}
+
+const char *search_policy_name(const search_policy *p) { return p->vt->name; }
+
+const search_policy_params *search_policy_params_of(const search_policy *p)
+{
+    return &p->params;
+}
+
+int search_policy_next(search_policy *p, const search_tree *t, search_rng *rng,
+                       search_action *out)
+{
+    out->stage = STAGE_DRAFT;
+    out->parent = -1;
+    out->why = "";
+    return p->vt->next(p, t, rng, out);
+}

@@ -1,0 +1,101 @@
+/* test_memory.c: the bounded summary of earlier attempts. */
+#include "check.h"
+#include "search.h"
+#include "util.h"
+
+#include <stdlib.h>
+
+static int add(search_tree *t, search_stage stage, int parent, const char *plan, int buggy,
+               double score, const char *summary, const char *exc)
+{
+    int id = search_tree_add(t, stage, parent, 0);
+    search_node *n = search_tree_node(t, id);
+    search_node_set(&n->plan, plan);
+    search_node_set(&n->summary, summary);
+    search_node_set(&n->exc_type, exc);
+    search_node_finish(t, id, buggy, buggy ? "the script raised an exception" : NULL, !buggy,
+                       score, 1);
+    return id;
+}
+
+/* Position of `needle` in `hay`, or -1. */
+static long at(const char *hay, const char *needle)
+{
+    const char *p = strstr(hay, needle);
+    return p ? p - hay : -1;
+}
+
+static void test_empty(void)
+{
+    search_tree *t = search_tree_new(0);
+    char *m = search_memory(t, 4000);
+    CHECK_STR(m, "");
+    free(m);
+    search_tree_add(t, STAGE_DRAFT, -1, 0); /* in flight: not memory */
+    m = search_memory(t, 4000);
+    CHECK_STR(m, "");
+    free(m);
+    search_tree_free(t);
+}
+
+static void test_content(void)
+{
+    search_tree *t = search_tree_new(0);
+    add(t, STAGE_DRAFT, -1, "Logistic regression on TF-IDF. More words.", 0, 0.71,
+        "Works; AUC 0.71.", NULL);
+    add(t, STAGE_DRAFT, -1, "A CNN on raw pixels.", 1, 0, NULL, "ModuleNotFoundError");
+    add(t, STAGE_IMPROVE, 0, "Add character n-grams.", 0, 0.78, "Better.", NULL);
+    add(t, STAGE_DRAFT, -1, "Gradient boosting on counts.", 0, 0.65, NULL, NULL);
+    char *m = search_memory(t, 4000);
+    CHECK(at(m, "higher score is better") >= 0);
+    CHECK(at(m, "node 2 (improve of 0), score 0.78: Add character n-grams") >= 0);
+    CHECK(at(m, "outcome: Better") >= 0);
+    CHECK(at(m, "More words") < 0); /* plans are summarised */
+    /* best first */
+    CHECK(at(m, "node 2 ") < at(m, "node 0 ") && at(m, "node 0 ") < at(m, "node 3 "));
+    /* failures after the good ones, with their exception */
+    CHECK(at(m, "node 1 (draft): failed with ModuleNotFoundError") > at(m, "node 3 "));
+    CHECK(at(m, "A CNN on raw pixels") >= 0);
+    free(m);
+    search_tree_free(t);
+}
+
+static void test_bound(void)
+{
+    search_tree *t = search_tree_new(1); /* lower is better */
+    char plan[200];
+    for (int i = 0; i < 60; i++) {
+        snprintf(plan, sizeof plan, "Attempt number %d with a fairly long description of "
+                 "what it tries to change in the model", i);
+        /* scores fall then rise: the best are in the middle, the newest last */
+        add(t, STAGE_DRAFT, -1, plan, i % 7 == 3, (i - 30) * (i - 30), "ok", "ValueError");
+    }
+    size_t sizes[] = {0, 50, 300, 700, 1500, 100000};
+    size_t prev = 0;
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        char *m = search_memory(t, sizes[k]);
+        CHECK_MSG(strlen(m) <= sizes[k], "%zu > %zu", strlen(m), sizes[k]);
+        CHECK(strlen(m) >= prev); /* more room never means less memory */
+        prev = strlen(m);
+        if (sizes[k] >= 700) {
+            CHECK(at(m, "node 30 ") >= 0); /* the best */
+            CHECK(at(m, "node 58 ") >= 0); /* the newest good one (59 is buggy) */
+            CHECK(at(m, "lower score is better") >= 0);
+        }
+        if (sizes[k] == 700)
+            CHECK(at(m, "node 11 ") < 0); /* neither best nor recent */
+        if (sizes[k] == 100000)
+            CHECK(at(m, "node 11 ") >= 0 && at(m, "failed with ValueError") >= 0);
+        free(m);
+    }
+    CHECK(prev > 0);
+    search_tree_free(t);
+}
+
+int main(void)
+{
+    test_empty();
+    test_content();
+    test_bound();
+    return check_done("search memory");
+}

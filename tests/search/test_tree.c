@@ -1,0 +1,159 @@
+/* test_tree.c: nodes, links, direction, best node, ranking, the RNG. */
+#include "check.h"
+#include "search.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static void test_stage_names(void)
+{
+    search_stage s;
+    CHECK_STR(search_stage_name(STAGE_DRAFT), "draft");
+    CHECK_STR(search_stage_name(STAGE_DEBUG), "debug");
+    CHECK_STR(search_stage_name(STAGE_IMPROVE), "improve");
+    CHECK(search_stage_parse("improve", &s) == 0 && s == STAGE_IMPROVE);
+    CHECK(search_stage_parse("fix", &s) < 0);
+    CHECK(strstr(err_last(), "'fix'") != NULL);
+}
+
+static void test_links(void)
+{
+    search_tree *t = search_tree_new(0);
+    int d0 = search_tree_add(t, STAGE_DRAFT, -1, 10.0);
+    int d1 = search_tree_add(t, STAGE_DRAFT, -1, 11.0);
+    CHECK(d0 == 0 && d1 == 1);
+    CHECK(search_tree_add(t, STAGE_DRAFT, 0, 0) < 0);      /* drafts have no parent */
+    CHECK(strstr(err_last(), "draft node 2 has parent 0") != NULL);
+    CHECK(search_tree_add(t, STAGE_IMPROVE, -1, 0) < 0);   /* improve needs one */
+    CHECK(search_tree_add(t, STAGE_DEBUG, 42, 0) < 0);     /* parent must exist */
+    CHECK(strstr(err_last(), "parent 42") != NULL);
+    int g0 = search_tree_add(t, STAGE_DEBUG, d0, 12.0);
+    int g1 = search_tree_add(t, STAGE_DEBUG, g0, 13.0);
+    int i0 = search_tree_add(t, STAGE_IMPROVE, g1, 14.0);
+    CHECK(g0 == 2 && g1 == 3 && i0 == 4);
+    search_node *n = search_tree_node(t, g1);
+    CHECK(n && n->debug_depth == 2 && n->parent == g0 && n->state == NODE_PENDING);
+    CHECK(search_tree_node(t, i0)->debug_depth == 0);
+    CHECK_NEAR(search_tree_node(t, i0)->created_at, 14.0, 0);
+    n = search_tree_node(t, d0);
+    CHECK(n->n_children == 1 && n->children[0] == g0);
+    CHECK(search_tree_count(t) == 5);
+    CHECK(search_tree_node(t, 99) == NULL);
+    search_node_start(t, g0, 20.0);
+    CHECK(search_tree_node(t, g0)->state == NODE_RUNNING);
+    CHECK(search_tree_count_state(t, NODE_RUNNING) == 1);
+    CHECK(search_tree_count_state(t, NODE_PENDING) == 4);
+    search_node_set(&n->plan, "a plan");
+    search_node_set(&n->plan, "another plan");
+    CHECK_STR(n->plan, "another plan");
+    search_node_set(&n->plan, NULL);
+    CHECK(n->plan == NULL);
+    search_tree_free(t);
+}
+
+static void test_resume_ids(void)
+{
+    search_tree *t = search_tree_new(1);
+    CHECK(search_tree_add_with_id(t, 3, STAGE_DRAFT, -1) == 3);
+    CHECK(search_tree_add_with_id(t, 0, STAGE_DRAFT, -1) == 0);
+    CHECK(search_tree_add_with_id(t, 7, STAGE_DEBUG, 3) == 7);
+    CHECK(search_tree_add_with_id(t, 8, STAGE_DEBUG, 7) == 8);
+    CHECK(search_tree_add_with_id(t, 3, STAGE_DRAFT, -1) < 0); /* duplicate */
+    CHECK(strstr(err_last(), "already") != NULL);
+    CHECK(search_tree_add_with_id(t, 9, STAGE_IMPROVE, 5) < 0); /* parent absent */
+    CHECK(search_tree_add_with_id(t, -2, STAGE_DRAFT, -1) < 0);
+    CHECK(search_tree_node(t, 8)->debug_depth == 2);
+    /* id order iteration, whatever the insertion order */
+    CHECK(search_tree_at(t, 0)->id == 0 && search_tree_at(t, 1)->id == 3);
+    CHECK(search_tree_at(t, 3)->id == 8 && search_tree_at(t, 4) == NULL);
+    /* new nodes continue after the largest id */
+    CHECK(search_tree_add(t, STAGE_DRAFT, -1, 0) == 9);
+    search_tree_free(t);
+}
+
+static void test_best(void)
+{
+    search_tree *t = search_tree_new(0); /* higher is better */
+    for (int i = 0; i < 6; i++)
+        search_tree_add(t, STAGE_DRAFT, -1, i);
+    CHECK(search_tree_best(t) == -1);
+    search_node_finish(t, 0, 0, NULL, 1, 0.70, 1);
+    search_node_finish(t, 1, 1, "KeyError", 1, 0.99, 2); /* buggy: never best */
+    search_node_finish(t, 2, 0, NULL, 1, 0.80, 3);
+    search_node_finish(t, 3, 0, NULL, 1, 0.80, 4);        /* tie: earlier wins */
+    search_node_finish(t, 4, 0, NULL, 0, 0.95, 5);        /* no score */
+    search_node_finish(t, 5, 0, NULL, 1, NAN, 6);         /* NaN is no score */
+    CHECK(search_tree_best(t) == 2);
+    CHECK(search_tree_good_count(t) == 3);
+    CHECK(!search_tree_node(t, 5)->has_score);
+    CHECK_STR(search_tree_node(t, 1)->bug_reason, "KeyError");
+    CHECK(search_tree_node(t, 0)->bug_reason == NULL);
+    int ids[8];
+    CHECK(search_tree_ranked(t, ids, 8) == 3);
+    CHECK(ids[0] == 2 && ids[1] == 3 && ids[2] == 0);
+    CHECK(search_tree_ranked(t, ids, 2) == 2);
+    CHECK(ids[0] == 2 && ids[1] == 3);
+    CHECK(search_tree_ranked(t, ids, 1) == 1 && ids[0] == 2);
+    CHECK(search_tree_ranked(t, ids, 0) == 0);
+    CHECK(search_score_better(t, 2, 1) && !search_score_better(t, 1, 1));
+    search_tree_free(t);
+
+    t = search_tree_new(1); /* lower is better; integer metrics are fine */
+    for (int i = 0; i < 4; i++)
+        search_tree_add(t, STAGE_DRAFT, -1, i);
+    search_node_finish(t, 0, 0, NULL, 1, 12, 1);
+    search_node_finish(t, 1, 0, NULL, 1, 7, 1);
+    search_node_finish(t, 2, 0, NULL, 1, 7, 1);
+    search_node_finish(t, 3, 0, NULL, 1, -3, 1);
+    CHECK(search_tree_lower_is_better(t));
+    CHECK(search_tree_best(t) == 3);
+    CHECK(search_tree_ranked(t, ids, 8) == 4);
+    CHECK(ids[0] == 3 && ids[1] == 1 && ids[2] == 2 && ids[3] == 0);
+    search_tree_free(t);
+}
+
+static void test_rng(void)
+{
+    search_rng a, b, c;
+    search_rng_seed(&a, 42);
+    search_rng_seed(&b, 42);
+    search_rng_seed(&c, 43);
+    int same = 1, differ = 0;
+    for (int i = 0; i < 100; i++) {
+        uint64_t x = search_rng_next(&a), y = search_rng_next(&b), z = search_rng_next(&c);
+        same &= x == y;
+        differ += x != z;
+    }
+    CHECK(same && differ > 95);
+    /* uniform: in [0, 1), mean near 1/2; below: in range, every value hit */
+    double sum = 0;
+    int hits[7] = {0}, in_range = 1;
+    for (int i = 0; i < 70000; i++) {
+        double u = search_rng_uniform(&a);
+        in_range &= u >= 0 && u < 1;
+        sum += u;
+        uint64_t k = search_rng_below(&a, 7);
+        in_range &= k < 7;
+        if (k < 7)
+            hits[k]++;
+    }
+    CHECK(in_range);
+    CHECK_NEAR(sum / 70000, 0.5, 0.01);
+    for (int k = 0; k < 7; k++)
+        CHECK_MSG(hits[k] > 9000 && hits[k] < 11000, "value %d hit %d times", k, hits[k]);
+    CHECK(search_rng_below(&a, 0) == 0 && search_rng_below(&a, 1) == 0);
+    /* seed 0 still gives a working (non-zero) state */
+    search_rng_seed(&a, 0);
+    CHECK(search_rng_next(&a) != 0 || search_rng_next(&a) != 0);
+}
+
+int main(void)
+{
+    test_stage_names();
+    test_links();
+    test_resume_ids();
+    test_best();
+    test_rng();
+    return check_done("search tree");
+}
