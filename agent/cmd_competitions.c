@@ -1,14 +1,87 @@
-/* cmd_competitions.c: `grove competitions` (placeholder until its module lands). */
+/*
+ * cmd_competitions.c: `grove competitions`: the registry, one line per
+ * competition: id, metric, direction, and whether grove grades it (with the
+ * reason when not yet).
+ */
+#include "bench.h"
 #include "commands.h"
-#include <stdio.h>
+#include "util.h"
 
-const char summary_competitions[] = "(not yet available)";
-const char usage_competitions[] = "usage: grove competitions\n\nNot yet available.\n";
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char summary_competitions[] = "list the competitions grove knows and grades";
+const char usage_competitions[] =
+    "usage: grove competitions [--split lite|medium|hard|split75|dev|bundled] [--json]\n\n"
+    "Lists every competition of the registry (MLE-bench's 75, its dev set and\n"
+    "grove's bundled offline ones): id, metric, direction (max or min), and\n"
+    "'graded' or 'not yet' with the reason. split75 is lite + medium + hard.\n";
+
+static int wanted(const bench_competition *c, const char *split)
+{
+    if (!split)
+        return 1;
+    if (!strcmp(split, "split75"))
+        return !strcmp(c->split, "lite") || !strcmp(c->split, "medium") ||
+               !strcmp(c->split, "hard");
+    return !strcmp(c->split, split);
+}
 
 int cmd_competitions(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "grove competitions: not yet available\n");
-    return 1;
+    if (cmd_wants_help(argc, argv))
+        return cmd_usage("competitions", 0);
+    const char *split = NULL;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--split") && i + 1 < argc)
+            split = argv[++i];
+        else if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else
+            return cmd_usage("competitions", 1);
+    }
+    size_t n;
+    const bench_competition *all = bench_registry_all(&n);
+    cJSON *list = cJSON_CreateArray();
+    size_t shown = 0, width = 2;
+    for (size_t i = 0; i < n; i++)
+        if (wanted(&all[i], split) && strlen(all[i].id) > width)
+            width = strlen(all[i].id);
+    for (size_t i = 0; i < n; i++) {
+        const bench_competition *c = &all[i];
+        if (!wanted(c, split))
+            continue;
+        shown++;
+        const char *dir = c->lower_is_better ? "min" : "max";
+        if (json) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "id", c->id);
+            cJSON_AddStringToObject(o, "metric", c->metric);
+            cJSON_AddStringToObject(o, "direction", dir);
+            cJSON_AddStringToObject(o, "split", c->split ? c->split : "");
+            cJSON_AddBoolToObject(o, "graded", c->graded);
+            if (c->graded)
+                cJSON_AddNullToObject(o, "reason");
+            else
+                cJSON_AddStringToObject(o, "reason", c->not_yet_reason ? c->not_yet_reason : "");
+            cJSON_AddItemToArray(list, o);
+        } else {
+            printf("%-*s  %-22s %-4s %-7s %s%s%s\n", (int)width, c->id, c->metric, dir,
+                   c->split ? c->split : "", c->graded ? "graded" : "not yet",
+                   c->graded ? "" : ": ", c->graded ? "" : c->not_yet_reason);
+        }
+    }
+    if (json) {
+        char *text = cJSON_Print(list);
+        printf("%s\n", text);
+        free(text);
+    }
+    cJSON_Delete(list);
+    if (!shown && split) {
+        fprintf(stderr, "grove competitions: no competition in split '%s'\n", split);
+        return 1;
+    }
+    return 0;
 }

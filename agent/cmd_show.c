@@ -1,14 +1,83 @@
-/* cmd_show.c: `grove show` (placeholder until its module lands). */
+/*
+ * cmd_show.c: `grove show RUN NODE`: one node as the journal holds it.
+ */
 #include "commands.h"
-#include <stdio.h>
+#include "journal.h"
+#include "util.h"
 
-const char summary_show[] = "(not yet available)";
-const char usage_show[] = "usage: grove show\n\nNot yet available.\n";
+#include <stdlib.h>
+#include <string.h>
+
+const char summary_show[] = "show one node of a run (plan, code, output, review)";
+const char usage_show[] =
+    "usage: grove show RUN_DIR NODE [FILE]\n\n"
+    "Prints node NODE of a run from its git journal: node.json, plan.md,\n"
+    "solution.py, review.md and output.txt. With FILE (e.g. solution.py), only\n"
+    "that file, byte for byte. NODE may be `best` or `task`.\n";
+
+static int node_arg(journal *j, const char *arg, int *id)
+{
+    if (!strcmp(arg, "task")) {
+        *id = -1;
+        return 0;
+    }
+    if (!strcmp(arg, "best"))
+        return journal_best_id(j, id);
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (*end || v < 0 || v > 1000000000L)
+        return err_set("'%s' is not a node id (a number, `best` or `task`)", arg);
+    *id = (int)v;
+    char hex[41];
+    return journal_commit_hex(j, *id, hex);
+}
 
 int cmd_show(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "grove show: not yet available\n");
-    return 1;
+    if (argc < 3 || argc > 4)
+        return cmd_usage("show", 1);
+    journal *j;
+    if (journal_open(&j, argv[1], 0) < 0) {
+        fprintf(stderr, "grove show: %s\n", err_last());
+        return 1;
+    }
+    int id, rc = 0;
+    if (node_arg(j, argv[2], &id) < 0) {
+        fprintf(stderr, "grove show: %s\n", err_last());
+        journal_free(j);
+        return 1;
+    }
+    static const char *const node_files[] = {"node.json", "plan.md", "solution.py", "review.md",
+                                             "output.txt"};
+    static const char *const task_files[] = {"config.json", "description.md", "preview.md"};
+    const char *const *files = id < 0 ? task_files : node_files;
+    size_t n = id < 0 ? 3 : 5;
+    for (size_t i = 0; i < n; i++) {
+        if (argc == 4 && strcmp(argv[3], files[i]))
+            continue;
+        char *text = NULL;
+        if (journal_read_file(j, id, files[i], &text) < 0) {
+            fprintf(stderr, "grove show: %s\n", err_last());
+            rc = 1;
+            continue;
+        }
+        if (argc == 4)
+            fputs(text, stdout);
+        else
+            printf("==> %s <==\n%s%s\n", files[i], text,
+                   *text && text[strlen(text) - 1] == '\n' ? "" : "\n");
+        free(text);
+    }
+    if (argc == 4 && !rc) {
+        int known = 0;
+        for (size_t i = 0; i < n; i++)
+            known |= !strcmp(argv[3], files[i]);
+        if (!known) {
+            fprintf(stderr, "grove show: a node has no file '%s' (files: node.json, plan.md, "
+                            "solution.py, review.md, output.txt)\n", argv[3]);
+            rc = 1;
+        }
+    }
+    journal_free(j);
+    return rc;
 }

@@ -1,14 +1,61 @@
-/* cmd_tree.c: `grove tree` (placeholder until its module lands). */
+/*
+ * cmd_tree.c: `grove tree RUN`: the search tree of a run, read from its git
+ * journal (so it works on a finished, a running or a crashed run).
+ */
 #include "commands.h"
-#include <stdio.h>
+#include "run.h"
+#include "util.h"
 
-const char summary_tree[] = "(not yet available)";
-const char usage_tree[] = "usage: grove tree\n\nNot yet available.\n";
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char summary_tree[] = "print a run's search tree";
+const char usage_tree[] =
+    "usage: grove tree RUN_DIR [--json]\n\n"
+    "Prints the aligned tree of a run: node id, stage, score, buggy mark, best star,\n"
+    "script time and the exception of buggy nodes. --json prints the run's journal\n"
+    "(every node with plan, code and scores) as one JSON document instead.\n";
 
 int cmd_tree(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "grove tree: not yet available\n");
-    return 1;
+    const char *dir = NULL;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (!dir && argv[i][0] != '-')
+            dir = argv[i];
+        else
+            return cmd_usage("tree", 1);
+    }
+    if (!dir)
+        return cmd_usage("tree", 1);
+    journal *j;
+    search_tree *t;
+    char *metric;
+    if (run_open_view(dir, &j, &t, &metric) < 0) {
+        fprintf(stderr, "grove tree: %s\n", err_last());
+        return 1;
+    }
+    if (json) {
+        char *tmp = xasprintf("/tmp/grove-tree-%d", (int)getpid());
+        mkdir_p(tmp, 0700);
+        char *text = NULL;
+        char *path = path_join(tmp, "journal.json");
+        if (node_export_journal(t, tmp) == 0 && file_read(path, &text, NULL) == 0)
+            fputs(text, stdout);
+        free(text);
+        free(path);
+        rm_rf(tmp);
+        free(tmp);
+    } else {
+        char *out = tree_render(t, metric);
+        fputs(out, stdout);
+        free(out);
+    }
+    free(metric);
+    search_tree_free(t);
+    journal_free(j);
+    return 0;
 }

@@ -1,0 +1,372 @@
+/*
+ * journal.c: node commits with libgit2 (see journal.h for the layout).
+ *
+ * Each commit is assembled from in-memory buffers: blobs, then a tree with a
+ * treebuilder, then the commit, then the ref. A crash between any two steps
+ * leaves at most unreferenced objects behind (which `git fsck` reports as
+ * dangling, not as corruption); the ref update is the step that makes a node
+ * exist. libgit2 writes each ref through a lock file and rename, so a ref is
+ * never half-written.
+ */
+#include "journal.h"
+#include "util.h"
+
+#include <git2.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct journal {
+    git_repository *repo;
+};
+
+static int git_fail(const char *what)
+{
+    const git_error *e = git_error_last();
+    return err_set("git: %s: %s", what, e && e->message ? e->message : "unknown error");
+}
+
+int journal_open(journal **out, const char *run_dir, int create)
+{
+    *out = NULL;
+    git_libgit2_init();
+    /* Node commits must survive a power cut as well as a SIGKILL. */
+    git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+    journal *j = xcalloc(1, sizeof *j);
+    int rc = create ? git_repository_init(&j->repo, run_dir, 0)
+                    : git_repository_open(&j->repo, run_dir);
+    if (rc < 0) {
+        git_fail(run_dir);
+        free(j);
+        git_libgit2_shutdown();
+        return -1;
+    }
+    if (create) {
+        /* HEAD follows the best node; the run folder's other files (workspaces,
+         * llm.jsonl) are not part of the journal, so git status stays quiet. */
+        git_reference *ref = NULL;
+        git_reference_symbolic_create(&ref, j->repo, "HEAD", "refs/heads/best", 1, NULL);
+        git_reference_free(ref);
+        char *excl = xasprintf("%s/.git/info/exclude", run_dir);
+        char *cur = NULL;
+        if (file_read(excl, &cur, NULL) < 0 || !strstr(cur, "\n*\n"))
+            file_write_str(excl, "# grove: the journal is built from blobs, not the work tree\n*\n");
+        free(cur);
+        free(excl);
+    }
+    *out = j;
+    return 0;
+}
+
+void journal_free(journal *j)
+{
+    if (!j)
+        return;
+    git_repository_free(j->repo);
+    free(j);
+    git_libgit2_shutdown();
+}
+
+static void ref_name(char *buf, size_t n, int id)
+{
+    if (id < 0)
+        snprintf(buf, n, "refs/heads/task");
+    else
+        snprintf(buf, n, "refs/heads/node/%d", id);
+}
+
+static int commit_of(journal *j, int id, git_oid *oid)
+{
+    char name[64];
+    ref_name(name, sizeof name, id);
+    if (git_reference_name_to_id(oid, j->repo, name) < 0)
+        return err_set("git: no commit for %s (%s)", id < 0 ? "task" : "node", name);
+    return 0;
+}
+
+int journal_has_task(journal *j)
+{
+    git_oid oid;
+    return git_reference_name_to_id(&oid, j->repo, "refs/heads/task") == 0;
+}
+
+typedef struct entry {
+    const char *name;
+    const char *data;
+} entry;
+
+static int build_tree(journal *j, const entry *entries, size_t n, git_tree **tree)
+{
+    git_treebuilder *bld = NULL;
+    git_oid oid;
+    if (git_treebuilder_new(&bld, j->repo, NULL) < 0)
+        return git_fail("treebuilder");
+    for (size_t i = 0; i < n; i++) {
+        const char *d = entries[i].data ? entries[i].data : "";
+        if (git_blob_create_from_buffer(&oid, j->repo, d, strlen(d)) < 0 ||
+            git_treebuilder_insert(NULL, bld, entries[i].name, &oid, GIT_FILEMODE_BLOB) < 0) {
+            git_treebuilder_free(bld);
+            return git_fail(entries[i].name);
+        }
+    }
+    int rc = git_treebuilder_write(&oid, bld);
+    git_treebuilder_free(bld);
+    if (rc < 0 || git_tree_lookup(tree, j->repo, &oid) < 0)
+        return git_fail("write tree");
+    return 0;
+}
+
+/* Commit `entries` with `parent_id`'s commit as parent (none when
+ * parent_id == -2), and point ref `ref` at it. */
+static int commit(journal *j, const entry *entries, size_t n, int parent_id,
+                  const char *ref, const char *message, double when)
+{
+    git_tree *tree = NULL;
+    git_commit *parent = NULL;
+    git_signature *sig = NULL;
+    git_reference *r = NULL;
+    git_oid oid;
+    int rc = -1;
+    if (build_tree(j, entries, n, &tree) < 0)
+        goto fail;
+    if (parent_id != -2) {
+        if (commit_of(j, parent_id, &oid) < 0)
+            goto fail;
+        if (git_commit_lookup(&parent, j->repo, &oid) < 0) {
+            git_fail("parent commit");
+            goto fail;
+        }
+    }
+    if (git_signature_new(&sig, "grove", "grove@localhost", (git_time_t)when, 0) < 0) {
+        git_fail("signature");
+        goto fail;
+    }
+    const git_commit *parents[1] = {parent};
+    if (git_commit_create(&oid, j->repo, NULL, sig, sig, NULL, message, tree,
+                          parent ? 1 : 0, parents) < 0) {
+        git_fail("commit");
+        goto fail;
+    }
+    if (git_reference_create(&r, j->repo, ref, &oid, 1, message) < 0) {
+        git_fail(ref);
+        goto fail;
+    }
+    rc = 0;
+fail:
+    git_reference_free(r);
+    git_signature_free(sig);
+    git_commit_free(parent);
+    git_tree_free(tree);
+    return rc;
+}
+
+int journal_commit_task(journal *j, const char *description, const char *preview,
+                        const char *config_json, double when)
+{
+    const entry e[] = {
+        {"config.json", config_json},
+        {"description.md", description},
+        {"preview.md", preview},
+    };
+    return commit(j, e, 3, -2, "refs/heads/task", "task\n", when);
+}
+
+int journal_commit_node(journal *j, int id, int parent, const journal_node_files *f,
+                        const char *subject, double when)
+{
+    const entry e[] = {
+        {"node.json", f->node_json},
+        {"output.txt", f->output},
+        {"plan.md", f->plan},
+        {"review.md", f->review},
+        {"solution.py", f->solution},
+    };
+    char ref[64];
+    ref_name(ref, sizeof ref, id);
+    sb msg = {0};
+    sb_printf(&msg, "%s\n", subject);
+    int rc = commit(j, e, 5, parent < 0 ? -1 : parent, ref, sb_str(&msg), when);
+    sb_free(&msg);
+    return rc;
+}
+
+int journal_set_best(journal *j, int id)
+{
+    git_oid oid;
+    git_reference *r = NULL;
+    if (commit_of(j, id, &oid) < 0)
+        return -1;
+    char msg[64];
+    snprintf(msg, sizeof msg, "best: node %d", id);
+    if (git_reference_create(&r, j->repo, "refs/heads/best", &oid, 1, msg) < 0)
+        return git_fail("refs/heads/best");
+    git_reference_free(r);
+    return 0;
+}
+
+/* Contents of `name` in commit `oid`'s tree, or NULL when absent. */
+static char *tree_file(journal *j, const git_oid *oid, const char *name)
+{
+    git_commit *c = NULL;
+    git_tree *t = NULL;
+    git_blob *b = NULL;
+    char *out = NULL;
+    if (git_commit_lookup(&c, j->repo, oid) < 0 || git_commit_tree(&t, c) < 0)
+        goto done;
+    const git_tree_entry *e = git_tree_entry_byname(t, name);
+    if (!e || git_blob_lookup(&b, j->repo, git_tree_entry_id(e)) < 0)
+        goto done;
+    out = xstrndup(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
+done:
+    git_blob_free(b);
+    git_tree_free(t);
+    git_commit_free(c);
+    return out;
+}
+
+int journal_read_file(journal *j, int id, const char *name, char **out)
+{
+    git_oid oid;
+    *out = NULL;
+    if (commit_of(j, id, &oid) < 0)
+        return -1;
+    *out = tree_file(j, &oid, name);
+    if (!*out)
+        return err_set("git: %s has no %s", id < 0 ? "task" : "node", name);
+    return 0;
+}
+
+int journal_commit_hex(journal *j, int id, char *buf)
+{
+    git_oid oid;
+    if (commit_of(j, id, &oid) < 0)
+        return -1;
+    git_oid_tostr(buf, 41, &oid);
+    return 0;
+}
+
+typedef struct id_list {
+    int *ids;
+    size_t n, cap;
+} id_list;
+
+static int collect_id(const char *name, void *data)
+{
+    id_list *l = data;
+    const char *p = name + strlen("refs/heads/node/");
+    char *end;
+    long id = strtol(p, &end, 10);
+    if (*end || id < 0 || id > 1000000000L)
+        return 0; /* not one of ours */
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->ids = xrealloc(l->ids, l->cap * sizeof *l->ids);
+    }
+    l->ids[l->n++] = (int)id;
+    return 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+int journal_load(journal *j, journal_node_fn fn, void *data)
+{
+    id_list l = {0};
+    if (git_reference_foreach_glob(j->repo, "refs/heads/node/*", collect_id, &l) < 0) {
+        free(l.ids);
+        return git_fail("list node refs");
+    }
+    qsort(l.ids, l.n, sizeof *l.ids, cmp_int);
+    int rc = 0;
+    for (size_t i = 0; i < l.n && rc == 0; i++) {
+        git_oid oid;
+        if (commit_of(j, l.ids[i], &oid) < 0) {
+            rc = -1;
+            break;
+        }
+        char *names[5] = {
+            tree_file(j, &oid, "node.json"), tree_file(j, &oid, "solution.py"),
+            tree_file(j, &oid, "plan.md"), tree_file(j, &oid, "output.txt"),
+            tree_file(j, &oid, "review.md"),
+        };
+        cJSON *nj = names[0] ? cJSON_Parse(names[0]) : NULL;
+        if (!nj) {
+            rc = err_set("git: node %d: node.json is missing or not JSON", l.ids[i]);
+        } else {
+            journal_node_files f = {names[1], names[2], names[3], names[4], names[0]};
+            rc = fn(nj, &f, data);
+        }
+        cJSON_Delete(nj);
+        for (int k = 0; k < 5; k++)
+            free(names[k]);
+    }
+    free(l.ids);
+    return rc;
+}
+
+static int tree_of(journal *j, int id, git_tree **tree)
+{
+    git_oid oid;
+    git_commit *c = NULL;
+    if (commit_of(j, id, &oid) < 0)
+        return -1;
+    int rc = git_commit_lookup(&c, j->repo, &oid) < 0 || git_commit_tree(tree, c) < 0;
+    git_commit_free(c);
+    return rc ? git_fail("read tree") : 0;
+}
+
+static int print_line(const git_diff_delta *d, const git_diff_hunk *h, const git_diff_line *l,
+                      void *payload)
+{
+    (void)d;
+    (void)h;
+    sb *out = payload;
+    if (l->origin == GIT_DIFF_LINE_CONTEXT || l->origin == GIT_DIFF_LINE_ADDITION ||
+        l->origin == GIT_DIFF_LINE_DELETION)
+        sb_putc(out, l->origin);
+    sb_append(out, l->content, l->content_len);
+    return 0;
+}
+
+int journal_diff(journal *j, int a, int b, const char *path, sb *out)
+{
+    git_tree *ta = NULL, *tb = NULL;
+    git_diff *diff = NULL;
+    int rc = -1;
+    if (tree_of(j, a, &ta) < 0 || tree_of(j, b, &tb) < 0)
+        goto fail;
+    git_diff_options opts;
+    git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+    char *paths[1] = {(char *)path};
+    if (path) {
+        opts.pathspec.strings = paths;
+        opts.pathspec.count = 1;
+    }
+    if (git_diff_tree_to_tree(&diff, j->repo, ta, tb, &opts) < 0 ||
+        git_diff_print(diff, GIT_DIFF_FORMAT_PATCH, print_line, out) < 0) {
+        git_fail("diff");
+        goto fail;
+    }
+    rc = 0;
+fail:
+    git_diff_free(diff);
+    git_tree_free(ta);
+    git_tree_free(tb);
+    return rc;
+}
+
+int journal_best_id(journal *j, int *id)
+{
+    git_oid oid;
+    if (git_reference_name_to_id(&oid, j->repo, "refs/heads/best") < 0)
+        return err_set("the run has no best node yet (no node has a valid score)");
+    char *text = tree_file(j, &oid, "node.json");
+    cJSON *nj = text ? cJSON_Parse(text) : NULL;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(nj, "id");
+    int rc = cJSON_IsNumber(v) ? (*id = v->valueint, 0) : err_set("best: node.json has no id");
+    cJSON_Delete(nj);
+    free(text);
+    return rc;
+}

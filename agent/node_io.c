@@ -1,0 +1,234 @@
+/*
+ * node_io.c: a node's files in the journal (node.json, the commit subject),
+ * the journal.json export, and the in-flight list used by --resume.
+ *
+ * node.json carries everything needed to rebuild the search tree, so a run
+ * can be resumed from the git repository alone; times are kept both as epoch
+ * seconds (exact) and ISO 8601 (for people).
+ */
+#include "run.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void add_num_or_null(cJSON *o, const char *k, int present, double v)
+{
+    if (present && isfinite(v))
+        cJSON_AddNumberToObject(o, k, v);
+    else
+        cJSON_AddNullToObject(o, k);
+}
+
+static void add_time(cJSON *o, const char *k, double t)
+{
+    char iso[32], key[64];
+    add_num_or_null(o, k, t > 0, t);
+    snprintf(key, sizeof key, "%s_iso", k);
+    if (t > 0) {
+        clock_iso8601(iso, sizeof iso, t);
+        cJSON_AddStringToObject(o, key, iso);
+    }
+}
+
+static cJSON *node_json_obj(const search_node *n, const char *model)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", n->id);
+    cJSON_AddNumberToObject(o, "step", n->step);
+    cJSON_AddStringToObject(o, "stage", search_stage_name(n->stage));
+    add_num_or_null(o, "parent", n->parent >= 0, n->parent);
+    add_num_or_null(o, "score", n->has_score, n->score);
+    add_num_or_null(o, "self_score", n->has_self_score, n->self_score);
+    cJSON_AddBoolToObject(o, "is_buggy", n->is_buggy);
+    if (n->bug_reason)
+        cJSON_AddStringToObject(o, "bug_reason", n->bug_reason);
+    if (n->exc_type)
+        cJSON_AddStringToObject(o, "exception", n->exc_type);
+    if (n->summary)
+        cJSON_AddStringToObject(o, "summary", n->summary);
+    cJSON_AddNumberToObject(o, "debug_depth", n->debug_depth);
+    cJSON_AddNumberToObject(o, "exec_time", n->exec_time);
+    if (model)
+        cJSON_AddStringToObject(o, "model", model);
+    cJSON_AddNumberToObject(o, "tokens_in", (double)n->tokens_in);
+    cJSON_AddNumberToObject(o, "tokens_out", (double)n->tokens_out);
+    add_num_or_null(o, "cost", n->cost_known, n->cost);
+    add_time(o, "created_at", n->created_at);
+    add_time(o, "started_at", n->started_at);
+    add_time(o, "finished_at", n->finished_at);
+    return o;
+}
+
+char *node_to_json(const search_node *n, const char *model)
+{
+    cJSON *o = node_json_obj(n, model);
+    char *s = cJSON_Print(o);
+    cJSON_Delete(o);
+    char *out = xasprintf("%s\n", s);
+    cJSON_free(s);
+    return out;
+}
+
+static double num(const cJSON *j, const char *k, int *present)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, k);
+    if (present)
+        *present = cJSON_IsNumber(v);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static const char *str(const cJSON *j, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int node_from_json(search_tree *t, const cJSON *j, const char *code, const char *plan,
+                   const char *output)
+{
+    int has_id, has_parent;
+    double id = num(j, "id", &has_id);
+    double parent = num(j, "parent", &has_parent);
+    search_stage stage;
+    const char *sname = str(j, "stage");
+    if (!has_id || !sname || search_stage_parse(sname, &stage) < 0)
+        return err_set("node.json: missing or invalid 'id' or 'stage'");
+    if (search_tree_add_with_id(t, (int)id, stage, has_parent ? (int)parent : -1) < 0)
+        return err_prefix("node %d", (int)id);
+    search_node *n = search_tree_node(t, (int)id);
+    n->step = (int)num(j, "step", NULL);
+    search_node_set(&n->code, code);
+    search_node_set(&n->plan, plan);
+    search_node_set(&n->output, output);
+    search_node_set(&n->summary, str(j, "summary"));
+    search_node_set(&n->exc_type, str(j, "exception"));
+    n->self_score = num(j, "self_score", &n->has_self_score);
+    n->exec_time = num(j, "exec_time", NULL);
+    n->tokens_in = (long)num(j, "tokens_in", NULL);
+    n->tokens_out = (long)num(j, "tokens_out", NULL);
+    n->cost = num(j, "cost", &n->cost_known);
+    n->created_at = num(j, "created_at", NULL);
+    n->started_at = num(j, "started_at", NULL);
+    int has_score;
+    double score = num(j, "score", &has_score);
+    const cJSON *buggy = cJSON_GetObjectItemCaseSensitive(j, "is_buggy");
+    search_node_finish(t, (int)id, cJSON_IsTrue(buggy), str(j, "bug_reason"), has_score, score,
+                       num(j, "finished_at", NULL));
+    return 0;
+}
+
+char *node_subject(const search_node *n, const char *score_label, int is_best)
+{
+    sb s = {0};
+    sb_printf(&s, "%s %d", search_stage_name(n->stage), n->id);
+    if (n->parent >= 0)
+        sb_printf(&s, "<-%d", n->parent);
+    char *summary = search_plan_summary(n->plan ? n->plan : "", 60);
+    sb_printf(&s, ": %s | ", *summary ? summary : "(no plan)");
+    free(summary);
+    if (n->is_buggy)
+        sb_printf(&s, "buggy: %s", n->bug_reason ? n->bug_reason : "failed");
+    else if (n->has_score)
+        sb_printf(&s, "%s %.4f", score_label, n->score);
+    else
+        sb_puts(&s, "no score");
+    if (is_best)
+        sb_puts(&s, " *best*");
+    /* a subject is one line */
+    for (char *p = s.buf; p && *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    if (s.len > 200) {
+        s.len = 197;
+        while (s.len && (s.buf[s.len] & 0xC0) == 0x80)
+            s.len--;
+        s.buf[s.len] = 0;
+        sb_puts(&s, "...");
+    }
+    return sb_steal(&s);
+}
+
+int node_export_journal(const search_tree *t, const char *run_dir)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddBoolToObject(root, "lower_is_better", search_tree_lower_is_better(t));
+    int best = search_tree_best(t);
+    add_num_or_null(root, "best", best >= 0, best);
+    cJSON *nodes = cJSON_AddArrayToObject(root, "nodes");
+    for (size_t i = 0; i < search_tree_count(t); i++) {
+        const search_node *n = search_tree_at(t, i);
+        if (n->state != NODE_DONE)
+            continue;
+        cJSON *o = node_json_obj(n, NULL);
+        cJSON_AddStringToObject(o, "plan", n->plan ? n->plan : "");
+        cJSON_AddStringToObject(o, "code", n->code ? n->code : "");
+        cJSON *kids = cJSON_AddArrayToObject(o, "children");
+        for (int k = 0; k < n->n_children; k++)
+            cJSON_AddItemToArray(kids, cJSON_CreateNumber(n->children[k]));
+        cJSON_AddItemToArray(nodes, o);
+    }
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    char *path = path_join(run_dir, "journal.json");
+    int rc = file_write_str(path, text);
+    free(path);
+    cJSON_free(text);
+    return rc;
+}
+
+int inflight_save(const run_ctx *r)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; i < search_tree_count(r->tree); i++) {
+        const search_node *n = search_tree_at(r->tree, i);
+        if (n->state == NODE_DONE)
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "id", n->id);
+        cJSON_AddStringToObject(o, "stage", search_stage_name(n->stage));
+        cJSON_AddNumberToObject(o, "parent", n->parent);
+        cJSON_AddItemToArray(arr, o);
+    }
+    char *text = cJSON_PrintUnformatted(arr);
+    cJSON_Delete(arr);
+    char *path = path_join(r->run_dir, "inflight.json");
+    int rc = file_write_str(path, text);
+    free(path);
+    cJSON_free(text);
+    return rc;
+}
+
+int inflight_load(const char *run_dir, int **ids, int **stages, int **parents, int *n)
+{
+    *ids = *stages = *parents = NULL;
+    *n = 0;
+    char *path = path_join(run_dir, "inflight.json");
+    char *text = NULL;
+    int rc = file_read(path, &text, NULL);
+    free(path);
+    if (rc < 0)
+        return 0; /* none recorded */
+    cJSON *arr = cJSON_Parse(text);
+    free(text);
+    int count = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+    *ids = xcalloc((size_t)count + 1, sizeof **ids);
+    *stages = xcalloc((size_t)count + 1, sizeof **stages);
+    *parents = xcalloc((size_t)count + 1, sizeof **parents);
+    const cJSON *o;
+    cJSON_ArrayForEach(o, arr) {
+        search_stage st;
+        const char *sname = str(o, "stage");
+        int has_id;
+        double id = num(o, "id", &has_id);
+        if (!has_id || !sname || search_stage_parse(sname, &st) < 0)
+            continue;
+        (*ids)[*n] = (int)id;
+        (*stages)[*n] = (int)st;
+        (*parents)[*n] = (int)num(o, "parent", NULL);
+        (*n)++;
+    }
+    cJSON_Delete(arr);
+    return 0;
+}

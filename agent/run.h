@@ -1,0 +1,100 @@
+/*
+ * run.h (private to agent/): one `grove run`: its context and the steps
+ * that set it up, drive it and finish it.
+ *
+ *   run_setup   resolve the competition, make or reopen the run folder and
+ *               its journal, split the holdout, load prompts, make clients
+ *   run_loop    the libuv loop: W node pipelines in flight
+ *               (prompt -> LLM -> exec -> score/review -> commit)
+ *   run_finish  re-run the best node(s) on the full data, copy best/, grade
+ */
+#ifndef GROVE_RUN_H
+#define GROVE_RUN_H
+
+#include "bench.h"
+#include "exec.h"
+#include "journal.h"
+#include "llm.h"
+#include "prompts.h"
+#include "search.h"
+
+#include <cjson/cJSON.h>
+#include <uv.h>
+
+typedef struct pipeline pipeline;
+
+typedef struct run_ctx {
+    cJSON *cfg;                  /* resolved configuration (owned) */
+    char *run_dir;               /* absolute */
+    char *comp_id;               /* competition id */
+    char *comp_dir;              /* <data>/<id>/prepared, absolute */
+    char *public_dir;            /* the competition's public/ */
+    char *private_dir;           /* its private/ (may not exist) */
+    const bench_competition *comp; /* registry entry, or NULL */
+    int lower_is_better;
+    const char *metric_name;
+    int holdout;                 /* 1: grove scores on its own split */
+    bench_holdout split;         /* when holdout */
+    char *input_dir;             /* what scripts see as ./input */
+    char *description;           /* task description text */
+    char *preview;               /* data preview text */
+    char *python;                /* interpreter, absolute */
+    char *packages;              /* "numpy 1.24, pandas 1.5, ..." */
+    char *python_version;
+    prompts *prompts;
+    llm_client *coder;
+    llm_client *feedback;        /* may equal coder */
+    search_tree *tree;
+    search_policy *policy;
+    search_rng rng;
+    journal *journal;
+    uv_loop_t *loop;
+    uv_signal_t sigint, sigterm;
+    uv_timer_t deadline;
+    uv_idle_t kick;              /* schedules the next tick outside callbacks */
+    double started;              /* monotonic */
+    double time_limit;           /* seconds */
+    int steps;                   /* node budget (total, resumed ones included) */
+    int workers;
+    int stopping;                /* 1: start nothing new; 2: kill what runs */
+    const char *stop_reason;
+    pipeline *inflight;          /* linked list */
+    int n_inflight;
+    int *redo;                   /* in-flight node ids found at resume */
+    int n_redo;
+    int first_draft;             /* id of the first draft with a score, -1 */
+    int resumed;
+} run_ctx;
+
+int run_setup(run_ctx *r, cJSON *cfg, int resume);
+int run_loop(run_ctx *r);
+int run_finish(run_ctx *r);
+void run_free(run_ctx *r);
+
+/* ---- node files (node_io.c) ---- */
+
+/* node.json for a node (caller frees). */
+char *node_to_json(const search_node *n, const char *model);
+/* Rebuild a node in t from its node.json and files (resume). */
+int node_from_json(search_tree *t, const cJSON *j, const char *code, const char *plan,
+                   const char *output);
+/* "improve 12<-7: add target encoding | holdout auc 0.8123 *best*" (caller frees). */
+char *node_subject(const search_node *n, const char *score_label, int is_best);
+/* Write journal.json (every node, one file) into the run folder. */
+int node_export_journal(const search_tree *t, const char *run_dir);
+
+/* The in-flight list (run_dir/inflight.json): nodes started but not yet
+ * committed, so a resume can redo them. */
+int inflight_save(const run_ctx *r);
+int inflight_load(const char *run_dir, int **ids, int **stages, int **parents, int *n);
+
+/* ---- tree view (tree_view.c) ---- */
+
+/* Open a finished or running run folder for reading: its journal, its tree
+ * rebuilt from the journal, and its metric label (caller frees all three). */
+int run_open_view(const char *run_dir, journal **j, search_tree **t, char **metric);
+
+/* The aligned ASCII tree: id, stage, score, buggy mark, best star, time. */
+char *tree_render(const search_tree *t, const char *score_label);
+
+#endif

@@ -1,0 +1,223 @@
+/*
+ * run_final.c: the end of a run. In holdout mode the best node was scored on
+ * grove's own split, so its script is re-run on the full training data to
+ * produce the final submission (the next-best of the top k stands in when it
+ * fails there). The result goes to runs/<name>/best/ and is graded when the
+ * competition's answers exist. Then the tree and a summary are printed.
+ */
+#include "config.h"
+#include "run.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Node ids of the k best good nodes, best first; *n set. Caller frees. */
+static int *top_k(const search_tree *t, int k, int *n)
+{
+    int *ids = xcalloc((size_t)k + 1, sizeof *ids);
+    *n = 0;
+    for (size_t i = 0; i < search_tree_count(t); i++) {
+        const search_node *c = search_tree_at(t, i);
+        if (c->state != NODE_DONE || c->is_buggy || !c->has_score)
+            continue;
+        int pos = *n;
+        while (pos > 0 && search_score_better(t, c->score, search_tree_node(t, ids[pos - 1])->score))
+            pos--;
+        if (pos >= k)
+            continue;
+        int last = *n < k ? *n : k - 1;
+        memmove(ids + pos + 1, ids + pos, (size_t)(last - pos) * sizeof *ids);
+        ids[pos] = c->id;
+        if (*n < k)
+            (*n)++;
+    }
+    return ids;
+}
+
+/* Re-run node n's script on the full public data; 0 and the submission's
+ * path (caller frees) when it produced one. */
+static int rerun_full(run_ctx *r, const search_node *n, char **sub)
+{
+    char *dir = xasprintf("%s/final/%d", r->run_dir, n->id);
+    rm_rf(dir);
+    char *script = path_join(dir, "solution.py");
+    *sub = NULL;
+    if (exec_workspace_prepare(dir) < 0 || file_write_str(script, n->code) < 0) {
+        free(dir);
+        free(script);
+        return -1;
+    }
+    free(script);
+    const char *hide[] = {r->private_dir, r->run_dir, NULL};
+    const char *sandbox = config_str(r->cfg, "sandbox", "auto");
+    exec_opts o = {
+        .python = r->python,
+        .workdir = dir,
+        .input_dir = r->public_dir,
+        .timeout_s = config_num(r->cfg, "exec_timeout", 600) * 2,
+        .sandbox = !strcmp(sandbox, "on") ? EXEC_SANDBOX_ON
+                   : !strcmp(sandbox, "off") ? EXEC_SANDBOX_OFF : EXEC_SANDBOX_AUTO,
+        .threads = (int)config_num(r->cfg, "exec.threads", 1),
+        .mem_limit = (size_t)config_num(r->cfg, "exec.memory_limit_mb", 0) << 20,
+        .hide_paths = hide,
+    };
+    printf("grove: re-running node %d on the full training data...\n", n->id);
+    fflush(stdout);
+    exec_result *res = NULL;
+    int rc = exec_run_sync(&res, &o);
+    char *path = path_join(dir, "submission/submission.csv");
+    if (rc == 0 && res->exit_code == 0 && !res->timed_out && file_exists(path)) {
+        *sub = path;
+        path = NULL;
+    } else {
+        log_warn("node %d failed on the full data (%s); trying the next best", n->id,
+                 rc < 0 ? err_last() : res->timed_out ? "timed out"
+                 : res->exc_type ? res->exc_type : "no submission");
+        rc = -1;
+    }
+    exec_result_free(res);
+    free(path);
+    free(dir);
+    return *sub ? 0 : -1;
+}
+
+static void grade_final(run_ctx *r, const char *best_dir, const char *sub)
+{
+    if (!r->comp || !r->comp->graded || !r->comp->answers)
+        return;
+    char *answers = path_join(r->private_dir, r->comp->answers);
+    if (!file_exists(answers)) {
+        printf("final submission: not graded (no answers at %s)\n", answers);
+        free(answers);
+        return;
+    }
+    bench_report rep;
+    memset(&rep, 0, sizeof rep);
+    if (bench_grade(&rep, r->comp, sub, answers) == 0) {
+        cJSON *j = bench_report_json(&rep);
+        char *text = cJSON_Print(j);
+        char *path = path_join(best_dir, "grade.json");
+        file_write_str(path, text);
+        free(path);
+        cJSON_free(text);
+        cJSON_Delete(j);
+        if (rep.valid_submission)
+            printf("final submission graded on the competition's test answers: %s %.5f%s%s\n",
+                   r->metric_name, rep.score,
+                   rep.any_medal ? (rep.gold_medal ? " (gold)" : rep.silver_medal ? " (silver)"
+                                                                                  : " (bronze)")
+                                 : "",
+                   rep.above_median ? ", above median" : "");
+        else
+            printf("final submission is invalid: %s\n", rep.error ? rep.error : "?");
+    } else {
+        printf("final submission: not graded (%s)\n", err_last());
+    }
+    bench_report_free(&rep);
+    free(answers);
+}
+
+int run_finish(run_ctx *r)
+{
+    char *tree = tree_render(r->tree, r->holdout ? "holdout" : "score");
+    printf("\n%s", tree);
+    free(tree);
+    printf("stopped: %s\n", r->stop_reason ? r->stop_reason : "done");
+    int best = search_tree_best(r->tree);
+    if (best < 0) {
+        printf("no node produced a valid scored submission; see `grove tree %s`\n", r->run_dir);
+        return 1;
+    }
+    const search_node *b = search_tree_node(r->tree, best);
+    const search_node *first = r->first_draft >= 0 ? search_tree_node(r->tree, r->first_draft) : NULL;
+    const char *label = r->holdout ? "holdout" : "self-reported";
+    printf("best: node %d, %s %s %.5f", best, label, r->metric_name, b->score);
+    if (first && first->has_score && !first->is_buggy)
+        printf("  (first draft, node %d: %.5f)\n", first->id, first->score);
+    else if (first)
+        printf("  (first draft, node %d: buggy)\n", first->id);
+    else
+        printf("\n");
+
+    char *best_dir = path_join(r->run_dir, "best");
+    mkdir_p(best_dir, 0755);
+    char *sol = path_join(best_dir, "solution.py");
+    file_write_str(sol, b->code ? b->code : "");
+    free(sol);
+
+    char *sub = NULL;
+    int used = best;
+    if (r->holdout) {
+        int n, k = (int)config_num(r->cfg, "final_top_k", 1);
+        int *ids = top_k(r->tree, k < 1 ? 1 : k, &n);
+        for (int i = 0; i < n && !sub; i++)
+            if (rerun_full(r, search_tree_node(r->tree, ids[i]), &sub) == 0)
+                used = ids[i];
+        free(ids);
+    } else {
+        char *p = xasprintf("%s/nodes/%d/submission/submission.csv", r->run_dir, best);
+        if (file_exists(p))
+            sub = p;
+        else
+            free(p);
+    }
+    int rc = 0;
+    if (sub) {
+        char *dst = path_join(best_dir, "submission.csv");
+        if (file_copy(sub, dst) == 0) {
+            printf("final submission (node %d): %s\n", used, dst);
+            grade_final(r, best_dir, dst);
+        } else {
+            log_error("%s", err_last());
+            rc = 1;
+        }
+        if (used != best) {
+            char *s2 = path_join(best_dir, "solution.py");
+            file_write_str(s2, search_tree_node(r->tree, used)->code);
+            free(s2);
+        }
+        free(dst);
+        free(sub);
+    } else {
+        printf("no final submission: the best node(s) failed on the full data\n");
+        rc = 1;
+    }
+    free(best_dir);
+    return rc;
+}
+
+void run_free(run_ctx *r)
+{
+    if (r->feedback && r->feedback != r->coder)
+        llm_client_free(r->feedback);
+    if (r->coder)
+        llm_client_free(r->coder);
+    if (r->loop) {
+        /* let the clients' handles close, then the loop */
+        for (int i = 0; i < 16 && uv_run(r->loop, UV_RUN_NOWAIT); i++)
+            ;
+        uv_loop_close(r->loop);
+        free(r->loop);
+    }
+    journal_free(r->journal);
+    search_policy_free(r->policy);
+    search_tree_free(r->tree);
+    prompts_free(r->prompts);
+    if (r->holdout)
+        bench_holdout_free(&r->split);
+    cJSON_Delete(r->cfg);
+    free(r->run_dir);
+    free(r->comp_id);
+    free(r->comp_dir);
+    free(r->public_dir);
+    free(r->private_dir);
+    free(r->input_dir);
+    free(r->description);
+    free(r->preview);
+    free(r->python);
+    free(r->packages);
+    free(r->python_version);
+    free(r->redo);
+}

@@ -1,0 +1,612 @@
+/*
+ * run_loop.c: the search loop of `grove run` on one libuv loop.
+ *
+ * Up to W node pipelines are in flight at once. Each pipeline walks:
+ *
+ *   prompt -> LLM -> (no code block? ask again, twice at most)
+ *          -> exec (sandboxed, timeout) -> score (grader on the holdout) or
+ *             review (feedback model, self-report mode) -> commit
+ *
+ * Nothing blocks: LLM replies, process exits, signals and the deadline are
+ * all callbacks on the loop. New work is started from an idle callback
+ * ("kick"), never from inside another callback, so a pipeline finishing can
+ * never re-enter the one that finished it.
+ *
+ * Stopping: the step budget, the policy running out of ideas, or a first
+ * SIGINT stop new work and let running nodes finish; a second SIGINT,
+ * SIGTERM or the time limit kill what runs. Killed nodes are not committed;
+ * they stay in inflight.json and `--resume` redoes them.
+ */
+#include "config.h"
+#include "run.h"
+#include "util.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_MSGS 8
+#define MAX_ASKS 3 /* the first ask and two re-asks */
+
+struct pipeline {
+    run_ctx *r;
+    pipeline *next;
+    int id;
+    int asks;
+    int n_msgs;
+    llm_role roles[MAX_MSGS];
+    char *texts[MAX_MSGS];
+    cJSON *context;
+    exec_run *exec;
+    char *workdir;
+    int waiting_llm;
+    int reviewing;
+    int text_review; /* the endpoint refused tools: ask for JSON in text */
+    sb review;       /* review.md */
+};
+
+static void tick(run_ctx *r);
+static void on_kick(uv_idle_t *h);
+static void on_llm(llm_response *resp, void *data);
+
+static void kick(run_ctx *r)
+{
+    if (!uv_is_closing((uv_handle_t *)&r->kick))
+        uv_idle_start(&r->kick, on_kick);
+}
+
+static double time_left(const run_ctx *r)
+{
+    return r->time_limit - (clock_mono() - r->started);
+}
+
+static const char *score_label(const run_ctx *r)
+{
+    return r->holdout ? "holdout" : "self-report";
+}
+
+/* ---- pipeline bookkeeping ---- */
+
+static pipeline *pipeline_new(run_ctx *r, int id)
+{
+    pipeline *p = xcalloc(1, sizeof *p);
+    p->r = r;
+    p->id = id;
+    p->next = r->inflight;
+    r->inflight = p;
+    r->n_inflight++;
+    return p;
+}
+
+static void pipeline_free(pipeline *p)
+{
+    run_ctx *r = p->r;
+    for (pipeline **pp = &r->inflight; *pp; pp = &(*pp)->next) {
+        if (*pp == p) {
+            *pp = p->next;
+            r->n_inflight--;
+            break;
+        }
+    }
+    for (int i = 0; i < p->n_msgs; i++)
+        free(p->texts[i]);
+    cJSON_Delete(p->context);
+    free(p->workdir);
+    sb_free(&p->review);
+    free(p);
+}
+
+static void push_msg(pipeline *p, llm_role role, char *text)
+{
+    if (p->n_msgs == MAX_MSGS) {
+        free(text);
+        return;
+    }
+    p->roles[p->n_msgs] = role;
+    p->texts[p->n_msgs++] = text;
+}
+
+static void add_usage(search_node *n, const llm_response *resp)
+{
+    n->tokens_in += resp->usage.input_tokens;
+    n->tokens_out += resp->usage.output_tokens;
+    if (resp->usage.cost_known) {
+        n->cost += resp->usage.cost_usd;
+        if (n->tokens_in == resp->usage.input_tokens) /* first exchange */
+            n->cost_known = 1;
+    } else {
+        n->cost_known = 0;
+    }
+}
+
+/* ---- finishing a node ---- */
+
+static void print_node_line(const run_ctx *r, const search_node *n, int is_best)
+{
+    char head[64];
+    if (n->parent >= 0)
+        snprintf(head, sizeof head, "%d<-%d", n->id, n->parent);
+    else
+        snprintf(head, sizeof head, "%d", n->id);
+    printf("[%3zu/%d] %-8s %-8s ", search_tree_count(r->tree), r->steps,
+           search_stage_name(n->stage), head);
+    if (n->is_buggy)
+        printf("buggy: %.70s", n->bug_reason ? n->bug_reason : "failed");
+    else if (n->has_score)
+        printf("%s %s %.5f", score_label(r), r->metric_name, n->score);
+    else
+        printf("no score");
+    if (n->has_self_score)
+        printf("  (script says %.5f)", n->self_score);
+    printf("  %.1fs%s\n", n->exec_time, is_best ? "  *best*" : "");
+    fflush(stdout);
+}
+
+static void finish_node(pipeline *p, int is_buggy, const char *reason, int has_score,
+                        double score)
+{
+    run_ctx *r = p->r;
+    search_node *n = search_tree_node(r->tree, p->id);
+    int old_best = search_tree_best(r->tree);
+    search_node_finish(r->tree, p->id, is_buggy, reason, has_score, score, clock_wall());
+    int best = search_tree_best(r->tree);
+    if (n->stage == STAGE_DRAFT && (r->first_draft < 0 || n->id < r->first_draft))
+        r->first_draft = n->id;
+
+    if (!p->review.len)
+        sb_printf(&p->review, "# Review of node %d\n\n", n->id);
+    sb_printf(&p->review, "\n- outcome: %s%s%s\n", is_buggy ? "buggy: " : "ok",
+              is_buggy && reason ? reason : "", "");
+    if (has_score)
+        sb_printf(&p->review, "- score: %s %s %.6f\n", score_label(r), r->metric_name, score);
+
+    char *json = node_to_json(n, llm_client_model(r->coder));
+    char *subject = node_subject(n, r->holdout ? r->metric_name : "score", best == n->id);
+    journal_node_files f = {n->code, n->plan, n->output, sb_str(&p->review), json};
+    if (journal_commit_node(r->journal, n->id, n->parent, &f, subject, clock_wall()) < 0)
+        log_error("node %d: %s", n->id, err_last());
+    else if (best == n->id && best != old_best && journal_set_best(r->journal, best) < 0)
+        log_error("node %d: %s", n->id, err_last());
+    free(json);
+    free(subject);
+    pipeline_free(p);
+    if (inflight_save(r) < 0 || node_export_journal(r->tree, r->run_dir) < 0)
+        log_warn("%s", err_last());
+    print_node_line(r, n, best == n->id);
+    kick(r);
+}
+
+/* A node abandoned by a hard stop: not committed; inflight.json keeps it. */
+static void drop_node(pipeline *p)
+{
+    run_ctx *r = p->r;
+    pipeline_free(p);
+    kick(r);
+}
+
+/* ---- scoring and review ---- */
+
+static void note_self_score(pipeline *p, search_node *n, int has_score, double score)
+{
+    if (!n->has_self_score)
+        return;
+    sb_printf(&p->review, "- the script's own claim: %.6f\n", n->self_score);
+    if (!has_score)
+        return;
+    double gap = fabs(score - n->self_score);
+    double tol = config_num(p->r->cfg, "gap_warning", 0.05) * fmax(fabs(score), 1e-12);
+    if (gap > tol)
+        sb_printf(&p->review,
+                  "- WARNING: the claim differs from grove's score by %.6f (more than %.0f%%): "
+                  "the script's validation may leak or differ from the holdout\n",
+                  gap, config_num(p->r->cfg, "gap_warning", 0.05) * 100);
+}
+
+static void score_holdout(pipeline *p, search_node *n)
+{
+    run_ctx *r = p->r;
+    char *sub = path_join(p->workdir, "submission/submission.csv");
+    bench_report rep;
+    memset(&rep, 0, sizeof rep);
+    if (bench_grade(&rep, r->comp, sub, r->split.answers_path) < 0) {
+        char *why = xasprintf("grader: %s", err_last());
+        finish_node(p, 1, why, 0, 0);
+        free(why);
+    } else if (!rep.submission_exists) {
+        finish_node(p, 1, "no ./submission/submission.csv was written", 0, 0);
+    } else if (!rep.valid_submission || !isfinite(rep.score)) {
+        char *why = xasprintf("invalid submission: %s", rep.error ? rep.error : "rejected");
+        finish_node(p, 1, why, 0, 0);
+        free(why);
+    } else {
+        note_self_score(p, n, 1, rep.score);
+        finish_node(p, 0, NULL, 1, rep.score);
+    }
+    bench_report_free(&rep);
+    free(sub);
+}
+
+static void submit(pipeline *p, llm_client *c, const char *func, const cJSON *schema)
+{
+    run_ctx *r = p->r;
+    llm_message msgs[MAX_MSGS];
+    for (int i = 0; i < p->n_msgs; i++)
+        msgs[i] = (llm_message){p->roles[i], p->texts[i]};
+    char tag[64];
+    snprintf(tag, sizeof tag, "node %d %s", p->id,
+             p->reviewing ? "review" : search_stage_name(search_tree_node(r->tree, p->id)->stage));
+    llm_request req = {
+        .messages = msgs,
+        .n_messages = (size_t)p->n_msgs,
+        .temperature = config_num(r->cfg, "temperature", 0.5),
+        .func_name = func,
+        .func_description = func ? "Record the review of a candidate solution's run" : NULL,
+        .func_schema = schema,
+        .context = p->context,
+        .tag = tag,
+    };
+    p->waiting_llm = 1;
+    if (llm_submit(c, &req, on_llm, p) < 0) {
+        p->waiting_llm = 0;
+        char *why = xasprintf("LLM request failed: %s", err_last());
+        finish_node(p, 1, why, 0, 0);
+        free(why);
+    }
+}
+
+char *run_render(run_ctx *r, const char *name, const search_node *n, const char *code,
+                 const char *output);
+
+static void start_review(pipeline *p, search_node *n)
+{
+    run_ctx *r = p->r;
+    for (int i = 0; i < p->n_msgs; i++)
+        free(p->texts[i]);
+    p->n_msgs = 0;
+    p->reviewing = 1;
+    push_msg(p, LLM_SYSTEM, run_render(r, "system", n, NULL, NULL));
+    push_msg(p, LLM_USER, run_render(r, "review", n, n->code, n->output));
+    cJSON_ReplaceItemInObjectCaseSensitive(p->context, "action", cJSON_CreateString("review"));
+    cJSON_AddStringToObject(p->context, "code", n->code ? n->code : "");
+    cJSON_AddStringToObject(p->context, "output", n->output ? n->output : "");
+    if (p->text_review) {
+        submit(p, r->feedback, NULL, NULL);
+    } else {
+        cJSON *schema = llm_review_schema();
+        submit(p, r->feedback, "submit_review", schema);
+        cJSON_Delete(schema);
+    }
+}
+
+static void on_review(pipeline *p, llm_response *resp)
+{
+    search_node *n = search_tree_node(p->r->tree, p->id);
+    llm_review rv;
+    memset(&rv, 0, sizeof rv);
+    if (llm_review_parse(&rv, resp->func_args, resp->text) < 0) {
+        char *why = xasprintf("review error: %s", err_last());
+        finish_node(p, 1, why, 0, 0);
+        free(why);
+        return;
+    }
+    search_node_set(&n->summary, rv.summary);
+    sb_printf(&p->review, "- review: %s\n", rv.summary ? rv.summary : "");
+    int buggy = rv.is_bug || !rv.has_submission || !rv.has_metric;
+    const char *why = rv.is_bug ? "the review found a bug"
+                      : !rv.has_submission ? "the review found no submission"
+                      : !rv.has_metric ? "the review found no validation metric" : NULL;
+    note_self_score(p, n, rv.has_metric, rv.metric);
+    finish_node(p, buggy, why, !buggy, rv.metric);
+    llm_review_free(&rv);
+}
+
+/* ---- exec ---- */
+
+static void on_exec(exec_run *run, exec_result *res, void *data)
+{
+    (void)run;
+    pipeline *p = data;
+    run_ctx *r = p->r;
+    p->exec = NULL;
+    if (r->stopping >= 2) {
+        exec_result_free(res);
+        drop_node(p);
+        return;
+    }
+    search_node *n = search_tree_node(r->tree, p->id);
+    search_node_set(&n->output, res->output);
+    n->exec_time = res->wall_s;
+    search_node_set(&n->exc_type, res->exc_type);
+    double self;
+    if (res->output && search_parse_self_score(res->output, &self)) {
+        n->self_score = self;
+        n->has_self_score = 1;
+    }
+    sb_printf(&p->review, "# Review of node %d\n\n- run: %s, %.1fs wall, %.1fs CPU, peak RSS %ld MB%s\n",
+              n->id,
+              res->error ? "could not start"
+              : res->timed_out ? "timed out"
+              : res->term_signal ? "killed by a signal"
+                                 : (res->exit_code == 0 ? "exit 0" : "non-zero exit"),
+              res->wall_s, res->cpu_s, res->peak_rss_kb / 1024, res->sandboxed ? ", sandboxed" : "");
+    char *why = NULL;
+    if (res->error)
+        why = xasprintf("could not start the script: %s", res->error);
+    else if (res->timed_out)
+        why = xasprintf("timed out after %.0fs", res->wall_s);
+    else if (res->exc_type)
+        why = xasprintf("%s: %.200s (line %d)", res->exc_type, res->exc_msg ? res->exc_msg : "",
+                        res->exc_line);
+    else if (res->term_signal)
+        why = xasprintf("killed by signal %d", res->term_signal);
+    else if (res->exit_code != 0)
+        why = xasprintf("exit code %d", res->exit_code);
+    exec_result_free(res);
+    if (why) {
+        finish_node(p, 1, why, 0, 0);
+        free(why);
+    } else if (r->holdout) {
+        score_holdout(p, n);
+    } else {
+        start_review(p, n);
+    }
+}
+
+static void start_exec(pipeline *p, search_node *n)
+{
+    run_ctx *r = p->r;
+    char *dir = xasprintf("%s/nodes/%d", r->run_dir, n->id);
+    rm_rf(dir); /* a redone node starts clean */
+    p->workdir = dir;
+    char *script = path_join(dir, "solution.py");
+    if (exec_workspace_prepare(dir) < 0 || file_write_str(script, n->code) < 0) {
+        free(script);
+        char *why = xasprintf("workspace: %s", err_last());
+        finish_node(p, 1, why, 0, 0);
+        free(why);
+        return;
+    }
+    free(script);
+    double limit = fmin(config_num(r->cfg, "exec_timeout", 600), fmax(time_left(r), 1));
+    const char *sandbox = config_str(r->cfg, "sandbox", "auto");
+    const char *hide[] = {r->private_dir, r->run_dir, NULL};
+    exec_opts o = {
+        .python = r->python,
+        .workdir = dir,
+        .input_dir = r->input_dir,
+        .timeout_s = limit,
+        .mem_limit = (size_t)config_num(r->cfg, "exec.memory_limit_mb", 0) << 20,
+        .allow_network = config_bool(r->cfg, "exec.allow_network", 0),
+        .sandbox = !strcmp(sandbox, "on") ? EXEC_SANDBOX_ON
+                   : !strcmp(sandbox, "off") ? EXEC_SANDBOX_OFF : EXEC_SANDBOX_AUTO,
+        .threads = (int)config_num(r->cfg, "exec.threads", 1),
+        .hide_paths = hide,
+    };
+    n->started_at = clock_wall();
+    if (exec_start(&p->exec, r->loop, &o, on_exec, p) < 0) {
+        char *why = xasprintf("could not start the script: %s", err_last());
+        finish_node(p, 1, why, 0, 0);
+        free(why);
+    }
+}
+
+/* ---- LLM ---- */
+
+static void check_cost(run_ctx *r)
+{
+    const cJSON *mc = cJSON_GetObjectItemCaseSensitive(r->cfg, "max_cost");
+    if (!cJSON_IsNumber(mc))
+        return;
+    llm_usage u, f;
+    long n;
+    llm_client_totals(r->coder, &u, &n);
+    if (r->feedback != r->coder) {
+        llm_client_totals(r->feedback, &f, &n);
+        u.cost_usd += f.cost_usd;
+        u.cost_known = u.cost_known && f.cost_known;
+    }
+    if (u.cost_usd >= mc->valuedouble && !r->stopping) {
+        r->stopping = 1;
+        r->stop_reason = "the cost cap (--max-cost) was reached";
+        printf("grove: cost $%.4f reached the cap of $%.4f: finishing running nodes\n",
+               u.cost_usd, mc->valuedouble);
+    }
+}
+
+static void on_llm(llm_response *resp, void *data)
+{
+    pipeline *p = data;
+    run_ctx *r = p->r;
+    p->waiting_llm = 0;
+    if (r->stopping >= 2) {
+        llm_response_free(resp);
+        drop_node(p);
+        return;
+    }
+    search_node *n = search_tree_node(r->tree, p->id);
+    add_usage(n, resp);
+    check_cost(r);
+    if (p->reviewing) {
+        if (!resp->ok && resp->tools_unsupported && !p->text_review) {
+            p->text_review = 1; /* fall back to JSON in text */
+            llm_response_free(resp);
+            start_review(p, n);
+            return;
+        }
+        if (!resp->ok) {
+            char *why = xasprintf("review error: %s", resp->error ? resp->error : "LLM failed");
+            finish_node(p, 1, why, 0, 0);
+            free(why);
+        } else {
+            on_review(p, resp);
+        }
+        llm_response_free(resp);
+        return;
+    }
+    if (!resp->ok) {
+        char *why = xasprintf("LLM error: %s", resp->error ? resp->error : "unknown");
+        llm_response_free(resp);
+        finish_node(p, 1, why, 0, 0);
+        free(why);
+        return;
+    }
+    char *plan = NULL, *code = NULL;
+    p->asks++;
+    if (search_parse_reply(resp->text, &plan, &code) < 0) {
+        if (p->asks < MAX_ASKS) {
+            push_msg(p, LLM_ASSISTANT, xstrdup(resp->text ? resp->text : ""));
+            push_msg(p, LLM_USER,
+                     xstrdup("Your reply had no fenced Python code block. Reply again with a "
+                             "short plan in prose, then the complete script in one ```python "
+                             "fenced block."));
+            llm_response_free(resp);
+            submit(p, r->coder, NULL, NULL);
+            return;
+        }
+        search_node_set(&n->plan, resp->text);
+        llm_response_free(resp);
+        finish_node(p, 1, "no code block in the reply after 3 attempts", 0, 0);
+        return;
+    }
+    llm_response_free(resp);
+    search_node_set(&n->plan, plan);
+    search_node_set(&n->code, code);
+    free(plan);
+    free(code);
+    start_exec(p, n);
+}
+
+/* ---- starting nodes ---- */
+
+cJSON *run_context(run_ctx *r, const search_node *n);
+
+static void start_node(run_ctx *r, int id)
+{
+    search_node *n = search_tree_node(r->tree, id);
+    n->state = NODE_RUNNING;
+    if (!n->created_at)
+        n->created_at = clock_wall();
+    pipeline *p = pipeline_new(r, id);
+    if (inflight_save(r) < 0)
+        log_warn("%s", err_last());
+    p->context = run_context(r, n);
+    push_msg(p, LLM_SYSTEM, run_render(r, "system", n, NULL, NULL));
+    push_msg(p, LLM_USER, run_render(r, search_stage_name(n->stage), n, NULL, NULL));
+    submit(p, r->coder, NULL, NULL);
+}
+
+static void stop_now(run_ctx *r, const char *reason)
+{
+    if (r->stopping >= 2)
+        return;
+    r->stopping = 2;
+    if (!r->stop_reason)
+        r->stop_reason = reason;
+    for (pipeline *p = r->inflight; p; p = p->next)
+        if (p->exec)
+            exec_cancel(p->exec);
+    /* Requests still waiting on an endpoint complete with an error when their
+     * client is freed; their pipelines are dropped in on_llm. */
+    int waiting = 0;
+    for (pipeline *p = r->inflight; p; p = p->next)
+        waiting |= p->waiting_llm;
+    if (waiting) {
+        if (r->feedback && r->feedback != r->coder)
+            llm_client_free(r->feedback);
+        llm_client_free(r->coder);
+        r->coder = r->feedback = NULL;
+    }
+    kick(r);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    run_ctx *r = h->data;
+    if (signum == SIGINT && !r->stopping) {
+        r->stopping = 1;
+        r->stop_reason = "interrupted (SIGINT)";
+        fprintf(stderr, "\ngrove: finishing %d running node(s); press Ctrl-C again to stop now\n",
+                r->n_inflight);
+        kick(r);
+        return;
+    }
+    fprintf(stderr, "\ngrove: stopping now; nodes in flight will be redone by --resume\n");
+    stop_now(r, signum == SIGINT ? "interrupted twice (SIGINT)" : "terminated (SIGTERM)");
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+    run_ctx *r = t->data;
+    stop_now(r, "the time limit was reached");
+}
+
+static void close_all(run_ctx *r)
+{
+    uv_close((uv_handle_t *)&r->kick, NULL);
+    uv_close((uv_handle_t *)&r->sigint, NULL);
+    uv_close((uv_handle_t *)&r->sigterm, NULL);
+    uv_close((uv_handle_t *)&r->deadline, NULL);
+    uv_stop(r->loop);
+}
+
+static void tick(run_ctx *r)
+{
+    while (!r->stopping && r->n_inflight < r->workers) {
+        if (r->n_redo > 0) {
+            start_node(r, r->redo[--r->n_redo]);
+            continue;
+        }
+        if ((int)search_tree_count(r->tree) >= r->steps) {
+            r->stopping = 1;
+            r->stop_reason = "the step budget was used";
+            break;
+        }
+        if (time_left(r) <= 1) {
+            r->stopping = 1;
+            r->stop_reason = "the time limit was reached";
+            break;
+        }
+        search_action a;
+        if (search_policy_next(r->policy, r->tree, &r->rng, &a) != 0) {
+            if (!r->n_inflight) {
+                r->stopping = 1;
+                r->stop_reason = "the policy has nothing left to try";
+            }
+            break;
+        }
+        int id = search_tree_add(r->tree, a.stage, a.parent, clock_wall());
+        if (id < 0) {
+            log_error("policy chose an invalid parent %d: %s", a.parent, err_last());
+            r->stopping = 1;
+            r->stop_reason = "internal error";
+            break;
+        }
+        log_debug("node %d: %s (%s)", id, search_stage_name(a.stage), a.why ? a.why : "");
+        start_node(r, id);
+    }
+    if (!r->n_inflight && r->stopping)
+        close_all(r);
+}
+
+static void on_kick(uv_idle_t *h)
+{
+    uv_idle_stop(h);
+    tick(h->data);
+}
+
+int run_loop(run_ctx *r)
+{
+    r->started = clock_mono();
+    uv_idle_init(r->loop, &r->kick);
+    uv_signal_init(r->loop, &r->sigint);
+    uv_signal_init(r->loop, &r->sigterm);
+    uv_timer_init(r->loop, &r->deadline);
+    r->kick.data = r->sigint.data = r->sigterm.data = r->deadline.data = r;
+    uv_signal_start(&r->sigint, on_signal, SIGINT);
+    uv_signal_start(&r->sigterm, on_signal, SIGTERM);
+    uv_timer_start(&r->deadline, on_deadline, (uint64_t)(r->time_limit * 1000), 0);
+    uv_idle_start(&r->kick, on_kick);
+    uv_run(r->loop, UV_RUN_DEFAULT);
+    return 0;
+}

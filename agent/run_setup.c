@@ -1,0 +1,357 @@
+/*
+ * run_setup.c: everything `grove run` does before the first node starts:
+ * resolve the competition, choose the scoring mode, split the holdout, make or
+ * reopen the run folder and its journal, load and check the prompts, make the
+ * LLM clients, and (on --resume) rebuild the tree from the journal.
+ */
+#include "config.h"
+#include "preview.h"
+#include "run.h"
+#include "util.h"
+
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Every variable the agent provides to the prompt templates. */
+const char *const run_prompt_vars[] = {
+    "task_description", "data_preview", "memory", "parent_code", "parent_output",
+    "exception", "time_left", "steps_left", "exec_timeout", "packages",
+    "python_version", "metric_name", "metric_direction", "scoring_mode", "code", "output",
+};
+const size_t run_n_prompt_vars = sizeof run_prompt_vars / sizeof run_prompt_vars[0];
+
+static char *base_name(const char *path)
+{
+    char *copy = xstrdup(path);
+    char *b = xstrdup(basename(copy));
+    free(copy);
+    return b;
+}
+
+/* COMPETITION is <data>/<id>, <data>/<id>/prepared/public, or a bare id in
+ * the data folder. Sets comp_id, comp_dir (.../prepared), public_dir. */
+static int resolve_competition(run_ctx *r, const char *arg, const char *data_flag)
+{
+    char *cand = path_join(arg, "prepared/public");
+    if (dir_exists(cand)) {
+        char *abs = path_real(arg);
+        r->comp_id = base_name(abs);
+        r->comp_dir = path_join(abs, "prepared");
+        free(abs);
+    } else if (dir_exists(arg) && str_ends(arg, "public")) {
+        char *abs = path_real(arg);
+        char *prepared = xstrdup(abs);
+        *strrchr(prepared, '/') = 0;
+        char *top = xstrdup(prepared);
+        *strrchr(top, '/') = 0;
+        r->comp_id = base_name(top);
+        r->comp_dir = prepared;
+        free(top);
+        free(abs);
+    } else if (!strchr(arg, '/')) {
+        char *data = bench_data_dir(data_flag);
+        char *p = xasprintf("%s/%s/prepared", data, arg);
+        char *pub = path_join(p, "public");
+        if (!dir_exists(pub)) {
+            err_set("competition '%s': %s does not exist (prepare it with `grove prepare %s`, "
+                    "or pass the competition folder, or set --data-dir/GROVE_DATA)",
+                    arg, pub, arg);
+            free(data);
+            free(p);
+            free(pub);
+            free(cand);
+            return -1;
+        }
+        r->comp_id = xstrdup(arg);
+        r->comp_dir = path_real(p);
+        free(data);
+        free(p);
+        free(pub);
+    } else {
+        free(cand);
+        return err_set("competition '%s': not a folder in MLE-bench's layout (expected "
+                       "<data>/<id>/prepared/public or that public folder)", arg);
+    }
+    free(cand);
+    r->public_dir = path_join(r->comp_dir, "public");
+    r->private_dir = path_join(r->comp_dir, "private");
+    return 0;
+}
+
+static int choose_scoring(run_ctx *r)
+{
+    const char *mode = config_str(r->cfg, "scoring", "auto");
+    r->comp = bench_registry_find(r->comp_id);
+    const cJSON *lib = cJSON_GetObjectItemCaseSensitive(r->cfg, "lower_is_better");
+    if (r->comp) {
+        r->lower_is_better = r->comp->lower_is_better;
+        r->metric_name = r->comp->metric;
+    } else if (cJSON_IsBool(lib)) {
+        r->lower_is_better = cJSON_IsTrue(lib);
+        r->metric_name = config_str(r->cfg, "metric", "score");
+    } else {
+        return err_set("competition '%s' is not in grove's registry, so its metric direction is "
+                       "unknown: pass --set lower_is_better=true|false (see `grove competitions`)",
+                       r->comp_id);
+    }
+    /* Saved with the run, so `grove tree` ranks nodes the same way later. */
+    cJSON_DeleteItemFromObjectCaseSensitive(r->cfg, "lower_is_better");
+    cJSON_AddBoolToObject(r->cfg, "lower_is_better", r->lower_is_better);
+    if (!config_str(r->cfg, "metric", NULL))
+        config_set_value(r->cfg, "metric", r->metric_name);
+    int can_split = r->comp && r->comp->graded && r->comp->train_file && r->comp->label_col &&
+                    r->comp->id_col && r->comp->test_file;
+    if (!strcmp(mode, "holdout") && !can_split)
+        return err_set("scoring 'holdout': competition '%s' %s; use --scoring self-report",
+                       r->comp_id,
+                       !r->comp ? "is not in the registry"
+                       : !r->comp->graded ? "cannot be graded yet"
+                                          : "does not describe its train file and label column");
+    r->holdout = can_split && strcmp(mode, "self-report") != 0;
+    return 0;
+}
+
+static int make_split(run_ctx *r)
+{
+    char *dir = path_join(r->run_dir, "holdout");
+    unsigned long seed = (unsigned long)config_num(r->cfg, "seed", 0);
+    double frac = config_num(r->cfg, "holdout_fraction", 0.2);
+    int rc = bench_holdout_split(&r->split, r->comp, r->public_dir, dir, seed, frac);
+    free(dir);
+    if (rc < 0)
+        return err_prefix("holdout split of %s", r->comp_id);
+    r->input_dir = xstrdup(r->split.public_dir);
+    return 0;
+}
+
+/* Ask the interpreter for its version and packages, inside the sandbox like
+ * any candidate (so the probe never sees the parent's environment). */
+static void probe_python(run_ctx *r)
+{
+    char *dir = path_join(r->run_dir, "probe");
+    exec_workspace_prepare(dir);
+    char *script = path_join(dir, "solution.py");
+    file_write_str(script,
+                   "import importlib, sys\n"
+                   "found = []\n"
+                   "for m in ['numpy', 'pandas', 'sklearn', 'scipy', 'xgboost', 'lightgbm',\n"
+                   "          'torch', 'PIL']:\n"
+                   "    try:\n"
+                   "        mod = importlib.import_module(m)\n"
+                   "        found.append('%s %s' % (m, getattr(mod, '__version__', '')))\n"
+                   "    except Exception:\n"
+                   "        pass\n"
+                   "print(sys.version.split()[0])\n"
+                   "print(', '.join(found))\n");
+    exec_opts o = {.python = r->python, .workdir = dir, .timeout_s = 60,
+                   .sandbox = EXEC_SANDBOX_AUTO};
+    exec_result *res = NULL;
+    if (exec_run_sync(&res, &o) == 0 && res->exit_code == 0 && res->output) {
+        char *nl = strchr(res->output, '\n');
+        if (nl) {
+            r->python_version = xstrndup(res->output, (size_t)(nl - res->output));
+            char *end = strchr(nl + 1, '\n');
+            r->packages = end ? xstrndup(nl + 1, (size_t)(end - nl - 1)) : xstrdup(nl + 1);
+        }
+    }
+    if (!r->python_version)
+        r->python_version = xstrdup("3");
+    if (!r->packages)
+        r->packages = xstrdup("numpy, pandas, scikit-learn (assumed; the probe failed)");
+    exec_result_free(res);
+    rm_rf(dir);
+    free(dir);
+    free(script);
+}
+
+static char *default_model(void)
+{
+    if (llm_key_available("openai:gpt-4o", NULL))
+        return xstrdup("openai:gpt-4o");
+    if (llm_key_available("anthropic:claude-sonnet-4-5", NULL))
+        return xstrdup("anthropic:claude-sonnet-4-5");
+    return xstrdup("builtin:baseline");
+}
+
+static int make_client(run_ctx *r, llm_client **out, const char *spec, const char *base_url)
+{
+    char *log = path_join(r->run_dir, "llm.jsonl");
+    llm_config c = {
+        .spec = spec,
+        .base_url = base_url,
+        .api_key_env = config_str(r->cfg, "api_key_env", NULL),
+        .log_path = log,
+        .seed = (unsigned long)config_num(r->cfg, "seed", 0),
+        .default_max_tokens = (int)config_num(r->cfg, "max_output_tokens", 8192),
+    };
+    int rc = llm_client_new(out, r->loop, &c);
+    free(log);
+    return rc < 0 ? err_prefix("model '%s'", spec) : 0;
+}
+
+static int make_clients(run_ctx *r)
+{
+    if (!config_str(r->cfg, "model", NULL)) {
+        char *m = default_model();
+        config_set_value(r->cfg, "model", m);
+        free(m);
+    }
+    const char *model = config_str(r->cfg, "model", NULL);
+    if (make_client(r, &r->coder, model, config_str(r->cfg, "base_url", NULL)) < 0)
+        return -1;
+    const char *fb = config_str(r->cfg, "feedback_model", NULL);
+    if (!fb || !strcmp(fb, model)) {
+        r->feedback = r->coder;
+        return 0;
+    }
+    return make_client(r, &r->feedback, fb, config_str(r->cfg, "feedback_base_url", NULL));
+}
+
+static int check_prompts(run_ctx *r)
+{
+    if (prompts_load(&r->prompts, config_str(r->cfg, "prompts", NULL)) < 0)
+        return err_prefix("prompts");
+    static const char *const names[] = {"system", "draft", "improve", "debug", "review"};
+    for (size_t i = 0; i < 5; i++)
+        if (prompts_check(r->prompts, names[i], run_prompt_vars, run_n_prompt_vars) < 0)
+            return -1;
+    return 0;
+}
+
+static int make_run_dir(run_ctx *r, int resume)
+{
+    if (resume)
+        return 0; /* run_dir was set by the caller */
+    const char *out = config_str(r->cfg, "out", "runs");
+    const char *name = config_str(r->cfg, "name", NULL);
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    char *n = name ? xstrdup(name) : xasprintf("%s-%s", r->comp_id, stamp);
+    char *dir = path_join(out, n);
+    free(n);
+    char *git = path_join(dir, ".git");
+    int exists = dir_exists(git);
+    free(git);
+    if (exists) {
+        err_set("run folder %s already holds a run: resume it with `grove run --resume %s`, "
+                "or choose another --name",
+                dir, dir);
+        free(dir);
+        return -1;
+    }
+    if (mkdir_p(dir, 0755) < 0) {
+        free(dir);
+        return -1;
+    }
+    r->run_dir = path_real(dir);
+    free(dir);
+    return 0;
+}
+
+static int load_node(const cJSON *nj, const journal_node_files *f, void *data)
+{
+    run_ctx *r = data;
+    return node_from_json(r->tree, nj, f->solution, f->plan, f->output);
+}
+
+static int load_journal(run_ctx *r)
+{
+    if (journal_load(r->journal, load_node, r) < 0)
+        return err_prefix("resume %s", r->run_dir);
+    int *stages = NULL, *parents = NULL;
+    inflight_load(r->run_dir, &r->redo, &stages, &parents, &r->n_redo);
+    /* Keep only in-flight nodes that never reached a commit. */
+    int k = 0;
+    for (int i = 0; i < r->n_redo; i++) {
+        if (search_tree_node(r->tree, r->redo[i]))
+            continue;
+        if (search_tree_add_with_id(r->tree, r->redo[i], (search_stage)stages[i], parents[i]) < 0)
+            continue;
+        r->redo[k++] = r->redo[i];
+    }
+    r->n_redo = k;
+    free(stages);
+    free(parents);
+    return 0;
+}
+
+int run_setup(run_ctx *r, cJSON *cfg, int resume)
+{
+    r->cfg = cfg;
+    r->first_draft = -1;
+    r->resumed = resume;
+    const char *comp = config_str(cfg, "competition", NULL);
+    if (!comp)
+        return err_set("run: no competition given (grove run COMPETITION)");
+    if (resolve_competition(r, comp, config_str(cfg, "data_dir", NULL)) < 0 ||
+        choose_scoring(r) < 0 || make_run_dir(r, resume) < 0)
+        return -1;
+    /* The saved config names the competition by absolute folder, so a
+     * resume works from any working directory. */
+    char *top = xstrdup(r->comp_dir);
+    *strrchr(top, '/') = 0;
+    config_set_value(cfg, "competition", top);
+    free(top);
+    if (r->holdout) {
+        if (make_split(r) < 0)
+            return -1;
+    } else {
+        r->input_dir = xstrdup(r->public_dir);
+    }
+    char *desc_path = path_join(r->public_dir, "description.md");
+    if (file_read(desc_path, &r->description, NULL) < 0)
+        r->description = xasprintf("(the competition folder has no description.md; its id is %s)",
+                                   r->comp_id);
+    free(desc_path);
+    r->preview = preview_dir(r->input_dir, 6000);
+
+    const char *py = config_str(cfg, "python", NULL);
+    if (py) {
+        r->python = path_real(py);
+        if (!r->python)
+            return err_prefix("--python");
+    } else if (exec_find_python(&r->python) < 0) {
+        return -1;
+    }
+    if (check_prompts(r) < 0)
+        return -1;
+    r->time_limit = config_num(cfg, "time_limit", 3600);
+    r->steps = (int)config_num(cfg, "steps", 20);
+    r->workers = (int)config_num(cfg, "workers", 2);
+    search_rng_seed(&r->rng, (uint64_t)config_num(cfg, "seed", 0) * 2654435761u + 1);
+    r->tree = search_tree_new(r->lower_is_better);
+    search_policy_params pp;
+    search_policy_params_default(&pp);
+    pp.num_drafts = (int)config_num(cfg, "search.num_drafts", pp.num_drafts);
+    pp.debug_prob = config_num(cfg, "search.debug_prob", pp.debug_prob);
+    pp.max_debug_depth = (int)config_num(cfg, "search.max_debug_depth", pp.max_debug_depth);
+    pp.max_failed_drafts = (int)config_num(cfg, "search.max_failed_drafts", pp.max_failed_drafts);
+    pp.top_k = (int)config_num(cfg, "search.top_k", pp.top_k);
+    pp.workers = r->workers;
+    if (search_policy_new(&r->policy, config_str(cfg, "policy", "greedy"), &pp) < 0)
+        return -1;
+
+    r->loop = xcalloc(1, sizeof *r->loop);
+    uv_loop_init(r->loop);
+    if (make_clients(r) < 0)
+        return -1;
+    probe_python(r);
+
+    if (journal_open(&r->journal, r->run_dir, !resume) < 0)
+        return -1;
+    char *cfg_text = cJSON_Print(cfg);
+    char *cfg_path = path_join(r->run_dir, "config.json");
+    int rc = file_write_str(cfg_path, cfg_text);
+    free(cfg_path);
+    if (rc == 0 && !journal_has_task(r->journal))
+        rc = journal_commit_task(r->journal, r->description, r->preview, cfg_text, clock_wall());
+    cJSON_free(cfg_text);
+    if (rc < 0)
+        return -1;
+    return resume ? load_journal(r) : 0;
+}

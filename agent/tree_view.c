@@ -1,0 +1,104 @@
+/*
+ * tree_view.c: the aligned ASCII tree of `grove tree` and of the end of a run.
+ *
+ *   id    stage     score      time   
+ *   0     draft     0.8012     12.3s
+ *   ├─ 3  improve   0.8123 *   10.1s
+ *   1     draft     buggy      2.0s   KeyError
+ *   └─ 4  debug     0.7990     11.0s
+ *
+ * Drafts are roots; children are indented under their parent in id order.
+ */
+#include "run.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void row(sb *out, const search_tree *t, const search_node *n, const char *prefix,
+                int last, int depth, int best)
+{
+    sb label = {0};
+    if (depth)
+        sb_printf(&label, "%s%s ", prefix, last ? "`-" : "|-");
+    sb_printf(&label, "%d", n->id);
+    char score[48];
+    if (n->state != NODE_DONE)
+        snprintf(score, sizeof score, "%s", n->state == NODE_RUNNING ? "running" : "pending");
+    else if (n->is_buggy)
+        snprintf(score, sizeof score, "buggy");
+    else if (n->has_score)
+        snprintf(score, sizeof score, "%.5f", n->score);
+    else
+        snprintf(score, sizeof score, "-");
+    char time[32];
+    snprintf(time, sizeof time, "%.1fs", n->exec_time);
+    sb_printf(out, "%-24s %-8s %-12s %-2s %8s  %s\n", sb_str(&label), search_stage_name(n->stage),
+              score, n->id == best ? "*" : "", time,
+              n->is_buggy ? (n->exc_type ? n->exc_type : n->bug_reason ? n->bug_reason : "")
+                          : "");
+    sb_free(&label);
+    char *child_prefix = depth ? xasprintf("%s%s", prefix, last ? "   " : "|  ") : xstrdup("");
+    for (int k = 0; k < n->n_children; k++) {
+        const search_node *c = search_tree_node(t, n->children[k]);
+        if (c)
+            row(out, t, c, child_prefix, k == n->n_children - 1, depth + 1, best);
+    }
+    free(child_prefix);
+}
+
+static int load_view_node(const cJSON *nj, const journal_node_files *f, void *data)
+{
+    return node_from_json(data, nj, f->solution, f->plan, f->output);
+}
+
+char *tree_render(const search_tree *t, const char *score_label)
+{
+    sb out = {0};
+    int best = search_tree_best(t);
+    sb_printf(&out, "%-24s %-8s %-12s %-2s %8s  %s\n", "node", "stage", score_label, "", "time",
+              "note");
+    for (size_t i = 0; i < search_tree_count(t); i++) {
+        const search_node *n = search_tree_at(t, i);
+        if (n->parent < 0 || !search_tree_node(t, n->parent))
+            row(&out, t, n, "", 1, 0, best);
+    }
+    if (best >= 0)
+        sb_printf(&out, "best: node %d, %s %.5f\n", best, score_label,
+                  search_tree_node(t, best)->score);
+    else
+        sb_puts(&out, "best: none yet (no node has a valid score)\n");
+    return sb_steal(&out);
+}
+
+int run_open_view(const char *run_dir, journal **j, search_tree **t, char **metric)
+{
+    *j = NULL;
+    *t = NULL;
+    *metric = NULL;
+    if (journal_open(j, run_dir, 0) < 0)
+        return err_prefix("%s is not a grove run folder", run_dir);
+    char *cfg_text = NULL;
+    if (journal_read_file(*j, -1, "config.json", &cfg_text) < 0) {
+        journal_free(*j);
+        *j = NULL;
+        return err_prefix("%s", run_dir);
+    }
+    cJSON *cfg = cJSON_Parse(cfg_text);
+    free(cfg_text);
+    const cJSON *lib = cJSON_GetObjectItemCaseSensitive(cfg, "lower_is_better");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(cfg, "metric");
+    *metric = xstrdup(cJSON_IsString(m) ? m->valuestring : "score");
+    *t = search_tree_new(cJSON_IsTrue(lib));
+    cJSON_Delete(cfg);
+    if (journal_load(*j, load_view_node, *t) < 0) {
+        search_tree_free(*t);
+        journal_free(*j);
+        free(*metric);
+        *t = NULL;
+        *j = NULL;
+        *metric = NULL;
+        return -1;
+    }
+    return 0;
+}
