@@ -94,6 +94,8 @@ typedef struct bench_report {
     char *created_at;          /* ISO 8601 */
     char *submission_path;
     char *error;               /* why invalid (row and column), or NULL */
+    double score_raw;          /* the metric before rounding (grove extension,
+                                  not in the JSON); NaN when invalid */
 } bench_report;
 
 /* Grade a submission against an answers file. Invalid submissions are not
@@ -110,6 +112,13 @@ void bench_report_free(bench_report *r);
  * (e.g. AUC with one class present). */
 int bench_metric(double *out, const char *metric, const bench_competition *comp,
                  const bench_csv *answers, const bench_csv *submission);
+
+/* Medal rates over seeds, as MLE-bench aggregates them: reports (single
+ * reports or batch reports) grouped by competition, the k-th report of a
+ * competition being seed k; per split (lite, medium, hard, all) the any-medal
+ * percentage per seed, mean, SEM (ddof 1) and mean +/- 1.96 SEM. *out is a
+ * new object the caller cJSON_Delete()s. */
+int bench_aggregate(cJSON **out, cJSON *const *reports, size_t n_reports, int seeds);
 
 /* ---- data folders ---------------------------------------------------------- */
 
@@ -133,7 +142,7 @@ char *bench_data_dir(const char *flag);
 int bench_prepare(int *already, const char *id, const char *data_dir, unsigned long seed,
                   int force);
 /* 0 when id's source data is present; BENCH_ENOSRC (message set) when not. */
-int bench_prepare_check(const char *id, const char *data_dir);
+int bench_prepare_check(const char *id);
 
 /* ---- holdout split (grove's own validation) ---------------------------------- */
 

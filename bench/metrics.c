@@ -126,7 +126,7 @@ static int auc_mean(double *out, const metric_input *in, int skip_negative)
 {
     double sum = 0;
     for (size_t c = 0; c < in->k; c++) {
-        double a;
+        double a = NAN;
         if (auc_column(&a, in, c, skip_negative) < 0)
             return -1;
         sum += a;

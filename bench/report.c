@@ -55,7 +55,7 @@ static void report_init(bench_report *out, const bench_competition *comp, const 
 {
     memset(out, 0, sizeof *out);
     out->competition_id = xstrdup(comp->id);
-    out->score = NAN;
+    out->score = out->score_raw = NAN;
     out->gold_threshold = comp->gold;
     out->silver_threshold = comp->silver;
     out->bronze_threshold = comp->bronze;
@@ -108,6 +108,7 @@ int bench_grade(bench_report *out, const bench_competition *comp,
     else if (rc == 0) {
         out->valid_submission = 1;
         out->score = round5(score);
+        out->score_raw = score;
     }
     grade_free(&g);
     rank(out);

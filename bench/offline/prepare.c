@@ -25,33 +25,45 @@
 
 extern const embed_file offline_files[];
 
-/* The installed data file, or the copy `scripts/setup --data` unpacks
- * under <data>/.sources/<package>/ (a path dpkg may exclude from /usr/share/doc
- * in slim images). Caller frees; NULL with the message when absent. */
-static char *source_file(const offline_source *src, const char *data_dir)
+/* Where `scripts/setup --data` unpacks packages it does not install
+ * (opencv-doc is 270 MB for one 700 KB file): $GROVE_SOURCES, else
+ * ~/.cache/grove/sources. Caller frees. */
+static char *sources_dir(void)
+{
+    const char *env = getenv("GROVE_SOURCES"), *home = getenv("HOME");
+    if (env && *env)
+        return xstrdup(env);
+    return xasprintf("%s/.cache/grove/sources", home && *home ? home : "/tmp");
+}
+
+/* The installed data file, or the unpacked copy under
+ * <sources>/<package>/ (also what a slim image whose dpkg excludes
+ * /usr/share/doc needs). Caller frees; NULL with the message when absent. */
+static char *source_file(const offline_source *src)
 {
     if (file_exists(src->file) && (!src->tool || file_exists(src->tool)))
         return xstrdup(src->file);
-    char *alt = xasprintf("%s/.sources/%s%s", data_dir, src->packages, src->file);
-    if (!strchr(src->packages, ' ') && file_exists(alt))
+    char *dir = sources_dir();
+    char *alt = xasprintf("%s/%s%s", dir, src->packages, src->file);
+    free(dir);
+    if (!src->tool && file_exists(alt))
         return alt;
     free(alt);
     const char *missing = file_exists(src->file) ? src->tool : src->file;
+    int many = strchr(src->packages, ' ') != NULL;
     err_set("%s: its data comes from the Debian package%s %s, which %s not installed "
             "(%s is missing); run `scripts/setup --data` (or apt-get install %s)",
-            src->id, strchr(src->packages, ' ') ? "s" : "", src->packages,
-            strchr(src->packages, ' ') ? "are" : "is", missing, src->packages);
+            src->id, many ? "s" : "", src->packages, many ? "are" : "is", missing,
+            src->packages);
     return NULL;
 }
 
-int bench_prepare_check(const char *id, const char *data_dir)
+int bench_prepare_check(const char *id)
 {
     const offline_source *src = offline_source_find(id);
     if (!src)
         return err_set("'%s' is not a bundled competition (see `grove competitions`)", id);
-    char *dd = bench_data_dir(data_dir);
-    char *file = source_file(src, dd);
-    free(dd);
+    char *file = source_file(src);
     free(file);
     return file ? 0 : BENCH_ENOSRC;
 }
@@ -136,7 +148,7 @@ static int targets_for(char ***names, char ***vals, size_t *n, const bench_compe
 
 static int write_description(const char *public_dir, const char *id)
 {
-    char *name = xasprintf("descriptions/%s.md", id);
+    char *name = xasprintf("%s.md", id); /* tools/embed keeps base names here */
     const embed_file *f = embed_find(offline_files, name);
     char *path = path_join(public_dir, "description.md");
     int rc = f ? file_write(path, f->data, f->len)
@@ -243,7 +255,7 @@ int bench_prepare(int *already, const char *id, const char *data_dir, unsigned l
         *already = 1;
         goto out;
     }
-    if (!(file = source_file(src, dd))) {
+    if (!(file = source_file(src))) {
         rc = BENCH_ENOSRC;
         goto out;
     }

@@ -1,0 +1,250 @@
+#!/usr/bin/python3
+"""diff_sklearn.py: differential test of grove's metrics against scikit-learn.
+
+    /usr/bin/python3 diff_sklearn.py GRADE_TOOL [SEED]
+
+For every metric grove implements, generates random answers and submissions
+in the columns of a registry competition that uses it (ties, imbalanced
+classes, extreme and boundary probabilities, shuffled row order), grades
+them with GRADE_TOOL (tests/bench/grade_tool.c: the streaming grader and
+bench_metric over tables) and compares with scikit-learn 1.2 / numpy to 1e-9
+relative. Also checks that broken submissions are reported invalid with the
+line and column, never scored. Needs Debian's python3 with numpy, pandas,
+sklearn; prints one line per case and "N cases, M failed".
+"""
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from sklearn import metrics
+
+TOOL = sys.argv[1]
+SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 4
+rng = random.Random(SEED)
+tmp = tempfile.mkdtemp(prefix="grove_diff_")
+failures = []
+count = 0
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="") as f:
+        f.write(",".join(header) + "\n")
+        for r in rows:
+            f.write(",".join(r) + "\n")
+
+
+def fmt(x):
+    return repr(float(x))
+
+
+def grade(comp, answers, submission):
+    a, s = os.path.join(tmp, "answers.csv"), os.path.join(tmp, "submission.csv")
+    write_csv(a, *answers)
+    write_csv(s, *submission)
+    out = subprocess.run([TOOL, comp, s, a], capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def close(a, b):
+    return abs(a - b) <= 1e-9 * max(1.0, abs(b))
+
+
+def check(name, comp, answers, submission, expected, aligned):
+    global count
+    count += 1
+    rep = grade(comp, answers, submission)
+    ok = rep.get("valid_submission") and close(rep["score_raw"], expected)
+    ok = ok and rep["score"] == round(expected, 5) or (ok and close(rep["score"], round(expected, 5)))
+    if aligned and ok:
+        ok = close(rep.get("table_score", math.nan), expected)
+    print("%-4s %-28s grove %-22r sklearn %r" % ("ok" if ok else "FAIL", name,
+                                                  rep.get("score_raw"), expected))
+    if not ok:
+        failures.append((name, rep))
+
+
+def expect_invalid(name, comp, answers, submission, needle):
+    global count
+    count += 1
+    rep = grade(comp, answers, submission)
+    err = rep.get("error") or ""
+    ok = rep.get("valid_submission") is False and rep.get("score") is None and needle in err
+    print("%-4s %-28s %s" % ("ok" if ok else "FAIL", name, err))
+    if not ok:
+        failures.append((name, rep))
+
+
+def ids(n):
+    return ["r%05d" % i for i in range(n)]
+
+
+def scores(n, mode):
+    if mode == "ties":
+        return [round(rng.random(), 1) for _ in range(n)]
+    if mode == "extreme":
+        return [rng.choice([0.0, 1.0, 1e-300, 1 - 1e-16, rng.random()]) for _ in range(n)]
+    return [rng.random() for _ in range(n)]
+
+
+def order(n, shuffle):
+    idx = list(range(n))
+    if shuffle:
+        rng.shuffle(idx)
+    return idx
+
+
+def case_auc(k):
+    n = rng.randint(20, 2000)
+    rate = rng.choice([0.5, 0.1, 0.01 + 2.0 / n])
+    y = [int(rng.random() < rate) for _ in range(n)]
+    y[0], y[1] = 0, 1
+    p = scores(n, rng.choice(["plain", "ties", "extreme"]))
+    shuffle = k % 2 == 1
+    rows = order(n, shuffle)
+    ans = (["id", "has_cactus"], [[i, str(v)] for i, v in zip(ids(n), y)])
+    sub = (["id", "has_cactus"], [[ids(n)[i], fmt(p[i])] for i in rows])
+    check("auc #%d (n=%d)" % (k, n), "aerial-cactus-identification", ans, sub,
+          metrics.roc_auc_score(y, p), not shuffle)
+
+
+def case_auc_cols(k):
+    n = rng.randint(30, 1500)
+    cols = ["healthy", "multiple_diseases", "rust", "scab"]
+    Y = np.array([[int(rng.random() < 0.3) for _ in cols] for _ in range(n)])
+    Y[0], Y[1] = 0, 1
+    P = np.array([scores(len(cols), "ties") for _ in range(n)])
+    ans = (["image_id"] + cols, [[i] + [str(v) for v in r] for i, r in zip(ids(n), Y)])
+    sub = (["image_id"] + cols, [[i] + [fmt(v) for v in r] for i, r in zip(ids(n), P)])
+    check("auc_cols #%d (n=%d)" % (k, n), "plant-pathology-2020-fgvc7", ans, sub,
+          metrics.roc_auc_score(Y, P, average="macro"), True)
+
+
+def case_jigsaw(k):
+    cols = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
+    n = rng.randint(30, 800)
+    Y = np.array([[int(rng.random() < 0.2) for _ in cols] for _ in range(n)])
+    Y[0], Y[1] = 0, 1
+    Y[2:n:7] = -1  # unscored rows, dropped as MLE-bench does
+    P = np.array([scores(len(cols), "plain") for _ in range(n)])
+    keep = Y.sum(axis=1) >= 0
+    ans = (["id"] + cols, [[i] + [str(v) for v in r] for i, r in zip(ids(n), Y)])
+    sub = (["id"] + cols, [[i] + [fmt(v) for v in r] for i, r in zip(ids(n), P)])
+    check("auc_cols -1 rows #%d" % k, "jigsaw-toxic-comment-classification-challenge", ans,
+          sub, metrics.roc_auc_score(Y[keep], P[keep], average="macro"), False)
+
+
+def case_logloss_binary(k):
+    n = rng.randint(10, 2000)
+    y = [int(rng.random() < 0.3) for _ in range(n)]
+    y[0], y[1] = 0, 1
+    p = scores(n, rng.choice(["plain", "extreme"]))
+    rows = order(n, True)
+    ans = (["id", "label"], [[i, str(v)] for i, v in zip(ids(n), y)])
+    sub = (["id", "label"], [[ids(n)[i], fmt(p[i])] for i in rows])
+    check("logloss binary #%d" % k, "dogs-vs-cats-redux-kernels-edition", ans, sub,
+          metrics.log_loss(y, p), False)
+
+
+def case_logloss_multi(k):
+    cols = ["EAP", "HPL", "MWS"]
+    n = rng.randint(10, 1500)
+    Y = np.zeros((n, 3), dtype=int)
+    Y[np.arange(n), [rng.choice([0, 0, 0, 1, 2]) for _ in range(n)]] = 1
+    P = np.array([[rng.random() ** 4 for _ in cols] for _ in range(n)])
+    if k % 2:
+        P[::5] = [1.0, 0.0, 0.0]  # extreme: exact zeros get clipped
+    P = P / P.sum(axis=1, keepdims=True)
+    ans = (["id"] + cols, [[i] + [str(v) for v in r] for i, r in zip(ids(n), Y)])
+    sub = (["id"] + cols, [[i] + [fmt(v) for v in r] for i, r in zip(ids(n), P)])
+    check("logloss multi #%d" % k, "spooky-author-identification", ans, sub,
+          metrics.log_loss(Y, P), True)
+
+
+def case_qwk(k):
+    n = rng.randint(10, 2000)
+    labels = [0, 1, 2, 3, 4] if k % 2 else [0, 2, 4, 7]  # gaps: weights by index
+    y = [rng.choice(labels) for _ in range(n)]
+    p = [v if rng.random() < 0.6 else rng.choice(labels[:-1]) for v in y]
+    ans = (["id_code", "diagnosis"], [[i, str(v)] for i, v in zip(ids(n), y)])
+    sub = (["id_code", "diagnosis"], [[i, str(v)] for i, v in zip(ids(n), p)])
+    check("qwk #%d" % k, "aptos2019-blindness-detection", ans, sub,
+          metrics.cohen_kappa_score(p, y, weights="quadratic"), True)
+
+
+def case_regression(k):
+    n = rng.randint(5, 2000)
+    y = [rng.uniform(0, 50) for _ in range(n)]
+    p = [v + rng.gauss(0, 3) for v in y]
+    ans = (["key", "fare_amount"], [[i, fmt(v)] for i, v in zip(ids(n), y)])
+    sub = (["key", "fare_amount"], [[i, fmt(v)] for i, v in zip(ids(n), p)])
+    check("rmse #%d" % k, "new-york-city-taxi-fare-prediction", ans, sub,
+          math.sqrt(metrics.mean_squared_error(y, p)), True)
+    cols = ["formation_energy_ev_natom", "bandgap_energy_ev"]
+    Y = np.array([[rng.uniform(0, 1), rng.uniform(0, 5)] for _ in range(n)])
+    P = np.abs(Y + np.array([[rng.gauss(0, 0.1), rng.gauss(0, 0.5)] for _ in range(n)]))
+    ans = (["id"] + cols, [[i] + [fmt(v) for v in r] for i, r in zip(ids(n), Y)])
+    sub = (["id"] + cols, [[i] + [fmt(v) for v in r] for i, r in zip(ids(n), P)])
+    exp = np.mean([math.sqrt(metrics.mean_squared_log_error(Y[:, c], P[:, c])) for c in (0, 1)])
+    check("rmsle_cols #%d" % k, "nomad2018-predict-transparent-conductors", ans, sub, exp, True)
+
+
+def case_accuracy(k):
+    n = rng.randint(5, 2000)
+    y = [rng.randint(1, 7) for _ in range(n)]
+    p = [v if rng.random() < 0.7 else rng.randint(1, 7) for v in y]
+    ans = (["Id", "Cover_Type"], [[i, str(v)] for i, v in zip(ids(n), y)])
+    sub = (["Id", "Cover_Type"], [[i, str(v) + (".0" if k % 2 else "")] for i, v in zip(ids(n), p)])
+    check("accuracy #%d" % k, "tabular-playground-series-dec-2021", ans, sub,
+          metrics.accuracy_score(y, p), True)
+    words = ["one", "two", "a, b", "\"q\"", "", "x y"]
+    y = [rng.choice(words) for _ in range(n)]
+    p = [v if rng.random() < 0.5 else rng.choice(words) for v in y]
+    q = lambda s: '"' + s.replace('"', '""') + '"' if any(c in s for c in ',"') else s
+    ans = (["id", "after"], [[i, q(v)] for i, v in zip(ids(n), y)])
+    sub = (["id", "after"], [[i, q(v)] for i, v in zip(ids(n), p)])
+    check("accuracy_str #%d" % k, "text-normalization-challenge-english-language", ans, sub,
+          metrics.accuracy_score(y, p), True)
+
+
+def invalid_cases():
+    ans = (["id", "has_cactus"], [["a", "0"], ["b", "1"], ["c", "1"]])
+    comp = "aerial-cactus-identification"
+    expect_invalid("nan value", comp, ans, (["id", "has_cactus"],
+                   [["a", "0.1"], ["b", "nan"], ["c", "0.3"]]), "line 3, column 'has_cactus'")
+    expect_invalid("out of [0,1]", comp, ans, (["id", "has_cactus"],
+                   [["a", "0.1"], ["b", "1.5"], ["c", "0.3"]]), "not a probability")
+    expect_invalid("unknown id", comp, ans, (["id", "has_cactus"],
+                   [["a", "0.1"], ["z", "0.5"], ["c", "0.3"]]), "id 'z' is not in the answers")
+    expect_invalid("duplicate id", comp, ans, (["id", "has_cactus"],
+                   [["a", "0.1"], ["a", "0.5"], ["c", "0.3"]]), "appears more often")
+    expect_invalid("missing id", comp, ans, (["id", "has_cactus"],
+                   [["a", "0.1"], ["c", "0.3"]]), "id 'b' (and 0 more) missing")
+    expect_invalid("missing column", comp, ans, (["id", "p"],
+                   [["a", "0.1"], ["b", "0.5"], ["c", "0.3"]]), "missing required column")
+    cols = ["EAP", "HPL", "MWS"]
+    expect_invalid("rows not summing to 1", "spooky-author-identification",
+                   (["id"] + cols, [["a", "1", "0", "0"], ["b", "0", "1", "0"]]),
+                   (["id"] + cols, [["a", "0.5", "0.5", "0"], ["b", "0.5", "0.4", "0"]]),
+                   "sum to 0.9")
+
+
+for k in range(6):
+    case_auc(k)
+for k in range(3):
+    case_auc_cols(k)
+    case_jigsaw(k)
+for k in range(4):
+    case_logloss_binary(k)
+    case_logloss_multi(k)
+    case_qwk(k)
+for k in range(2):
+    case_regression(k)
+    case_accuracy(k)
+invalid_cases()
+print("%d cases, %d failed" % (count, len(failures)))
+sys.exit(1 if failures else 0)

@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""test_cli.py: `grove grade` and `grove competitions` end to end (GROVE_BIN).
+
+Builds an MLE-bench data folder with one prepared competition, then checks
+single grading (JSON and text), an invalid submission (exit 0, reason), a
+not-yet competition (exit 1), the batch report file and aggregation.
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+GROVE = os.environ["GROVE_BIN"]
+failed = 0
+
+
+def run(*args, env=None):
+    return subprocess.run([GROVE, *args], capture_output=True, text=True, env=env)
+
+
+def check(cond, what):
+    global failed
+    print("%-4s %s" % ("ok" if cond else "FAIL", what))
+    failed += not cond
+
+
+tmp = tempfile.mkdtemp(prefix="grove_cli_")
+data = os.path.join(tmp, "data")
+comp = "random-acts-of-pizza"
+priv = os.path.join(data, comp, "prepared", "private")
+os.makedirs(priv)
+with open(os.path.join(priv, "test.csv"), "w") as f:
+    f.write("request_id,requester_received_pizza\nt1,1\nt2,0\nt3,0\nt4,1\n")
+good = os.path.join(tmp, "good.csv")
+with open(good, "w") as f:
+    f.write("request_id,requester_received_pizza\nt2,0.1\nt1,0.9\nt4,0.8\nt3,0.3\n")
+bad = os.path.join(tmp, "bad.csv")
+with open(bad, "w") as f:
+    f.write("request_id,requester_received_pizza\nt1,0.9\nt2,0.1\n")
+
+r = run("competitions", "--split", "lite", "--json")
+lst = json.loads(r.stdout) if r.returncode == 0 else []
+check(len(lst) == 22 and all(c["graded"] for c in lst), "competitions --split lite: 22 graded")
+r = run("competitions", "--split", "split75", "--json")
+lst = json.loads(r.stdout) if r.returncode == 0 else []
+check(len(lst) == 75 and all(c["graded"] or c["reason"] for c in lst),
+      "competitions --split split75: 75, each graded or with a reason")
+
+r = run("grade", "--competition", comp, "--submission", good, "--data-dir", data, "--json")
+rep = json.loads(r.stdout) if r.returncode == 0 else {}
+check(rep.get("score") == 1.0 and rep.get("valid_submission") and rep.get("gold_medal")
+      and rep.get("any_medal"), "grade --json: perfect AUC wins gold")
+keys = ["competition_id", "score", "gold_threshold", "silver_threshold", "bronze_threshold",
+        "median_threshold", "any_medal", "gold_medal", "silver_medal", "bronze_medal",
+        "above_median", "submission_exists", "valid_submission", "is_lower_better",
+        "created_at", "submission_path", "error"]
+check(list(rep.keys()) == keys, "report has MLE-bench's fields, in order, plus error")
+
+env = dict(os.environ, GROVE_DATA=data)
+r = run("grade", "--competition", comp, "--submission", bad, env=env)
+check(r.returncode == 0 and "valid" in r.stdout and "missing" in r.stdout,
+      "invalid submission: exit 0, text report says why")
+r = run("grade", "--competition", "AI4Code", "--submission", good, "--data-dir", data)
+check(r.returncode == 1 and "not graded by grove yet" in r.stderr, "not-yet competition: exit 1")
+
+batch = os.path.join(tmp, "batch.jsonl")
+with open(batch, "w") as f:
+    f.write(json.dumps({"competition_id": comp, "submission_path": good}) + "\n")
+    f.write("# a comment line\n")
+    f.write(json.dumps({"competition_id": comp, "submission_path": bad}) + "\n")
+out = os.path.join(tmp, "reports")
+r = run("grade", "--batch", batch, "--output-dir", out, env=env)
+files = glob.glob(os.path.join(out, "*_grading_report.json"))
+rep = json.load(open(files[0])) if files else {}
+check(r.returncode == 0 and rep.get("total_runs") == 2 and rep.get("total_valid_submissions") == 1
+      and rep.get("total_gold_medals") == 1 and len(rep.get("competition_reports", [])) == 2,
+      "batch: report file with MLE-bench totals")
+
+r = run("grade", "--aggregate", files[0] if files else "x", "--seeds", "2", "--json")
+agg = json.loads(r.stdout) if r.returncode == 0 else {}
+lite = agg.get("splits", {}).get("lite", {})
+check(lite.get("any_medal_pct_per_seed") == [100 / 22, 0.0], "aggregate: per-seed lite rates")
+print("%s" % ("all passed" if not failed else "%d failed" % failed))
+sys.exit(1 if failed else 0)

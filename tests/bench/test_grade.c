@@ -1,0 +1,170 @@
+/*
+ * test_grade.c: the registry (all of split75, thresholds against values
+ * worked out by hand from the leaderboards), medal rules (ties win, strict
+ * above_median, only the best medal, rounding to 5 decimals), reports for
+ * invalid submissions, not-yet competitions, the data folder, aggregation.
+ */
+#include "bench.h"
+#include "check.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/grove_test_grade_XXXXXX";
+
+static char *put(const char *name, const char *text)
+{
+    char *p = path_join(dir, name);
+    file_write_str(p, text);
+    return p;
+}
+
+static void test_registry(void)
+{
+    size_t n, in75 = 0, lite_graded = 0;
+    const bench_competition *all = bench_registry_all(&n);
+    for (size_t i = 0; i < n; i++) {
+        const char *s = all[i].split;
+        int member = !strcmp(s, "lite") || !strcmp(s, "medium") || !strcmp(s, "hard");
+        in75 += member;
+        lite_graded += !strcmp(s, "lite") && all[i].graded;
+        if (member && !all[i].graded)
+            CHECK_MSG(all[i].not_yet_reason && all[i].not_yet_reason[0], "%s", all[i].id);
+    }
+    CHECK(in75 == 75);
+    CHECK(lite_graded == 22);
+    /* by hand: 50 teams -> gold at int(0.1*50)=5, silver 10, bronze 20, median
+     * (pos 25 + pos 26) / 2 = (0.77897 + 0.77787) / 2 */
+    const bench_competition *c = bench_registry_find("detecting-insults-in-social-commentary");
+    CHECK(c && c->n_teams == 50);
+    if (c) {
+        CHECK_NEAR(c->gold, 0.83321, 1e-12);
+        CHECK_NEAR(c->silver, 0.82307, 1e-12);
+        CHECK_NEAR(c->bronze, 0.79111, 1e-12);
+        CHECK_NEAR(c->median, 0.77842, 1e-12);
+        CHECK(!c->lower_is_better);
+    }
+    /* 162 teams -> gold pos 10, silver int(32.4)=32, bronze int(64.8)=64,
+     * median (pos 81 + pos 82) / 2; RMSE: lower is better */
+    c = bench_registry_find("denoising-dirty-documents");
+    CHECK(c && c->n_teams == 162 && c->lower_is_better);
+    if (c) {
+        CHECK_NEAR(c->gold, 0.01794, 1e-12);
+        CHECK_NEAR(c->silver, 0.02609, 1e-12);
+        CHECK_NEAR(c->bronze, 0.04517, 1e-12);
+        CHECK_NEAR(c->median, (0.07300 + 0.07350) / 2, 1e-12);
+    }
+    CHECK(bench_registry_find("no-such-competition") == NULL);
+    CHECK(strstr(err_last(), "unknown competition 'no-such-competition'") != NULL);
+}
+
+static void test_medals(void)
+{
+    const bench_competition *c = bench_registry_find("detecting-insults-in-social-commentary");
+    bench_competition t = *c;
+    t.gold = 1.0; /* a perfect AUC ties gold: ties win */
+    t.silver = 0.9;
+    t.bronze = 0.8;
+    t.median = 1.0;
+    char *a = put("answers.csv", "Comment,Insult\n\"you, there\",1\nhi,0\nhi,0\nbye,1\n");
+    char *s = put("sub.csv", "Comment,Insult\nhi,0.2\nbye,0.9\n\"you, there\",0.8\nhi,0.1\n");
+    bench_report r;
+    CHECK(bench_grade(&r, &t, s, a) == 0);
+    CHECK(r.valid_submission && r.submission_exists);
+    CHECK(r.score == 1.0 && r.gold_medal && r.any_medal && !r.silver_medal);
+    CHECK(!r.above_median); /* strict */
+    cJSON *j = bench_report_json(&r);
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(j, "error")));
+    CHECK(cJSON_GetObjectItem(j, "created_at") != NULL);
+    cJSON_Delete(j);
+    bench_report_free(&r);
+    /* rounding to 5 decimals before comparing: 2/3 -> 0.66667 */
+    char *a2 = put("a2.csv", "Comment,Insult\na,1\nb,0\nc,1\nd,0\ne,1\nf,0\n");
+    char *s2 = put("s2.csv", "Comment,Insult\na,0.9\nb,0.8\nc,0.25\nd,0.2\ne,0.7\nf,0.3\n");
+    t.gold = 0.7;
+    t.silver = 0.66667;
+    CHECK(bench_grade(&r, &t, s2, a2) == 0);
+    CHECK_NEAR(r.score, 0.66667, 1e-15);
+    CHECK(r.silver_medal && !r.gold_medal && !r.bronze_medal);
+    bench_report_free(&r);
+    /* invalid: score null, flags false, thresholds kept, reason given */
+    char *bad = put("bad.csv", "Comment,Insult\nhi,x\n");
+    CHECK(bench_grade(&r, &t, bad, a) == 0);
+    CHECK(!r.valid_submission && !r.any_medal && r.error);
+    CHECK(strstr(r.error, "line 2, column 'Insult'") != NULL);
+    j = bench_report_json(&r);
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(j, "score")));
+    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(j, "silver_threshold")) == 0.66667);
+    cJSON_Delete(j);
+    bench_report_free(&r);
+    char *missing = path_join(dir, "nope.csv");
+    CHECK(bench_grade(&r, &t, missing, a) == 0);
+    CHECK(!r.submission_exists && !r.valid_submission);
+    bench_report_free(&r);
+    free(missing);
+    free(bad);
+    free(a2);
+    free(s2);
+    free(a);
+    free(s);
+}
+
+static void test_not_yet(void)
+{
+    const bench_competition *c = bench_registry_find("AI4Code");
+    CHECK(c && !c->graded);
+    bench_report r;
+    CHECK(bench_grade(&r, c, "x.csv", "y.csv") < 0);
+    CHECK(strstr(err_last(), "not graded by grove yet") != NULL);
+    bench_report_free(&r);
+    c = bench_registry_find("aerial-cactus-identification");
+    setenv("GROVE_DATA", dir, 1);
+    CHECK(bench_grade(&r, c, "x.csv", NULL) < 0);
+    CHECK_MSG(strstr(err_last(), "prepared/private/test.csv") != NULL, "%s", err_last());
+    bench_report_free(&r);
+    char *d = bench_data_dir("/flag");
+    CHECK_STR(d, "/flag");
+    free(d);
+    d = bench_data_dir(NULL);
+    CHECK_STR(d, dir);
+    free(d);
+}
+
+static void test_aggregate(void)
+{
+    /* 2 seeds; seed 0: 2 lite medals, seed 1: 1 of 22 */
+    const char *text = "{\"competition_reports\": ["
+        "{\"competition_id\": \"aerial-cactus-identification\", \"any_medal\": true},"
+        "{\"competition_id\": \"leaf-classification\", \"any_medal\": true},"
+        "{\"competition_id\": \"aerial-cactus-identification\", \"any_medal\": true},"
+        "{\"competition_id\": \"leaf-classification\", \"any_medal\": false}]}";
+    cJSON *doc = cJSON_Parse(text), *out = NULL;
+    CHECK(bench_aggregate(&out, &doc, 1, 2) == 0);
+    cJSON *lite = cJSON_GetObjectItem(cJSON_GetObjectItem(out, "splits"), "lite");
+    double a = 200.0 / 22, b = 100.0 / 22, mean = (a + b) / 2;
+    double sem = sqrt(((a - mean) * (a - mean) + (b - mean) * (b - mean)) / 1) / sqrt(2);
+    CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(lite, "mean")), mean, 1e-12);
+    CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(lite, "sem")), sem, 1e-12);
+    CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(lite, "ci95_low")), mean - 1.96 * sem,
+               1e-12);
+    cJSON *all = cJSON_GetObjectItem(cJSON_GetObjectItem(out, "splits"), "all");
+    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(all, "n_competitions")) == 75);
+    cJSON_Delete(out);
+    cJSON_Delete(doc);
+    cJSON *junk = cJSON_Parse("{\"x\": 1}");
+    CHECK(bench_aggregate(&out, &junk, 1, 2) < 0);
+    cJSON_Delete(junk);
+}
+
+int main(void)
+{
+    if (!mkdtemp(dir))
+        return 1;
+    test_registry();
+    test_medals();
+    test_not_yet();
+    test_aggregate();
+    rm_rf(dir);
+    return check_done("test_grade");
+}
