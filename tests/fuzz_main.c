@@ -81,7 +81,7 @@ int main(int argc, char **argv)
         add_path(argv[i]);
     for (size_t i = 0; i < n_inputs; i++)
         LLVMFuzzerTestOneInput(inputs[i].data ? inputs[i].data : (const uint8_t *)"", inputs[i].len);
-    static const char interesting[] = "\"\n\r,{}[]`\\\0\xff\xef\xbb\xbf0-.eE:";
+    static const char interesting[] = "\"\n\r,{}[]`\\\0\xff\xef\xbb\xbf" "0-.eE:";
     for (int round = 0; round < 2000; round++) {
         input base = n_inputs ? inputs[next() % n_inputs] : (input){NULL, 0};
         size_t len = base.len + 16;

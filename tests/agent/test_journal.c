@@ -1,0 +1,101 @@
+/* test_journal.c: node commits, refs, read-back, diff and `git fsck` of a
+ * journal built with libgit2 (journal.c). */
+#include "check.h"
+#include "journal.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+
+typedef struct seen {
+    int ids[16];
+    int n;
+    int code_ok;
+} seen;
+
+static int on_node(const cJSON *nj, const journal_node_files *f, void *data)
+{
+    seen *s = data;
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(nj, "id");
+    s->ids[s->n++] = id->valueint;
+    if (f->solution && strstr(f->solution, "print("))
+        s->code_ok++;
+    return 0;
+}
+
+static int sh(const char *fmt, const char *dir)
+{
+    char *cmd = xasprintf(fmt, dir);
+    int rc = system(cmd);
+    free(cmd);
+    return rc;
+}
+
+int main(void)
+{
+    char tmpl[] = "/tmp/grove-journal-XXXXXX";
+    CHECK(mkdtemp(tmpl) != NULL);
+    journal *j = NULL;
+    CHECK(journal_open(&j, tmpl, 1) == 0);
+    CHECK(!journal_has_task(j));
+    CHECK(journal_commit_task(j, "# task\n", "preview\n", "{}\n", 1700000000) == 0);
+    CHECK(journal_has_task(j));
+
+    journal_node_files f = {"print(1)\n", "plan zero\n", "out\n", "review\n", "{\"id\": 0}\n"};
+    CHECK(journal_commit_node(j, 0, -1, &f, "draft 0: plan zero | holdout auc 0.5", 1700000001) == 0);
+    f.solution = "print(2)\n";
+    f.node_json = "{\"id\": 1}\n";
+    CHECK(journal_commit_node(j, 1, 0, &f, "improve 1<-0: more | holdout auc 0.6 *best*", 1700000002) == 0);
+    f.node_json = "{\"id\": 10}\n";
+    CHECK(journal_commit_node(j, 10, 1, &f, "improve 10<-1: same", 1700000003) == 0);
+    CHECK(journal_set_best(j, 1) == 0);
+    int best = -1;
+    CHECK(journal_best_id(j, &best) == 0 && best == 1);
+
+    /* a parent without a commit is an error, not a dangling commit */
+    CHECK(journal_commit_node(j, 11, 7, &f, "debug 11<-7", 1700000004) < 0);
+    CHECK(strstr(err_last(), "node/7") != NULL);
+
+    seen s = {0};
+    CHECK(journal_load(j, on_node, &s) == 0);
+    CHECK(s.n == 3 && s.ids[0] == 0 && s.ids[1] == 1 && s.ids[2] == 10); /* numeric order */
+    CHECK(s.code_ok == 3);
+
+    char *text = NULL;
+    CHECK(journal_read_file(j, 1, "solution.py", &text) == 0);
+    CHECK_STR(text, "print(2)\n");
+    free(text);
+    CHECK(journal_read_file(j, -1, "description.md", &text) == 0);
+    CHECK_STR(text, "# task\n");
+    free(text);
+    CHECK(journal_read_file(j, 5, "solution.py", &text) < 0);
+
+    sb d = {0};
+    CHECK(journal_diff(j, 0, 1, "solution.py", &d) == 0);
+    CHECK(strstr(sb_str(&d), "-print(1)") && strstr(sb_str(&d), "+print(2)"));
+    sb_free(&d);
+    journal_free(j);
+
+    /* plain git agrees: the tree's shape, HEAD -> best, and fsck is clean */
+    CHECK(sh("git -C %s fsck --strict --no-dangling >/dev/null 2>&1", tmpl) == 0);
+    CHECK(sh("test \"$(git -C %s rev-list --count --all)\" = 4", tmpl) == 0);
+    char *cmd = xasprintf("test \"$(git -C %s rev-parse HEAD)\" = \"$(git -C %s rev-parse node/1)\"",
+                          tmpl, tmpl);
+    CHECK(system(cmd) == 0);
+    free(cmd);
+    cmd = xasprintf("test \"$(git -C %s rev-parse node/10^)\" = \"$(git -C %s rev-parse node/1)\" && "
+                    "test \"$(git -C %s rev-parse node/0^)\" = \"$(git -C %s rev-parse task)\"",
+                    tmpl, tmpl, tmpl, tmpl);
+    CHECK(system(cmd) == 0);
+    free(cmd);
+    CHECK(sh("git -C %s log -1 --format=%%s node/1 | grep -q '^improve 1<-0: more'", tmpl) == 0);
+
+    /* reopening sees the same journal */
+    CHECK(journal_open(&j, tmpl, 0) == 0);
+    CHECK(journal_has_task(j));
+    journal_free(j);
+    CHECK(journal_open(&j, "/nonexistent/grove-run", 0) < 0);
+    CHECK(strstr(err_last(), "/nonexistent/grove-run") != NULL);
+    rm_rf(tmpl);
+    return check_done("journal");
+}
