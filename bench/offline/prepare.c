@@ -200,7 +200,7 @@ static int build(const offline_source *src, const bench_competition *comp,
     if (offline_split_write(&n_train, &n_test, &spec) < 0 ||
         write_description(pub, comp->id) < 0)
         goto out;
-    log_info("%s: %zu train rows, %zu test rows", comp->id, n_train, n_test);
+    log_debug("%s: %zu train rows, %zu test rows", comp->id, n_train, n_test);
     rc = 0;
 out:
     for (size_t i = 0; i < n_targets; i++)
