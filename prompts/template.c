@@ -177,6 +177,27 @@ static void list_names(sb *out, const prompt_var *vars, size_t n, const char *co
         sb_puts(out, "none");
 }
 
+/* Is the placeholder t among the variables (setting *v) or the names? With
+ * neither list, any name will do (syntax check only). */
+static int resolve(const scanner *s, const token *t, const prompt_var *vars,
+                   const char *const *names, size_t n, const prompt_var **v)
+{
+    int known = !vars && !names;
+    if (vars)
+        known = (*v = lookup(vars, n, t)) != NULL;
+    for (size_t i = 0; names && i < n && !known; i++)
+        known = strlen(names[i]) == t->len && strncmp(names[i], t->str, t->len) == 0;
+    if (known)
+        return 0;
+    sb list = {0};
+    list_names(&list, vars, n, names);
+    err_set("prompts: %s line %d: placeholder {{%.*s}} %s (available: %s)", s->source,
+            line_of(s, t->at), (int)t->len, t->str,
+            vars ? "has no value" : "is not a variable grove provides", sb_str(&list));
+    sb_free(&list);
+    return -1;
+}
+
 /*
  * The one walk behind render, check and validate. With vars, placeholders
  * are looked up there and text goes to out; with names (check), they are
@@ -210,20 +231,8 @@ static int walk(const char *tmpl, const char *source, const prompt_var *vars,
             continue;
         }
         const prompt_var *v = NULL;
-        int known = !vars && !names;
-        if (vars)
-            known = (v = lookup(vars, n, &t)) != NULL;
-        for (size_t i = 0; names && i < n && !known; i++)
-            known = strlen(names[i]) == t.len && strncmp(names[i], t.str, t.len) == 0;
-        if (!known) {
-            sb list = {0};
-            list_names(&list, vars, n, names);
-            err_set("prompts: %s line %d: placeholder {{%.*s}} %s (available: %s)", s.source,
-                    line_of(&s, t.at), (int)t.len, t.str,
-                    vars ? "has no value" : "is not a variable grove provides", sb_str(&list));
-            sb_free(&list);
+        if (resolve(&s, &t, vars, names, n, &v) < 0)
             return -1;
-        }
         if (t.kind == TOK_VAR) {
             if (out && !skip && v->value)
                 sb_puts(out, v->value);

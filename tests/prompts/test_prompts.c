@@ -26,12 +26,8 @@ static void vars_for(prompt_var *v, const char *mode, const char *memory)
 
 static int has(const char *s, const char *w) { return s && strstr(s, w) != NULL; }
 
-static void test_builtin(void)
+static void test_builtin(const prompts *p)
 {
-    prompts *p = NULL;
-    CHECK(prompts_load(&p, NULL) == 0);
-    if (!p)
-        return;
     prompt_var v[N_VARS];
     for (size_t i = 0; i < sizeof templates / sizeof *templates; i++) {
         const char *t = prompts_get(p, templates[i]);
@@ -46,8 +42,12 @@ static void test_builtin(void)
     CHECK(prompts_get(p, "draft.txt") == prompts_get(p, "draft"));
     CHECK(prompts_get(p, "plan") == NULL);
     CHECK_STR(prompts_source(p, "improve"), "built-in improve.txt");
+}
 
-    /* the rules the prompts promise */
+/* The rules the prompts promise, in both scoring modes. */
+static void test_rules(const prompts *p)
+{
+    prompt_var v[N_VARS];
     char *sys = NULL, *self = NULL;
     vars_for(v, "holdout", "");
     CHECK(prompts_render(&sys, p, "system", v, N_VARS) == 0);
@@ -62,8 +62,12 @@ static void test_builtin(void)
     CHECK(!has(self, "held-out split") && has(self, "what ranks the attempt"));
     free(sys);
     free(self);
+}
 
+static void test_draft_and_errors(const prompts *p)
+{
     /* memory decides which draft paragraph appears */
+    prompt_var v[N_VARS];
     char *first = NULL, *later = NULL;
     vars_for(v, "holdout", "");
     CHECK(prompts_render(&first, p, "draft", v, N_VARS) == 0);
@@ -85,7 +89,6 @@ static void test_builtin(void)
     vars_for(v, "holdout", "");
     CHECK(prompts_render(&out, p, "improve", v, 3) < 0 && out == NULL);
     CHECK(has(err_last(), "improve.txt") && has(err_last(), "has no value"));
-    prompts_free(p);
 }
 
 static void render(const char *tmpl, const char *want, int line)
@@ -200,7 +203,14 @@ static void test_overrides(void)
 
 int main(void)
 {
-    test_builtin();
+    prompts *p = NULL;
+    CHECK(prompts_load(&p, NULL) == 0);
+    if (p) {
+        test_builtin(p);
+        test_rules(p);
+        test_draft_and_errors(p);
+        prompts_free(p);
+    }
     test_syntax();
     test_overrides();
     return check_done("prompts");

@@ -33,6 +33,29 @@ static int run_node(search_tree *t, const search_action *a, int buggy, double sc
     return id;
 }
 
+/* A policy, an empty tree (higher is better) and a seeded RNG. */
+typedef struct fixture {
+    search_policy *pol;
+    search_tree *t;
+    search_rng rng;
+    search_action a; /* the last decision */
+} fixture;
+
+static void fx_open(fixture *f, search_policy *pol, uint64_t seed)
+{
+    f->pol = pol;
+    f->t = search_tree_new(0);
+    search_rng_seed(&f->rng, seed);
+}
+
+static int fx_next(fixture *f) { return search_policy_next(f->pol, f->t, &f->rng, &f->a); }
+
+static void fx_close(fixture *f)
+{
+    search_policy_free(f->pol);
+    search_tree_free(f->t);
+}
+
 static int has(const char *why, const char *word) { return why && strstr(why, word) != NULL; }
 
 static void test_params(void)
@@ -67,21 +90,17 @@ static void test_params(void)
 /* Rule 1, and in-flight drafts counting towards it. */
 static void test_initial_drafts(void)
 {
-    search_policy *pol = policy(5, 0.5, 3, 0, 3, 3);
-    search_tree *t = search_tree_new(0);
-    search_rng rng;
-    search_rng_seed(&rng, 1);
-    search_action a;
+    fixture f;
+    fx_open(&f, policy(5, 0.5, 3, 0, 3, 3), 1);
     for (int i = 0; i < 5; i++) {
-        CHECK(search_policy_next(pol, t, &rng, &a) == 0);
-        CHECK(a.stage == STAGE_DRAFT && a.parent == -1 && has(a.why, "num_drafts"));
-        search_tree_add(t, a.stage, a.parent, 0); /* left pending: in flight */
+        CHECK(fx_next(&f) == 0);
+        CHECK(f.a.stage == STAGE_DRAFT && f.a.parent == -1 && has(f.a.why, "num_drafts"));
+        search_tree_add(f.t, f.a.stage, f.a.parent, 0); /* left pending: in flight */
     }
     /* five drafts in flight, none done: not rule 1 any more, but the fallback */
-    CHECK(search_policy_next(pol, t, &rng, &a) == 0);
-    CHECK(a.stage == STAGE_DRAFT && has(a.why, "no good node"));
-    search_tree_free(t);
-    search_policy_free(pol);
+    CHECK(fx_next(&f) == 0);
+    CHECK(f.a.stage == STAGE_DRAFT && has(f.a.why, "no good node"));
+    fx_close(&f);
 }
 
 /* Rules 2 and 3 with debug_prob at its extremes. */
@@ -150,101 +169,85 @@ static void test_debug_frequency(void)
 /* A chain of debugs stops at max_debug_depth. */
 static void test_debug_depth(void)
 {
-    search_policy *pol = policy(1, 1.0, 3, 2, 3, 1);
-    search_tree *t = search_tree_new(0);
-    search_rng rng;
-    search_rng_seed(&rng, 3);
-    search_action a;
-    CHECK(search_policy_next(pol, t, &rng, &a) == 0 && a.stage == STAGE_DRAFT);
-    int id = run_node(t, &a, 1, 0);
+    fixture f;
+    fx_open(&f, policy(1, 1.0, 3, 2, 3, 1), 3);
+    CHECK(fx_next(&f) == 0 && f.a.stage == STAGE_DRAFT);
+    int id = run_node(f.t, &f.a, 1, 0);
     for (int depth = 1; depth <= 3; depth++) {
-        CHECK(search_policy_next(pol, t, &rng, &a) == 0);
-        CHECK(a.stage == STAGE_DEBUG && a.parent == id);
-        id = run_node(t, &a, 1, 0);
-        CHECK(search_tree_node(t, id)->debug_depth == depth);
+        CHECK(fx_next(&f) == 0);
+        CHECK(f.a.stage == STAGE_DEBUG && f.a.parent == id);
+        id = run_node(f.t, &f.a, 1, 0);
+        CHECK(search_tree_node(f.t, id)->debug_depth == depth);
     }
     /* depth 3 reached: the only buggy leaf cannot be debugged; draft again */
-    CHECK(search_policy_next(pol, t, &rng, &a) == 0);
-    CHECK(a.stage == STAGE_DRAFT && has(a.why, "max_failed_drafts"));
-    search_policy_free(pol);
-    search_tree_free(t);
+    CHECK(fx_next(&f) == 0);
+    CHECK(f.a.stage == STAGE_DRAFT && has(f.a.why, "max_failed_drafts"));
+    fx_close(&f);
 }
 
 /* Nothing works: drafts stop at max_failed_drafts; then only debugging is
  * left, whatever debug_prob says, and then nothing. */
 static void test_failure_bound(void)
 {
-    search_policy *pol = policy(2, 0.0, 1, 4, 3, 1);
-    search_tree *t = search_tree_new(0);
-    search_rng rng;
-    search_rng_seed(&rng, 5);
-    search_action a;
+    fixture f;
+    fx_open(&f, policy(2, 0.0, 1, 4, 3, 1), 5);
     for (int i = 0; i < 4; i++) {
-        CHECK(search_policy_next(pol, t, &rng, &a) == 0 && a.stage == STAGE_DRAFT);
-        run_node(t, &a, 1, 0);
+        CHECK(fx_next(&f) == 0 && f.a.stage == STAGE_DRAFT);
+        run_node(f.t, &f.a, 1, 0);
     }
     int debugged[4] = {0};
     for (int i = 0; i < 4; i++) {
-        CHECK(search_policy_next(pol, t, &rng, &a) == 0);
-        CHECK(a.stage == STAGE_DEBUG && has(a.why, "all that is left"));
-        if (a.parent >= 0 && a.parent < 4)
-            debugged[a.parent]++;
-        run_node(t, &a, 1, 0);
+        CHECK(fx_next(&f) == 0);
+        CHECK(f.a.stage == STAGE_DEBUG && has(f.a.why, "all that is left"));
+        if (f.a.parent >= 0 && f.a.parent < 4)
+            debugged[f.a.parent]++;
+        run_node(f.t, &f.a, 1, 0);
     }
     CHECK(debugged[0] == 1 && debugged[1] == 1 && debugged[2] == 1 && debugged[3] == 1);
-    CHECK(search_policy_next(pol, t, &rng, &a) == 1);
-    CHECK(has(a.why, "wait"));
-    CHECK(search_tree_count(t) == 8);
+    CHECK(fx_next(&f) == 1 && has(f.a.why, "wait"));
+    CHECK(search_tree_count(f.t) == 8);
+    fx_close(&f);
 
     /* a debug in flight may still fix things: the answer is "wait", and
      * once it works, improving resumes */
-    search_tree *u = search_tree_new(0);
+    fx_open(&f, policy(2, 0.0, 1, 4, 3, 2), 6);
     search_action d = {STAGE_DRAFT, -1, ""};
     for (int i = 0; i < 4; i++)
-        run_node(u, &d, 1, 0);
-    search_policy *p2 = policy(2, 0.0, 1, 4, 3, 2);
+        run_node(f.t, &d, 1, 0);
     for (int i = 0; i < 4; i++) {
-        CHECK(search_policy_next(p2, u, &rng, &a) == 0 && a.stage == STAGE_DEBUG);
-        search_tree_add(u, a.stage, a.parent, 0);
+        CHECK(fx_next(&f) == 0 && f.a.stage == STAGE_DEBUG);
+        search_tree_add(f.t, f.a.stage, f.a.parent, 0);
     }
-    CHECK(search_policy_next(p2, u, &rng, &a) == 1);
-    search_node_finish(u, 5, 0, NULL, 1, 0.5, 2);
-    CHECK(search_policy_next(p2, u, &rng, &a) == 0);
-    CHECK(a.stage == STAGE_IMPROVE && a.parent == 5);
-    search_policy_free(p2);
-    search_tree_free(u);
-    search_policy_free(pol);
-    search_tree_free(t);
+    CHECK(fx_next(&f) == 1);
+    search_node_finish(f.t, 5, 0, NULL, 1, 0.5, 2);
+    CHECK(fx_next(&f) == 0 && f.a.stage == STAGE_IMPROVE && f.a.parent == 5);
+    fx_close(&f);
 }
 
 /* Improves spread across the top k when the best is already being improved. */
 static void test_improve_spread(void)
 {
-    search_policy *pol = policy(4, 0.0, 3, 0, 3, 4);
-    search_tree *t = search_tree_new(0);
+    fixture f;
+    fx_open(&f, policy(4, 0.0, 3, 0, 3, 4), 11);
     search_action d = {STAGE_DRAFT, -1, ""};
-    run_node(t, &d, 0, 0.70); /* 0: third */
-    run_node(t, &d, 0, 0.90); /* 1: best */
-    run_node(t, &d, 0, 0.50); /* 2: fourth, outside the top 3 */
-    run_node(t, &d, 0, 0.80); /* 3: second */
-    search_rng rng;
-    search_rng_seed(&rng, 11);
-    search_action a;
+    run_node(f.t, &d, 0, 0.70); /* 0: third */
+    run_node(f.t, &d, 0, 0.90); /* 1: best */
+    run_node(f.t, &d, 0, 0.50); /* 2: fourth, outside the top 3 */
+    run_node(f.t, &d, 0, 0.80); /* 3: second */
     int expect[] = {1, 3, 0, 1, 3, 0};
     for (int i = 0; i < 6; i++) {
-        CHECK(search_policy_next(pol, t, &rng, &a) == 0);
-        CHECK_MSG(a.stage == STAGE_IMPROVE && a.parent == expect[i], "call %d: parent %d", i,
-                  a.parent);
-        CHECK(has(a.why, i == 0 ? "best good node" : "top_k"));
-        search_tree_add(t, a.stage, a.parent, 0);
+        CHECK(fx_next(&f) == 0);
+        CHECK_MSG(f.a.stage == STAGE_IMPROVE && f.a.parent == expect[i], "call %d: parent %d",
+                  i, f.a.parent);
+        CHECK(has(f.a.why, i == 0 ? "best good node" : "top_k"));
+        search_tree_add(f.t, f.a.stage, f.a.parent, 0);
     }
     /* finished improves free their parent again */
     for (int id = 4; id < 10; id++)
-        search_node_finish(t, id, 1, "boom", 0, 0, 2);
-    CHECK(search_policy_next(pol, t, &rng, &a) == 0);
-    CHECK(a.stage == STAGE_IMPROVE && a.parent == 1 && has(a.why, "best good node"));
-    search_policy_free(pol);
-    search_tree_free(t);
+        search_node_finish(f.t, id, 1, "boom", 0, 0, 2);
+    CHECK(fx_next(&f) == 0);
+    CHECK(f.a.stage == STAGE_IMPROVE && f.a.parent == 1 && has(f.a.why, "best good node"));
+    fx_close(&f);
 }
 
 /* A simulated run with 4 workers and random outcomes: every decision obeys
