@@ -62,7 +62,6 @@ typedef struct run_ctx {
     int n_inflight;
     int *redo;                   /* in-flight node ids found at resume */
     int n_redo;
-    int first_draft;             /* id of the first draft with a score, -1 */
     int resumed;
 } run_ctx;
 

@@ -131,7 +131,12 @@ int run_finish(run_ctx *r)
         return 1;
     }
     const search_node *b = search_tree_node(r->tree, best);
-    const search_node *first = r->first_draft >= 0 ? search_tree_node(r->tree, r->first_draft) : NULL;
+    const search_node *first = NULL; /* the first finished draft, by id */
+    for (size_t i = 0; i < search_tree_count(r->tree) && !first; i++) {
+        const search_node *n = search_tree_at(r->tree, i);
+        if (n->stage == STAGE_DRAFT && n->state == NODE_DONE)
+            first = n;
+    }
     const char *label = r->holdout ? "holdout" : "self-reported";
     printf("best: node %d, %s %s %.5f", best, label, r->metric_name, b->score);
     if (first && first->has_score && !first->is_buggy)

@@ -129,7 +129,7 @@ static void print_node_line(const run_ctx *r, const search_node *n, int is_best)
         snprintf(head, sizeof head, "%d<-%d", n->id, n->parent);
     else
         snprintf(head, sizeof head, "%d", n->id);
-    printf("[%3zu/%d] %-8s %-8s ", search_tree_count(r->tree), r->steps,
+    printf("[%3d/%d] %-8s %-8s ", search_tree_count_state(r->tree, NODE_DONE), r->steps,
            search_stage_name(n->stage), head);
     if (n->is_buggy)
         printf("buggy: %.70s", n->bug_reason ? n->bug_reason : "failed");
@@ -151,8 +151,6 @@ static void finish_node(pipeline *p, int is_buggy, const char *reason, int has_s
     int old_best = search_tree_best(r->tree);
     search_node_finish(r->tree, p->id, is_buggy, reason, has_score, score, clock_wall());
     int best = search_tree_best(r->tree);
-    if (n->stage == STAGE_DRAFT && (r->first_draft < 0 || n->id < r->first_draft))
-        r->first_draft = n->id;
 
     if (!p->review.len)
         sb_printf(&p->review, "# Review of node %d\n\n", n->id);
@@ -162,7 +160,9 @@ static void finish_node(pipeline *p, int is_buggy, const char *reason, int has_s
         sb_printf(&p->review, "- score: %s %s %.6f\n", score_label(r), r->metric_name, score);
 
     char *json = node_to_json(n, llm_client_model(r->coder));
-    char *subject = node_subject(n, r->holdout ? r->metric_name : "score", best == n->id);
+    char *label = xasprintf("%s %s", r->holdout ? "holdout" : "self-reported", r->metric_name);
+    char *subject = node_subject(n, label, best == n->id);
+    free(label);
     journal_node_files f = {n->code, n->plan, n->output, sb_str(&p->review), json};
     if (journal_commit_node(r->journal, n->id, n->parent, &f, subject, clock_wall()) < 0)
         log_error("node %d: %s", n->id, err_last());

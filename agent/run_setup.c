@@ -283,7 +283,6 @@ static int load_journal(run_ctx *r)
 int run_setup(run_ctx *r, cJSON *cfg, int resume)
 {
     r->cfg = cfg;
-    r->first_draft = -1;
     r->resumed = resume;
     const char *comp = config_str(cfg, "competition", NULL);
     if (!comp)

@@ -33,10 +33,11 @@ static void row(sb *out, const search_tree *t, const search_node *n, const char 
         snprintf(score, sizeof score, "-");
     char time[32];
     snprintf(time, sizeof time, "%.1fs", n->exec_time);
-    sb_printf(out, "%-24s %-8s %-12s %-2s %8s  %s\n", sb_str(&label), search_stage_name(n->stage),
-              score, n->id == best ? "*" : "", time,
-              n->is_buggy ? (n->exc_type ? n->exc_type : n->bug_reason ? n->bug_reason : "")
-                          : "");
+    const char *note = n->is_buggy ? (n->exc_type ? n->exc_type : n->bug_reason ? n->bug_reason : "")
+                                   : "";
+    sb_printf(out, "%-24s %-8s %-12s %-2s %8s  %.48s%s\n", sb_str(&label),
+              search_stage_name(n->stage), score, n->id == best ? "*" : "", time, note,
+              strlen(note) > 48 ? "..." : "");
     sb_free(&label);
     char *child_prefix = depth ? xasprintf("%s%s", prefix, last ? "   " : "|  ") : xstrdup("");
     for (int k = 0; k < n->n_children; k++) {
