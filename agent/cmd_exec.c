@@ -1,14 +1,142 @@
-/* cmd_exec.c: `grove exec` (placeholder until its module lands). */
+/*
+ * cmd_exec.c: `grove exec`, run a workspace's solution.py the way the agent
+ * does (sandbox, scrubbed environment, timeout, capture) and print what the
+ * agent would see. For debugging a node, or the machine's sandbox.
+ */
 #include "commands.h"
-#include <stdio.h>
+#include "exec.h"
+#include "util.h"
 
-const char summary_exec[] = "(not yet available)";
-const char usage_exec[] = "usage: grove exec\n\nNot yet available.\n";
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char summary_exec[] = "run a workspace's solution.py in the sandbox, print the result";
+const char usage_exec[] =
+    "usage: grove exec WORKDIR [options]\n"
+    "\n"
+    "Runs WORKDIR/solution.py as a candidate runs: own process group, an\n"
+    "allowlisted environment, bubblewrap when it works here, a wall-clock timeout,\n"
+    "output merged and captured to WORKDIR/output.log. Prints the output as the\n"
+    "agent keeps it (head + tail), then the result. Exits 0 when the script did.\n"
+    "\n"
+    "options:\n"
+    "  --python P      interpreter (default: GROVE_PYTHON, else the first of\n"
+    "                  /usr/bin/python3, python3 that can import numpy)\n"
+    "  --timeout S     wall-clock limit in seconds (default: 3600; 0: none)\n"
+    "  --grace S       SIGTERM -> SIGKILL delay (default: 5)\n"
+    "  --input DIR     shown read-only to the script as WORKDIR/input\n"
+    "  --script F      the script, relative to WORKDIR (default: solution.py)\n"
+    "  --mem-limit MB  address-space cap\n"
+    "  --threads N     OMP/MKL/OPENBLAS thread counts\n"
+    "  --network       allow network access inside the sandbox\n"
+    "  --no-sandbox    run without bubblewrap\n"
+    "  --sandbox       fail unless bubblewrap works\n";
+
+static int parse_num(const char *opt, const char *s, double *out)
+{
+    char *end;
+    *out = s ? strtod(s, &end) : 0;
+    if (!s || end == s || *end || *out < 0) {
+        fprintf(stderr, "grove exec: %s needs a number >= 0, got '%s'\n", opt, s ? s : "");
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, exec_opts *o)
+{
+    o->timeout_s = 3600;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        double num = 0;
+        int takes = 1, bad = 0;
+        if (!strcmp(a, "--python"))
+            o->python = v;
+        else if (!strcmp(a, "--input"))
+            o->input_dir = v;
+        else if (!strcmp(a, "--script"))
+            o->script = v;
+        else if (!strcmp(a, "--timeout"))
+            bad = parse_num(a, v, &o->timeout_s);
+        else if (!strcmp(a, "--grace"))
+            bad = parse_num(a, v, &o->kill_grace_s);
+        else if (!strcmp(a, "--mem-limit")) {
+            bad = parse_num(a, v, &num);
+            o->mem_limit = (size_t)(num * 1024 * 1024);
+        } else if (!strcmp(a, "--threads")) {
+            bad = parse_num(a, v, &num);
+            o->threads = (int)num;
+        } else {
+            takes = 0;
+            if (!strcmp(a, "--network"))
+                o->allow_network = 1;
+            else if (!strcmp(a, "--no-sandbox"))
+                o->sandbox = EXEC_SANDBOX_OFF;
+            else if (!strcmp(a, "--sandbox"))
+                o->sandbox = EXEC_SANDBOX_ON;
+            else if (a[0] != '-' && !o->workdir)
+                o->workdir = a;
+            else {
+                fprintf(stderr, "grove exec: unexpected argument '%s'\n\n", a);
+                return -1;
+            }
+        }
+        if (bad)
+            return -1;
+        if (takes && !v) {
+            fprintf(stderr, "grove exec: %s needs a value\n\n", a);
+            return -1;
+        }
+        i += takes;
+    }
+    if (!o->workdir) {
+        fputs("grove exec: WORKDIR is required\n\n", stderr);
+        return -1;
+    }
+    return 0;
+}
+
+static void print_result(const exec_result *r, double timeout_s)
+{
+    fputs(r->output, stdout);
+    if (r->output[0] && r->output[strlen(r->output) - 1] != '\n')
+        fputc('\n', stdout);
+    printf("---\n");
+    if (r->error)
+        printf("error      %s\n", r->error);
+    if (r->term_signal)
+        printf("status     killed by signal %d (%s)\n", r->term_signal, strsignal(r->term_signal));
+    else
+        printf("status     exit %d\n", r->exit_code);
+    printf("wall       %.3f s", r->wall_s);
+    if (r->timed_out)
+        printf(" (timed out: limit %.1f s)", timeout_s);
+    if (r->cancelled)
+        printf(" (cancelled)");
+    printf("\ncpu        %.3f s\npeak rss   %.1f MiB\n", r->cpu_s, r->peak_rss_kb / 1024.0);
+    printf("sandbox    %s\n", r->sandboxed ? "bubblewrap" : "none");
+    printf("output     %zu bytes, %s%s\n", r->output_bytes, r->log_path,
+           r->log_truncated ? " (cut at the cap)" : "");
+    if (r->exc_type)
+        printf("exception  %s%s%s (line %d of the script)\n", r->exc_type,
+               r->exc_msg ? ": " : "", r->exc_msg ? r->exc_msg : "", r->exc_line);
+}
 
 int cmd_exec(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "grove exec: not yet available\n");
-    return 1;
+    if (cmd_wants_help(argc, argv))
+        return cmd_usage("exec", 0);
+    exec_opts o = {0};
+    if (parse_args(argc, argv, &o) < 0)
+        return cmd_usage("exec", 1);
+    exec_result *r = NULL;
+    if (exec_run_sync(&r, &o) < 0) {
+        fprintf(stderr, "grove exec: %s\n", err_last());
+        return 1;
+    }
+    print_result(r, o.timeout_s);
+    int ok = !r->error && !r->term_signal && r->exit_code == 0;
+    exec_result_free(r);
+    return ok ? 0 : 1;
 }

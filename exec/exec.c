@@ -1,2 +1,0 @@
-/* exec.c: placeholder */
-#include "exec.h"

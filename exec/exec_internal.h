@@ -1,0 +1,112 @@
+/*
+ * exec_internal.h: what the files of exec/ share and nothing outside uses.
+ *
+ *   run.c        the life of one run on the loop: start, SIGCHLD, timers, finish
+ *   spawn.c      fork/exec of one command line with an explicit environment,
+ *                its own session, rlimits and merged stdout+stderr
+ *   sandbox.c    the bubblewrap command line and the one-time probe
+ *   capture.c    output capture: output.log with a cap, head+tail in memory
+ *   traceback.c  Python traceback parsing (PCRE2)
+ *   python.c     interpreter discovery and workspace creation
+ */
+#ifndef GROVE_EXEC_INTERNAL_H
+#define GROVE_EXEC_INTERNAL_H
+
+#include "exec.h"
+#include "util.h"
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+/* ---- spawn.c ---- */
+
+typedef struct spawn_req {
+    char *const *argv;  /* argv[0] is an absolute path, exec'd as is */
+    char *const *envp;  /* the child's whole environment */
+    const char *cwd;    /* NULL: inherit */
+    int out_fd;         /* becomes the child's fd 1 and 2; < 0: /dev/null */
+    int stats_fd;       /* becomes the child's fd 3; < 0: none */
+    size_t mem_limit;   /* RLIMIT_AS in bytes; 0: none */
+} spawn_req;
+
+/* Fork and exec req in a new session (so its process group id is its pid),
+ * stdin from /dev/null, core dumps off, every other fd closed. Returns only
+ * after the exec succeeded or failed: < 0 with err_last() naming argv[0] and
+ * errno when the child could not exec. */
+int spawn_process(pid_t *pid, const spawn_req *req);
+
+/* Run argv to completion with output discarded, blocking; for the one-time
+ * probes (bwrap, interpreter). Returns its wait status, or < 0. */
+int spawn_wait_quiet(char *const *argv, char *const *envp);
+
+/* Send sig (0: none) to every live process of group pgid except `except`
+ * (0: none) and return how many live (not zombie) ones there are. Used to
+ * give the processes inside a sandbox SIGTERM without killing bwrap itself,
+ * whose death would SIGKILL the whole sandbox at once, and to wait until a
+ * finished run's group is really gone. */
+int signal_group_except(pid_t pgid, pid_t except, int sig);
+
+/* The allowlisted environment of a run as a NULL-terminated array; free with
+ * strv_free(). `cwd` (NULL: no PWD), `home` and `tmpdir` are the values for
+ * PWD, HOME and TMPDIR. */
+char **env_build(const exec_opts *opts, const char *python, const char *cwd,
+                 const char *home, const char *tmpdir);
+void strv_free(char **v);
+
+/* ---- sandbox.c ---- */
+
+/* The full command line of a run: bwrap's flags then python and the script
+ * when sandboxed, else just python and the script. NULL-terminated; free
+ * with strv_free(). workdir is absolute; input_src is the host folder bound
+ * read-only at input_dst (NULL: none). */
+char **sandbox_argv(const exec_opts *opts, int sandboxed, const char *python,
+                    const char *workdir, const char *script, const char *input_src,
+                    const char *input_dst);
+/* Parse the wrapper's stats line ("utime_us stime_us maxrss_kb") into ru.
+ * Returns 0, or -1 if the line is not there (the wrapper was killed). */
+int sandbox_parse_stats(const char *line, struct rusage *ru);
+/* Why exec_sandbox_available() said no ("" before the probe or if it works). */
+const char *sandbox_unavailable_reason(void);
+
+/* ---- python.c ---- */
+
+/* An interpreter named by path (made absolute, not resolved through links) or
+ * by bare name (looked up on PATH). *out is the caller's. < 0 with a message
+ * saying how to name one when it does not exist or cannot be executed. */
+int python_resolve(const char *name, char **out);
+
+/* ---- capture.c ---- */
+
+typedef struct capture {
+    int log_fd;          /* output.log, -1 once closed */
+    size_t log_cap;      /* bytes output.log may hold */
+    size_t log_written;  /* bytes written to output.log */
+    int log_truncated;
+    size_t total;        /* bytes seen */
+    size_t total_chars;  /* UTF-8 characters seen (an invalid byte counts as one) */
+    size_t head_chars;   /* characters to keep from the start */
+    size_t tail_chars;   /* characters to keep from the end */
+    sb head;             /* the first head_chars characters */
+    size_t head_count;   /* characters in head */
+    int head_full;       /* the head takes no more bytes */
+    char *ring;          /* the last ring_cap bytes, circular */
+    size_t ring_cap;     /* 4 * tail_chars + 4: room for tail_chars characters */
+    size_t ring_len;     /* bytes held (<= ring_cap) */
+    size_t ring_pos;     /* next write position */
+} capture;
+
+/* Open (truncate) log_path and set up the buffers. < 0 with err_last(). */
+int capture_open(capture *c, const char *log_path, size_t log_cap,
+                 size_t head_chars, size_t tail_chars);
+/* Feed a chunk of output. Write errors end logging (noted in the log by
+ * nothing: the disk is the problem) but never the run. */
+void capture_feed(capture *c, const char *data, size_t n);
+/* Close output.log (with a final note of what was cut) and return the
+ * in-memory view: head, "[N characters truncated]", tail, as valid UTF-8.
+ * Caller frees. The capture is released. */
+char *capture_finish(capture *c);
+
+/* Copy `n` bytes as valid UTF-8: invalid sequences and NUL become U+FFFD. */
+void utf8_sanitize(sb *out, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,198 @@
+/*
+ * sandbox.c: the bubblewrap command line of a run, and the one-time probe of
+ * whether bubblewrap works on this machine.
+ *
+ * The sandbox, in the order bwrap applies it:
+ *   - a user namespace mapping the caller to uid/gid 65534 with every
+ *     capability dropped. Without this, root launching bwrap keeps nearly all
+ *     its capabilities inside. Files owned by the caller on the host appear
+ *     owned by 65534 inside, which is why the workspace (created by grove,
+ *     owned by the caller) stays writable to the script with no chmod;
+ *   - new pid, ipc and uts namespaces, and the network namespace unless the
+ *     run allows network (then only a private loopback exists);
+ *   - --die-with-parent: if grove dies, the sandbox gets SIGKILL; killing the
+ *     outer bwrap kills the namespace's init and so every process inside;
+ *   - the host read-only (--ro-bind / /), a fresh /dev and /proc, a private
+ *     /tmp, tmpfs over each hidden folder (the competition's private answers,
+ *     grove's run data), then the workspace bound back read-write and input/
+ *     bound read-only on top of it; the hidden folders are then remounted
+ *     read-only, so a write there fails instead of vanishing into a tmpfs.
+ *
+ * CPU time and peak RSS: with --unshare-pid, bwrap exits as soon as its
+ * namespace init reports the script's exit, without reaping that init, so
+ * the script's rusage never reaches wait4() of bwrap. A few lines of Python
+ * (the same interpreter, started isolated with -I -S, about 10 ms) therefore
+ * stand between init and the script: fork, exec the script unchanged, wait4
+ * it, write "utime_us stime_us maxrss_kb" to fd 3, exit with its status
+ * (128 + N for a signal, as bwrap would report it). The wrapper ignores
+ * SIGTERM so the script, not the wrapper, gets the grace period.
+ */
+#include "exec_internal.h"
+
+#include <glob.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct argv_b {
+    char **v;
+    size_t n, cap;
+} argv_b;
+
+static void add(argv_b *a, const char *s)
+{
+    if (a->n + 2 > a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 32;
+        a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+    }
+    a->v[a->n++] = xstrdup(s);
+    a->v[a->n] = NULL;
+}
+
+static void add3(argv_b *a, const char *flag, const char *x, const char *y)
+{
+    add(a, flag);
+    add(a, x);
+    if (y)
+        add(a, y);
+}
+
+static const char *bwrap_path(void)
+{
+    static const char *const places[] = {"/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap"};
+    for (size_t i = 0; i < sizeof places / sizeof *places; i++)
+        if (access(places[i], X_OK) == 0)
+            return places[i];
+    return NULL;
+}
+
+/* The flags every sandboxed command gets, probe included. */
+static void add_isolation(argv_b *a, int allow_network)
+{
+    add(a, bwrap_path());
+    add(a, "--unshare-user");
+    add3(a, "--uid", "65534", NULL);
+    add3(a, "--gid", "65534", NULL);
+    add3(a, "--cap-drop", "ALL", NULL);
+    add(a, "--unshare-pid");
+    add(a, "--unshare-ipc");
+    add(a, "--unshare-uts");
+    if (!allow_network)
+        add(a, "--unshare-net");
+    add(a, "--die-with-parent");
+    add3(a, "--ro-bind", "/", "/");
+    add3(a, "--dev", "/dev", NULL);
+    add3(a, "--proc", "/proc", NULL);
+    add3(a, "--tmpfs", "/tmp", NULL);
+}
+
+/* --dev /dev leaves out GPUs; a run given devices gets the NVIDIA nodes. */
+static void add_gpus(argv_b *a, const char *cuda_visible_devices)
+{
+    if (!cuda_visible_devices || !*cuda_visible_devices)
+        return;
+    glob_t g;
+    if (glob("/dev/nvidia*", 0, NULL, &g) != 0)
+        return;
+    for (size_t i = 0; i < g.gl_pathc; i++)
+        add3(a, "--dev-bind", g.gl_pathv[i], g.gl_pathv[i]);
+    globfree(&g);
+}
+
+static const char wrapper[] =
+    "import os, signal, sys\n"
+    "pid = os.fork()\n"
+    "if pid == 0:\n"
+    "    os.close(3)\n"
+    "    os.execv(sys.argv[1], sys.argv[1:])\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    "_, st, ru = os.wait4(pid, 0)\n"
+    "os.write(3, b'%d %d %d\\n' % (ru.ru_utime * 1e6, ru.ru_stime * 1e6, ru.ru_maxrss))\n"
+    "os._exit(128 + os.WTERMSIG(st) if os.WIFSIGNALED(st) else os.WEXITSTATUS(st))\n";
+
+int sandbox_parse_stats(const char *line, struct rusage *ru)
+{
+    long long ut, st, rss;
+    if (sscanf(line, "%lld %lld %lld", &ut, &st, &rss) != 3 || ut < 0 || st < 0 || rss < 0)
+        return -1;
+    ru->ru_utime.tv_sec = (time_t)(ut / 1000000);
+    ru->ru_utime.tv_usec = (suseconds_t)(ut % 1000000);
+    ru->ru_stime.tv_sec = (time_t)(st / 1000000);
+    ru->ru_stime.tv_usec = (suseconds_t)(st % 1000000);
+    ru->ru_maxrss = (long)rss;
+    return 0;
+}
+
+char **sandbox_argv(const exec_opts *opts, int sandboxed, const char *python,
+                    const char *workdir, const char *script, const char *input_src,
+                    const char *input_dst)
+{
+    argv_b a = {0};
+    if (sandboxed) {
+        add_isolation(&a, opts->allow_network);
+        argv_b hidden = {0};
+        for (const char *const *h = opts->hide_paths; h && *h; h++) {
+            /* mounts follow symlinks, so hide the real folder; a path that
+             * does not exist has nothing to hide */
+            char *real = realpath(*h, NULL);
+            if (real) {
+                add3(&a, "--tmpfs", real, NULL);
+                add3(&hidden, "--remount-ro", real, NULL);
+            }
+            free(real);
+        }
+        add_gpus(&a, opts->cuda_visible_devices);
+        add3(&a, "--bind", workdir, workdir);
+        if (input_src)
+            add3(&a, "--ro-bind", input_src, input_dst);
+        for (size_t i = 0; i < hidden.n; i++)
+            add(&a, hidden.v[i]);
+        strv_free(hidden.v);
+        add3(&a, "--chdir", workdir, NULL);
+        add(&a, "--");
+        add3(&a, python, "-I", "-S");
+        add3(&a, "-c", wrapper, NULL);
+    }
+    add(&a, python);
+    add(&a, script);
+    return a.v;
+}
+
+/* Cache: whether bwrap works is a fact about the machine, probed once per
+ * process (about 20 ms) and kept with the reason it failed. */
+static int sandbox_ok = -1;
+static char sandbox_why[512];
+
+int exec_sandbox_available(void)
+{
+    if (sandbox_ok >= 0)
+        return sandbox_ok;
+    sandbox_ok = 0;
+    if (!bwrap_path()) {
+        snprintf(sandbox_why, sizeof sandbox_why,
+                 "bwrap not found (install bubblewrap: scripts/setup)");
+        return 0;
+    }
+    argv_b a = {0};
+    add_isolation(&a, 0);
+    add3(&a, "--", "/bin/true", NULL);
+    char *envp[] = {"PATH=/usr/bin:/bin", NULL};
+    int status = spawn_wait_quiet(a.v, envp);
+    strv_free(a.v);
+    if (status < 0)
+        snprintf(sandbox_why, sizeof sandbox_why, "%s", err_last());
+    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        snprintf(sandbox_why, sizeof sandbox_why,
+                 "bwrap exits with status %d here (user namespaces disabled? "
+                 "try: bwrap --unshare-user --ro-bind / / true)",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    else
+        sandbox_ok = 1;
+    return sandbox_ok;
+}
+
+const char *sandbox_unavailable_reason(void)
+{
+    return sandbox_why;
+}

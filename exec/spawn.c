@@ -1,0 +1,231 @@
+/*
+ * spawn.c: start one command line the way a candidate must run.
+ *
+ * Why not uv_spawn: a run needs an explicit argv and envp for bwrap (its own
+ * environment is visible inside the sandbox as /proc/1/environ, so it must be
+ * the scrubbed one), rlimits in the child, and wait4()'s rusage for CPU time
+ * and peak RSS; uv_spawn offers none of the last two. So we fork/exec here and
+ * let run.c watch the pipe and SIGCHLD on the loop.
+ *
+ * The fork/exec race is the one libuv guards against too: the parent must
+ * know whether exec succeeded. A close-on-exec pipe carries the failing step
+ * and errno from the child; EOF on it means the exec happened. Between fork
+ * and exec the child only calls async-signal-safe functions; everything it
+ * needs (argv, envp) is built before the fork.
+ */
+#include "exec_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { STEP_SETSID = 1, STEP_STDIO, STEP_RLIMIT, STEP_CHDIR, STEP_EXEC };
+
+static const char *step_name(int step)
+{
+    switch (step) {
+    case STEP_SETSID: return "setsid";
+    case STEP_STDIO: return "redirect stdin/stdout/stderr";
+    case STEP_RLIMIT: return "set resource limits";
+    case STEP_CHDIR: return "change into the workspace";
+    default: return "execute";
+    }
+}
+
+static _Noreturn void child_fail(int errfd, int step)
+{
+    int msg[2] = {step, errno};
+    ssize_t w = write(errfd, msg, sizeof msg);
+    (void)w;
+    _exit(127);
+}
+
+/* Every fd above 2 must be gone in the child: another run's pipe write end
+ * leaking into this child would hold that run's output open until this one
+ * ends. close_range marks them all close-on-exec in one call (Linux 5.11+);
+ * older kernels get the loop. */
+static void cloexec_rest(int first)
+{
+    if (close_range((unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+        return;
+    long max = sysconf(_SC_OPEN_MAX);
+    if (max < 0 || max > 65536)
+        max = 65536;
+    for (int fd = first; fd < max; fd++)
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+static _Noreturn void child_exec(const spawn_req *req, int errfd)
+{
+    /* The parent's handlers and ignored signals (SIGPIPE) must not leak in. */
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int s = 1; s < NSIG; s++)
+        sigaction(s, &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* A new session: the process group id is our pid (killable as a whole)
+     * and no controlling terminal, so a Ctrl-C meant for grove is grove's. */
+    if (setsid() < 0)
+        child_fail(errfd, STEP_SETSID);
+    int nul = open("/dev/null", O_RDWR);
+    int out = req->out_fd >= 0 ? req->out_fd : nul;
+    if (nul < 0 || dup2(nul, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
+        (req->stats_fd >= 0 && dup2(req->stats_fd, 3) < 0))
+        child_fail(errfd, STEP_STDIO);
+    struct rlimit no_core = {0, 0};
+    if (setrlimit(RLIMIT_CORE, &no_core) < 0)
+        child_fail(errfd, STEP_RLIMIT);
+    if (req->mem_limit) {
+        struct rlimit as = {req->mem_limit, req->mem_limit};
+        if (setrlimit(RLIMIT_AS, &as) < 0)
+            child_fail(errfd, STEP_RLIMIT);
+    }
+    if (req->cwd && chdir(req->cwd) < 0)
+        child_fail(errfd, STEP_CHDIR);
+    cloexec_rest(req->stats_fd >= 0 ? 4 : 3);
+    execve(req->argv[0], req->argv, req->envp);
+    child_fail(errfd, STEP_EXEC);
+}
+
+int spawn_process(pid_t *pid, const spawn_req *req)
+{
+    int errp[2];
+    if (pipe2(errp, O_CLOEXEC) < 0)
+        return err_set("spawn %s: pipe: %s", req->argv[0], strerror(errno));
+    pid_t p = fork();
+    if (p < 0) {
+        int e = errno;
+        close(errp[0]);
+        close(errp[1]);
+        return err_set("spawn %s: fork: %s", req->argv[0], strerror(e));
+    }
+    if (p == 0)
+        child_exec(req, errp[1]);
+    close(errp[1]);
+    int msg[2];
+    ssize_t r;
+    do
+        r = read(errp[0], msg, sizeof msg);
+    while (r < 0 && errno == EINTR);
+    close(errp[0]);
+    if (r == (ssize_t)sizeof msg) {
+        while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+            ;
+        return err_set("cannot %s %s: %s", step_name(msg[0]),
+                       msg[0] == STEP_CHDIR && req->cwd ? req->cwd : req->argv[0],
+                       strerror(msg[1]));
+    }
+    *pid = p;
+    return 0;
+}
+
+int spawn_wait_quiet(char *const *argv, char *const *envp)
+{
+    spawn_req req = {.argv = argv, .envp = envp, .out_fd = -1, .stats_fd = -1};
+    pid_t pid;
+    if (spawn_process(&pid, &req) < 0)
+        return -1;
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return err_set("waitpid %s: %s", argv[0], strerror(errno));
+    return status;
+}
+
+/* The process group of /proc/PID/stat, or -1 (also for a zombie). The
+ * command name in field 2 may hold spaces and parentheses, so fields are
+ * counted from the last ')'. */
+static pid_t proc_pgrp(const char *pid_name)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%s/stat", pid_name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    char state;
+    int ppid, pgrp;
+    if (!p || sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) != 3 || state == 'Z')
+        return -1;
+    return pgrp;
+}
+
+int signal_group_except(pid_t pgid, pid_t except, int sig)
+{
+    DIR *d = opendir("/proc");
+    if (!d) {
+        if (sig)
+            kill(-pgid, sig); /* no /proc: the whole group, bwrap included */
+        return 0;
+    }
+    int live = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 0 || pid == except || proc_pgrp(e->d_name) != pgid)
+            continue;
+        live++;
+        if (sig)
+            kill((pid_t)pid, sig);
+    }
+    closedir(d);
+    return live;
+}
+
+/* ---- environment ---- */
+
+char **env_build(const exec_opts *opts, const char *python, const char *cwd,
+                 const char *home, const char *tmpdir)
+{
+    char **env = xcalloc(20, sizeof *env);
+    int n = 0;
+    /* The interpreter's own folder first: a venv's python finds its tools. */
+    const char *slash = strrchr(python, '/');
+    int dir_len = slash && slash != python ? (int)(slash - python) : 0;
+    env[n++] = xasprintf("PATH=%.*s%s/usr/local/bin:/usr/bin:/bin", dir_len, python,
+                         dir_len ? ":" : "");
+    env[n++] = xasprintf("HOME=%s", home);
+    if (cwd)
+        env[n++] = xasprintf("PWD=%s", cwd); /* bwrap would set it; bare runs match */
+    env[n++] = xasprintf("TMPDIR=%s", tmpdir);
+    env[n++] = xstrdup("LANG=C.UTF-8");
+    env[n++] = xstrdup("LC_ALL=C.UTF-8");
+    env[n++] = xstrdup("PYTHONUNBUFFERED=1");
+    /* Same hashes every run, so a re-run of a node behaves the same. */
+    env[n++] = xstrdup("PYTHONHASHSEED=0");
+    env[n++] = xstrdup("PYTHONDONTWRITEBYTECODE=1");
+    env[n++] = xstrdup("MPLBACKEND=Agg"); /* there is no display */
+    env[n++] = xasprintf("CUDA_VISIBLE_DEVICES=%s",
+                         opts->cuda_visible_devices ? opts->cuda_visible_devices : "");
+    if (opts->threads > 0) {
+        static const char *const names[] = {"OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                            "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS"};
+        for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+            env[n++] = xasprintf("%s=%d", names[i], opts->threads);
+    }
+    env[n] = NULL;
+    return env;
+}
+
+void strv_free(char **v)
+{
+    if (!v)
+        return;
+    for (char **p = v; *p; p++)
+        free(*p);
+    free(v);
+}
