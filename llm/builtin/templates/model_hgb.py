@@ -2,9 +2,11 @@ def make_{{=slot}}(kind, n_classes):
     """Histogram gradient boosting (scikit-learn), learning rate {{learning_rate}}."""
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-    # One tree per class per iteration: keep the total tree count bounded.
-    iters = max(30, min({{max_iter}}, 3000 // max(1, n_classes)))
-    args = dict(max_iter=iters, learning_rate={{learning_rate}},
+    # One tree per class per iteration: bound the total tree count so many-class
+    # tasks still finish in time, taking proportionally larger steps.
+    iters = max(30, min({{max_iter}}, 1200 // max(1, n_classes)))
+    rate = min(0.3, {{learning_rate}} * {{max_iter}} / iters)
+    args = dict(max_iter=iters, learning_rate=rate,
                 max_leaf_nodes={{max_leaf_nodes}}, l2_regularization={{l2_regularization}},
                 random_state=SEED)
     if kind == "reg":

@@ -2,9 +2,11 @@ def make_{{=slot}}(kind, n_classes):
     """XGBoost with the hist tree method, depth {{max_depth}}, learning rate {{learning_rate}}."""
     import xgboost as xgb
 
-    # One tree per class per round: keep the total tree count bounded.
-    rounds = max(30, min({{n_estimators}}, 3000 // max(1, n_classes)))
-    args = dict(n_estimators=rounds, learning_rate={{learning_rate}}, max_depth={{max_depth}},
+    # One tree per class per round: bound the total tree count so many-class
+    # tasks still finish in time, taking proportionally larger steps.
+    rounds = max(30, min({{n_estimators}}, 1200 // max(1, n_classes)))
+    rate = min(0.3, {{learning_rate}} * {{n_estimators}} / rounds)
+    args = dict(n_estimators=rounds, learning_rate=rate, max_depth={{max_depth}},
                 subsample={{subsample}}, colsample_bytree={{colsample_bytree}},
                 tree_method="hist", n_jobs=1, random_state=SEED)
     if kind == "reg":

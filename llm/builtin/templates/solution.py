@@ -78,10 +78,13 @@ def target_setup(train, test, sample, id_col):
     sub_cols = [c for c in sample.columns if c != id_col]
     if TARGET_COLS and all(c in sample.columns for c in TARGET_COLS):
         sub_cols = list(TARGET_COLS)
-    if LABEL_SOURCE == "given" and LABEL_COL and LABEL_COL in train.columns:
-        return "label", [LABEL_COL], sub_cols
     if len(sub_cols) > 1 and all(c in train.columns for c in sub_cols) and TASK != "multiclass":
         return "multi", sub_cols, sub_cols
+    if LABEL_SOURCE == "given" and LABEL_COL:
+        if LABEL_COL not in train.columns:
+            raise KeyError("label column %r not in %s (columns: %s)"
+                           % (LABEL_COL, TRAIN_FILE, ", ".join(map(str, train.columns))))
+        return "label", [LABEL_COL], sub_cols
     missing = [c for c in train.columns if c not in test.columns and c != id_col]
     for c in sub_cols:
         if c in missing:
