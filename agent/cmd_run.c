@@ -28,6 +28,8 @@ const char usage_run[] =
     "  --base-url URL           endpoint of --model (OpenAI-compatible servers, proxies)\n"
     "  --feedback-base-url URL  endpoint of --feedback-model\n"
     "  --api-key-env VAR        read the API key from VAR instead of the provider's default\n"
+    "  --prices FILE            price table (JSON) overriding grove's, for cost and --max-cost\n"
+    "  --reasoning-effort E     low, medium or high, for reasoning models\n"
     "  --steps N                nodes in total, resumed ones included (default 20)\n"
     "  --time-limit DUR         wall-clock budget: 90s, 15m, 2h (default 1h)\n"
     "  --exec-timeout DUR       limit per script run (default 10m)\n"
@@ -64,6 +66,8 @@ static const flag flags[] = {
     {"--base-url", "base_url"},
     {"--feedback-base-url", "feedback_base_url"},
     {"--api-key-env", "api_key_env"},
+    {"--prices", "prices"},
+    {"--reasoning-effort", "reasoning_effort"},
     {"--steps", "steps"},
     {"--time-limit", "time_limit"},
     {"--exec-timeout", "exec_timeout"},

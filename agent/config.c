@@ -19,6 +19,8 @@ static const char defaults_json[] =
     "\"base_url\": null,"
     "\"feedback_base_url\": null,"
     "\"api_key_env\": null,"
+    "\"prices\": null,"
+    "\"reasoning_effort\": null,"
     "\"steps\": 20,"
     "\"time_limit\": 3600,"
     "\"exec_timeout\": 600,"

@@ -63,6 +63,9 @@ typedef struct run_ctx {
     int *redo;                   /* in-flight node ids found at resume */
     int n_redo;
     int resumed;
+    llm_usage spent;             /* LLM totals of this session, both clients */
+    long n_requests;
+    int warned_cost;
 } run_ctx;
 
 int run_setup(run_ctx *r, cJSON *cfg, int resume);

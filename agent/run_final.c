@@ -125,6 +125,15 @@ int run_finish(run_ctx *r)
     printf("\n%s", tree);
     free(tree);
     printf("stopped: %s\n", r->stop_reason ? r->stop_reason : "done");
+    if (r->n_requests) {
+        printf("llm: %ld requests, %ld input + %ld output tokens (%ld cached), cost ",
+               r->n_requests, r->spent.input_tokens, r->spent.output_tokens,
+               r->spent.cached_tokens);
+        if (r->spent.cost_known)
+            printf("$%.4f\n", r->spent.cost_usd);
+        else
+            printf("unknown (model not in the price table)\n");
+    }
     int best = search_tree_best(r->tree);
     if (best < 0) {
         printf("no node produced a valid scored submission; see `grove tree %s`\n", r->run_dir);

@@ -393,20 +393,32 @@ static void start_exec(pipeline *p, search_node *n)
 
 /* ---- LLM ---- */
 
+/* Refresh the run's LLM totals and stop gracefully at the cost cap. */
 static void check_cost(run_ctx *r)
 {
-    const cJSON *mc = cJSON_GetObjectItemCaseSensitive(r->cfg, "max_cost");
-    if (!cJSON_IsNumber(mc))
-        return;
     llm_usage u, f;
-    long n;
+    long n, m = 0;
     llm_client_totals(r->coder, &u, &n);
     if (r->feedback != r->coder) {
-        llm_client_totals(r->feedback, &f, &n);
+        llm_client_totals(r->feedback, &f, &m);
+        u.input_tokens += f.input_tokens;
+        u.output_tokens += f.output_tokens;
+        u.cached_tokens += f.cached_tokens;
+        u.reasoning_tokens += f.reasoning_tokens;
         u.cost_usd += f.cost_usd;
         u.cost_known = u.cost_known && f.cost_known;
     }
-    if (u.cost_usd >= mc->valuedouble && !r->stopping) {
+    r->spent = u;
+    r->n_requests = n + m;
+    const cJSON *mc = cJSON_GetObjectItemCaseSensitive(r->cfg, "max_cost");
+    if (!cJSON_IsNumber(mc) || r->stopping)
+        return;
+    if (!u.cost_known && !r->warned_cost) {
+        r->warned_cost = 1;
+        log_warn("--max-cost: the model's price is unknown (not in the price table), so the "
+                 "cap cannot be enforced; add it with --prices FILE");
+    }
+    if (u.cost_usd >= mc->valuedouble) {
         r->stopping = 1;
         r->stop_reason = "the cost cap (--max-cost) was reached";
         printf("grove: cost $%.4f reached the cap of $%.4f: finishing running nodes\n",

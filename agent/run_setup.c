@@ -183,6 +183,8 @@ static int make_client(run_ctx *r, llm_client **out, const char *spec, const cha
         .base_url = base_url,
         .api_key_env = config_str(r->cfg, "api_key_env", NULL),
         .log_path = log,
+        .prices_path = config_str(r->cfg, "prices", NULL),
+        .reasoning_effort = config_str(r->cfg, "reasoning_effort", NULL),
         .seed = (unsigned long)config_num(r->cfg, "seed", 0),
         .default_max_tokens = (int)config_num(r->cfg, "max_output_tokens", 8192),
     };
