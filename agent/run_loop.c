@@ -137,8 +137,11 @@ static void print_node_line(const run_ctx *r, const search_node *n, int is_best)
         printf("%s %s %.5f", score_label(r), r->metric_name, n->score);
     else
         printf("no score");
-    if (n->has_self_score)
-        printf("  (script says %.5f)", n->self_score);
+    if (n->has_self_score) {
+        double tol = config_num(r->cfg, "gap_warning", 0.05) * fmax(fabs(n->score), 1e-12);
+        int gap = !n->is_buggy && n->has_score && fabs(n->score - n->self_score) > tol;
+        printf("  (script says %.5f%s)", n->self_score, gap ? ", gap!" : "");
+    }
     printf("  %.1fs%s\n", n->exec_time, is_best ? "  *best*" : "");
     fflush(stdout);
 }
