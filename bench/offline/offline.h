@@ -46,10 +46,10 @@ void orng_shuffle(orng *r, size_t *idx, size_t n);
 
 /* ---- external tools ---------------------------------------------------------- */
 
-/* Run argv (argv[0] looked up on PATH) with stdout into out_path (NULL:
- * inherited) and stderr kept for the message; < 0 naming the command when it
- * cannot start or exits non-zero. */
-int offline_run(const char *const *argv, const char *out_path);
+/* Run argv (argv[0] looked up on PATH) and collect its stdout into *out
+ * (NUL-terminated, caller frees); stderr passes through so R's messages
+ * reach the user. < 0 naming the command when it cannot start or fails. */
+int offline_run(const char *const *argv, char **out, size_t *len);
 
 /* ---- the split shared by prepare and holdout ------------------------------------- */
 

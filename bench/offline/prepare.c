@@ -163,7 +163,6 @@ static int build(const offline_source *src, const bench_competition *comp,
                  const char *file, const char *dir, unsigned long seed)
 {
     char *pub = path_join(dir, "public"), *priv = path_join(dir, "private");
-    char *tmp = path_join(dir, "scratch");
     char *train = path_join(pub, "train.csv"), *test = path_join(pub, "test.csv");
     char *sample = path_join(pub, "sample_submission.csv");
     char *ans = path_join(priv, "answers.csv");
@@ -172,9 +171,9 @@ static int build(const offline_source *src, const bench_competition *comp,
     char **names = NULL, **vals = NULL;
     size_t n_targets = 0, *cols = NULL;
     int rc = -1;
-    if (mkdir_p(pub, 0755) < 0 || mkdir_p(priv, 0755) < 0 || mkdir_p(tmp, 0755) < 0)
+    if (mkdir_p(pub, 0755) < 0 || mkdir_p(priv, 0755) < 0)
         goto out;
-    if (src->load(&t, &ctx, file, tmp) < 0)
+    if (src->load(&t, &ctx, file) < 0)
         goto out;
     full = with_ids(t, src->max_rows, seed);
     int label = bench_csv_col(full, comp->label_col);
@@ -210,8 +209,7 @@ out:
         src->ctx_free(ctx);
     otab_free(t);
     otab_free(full);
-    rm_rf(tmp);
-    free(pub), free(priv), free(tmp), free(train), free(test), free(sample), free(ans);
+    free(pub), free(priv), free(train), free(test), free(sample), free(ans);
     return rc;
 }
 

@@ -18,18 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Decompress src into dir/name and read it; *data is the caller's. */
-static int gunzip_read(char **data, size_t *len, const char *src, const char *dir,
-                       const char *name)
+/* Decompress src into memory; *data is the caller's. */
+static int gunzip_read(char **data, size_t *len, const char *src)
 {
-    char *tmp = path_join(dir, name);
     const char *argv[] = {"gzip", "-dc", src, NULL};
-    int rc = offline_run(argv, tmp);
-    if (rc == 0)
-        rc = file_read(tmp, data, len);
-    unlink(tmp);
-    free(tmp);
-    return rc;
+    return offline_run(argv, data, len);
 }
 
 /* A header line followed by a headerless comma-separated file, parsed by
@@ -88,12 +81,12 @@ bench_csv *otab_select(const bench_csv *src, const char *const *cols, size_t n)
 
 /* ---- titanic (scikit-learn's OpenML test copy, ARFF) ---------------------------- */
 
-int load_titanic(bench_csv **out, void **ctx, const char *file, const char *tmp)
+int load_titanic(bench_csv **out, void **ctx, const char *file)
 {
     (void)ctx;
     char *text = NULL;
     size_t len = 0;
-    if (gunzip_read(&text, &len, file, tmp, "titanic.arff") < 0)
+    if (gunzip_read(&text, &len, file) < 0)
         return -1;
     bench_csv *raw = NULL;
     int rc = offline_arff_parse(&raw, text, len, file);
@@ -111,9 +104,9 @@ int load_titanic(bench_csv **out, void **ctx, const char *file, const char *tmp)
 
 /* ---- spambase (deap-doc) and letters (opencv-doc): headerless CSV -------------- */
 
-int load_spambase(bench_csv **out, void **ctx, const char *file, const char *tmp)
+int load_spambase(bench_csv **out, void **ctx, const char *file)
 {
-    (void)ctx, (void)tmp;
+    (void)ctx;
     /* the UCI column names: 48 word frequencies, 6 character frequencies,
      * 3 statistics of runs of capital letters, then the label */
     static const char *const words[] = {
@@ -137,9 +130,9 @@ int load_spambase(bench_csv **out, void **ctx, const char *file, const char *tmp
     return rc;
 }
 
-int load_letters(bench_csv **out, void **ctx, const char *file, const char *tmp)
+int load_letters(bench_csv **out, void **ctx, const char *file)
 {
-    (void)ctx, (void)tmp;
+    (void)ctx;
     return csv_with_header(out, file,
                            "letter,x_box,y_box,width,height,onpix,x_bar,y_bar,x2bar,"
                            "y2bar,xybar,x2ybr,xy2br,x_ege,xegvy,y_ege,yegvx");
@@ -147,34 +140,34 @@ int load_letters(bench_csv **out, void **ctx, const char *file, const char *tmp)
 
 /* ---- R data sets ---------------------------------------------------------------- */
 
-static int rscript_csv(bench_csv **out, const char *expr, const char *tmp, const char *name)
+static int rscript_csv(bench_csv **out, const char *expr, const char *name)
 {
-    char *path = path_join(tmp, name);
     const char *argv[] = {"Rscript", "--vanilla", "-e", expr, NULL};
+    char *text = NULL;
+    size_t len = 0;
     bench_csv *raw = NULL;
-    int rc = offline_run(argv, path);
+    int rc = offline_run(argv, &text, &len);
     if (rc == 0)
-        rc = bench_csv_read(&raw, path);
+        rc = bench_csv_parse(&raw, text, len, name);
     if (rc == 0) {
         *out = otab_select(raw, NULL, 0);
         rc = *out ? 0 : -1;
     }
     bench_csv_free(raw);
-    unlink(path);
-    free(path);
+    free(text);
     return rc;
 }
 
-int load_diamonds(bench_csv **out, void **ctx, const char *file, const char *tmp)
+int load_diamonds(bench_csv **out, void **ctx, const char *file)
 {
     (void)ctx, (void)file;
     return rscript_csv(out,
                        "data(diamonds, package = 'ggplot2');"
                        "write.csv(as.data.frame(diamonds), stdout(), row.names = FALSE)",
-                       tmp, "diamonds.csv");
+                       "ggplot2::diamonds");
 }
 
-int load_churn(bench_csv **out, void **ctx, const char *file, const char *tmp)
+int load_churn(bench_csv **out, void **ctx, const char *file)
 {
     (void)ctx, (void)file;
     return rscript_csv(out,
@@ -183,7 +176,7 @@ int load_churn(bench_csv **out, void **ctx, const char *file, const char *tmp)
                        "d$churn <- as.integer(d$churn == 'Yes');"
                        "d <- d[, c(setdiff(names(d), 'churn'), 'churn')];"
                        "write.csv(d, stdout(), row.names = FALSE, na = '')",
-                       tmp, "churn.csv");
+                       "modeldata::wa_churn");
 }
 
 /* "Sense & Sensibility" -> "sense_and_sensibility": labels that are also
@@ -241,7 +234,7 @@ static void austen_passages(bench_csv *t, const bench_csv *lines)
     sb_free(&text);
 }
 
-int load_austen(bench_csv **out, void **ctx, const char *file, const char *tmp)
+int load_austen(bench_csv **out, void **ctx, const char *file)
 {
     (void)ctx, (void)file;
     bench_csv *lines = NULL;
@@ -249,7 +242,7 @@ int load_austen(bench_csv **out, void **ctx, const char *file, const char *tmp)
                          "b <- janeaustenr::austen_books();"
                          "write.csv(data.frame(text = b$text, book = as.character(b$book)),"
                          " stdout(), row.names = FALSE)",
-                         tmp, "austen.csv");
+                         "janeaustenr::austen_books()");
     if (rc < 0)
         return rc;
     static const char *const hdr[] = {"text", "book"};
@@ -277,7 +270,7 @@ void free_fashion(void *ctx)
 
 /* Reads the images (file) and the labels beside them. The image column
  * holds the source index until finish_fashion has written the PNG. */
-int load_fashion(bench_csv **out, void **ctx, const char *file, const char *tmp)
+int load_fashion(bench_csv **out, void **ctx, const char *file)
 {
     static const char *const names[] = {"tshirt_top", "trouser", "pullover", "dress",
                                         "coat", "sandal", "shirt", "sneaker", "bag",
@@ -291,8 +284,8 @@ int load_fashion(bench_csv **out, void **ctx, const char *file, const char *tmp)
     uint32_t isz[3], lsz[3];
     const unsigned char *lab = NULL;
     int rc = -1;
-    if (gunzip_read(&f->images, &ilen, file, tmp, "images.idx") < 0 ||
-        gunzip_read(&labels, &llen, lab_path, tmp, "labels.idx") < 0 ||
+    if (gunzip_read(&f->images, &ilen, file) < 0 ||
+        gunzip_read(&labels, &llen, lab_path) < 0 ||
         offline_idx_parse(&f->pix, isz, 3, (unsigned char *)f->images, ilen, file) < 0 ||
         offline_idx_parse(&lab, lsz, 1, (unsigned char *)labels, llen, lab_path) < 0)
         goto fail;

@@ -9,9 +9,8 @@
 
 /* Read the source into one labelled table (features + label, no id), an
  * otab the caller frees. *ctx may be set to state for finish (freed with
- * the source's ctx_free). tmp is a scratch folder. */
-typedef int (*offline_load_fn)(bench_csv **out, void **ctx, const char *file,
-                               const char *tmp);
+ * the source's ctx_free). */
+typedef int (*offline_load_fn)(bench_csv **out, void **ctx, const char *file);
 
 typedef struct offline_source {
     const char *id;
@@ -31,13 +30,13 @@ const offline_source *offline_source_find(const char *id);
 
 bench_csv *otab_select(const bench_csv *src, const char *const *cols, size_t n);
 
-int load_titanic(bench_csv **out, void **ctx, const char *file, const char *tmp);
-int load_spambase(bench_csv **out, void **ctx, const char *file, const char *tmp);
-int load_letters(bench_csv **out, void **ctx, const char *file, const char *tmp);
-int load_diamonds(bench_csv **out, void **ctx, const char *file, const char *tmp);
-int load_churn(bench_csv **out, void **ctx, const char *file, const char *tmp);
-int load_austen(bench_csv **out, void **ctx, const char *file, const char *tmp);
-int load_fashion(bench_csv **out, void **ctx, const char *file, const char *tmp);
+int load_titanic(bench_csv **out, void **ctx, const char *file);
+int load_spambase(bench_csv **out, void **ctx, const char *file);
+int load_letters(bench_csv **out, void **ctx, const char *file);
+int load_diamonds(bench_csv **out, void **ctx, const char *file);
+int load_churn(bench_csv **out, void **ctx, const char *file);
+int load_austen(bench_csv **out, void **ctx, const char *file);
+int load_fashion(bench_csv **out, void **ctx, const char *file);
 int finish_fashion(void *ctx, bench_csv *full, const char *public_dir);
 void free_fashion(void *ctx);
 
