@@ -19,14 +19,6 @@
 
 #include <string.h>
 
-static void add_turn(cJSON *msgs, const char *role, const char *content)
-{
-    cJSON *m = cJSON_CreateObject();
-    cJSON_AddStringToObject(m, "role", role);
-    cJSON_AddStringToObject(m, "content", content);
-    cJSON_AddItemToArray(msgs, m);
-}
-
 /* Turns with consecutive same-role messages joined by a blank line. */
 static void add_turns(cJSON *msgs, const llm_request *req)
 {
@@ -38,7 +30,7 @@ static void add_turns(cJSON *msgs, const llm_request *req)
         if (m->role == LLM_SYSTEM)
             continue;
         if (have && m->role != role) {
-            add_turn(msgs, role == LLM_USER ? "user" : "assistant", sb_str(&cur));
+            msg_add(msgs, role == LLM_USER ? "user" : "assistant", sb_str(&cur));
             sb_reset(&cur);
             have = 0;
         }
@@ -49,7 +41,7 @@ static void add_turns(cJSON *msgs, const llm_request *req)
         have = 1;
     }
     if (have)
-        add_turn(msgs, role == LLM_USER ? "user" : "assistant", sb_str(&cur));
+        msg_add(msgs, role == LLM_USER ? "user" : "assistant", sb_str(&cur));
     sb_free(&cur);
 }
 
@@ -60,12 +52,7 @@ cJSON *anthropic_body(const llm_request *req, const char *model, const model_inf
     cJSON_AddStringToObject(root, "model", model);
     cJSON_AddNumberToObject(root, "max_tokens", max_tokens);
     sb system = {0};
-    for (size_t i = 0; i < req->n_messages; i++)
-        if (req->messages[i].role == LLM_SYSTEM) {
-            if (system.len)
-                sb_puts(&system, "\n\n");
-            sb_puts(&system, req->messages[i].content);
-        }
+    system_text(req, &system);
     if (system.len)
         cJSON_AddStringToObject(root, "system", sb_str(&system));
     sb_free(&system);
@@ -86,12 +73,6 @@ cJSON *anthropic_body(const llm_request *req, const char *model, const model_inf
         cJSON_AddStringToObject(choice, "name", req->func_name);
     }
     return root;
-}
-
-static long num(const cJSON *obj, const char *field)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, field);
-    return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (long)v->valuedouble : 0;
 }
 
 int anthropic_parse(llm_response *r, const cJSON *root, const char *func_name)
@@ -126,10 +107,10 @@ int anthropic_parse(llm_response *r, const cJSON *root, const char *func_name)
     const cJSON *stop = cJSON_GetObjectItemCaseSensitive(root, "stop_reason");
     r->finish_reason = xstrdup(cJSON_IsString(stop) ? stop->valuestring : "");
     const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
-    long writes = num(usage, "cache_creation_input_tokens");
-    long reads = num(usage, "cache_read_input_tokens");
-    r->usage.input_tokens = num(usage, "input_tokens") + writes + reads;
-    r->usage.output_tokens = num(usage, "output_tokens");
+    long writes = json_count(usage, "cache_creation_input_tokens");
+    long reads = json_count(usage, "cache_read_input_tokens");
+    r->usage.input_tokens = json_count(usage, "input_tokens") + writes + reads;
+    r->usage.output_tokens = json_count(usage, "output_tokens");
     r->usage.cached_tokens = writes + reads;
     r->usage.cache_write_tokens = writes;
     return 0;

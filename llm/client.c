@@ -117,6 +117,10 @@ static int setup_provider(llm_client *c, const llm_config *cfg)
     const char *effort = cfg->reasoning_effort ? cfg->reasoning_effort : c->info.effort;
     if (c->info.reasoning && *effort)
         c->effort = xstrdup(effort);
+    /* Without streaming, a reasoning model sends nothing while it thinks,
+     * which can take minutes: only an explicit stall limit applies there. */
+    if (c->info.reasoning && cfg->stall_timeout_s <= 0)
+        c->http.stall_timeout_s = c->http.total_timeout_s;
     return http_multi_new(&c->multi, c->loop);
 }
 

@@ -229,6 +229,9 @@ static void set_options(http_req *r, const char *url, const http_opts *o)
     curl_easy_setopt(e, CURLOPT_PRIVATE, r);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    /* A reasoning model may think for minutes before the first byte; TCP
+     * keepalive stops idle NAT and proxy entries from dropping the line. */
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_USERAGENT, "grove/" GROVE_VERSION);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms(o->connect_timeout_s));

@@ -110,6 +110,12 @@ int anthropic_parse(llm_response *r, const cJSON *root, const char *func_name);
 /* The server's own message from an error body in either protocol (or a
  * bare {"error": "..."} / {"message": ...}); caller frees. NULL if none. */
 char *provider_error_message(const cJSON *root);
+/* Helpers both protocols use: append {role, content} to a messages array;
+ * a non-negative integer field (0 when absent); every system message's
+ * content joined by blank lines into *out (empty when none). */
+void msg_add(cJSON *arr, const char *role, const char *content);
+long json_count(const cJSON *obj, const char *field);
+void system_text(const llm_request *req, sb *out);
 /* The first `n` bytes of a body, control characters escaped, for errors;
  * caller frees. */
 char *body_quote(const char *body, size_t len, size_t n);

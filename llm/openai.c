@@ -28,14 +28,6 @@ static const char *role_name(llm_role r)
     return r == LLM_SYSTEM ? "system" : r == LLM_USER ? "user" : "assistant";
 }
 
-static void add_message(cJSON *arr, const char *role, const char *content)
-{
-    cJSON *m = cJSON_CreateObject();
-    cJSON_AddStringToObject(m, "role", role);
-    cJSON_AddStringToObject(m, "content", content);
-    cJSON_AddItemToArray(arr, m);
-}
-
 static void add_tools(cJSON *root, const llm_request *req)
 {
     cJSON *tools = cJSON_AddArrayToObject(root, "tools");
@@ -61,18 +53,13 @@ cJSON *openai_body(const llm_request *req, const char *model, const model_info *
     cJSON_AddStringToObject(root, "model", model);
     cJSON *msgs = cJSON_AddArrayToObject(root, "messages");
     sb system = {0};
-    for (size_t i = 0; i < req->n_messages; i++)
-        if (req->messages[i].role == LLM_SYSTEM) {
-            if (system.len)
-                sb_puts(&system, "\n\n");
-            sb_puts(&system, req->messages[i].content);
-        }
+    system_text(req, &system);
     if (system.len)
-        add_message(msgs, "system", sb_str(&system));
+        msg_add(msgs, "system", sb_str(&system));
     sb_free(&system);
     for (size_t i = 0; i < req->n_messages; i++)
         if (req->messages[i].role != LLM_SYSTEM)
-            add_message(msgs, role_name(req->messages[i].role), req->messages[i].content);
+            msg_add(msgs, role_name(req->messages[i].role), req->messages[i].content);
     if (mi->reasoning) {
         cJSON_AddNumberToObject(root, "max_completion_tokens", max_tokens);
         if (effort && *effort)
@@ -87,19 +74,13 @@ cJSON *openai_body(const llm_request *req, const char *model, const model_info *
     return root;
 }
 
-static long num(const cJSON *obj, const char *field)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, field);
-    return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (long)v->valuedouble : 0;
-}
-
 static void parse_usage(llm_usage *u, const cJSON *usage)
 {
-    u->input_tokens = num(usage, "prompt_tokens");
-    u->output_tokens = num(usage, "completion_tokens");
-    u->cached_tokens = num(cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens_details"),
+    u->input_tokens = json_count(usage, "prompt_tokens");
+    u->output_tokens = json_count(usage, "completion_tokens");
+    u->cached_tokens = json_count(cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens_details"),
                            "cached_tokens");
-    u->reasoning_tokens = num(cJSON_GetObjectItemCaseSensitive(usage, "completion_tokens_details"),
+    u->reasoning_tokens = json_count(cJSON_GetObjectItemCaseSensitive(usage, "completion_tokens_details"),
                               "reasoning_tokens");
 }
 

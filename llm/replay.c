@@ -30,12 +30,6 @@ struct replay_table {
     char *path;
 };
 
-static long num(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (long)v->valuedouble : 0;
-}
-
 static void add_line(replay_table *t, const cJSON *line)
 {
     const cJSON *hash = cJSON_GetObjectItemCaseSensitive(line, "request_hash");
@@ -50,11 +44,11 @@ static void add_line(replay_table *t, const cJSON *line)
     memcpy(e->hash, hash->valuestring, 17);
     e->reply = cJSON_Duplicate(reply, 1);
     const cJSON *u = cJSON_GetObjectItemCaseSensitive(line, "usage");
-    e->usage.input_tokens = num(u, "input_tokens");
-    e->usage.output_tokens = num(u, "output_tokens");
-    e->usage.cached_tokens = num(u, "cached_tokens");
-    e->usage.cache_write_tokens = num(u, "cache_write_tokens");
-    e->usage.reasoning_tokens = num(u, "reasoning_tokens");
+    e->usage.input_tokens = json_count(u, "input_tokens");
+    e->usage.output_tokens = json_count(u, "output_tokens");
+    e->usage.cached_tokens = json_count(u, "cached_tokens");
+    e->usage.cache_write_tokens = json_count(u, "cache_write_tokens");
+    e->usage.reasoning_tokens = json_count(u, "reasoning_tokens");
 }
 
 int replay_load(replay_table **out, const char *path)

@@ -3,12 +3,13 @@
  * -- its function schema, and a parser that takes what models really send.
  *
  * Forced function arguments are used first. Otherwise the reply's text is
- * searched for balanced {...} candidates with one recursive PCRE2 pattern
- * that skips braces inside JSON strings; each candidate, from the left, is
- * repaired for the usual non-JSON (NaN, Infinity, Python's True/False/None,
- * trailing commas) and parsed with cJSON, and the first object holding any
- * review field wins. A candidate that parses but holds no review field is
- * searched for nested objects ({"review": {...}}).
+ * searched: PCRE2 finds each place a review field is named ("metric":), a
+ * linear brace matcher (aware of JSON strings) gives the innermost balanced
+ * {...} around it, and that candidate is repaired for the usual non-JSON
+ * (NaN, Infinity, Python's True/False/None, trailing commas) and parsed
+ * with cJSON. The first candidate that parses wins, so prose, code fences,
+ * unrelated objects before it and wrappers ({"review": {...}}) are all
+ * fine.
  *
  * Field tolerance: booleans may come as true/1/"yes"/"true"; metric as a
  * number, a numeric string ("0.81"), null, NaN or "nan" (the last three:
@@ -26,8 +27,8 @@
 #include <string.h>
 #include <strings.h>
 
-/* Longer texts are cut: a review is small, and the match is quadratic in
- * the worst case. */
+/* Longer texts are cut: a review is small, and a reply this long is a
+ * runaway, not a review. */
 #define REVIEW_MAX_TEXT (256 * 1024)
 
 cJSON *llm_review_schema(void)
@@ -173,43 +174,87 @@ static cJSON *parse_candidate(const char *s, size_t n)
     return o;
 }
 
-static pcre2_code *object_pattern(void)
+typedef struct span { size_t start, end; } span; /* [start, end) of a {...} */
+
+/* Every balanced {...} in s, in one linear pass; braces inside JSON strings
+ * (tracked only within braces, so prose quotes do not confuse it) do not
+ * count. Caller frees. */
+static span *balanced_objects(const char *s, size_t n, size_t *count)
 {
-    /* A balanced {...}: runs of non-brace non-quote bytes, JSON strings
-     * (with escapes), or a nested object by recursion. Possessive, so a
-     * failed start fails fast. */
-    static const char pat[] = "\\{(?:[^{}\"]++|\"(?:[^\"\\\\]++|\\\\.)*+\"|(?R))*+\\}";
-    int errcode;
-    PCRE2_SIZE erroff;
-    return pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_DOTALL, &errcode,
-                         &erroff, NULL);
+    size_t *stack = NULL, depth = 0, cap = 0, nspans = 0;
+    span *spans = NULL;
+    int in_str = 0, esc = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (in_str) {
+            if (esc)
+                esc = 0;
+            else if (ch == '\\')
+                esc = 1;
+            else if (ch == '"')
+                in_str = 0;
+        } else if (ch == '{') {
+            if (depth == cap)
+                stack = xrealloc(stack, (cap = cap ? cap * 2 : 16) * sizeof *stack);
+            stack[depth++] = i;
+        } else if (ch == '}' && depth) {
+            spans = xrealloc(spans, (nspans + 1) * sizeof *spans);
+            spans[nspans++] = (span){stack[--depth], i + 1};
+        } else if (ch == '"' && depth) {
+            in_str = 1;
+        }
+    }
+    free(stack);
+    *count = nspans;
+    return spans;
 }
 
-/* The first review object in text, or NULL. */
+/* The innermost object around position p, or NULL. */
+static const span *enclosing(const span *spans, size_t n, size_t p)
+{
+    const span *best = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (spans[i].start < p && p < spans[i].end && (!best || spans[i].start > best->start))
+            best = &spans[i];
+    return best;
+}
+
+/* The first review object in text, or NULL. PCRE2 finds where review
+ * fields are named ("metric":); the innermost balanced object around each
+ * such place is a candidate, tried in order. Linear in the text, so a huge
+ * or hostile reply costs little. */
 static cJSON *find_in_text(const char *text, size_t len)
 {
-    pcre2_code *re = object_pattern();
+    static const char pat[] =
+        "\"(?:is_bug|summary|metric|has_submission|has_csv_submission)\"\\s*:";
+    int errcode;
+    PCRE2_SIZE erroff;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, 0, &errcode,
+                                   &erroff, NULL);
     if (!re)
         return NULL;
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-    pcre2_match_context *mc = pcre2_match_context_create(NULL);
-    pcre2_set_match_limit(mc, 2000000);
-    pcre2_set_depth_limit(mc, 10000);
+    size_t nspans;
+    span *spans = balanced_objects(text, len, &nspans);
+    const span *tried = NULL;
     cJSON *found = NULL;
     PCRE2_SIZE at = 0;
-    while (!found && at < len) {
-        int rc = pcre2_match(re, (PCRE2_SPTR)text, len, at, 0, md, mc);
-        if (rc < 0)
+    for (int tries = 0; !found && at < len && tries < 256; tries++) {
+        if (pcre2_match(re, (PCRE2_SPTR)text, len, at, 0, md, NULL) < 0)
             break;
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-        cJSON *o = parse_candidate(text + ov[0], ov[1] - ov[0]);
+        at = ov[1];
+        const span *sp = enclosing(spans, nspans, ov[0]);
+        if (!sp || sp == tried)
+            continue;
+        tried = sp;
+        cJSON *o = parse_candidate(text + sp->start, sp->end - sp->start);
         if (o && has_review_key(o))
             found = o;
         else
             cJSON_Delete(o);
-        at = ov[0] + 1; /* next try starts inside: nested objects count */
     }
-    pcre2_match_context_free(mc);
+    free(spans);
     pcre2_match_data_free(md);
     pcre2_code_free(re);
     return found;

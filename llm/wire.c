@@ -7,7 +7,7 @@
  * Ollama and some proxies {"error": "text"}, others {"message": "text"} or
  * {"detail": "text"}. Anything else is quoted, bounded and escaped, so an
  * HTML 502 page or a truncated body reads as a clue, not as a crash or a
- * screenful.
+ * screenful. A few small JSON helpers both protocols share live here too.
  */
 #include "llm_int.h"
 
@@ -32,6 +32,30 @@ char *provider_error_message(const cJSON *root)
             return xstrdup(m->valuestring);
     }
     return NULL;
+}
+
+void msg_add(cJSON *arr, const char *role, const char *content)
+{
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "role", role);
+    cJSON_AddStringToObject(m, "content", content);
+    cJSON_AddItemToArray(arr, m);
+}
+
+long json_count(const cJSON *obj, const char *field)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, field);
+    return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (long)v->valuedouble : 0;
+}
+
+void system_text(const llm_request *req, sb *out)
+{
+    for (size_t i = 0; i < req->n_messages; i++)
+        if (req->messages[i].role == LLM_SYSTEM) {
+            if (out->len)
+                sb_puts(out, "\n\n");
+            sb_puts(out, req->messages[i].content);
+        }
 }
 
 char *body_quote(const char *body, size_t len, size_t n)

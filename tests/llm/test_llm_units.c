@@ -211,6 +211,39 @@ static void test_client_errors(void)
     CHECK(!llm_key_available("nope:x", NULL));
 }
 
+static void count_done(llm_response *r, void *data)
+{
+    int *n = data;
+    (*n)++;
+    CHECK(r->usage.cost_known && r->usage.cost_usd == 0 && r->attempts == 1);
+    CHECK(r->ok || (r->error && strstr(r->error, "builtin")));
+    llm_response_free(r);
+}
+
+/* The builtin coder answers through the loop, never inside llm_submit. */
+static void test_builtin_async(void)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    llm_client *c;
+    llm_config cfg = {.spec = "builtin:baseline", .seed = 3};
+    CHECK(llm_client_new(&c, &loop, &cfg) == 0);
+    llm_message m = {LLM_USER, "draft a solution"};
+    llm_request req = {.messages = &m, .n_messages = 1, .temperature = -1};
+    int n = 0;
+    CHECK(llm_submit(c, &req, count_done, &n) == 0);
+    CHECK(n == 0);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(n == 1);
+    llm_usage u;
+    long reqs;
+    llm_client_totals(c, &u, &reqs);
+    CHECK(reqs == 1 && u.cost_known && u.input_tokens == 0);
+    llm_client_free(c);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(uv_loop_close(&loop) == 0);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmp))
@@ -220,6 +253,7 @@ int main(void)
     test_hash_and_redact();
     test_bodies();
     test_client_errors();
+    test_builtin_async();
     rm_rf(tmp);
     return check_done("llm_units");
 }
