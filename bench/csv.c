@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 /* Hand consumed pages back in steps of this size. */
-#define RELEASE_STEP ((size_t)8 << 20)
+#define RELEASE_STEP ((size_t)2 << 20)
 
 void csv_reader_init(csv_reader *r, const char *data, size_t len, const char *name)
 {

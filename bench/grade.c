@@ -168,7 +168,10 @@ static int take_values(grade_data *g, const csv_reader *r, int is_answers, doubl
     return 0;
 }
 
-static int load_answers(grade_data *g, const char *path)
+/* One pass over the answers: pass 1 takes the ids, pass 2 (after the
+ * submission is matched and the ids are freed) the target values, so ids and
+ * values are never held together with the hash. */
+static int load_answers(grade_data *g, const char *path, int pass)
 {
     csv_reader r;
     if (csv_reader_open(&r, path) < 0)
@@ -177,32 +180,44 @@ static int load_answers(grade_data *g, const char *path)
     long id_at;
     if (rc == 0)
         rc = err_set("%s: empty answers file", path);
-    if (rc < 0 || pick_columns(g, &r, path) < 0 || map_header(g, &r, 1, &id_at) < 0)
+    if (rc < 0 || (pass == 1 && pick_columns(g, &r, path) < 0) ||
+        map_header(g, &r, 1, &id_at) < 0)
         goto fail;
-    size_t cap = 0, ncols = r.n_fields;
+    size_t cap = 0, ncols = r.n_fields, row = 0;
+    if (pass == 2 && (g->flags & METRIC_STRING))
+        g->yoff = xmalloc(g->n * sizeof *g->yoff);
+    else if (pass == 2)
+        g->y = xmalloc(g->n * g->k * sizeof *g->y);
     while ((rc = csv_reader_next(&r)) > 0) {
         if (r.n_fields != ncols) {
             rc = err_set("%s: line %zu: %zu fields, header has %zu", path, r.row_line,
                          r.n_fields, ncols);
             goto fail;
         }
+        if (pass == 2) {
+            if (row == g->n)
+                break; /* changed under us; caught below */
+            rc = take_values(g, &r, 1, g->y ? g->y + row * g->k : NULL, &g->ystr,
+                             g->yoff ? g->yoff + row : NULL);
+            if (rc < 0)
+                goto fail;
+            row++;
+            continue;
+        }
         if (g->n == cap) {
             cap = cap ? cap * 2 : 4096;
             g->id_off = xrealloc(g->id_off, cap * sizeof *g->id_off);
-            if (g->flags & METRIC_STRING)
-                g->yoff = xrealloc(g->yoff, cap * sizeof *g->yoff);
-            else
-                g->y = xrealloc(g->y, cap * g->k * sizeof *g->y);
         }
-        g->id_off[g->n] = g->ids.len;
+        if (g->ids.len > UINT32_MAX - 65536) {
+            rc = err_set("%s: the ids take more than 4 GiB", path);
+            goto fail;
+        }
+        g->id_off[g->n++] = (uint32_t)g->ids.len;
         const char *id = id_at >= 0 ? csv_reader_field(&r, (size_t)id_at) : "";
         sb_append(&g->ids, id, strlen(id) + 1);
-        rc = take_values(g, &r, 1, g->y ? g->y + g->n * g->k : NULL, &g->ystr,
-                         g->yoff ? g->yoff + g->n : NULL);
-        if (rc < 0)
-            goto fail;
-        g->n++;
     }
+    if (rc >= 0 && pass == 2 && row != g->n)
+        rc = err_set("%s changed while grading", path);
     if (rc < 0)
         goto fail;
     csv_reader_close(&r);
@@ -219,7 +234,13 @@ static uint64_t hash_str(const char *s)
     uint64_t h = 1469598103934665603ULL; /* FNV-1a */
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    /* FNV's top bits barely move with the last bytes ("img0000001",
+     * "img0000002"...): mix them (murmur3's finaliser) before taking them */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
 }
 
 static const char *answer_id(const grade_data *g, size_t i)
@@ -227,18 +248,27 @@ static const char *answer_id(const grade_data *g, size_t i)
     return g->ids.buf + g->id_off[i];
 }
 
+/* Open addressing over ~1.3 n slots (not a power of two: the table is a good
+ * share of peak memory); a hash maps onto the table by multiply-shift. */
+static size_t slot_of(const grade_data *g, const char *id)
+{
+    return (size_t)(((hash_str(id) >> 32) * (uint64_t)g->n_slots) >> 32);
+}
+
+static int is_used(const grade_data *g, size_t i)
+{
+    return g->used[i >> 3] >> (i & 7) & 1;
+}
+
 static void build_index(grade_data *g)
 {
-    g->mask = 1;
-    while (g->mask < 2 * g->n)
-        g->mask <<= 1;
-    g->slots = xmalloc(g->mask * sizeof *g->slots);
-    memset(g->slots, 0xFF, g->mask * sizeof *g->slots);
-    g->mask--;
+    g->n_slots = g->n + g->n / 3 + 1;
+    g->slots = xmalloc(g->n_slots * sizeof *g->slots);
+    memset(g->slots, 0xFF, g->n_slots * sizeof *g->slots);
     for (size_t i = 0; i < g->n; i++) {
-        size_t s = hash_str(answer_id(g, i)) & g->mask;
+        size_t s = slot_of(g, answer_id(g, i));
         while (g->slots[s] != UINT32_MAX)
-            s = (s + 1) & g->mask;
+            s = s + 1 == g->n_slots ? 0 : s + 1;
         g->slots[s] = (uint32_t)i;
     }
 }
@@ -246,17 +276,17 @@ static void build_index(grade_data *g)
 /* The answer row for a submission id, or -1 (unknown) / -2 (all used). */
 static long find_row(grade_data *g, const char *id, size_t row)
 {
-    if (row < g->n && !g->used[row] && !strcmp(answer_id(g, row), id))
+    if (row < g->n && !is_used(g, row) && !strcmp(answer_id(g, row), id))
         return (long)row;
     if (!g->slots)
         build_index(g);
     int seen = 0;
-    for (size_t s = hash_str(id) & g->mask; g->slots[s] != UINT32_MAX;
-         s = (s + 1) & g->mask) {
+    for (size_t s = slot_of(g, id); g->slots[s] != UINT32_MAX;
+         s = s + 1 == g->n_slots ? 0 : s + 1) {
         uint32_t i = g->slots[s];
         if (strcmp(answer_id(g, i), id))
             continue;
-        if (!g->used[i])
+        if (!is_used(g, i))
             return (long)i;
         seen = 1;
     }
@@ -283,7 +313,7 @@ static int read_submission_rows(grade_data *g, csv_reader *r, long id_at)
             return invalid(g, "%s: line %zu, column '%s': id '%s' appears more often than "
                            "in the answers (each id once)", r->name, r->row_line,
                            g->comp->id_col, id);
-        g->used[at] = 1;
+        g->used[at >> 3] |= (unsigned char)(1u << (at & 7));
         rc = take_values(g, r, 0, g->p ? g->p + (size_t)at * g->k : NULL, &g->pstr,
                          g->poff ? g->poff + at : NULL);
         if (rc)
@@ -294,7 +324,7 @@ static int read_submission_rows(grade_data *g, csv_reader *r, long id_at)
         return invalid(g, "%s", err_last());
     if (row < g->n) {
         size_t i = 0;
-        while (g->used[i])
+        while (is_used(g, i))
             i++;
         return invalid(g, "%s: %zu rows, the answers have %zu: id '%s' (and %zu more) "
                        "missing", r->name, row, g->n, answer_id(g, i), g->n - row - 1);
@@ -318,6 +348,19 @@ static int check_row_sums(grade_data *g)
     return 0;
 }
 
+/* The matching state is only needed until every submission row has found
+ * its answer row; dropping it before the values are read keeps the peak low. */
+static void drop_ids(grade_data *g)
+{
+    sb_free(&g->ids);
+    free(g->id_off);
+    free(g->used);
+    free(g->slots);
+    g->id_off = NULL;
+    g->used = NULL;
+    g->slots = NULL;
+}
+
 int grade_load(grade_data *g, const bench_competition *comp, const char *sub_path,
                const char *answers_path)
 {
@@ -326,13 +369,13 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
     g->flags = metric_flags(comp->metric);
     if (!(g->flags & METRIC_KNOWN))
         return err_set("%s: unknown metric '%s'", comp->id, comp->metric);
-    if (load_answers(g, answers_path) < 0)
+    if (load_answers(g, answers_path, 1) < 0)
         return -1;
     if (g->n == 0)
         return err_set("%s: answers %s have no rows", comp->id, answers_path);
     if (g->n >= UINT32_MAX)
         return err_set("%s: answers %s have too many rows", comp->id, answers_path);
-    g->used = xcalloc(g->n, 1);
+    g->used = xcalloc(g->n / 8 + 1, 1);
     if (g->flags & METRIC_STRING)
         g->poff = xcalloc(g->n, sizeof *g->poff);
     else
@@ -351,6 +394,9 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
     csv_reader_close(&r);
     if (rc == 0)
         rc = check_row_sums(g);
+    drop_ids(g);
+    if (rc == 0)
+        rc = load_answers(g, answers_path, 2);
     return rc < 0 ? -1 : 0;
 }
 

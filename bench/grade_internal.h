@@ -17,13 +17,13 @@ typedef struct grade_data {
     char **cols;            /* k target column names */
     long *col_idx;          /* positions of the targets in the current header */
     sb ids;                 /* answer ids, NUL-separated */
-    size_t *id_off;         /* n offsets into ids */
+    uint32_t *id_off;       /* n offsets into ids (freed once matched) */
     double *y, *p;          /* numeric metrics: n x k answers, submission */
     sb ystr, pstr;          /* string metrics: the cells' text */
     size_t *yoff, *poff;    /* n offsets into ystr / pstr */
-    unsigned char *used;    /* answer row already matched */
+    unsigned char *used;    /* bitmap: answer row already matched */
     uint32_t *slots;        /* id hash (built on the first out-of-order id) */
-    size_t mask;
+    size_t n_slots;
     char *why;              /* set when the submission is invalid */
 } grade_data;
 

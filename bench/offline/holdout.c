@@ -70,19 +70,6 @@ static int link_tree(const char *src, const char *dst)
     return link_tree_skip(src, dst, NULL);
 }
 
-static int need_col(const bench_csv *t, const char *name, const char *path)
-{
-    int c = bench_csv_col(t, name);
-    if (c >= 0)
-        return c;
-    sb cols = {0};
-    for (size_t i = 0; i < t->n_cols; i++)
-        sb_printf(&cols, "%s%s", i ? ", " : "", t->header[i]);
-    err_set("column '%s' not found in %s (columns: %s)", name, path, sb_str(&cols));
-    sb_free(&cols);
-    return -1;
-}
-
 /* The answers/sample columns: target_cols, where "*" means every non-id
  * column of the sample submission. *names (an array of owned strings) and
  * *vals (the sample's first-row values) are the caller's to free. */
@@ -108,7 +95,7 @@ static int targets_of(char ***names, char ***vals, size_t *n, const bench_compet
     int rc = 0;
     for (char *tok = strtok_r(copy, ",", &save); tok && rc == 0;
          tok = strtok_r(NULL, ",", &save)) {
-        int c = need_col(sample, tok, sample_path);
+        int c = offline_need_col(sample, tok, sample_path);
         if (c < 0) {
             rc = -1;
             break;
@@ -139,7 +126,7 @@ static size_t *test_columns(const bench_csv *train, const bench_csv *test,
 {
     size_t *cols = xmalloc((test->n_cols ? test->n_cols : 1) * sizeof *cols);
     for (size_t c = 0; c < test->n_cols; c++) {
-        int k = need_col(train, test->header[c], train_path);
+        int k = offline_need_col(train, test->header[c], train_path);
         if (k < 0) {
             free(cols);
             return NULL;
@@ -188,8 +175,8 @@ int bench_holdout_split(bench_holdout *out, const bench_competition *comp,
     if (bench_csv_read(&train, train_path) < 0 || bench_csv_read(&test, test_path) < 0 ||
         bench_csv_read(&sample, sample_path) < 0)
         goto fail;
-    if (need_col(train, comp->id_col, train_path) < 0 ||
-        need_col(train, comp->label_col, train_path) < 0)
+    if (offline_need_col(train, comp->id_col, train_path) < 0 ||
+        offline_need_col(train, comp->label_col, train_path) < 0)
         goto fail;
     if (!(cols = test_columns(train, test, train_path)))
         goto fail;

@@ -33,6 +33,9 @@ void otab_add_row(bench_csv *t, char **cells);
 /* Replace one cell, taking ownership of value. */
 void otab_set(bench_csv *t, size_t row, size_t col, char *value);
 void otab_free(bench_csv *t);
+/* Index of column name in t, or -1 with a message naming file, the column
+ * and the columns present. */
+int offline_need_col(const bench_csv *t, const char *name, const char *file);
 
 /* ---- seeded randomness ----------------------------------------------------- */
 

@@ -65,19 +65,6 @@ unsigned char *offline_pick_test(const bench_csv *full, size_t label_col,
     return flag;
 }
 
-static int col_of(const bench_csv *t, const char *name, const char *file)
-{
-    int c = bench_csv_col(t, name);
-    if (c < 0) {
-        sb cols = {0};
-        for (size_t i = 0; i < t->n_cols; i++)
-            sb_printf(&cols, "%s%s", i ? ", " : "", t->header[i]);
-        err_set("%s: column '%s' not found (columns: %s)", file, name, sb_str(&cols));
-        sb_free(&cols);
-    }
-    return c;
-}
-
 /* The answers row of one test row: the target value, or one-hot per class. */
 static int answer_row(char **cells, const split_spec *s, size_t row, size_t id_col,
                       size_t label_col)
@@ -133,8 +120,8 @@ static int build_outputs(bench_csv *test, bench_csv *sample, bench_csv *ans,
 int offline_split_write(size_t *n_train, size_t *n_test, const split_spec *s)
 {
     const bench_competition *comp = s->comp;
-    int id_col = col_of(s->full, comp->id_col, comp->train_file);
-    int label_col = id_col < 0 ? -1 : col_of(s->full, comp->label_col, comp->train_file);
+    int id_col = offline_need_col(s->full, comp->id_col, comp->train_file);
+    int label_col = id_col < 0 ? -1 : offline_need_col(s->full, comp->label_col, comp->train_file);
     if (id_col < 0 || label_col < 0)
         return -1;
     unsigned char *flag = offline_pick_test(s->full, (size_t)label_col, comp->task,

@@ -61,6 +61,21 @@ void otab_free(bench_csv *t)
     free(t);
 }
 
+/* The message names the file, the column and the columns that are there,
+ * which is what someone fixing a registry entry or a CSV needs to see. */
+int offline_need_col(const bench_csv *t, const char *name, const char *file)
+{
+    int c = bench_csv_col(t, name);
+    if (c >= 0)
+        return c;
+    sb cols = {0};
+    for (size_t i = 0; i < t->n_cols; i++)
+        sb_printf(&cols, "%s%s", i ? ", " : "", t->header[i]);
+    err_set("column '%s' not found in %s (columns: %s)", name, file, sb_str(&cols));
+    sb_free(&cols);
+    return -1;
+}
+
 /* ---- randomness ---------------------------------------------------------------- */
 
 /* The salt keeps streams for different purposes (id order, test rows) apart
