@@ -294,6 +294,7 @@ def selfreport(env):
     r = env.run(env.grove_args("selfreport", 2, 1, ["--scoring", "self-report",
                                                      "--set", "final_top_k=1"]), timeout=600)
     print(r.stdout[-2000:], r.stderr[-2000:])
+    check(r.returncode == 0, "grove run exits 0")
     run_dir = os.path.join(env.runs, "selfreport")
     refs = check_consistent(run_dir)
     check(len(refs) == 2, "two nodes")

@@ -1,0 +1,55 @@
+/* test_preview.c: the data preview: tree with sizes, CSV shape, column
+ * types, missing counts, samples, heads of text files, and its bound. */
+#include "check.h"
+#include "preview.h"
+#include "util.h"
+
+#include <stdlib.h>
+
+int main(void)
+{
+    char tmpl[] = "/tmp/grove-preview-XXXXXX";
+    CHECK(mkdtemp(tmpl) != NULL);
+    char *p = path_join(tmpl, "train.csv");
+    file_write_str(p, "id,age,fare,name,flag\n1,22,7.25,\"Braund, Mr. Owen\",true\n"
+                      "2,,71.28,\"Cumings, Mrs. John\",false\n3,26,NA,Heikkinen,true\n");
+    free(p);
+    p = path_join(tmpl, "notes.txt");
+    file_write_str(p, "hello from the notes\n");
+    free(p);
+    p = path_join(tmpl, "broken.csv");
+    file_write_str(p, "a,b\n1,\"unterminated\n");
+    free(p);
+    p = path_join(tmpl, "images");
+    mkdir_p(p, 0755);
+    for (int i = 0; i < 30; i++) {
+        char *f = xasprintf("%s/img%02d.png", p, i);
+        file_write_str(f, "x");
+        free(f);
+    }
+    free(p);
+
+    char *out = preview_dir(tmpl, 0);
+    CHECK(strstr(out, "train.csv: 3 rows x 5 columns") != NULL);
+    CHECK(strstr(out, "- id: int") != NULL);
+    CHECK(strstr(out, "- age: int, 1 missing") != NULL);
+    CHECK(strstr(out, "- fare: float, 1 missing") != NULL);
+    CHECK(strstr(out, "- name: str; e.g. Braund, Mr. Owen") != NULL);
+    CHECK(strstr(out, "- flag: bool") != NULL);
+    CHECK(strstr(out, "images/ (30 files") != NULL);
+    CHECK(strstr(out, "... and 22 more") != NULL); /* a big folder is summarised */
+    CHECK(strstr(out, "hello from the notes") != NULL);
+    CHECK(strstr(out, "broken.csv: not a well-formed CSV") != NULL);
+    free(out);
+
+    out = preview_dir(tmpl, 200);
+    CHECK(strlen(out) <= 200 + strlen("\n[preview truncated]\n"));
+    CHECK(strstr(out, "[preview truncated]") != NULL);
+    free(out);
+
+    out = preview_dir("/nonexistent/grove", 0); /* never fails */
+    CHECK(out != NULL);
+    free(out);
+    rm_rf(tmpl);
+    return check_done("preview");
+}
