@@ -175,8 +175,10 @@ static char *judge(llm_job *j, const http_req *hr, int *retry)
     *retry = 0;
     if (hr->result != CURLE_OK) {
         *retry = retry_curl_retryable(hr->result);
-        return xasprintf("%s: POST %s: %s%s%s", c->provider, c->url,
-                         curl_easy_strerror(hr->result), hr->errbuf[0] ? ": " : "", hr->errbuf);
+        /* libcurl's error buffer is the specific message; its strerror the
+         * generic one, kept for when the buffer is empty. */
+        return xasprintf("%s: POST %s: %s", c->provider, c->url,
+                         hr->errbuf[0] ? hr->errbuf : curl_easy_strerror(hr->result));
     }
     cJSON *root = cJSON_ParseWithLength(hr->resp.buf ? hr->resp.buf : "", hr->resp.len);
     char *error = NULL;

@@ -226,7 +226,7 @@ static void test_timeout(void)
     double dt = clock_mono() - t0;
     CHECK(r && !r->ok && r->attempts == 2);
     if (r && r->error)
-        CHECK_MSG(strstr(r->error, "imeout") && strstr(r->error, "2 attempts"), "%s", r->error);
+        CHECK_MSG(strstr(r->error, "timed out") && strstr(r->error, "2 attempts"), "%s", r->error);
     CHECK_MSG(dt < 2.5, "took %.2f s", dt);
     llm_response_free(r);
 }
