@@ -142,7 +142,7 @@ static int resolve_input(launch *l, const exec_opts *opts)
 static int prepare_launch(launch *l, const exec_opts *opts, const char *script)
 {
     if (!opts->workdir || !dir_exists(opts->workdir))
-        return err_set("workspace %s: not a folder (create it with exec_workspace_prepare)",
+        return err_set("workspace %s: not a folder (create it and write solution.py into it)",
                        opts->workdir ? opts->workdir : "(none)");
     if (!(l->workdir = path_real(opts->workdir)))
         return err_prefix("workspace");

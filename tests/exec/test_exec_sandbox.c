@@ -23,7 +23,7 @@ static const char script_fmt[] =
     "        print('WROTE', path)\n"
     "    except OSError as e:\n"
     "        print('REFUSED', path)\n"
-    "for p in ['/etc/grove-probe', '/usr/grove-probe', '%s', 'input/new.csv',\n"
+    "for p in ['/etc/grove-probe', '/usr/grove-probe', '%s', '%s', 'input/new.csv',\n"
     "          'working/ok', 'submission/submission.csv', '/tmp/%s']:\n"
     "    attempt(p)\n"
     "print('INPUT', open('input/train.csv').read().strip())\n"
@@ -50,6 +50,30 @@ static int listen_local(int *port)
     return fd;
 }
 
+static void has(const char *out, const char *what);
+
+/* The script's side of the checks; the caller checks the host's. */
+static void check_output(const exec_result *r, const char *beside, const char *outside)
+{
+    CHECK(r->exit_code == 0);
+    has(r->output, "REFUSED /etc/grove-probe");
+    has(r->output, "REFUSED /usr/grove-probe");
+    has(r->output, "REFUSED input/new.csv");
+    has(r->output, "WROTE working/ok");
+    has(r->output, "WROTE submission/submission.csv");
+    has(r->output, "INPUT id,y\n1,0");
+    has(r->output, "NET refused");
+    has(r->output, "UID 65534 CAPEFF 0000000000000000");
+    char *refused = xasprintf("REFUSED %s", beside);
+    has(r->output, refused);
+    free(refused);
+    refused = xasprintf("REFUSED %s", outside);
+    has(r->output, refused);
+    free(refused);
+    CHECK(strstr(r->output, "SECRET") == NULL);
+    CHECK(strstr(r->output, "WROTE /tmp/") != NULL); /* private, so allowed */
+}
+
 static void has(const char *out, const char *what)
 {
     CHECK_MSG(strstr(out, what) != NULL, "missing \"%s\" in:\n%s", what, out);
@@ -73,7 +97,9 @@ int main(int argc, char **argv)
     CHECK(srv >= 0);
     char tmpname[32];
     snprintf(tmpname, sizeof tmpname, "grove-probe-%d", (int)getpid());
-    char *script = xasprintf(script_fmt, beside, tmpname, answers, journal, port);
+    /* not under /tmp (private inside) nor hidden: just the read-only host */
+    char *outside = xasprintf("/var/tmp/grove-exec-outside-%d.txt", (int)getpid());
+    char *script = xasprintf(script_fmt, beside, outside, tmpname, answers, journal, port);
     char *py = path_join(ws, "solution.py");
     CHECK(file_write_str(py, script) == 0);
 
@@ -82,33 +108,20 @@ int main(int argc, char **argv)
     const char *hide[] = {priv, run_dir, NULL};
     o.hide_paths = hide;
     exec_result *r = fx_run(&o);
-    if (r) {
-        CHECK(r->exit_code == 0);
-        has(r->output, "REFUSED /etc/grove-probe");
-        has(r->output, "REFUSED /usr/grove-probe");
-        has(r->output, "REFUSED input/new.csv");
-        has(r->output, "WROTE working/ok");
-        has(r->output, "WROTE submission/submission.csv");
-        has(r->output, "INPUT id,y\n1,0");
-        has(r->output, "NET refused");
-        has(r->output, "UID 65534 CAPEFF 0000000000000000");
-        char *refused = xasprintf("REFUSED %s", beside);
-        has(r->output, refused);
-        free(refused);
-        CHECK(strstr(r->output, "SECRET") == NULL);
-        CHECK(strstr(r->output, "WROTE /tmp/") != NULL); /* private, so allowed */
-    }
+    if (r)
+        check_output(r, beside, outside);
     /* and from the host's side */
     char *host_tmp = path_join("/tmp", tmpname), *in_new = path_join(pub, "new.csv");
     char *ok = path_join(ws, "working/ok");
     CHECK(!file_exists(beside) && !file_exists(in_new) && !file_exists(host_tmp));
+    CHECK(!file_exists(outside));
     CHECK(!file_exists("/etc/grove-probe") && !file_exists("/usr/grove-probe"));
     CHECK(file_exists(ok));
     CHECK(file_exists(answers) && file_exists(journal));
 
     exec_result_free(r);
     close(srv);
-    free(host_tmp), free(in_new), free(ok), free(script), free(py);
+    free(host_tmp), free(in_new), free(ok), free(script), free(py), free(outside);
     free(run_dir), free(data), free(ws), free(beside), free(journal);
     free(pub), free(priv), free(answers), free(train);
     fx_cleanup();

@@ -28,7 +28,7 @@ static void expect(const char *out, const char *type, const char *msg, int line)
     free(m);
 }
 
-int main(void)
+static void test_runtime(void)
 {
     expect("hello\n"
            "Traceback (most recent call last):\n"
@@ -82,6 +82,10 @@ int main(void)
            "ValueError", "Found input variables with inconsistent numbers of samples:\n  [100, 99]",
            7);
 
+}
+
+static void test_syntax_and_lookalikes(void)
+{
     /* a syntax error in the script has no Traceback header */
     expect("  File \"/w/solution.py\", line 3\n"
            "    x = (\n"
@@ -121,5 +125,11 @@ int main(void)
     int l = 5;
     CHECK(exec_parse_traceback(NULL, NULL, &t, &m, &l) == 0);
     CHECK(t == NULL && m == NULL && l == 0);
+}
+
+int main(void)
+{
+    test_runtime();
+    test_syntax_and_lookalikes();
     return check_done("traceback");
 }
