@@ -15,8 +15,8 @@ public/train.csv only, and scores on private/answers.csv:
   forest    a random forest (200 trees, seed 0) on the same features
 
 These are references, not a leaderboard: grove's registry maps them to
-median = constant, bronze = linear, silver = forest, gold = none
-(bench/offline/registry.c). Run at development time only; grove itself
+median = constant, bronze = the weaker and silver = the stronger of linear
+and forest, gold = none (bench/offline/registry.c). Run at development time only; grove itself
 never needs Python.
 """
 import os

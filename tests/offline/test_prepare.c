@@ -14,6 +14,7 @@
 #include "check.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -152,6 +153,13 @@ int main(int argc, char **argv)
         return 77;
     }
     CHECK(!strcmp(c->split, "bundled") && !strcmp(c->thresholds_kind, "reference"));
+    /* measured references (bench/offline/reference.tsv): a constant predictor
+     * below two baselines, the stronger one the silver bar, no gold */
+    double sign = c->lower_is_better ? -1 : 1;
+    CHECK_MSG(!isnan(c->median) && !isnan(c->bronze) && !isnan(c->silver) && isnan(c->gold),
+              "%s thresholds: median %g bronze %g silver %g", id, c->median, c->bronze,
+              c->silver);
+    CHECK(sign * c->bronze > sign * c->median && sign * c->silver >= sign * c->bronze);
     char tmpl[] = "/tmp/grove-prepare-XXXXXX";
     char *root = mkdtemp(tmpl);
     if (!root)
