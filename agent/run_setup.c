@@ -341,6 +341,13 @@ int run_setup(run_ctx *r, cJSON *cfg, int resume)
     uv_loop_init(r->loop);
     if (make_clients(r) < 0)
         return -1;
+    /* The clients hold their own copies of the keys; wipe them from grove's
+     * environment so not even an unsandboxed script reading
+     * /proc/<grove>/environ can find them. */
+    env_scrub("OPENAI_API_KEY");
+    env_scrub("ANTHROPIC_API_KEY");
+    if (config_str(cfg, "api_key_env", NULL))
+        env_scrub(config_str(cfg, "api_key_env", NULL));
     probe_python(r);
 
     if (journal_open(&r->journal, r->run_dir, !resume) < 0)

@@ -238,6 +238,15 @@ char *path_real(const char *path)
     return r;
 }
 
+void env_scrub(const char *name)
+{
+    char *v = getenv(name);
+    if (!v)
+        return;
+    memset(v, '*', strlen(v));
+    unsetenv(name);
+}
+
 double clock_mono(void)
 {
     struct timespec ts;

@@ -87,6 +87,13 @@ char *path_join(const char *a, const char *b);
 /* Absolute, symlink-free form of an existing path; caller frees. */
 char *path_real(const char *path);
 
+/* ---- environment ------------------------------------------------------------ */
+
+/* Overwrite the value of environment variable `name` in place, then unset
+ * it: /proc/<pid>/environ shows the process's original environment block,
+ * which unsetenv() alone leaves intact. For secrets already copied. */
+void env_scrub(const char *name);
+
 /* ---- clocks --------------------------------------------------------------- */
 
 double clock_mono(void); /* seconds, monotonic */

@@ -56,6 +56,13 @@ int main(void)
     char iso[32];
     clock_iso8601(iso, sizeof iso, 0);
     CHECK_STR(iso, "1970-01-01T00:00:00Z");
+    /* env_scrub wipes the original bytes, not only the pointer */
+    setenv("GROVE_TEST_SECRET", "sk-secret-value", 1);
+    char *val = getenv("GROVE_TEST_SECRET");
+    env_scrub("GROVE_TEST_SECRET");
+    CHECK(getenv("GROVE_TEST_SECRET") == NULL);
+    CHECK(strstr(val, "secret") == NULL);
+    env_scrub("GROVE_TEST_NEVER_SET");
     free(deep);
     free(f);
     free(g);
