@@ -167,9 +167,15 @@ static void finish_node(pipeline *p, int is_buggy, const char *reason, int has_s
     char *subject = node_subject(n, label, best == n->id);
     free(label);
     journal_node_files f = {n->code, n->plan, n->output, sb_str(&p->review), json};
-    if (journal_commit_node(r->journal, n->id, n->parent, &f, subject, clock_wall()) < 0)
-        log_error("node %d: %s", n->id, err_last());
-    else if (best == n->id && best != old_best && journal_set_best(r->journal, best) < 0)
+    if (journal_commit_node(r->journal, n->id, n->parent, &f, subject, clock_wall()) < 0) {
+        /* A node that cannot be journaled is a node that could be lost: stop
+         * starting new ones rather than pile up work the disk cannot hold. */
+        log_error("node %d could not be committed: %s", n->id, err_last());
+        if (!r->stopping) {
+            r->stopping = 1;
+            r->stop_reason = "the journal could not be written (see the error above)";
+        }
+    } else if (best == n->id && best != old_best && journal_set_best(r->journal, best) < 0)
         log_error("node %d: %s", n->id, err_last());
     free(json);
     free(subject);
