@@ -54,10 +54,25 @@ static int resolve_competition(run_ctx *r, const char *arg, const char *data_fla
         char *data = bench_data_dir(data_flag);
         char *p = xasprintf("%s/%s/prepared", data, arg);
         char *pub = path_join(p, "public");
+        const bench_competition *c = bench_registry_find(arg);
+        if (!dir_exists(pub) && c && c->split && !strcmp(c->split, "bundled")) {
+            /* a bundled competition is built on first use */
+            int already = 0;
+            printf("grove: preparing the bundled competition %s in %s\n", arg, data);
+            if (bench_prepare(&already, arg, data, BENCH_PREPARE_SEED, 0) < 0)
+                log_error("%s", err_last());
+        }
         if (!dir_exists(pub)) {
-            err_set("competition '%s': %s does not exist (prepare it with `grove prepare %s`, "
-                    "or pass the competition folder, or set --data-dir/GROVE_DATA)",
-                    arg, pub, arg);
+            if (c && c->split && !strcmp(c->split, "bundled"))
+                err_prefix("competition '%s': could not be prepared in %s", arg, data);
+            else if (c)
+                err_set("competition '%s': %s does not exist (prepare it with MLE-bench, "
+                        "`mlebench prepare -c %s`, and point --data-dir or GROVE_DATA at "
+                        "MLE-bench's data folder)", arg, pub, arg);
+            else
+                err_set("competition '%s': no such folder, and no competition '%s' in the "
+                        "data folder %s (see `grove competitions`, or pass the path of a "
+                        "competition folder in MLE-bench's layout)", arg, arg, data);
             free(data);
             free(p);
             free(pub);
