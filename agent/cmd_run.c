@@ -175,6 +175,8 @@ static void banner(const run_ctx *r)
     printf("  scoring      %s\n", r->holdout
                ? "holdout: grove splits the training data and grades every node itself"
                : "self-report: the feedback model reads each run's output");
+    if (!r->holdout && r->self_report_why)
+        printf("               (grove cannot split it: %s)\n", r->self_report_why);
     if (r->holdout)
         printf("  split        %zu train rows, %zu validation rows (seed %.0f)\n", r->split.n_train,
                r->split.n_valid, config_num(r->cfg, "seed", 0));

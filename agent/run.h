@@ -13,6 +13,7 @@
 
 #include "bench.h"
 #include "exec.h"
+#include "holdout_infer.h"
 #include "journal.h"
 #include "llm.h"
 #include "prompts.h"
@@ -34,6 +35,9 @@ typedef struct run_ctx {
     int lower_is_better;
     const char *metric_name;
     int holdout;                 /* 1: grove scores on its own split */
+    holdout_inferred inferred;   /* for registry entries without train data */
+    const bench_competition *split_comp; /* the entry as the split needs it */
+    char *self_report_why;       /* why a registry competition is not split */
     bench_holdout split;         /* when holdout */
     char *input_dir;             /* what scripts see as ./input */
     char *description;           /* task description text */

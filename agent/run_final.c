@@ -221,6 +221,8 @@ void run_free(run_ctx *r)
     prompts_free(r->prompts);
     if (r->holdout)
         bench_holdout_free(&r->split);
+    holdout_inferred_free(&r->inferred);
+    free(r->self_report_why);
     cJSON_Delete(r->cfg);
     free(r->run_dir);
     free(r->comp_id);

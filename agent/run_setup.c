@@ -118,12 +118,23 @@ static int choose_scoring(run_ctx *r)
         config_set_value(r->cfg, "metric", r->metric_name);
     int can_split = r->comp && r->comp->graded && r->comp->train_file && r->comp->label_col &&
                     r->comp->id_col && r->comp->test_file;
+    r->split_comp = r->comp;
+    if (!can_split && r->comp && strcmp(mode, "self-report") != 0) {
+        if (holdout_infer(&r->inferred, r->comp, r->public_dir) == 0) {
+            r->comp = &r->inferred.comp;
+            r->split_comp = &r->inferred.split_comp;
+            can_split = 1;
+        } else {
+            r->self_report_why = xstrdup(err_last());
+        }
+    }
     if (!strcmp(mode, "holdout") && !can_split)
         return err_set("scoring 'holdout': competition '%s' %s; use --scoring self-report",
                        r->comp_id,
                        !r->comp ? "is not in the registry"
                        : !r->comp->graded ? "cannot be graded yet"
-                                          : "does not describe its train file and label column");
+                       : r->self_report_why ? r->self_report_why
+                                            : "does not describe its train file and label column");
     r->holdout = can_split && strcmp(mode, "self-report") != 0;
     return 0;
 }
@@ -133,7 +144,7 @@ static int make_split(run_ctx *r)
     char *dir = path_join(r->run_dir, "holdout");
     unsigned long seed = (unsigned long)config_num(r->cfg, "seed", 0);
     double frac = config_num(r->cfg, "holdout_fraction", 0.2);
-    int rc = bench_holdout_split(&r->split, r->comp, r->public_dir, dir, seed, frac);
+    int rc = bench_holdout_split(&r->split, r->split_comp, r->public_dir, dir, seed, frac);
     free(dir);
     if (rc < 0)
         return err_prefix("holdout split of %s", r->comp_id);
@@ -313,10 +324,17 @@ int run_setup(run_ctx *r, cJSON *cfg, int resume)
     *strrchr(top, '/') = 0;
     config_set_value(cfg, "competition", top);
     free(top);
-    if (r->holdout) {
-        if (make_split(r) < 0)
+    if (r->holdout && make_split(r) < 0) {
+        /* An inferred split that the data contradicts (a label value that is
+         * no class, say) falls back to self-report unless holdout was asked. */
+        if (r->comp != &r->inferred.comp ||
+            !strcmp(config_str(cfg, "scoring", "auto"), "holdout"))
             return -1;
-    } else {
+        r->self_report_why = xstrdup(err_last());
+        r->comp = bench_registry_find(r->comp_id);
+        r->holdout = 0;
+    }
+    if (!r->holdout) {
         r->input_dir = xstrdup(r->public_dir);
     }
     char *desc_path = path_join(r->public_dir, "description.md");

@@ -20,6 +20,11 @@ checks the run with plain git and grove's own commands:
               consistent journal.
   selfreport  scoring by the review model (function calling), with a 400
               "tools not supported" fallback to JSON in text.
+  mlebench    a competition in MLE-bench's prepared layout whose registry entry
+              does not describe its training data (spooky-author-identification,
+              synthetic rows): grove infers the label, splits, grades every node
+              with the multi-class log loss, and grades the final submission
+              against private/test.csv; the builtin coder writes the scripts.
 
 Standard library only; run with /usr/bin/python3 (meson passes GROVE_BIN,
 GROVE_SRC).
@@ -305,12 +310,60 @@ def selfreport(env):
           "a review without JSON is a review error on the node: %s" % n1)
 
 
+def mlebench(env):
+    import random
+    rnd = random.Random(7)
+    comp = os.path.join(env.tmp, "mle", "spooky-author-identification", "prepared")
+    pub, priv = os.path.join(comp, "public"), os.path.join(comp, "private")
+    os.makedirs(pub)
+    os.makedirs(priv)
+    words = {"EAP": "raven dark chamber midnight dreary", "HPL": "eldritch cosmic ancient ooze",
+             "MWS": "monster creator wretch frankenstein"}
+    filler = "the of and a to in was it that with".split()
+
+    def row(i):
+        a = rnd.choice(sorted(words))
+        text = " ".join(rnd.choice(words[a].split() + filler) for _ in range(12))
+        return "id%05d" % i, text, a
+    rows = [row(i) for i in range(600)]
+    train, test = rows[:450], rows[450:]
+    with open(os.path.join(pub, "train.csv"), "w") as f:
+        f.write("id,text,author\n" + "".join('%s,"%s",%s\n' % r for r in train))
+    with open(os.path.join(pub, "test.csv"), "w") as f:
+        f.write("id,text\n" + "".join('%s,"%s"\n' % r[:2] for r in test))
+    with open(os.path.join(pub, "sample_submission.csv"), "w") as f:
+        f.write("id,EAP,HPL,MWS\n" + "".join("%s,0.4,0.3,0.3\n" % r[0] for r in test))
+    with open(os.path.join(pub, "description.md"), "w") as f:
+        f.write("# Spooky author identification (synthetic test rows)\n")
+    with open(os.path.join(priv, "test.csv"), "w") as f:
+        f.write("id,EAP,HPL,MWS\n" + "".join(
+            "%s,%d,%d,%d\n" % (r[0], r[2] == "EAP", r[2] == "HPL", r[2] == "MWS") for r in test))
+    r = env.run([GROVE, "run", os.path.dirname(comp), "--out", env.runs, "--name", "mle",
+                 "--model", "builtin:baseline", "--steps", "2", "--workers", "2",
+                 "--exec-timeout", "120", "--set", "search.num_drafts=2"], timeout=600)
+    print(r.stdout[-3000:], r.stderr[-2000:])
+    check(r.returncode == 0, "grove run exits 0")
+    check("holdout: grove splits" in r.stdout, "holdout mode was inferred")
+    run_dir = os.path.join(env.runs, "mle")
+    refs = check_consistent(run_dir)
+    scores = [node_json(run_dir, n)["score"] for n in refs]
+    check(any(s is not None and 0 <= s < 1.0986 for s in scores),
+          "log loss better than uniform on the holdout: %s" % scores)
+    ans = open(os.path.join(run_dir, "holdout", "answers.csv")).read().splitlines()
+    check(ans[0] == "id,EAP,HPL,MWS" and len(ans) > 50, "one-hot holdout answers")
+    check(not any(l.split(",")[0] in ans[1:] for l in
+                  open(os.path.join(run_dir, "holdout", "public", "train.csv")).read().splitlines()[1:]),
+          "no holdout id in the train the scripts see")
+    grade = json.load(open(os.path.join(run_dir, "best", "grade.json")))
+    check(grade["valid_submission"], "final submission graded against private/test.csv")
+
+
 def main():
     scenario = sys.argv[1]
     env = Env()
     try:
         {"scripted": scripted, "sigkill": sigkill, "sigint": sigint,
-         "selfreport": selfreport}[scenario](env)
+         "selfreport": selfreport, "mlebench": mlebench}[scenario](env)
     finally:
         env.close()
     print("e2e %s: ok" % scenario)
