@@ -15,18 +15,6 @@ const char usage_diff[] =
     "--all diffs every file of the two commits (plan, output, review, node.json).\n"
     "The same as `git -C RUN_DIR diff node/A node/B -- solution.py`.\n";
 
-static int parse_node(journal *j, const char *arg, int *id)
-{
-    if (!strcmp(arg, "best"))
-        return journal_best_id(j, id);
-    char *end;
-    long v = strtol(arg, &end, 10);
-    if (*end || v < 0 || v > 1000000000L)
-        return err_set("'%s' is not a node id", arg);
-    *id = (int)v;
-    return 0;
-}
-
 int cmd_diff(int argc, char **argv)
 {
     const char *pos[3] = {NULL, NULL, NULL};
@@ -48,7 +36,7 @@ int cmd_diff(int argc, char **argv)
     }
     int a, b, rc = 1;
     sb out = {0};
-    if (parse_node(j, pos[1], &a) < 0 || parse_node(j, pos[2], &b) < 0 ||
+    if (journal_parse_node(j, pos[1], &a) < 0 || journal_parse_node(j, pos[2], &b) < 0 ||
         journal_diff(j, a, b, all ? NULL : "solution.py", &out) < 0) {
         fprintf(stderr, "grove diff: %s\n", err_last());
     } else {

@@ -15,23 +15,6 @@ const char usage_show[] =
     "solution.py, review.md and output.txt. With FILE (e.g. solution.py), only\n"
     "that file, byte for byte. NODE may be `best` or `task`.\n";
 
-static int node_arg(journal *j, const char *arg, int *id)
-{
-    if (!strcmp(arg, "task")) {
-        *id = -1;
-        return 0;
-    }
-    if (!strcmp(arg, "best"))
-        return journal_best_id(j, id);
-    char *end;
-    long v = strtol(arg, &end, 10);
-    if (*end || v < 0 || v > 1000000000L)
-        return err_set("'%s' is not a node id (a number, `best` or `task`)", arg);
-    *id = (int)v;
-    char hex[41];
-    return journal_commit_hex(j, *id, hex);
-}
-
 int cmd_show(int argc, char **argv)
 {
     if (argc < 3 || argc > 4)
@@ -42,7 +25,7 @@ int cmd_show(int argc, char **argv)
         return 1;
     }
     int id, rc = 0;
-    if (node_arg(j, argv[2], &id) < 0) {
+    if (journal_parse_node(j, argv[2], &id) < 0) {
         fprintf(stderr, "grove show: %s\n", err_last());
         journal_free(j);
         return 1;

@@ -370,3 +370,20 @@ int journal_best_id(journal *j, int *id)
     free(text);
     return rc;
 }
+
+int journal_parse_node(journal *j, const char *arg, int *id)
+{
+    if (!strcmp(arg, "task")) {
+        *id = -1;
+        return 0;
+    }
+    if (!strcmp(arg, "best"))
+        return journal_best_id(j, id);
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (!*arg || *end || v < 0 || v > 1000000000L)
+        return err_set("'%s' is not a node (a node id, `best` or `task`)", arg);
+    *id = (int)v;
+    git_oid oid;
+    return commit_of(j, *id, &oid) < 0 ? err_set("the run has no node %ld", v) : 0;
+}

@@ -49,6 +49,10 @@ int journal_set_best(journal *j, int id);
 /* The node refs/heads/best points at; < 0 when the run has no best yet. */
 int journal_best_id(journal *j, int *id);
 
+/* A node named on the command line: a node id, `best` or `task` (-1). < 0
+ * with err_last() naming the argument when the run has no such node. */
+int journal_parse_node(journal *j, const char *arg, int *id);
+
 /* Read back every node: calls fn(node_json, files, data) for each
  * refs/heads/node/<id>, in id order. node_json is parsed; files' strings are
  * valid during the call only. A non-zero return from fn stops the walk. */
