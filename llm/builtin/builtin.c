@@ -92,9 +92,9 @@ static cJSON *draft(const bi_req *r, sb *plan)
               r->metric[0] ? r->metric : "chosen by task");
     sb_puts(plan, "The script detects numeric, categorical, date, free-text and image-path "
                   "columns at run time; text goes through TF-IDF, images through pixel or "
-                  "gradient-histogram features. It scores a stratified 80/20 split of the "
-                  "training data with the competition's metric, refits on all rows and "
-                  "writes the submission in the sample submission's format.");
+                  "gradient-histogram features. It scores an 80/20 split of the training "
+                  "data (stratified by class) with the competition's metric, refits on all "
+                  "rows and writes the submission in the sample submission's format.");
     return cfg;
 }
 

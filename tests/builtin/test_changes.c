@@ -60,6 +60,21 @@ static void run_ok(const char *what, const char *code, t_run *run)
     printf("%s: validation score %.4f\n", what, run->score);
 }
 
+/* Run a script that must fail with `error` in its output. */
+static void run_fails(const char *code, const char *error, t_run *run)
+{
+    CHECK(t_run_script(run, "binary", code) == 0);
+    CHECK_MSG(run->status != 0 && run->output && strstr(run->output, error),
+              "the script should fail with %s:\n%s", error, run->output ? run->output : "");
+}
+
+/* code with `shadow` inserted before its imports (after the header). */
+static char *insert_shadow(const char *code, const char *shadow)
+{
+    const char *at = code ? strstr(code, "\nimport os\n") : NULL;
+    return at ? xasprintf("%.*s\n%s%s", (int)(at - code), code, shadow, at + 1) : xstrdup("");
+}
+
 static void test_improve(void)
 {
     char *parent = draft_code("binary", 2, NULL), *other = draft_code("binary", 0, NULL);
@@ -97,9 +112,7 @@ static void test_debug_keyerror(void)
     cJSON_ReplaceItemInObject(comp, "label_col", cJSON_CreateString("Target"));
     char *code = draft_code("binary", 0, cJSON_Duplicate(comp, 1));
     t_run run;
-    CHECK(t_run_script(&run, "binary", code) == 0);
-    CHECK_MSG(run.status != 0 && run.output && strstr(run.output, "KeyError"),
-              "a wrong label_col should fail with KeyError:\n%s", run.output ? run.output : "");
+    run_fails(code, "KeyError", &run);
     char *reply;
     char *fixed = child_code("debug", code, &run, NULL, 0, comp, &reply);
     CHECK(reply && strstr(reply, "Fix (column detection)"));
@@ -128,24 +141,17 @@ static void test_debug_import(void)
         "    def __getattr__(self, name):\n"
         "        raise ModuleNotFoundError(\"No module named 'xgboost'\")\n"
         "sys.modules['xgboost'] = _Missing('xgboost')\n";
-    /* It must run before the script's imports: put it after the header. */
-    char *at = code ? strstr(code, "\nimport os\n") : NULL;
-    char *broken = at ? xasprintf("%.*s\n%s%s", (int)(at - code), code, shadow, at + 1) : xstrdup("");
+    char *broken = insert_shadow(code, shadow);
     t_run run;
-    CHECK(t_run_script(&run, "binary", broken) == 0);
-    CHECK_MSG(run.status != 0 && run.output && strstr(run.output, "ModuleNotFoundError"),
-              "shadowed xgboost should fail:\n%s", run.output ? run.output : "");
+    run_fails(broken, "ModuleNotFoundError", &run);
     char *reply;
     char *fixed = child_code("debug", broken, &run, NULL, 0, NULL, &reply);
     cJSON *fcfg = t_config(fixed);
     CHECK_STR(cJSON_GetObjectItem(fcfg, "family")->valuestring, "hgb");
     CHECK(reply && strstr(reply, "Fix (missing module)"));
-    char *fixed_shadowed = NULL;
-    at = fixed ? strstr(fixed, "\nimport os\n") : NULL;
-    if (at)
-        fixed_shadowed = xasprintf("%.*s\n%s%s", (int)(at - fixed), fixed, shadow, at + 1);
+    char *fixed_shadowed = insert_shadow(fixed, shadow);
     t_run fixed_run;
-    run_ok("debug ModuleNotFoundError", fixed_shadowed ? fixed_shadowed : "", &fixed_run);
+    run_ok("debug ModuleNotFoundError", fixed_shadowed, &fixed_run);
     t_run_free(&fixed_run);
     t_run_free(&run);
     cJSON_Delete(cfg);

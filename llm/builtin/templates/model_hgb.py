@@ -3,9 +3,10 @@ def make_{{=slot}}(kind, n_classes):
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
     # One tree per class per iteration: bound the total tree count so many-class
-    # tasks still finish in time, taking proportionally larger steps.
+    # tasks still finish in time, with somewhat larger steps (larger ones make
+    # multi-class boosting diverge).
     iters = max(30, min({{max_iter}}, 1200 // max(1, n_classes)))
-    rate = min(0.3, {{learning_rate}} * {{max_iter}} / iters)
+    rate = min(max({{learning_rate}}, 0.15), {{learning_rate}} * {{max_iter}} / iters)
     args = dict(max_iter=iters, learning_rate=rate,
                 max_leaf_nodes={{max_leaf_nodes}}, l2_regularization={{l2_regularization}},
                 random_state=SEED)
