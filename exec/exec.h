@@ -15,7 +15,9 @@
  * system is read-only, input/ read-only, only the workspace writable, /tmp
  * private, no network unless allowed, and the sandbox dies with grove.
  * A wall-clock timeout sends SIGTERM to the whole group, then SIGKILL after a
- * grace period; no process outlives its run.
+ * grace period; no process outlives its run: each run also gets its own
+ * cgroup where the machine allows (a process that leaves the group is still
+ * found and killed; processes and memory are capped there).
  *
  * Several runs may be in flight on one loop; each can be cancelled.
  */
@@ -42,13 +44,20 @@ typedef struct exec_opts {
     size_t log_cap;         /* output.log cap in bytes; 0: default 64 MiB */
     size_t head_chars;      /* in-memory head kept; 0: default 2500 */
     size_t tail_chars;      /* in-memory tail kept; 0: default 2500 */
-    size_t mem_limit;       /* address-space cap in bytes; 0: none */
+    size_t mem_limit;       /* memory cap in bytes; 0: none. Enforced by a memory
+                               cgroup where grove can make one (an overrun is an
+                               OOM kill, reported in limit_note), else by
+                               RLIMIT_AS (an overrun is a MemoryError) */
     int allow_network;      /* 0: no network inside the sandbox */
     int sandbox;            /* enum exec_sandbox_mode */
     int threads;            /* OMP/MKL/OPENBLAS thread counts; 0: leave unset */
     const char *cuda_visible_devices; /* NULL: "" (no GPU) */
     const char *const *hide_paths;    /* NULL-terminated host folders made invisible
                                          inside the sandbox (answers, run data) */
+    int max_procs;          /* processes + threads of the run (pids cgroup), so a
+                               fork bomb gets EAGAIN; 0: default 1024; < 0: none */
+    size_t file_limit;      /* largest file the script may write (RLIMIT_FSIZE),
+                               in bytes; 0: none */
 } exec_opts;
 
 typedef struct exec_result {
@@ -68,6 +77,11 @@ typedef struct exec_result {
     char *exc_msg;        /* its message, or NULL */
     int exc_line;         /* its line in the script, 0 if unknown */
     char *error;          /* NULL, or why the script could not be started */
+    int oom_killed;       /* the memory cgroup's OOM killer ended a process */
+    int procs_refused;    /* forks/threads refused at max_procs */
+    char *limit_note;     /* NULL, or what a limit did, e.g. "killed: out of memory
+                             (limit 512 MB)"; also appended to output as
+                             "[grove: ...]" so whoever reads the output sees it */
 } exec_result;
 
 typedef struct exec_run exec_run;

@@ -5,6 +5,7 @@
  *   spawn.c      fork/exec of one command line with an explicit environment,
  *                its own session, rlimits and merged stdout+stderr
  *   sandbox.c    the bubblewrap command line and the one-time probe
+ *   cgroup.c     a cgroup per run: process and memory limits, kill-all
  *   capture.c    output capture: output.log with a cap, head+tail in memory
  *   traceback.c  Python traceback parsing (PCRE2)
  *   python.c     interpreter discovery and workspace creation
@@ -27,6 +28,9 @@ typedef struct spawn_req {
     int out_fd;         /* becomes the child's fd 1 and 2; < 0: /dev/null */
     int stats_fd;       /* becomes the child's fd 3; < 0: none */
     size_t mem_limit;   /* RLIMIT_AS in bytes; 0: none */
+    size_t file_limit;  /* RLIMIT_FSIZE in bytes; 0: none */
+    const int *join_fds; /* cgroup.procs files the child writes itself into */
+    int n_join;
 } spawn_req;
 
 /* Fork and exec req in a new session (so its process group id is its pid),
@@ -62,11 +66,51 @@ void strv_free(char **v);
 char **sandbox_argv(const exec_opts *opts, int sandboxed, const char *python,
                     const char *workdir, const char *script, const char *input_src,
                     const char *input_dst);
-/* Parse the wrapper's stats line ("utime_us stime_us maxrss_kb") into ru.
+/* Parse the wrapper's stats line ("utime_us stime_us maxrss_kb status")
+ * into ru and *status, the script's own wait status (bwrap can only pass on
+ * 128 + N for a signal, which a script's sys.exit(137) would look like).
  * Returns 0, or -1 if the line is not there (the wrapper was killed). */
-int sandbox_parse_stats(const char *line, struct rusage *ru);
+int sandbox_parse_stats(const char *line, struct rusage *ru, int *status);
 /* Why exec_sandbox_available() said no ("" before the probe or if it works). */
 const char *sandbox_unavailable_reason(void);
+
+/* ---- cgroup.c ---- */
+
+enum { CGROUP_MAX_DIRS = 3 };
+
+typedef struct cgroup_run {
+    char *dirs[CGROUP_MAX_DIRS]; /* the run's cgroups (one per hierarchy), owned */
+    int join_fds[CGROUP_MAX_DIRS]; /* their cgroup.procs, open for the child */
+    int n;
+    int list_dir;  /* index of the folder listing the members; -1: none */
+    int kill_dir;  /* index of a v2 folder (cgroup.kill); -1: none */
+    int pids_dir;  /* index of the folder holding pids.max; -1: no limit */
+    int mem_dir;   /* index of the folder holding the memory limit; -1: none */
+    int mem_v2;    /* mem_dir is v2 (memory.events, not memory.oom_control) */
+    long pids_max;
+    size_t mem_limit;
+} cgroup_run;
+
+/* Create the run's cgroups, named `name`, under grove's own and set the
+ * limits (pids_max <= 0 or mem_limit 0: none). Never fails: what cannot be
+ * made is left out with one warning per process; check the *_dir fields.
+ * Release with cgroup_destroy() (then cgroup_forget() if it stays busy). */
+void cgroup_setup(cgroup_run *cg, const char *name, long pids_max, size_t mem_limit);
+/* Close the cgroup.procs fds once the child has started. */
+void cgroup_close_join(cgroup_run *cg);
+/* Send sig (0: none) to every member except `except` (0: none); returns the
+ * number of members, or -1 when there is no member list. */
+int cgroup_signal(const cgroup_run *cg, int sig, pid_t except);
+/* SIGKILL every member: cgroup.kill where there is one, else member by member. */
+void cgroup_kill(const cgroup_run *cg);
+/* How many processes the memory limit's OOM killer ended (0 without a limit). */
+int cgroup_oom_kills(const cgroup_run *cg);
+/* How many forks the process limit refused. */
+int cgroup_pids_refused(const cgroup_run *cg);
+/* Remove the run's folders; -1 while one still has members (try again). */
+int cgroup_destroy(cgroup_run *cg);
+/* Give up on folders that stay busy: warn, free, leave them. */
+void cgroup_forget(cgroup_run *cg);
 
 /* ---- python.c ---- */
 

@@ -6,8 +6,8 @@
  *                merged output pipe; arm the wall-clock timer
  *   on_read      every chunk goes to the capture (capture.c)
  *   on_limit     timeout: SIGTERM to the group, SIGKILL after the grace
- *   on_sigchld   our child exited: SIGKILL what is left of its group, reap it
- *                with wait4() for its rusage
+ *   on_sigchld   our child exited: SIGKILL what is left of its group and
+ *                its cgroup (cgroup.c), reap it with wait4() for its rusage
  *   finish       once the child is reaped and the pipe is at EOF (or the
  *                drain timer gave up on a process that escaped the group and
  *                still holds it), build the result, close the handles, and
@@ -16,6 +16,10 @@
  * Each run has its own SIGCHLD watcher and reaps only its own pid (never
  * waitpid(-1)), so runs, libuv's own uv_spawn and other modules' children
  * never steal each other's exit statuses.
+ *
+ * Who belongs to a run: its cgroup's members where it has one (nothing can
+ * leave it), else its process group (setsid() leaves that; under the sandbox
+ * the pid namespace still ends them all with bwrap).
  *
  * CPU time and peak RSS come from wait4() of the direct child: the kernel
  * folds into it every descendant that was reaped in turn (under bwrap: the
@@ -27,6 +31,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +61,13 @@ struct exec_run {
     int open_handles;
     int exited, eof, finishing, term_sent, timed_out, cancelled;
     int status;
+    int wrapper_status;  /* sandboxed: the script's own wait status, or -1 */
     struct rusage ru;
+    cgroup_run cg;
+    int cg_read;         /* the counters below were read from the cgroup */
+    int oom_kills, procs_refused;
+    size_t mem_limit;
+    size_t file_limit;
     capture cap;
     char *log_path;
     char *script;
@@ -194,22 +205,50 @@ static void close_handles(exec_run *r)
     uv_close((uv_handle_t *)&r->drain, on_close);
 }
 
-/* bwrap reports a child killed by signal N as exit status 128 + N (it cannot
- * die of the same signal itself), so under the sandbox such a status is read
- * back as the signal. A script calling sys.exit(137) would be misread as
- * SIGKILL; scripts don't, and a segfault must read as SIGSEGV. */
+/* Under the sandbox the wrapper's report on fd 3 (sandbox.c) is the
+ * script's real wait status. bwrap itself reports a child killed by signal N
+ * as exit status 128 + N, so when the wrapper could not report, such a
+ * status is read back as the signal (a segfault must read as SIGSEGV). */
 static void set_status(exec_result *res, const exec_run *r)
 {
-    if (WIFSIGNALED(r->status)) {
+    int st = r->wrapper_status >= 0 ? r->wrapper_status : r->status;
+    if (WIFSIGNALED(st)) {
         res->exit_code = -1;
-        res->term_signal = WTERMSIG(r->status);
+        res->term_signal = WTERMSIG(st);
         return;
     }
-    res->exit_code = WEXITSTATUS(r->status);
-    if (r->sandboxed && res->exit_code > 128 && res->exit_code < 128 + 32) {
+    res->exit_code = WEXITSTATUS(st);
+    /* without the wrapper's report (it was killed), bwrap's 128 + N is all
+     * there is */
+    if (r->sandboxed && r->wrapper_status < 0 && res->exit_code > 128 && res->exit_code < 128 + 32) {
         res->term_signal = res->exit_code - 128;
         res->exit_code = -1;
     }
+}
+
+/* What a limit did, in result fields and as a last line of the output. */
+static void note_limits(exec_result *res, const exec_run *r)
+{
+    res->oom_killed = r->oom_kills > 0;
+    res->procs_refused = r->procs_refused;
+    if (r->oom_kills > 0)
+        res->limit_note = xasprintf("%s: out of memory (limit %zu MB)",
+                                    res->term_signal == SIGKILL ? "killed"
+                                                                : "a child process was killed",
+                                    r->mem_limit >> 20);
+    else if (res->term_signal == SIGXFSZ && r->file_limit)
+        res->limit_note = xasprintf("killed: a file reached the size limit (%zu MB)",
+                                    r->file_limit >> 20);
+    else if (res->procs_refused)
+        res->limit_note = xasprintf("%d forks refused: process limit reached (%ld processes "
+                                    "and threads)", res->procs_refused, r->cg.pids_max);
+    if (!res->limit_note)
+        return;
+    size_t n = strlen(res->output);
+    char *out = xasprintf("%s%s[grove: %s]\n", res->output,
+                          n && res->output[n - 1] != '\n' ? "\n" : "", res->limit_note);
+    free(res->output);
+    res->output = out;
 }
 
 static exec_result *build_result(exec_run *r)
@@ -227,6 +266,7 @@ static exec_result *build_result(exec_run *r)
     res->output = capture_finish(&r->cap);
     res->log_path = xstrdup(r->log_path);
     res->sandboxed = r->sandboxed;
+    note_limits(res, r);
     exec_parse_traceback(res->output, r->script, &res->exc_type, &res->exc_msg, &res->exc_line);
     /* bwrap's own failures (a mount it cannot make) are not the script's */
     if (r->sandboxed && res->exit_code == 1 && str_starts(res->output, "bwrap: ")) {
@@ -253,12 +293,23 @@ static void maybe_finish(exec_run *r)
 {
     if (!r->exited || !r->eof || r->finishing)
         return;
-    if (signal_group_except(r->pid, 0, 0) > 0 && r->gone_polls++ < GONE_POLLS) {
+    int live = r->cg.list_dir >= 0 ? cgroup_signal(&r->cg, 0, 0)
+                                   : signal_group_except(r->pid, 0, 0);
+    if (live > 0)
+        cgroup_kill(&r->cg); /* a straggler forked while the last kill ran */
+    if (live <= 0 && !r->cg_read) {
+        r->oom_kills = cgroup_oom_kills(&r->cg);
+        r->procs_refused = cgroup_pids_refused(&r->cg);
+        r->cg_read = 1;
+    }
+    /* the cgroup folders go once empty; rmdir may lag the last exit */
+    if ((live > 0 || cgroup_destroy(&r->cg) < 0) && r->gone_polls++ < GONE_POLLS) {
         uv_timer_start(&r->drain, on_gone_poll, GONE_POLL_MS, 0);
         return;
     }
     if (r->gone_polls > GONE_POLLS)
         log_warn("exec: processes of a finished run are still alive after SIGKILL");
+    cgroup_forget(&r->cg);
     r->finishing = 1;
     r->res = build_result(r);
     close_handles(r);
@@ -314,7 +365,7 @@ static void read_stats(exec_run *r)
         return;
     line[n] = 0;
     struct rusage ru = r->ru;
-    if (sandbox_parse_stats(line, &ru) == 0)
+    if (sandbox_parse_stats(line, &ru, &r->wrapper_status) == 0)
         r->ru = ru;
 }
 
@@ -332,6 +383,7 @@ static void on_sigchld(uv_signal_t *h, int signum)
     /* The leader is a zombie until reaped, so its pid (the group id) cannot
      * be reused yet: this kill reaches only what is left of the run. */
     kill(-r->pid, SIGKILL);
+    cgroup_kill(&r->cg);
     while (wait4(r->pid, &r->status, 0, &r->ru) < 0 && errno == EINTR)
         ;
     read_stats(r);
@@ -346,8 +398,10 @@ static void on_sigchld(uv_signal_t *h, int signum)
 static void on_grace(uv_timer_t *t)
 {
     exec_run *r = t->data;
-    if (!r->exited)
-        kill(-r->pid, SIGKILL); /* under bwrap this takes the whole namespace */
+    if (r->exited)
+        return;
+    kill(-r->pid, SIGKILL); /* under bwrap this takes the whole namespace */
+    cgroup_kill(&r->cg);    /* and this whatever left the group */
 }
 
 /* SIGTERM to every process of the run. Under the sandbox, bwrap itself is
@@ -358,10 +412,10 @@ static void terminate(exec_run *r)
     if (r->term_sent || r->exited)
         return;
     r->term_sent = 1;
-    if (r->sandboxed)
-        signal_group_except(r->pid, r->pid, SIGTERM);
-    else
+    if (!r->sandboxed)
         kill(-r->pid, SIGTERM);
+    if (cgroup_signal(&r->cg, SIGTERM, r->sandboxed ? r->pid : 0) < 0 && r->sandboxed)
+        signal_group_except(r->pid, r->pid, SIGTERM);
     uv_timer_start(&r->grace, on_grace, (uint64_t)(r->grace_s * 1000), 0);
 }
 
@@ -413,11 +467,17 @@ static int watch(exec_run *r, int read_fd, double timeout_s)
  * then free the run from the close callbacks without calling back. */
 static void abandon(exec_run *r)
 {
+    char *why = xstrdup(err_last()); /* the cleanup must not replace it */
     if (r->pid > 0) {
         kill(-r->pid, SIGKILL);
+        cgroup_kill(&r->cg);
         while (waitpid(r->pid, NULL, 0) < 0 && errno == EINTR)
             ;
     }
+    cgroup_destroy(&r->cg);
+    cgroup_forget(&r->cg);
+    err_set("%s", why);
+    free(why);
     free(capture_finish(&r->cap));
     if (r->stats_fd >= 0)
         close(r->stats_fd);
@@ -436,6 +496,13 @@ static exec_run *run_new(uv_loop_t *loop, const exec_opts *opts, const char *scr
     r->script = xstrdup(script);
     r->grace_s = opts->kill_grace_s > 0 ? opts->kill_grace_s : 5.0;
     r->stats_fd = -1;
+    r->wrapper_status = -1;
+    r->mem_limit = opts->mem_limit;
+    r->file_limit = opts->file_limit;
+    /* the address makes the name unique among this process's live runs */
+    char *name = xasprintf("grove-%d-%lx", (int)getpid(), (unsigned long)(uintptr_t)r);
+    cgroup_setup(&r->cg, name, opts->max_procs ? opts->max_procs : 1024, opts->mem_limit);
+    free(name);
     return r;
 }
 
@@ -459,6 +526,8 @@ int exec_start(exec_run **out, uv_loop_t *loop, const exec_opts *opts,
         launch_free(&l);
         free(r->log_path);
         free(r->script);
+        cgroup_destroy(&r->cg);
+        cgroup_forget(&r->cg);
         free(r);
         return -1;
     }
@@ -473,7 +542,10 @@ int exec_start(exec_run **out, uv_loop_t *loop, const exec_opts *opts,
         rc = err_set("exec: pipe: %s", strerror(errno));
     r->stats_fd = sfds[0];
     spawn_req req = {.argv = l.argv, .envp = l.envp, .cwd = l.workdir, .out_fd = fds[1],
-                     .stats_fd = sfds[1], .mem_limit = opts->mem_limit};
+                     .stats_fd = sfds[1], .file_limit = opts->file_limit,
+                     .join_fds = r->cg.join_fds, .n_join = r->cg.n,
+                     /* the cgroup's cap counts what is used; RLIMIT_AS is the fallback */
+                     .mem_limit = r->cg.mem_dir >= 0 ? 0 : opts->mem_limit};
     r->t0 = clock_mono();
     if (rc == 0 && (rc = spawn_process(&r->pid, &req)) < 0)
         close(fds[0]);
@@ -481,6 +553,7 @@ int exec_start(exec_run **out, uv_loop_t *loop, const exec_opts *opts,
         close(fds[1]);
     if (sfds[1] >= 0)
         close(sfds[1]);
+    cgroup_close_join(&r->cg);
     if (rc == 0)
         rc = watch(r, fds[0], opts->timeout_s);
     launch_free(&l);
@@ -523,5 +596,6 @@ void exec_result_free(exec_result *res)
     free(res->exc_type);
     free(res->exc_msg);
     free(res->error);
+    free(res->limit_note);
     free(res);
 }

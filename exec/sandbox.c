@@ -23,9 +23,11 @@
  * the script's rusage never reaches wait4() of bwrap. A few lines of Python
  * (the same interpreter, started isolated with -I -S, about 10 ms) therefore
  * stand between init and the script: fork, exec the script unchanged, wait4
- * it, write "utime_us stime_us maxrss_kb" to fd 3, exit with its status
- * (128 + N for a signal, as bwrap would report it). The wrapper ignores
- * SIGTERM so the script, not the wrapper, gets the grace period.
+ * it, write "utime_us stime_us maxrss_kb wait_status" to fd 3, exit with its
+ * status (128 + N for a signal, as bwrap would report it). The wait status
+ * on fd 3 is what run.c believes: bwrap's 128 + N cannot tell a SIGKILL from
+ * sys.exit(137). The wrapper ignores SIGTERM so the script, not the wrapper,
+ * gets the grace period.
  */
 #include "exec_internal.h"
 
@@ -100,27 +102,38 @@ static void add_gpus(argv_b *a, const char *cuda_visible_devices)
     globfree(&g);
 }
 
+/* The wrapper makes itself non-dumpable before the fork, so the script (same
+ * uid inside) cannot open /proc/<wrapper>/fd/3 and forge the stats line; the
+ * script's exec makes the script itself dumpable again. */
 static const char wrapper[] =
     "import os, signal, sys\n"
+    "try:\n"
+    "    import ctypes\n"
+    "    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)\n"
+    "except Exception:\n"
+    "    pass\n"
     "pid = os.fork()\n"
     "if pid == 0:\n"
     "    os.close(3)\n"
     "    os.execv(sys.argv[1], sys.argv[1:])\n"
     "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
     "_, st, ru = os.wait4(pid, 0)\n"
-    "os.write(3, b'%d %d %d\\n' % (ru.ru_utime * 1e6, ru.ru_stime * 1e6, ru.ru_maxrss))\n"
+    "os.write(3, b'%d %d %d %d\\n' % (ru.ru_utime * 1e6, ru.ru_stime * 1e6, ru.ru_maxrss, st))\n"
     "os._exit(128 + os.WTERMSIG(st) if os.WIFSIGNALED(st) else os.WEXITSTATUS(st))\n";
 
-int sandbox_parse_stats(const char *line, struct rusage *ru)
+int sandbox_parse_stats(const char *line, struct rusage *ru, int *status)
 {
     long long ut, st, rss;
-    if (sscanf(line, "%lld %lld %lld", &ut, &st, &rss) != 3 || ut < 0 || st < 0 || rss < 0)
+    int ws;
+    if (sscanf(line, "%lld %lld %lld %d", &ut, &st, &rss, &ws) != 4 || ut < 0 || st < 0 ||
+        rss < 0 || ws < 0)
         return -1;
     ru->ru_utime.tv_sec = (time_t)(ut / 1000000);
     ru->ru_utime.tv_usec = (suseconds_t)(ut % 1000000);
     ru->ru_stime.tv_sec = (time_t)(st / 1000000);
     ru->ru_stime.tv_usec = (suseconds_t)(st % 1000000);
     ru->ru_maxrss = (long)rss;
+    *status = ws;
     return 0;
 }
 

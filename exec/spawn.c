@@ -24,11 +24,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { STEP_SETSID = 1, STEP_STDIO, STEP_RLIMIT, STEP_CHDIR, STEP_EXEC };
+enum { STEP_CGROUP = 1, STEP_SETSID, STEP_STDIO, STEP_RLIMIT, STEP_CHDIR, STEP_EXEC };
 
 static const char *step_name(int step)
 {
     switch (step) {
+    case STEP_CGROUP: return "join the run's cgroup";
     case STEP_SETSID: return "setsid";
     case STEP_STDIO: return "redirect stdin/stdout/stderr";
     case STEP_RLIMIT: return "set resource limits";
@@ -71,6 +72,11 @@ static _Noreturn void child_exec(const spawn_req *req, int errfd)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    /* Into the run's cgroups first, so every limit holds from here on and
+     * everything this process starts is a member ("0" means the writer). */
+    for (int i = 0; i < req->n_join; i++)
+        if (write(req->join_fds[i], "0", 1) != 1)
+            child_fail(errfd, STEP_CGROUP);
     /* A new session: the process group id is our pid (killable as a whole)
      * and no controlling terminal, so a Ctrl-C meant for grove is grove's. */
     if (setsid() < 0)
@@ -83,11 +89,11 @@ static _Noreturn void child_exec(const spawn_req *req, int errfd)
     struct rlimit no_core = {0, 0};
     if (setrlimit(RLIMIT_CORE, &no_core) < 0)
         child_fail(errfd, STEP_RLIMIT);
-    if (req->mem_limit) {
-        struct rlimit as = {req->mem_limit, req->mem_limit};
-        if (setrlimit(RLIMIT_AS, &as) < 0)
-            child_fail(errfd, STEP_RLIMIT);
-    }
+    struct rlimit as = {req->mem_limit, req->mem_limit};
+    struct rlimit fsize = {req->file_limit, req->file_limit};
+    if ((req->mem_limit && setrlimit(RLIMIT_AS, &as) < 0) ||
+        (req->file_limit && setrlimit(RLIMIT_FSIZE, &fsize) < 0))
+        child_fail(errfd, STEP_RLIMIT);
     if (req->cwd && chdir(req->cwd) < 0)
         child_fail(errfd, STEP_CHDIR);
     cloexec_rest(req->stats_fd >= 0 ? 4 : 3);
@@ -120,7 +126,8 @@ int spawn_process(pid_t *pid, const spawn_req *req)
         while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
             ;
         return err_set("cannot %s %s: %s", step_name(msg[0]),
-                       msg[0] == STEP_CHDIR && req->cwd ? req->cwd : req->argv[0],
+                       msg[0] == STEP_CHDIR && req->cwd ? req->cwd
+                       : msg[0] == STEP_CGROUP ? "(its cgroup.procs)" : req->argv[0],
                        strerror(msg[1]));
     }
     *pid = p;
