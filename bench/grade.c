@@ -18,9 +18,11 @@
  * answers or the registry entry is an error (< 0).
  */
 #include "bench.h"
+#include "bigmem.h"
 #include "csv_reader.h"
 #include "grade_internal.h"
 #include "metrics.h"
+#include "numparse.h"
 #include "util.h"
 
 #include <math.h>
@@ -35,15 +37,14 @@ void grade_free(grade_data *g)
     free(g->cols);
     free(g->col_idx);
     sb_free(&g->ids);
-    free(g->id_off);
-    free(g->y);
-    free(g->p);
+    big_free(g->y);
+    big_free(g->p);
     sb_free(&g->ystr);
     sb_free(&g->pstr);
     free(g->yoff);
     free(g->poff);
     free(g->used);
-    free(g->slots);
+    big_free(g->slots);
     free(g->why);
     memset(g, 0, sizeof *g);
 }
@@ -59,21 +60,6 @@ static int invalid(grade_data *g, const char *fmt, ...)
     free(g->why);
     g->why = sb_steal(&s);
     return 1;
-}
-
-/* Parse a number the way a grader should accept it: surrounding blanks are
- * fine, anything else after the number is not. */
-static int parse_num(const char *s, double *out)
-{
-    char *end;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    if (!*s)
-        return -1;
-    *out = strtod(s, &end);
-    while (*end == ' ' || *end == '\t')
-        end++;
-    return *end ? -1 : 0;
 }
 
 /* Target columns: the registry's list, or "*" = every column of the answers
@@ -149,7 +135,7 @@ static int take_values(grade_data *g, const csv_reader *r, int is_answers, doubl
         }
         double v;
         const char *bad = NULL;
-        if (parse_num(cell, &v) < 0)
+        if (num_parse(cell, &v) < 0)
             bad = *cell ? "is not a number" : "is empty (a number is needed)";
         else if (!isfinite(v))
             bad = "is not a finite number";
@@ -183,11 +169,11 @@ static int load_answers(grade_data *g, const char *path, int pass)
     if (rc < 0 || (pass == 1 && pick_columns(g, &r, path) < 0) ||
         map_header(g, &r, 1, &id_at) < 0)
         goto fail;
-    size_t cap = 0, ncols = r.n_fields, row = 0;
+    size_t ncols = r.n_fields, row = 0;
     if (pass == 2 && (g->flags & METRIC_STRING))
         g->yoff = xmalloc(g->n * sizeof *g->yoff);
     else if (pass == 2)
-        g->y = xmalloc(g->n * g->k * sizeof *g->y);
+        g->y = big_alloc(g->n * g->k * sizeof *g->y);
     while ((rc = csv_reader_next(&r)) > 0) {
         if (r.n_fields != ncols) {
             rc = err_set("%s: line %zu: %zu fields, header has %zu", path, r.row_line,
@@ -204,17 +190,14 @@ static int load_answers(grade_data *g, const char *path, int pass)
             row++;
             continue;
         }
-        if (g->n == cap) {
-            cap = cap ? cap * 2 : 4096;
-            g->id_off = xrealloc(g->id_off, cap * sizeof *g->id_off);
-        }
-        if (g->ids.len > UINT32_MAX - 65536) {
+        const char *id = id_at >= 0 ? csv_reader_field(&r, (size_t)id_at) : "";
+        size_t len = strlen(id) + 1;
+        if (len > UINT32_MAX - g->ids.len) { /* the slots hold 32-bit offsets */
             rc = err_set("%s: the ids take more than 4 GiB", path);
             goto fail;
         }
-        g->id_off[g->n++] = (uint32_t)g->ids.len;
-        const char *id = id_at >= 0 ? csv_reader_field(&r, (size_t)id_at) : "";
-        sb_append(&g->ids, id, strlen(id) + 1);
+        g->n++;
+        sb_append(&g->ids, id, len);
     }
     if (rc >= 0 && pass == 2 && row != g->n)
         rc = err_set("%s changed while grading", path);
@@ -243,16 +226,40 @@ static uint64_t hash_str(const char *s)
     return h ^ (h >> 33);
 }
 
-static const char *answer_id(const grade_data *g, size_t i)
+/* The i-th answer id, by walking the ids: for messages only. */
+static const char *nth_id(const grade_data *g, size_t i)
 {
-    return g->ids.buf + g->id_off[i];
+    const char *id = g->ids.buf;
+    while (i--)
+        id += strlen(id) + 1;
+    return id;
 }
 
 /* Open addressing over ~1.3 n slots (not a power of two: the table is a good
- * share of peak memory); a hash maps onto the table by multiply-shift. */
-static size_t slot_of(const grade_data *g, const char *id)
+ * share of peak memory); a hash maps onto the table by multiply-shift. Each
+ * 64-bit slot packs the answer row (low row_bits), the offset of its id in
+ * g->ids (the next off_bits) and, in the bits left, a tag from other bits of
+ * the id's hash. A lookup in a shuffled million-row submission is bound by
+ * cache misses: the slot and the id text are the only two it takes, and a
+ * probe past another id's slot usually stops at the tag. An all-ones slot
+ * is empty (the row field never is: rows < n < 2^row_bits - 1 + 1). */
+static size_t slot_of(const grade_data *g, uint64_t h)
 {
-    return (size_t)(((hash_str(id) >> 32) * (uint64_t)g->n_slots) >> 32);
+    return (size_t)(((h >> 32) * (uint64_t)g->n_slots) >> 32);
+}
+
+static unsigned bits_for(size_t n)
+{
+    unsigned b = 1;
+    while (b < 64 && ((size_t)1 << b) <= n)
+        b++;
+    return b;
+}
+
+static uint64_t tag_of(const grade_data *g, uint64_t h)
+{
+    unsigned used = g->row_bits + g->off_bits;
+    return used >= 64 ? 0 : h << used;
 }
 
 static int is_used(const grade_data *g, size_t i)
@@ -262,32 +269,44 @@ static int is_used(const grade_data *g, size_t i)
 
 static void build_index(grade_data *g)
 {
+    g->row_bits = bits_for(g->n);
+    g->off_bits = bits_for(g->ids.len);
     g->n_slots = g->n + g->n / 3 + 1;
-    g->slots = xmalloc(g->n_slots * sizeof *g->slots);
+    g->slots = big_alloc(g->n_slots * sizeof *g->slots);
     memset(g->slots, 0xFF, g->n_slots * sizeof *g->slots);
+    size_t off = 0;
     for (size_t i = 0; i < g->n; i++) {
-        size_t s = slot_of(g, answer_id(g, i));
-        while (g->slots[s] != UINT32_MAX)
+        const char *id = g->ids.buf + off;
+        uint64_t h = hash_str(id);
+        size_t s = slot_of(g, h);
+        while (g->slots[s] != UINT64_MAX)
             s = s + 1 == g->n_slots ? 0 : s + 1;
-        g->slots[s] = (uint32_t)i;
+        g->slots[s] = tag_of(g, h) | (uint64_t)off << g->row_bits | i;
+        off += strlen(id) + 1;
     }
 }
 
-/* The answer row for a submission id, or -1 (unknown) / -2 (all used). */
+/* The answer row for a submission id, or -1 (unknown) / -2 (all used). row
+ * is the submission's row, tried first against the answer row of the same
+ * position, whose id starts at g->seq_off. */
 static long find_row(grade_data *g, const char *id, size_t row)
 {
-    if (row < g->n && !is_used(g, row) && !strcmp(answer_id(g, row), id))
+    if (row < g->n && !is_used(g, row) && !strcmp(g->ids.buf + g->seq_off, id))
         return (long)row;
     if (!g->slots)
         build_index(g);
+    uint64_t h = hash_str(id), tag = tag_of(g, h);
+    uint64_t row_mask = ((uint64_t)1 << g->row_bits) - 1,
+             off_mask = ((uint64_t)1 << g->off_bits) - 1,
+             tag_mask = ~(row_mask | off_mask << g->row_bits);
     int seen = 0;
-    for (size_t s = slot_of(g, id); g->slots[s] != UINT32_MAX;
+    for (size_t s = slot_of(g, h); g->slots[s] != UINT64_MAX;
          s = s + 1 == g->n_slots ? 0 : s + 1) {
-        uint32_t i = g->slots[s];
-        if (strcmp(answer_id(g, i), id))
+        uint64_t v = g->slots[s];
+        if ((v & tag_mask) != tag || strcmp(g->ids.buf + (v >> g->row_bits & off_mask), id))
             continue;
-        if (!is_used(g, i))
-            return (long)i;
+        if (!is_used(g, v & row_mask))
+            return (long)(v & row_mask);
         seen = 1;
     }
     return seen ? -2 : -1;
@@ -314,6 +333,8 @@ static int read_submission_rows(grade_data *g, csv_reader *r, long id_at)
                            "in the answers (each id once)", r->name, r->row_line,
                            g->comp->id_col, id);
         g->used[at >> 3] |= (unsigned char)(1u << (at & 7));
+        if (row < g->n)
+            g->seq_off += strlen(g->ids.buf + g->seq_off) + 1;
         rc = take_values(g, r, 0, g->p ? g->p + (size_t)at * g->k : NULL, &g->pstr,
                          g->poff ? g->poff + at : NULL);
         if (rc)
@@ -327,7 +348,7 @@ static int read_submission_rows(grade_data *g, csv_reader *r, long id_at)
         while (is_used(g, i))
             i++;
         return invalid(g, "%s: %zu rows, the answers have %zu: id '%s' (and %zu more) "
-                       "missing", r->name, row, g->n, answer_id(g, i), g->n - row - 1);
+                       "missing", r->name, row, g->n, nth_id(g, i), g->n - row - 1);
     }
     return 0;
 }
@@ -343,7 +364,7 @@ static int check_row_sums(grade_data *g)
         /* numpy.isclose(s, 1, atol=1e-6) as MLE-bench checks it (rtol 1e-5) */
         if (!(fabs(s - 1) <= 1e-6 + 1e-5))
             return invalid(g, "submission: the probabilities of id '%s' sum to %.9g, "
-                           "not 1 (normalise each row)", answer_id(g, i), s);
+                           "not 1 (normalise each row)", nth_id(g, i), s);
     }
     return 0;
 }
@@ -353,10 +374,8 @@ static int check_row_sums(grade_data *g)
 static void drop_ids(grade_data *g)
 {
     sb_free(&g->ids);
-    free(g->id_off);
     free(g->used);
-    free(g->slots);
-    g->id_off = NULL;
+    big_free(g->slots);
     g->used = NULL;
     g->slots = NULL;
 }
@@ -379,7 +398,7 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
     if (g->flags & METRIC_STRING)
         g->poff = xcalloc(g->n, sizeof *g->poff);
     else
-        g->p = xcalloc(g->n * g->k, sizeof *g->p);
+        g->p = big_alloc(g->n * g->k * sizeof *g->p);
     csv_reader r;
     if (csv_reader_open(&r, sub_path) < 0)
         return invalid(g, "%s", err_last());

@@ -16,14 +16,19 @@ typedef struct grade_data {
     size_t n, k;            /* answer rows, target columns */
     char **cols;            /* k target column names */
     long *col_idx;          /* positions of the targets in the current header */
-    sb ids;                 /* answer ids, NUL-separated */
-    uint32_t *id_off;       /* n offsets into ids (freed once matched) */
-    double *y, *p;          /* numeric metrics: n x k answers, submission */
+    sb ids;                 /* answer ids in order, NUL-separated (freed once
+                               matched) */
+    size_t seq_off;         /* offset in ids of the answer row at the
+                               submission's current position */
+    double *y, *p;          /* numeric metrics: n x k answers, submission
+                               (big_alloc) */
     sb ystr, pstr;          /* string metrics: the cells' text */
     size_t *yoff, *poff;    /* n offsets into ystr / pstr */
     unsigned char *used;    /* bitmap: answer row already matched */
-    uint32_t *slots;        /* id hash (built on the first out-of-order id) */
+    uint64_t *slots;        /* id hash (built on the first out-of-order id;
+                               big_alloc); layout in grade.c */
     size_t n_slots;
+    unsigned row_bits, off_bits; /* slot fields: row, offset of the id */
     char *why;              /* set when the submission is invalid */
 } grade_data;
 
