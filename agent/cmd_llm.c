@@ -67,8 +67,11 @@ static void print_result(const llm_config *cfg, const llm_response *r)
 {
     const char *reply = r->text ? r->text : "";
     printf("reply:    %s\n", *reply ? reply : "(empty)");
-    printf("model:    %s%s%s\n", cfg->spec, cfg->base_url ? " at " : "",
-           cfg->base_url ? cfg->base_url : "");
+    /* the base URL without its query, which may hold a key */
+    const char *base = cfg->base_url ? cfg->base_url : "";
+    size_t shown = strcspn(base, "?");
+    printf("model:    %s%s%.*s%s\n", cfg->spec, *base ? " at " : "", (int)shown, base,
+           base[shown] ? "?..." : "");
     printf("latency:  %.2f s (%d attempt%s)\n", r->latency_s, r->attempts,
            r->attempts == 1 ? "" : "s");
     printf("tokens:   in %ld (cached %ld), out %ld (reasoning %ld)\n", r->usage.input_tokens,

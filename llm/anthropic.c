@@ -19,7 +19,10 @@
 
 #include <string.h>
 
-/* Turns with consecutive same-role messages joined by a blank line. */
+/* Turns with consecutive same-role messages joined by a blank line. The
+ * API wants the first turn from the user and a final assistant turn (a
+ * prefill) without trailing whitespace; both are made so here rather than
+ * left to a 400. */
 static void add_turns(cJSON *msgs, const llm_request *req)
 {
     sb cur = {0};
@@ -29,6 +32,8 @@ static void add_turns(cJSON *msgs, const llm_request *req)
         const llm_message *m = &req->messages[i];
         if (m->role == LLM_SYSTEM)
             continue;
+        if (!have && cJSON_GetArraySize(msgs) == 0 && m->role == LLM_ASSISTANT)
+            msg_add(msgs, "user", "(continue the conversation)");
         if (have && m->role != role) {
             msg_add(msgs, role == LLM_USER ? "user" : "assistant", sb_str(&cur));
             sb_reset(&cur);
@@ -40,6 +45,9 @@ static void add_turns(cJSON *msgs, const llm_request *req)
         role = m->role;
         have = 1;
     }
+    if (have && role == LLM_ASSISTANT)
+        while (cur.len && strchr(" \t\r\n", cur.buf[cur.len - 1]))
+            cur.buf[--cur.len] = 0;
     if (have)
         msg_add(msgs, role == LLM_USER ? "user" : "assistant", sb_str(&cur));
     sb_free(&cur);
@@ -53,10 +61,14 @@ cJSON *anthropic_body(const llm_request *req, const char *model, const model_inf
     cJSON_AddNumberToObject(root, "max_tokens", max_tokens);
     sb system = {0};
     system_text(req, &system);
-    if (system.len)
+    cJSON *msgs = cJSON_AddArrayToObject(root, "messages");
+    add_turns(msgs, req);
+    /* Only system messages: the API needs a user turn, so they become it. */
+    if (cJSON_GetArraySize(msgs) == 0)
+        msg_add(msgs, "user", sb_str(&system));
+    else if (system.len)
         cJSON_AddStringToObject(root, "system", sb_str(&system));
     sb_free(&system);
-    add_turns(cJSON_AddArrayToObject(root, "messages"), req);
     if (req->temperature >= 0 && mi->temperature)
         cJSON_AddNumberToObject(root, "temperature", req->temperature > 1 ? 1 : req->temperature);
     if (req->func_name) {

@@ -57,32 +57,24 @@ int llm_key_available(const char *spec, const char *api_key_env)
     return v && *v;
 }
 
-/* The endpoint URL from the base (checked by libcurl's URL parser). */
 static int make_url(llm_client *c, const char *base_url)
 {
     const char *base = base_url ? base_url
                      : c->kind == PROV_OPENAI ? "https://api.openai.com/v1"
                                               : "https://api.anthropic.com";
-    CURLU *u = curl_url();
-    CURLUcode uc = curl_url_set(u, CURLUPART_URL, base, 0);
-    char *scheme = NULL;
-    if (uc == CURLUE_OK)
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
-    int ok = uc == CURLUE_OK && scheme &&
-             (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0);
-    curl_free(scheme);
-    curl_url_cleanup(u);
-    if (!ok)
-        return err_set("llm: --base-url '%s' is not an http(s) URL (e.g. "
-                       "http://localhost:8000/v1)", base);
-    size_t n = strlen(base);
-    while (n && base[n - 1] == '/')
-        n--;
-    const char *path = "/chat/completions";
-    if (c->kind == PROV_ANTHROPIC) /* accept a base with or without /v1 */
-        path = n >= 3 && strncmp(base + n - 3, "/v1", 3) == 0 ? "/messages" : "/v1/messages";
-    c->url = xasprintf("%.*s%s", (int)n, base, path);
-    return 0;
+    return endpoint_url(&c->ep, base,
+                        c->kind == PROV_ANTHROPIC ? "/v1/messages" : "/chat/completions");
+}
+
+/* Everything that must never be written anywhere: the key, keys in the URL. */
+static void collect_secrets(llm_client *c)
+{
+    size_t n = 0;
+    if (c->key)
+        c->secrets[n++] = c->key;
+    for (size_t i = 0; c->ep.secrets[i] && n < ENDPOINT_MAX_SECRETS; i++)
+        c->secrets[n++] = c->ep.secrets[i];
+    c->secrets[n] = NULL;
 }
 
 static int read_key(llm_client *c, const llm_config *cfg)
@@ -112,6 +104,7 @@ static int setup_provider(llm_client *c, const llm_config *cfg)
         return 0;
     if (make_url(c, cfg->base_url) < 0 || read_key(c, cfg) < 0)
         return -1;
+    collect_secrets(c);
     if (prices_lookup(&c->info, cfg->prices_path, c->provider, c->model) < 0)
         return -1;
     const char *effort = cfg->reasoning_effort ? cfg->reasoning_effort : c->info.effort;
@@ -170,7 +163,7 @@ void llm_client_free(llm_client *c)
     free(c->key_env);
     free(c->provider);
     free(c->model);
-    free(c->url);
+    endpoint_free(&c->ep);
     free(c->log_path);
     free(c->replay_path);
     free(c->effort);

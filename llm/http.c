@@ -18,6 +18,7 @@
  */
 #include "llm_int.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -171,34 +172,46 @@ void http_multi_free(http_multi *m)
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
 {
     http_req *r = userp;
-    sb_append(&r->resp, ptr, size * nmemb);
-    return size * nmemb;
+    size_t n = size * nmemb;
+    if (r->resp.len + n > HTTP_MAX_BODY) {
+        r->too_big = 1;
+        return 0; /* libcurl ends the transfer with CURLE_WRITE_ERROR */
+    }
+    sb_append(&r->resp, ptr, n);
+    return n;
 }
 
-/* Keep the retry headers of the last response only (a proxy's 100 or a
- * CONNECT response comes first on the same handle). */
+/* Where the value of header `name` (any case) is kept, or NULL to drop it. */
+static char *header_slot(http_req *r, const char *name, size_t len, size_t *cap)
+{
+#define SLOT(n, f) {n, offsetof(http_req, f), sizeof ((http_req *)0)->f}
+    static const struct { const char *name; size_t off, cap; } slots[] = {
+        SLOT("retry-after", retry_after), SLOT("retry-after-ms", retry_after_ms),
+        SLOT("location", location), SLOT("request-id", request_id),
+        SLOT("x-request-id", request_id),
+    };
+#undef SLOT
+    for (size_t i = 0; i < sizeof slots / sizeof *slots; i++)
+        if (strlen(slots[i].name) == len && strncasecmp(name, slots[i].name, len) == 0) {
+            *cap = slots[i].cap;
+            return (char *)r + slots[i].off;
+        }
+    return NULL;
+}
+
+/* Keep the headers of the last response only (a proxy's 100 or a CONNECT
+ * response comes first on the same handle). */
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userp)
 {
     http_req *r = userp;
     size_t n = size * nmemb;
     if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
-        r->retry_after[0] = 0;
-        r->retry_after_ms[0] = 0;
+        r->retry_after[0] = r->retry_after_ms[0] = r->location[0] = r->request_id[0] = 0;
         return n;
     }
     const char *colon = memchr(ptr, ':', n);
-    if (!colon)
-        return n;
-    size_t name_len = (size_t)(colon - ptr);
-    char *dst = NULL;
     size_t cap = 0;
-    if (name_len == 11 && strncasecmp(ptr, "retry-after", 11) == 0) {
-        dst = r->retry_after;
-        cap = sizeof r->retry_after;
-    } else if (name_len == 14 && strncasecmp(ptr, "retry-after-ms", 14) == 0) {
-        dst = r->retry_after_ms;
-        cap = sizeof r->retry_after_ms;
-    }
+    char *dst = colon ? header_slot(r, ptr, (size_t)(colon - ptr), &cap) : NULL;
     if (!dst)
         return n;
     const char *v = colon + 1, *end = ptr + n;
@@ -236,10 +249,12 @@ static void set_options(http_req *r, const char *url, const http_opts *o)
     curl_easy_setopt(e, CURLOPT_USERAGENT, "grove/" GROVE_VERSION);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms(o->connect_timeout_s));
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms(o->total_timeout_s));
-    /* A stall: under 1 byte/s for this many whole seconds. */
+    /* A stall: under HTTP_STALL_RATE for this many whole seconds. Silence
+     * and a drip both count; redirects are not followed (they would carry
+     * the key to wherever they point), the job layer reports them. */
     long stall = (long)(o->stall_timeout_s + 0.999);
     if (stall > 0) {
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, HTTP_STALL_RATE);
         curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, stall);
     }
 }

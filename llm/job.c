@@ -38,6 +38,7 @@ struct llm_job {
     http_req *http;
     double t_submit, t_attempt, waited_s;
     int attempt;
+    int usage_known;        /* the last reply stated its token counts */
     llm_response *resp;
 };
 
@@ -110,14 +111,14 @@ static void log_exchange(llm_job *j, const http_req *hr, const char *error, int 
 {
     llm_client *c = j->c;
     log_entry e = {
-        .tag = j->req.tag, .provider = c->provider, .model = c->model, .url = c->url,
+        .tag = j->req.tag, .provider = c->provider, .model = c->model, .url = c->ep.shown,
         .hash = j->hash, .attempt = j->attempt, .final = final,
         .status = hr ? hr->status : 0, .latency_s = clock_mono() - j->t_attempt,
         .total_latency_s = clock_mono() - j->t_submit, .request = j->body,
         .response = hr ? sb_str(&hr->resp) : NULL, .response_len = hr ? hr->resp.len : 0,
         .error = error, .resp = j->resp,
     };
-    if (jsonl_append(c->log_path, c->key, &e) < 0)
+    if (jsonl_append(c->log_path, c->secrets, &e) < 0)
         log_warn("llm: cannot write the log: %s", err_last());
 }
 
@@ -130,6 +131,12 @@ static void finish(llm_job *j, const http_req *hr, char *error)
     r->latency_s = clock_mono() - j->t_submit;
     r->ok = error == NULL;
     if (error) {
+        /* A server may echo the key (or the URL's) in its message. */
+        char *clean = redact_all(error, c->secrets);
+        if (clean != error) {
+            free(error);
+            error = clean;
+        }
         /* A failed exchange bills nothing -- unless the server said 2xx, when
          * we cannot know what it counted. */
         int billed = hr && hr->status >= 200 && hr->status < 300;
@@ -138,6 +145,10 @@ static void finish(llm_job *j, const http_req *hr, char *error)
         r->error = error;
     } else if (c->kind == PROV_OPENAI || c->kind == PROV_ANTHROPIC) {
         prices_cost(&r->usage, &c->info);
+        /* No token counts (some compatible servers): the cost is unknown,
+         * not the 0 the missing counts would price to. */
+        if (!j->usage_known)
+            r->usage.cost_known = 0;
     } else {
         r->usage.cost_known = 1; /* builtin and replay spend nothing */
         r->usage.cost_usd = 0;
@@ -154,58 +165,6 @@ static void finish(llm_job *j, const http_req *hr, char *error)
         c->totals.cost_known = 0;
     log_exchange(j, hr, error, 1);
     later(j, JOB_DELIVER, 0);
-}
-
-static const char *status_hint(llm_client *c, long status)
-{
-    if (status == 401 || status == 403)
-        return c->key ? " (check the key in the environment variable you named)"
-                      : " (no key was sent: set the API key variable)";
-    if (status == 404)
-        return " (check --base-url and the model name)";
-    return "";
-}
-
-/* The error for a finished exchange, NULL on success; *retry says whether
- * another attempt could help. Fills the response on success. */
-static char *judge(llm_job *j, const http_req *hr, int *retry)
-{
-    llm_client *c = j->c;
-    llm_response *r = j->resp;
-    *retry = 0;
-    if (hr->result != CURLE_OK) {
-        *retry = retry_curl_retryable(hr->result);
-        /* libcurl's error buffer is the specific message; its strerror the
-         * generic one, kept for when the buffer is empty. */
-        return xasprintf("%s: POST %s: %s", c->provider, c->url,
-                         hr->errbuf[0] ? hr->errbuf : curl_easy_strerror(hr->result));
-    }
-    cJSON *root = cJSON_ParseWithLength(hr->resp.buf ? hr->resp.buf : "", hr->resp.len);
-    char *error = NULL;
-    if (hr->status >= 200 && hr->status < 300) {
-        int rc = !root ? err_set("body is not JSON")
-               : c->kind == PROV_OPENAI ? openai_parse(r, root, j->req.func_name)
-                                        : anthropic_parse(r, root, j->req.func_name);
-        if (rc < 0) {
-            char *q = body_quote(sb_str(&hr->resp), hr->resp.len, 200);
-            error = xasprintf("%s: POST %s: HTTP %ld but the reply is unusable (%s): %s",
-                              c->provider, c->url, hr->status, err_last(), q);
-            free(q);
-        }
-    } else {
-        char *msg = provider_error_message(root);
-        if (!msg)
-            msg = body_quote(sb_str(&hr->resp), hr->resp.len, 200);
-        *retry = retry_status_retryable(hr->status);
-        if (hr->status == 400 && j->req.func_name &&
-            (strstr(msg, "tool") || strstr(msg, "function")))
-            r->tools_unsupported = 1;
-        error = xasprintf("%s: POST %s: HTTP %ld: %s%s", c->provider, c->url, hr->status, msg,
-                          status_hint(c, hr->status));
-        free(msg);
-    }
-    cJSON_Delete(root);
-    return error;
 }
 
 /* Reset what a failed attempt may have half-filled. */
@@ -226,7 +185,7 @@ static void on_http_done(http_req *hr, void *data)
     j->http = NULL;
     j->resp->http_status = hr->status;
     int retry;
-    char *error = judge(j, hr, &retry);
+    char *error = verdict(c, &j->req, j->resp, hr, &retry, &j->usage_known);
     if (error)
         clear_reply(j->resp);
     if (error && retry) {
@@ -271,7 +230,7 @@ static void attempt_http(llm_job *j)
     } else if (c->key) {
         headers[n++] = auth = xasprintf("Authorization: Bearer %s", c->key);
     }
-    int rc = http_post(&j->http, c->multi, c->url, headers, n, j->body_text, &c->http,
+    int rc = http_post(&j->http, c->multi, c->ep.url, headers, n, j->body_text, &c->http,
                        on_http_done, j);
     if (auth) {
         memset(auth, 0, strlen(auth));

@@ -8,8 +8,8 @@
  * parses, else as a string) or the error, and on a request's final
  * successful line a provider-neutral "reply" {text, func_args,
  * finish_reason} that replay.c serves back. Headers are never written, and
- * the API key is scrubbed from the finished line as a last line of defence
- * (a base URL carrying ?key=, or a server echoing the key in an error).
+ * the API key and any key in the URL's query are scrubbed from the finished
+ * line as a last line of defence (a server echoing the key in an error).
  *
  * The hash is FNV-1a 64 over the canonical request: the messages in order
  * (role, content) and the forced function (name, schema), printed by cJSON
@@ -71,6 +71,18 @@ char *redact(char *s, const char *secret)
     }
     sb_puts(&out, p);
     return sb_steal(&out);
+}
+
+char *redact_all(char *s, const char *const *secrets)
+{
+    char *cur = s;
+    for (size_t i = 0; secrets && secrets[i]; i++) {
+        char *next = redact(cur, secrets[i]);
+        if (next != cur && cur != s)
+            free(cur);
+        cur = next;
+    }
+    return cur;
 }
 
 static void add_str(cJSON *o, const char *k, const char *v)
@@ -142,7 +154,7 @@ static cJSON *build_line(const log_entry *e)
     return line;
 }
 
-int jsonl_append(const char *path, const char *secret, const log_entry *e)
+int jsonl_append(const char *path, const char *const *secrets, const log_entry *e)
 {
     if (!path)
         return 0;
@@ -151,7 +163,7 @@ int jsonl_append(const char *path, const char *secret, const log_entry *e)
     cJSON_Delete(line);
     if (!text)
         return err_set("%s: could not serialize a log line", path);
-    char *clean = redact(text, secret);
+    char *clean = redact_all(text, secrets);
     sb out = {0};
     sb_puts(&out, clean);
     sb_putc(&out, '\n');

@@ -2,7 +2,9 @@
  * llm_int.h (private to llm/): the pieces behind llm.h and how they meet.
  *
  *   client.c    llm_client_new/free, llm_submit, totals, the sync helper
+ *   endpoint.c  the endpoint URL, its shown (redacted) form and its secrets
  *   job.c       one request's life: attempts, retries, accounting, delivery
+ *   verdict.c   what a finished exchange means: reply, error, retry or not
  *   http.c      libcurl's multi interface driven by the client's libuv loop
  *   retry.c     which failures are retried, backoff with full jitter, Retry-After
  *   openai.c    Chat Completions bodies and replies
@@ -40,15 +42,29 @@ struct http_req {
     char errbuf[CURL_ERROR_SIZE];
     char retry_after[96];       /* Retry-After header value, "" when absent */
     char retry_after_ms[32];    /* retry-after-ms (OpenAI), "" when absent */
+    char location[512];         /* Location (redirects), "" when absent */
+    char request_id[128];       /* request-id (Anthropic) or x-request-id
+                                   (OpenAI and most proxies), "" when absent */
+    int too_big;                /* the body passed HTTP_MAX_BODY and was cut off */
     http_done_fn done;
     void *data;
 };
 
+/* The most response body buffered: a reply is a few KB to a few hundred KB;
+ * a server streaming far more is broken or hostile, and must not take the
+ * whole memory with it. */
+#define HTTP_MAX_BODY ((size_t)32 << 20)
+
 typedef struct http_opts {
     double connect_timeout_s;
     double total_timeout_s;
-    double stall_timeout_s;
+    double stall_timeout_s;     /* below HTTP_STALL_RATE for this long aborts */
 } http_opts;
+
+/* Bytes per second under which a transfer counts as stalled. Far below any
+ * real link, far above a server dripping a byte at a time (which a limit of
+ * 1 byte/s would wait on forever). */
+#define HTTP_STALL_RATE 1024L
 
 /* The multi handle bound to `loop`; freed with http_multi_free(), whose
  * libuv handles finish closing on the loop's next turn. */
@@ -62,6 +78,23 @@ int http_post(http_req **out, http_multi *m, const char *url,
 /* Abort a request that has not completed (no callback) and free it. */
 void http_cancel(http_req *r);
 void http_req_free(http_req *r);
+
+/* ---- endpoint.c ------------------------------------------------------------ */
+
+#define ENDPOINT_MAX_SECRETS 8
+
+typedef struct endpoint {
+    char *url;      /* what is requested */
+    char *shown;    /* url with secret query values as [REDACTED]: for
+                       errors, stderr and the log */
+    char *secrets[ENDPOINT_MAX_SECRETS]; /* those values, NULL-terminated */
+} endpoint;
+
+/* base + suffix ("/chat/completions", "/v1/messages") joined on the path,
+ * the query kept. < 0 with err_last() (naming --base-url, query hidden)
+ * when base is not an http(s) URL. Free with endpoint_free(). */
+int endpoint_url(endpoint *out, const char *base, const char *suffix);
+void endpoint_free(endpoint *e);
 
 /* ---- retry.c --------------------------------------------------------------- */
 
@@ -85,6 +118,10 @@ typedef struct model_info {
     int reasoning;          /* takes max_completion_tokens and an effort */
     int temperature;        /* accepts a temperature */
     char effort[16];        /* default reasoning effort, "" for none */
+    char system_role[16];   /* role of instructions (openai): "system", or
+                               "developer" for o-series and gpt-5, which
+                               take instructions under that name; "" means
+                               "system" */
     int from_table;         /* settings came from the table, not name patterns */
 } model_info;
 
@@ -129,6 +166,8 @@ void request_hash(const llm_request *req, char out[17]);
 /* Replace every occurrence of `secret` in s (in place) with "[REDACTED]";
  * returns a new string when it changed anything, else s. */
 char *redact(char *s, const char *secret);
+/* redact() for each string of a NULL-terminated list; same return rule. */
+char *redact_all(char *s, const char *const *secrets);
 
 /* One line of llm.jsonl: one HTTP exchange (or one builtin/replay answer). */
 typedef struct log_entry {
@@ -145,9 +184,10 @@ typedef struct log_entry {
     const llm_response *resp;   /* final lines: usage, cost and the reply */
 } log_entry;
 
-/* Append one line to path; every occurrence of `secret` (the API key) is
- * replaced before anything reaches the disk. */
-int jsonl_append(const char *path, const char *secret, const log_entry *e);
+/* Append one line to path; every occurrence of each of `secrets` (the API
+ * key, keys in the URL; NULL-terminated) is replaced before anything
+ * reaches the disk. */
+int jsonl_append(const char *path, const char *const *secrets, const log_entry *e);
 
 /* ---- replay.c -------------------------------------------------------------- */
 
@@ -169,8 +209,10 @@ struct llm_client {
     prov_kind kind;
     char *provider;      /* "openai", ... */
     char *model;
-    char *url;           /* full endpoint URL (http providers) */
+    endpoint ep;         /* endpoint URL, shown form, URL secrets (http providers) */
     char *key;           /* never logged; redacted from every log line */
+    const char *secrets[ENDPOINT_MAX_SECRETS + 1]; /* key + ep.secrets, NULL-terminated:
+                                                      scrubbed from logs and errors */
     char *key_env;       /* the variable it came from, for error hints */
     char *log_path;
     char *replay_path;
@@ -190,6 +232,12 @@ struct llm_client {
     llm_job *jobs;       /* in flight, doubly linked */
     int closing;
 };
+
+/* verdict.c: the error for a finished exchange, NULL on success (r then
+ * holds the reply); *retry says whether another attempt could help,
+ * *usage_known whether the reply stated its token counts. */
+char *verdict(const llm_client *c, const llm_request *req, llm_response *r, const http_req *hr,
+              int *retry, int *usage_known);
 
 /* Copy the request, build the body and start the job on the loop. */
 int job_start(llm_client *c, const llm_request *req, llm_done_cb cb, void *data);

@@ -2,7 +2,8 @@
  * openai.c: the Chat Completions wire format ({base}/chat/completions).
  *
  * Body: model, messages [{role, content}] with every system message merged
- * into one leading system message, and either max_tokens (classic models and
+ * into one leading instruction message (role "system", or "developer" where
+ * the model table says so: OpenAI's o-series and gpt-5), and either max_tokens (classic models and
  * the many compatible servers that only know it) or max_completion_tokens
  * plus reasoning_effort (reasoning models, which also refuse temperature).
  * Which is which comes from the model table (prices.c), name patterns only
@@ -10,7 +11,9 @@
  * {name, description, parameters}}]` with `tool_choice: {type: function,
  * function: {name}}`.
  *
- * Reply: choices[0].message.content (text, may be null) and
+ * Reply: choices[0].message.content (text, may be null, or an array of text
+ * parts on some compatible servers; DeepSeek's reasoning_content is the
+ * model's thinking, not its answer, and is left out) and
  * .tool_calls[0].function.arguments (a JSON *string*, parsed here; when it
  * does not parse, the raw string becomes the text so the review's
  * JSON-in-text fallback still sees it), finish_reason, and usage:
@@ -55,7 +58,7 @@ cJSON *openai_body(const llm_request *req, const char *model, const model_info *
     sb system = {0};
     system_text(req, &system);
     if (system.len)
-        msg_add(msgs, "system", sb_str(&system));
+        msg_add(msgs, *mi->system_role ? mi->system_role : "system", sb_str(&system));
     sb_free(&system);
     for (size_t i = 0; i < req->n_messages; i++)
         if (req->messages[i].role != LLM_SYSTEM)
@@ -84,24 +87,43 @@ static void parse_usage(llm_usage *u, const cJSON *usage)
                               "reasoning_tokens");
 }
 
-/* The arguments of the tool call to func_name (or the first one). */
-static const char *tool_arguments(const cJSON *msg, const char *func_name)
+/* The arguments of the tool call to func_name (or the first one): a JSON
+ * string per the API, an object from some compatible servers. */
+static const cJSON *tool_arguments(const cJSON *msg, const char *func_name)
 {
     const cJSON *calls = cJSON_GetObjectItemCaseSensitive(msg, "tool_calls");
-    const char *first = NULL;
+    const cJSON *first = NULL;
     const cJSON *call;
     cJSON_ArrayForEach(call, calls) {
         const cJSON *fn = cJSON_GetObjectItemCaseSensitive(call, "function");
         const cJSON *args = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(fn, "name");
-        if (!cJSON_IsString(args))
+        if (!cJSON_IsString(args) && !cJSON_IsObject(args))
             continue;
         if (cJSON_IsString(name) && func_name && strcmp(name->valuestring, func_name) == 0)
-            return args->valuestring;
+            return args;
         if (!first)
-            first = args->valuestring;
+            first = args;
     }
     return first;
+}
+
+/* content as a string, or as an array of parts ({type: text, text}) as some
+ * compatible servers send it; other parts (images, refusals) are skipped. */
+static void content_text(const cJSON *content, sb *out)
+{
+    if (cJSON_IsString(content)) {
+        sb_puts(out, content->valuestring);
+        return;
+    }
+    const cJSON *part;
+    cJSON_ArrayForEach(part, content) {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(part, "text");
+        if (cJSON_IsString(part))
+            sb_puts(out, part->valuestring);
+        else if (cJSON_IsString(t))
+            sb_puts(out, t->valuestring);
+    }
 }
 
 int openai_parse(llm_response *r, const cJSON *root, const char *func_name)
@@ -111,21 +133,18 @@ int openai_parse(llm_response *r, const cJSON *root, const char *func_name)
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(choice, "message");
     if (!cJSON_IsObject(msg))
         return err_set("reply has no choices[0].message");
-    const cJSON *content = cJSON_GetObjectItemCaseSensitive(msg, "content");
     sb text = {0};
-    if (cJSON_IsString(content))
-        sb_puts(&text, content->valuestring);
-    const char *args = tool_arguments(msg, func_name);
-    if (args) {
-        cJSON *parsed = cJSON_Parse(args);
-        if (cJSON_IsObject(parsed)) {
-            r->func_args = parsed;
-        } else {
-            cJSON_Delete(parsed);
-            if (text.len)
-                sb_putc(&text, '\n');
-            sb_puts(&text, args);
-        }
+    content_text(cJSON_GetObjectItemCaseSensitive(msg, "content"), &text);
+    const cJSON *args = tool_arguments(msg, func_name);
+    cJSON *parsed = cJSON_IsObject(args) ? cJSON_Duplicate(args, 1)
+                  : args ? cJSON_Parse(args->valuestring) : NULL;
+    if (cJSON_IsObject(parsed)) {
+        r->func_args = parsed;
+    } else if (args) {
+        cJSON_Delete(parsed);
+        if (text.len)
+            sb_putc(&text, '\n');
+        sb_puts(&text, args->valuestring);
     }
     r->text = xstrdup(sb_str(&text));
     sb_free(&text);

@@ -9,7 +9,9 @@
  * "gpt-4o-2024-08-06") or "-latest"; nothing looser, because a cousin model
  * ("gpt-4o-audio-preview") has other prices and a wrong price is worse than
  * "unknown". A model the table does not know gets settings from name
- * patterns (o-series and gpt-5 reason) and cost_known = 0.
+ * patterns (o-series and gpt-5 reason) and cost_known = 0. Besides prices
+ * an entry may set reasoning, reasoning_effort, temperature and
+ * system_role ("developer" for OpenAI's reasoning models).
  *
  * The table is parsed per lookup (once per client): it is small, and
  * keeping no cache keeps the module free of global state.
@@ -73,6 +75,10 @@ static void pattern_defaults(model_info *mi, const char *provider, const char *m
     mi->reasoning = reasoning;
     mi->temperature = !reasoning;
     strcpy(mi->effort, reasoning ? "medium" : "");
+    /* "system" for names the table does not know: every compatible server
+     * takes it, and OpenAI reads it as "developer" for the models that
+     * prefer that name. */
+    strcpy(mi->system_role, "system");
 }
 
 static int read_number(double *out, const cJSON *e, const char *field, double dflt,
@@ -116,6 +122,13 @@ static int read_entry(model_info *mi, const cJSON *e, const char *where)
     const cJSON *ef = cJSON_GetObjectItemCaseSensitive(e, "reasoning_effort");
     if (cJSON_IsString(ef) && strlen(ef->valuestring) < sizeof mi->effort)
         strcpy(mi->effort, ef->valuestring);
+    const cJSON *sr = cJSON_GetObjectItemCaseSensitive(e, "system_role");
+    if (sr && !(cJSON_IsString(sr) && (strcmp(sr->valuestring, "system") == 0 ||
+                                      strcmp(sr->valuestring, "developer") == 0)))
+        return err_set("%s: model '%s': \"system_role\" must be \"system\" or \"developer\"",
+                       where, e->string);
+    if (sr)
+        strcpy(mi->system_role, sr->valuestring);
     return 0;
 }
 

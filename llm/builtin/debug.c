@@ -3,7 +3,7 @@
  *
  * The failure classes it knows, and the fix for each:
  *   ImportError / ModuleNotFoundError  -> a family that needs no missing module
- *   MemoryError / timeout / killed     -> fewer rows, fewer trees, no partner
+ *   MemoryError / timeout / OOM kill   -> fewer rows, fewer trees, no partner
  *   ValueError / TypeError about NaN, infinity or strings
  *                                      -> ordinal encoding, no log transforms,
  *                                         a family that accepts missing values
@@ -139,12 +139,15 @@ int bi_debug(cJSON *cfg, const bi_req *r, sb *plan)
     } else {
         bi_last_error_line(r->parent_output, ty, sizeof ty, msg, sizeof msg);
     }
-    const char *out = r->parent_output;
+    const char *out = r->parent_output, *why = r->exc_message;
+    /* A run that hit the wall-clock limit or the OOM killer has no Python
+     * exception; the agent's reason ("timed out after 600s", "killed by
+     * signal 9") or the output says so. */
+    int killed = !ty[0] && (strstr(why, "timed out") || strstr(why, "killed by signal") ||
+                            strstr(out, "timed out") || strstr(out, "Killed"));
     if (strstr(ty, "ImportError") || strstr(ty, "ModuleNotFoundError")) {
         fix_import(cfg, msg, plan);
-    } else if (strstr(ty, "MemoryError") || strstr(ty, "Timeout") ||
-               (!ty[0] && (strstr(out, "timed out") || strstr(out, "Killed") ||
-                           strstr(out, "time limit")))) {
+    } else if (strstr(ty, "MemoryError") || strstr(ty, "Timeout") || killed) {
         fix_resources(cfg, plan);
     } else if (strstr(ty, "KeyError") || strstr(msg, "not in index") ||
                strstr(msg, "label column") || strstr(out, "cannot tell the label column")) {

@@ -9,6 +9,7 @@
 #ifndef GROVE_TEST_MOCK_H
 #define GROVE_TEST_MOCK_H
 
+#include "llm.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -115,6 +116,31 @@ static inline const char *jstr(const cJSON *o, const char *path)
 {
     const cJSON *v = jget(o, path);
     return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* One request with config c against a fresh mock running `script` (scratch
+ * files in dir), c.base_url pointed at it; what the mock received goes to
+ * *sent when sent is not NULL. The caller frees the response. */
+static inline llm_response *mock_exchange(const char *dir, const char *script, llm_config c,
+                                          int anthropic, const llm_request *req, cJSON **sent)
+{
+    mock m;
+    if (sent)
+        *sent = NULL;
+    if (mock_start(&m, dir, script) < 0)
+        return NULL;
+    char *base = NULL;
+    if (c.base_url) /* a path or query to add: "?key=..." */
+        base = xasprintf("%s%s", anthropic ? m.anthropic : m.openai, c.base_url);
+    c.base_url = base ? base : anthropic ? m.anthropic : m.openai;
+    llm_response *resp = NULL;
+    if (llm_complete_sync(&c, req, &resp) < 0)
+        fprintf(stderr, "exchange: %s\n", err_last());
+    if (sent)
+        *sent = mock_requests(&m);
+    mock_stop(&m);
+    free(base);
+    return resp;
 }
 
 #endif

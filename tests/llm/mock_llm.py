@@ -42,6 +42,12 @@ STEP (one HTTP answer):
   delay_s       sleep this long before answering (timeouts)
   drop_mid_body true: announce the full Content-Length, send half the body,
                  close the connection
+  reset_mid_body true: as drop_mid_body, but abort with a TCP reset (RST)
+  drip_s        send the body one byte every drip_s seconds (stall tests)
+  silent        true: read the request, then answer nothing, ever (the
+                 connection stays open until the client gives up)
+  gzip          true: gzip the body and say so (Content-Encoding: gzip)
+  pad_bytes     append this many spaces to the body (huge replies)
   repeat        serve this step N times (default 1)
 
 REPLY (for "replies"): a string (reply text), or an object with text,
@@ -55,7 +61,10 @@ whether connections were reused (same client_port).
 """
 import argparse
 import json
+import gzip
 import signal
+import socket
+import struct
 import sys
 import threading
 import time
@@ -190,6 +199,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def answer(self, step, req, anthropic):
         time.sleep(float(step.get("delay_s", 0)))
+        if step.get("silent"):
+            while True:  # hold the connection open and say nothing
+                time.sleep(60)
         if "body" in step:
             body = step["body"].encode()
             ctype = "text/html" if body.lstrip().startswith(b"<") else "application/json"
@@ -197,18 +209,39 @@ class Handler(BaseHTTPRequestHandler):
             obj = step["json"] if "json" in step else wrap(step, req, anthropic)
             body = json.dumps(obj).encode()
             ctype = "application/json"
+        body += b" " * int(step.get("pad_bytes", 0))
         self.send_response(int(step.get("status", 200)))
         self.send_header("Content-Type", ctype)
+        if step.get("gzip"):
+            body = gzip.compress(body)
+            self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
         for k, v in step.get("headers", {}).items():
             self.send_header(k, str(v))
         self.end_headers()
-        if step.get("drop_mid_body"):
+        if step.get("drop_mid_body") or step.get("reset_mid_body"):
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
+            if step.get("reset_mid_body"):  # linger 0: close() sends RST, no FIN
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))
+                self.connection.close()
             self.close_connection = True
             return
+        if step.get("drip_s"):
+            for i in range(len(body)):
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+                time.sleep(float(step["drip_s"]))
+            return
         self.wfile.write(body)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # a client that gave up mid-drip is the point of the test, not news
 
 
 def main():
@@ -222,8 +255,7 @@ def main():
             data = json.load(f)
     Handler.script = Script(data)
     Handler.record = args.record
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", 0), Handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(server.server_address[1], flush=True)
     try:

@@ -49,20 +49,10 @@ static llm_request plain_req(void)
 static llm_response *exchange(const char *script, const char *spec, int anthropic,
                               llm_config *over, const llm_request *req, cJSON **sent)
 {
-    mock m;
-    if (mock_start(&m, tmp, script) < 0)
-        return NULL;
     llm_config c = over ? *over : cfg_for(spec, NULL);
     c.spec = spec;
-    c.base_url = anthropic ? m.anthropic : m.openai;
     llm_request r = req ? *req : plain_req();
-    llm_response *resp = NULL;
-    if (llm_complete_sync(&c, &r, &resp) < 0)
-        fprintf(stderr, "exchange: %s\n", err_last());
-    if (sent)
-        *sent = mock_requests(&m);
-    mock_stop(&m);
-    return resp;
+    return mock_exchange(tmp, script, c, anthropic, &r, sent);
 }
 
 static void test_openai_plain(void)
@@ -143,6 +133,8 @@ static void test_openai_reasoning(void)
     CHECK(!jget(q, "body.max_tokens"));
     CHECK(!jget(q, "body.temperature"));
     CHECK_STR(jstr(q, "body.reasoning_effort"), "medium");
+    CHECK_STR(jstr(q, "body.messages.0.role"), "developer");
+    CHECK_STR(jstr(q, "body.messages.0.content"), "You are terse.");
     llm_response_free(r);
     cJSON_Delete(sent);
 

@@ -64,6 +64,19 @@ static void test_prices(void)
     CHECK_NEAR(mi.cache_write, 3.75, 1e-12);
     CHECK(prices_lookup(&mi, NULL, "anthropic", "claude-opus-4-1-20250805") == 0);
     CHECK_NEAR(mi.input, 15, 1e-12);
+    /* a snapshot priced apart from its alias, and aliases the API accepts */
+    CHECK(prices_lookup(&mi, NULL, "openai", "gpt-4o-2024-05-13") == 0 && mi.price_known);
+    CHECK_NEAR(mi.input, 5, 1e-12);
+    CHECK_NEAR(mi.output, 15, 1e-12);
+    CHECK(prices_lookup(&mi, NULL, "openai", "gpt-5-chat-latest") == 0 && mi.price_known);
+    CHECK(!mi.reasoning && mi.temperature);
+    CHECK(prices_lookup(&mi, NULL, "anthropic", "claude-opus-4-0") == 0 && mi.price_known);
+    CHECK_NEAR(mi.output, 75, 1e-12);
+    /* instructions go to reasoning models as "developer" messages */
+    CHECK(prices_lookup(&mi, NULL, "openai", "o4-mini") == 0);
+    CHECK_STR(mi.system_role, "developer");
+    CHECK(prices_lookup(&mi, NULL, "openai", "gpt-4.1") == 0);
+    CHECK_STR(mi.system_role, "system");
     /* not in the table: name patterns for settings, cost unknown */
     CHECK(prices_lookup(&mi, NULL, "openai", "o9-preview") == 0);
     CHECK(!mi.price_known && mi.reasoning && !mi.from_table);
@@ -120,6 +133,40 @@ static void test_hash_and_redact(void)
     if (r != s)
         free(r);
     CHECK(redact(s, NULL) == s && redact(s, "absent") == s);
+    const char *const secrets[] = {"sk-1", "again", NULL};
+    r = redact_all(s, secrets);
+    CHECK_STR(r, "key [REDACTED] and [REDACTED] [REDACTED]");
+    if (r != s)
+        free(r);
+    CHECK(redact_all(s, NULL) == s);
+}
+
+/* Endpoint URLs: the path joined before the query, secrets in the query
+ * hidden in the shown form and collected, a bad base named without them. */
+static void test_endpoint(void)
+{
+    endpoint e;
+    CHECK(endpoint_url(&e, "http://h:1/v1/", "/chat/completions") == 0);
+    CHECK_STR(e.url, "http://h:1/v1/chat/completions");
+    CHECK_STR(e.shown, e.url);
+    CHECK(e.secrets[0] == NULL);
+    endpoint_free(&e);
+    CHECK(endpoint_url(&e, "https://api.anthropic.com/v1", "/v1/messages") == 0);
+    CHECK_STR(e.url, "https://api.anthropic.com/v1/messages");
+    endpoint_free(&e);
+    CHECK(endpoint_url(&e, "https://api.anthropic.com", "/v1/messages") == 0);
+    CHECK_STR(e.url, "https://api.anthropic.com/v1/messages");
+    endpoint_free(&e);
+    CHECK(endpoint_url(&e, "https://gw.example/v1beta/openai?key=abc123&api-version=2024-10-21",
+                       "/chat/completions") == 0);
+    CHECK_STR(e.url, "https://gw.example/v1beta/openai/chat/completions"
+                     "?key=abc123&api-version=2024-10-21");
+    CHECK_STR(e.shown, "https://gw.example/v1beta/openai/chat/completions"
+                       "?key=[REDACTED]&api-version=2024-10-21");
+    CHECK(e.secrets[0] && !strcmp(e.secrets[0], "abc123") && !e.secrets[1]);
+    endpoint_free(&e);
+    CHECK(endpoint_url(&e, "ftp://h/?token=s3cr3t", "/chat/completions") < 0);
+    CHECK_MSG(strstr(err_last(), "--base-url") && !strstr(err_last(), "s3cr3t"), "%s", err_last());
 }
 
 static void test_bodies(void)
@@ -251,6 +298,7 @@ int main(void)
     test_retry();
     test_prices();
     test_hash_and_redact();
+    test_endpoint();
     test_bodies();
     test_client_errors();
     test_builtin_async();

@@ -1,0 +1,156 @@
+/*
+ * verdict.c: what one finished HTTP exchange means -- a usable reply, or an
+ * error that says what went wrong, where, and whether trying again can help.
+ *
+ * Transport failures quote libcurl's specific message (and a reply cut off
+ * at HTTP_MAX_BODY says so). A 2xx body is parsed by the provider's parser;
+ * one that is not JSON, or not the expected shape, or that carries an
+ * "error" object instead of a reply (OpenRouter and some gateways answer
+ * 200 with the upstream's failure), is an error quoting the body's first
+ * bytes. A 3xx is reported with its Location and never followed: a
+ * redirect would carry the key to another host. Other statuses carry the
+ * server's own message and a hint. Retry decisions come from retry.c, with
+ * one exception read from the body: OpenAI's 429 "insufficient_quota" is an
+ * empty account, not a rate limit, and waiting will not fill it.
+ *
+ * Every error names the endpoint in its shown form (secrets in the query
+ * hidden) and, when the server sent one, its request id -- the first thing
+ * a provider's support asks for.
+ */
+#include "llm_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *status_hint(const llm_client *c, long status)
+{
+    if (status == 401 || status == 403)
+        return c->key ? " (check the key in the environment variable you named)"
+                      : " (no key was sent: set the API key variable)";
+    if (status == 404)
+        return " (check --base-url and the model name)";
+    return "";
+}
+
+/* " [request-id X]" or "" */
+static char *request_id_note(const http_req *hr)
+{
+    return hr->request_id[0] ? xasprintf(" [request-id %s]", hr->request_id) : xstrdup("");
+}
+
+static char *quote(const http_req *hr)
+{
+    return body_quote(sb_str(&hr->resp), hr->resp.len, 200);
+}
+
+/* The error object's code or type, "" when there is none. */
+static const char *error_code(const cJSON *root)
+{
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
+    static const char *const fields[] = {"code", "type"};
+    for (size_t i = 0; i < 2; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(err, fields[i]);
+        if (cJSON_IsString(v))
+            return v->valuestring;
+    }
+    return "";
+}
+
+static char *transport_error(const llm_client *c, const http_req *hr, int *retry)
+{
+    if (hr->too_big)
+        return xasprintf("%s: POST %s: the reply passed %zu MB and was cut off (a broken or "
+                         "hostile server; check --base-url)", c->provider, c->ep.shown,
+                         HTTP_MAX_BODY >> 20);
+    *retry = retry_curl_retryable(hr->result);
+    /* libcurl's error buffer is the specific message; its strerror the
+     * generic one, kept for when the buffer is empty. */
+    return xasprintf("%s: POST %s: %s", c->provider, c->ep.shown,
+                     hr->errbuf[0] ? hr->errbuf : curl_easy_strerror(hr->result));
+}
+
+/* A 2xx: parse it into r, or say why it is unusable. */
+static char *success_body(const llm_client *c, const llm_request *req, llm_response *r,
+                          const http_req *hr, const cJSON *root, int *retry)
+{
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
+    int rc;
+    if (!root) {
+        rc = err_set("body is not JSON");
+    } else if (err && !cJSON_IsNull(err) && !cJSON_HasObjectItem(root, "choices") &&
+               !cJSON_HasObjectItem(root, "content")) {
+        char *msg = provider_error_message(root);
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(err, "code");
+        *retry = cJSON_IsNumber(code) && retry_status_retryable((long)code->valuedouble);
+        rc = err_set("the server reported an error instead of a reply: %s",
+                     msg ? msg : "(no message)");
+        free(msg);
+    } else {
+        rc = c->kind == PROV_OPENAI ? openai_parse(r, root, req->func_name)
+                                    : anthropic_parse(r, root, req->func_name);
+    }
+    if (rc == 0)
+        return NULL;
+    char *q = quote(hr), *id = request_id_note(hr);
+    char *e = xasprintf("%s: POST %s: HTTP %ld but the reply is unusable (%s)%s: %s",
+                        c->provider, c->ep.shown, hr->status, err_last(), id, q);
+    free(q);
+    free(id);
+    return e;
+}
+
+static char *failure_body(const llm_client *c, const llm_request *req, llm_response *r,
+                          const http_req *hr, const cJSON *root, int *retry)
+{
+    if (hr->status >= 300 && hr->status < 400)
+        return xasprintf("%s: POST %s: HTTP %ld: the server redirects to %s; grove does not "
+                         "follow redirects (they would carry the key along): use that address "
+                         "as --base-url", c->provider, c->ep.shown, hr->status,
+                         hr->location[0] ? hr->location : "(no Location header)");
+    char *msg = provider_error_message(root);
+    if (!msg)
+        msg = quote(hr);
+    *retry = retry_status_retryable(hr->status);
+    const char *hint = status_hint(c, hr->status);
+    if (hr->status == 429 && strcmp(error_code(root), "insufficient_quota") == 0) {
+        *retry = 0;
+        hint = " (the account is out of credit: waiting will not help)";
+    }
+    if (hr->status == 400 && req->func_name && (strstr(msg, "tool") || strstr(msg, "function")))
+        r->tools_unsupported = 1;
+    char *id = request_id_note(hr);
+    char *e = xasprintf("%s: POST %s: HTTP %ld: %s%s%s", c->provider, c->ep.shown, hr->status,
+                        msg, hint, id);
+    free(id);
+    free(msg);
+    return e;
+}
+
+/* 1 when the reply states its token counts (compatible servers may not). */
+static int usage_reported(const llm_client *c, const cJSON *root)
+{
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "usage");
+    const char *in = c->kind == PROV_OPENAI ? "prompt_tokens" : "input_tokens";
+    const char *out = c->kind == PROV_OPENAI ? "completion_tokens" : "output_tokens";
+    return cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(u, in)) &&
+           cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(u, out));
+}
+
+char *verdict(const llm_client *c, const llm_request *req, llm_response *r, const http_req *hr,
+              int *retry, int *usage_known)
+{
+    *retry = 0;
+    *usage_known = 0;
+    if (hr->result != CURLE_OK || hr->too_big)
+        return transport_error(c, hr, retry);
+    cJSON *root = cJSON_ParseWithLength(hr->resp.buf ? hr->resp.buf : "", hr->resp.len);
+    char *error;
+    if (hr->status >= 200 && hr->status < 300) {
+        error = success_body(c, req, r, hr, root, retry);
+        *usage_known = !error && usage_reported(c, root);
+    } else {
+        error = failure_body(c, req, r, hr, root, retry);
+    }
+    cJSON_Delete(root);
+    return error;
+}
