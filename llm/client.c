@@ -136,7 +136,7 @@ int llm_client_new(llm_client **out, uv_loop_t *loop, const llm_config *cfg)
     c->retry_base_s = cfg->retry_base_s > 0 ? cfg->retry_base_s : 1;
     c->http.connect_timeout_s = cfg->connect_timeout_s > 0 ? cfg->connect_timeout_s : 30;
     c->http.total_timeout_s = cfg->total_timeout_s > 0 ? cfg->total_timeout_s : 600;
-    c->http.stall_timeout_s = cfg->stall_timeout_s > 0 ? cfg->stall_timeout_s : 120;
+    c->http.stall_timeout_s = cfg->stall_timeout_s > 0 ? cfg->stall_timeout_s : 300;
     c->max_tokens = cfg->default_max_tokens > 0 ? cfg->default_max_tokens : 8192;
     c->seed = cfg->seed;
     c->rng = (uint64_t)cfg->seed ^ 0x6a09e667f3bcc909ull;

@@ -79,9 +79,12 @@ typedef struct llm_config {
                                     base * 2^n); 0: default 1 */
     double connect_timeout_s;    /* 0: default 30 */
     double total_timeout_s;      /* 0: default 600 */
-    double stall_timeout_s;      /* no bytes for this long aborts; 0: default 120
-                                    (reasoning models: the total timeout, as
-                                    they send nothing while they think) */
+    double stall_timeout_s;      /* under 1 KB/s (silence or a drip) for this
+                                    long aborts; 0: default 300, as a reply
+                                    sends nothing while it is generated (8192
+                                    tokens at 40/s is 200 s); reasoning
+                                    models: the total timeout, as they also
+                                    think first */
     int default_max_tokens;      /* 0: default 8192 */
     unsigned long seed;          /* jitter RNG and the builtin coder */
 } llm_config;

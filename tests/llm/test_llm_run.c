@@ -242,7 +242,7 @@ static void test_ping_cli(void)
     mock m;
     if (mock_start(&m, tmp, "{\"routes\": {\"/v1/messages\": [{\"text\": \"pong\"}, "
                    "{\"status\": 401, \"json\": {\"type\": \"error\", \"error\": {\"type\": "
-                   "\"authentication_error\", \"message\": \"invalid x-api-key\"}}}]}}") < 0) {
+                   "\"authentication_error\", \"message\": \"invalid x-api-key " KEY "\"}}}]}}") < 0) {
         CHECK(0);
         return;
     }
@@ -256,6 +256,7 @@ static void test_ping_cli(void)
     CHECK(run_capture(cmd, &out) == 1);
     CHECK_MSG(strstr(out, "HTTP 401") && strstr(out, "invalid x-api-key") &&
               strstr(out, "/v1/messages"), "%s", out);
+    CHECK_MSG(!strstr(out, KEY), "ping printed the key: %s", out); /* echoed by the server */
     free(out);
     free(cmd);
     cmd = xasprintf("env -u OPENAI_API_KEY '%s' llm ping --model openai:gpt-4o 2>&1", bin);
