@@ -135,6 +135,10 @@ int openai_parse(llm_response *r, const cJSON *root, const char *func_name)
         return err_set("reply has no choices[0].message");
     sb text = {0};
     content_text(cJSON_GetObjectItemCaseSensitive(msg, "content"), &text);
+    /* A refusal comes with null content; its words are the only clue. */
+    const cJSON *refusal = cJSON_GetObjectItemCaseSensitive(msg, "refusal");
+    if (!text.len && cJSON_IsString(refusal))
+        sb_puts(&text, refusal->valuestring);
     const cJSON *args = tool_arguments(msg, func_name);
     cJSON *parsed = cJSON_IsObject(args) ? cJSON_Duplicate(args, 1)
                   : args ? cJSON_Parse(args->valuestring) : NULL;

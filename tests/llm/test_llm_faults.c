@@ -7,7 +7,8 @@
  * gzip, Retry-After as an HTTP date, 529 overloaded, an empty account's 429,
  * a 200 carrying an error, request ids in errors, a key in the URL's query
  * and in an echoed error kept out of errors and llm.jsonl; replies with
- * content parts, arguments as an object, no usage; Anthropic turn order.
+ * content parts, a refusal, arguments as an object, no usage; Anthropic
+ * turn order.
  */
 #include "check.h"
 #include "llm.h"
@@ -241,6 +242,16 @@ static void test_compatible_replies(void)
         CHECK_STR(r->finish_reason, "length");
         CHECK_MSG(!r->usage.cost_known, "no usage reported, yet cost %.6f", r->usage.cost_usd);
     }
+    llm_response_free(r);
+
+    /* a refusal: content null, the reason in "refusal" */
+    r = ask("{\"routes\": {\"/v1/chat/completions\": [{\"json\": {\"choices\": [{\"message\": "
+            "{\"content\": null, \"refusal\": \"I can't help with that.\"}, \"finish_reason\": "
+            "\"stop\"}], \"usage\": {\"prompt_tokens\": 1, \"completion_tokens\": 1}}}]}}",
+            "openai:gpt-4o", cfg(), NULL);
+    CHECK(r && r->ok && r->usage.cost_known);
+    if (r && r->ok)
+        CHECK_STR(r->text, "I can't help with that.");
     llm_response_free(r);
 
     /* arguments as an object (not a string), content null */
