@@ -27,7 +27,10 @@ const char usage_exec[] =
     "  --grace S       SIGTERM -> SIGKILL delay (default: 5)\n"
     "  --input DIR     shown read-only to the script as WORKDIR/input\n"
     "  --script F      the script, relative to WORKDIR (default: solution.py)\n"
-    "  --mem-limit MB  address-space cap\n"
+    "  --mem-limit MB  memory cap (a cgroup where grove can make one, else the\n"
+    "                  address space)\n"
+    "  --max-procs N   processes + threads of the run (default: 1024; 0: none)\n"
+    "  --file-limit MB largest file the script may write (default: none)\n"
     "  --threads N     OMP/MKL/OPENBLAS thread counts\n"
     "  --network       allow network access inside the sandbox\n"
     "  --no-sandbox    run without bubblewrap\n"
@@ -64,6 +67,12 @@ static int parse_args(int argc, char **argv, exec_opts *o)
         else if (!strcmp(a, "--mem-limit")) {
             bad = parse_num(a, v, &num);
             o->mem_limit = (size_t)(num * 1024 * 1024);
+        } else if (!strcmp(a, "--file-limit")) {
+            bad = parse_num(a, v, &num);
+            o->file_limit = (size_t)(num * 1024 * 1024);
+        } else if (!strcmp(a, "--max-procs")) {
+            bad = parse_num(a, v, &num);
+            o->max_procs = num >= 1 ? (int)num : -1; /* 0: no limit */
         } else if (!strcmp(a, "--threads")) {
             bad = parse_num(a, v, &num);
             o->threads = (int)num;
@@ -118,6 +127,8 @@ static void print_result(const exec_result *r, double timeout_s)
     printf("sandbox    %s\n", r->sandboxed ? "bubblewrap" : "none");
     printf("output     %zu bytes, %s%s\n", r->output_bytes, r->log_path,
            r->log_truncated ? " (cut at the cap)" : "");
+    if (r->limit_note)
+        printf("limit      %s\n", r->limit_note);
     if (r->exc_type)
         printf("exception  %s%s%s (line %d of the script)\n", r->exc_type,
                r->exc_msg ? ": " : "", r->exc_msg ? r->exc_msg : "", r->exc_line);

@@ -19,6 +19,9 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+/* Whether the fork flood met the pids cgroup: the machine gives grove cgroups. */
+static int have_cgroups;
+
 /* Processes on the host whose working folder is `ws` (the run's own). */
 static int procs_in(const char *ws)
 {
@@ -69,6 +72,7 @@ static void test_fork_flood(void)
         const char *line = strstr(r->output, "forked ");
         CHECK_MSG(line && sscanf(line, "forked %d refused %d", &ok, &refused) == 2,
                   "output: %s", r->output);
+        have_cgroups = r->procs_refused > 0;
         if (r->procs_refused) {
             CHECK_MSG(ok > 0 && ok < 40 && refused == 120 - ok, "forked %d, refused %d", ok, refused);
             CHECK(r->procs_refused >= refused);
@@ -100,16 +104,20 @@ static void test_daemon_after_exit(void)
         "print('parent done', flush=True)\n");
     char *real = path_real(ws);
     exec_opts o = fx_opts(ws);
+    double t0 = clock_mono();
     exec_result *r = fx_run(&o);
+    double took = clock_mono() - t0;
     if (r) {
         CHECK(r->exit_code == 0);
         CHECK_MSG(strstr(r->output, "parent done") && strstr(r->output, "daemon "),
                   "output: %s", r->output);
         /* bare, only the cgroup finds it at once; without one, the drain
-         * timer gives up on it after 1 s */
-        CHECK_MSG(r->wall_s < 1.5, "wall %.2f", r->wall_s);
+         * timer gives up on it after 1 s and it lives on */
+        if (have_cgroups || fx_mode == EXEC_SANDBOX_ON)
+            CHECK_MSG(took < 0.9, "the run took %.2f s", took);
     }
-    CHECK_MSG(procs_in(real) == 0, "%d processes of the run are left", procs_in(real));
+    if (have_cgroups || fx_mode == EXEC_SANDBOX_ON)
+        CHECK_MSG(procs_in(real) == 0, "%d processes of the run are left", procs_in(real));
     exec_result_free(r);
     free(real);
     free(ws);
