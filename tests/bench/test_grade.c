@@ -157,12 +157,71 @@ static void test_aggregate(void)
     cJSON_Delete(junk);
 }
 
+/* Grade 100 rows listed in reverse (so the id hash and the batched lookups
+ * are used) with the faults given as (line, text) replacing those lines;
+ * the report must name the first fault in file order. */
+static void expect_first_fault(const bench_competition *c, const int *lines,
+                               const char *const *texts, size_t n_faults, const char *want)
+{
+    sb a = {0}, s = {0};
+    sb_puts(&a, "id,has_cactus\n");
+    sb_puts(&s, "id,has_cactus\n");
+    for (int i = 0; i < 100; i++)
+        sb_printf(&a, "r%03d,%d\n", i, i % 3 == 0);
+    for (int i = 99, line = 2; i >= 0; i--, line++) {
+        const char *text = NULL;
+        for (size_t f = 0; f < n_faults; f++)
+            if (lines[f] == line)
+                text = texts[f];
+        if (text)
+            sb_printf(&s, "%s\n", text);
+        else
+            sb_printf(&s, "r%03d,0.%d\n", i, i);
+    }
+    char *ap = put("batch_answers.csv", sb_str(&a)), *sp = put("batch_sub.csv", sb_str(&s));
+    bench_report r;
+    CHECK(bench_grade(&r, c, sp, ap) == 0);
+    CHECK_MSG(!r.valid_submission && r.error && strstr(r.error, want), "%s: %s", want,
+              r.error ? r.error : "(valid)");
+    bench_report_free(&r);
+    free(ap);
+    free(sp);
+    sb_free(&a);
+    sb_free(&s);
+}
+
+static void test_batched_matching(void)
+{
+    const bench_competition *c = bench_registry_find("aerial-cactus-identification");
+    bench_report r;
+    char *a = put("batch_answers.csv", "id,has_cactus\nr1,1\nr0,0\n");
+    char *s = put("batch_sub.csv", "id,has_cactus\nr0,0.25\nr1,0.75\n");
+    CHECK(bench_grade(&r, c, s, a) == 0 && r.valid_submission && r.score == 1.0);
+    bench_report_free(&r);
+    free(a);
+    free(s);
+    /* faults across batch boundaries: the earliest line wins */
+    int l1[] = {41, 51, 71};
+    const char *t1[] = {"zzz,0.5", "r050,x", "r099,0.5"};
+    expect_first_fault(c, l1, t1, 3, "line 41, column 'id': id 'zzz' is not in the answers");
+    expect_first_fault(c, l1 + 1, t1 + 1, 2, "line 51, column 'has_cactus': 'x' is not a");
+    expect_first_fault(c, l1 + 2, t1 + 2, 1, "line 71, column 'id': id 'r099' appears more");
+    int l2[] = {60, 80};
+    const char *t2[] = {"r039,2", "r020,\"0.5"};
+    expect_first_fault(c, l2, t2, 2, "line 60, column 'has_cactus': '2' is not a probability");
+    expect_first_fault(c, l2 + 1, t2 + 1, 1, "line 80: unterminated quoted field");
+    int l3[] = {99};
+    const char *t3[] = {"r001,0.1,7"};
+    expect_first_fault(c, l3, t3, 1, "line 99: 3 fields, but the header has 2");
+}
+
 int main(void)
 {
     if (!mkdtemp(dir))
         return 1;
     test_registry();
     test_medals();
+    test_batched_matching();
     test_not_yet();
     test_aggregate();
     rm_rf(dir);

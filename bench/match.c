@@ -1,0 +1,267 @@
+/*
+ * match.c: matching submission rows to answer rows by id.
+ *
+ * Submissions usually list ids in the answers' order, so row r is first
+ * tried against answer row r (a sequential walk through the ids); only on
+ * the first mismatch is a hash of the answer ids built. An id may repeat in
+ * the answers (one competition uses the comment text as its id): the k-th
+ * occurrence in the submission takes the k-th unused answer row with it.
+ *
+ * A shuffled million-row submission makes every lookup two cache misses (the
+ * hash slot, then the answer id to compare) and a third for the row's place
+ * in the value array. Taken one row at a time they are paid one after the
+ * other; so rows are read in batches of BATCH, the slots of the whole batch
+ * are prefetched, then the ids and value rows those slots point at, and only
+ * then is each row matched, in file order and with the same checks and
+ * messages as one at a time. The prefetches are hints: matching never
+ * depends on them.
+ */
+#include "csv_reader.h"
+#include "grade_internal.h"
+#include "bigmem.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH 32
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    /* FNV's top bits barely move with the last bytes ("img0000001",
+     * "img0000002"...): mix them (murmur3's finaliser) before taking them */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
+}
+
+const char *grade_nth_id(const grade_data *g, size_t i)
+{
+    const char *id = g->ids;
+    while (i--)
+        id += strlen(id) + 1;
+    return id;
+}
+
+/* Open addressing over ~1.3 n slots (not a power of two: the table is a good
+ * share of peak memory); a hash maps onto the table by multiply-shift. Each
+ * 64-bit slot packs the answer row (low row_bits), the offset of its id in
+ * g->ids (the next off_bits) and, in the bits left, a tag from other bits of
+ * the id's hash. A lookup in a shuffled million-row submission is bound by
+ * cache misses: the slot and the id text are the only two it takes, and a
+ * probe past another id's slot usually stops at the tag. An all-ones slot
+ * is empty (the row field never is: rows < n < 2^row_bits - 1 + 1). */
+static size_t slot_of(const grade_data *g, uint64_t h)
+{
+    return (size_t)(((h >> 32) * (uint64_t)g->n_slots) >> 32);
+}
+
+static unsigned bits_for(size_t n)
+{
+    unsigned b = 1;
+    while (b < 64 && ((size_t)1 << b) <= n)
+        b++;
+    return b;
+}
+
+static uint64_t tag_of(const grade_data *g, uint64_t h)
+{
+    unsigned used = g->row_bits + g->off_bits;
+    return used >= 64 ? 0 : h << used;
+}
+
+static int is_used(const grade_data *g, size_t i)
+{
+    return g->used[i >> 3] >> (i & 7) & 1;
+}
+
+static void insert(grade_data *g, uint64_t h, size_t s, size_t off, size_t i)
+{
+    while (g->slots[s] != UINT64_MAX)
+        s = s + 1 == g->n_slots ? 0 : s + 1;
+    g->slots[s] = tag_of(g, h) | (uint64_t)off << g->row_bits | i;
+}
+
+/* Inserts go BATCH at a time, their slots prefetched first: each insert is a
+ * cache miss otherwise. */
+static void build_index(grade_data *g)
+{
+    g->row_bits = bits_for(g->n);
+    g->off_bits = bits_for(g->ids_len);
+    g->n_slots = g->n + g->n / 3 + 1;
+    g->slots = big_alloc(g->n_slots * sizeof *g->slots);
+    memset(g->slots, 0xFF, g->n_slots * sizeof *g->slots);
+    uint64_t h[BATCH];
+    size_t off[BATCH + 1] = {0}, slot[BATCH];
+    for (size_t first = 0; first < g->n; first += BATCH) {
+        size_t m = g->n - first < BATCH ? g->n - first : BATCH;
+        for (size_t j = 0; j < m; j++) {
+            const char *id = g->ids + off[j];
+            h[j] = hash_str(id);
+            slot[j] = slot_of(g, h[j]);
+            __builtin_prefetch(&g->slots[slot[j]], 1);
+            off[j + 1] = off[j] + strlen(id) + 1;
+        }
+        for (size_t j = 0; j < m; j++)
+            insert(g, h[j], slot[j], off[j], first + j);
+        off[0] = off[m];
+    }
+}
+
+/* The answer row for a submission id, or -1 (unknown) / -2 (all used). row
+ * is the submission's row, tried first against the answer row of the same
+ * position, whose id starts at g->seq_off. */
+static long find_row(grade_data *g, const char *id, size_t row)
+{
+    if (row < g->n && !is_used(g, row) && !strcmp(g->ids + g->seq_off, id))
+        return (long)row;
+    if (!g->slots)
+        build_index(g);
+    uint64_t h = hash_str(id), tag = tag_of(g, h);
+    uint64_t row_mask = ((uint64_t)1 << g->row_bits) - 1,
+             off_mask = ((uint64_t)1 << g->off_bits) - 1,
+             tag_mask = ~(row_mask | off_mask << g->row_bits);
+    int seen = 0;
+    for (size_t s = slot_of(g, h); g->slots[s] != UINT64_MAX;
+         s = s + 1 == g->n_slots ? 0 : s + 1) {
+        uint64_t v = g->slots[s];
+        if ((v & tag_mask) != tag || strcmp(g->ids + (v >> g->row_bits & off_mask), id))
+            continue;
+        if (!is_used(g, v & row_mask))
+            return (long)(v & row_mask);
+        seen = 1;
+    }
+    return seen ? -2 : -1;
+}
+
+/* Rows copied out of the reader: field offsets are relative to the row's
+ * start in text. */
+typedef struct batch {
+    sb text;
+    size_t *off;
+    size_t off_len, off_cap;
+    struct {
+        size_t text_at, off_at, n_fields, line, slot;
+    } row[BATCH];
+    size_t n;
+} batch;
+
+/* Read up to BATCH rows; returns csv_reader_next's last answer (1: more may
+ * follow, 0: end, < 0: malformed row after the b->n good ones). */
+static int fill(batch *b, csv_reader *r)
+{
+    b->n = 0;
+    b->off_len = 0;
+    sb_reset(&b->text);
+    int rc = 1;
+    while (b->n < BATCH && (rc = csv_reader_next(r)) > 0) {
+        if (b->off_len + r->n_fields > b->off_cap) {
+            b->off_cap = (b->off_len + r->n_fields) * 2;
+            b->off = xrealloc(b->off, b->off_cap * sizeof *b->off);
+        }
+        b->row[b->n].text_at = b->text.len;
+        b->row[b->n].off_at = b->off_len;
+        b->row[b->n].n_fields = r->n_fields;
+        b->row[b->n].line = r->row_line;
+        sb_append(&b->text, r->buf, r->buf_len);
+        memcpy(b->off + b->off_len, r->off, r->n_fields * sizeof *b->off);
+        b->off_len += r->n_fields;
+        b->n++;
+    }
+    return rc;
+}
+
+static row_view view(const batch *b, size_t i, const char *name)
+{
+    row_view v = {name, b->text.buf + b->row[i].text_at, b->off + b->row[i].off_at,
+                  b->row[i].n_fields, b->row[i].line};
+    return v;
+}
+
+/* Pull the batch's slots, then the ids and value rows behind them, into the
+ * cache (see the top comment). */
+static void prefetch(grade_data *g, batch *b, long id_at, size_t ncols)
+{
+    if (!g->slots || id_at < 0)
+        return;
+    for (size_t i = 0; i < b->n; i++) {
+        row_view v = view(b, i, NULL);
+        b->row[i].slot = SIZE_MAX;
+        if (v.n_fields != ncols)
+            continue;
+        b->row[i].slot = slot_of(g, hash_str(v.buf + v.off[id_at]));
+        __builtin_prefetch(&g->slots[b->row[i].slot]);
+    }
+    uint64_t row_mask = ((uint64_t)1 << g->row_bits) - 1,
+             off_mask = ((uint64_t)1 << g->off_bits) - 1;
+    for (size_t i = 0; i < b->n; i++) {
+        uint64_t s = b->row[i].slot == SIZE_MAX ? UINT64_MAX : g->slots[b->row[i].slot];
+        if (s == UINT64_MAX)
+            continue;
+        __builtin_prefetch(g->ids + (s >> g->row_bits & off_mask));
+        if (g->p)
+            __builtin_prefetch(g->p + (s & row_mask) * g->k, 1);
+    }
+}
+
+/* One row, as if read alone: 0, or 1 with g->why set. */
+static int match_one(grade_data *g, const row_view *r, long id_at, size_t ncols)
+{
+    size_t row = g->seq_row;
+    if (r->n_fields != ncols)
+        return grade_invalid(g, "%s: line %zu: %zu fields, but the header has %zu", r->name,
+                             r->line, r->n_fields, ncols);
+    const char *id = id_at >= 0 ? r->buf + r->off[id_at] : "";
+    long at = id_at >= 0 ? find_row(g, id, row) : (row < g->n ? (long)row : -1);
+    if (at == -1 && id_at < 0)
+        return grade_invalid(g, "%s: line %zu: more rows than the answers' %zu", r->name,
+                             r->line, g->n);
+    if (at == -1)
+        return grade_invalid(g, "%s: line %zu, column '%s': id '%s' is not in the answers",
+                             r->name, r->line, g->comp->id_col, id);
+    if (at == -2)
+        return grade_invalid(g, "%s: line %zu, column '%s': id '%s' appears more often "
+                             "than in the answers (each id once)", r->name, r->line,
+                             g->comp->id_col, id);
+    g->used[at >> 3] |= (unsigned char)(1u << (at & 7));
+    if (row < g->n)
+        g->seq_off += strlen(g->ids + g->seq_off) + 1;
+    g->seq_row++;
+    return grade_take_values(g, r, 0, g->p ? g->p + (size_t)at * g->k : NULL, &g->pstr,
+                             g->poff ? g->poff + at : NULL);
+}
+
+int grade_match_rows(grade_data *g, csv_reader *r, long id_at)
+{
+    size_t ncols = r->n_fields;
+    batch b = {0};
+    int rc, more;
+    do {
+        more = fill(&b, r);
+        char *read_error = more < 0 ? xstrdup(err_last()) : NULL;
+        prefetch(g, &b, id_at, ncols);
+        rc = 0;
+        for (size_t i = 0; i < b.n && rc == 0; i++) {
+            row_view v = view(&b, i, r->name);
+            rc = match_one(g, &v, id_at, ncols);
+        }
+        if (rc == 0 && read_error)
+            rc = grade_invalid(g, "%s", read_error);
+        free(read_error);
+    } while (rc == 0 && more > 0);
+    sb_free(&b.text);
+    free(b.off);
+    if (rc || g->seq_row >= g->n)
+        return rc;
+    size_t i = 0;
+    while (is_used(g, i))
+        i++;
+    return grade_invalid(g, "%s: %zu rows, the answers have %zu: id '%s' (and %zu more) "
+                         "missing", r->name, g->seq_row, g->n, grade_nth_id(g, i),
+                         g->n - g->seq_row - 1);
+}
