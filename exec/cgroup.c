@@ -27,6 +27,7 @@
  */
 #include "exec_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -109,6 +110,25 @@ static char *own_dir(const char *mountinfo, const char *cgroups, const char *con
     return dir;
 }
 
+/* Remove the empty run cgroups a grove that died left under `dir`: names
+ * "grove-PID-..." whose PID is gone. A busy one stays (rmdir refuses). */
+static void sweep_stale(const char *dir)
+{
+    DIR *d = dir ? opendir(dir) : NULL;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        int pid = 0;
+        if (sscanf(e->d_name, "grove-%d-", &pid) != 1 || pid <= 0 ||
+            (kill(pid, 0) == 0 || errno != ESRCH))
+            continue;
+        char *path = path_join(dir, e->d_name);
+        rmdir(path);
+        free(path);
+    }
+    if (d)
+        closedir(d);
+}
+
 static void find_own(void)
 {
     if (own.done)
@@ -120,6 +140,9 @@ static void find_own(void)
         own.v2 = own_dir(mi, cg, NULL);
         own.pids = own_dir(mi, cg, "pids");
         own.memory = own_dir(mi, cg, "memory");
+        sweep_stale(own.v2);
+        sweep_stale(own.pids);
+        sweep_stale(own.memory);
     }
     free(mi);
     free(cg);
