@@ -44,7 +44,8 @@ static const char defaults_json[] =
     "\"metric\": null,"
     "\"search\": {\"num_drafts\": 5, \"debug_prob\": 0.5, \"max_debug_depth\": 3,"
     "             \"max_failed_drafts\": 15, \"top_k\": 3},"
-    "\"exec\": {\"memory_limit_mb\": 0, \"allow_network\": false, \"threads\": 1}"
+    "\"exec\": {\"memory_limit_mb\": 0, \"file_limit_mb\": 8192, \"max_procs\": 1024,"
+    "          \"allow_network\": false, \"threads\": 1}"
     "}";
 
 cJSON *config_defaults(void)
@@ -300,6 +301,8 @@ static const num_rule rules[] = {
     {"search.top_k", 1, 1000, 0},
     {"exec.memory_limit_mb", 0, 1e9, 0},
     {"exec.threads", 0, 1024, 0},
+    {"exec.file_limit_mb", 0, 1e9, 0},
+    {"exec.max_procs", -1, 1e6, 0},
 };
 
 int config_validate(const cJSON *cfg)

@@ -61,6 +61,8 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
                    : !strcmp(sandbox, "off") ? EXEC_SANDBOX_OFF : EXEC_SANDBOX_AUTO,
         .threads = (int)config_num(r->cfg, "exec.threads", 1),
         .mem_limit = (size_t)config_num(r->cfg, "exec.memory_limit_mb", 0) << 20,
+        .file_limit = (size_t)config_num(r->cfg, "exec.file_limit_mb", 8192) << 20,
+        .max_procs = (int)config_num(r->cfg, "exec.max_procs", 1024),
         .hide_paths = hide,
     };
     printf("grove: re-running node %d on the full training data...\n", n->id);

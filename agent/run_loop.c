@@ -342,6 +342,8 @@ static void on_exec(exec_run *run, exec_result *res, void *data)
     char *why = NULL;
     if (res->error)
         why = xasprintf("could not start the script: %s", res->error);
+    else if (res->limit_note)
+        why = xasprintf("%s", res->limit_note);
     else if (res->timed_out)
         why = xasprintf("timed out after %.0fs", res->wall_s);
     else if (res->exc_type)
@@ -386,6 +388,8 @@ static void start_exec(pipeline *p, search_node *n)
         .input_dir = r->input_dir,
         .timeout_s = limit,
         .mem_limit = (size_t)config_num(r->cfg, "exec.memory_limit_mb", 0) << 20,
+        .file_limit = (size_t)config_num(r->cfg, "exec.file_limit_mb", 8192) << 20,
+        .max_procs = (int)config_num(r->cfg, "exec.max_procs", 1024),
         .allow_network = config_bool(r->cfg, "exec.allow_network", 0),
         .sandbox = !strcmp(sandbox, "on") ? EXEC_SANDBOX_ON
                    : !strcmp(sandbox, "off") ? EXEC_SANDBOX_OFF : EXEC_SANDBOX_AUTO,
