@@ -342,8 +342,8 @@ static void on_exec(exec_run *run, exec_result *res, void *data)
     char *why = NULL;
     if (res->error)
         why = xasprintf("could not start the script: %s", res->error);
-    else if (res->limit_note)
-        why = xasprintf("%s", res->limit_note);
+    else if (res->limit_note && (res->term_signal || res->exit_code != 0))
+        why = xasprintf("%s", res->limit_note); /* OOM, process or file limit */
     else if (res->timed_out)
         why = xasprintf("timed out after %.0fs", res->wall_s);
     else if (res->exc_type)
