@@ -31,6 +31,19 @@ static const double pow10_exact[23] = {
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
+/* 5^0 .. 5^27, the largest power of five below 2^63 */
+static const uint64_t pow5[28] = {
+    UINT64_C(1), UINT64_C(5), UINT64_C(25), UINT64_C(125), UINT64_C(625),
+    UINT64_C(3125), UINT64_C(15625), UINT64_C(78125), UINT64_C(390625),
+    UINT64_C(1953125), UINT64_C(9765625), UINT64_C(48828125), UINT64_C(244140625),
+    UINT64_C(1220703125), UINT64_C(6103515625), UINT64_C(30517578125),
+    UINT64_C(152587890625), UINT64_C(762939453125), UINT64_C(3814697265625),
+    UINT64_C(19073486328125), UINT64_C(95367431640625), UINT64_C(476837158203125),
+    UINT64_C(2384185791015625), UINT64_C(11920928955078125),
+    UINT64_C(59604644775390625), UINT64_C(298023223876953125),
+    UINT64_C(1490116119384765625), UINT64_C(7450580596923828125)
+};
+
 static int bits_of(uint64_t x)
 {
     return 64 - __builtin_clzll(x);
@@ -46,9 +59,7 @@ static double from_bits(uint64_t u)
 /* w / 10^m for 1 <= m <= 27, w != 0, correctly rounded (step 3 above). */
 static double divide_exact(uint64_t w, int m)
 {
-    uint64_t d5 = 1;
-    for (int i = 0; i < m; i++)
-        d5 *= 5;
+    uint64_t d5 = pow5[m];
     int s = 55 + bits_of(d5) - bits_of(w);
     if (s < 0)
         s = 0;
@@ -88,33 +99,80 @@ static int parse_strtod(const char *s, double *out)
     return *end ? -1 : 0;
 }
 
+/* Eight ASCII digits at once (little-endian loads): a byte is a digit when
+ * its high nibble is 3 both before and after adding 6. */
+static int all_digits8(uint64_t v)
+{
+    const uint64_t hi = 0xF0F0F0F0F0F0F0F0ULL;
+    return ((v & hi) | (((v + 0x0606060606060606ULL) & hi) >> 4)) == 0x3333333333333333ULL;
+}
+
+/* Their value: adjacent digits are merged into 2-digit, then 4-digit lanes
+ * (the first character is the lowest byte, so it is the high digit). */
+static uint64_t value8(uint64_t v)
+{
+    v &= 0x0F0F0F0F0F0F0F0FULL;
+    v = (v * 10 + (v >> 8)) & 0x00FF00FF00FF00FFULL;
+    v = (v * 100 + (v >> 16)) & 0x0000FFFF0000FFFFULL;
+    return (v & 0xFFFF) * 10000 + (v >> 32);
+}
+
+/* A run of digits from *sp into *m: zeros before the first significant digit
+ * are skipped, at most 19 significant ones fit (0 beyond that); *count gets
+ * the number of digits read. */
+static inline int take_digits(const char **sp, const char *end, uint64_t *mp, int *sigp,
+                              int *count)
+{
+    const char *s = *sp, *start = s;
+    uint64_t m = *mp; /* locals: kept in registers through the loops */
+    int sig = *sigp;
+    while (m == 0 && *s == '0')
+        s++;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (end - s >= 8 && sig <= 19 - 8) {
+        uint64_t v;
+        memcpy(&v, s, 8);
+        if (!all_digits8(v))
+            break;
+        m = m * 100000000 + value8(v);
+        sig += 8;
+        s += 8;
+    }
+#else
+    (void)end;
+#endif
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (++sig > 19)
+            return 0;
+        m = m * 10 + (uint64_t)(*s - '0');
+    }
+    *count = (int)(s - start);
+    *sp = s;
+    *mp = m;
+    *sigp = sig;
+    return 1;
+}
+
 /* Step 1: [sign] digits [. digits] [e [sign] digits], blanks around.
  * 1 when parsed; 0 when the text needs strtod (other syntax, too many
- * digits, huge exponent). */
-static int split_decimal(const char *s, int *neg, uint64_t *w, int *e10)
+ * digits, huge exponent). end is the terminating NUL. */
+static int split_decimal(const char *s, const char *end, int *neg, uint64_t *w, int *e10)
 {
     while (is_blank(*s))
         s++;
     *neg = *s == '-';
     s += *s == '-' || *s == '+';
     uint64_t m = 0;
-    int digits = 0, sig = 0, exp = 0;
-    for (; *s >= '0' && *s <= '9'; s++, digits++) {
-        if (m == 0 && *s == '0')
-            continue;
-        if (++sig > 19)
+    int sig = 0, exp = 0, n_int = 0, n_frac = 0;
+    if (!take_digits(&s, end, &m, &sig, &n_int))
+        return 0;
+    if (*s == '.') {
+        s++;
+        if (!take_digits(&s, end, &m, &sig, &n_frac))
             return 0;
-        m = m * 10 + (uint64_t)(*s - '0');
+        exp = -n_frac;
     }
-    if (*s == '.')
-        for (s++; *s >= '0' && *s <= '9'; s++, digits++, exp--) {
-            if (m == 0 && *s == '0')
-                continue;
-            if (++sig > 19)
-                return 0;
-            m = m * 10 + (uint64_t)(*s - '0');
-        }
-    if (!digits)
+    if (n_int + n_frac == 0)
         return 0;
     if (*s == 'e' || *s == 'E') {
         s++;
@@ -142,7 +200,7 @@ int num_parse(const char *s, double *out)
 {
     int neg, e;
     uint64_t w;
-    if (!split_decimal(s, &neg, &w, &e))
+    if (!split_decimal(s, s + strlen(s), &neg, &w, &e))
         return parse_strtod(s, out);
     double v;
     if (w == 0)
