@@ -251,17 +251,28 @@ static size_t label_index(const double *labels, size_t n, double v)
     return lo;
 }
 
-/* cohen_kappa_score(pred, true, weights="quadratic") */
-static int qwk(double *out, const metric_input *in)
+/* Sorted distinct labels of y and p (n each) into *out; returns the count.
+ * Caller frees *out. */
+static size_t label_union(double **out, const double *y, const double *p, size_t n)
 {
-    size_t n = in->n, m = 0;
     double *labels = xmalloc(2 * n * sizeof *labels);
-    memcpy(labels, in->y, n * sizeof *labels);
-    memcpy(labels + n, in->p, n * sizeof *labels);
+    memcpy(labels, y, n * sizeof *labels);
+    memcpy(labels + n, p, n * sizeof *labels);
     qsort(labels, 2 * n, sizeof *labels, cmp_double);
+    size_t m = 0;
     for (size_t i = 0; i < 2 * n; i++)
         if (!m || labels[m - 1] != labels[i])
             labels[m++] = labels[i];
+    *out = labels;
+    return m;
+}
+
+/* cohen_kappa_score(pred, true, weights="quadratic") */
+static int qwk(double *out, const metric_input *in)
+{
+    size_t n = in->n;
+    double *labels;
+    size_t m = label_union(&labels, in->y, in->p, n);
     double *conf = xcalloc(m * m, sizeof *conf), *rows = xcalloc(m, sizeof *rows),
            *cols = xcalloc(m, sizeof *cols);
     for (size_t i = 0; i < n; i++) {
@@ -287,6 +298,112 @@ static int qwk(double *out, const metric_input *in)
     return 0;
 }
 
+/* Per label counts: true (t), predicted (pr), both (tp). Caller frees *out
+ * (3 * m doubles). */
+static size_t label_counts(double **out, const metric_input *in)
+{
+    double *labels;
+    size_t m = label_union(&labels, in->y, in->p, in->n);
+    double *c = xcalloc(3 * m, sizeof *c);
+    for (size_t i = 0; i < in->n; i++) {
+        size_t a = label_index(labels, m, in->y[i]), b = label_index(labels, m, in->p[i]);
+        c[a] += 1;
+        c[m + b] += 1;
+        c[2 * m + a] += a == b;
+    }
+    free(labels);
+    *out = c;
+    return m;
+}
+
+/* f1_score(average="macro" / "micro") over the union of labels. For
+ * single-label data micro F1 equals accuracy; macro averages 2 tp / (t + pr)
+ * per label (never 0 / 0: every label of the union occurs somewhere). */
+static int f1_score(double *out, const metric_input *in, int macro)
+{
+    double *c;
+    size_t m = label_counts(&c, in);
+    double sum = 0, tp = 0;
+    for (size_t j = 0; j < m; j++) {
+        sum += 2 * c[2 * m + j] / (c[j] + c[m + j]);
+        tp += c[2 * m + j];
+    }
+    free(c);
+    *out = macro ? sum / (double)m : tp / (double)in->n;
+    return 0;
+}
+
+/* matthews_corrcoef, the multi-class form sklearn uses; 0 when undefined. */
+static int mcc(double *out, const metric_input *in)
+{
+    double *c;
+    size_t m = label_counts(&c, in);
+    double s = (double)in->n, correct = 0, pt = 0, pp = 0, tt = 0;
+    for (size_t j = 0; j < m; j++) {
+        correct += c[2 * m + j];
+        pt += c[m + j] * c[j];
+        pp += c[m + j] * c[m + j];
+        tt += c[j] * c[j];
+    }
+    free(c);
+    double cov_yp = correct * s - pt, cov_pp = s * s - pp, cov_yy = s * s - tt;
+    *out = cov_pp * cov_yy == 0 ? 0 : cov_yp / sqrt(cov_yy * cov_pp);
+    return 0;
+}
+
+/* ---- rank correlation ------------------------------------------------- */
+
+typedef struct ranked {
+    double v;
+    size_t i;
+} ranked;
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    double x = ((const ranked *)a)->v, y = ((const ranked *)b)->v;
+    return (x > y) - (x < y);
+}
+
+/* Average ranks (1-based, ties share their mean rank) of column col, as
+ * scipy.stats.rankdata. Caller frees. */
+static double *ranks(const double *v, size_t n, size_t stride, size_t col)
+{
+    ranked *x = xmalloc(n * sizeof *x);
+    double *r = xmalloc(n * sizeof *r);
+    for (size_t i = 0; i < n; i++)
+        x[i] = (ranked){v[i * stride + col], i};
+    qsort(x, n, sizeof *x, cmp_ranked);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && x[j + 1].v == x[i].v)
+            j++;
+        for (size_t t = i; t <= j; t++)
+            r[x[t].i] = (double)(i + j) / 2 + 1;
+        i = j + 1;
+    }
+    free(x);
+    return r;
+}
+
+/* Mean over columns of scipy.stats.spearmanr: Pearson on average ranks. */
+static int spearman_cols(double *out, const metric_input *in)
+{
+    double sum = 0;
+    for (size_t c = 0; c < in->k; c++) {
+        double *ry = ranks(in->y, in->n, in->k, c), *rp = ranks(in->p, in->n, in->k, c);
+        metric_input one = {in->n, 1, ry, rp, NULL, NULL, in->cols + c};
+        double r = NAN;
+        int rc = pearson(&r, &one);
+        free(ry);
+        free(rp);
+        if (rc < 0)
+            return err_prefix("column '%s': Spearman", in->cols[c]);
+        sum += r;
+    }
+    *out = sum / (double)in->k;
+    return 0;
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 static const struct {
@@ -296,7 +413,8 @@ static const struct {
     {"auc", METRIC_PROB}, {"auc_cols", METRIC_PROB}, {"logloss", METRIC_PROB},
     {"accuracy", METRIC_STRING}, {"accuracy_str", METRIC_STRING}, {"qwk", 0},
     {"rmse", 0}, {"rmsle", METRIC_NONNEG}, {"rmsle_cols", METRIC_NONNEG},
-    {"mae", 0}, {"pearson", 0},
+    {"mae", 0}, {"mae_int", 0}, {"pearson", 0}, {"f1_macro", 0}, {"f1_micro", 0},
+    {"mcc", 0}, {"spearman_cols", 0},
 };
 
 int metric_flags(const char *metric)
@@ -319,8 +437,9 @@ int metric_compute(double *out, const char *m, const metric_input *in)
         return log_loss(out, in);
     if (!strcmp(m, "accuracy") || !strcmp(m, "accuracy_str"))
         return accuracy(out, in, !strcmp(m, "accuracy_str"));
-    if (!single && (!strcmp(m, "qwk") || !strcmp(m, "pearson") || !strcmp(m, "rmse") ||
-                    !strcmp(m, "rmsle") || !strcmp(m, "mae")))
+    if (!strcmp(m, "spearman_cols"))
+        return spearman_cols(out, in);
+    if (!single && strcmp(m, "rmsle_cols"))
         return err_set("metric %s scores one target column, the registry gives %zu", m,
                        in->k);
     if (!strcmp(m, "qwk"))
@@ -333,6 +452,16 @@ int metric_compute(double *out, const char *m, const metric_input *in)
         return rmse_like(out, in, 1, 1);
     if (!strcmp(m, "mae"))
         return rmse_like(out, in, 0, 0);
+    if (!strcmp(m, "mae_int")) { /* int(round(mae)): Python rounds half to even */
+        rmse_like(out, in, 0, 0);
+        *out = nearbyint(*out);
+        return 0;
+    }
+    if (!strcmp(m, "f1_macro") || !strcmp(m, "f1_micro"))
+        return f1_score(out, in, !strcmp(m, "f1_macro"));
+    if (!strcmp(m, "mcc"))
+        return mcc(out, in);
     return err_set("unknown metric '%s' (grove implements: auc, auc_cols, logloss, "
-                   "accuracy, accuracy_str, qwk, rmse, rmsle, rmsle_cols, mae, pearson)", m);
+                   "accuracy, accuracy_str, qwk, rmse, rmsle, rmsle_cols, mae, mae_int, "
+                   "pearson, spearman_cols, f1_macro, f1_micro, mcc)", m);
 }

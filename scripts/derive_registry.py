@@ -54,6 +54,13 @@ GRADED = {
     "text-normalization-challenge-english-language": ("accuracy_str", "id", "after", 0),
     "text-normalization-challenge-russian-language": ("accuracy_str", "id", "after", 0),
     "the-icml-2013-whale-challenge-right-whale-redux": ("auc", "clip", "probability", 0),
+    # beyond the lite split: graders checked against MLE-bench's grade.py
+    "google-quest-challenge": ("spearman_cols", "qa_id", "*", 0),
+    "herbarium-2021-fgvc8": ("f1_macro", "Id", "Predicted", 0),
+    "herbarium-2022-fgvc9": ("f1_macro", "Id", "Predicted", 0),
+    "nfl-player-contact-detection": ("mcc", "contact_id", "contact", 0),
+    "predict-volcanic-eruptions-ingv-oe": ("mae_int", "segment_id", "time_to_eruption", 0),
+    "us-patent-phrase-to-phrase-matching": ("pearson", "id", "score", 0),
 }
 
 COLUMNS = ["id", "name", "grader", "metric", "graded", "reason", "answers",

@@ -211,6 +211,57 @@ def case_accuracy(k):
           metrics.accuracy_score(y, p), True)
 
 
+def case_labels(k):
+    """macro F1, MCC: integer labels, imbalanced, some only predicted."""
+    n = rng.randint(5, 2000)
+    labels = list(range(rng.choice([2, 5, 40])))
+    weights = [1.0 / (j + 1) ** 2 for j in labels]  # imbalanced
+    y = rng.choices(labels, weights, k=n)
+    p = [v if rng.random() < 0.6 else rng.choice(labels + [99]) for v in y]
+    rows = order(n, k % 2 == 1)
+    ans = (["Id", "Predicted"], [[i, str(v)] for i, v in zip(ids(n), y)])
+    sub = (["Id", "Predicted"], [[ids(n)[i], str(p[i])] for i in rows])
+    check("f1 macro #%d (n=%d)" % (k, n), "herbarium-2021-fgvc8", ans, sub,
+          metrics.f1_score(y, p, average="macro"), k % 2 == 0)
+    yb = [int(rng.random() < 0.1) for _ in range(n)]
+    pb = [v if rng.random() < 0.8 else 1 - v for v in yb]
+    if k == 3:
+        pb = [0] * n  # constant prediction: MCC is 0
+    ans = (["contact_id", "contact"], [[i, str(v)] for i, v in zip(ids(n), yb)])
+    sub = (["contact_id", "contact"], [[ids(n)[i], str(pb[i])] for i in rows])
+    check("mcc #%d (n=%d)" % (k, n), "nfl-player-contact-detection", ans, sub,
+          metrics.matthews_corrcoef(yb, pb), k % 2 == 0)
+
+
+def case_correlation(k):
+    """Pearson, column-wise Spearman (ties), integer-rounded MAE."""
+    from scipy import stats
+    n = rng.randint(5, 1500)
+    y = [rng.choice([0, 0.25, 0.5, 0.75, 1.0]) for _ in range(n)]
+    p = [v + rng.gauss(0, 0.3) for v in y]
+    ans = (["id", "score"], [[i, fmt(v)] for i, v in zip(ids(n), y)])
+    sub = (["id", "score"], [[i, fmt(v)] for i, v in zip(ids(n), p)])
+    if len(set(y)) > 1:
+        check("pearson #%d" % k, "us-patent-phrase-to-phrase-matching", ans, sub,
+              stats.pearsonr(y, p)[0], True)
+    cols = ["question_asker_intent_understanding", "answer_well_written", "answer_helpful"]
+    Y = np.array([[rng.choice([0.3, 0.5, 0.6, 1.0]) for _ in cols] for _ in range(n)])
+    Y[0], Y[1] = 0.3, 1.0
+    P = np.round(Y + np.array([[rng.gauss(0, 0.3) for _ in cols] for _ in range(n)]),
+                 rng.choice([1, 6]))
+    P[0], P[1] = 0.0, 1.0
+    exp = np.mean([stats.spearmanr(P[:, c], Y[:, c]).correlation for c in range(len(cols))])
+    ans = (["qa_id"] + cols, [[i] + [fmt(v) for v in r] for i, r in zip(ids(n), Y)])
+    sub = (["qa_id"] + cols, [[i] + [fmt(v) for v in r] for i, r in zip(ids(n), P)])
+    check("spearman_cols #%d" % k, "google-quest-challenge", ans, sub, exp, True)
+    y = [rng.uniform(0, 5e7) for _ in range(n)]
+    p = [v + rng.gauss(0, 1e6) for v in y]
+    ans = (["segment_id", "time_to_eruption"], [[i, fmt(v)] for i, v in zip(ids(n), y)])
+    sub = (["segment_id", "time_to_eruption"], [[i, fmt(v)] for i, v in zip(ids(n), p)])
+    check("mae_int #%d" % k, "predict-volcanic-eruptions-ingv-oe", ans, sub,
+          float(int(round(metrics.mean_absolute_error(y, p)))), True)
+
+
 def invalid_cases():
     ans = (["id", "has_cactus"], [["a", "0"], ["b", "1"], ["c", "1"]])
     comp = "aerial-cactus-identification"
@@ -245,6 +296,9 @@ for k in range(4):
 for k in range(2):
     case_regression(k)
     case_accuracy(k)
+for k in range(4):
+    case_labels(k)
+    case_correlation(k)
 invalid_cases()
 print("%d cases, %d failed" % (count, len(failures)))
 sys.exit(1 if failures else 0)
