@@ -34,7 +34,7 @@ static const bi_family families[] = {
      "{\"max_depth\": [3, 4, 6, 8], \"learning_rate\": [0.03, 0.05, 0.1, 0.2],"
      " \"n_estimators\": [150, 300, 500], \"subsample\": [0.7, 0.8, 0.9, 1.0],"
      " \"colsample_bytree\": [0.5, 0.8, 1.0]}"},
-    {"mlp", "small neural network (MLP)", NULL, 0,
+    {"mlp", "small neural network (MLP)", NULL, 1,
      "{\"hidden\": 128, \"alpha\": 0.0001, \"max_iter\": 80}",
      "{\"hidden\": [64, 128, 256], \"alpha\": [1e-05, 0.0001, 0.001, 0.01],"
      " \"max_iter\": [40, 80, 160]}"},

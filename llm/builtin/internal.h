@@ -49,7 +49,9 @@ typedef struct bi_family {
     const char *name;     /* "hgb" */
     const char *label;    /* "histogram gradient boosting" */
     const char *module;   /* Python module it needs beyond sklearn, or NULL */
-    int dense;            /* needs a dense matrix (text goes through SVD) */
+    int dense;            /* fit on a dense matrix: text goes through SVD (trees
+                             need it; the MLP is far faster on 100 dense dims
+                             than on 20,000 sparse ones) */
     const char *defaults; /* JSON object of its parameters */
     const char *ladders;  /* JSON object: parameter -> ordered values to try */
 } bi_family;

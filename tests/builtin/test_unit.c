@@ -249,6 +249,11 @@ static void test_debug(void)
     CHECK(cJSON_GetObjectItem(cfg, "max_rows")->valuedouble == 10000);
     CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(cfg, "params"), "n_estimators")->valuedouble == 75);
     cJSON_Delete(cfg), free(reply);
+    /* A timeout has no Python exception, only the agent's reason. */
+    cfg = debug_cfg("xgb", "", "timed out after 600s", "", &reply);
+    CHECK(cJSON_GetObjectItem(cfg, "max_rows")->valuedouble == 15000);
+    CHECK(reply && strstr(reply, "Fix (time/memory)"));
+    cJSON_Delete(cfg), free(reply);
     cfg = debug_cfg("linear", "ValueError", "Input contains NaN, infinity or a value too large",
                     "", &reply);
     CHECK_STR(fam_of(cfg), "hgb");
