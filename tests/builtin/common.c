@@ -102,6 +102,14 @@ char *t_python_block(const char *reply)
     return close ? xstrndup(open, (size_t)(close - open) + 1) : NULL;
 }
 
+char *t_code(const cJSON *ctx, unsigned long seed)
+{
+    char *reply = t_reply(ctx, seed);
+    char *code = t_python_block(reply);
+    free(reply);
+    return code;
+}
+
 cJSON *t_config(const char *code)
 {
     static const char tag[] = "# grove-builtin: ";

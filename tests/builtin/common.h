@@ -16,6 +16,8 @@ cJSON *t_competition(const char *kind);
 cJSON *t_context(const char *action, const char *kind, int n_drafts);
 /* The coder's reply (caller frees) or NULL with the error printed. */
 char *t_reply(const cJSON *ctx, unsigned long seed);
+/* The python block of the coder's reply to ctx, or NULL. Caller frees. */
+char *t_code(const cJSON *ctx, unsigned long seed);
 /* The body of the single ```python block of a reply, or NULL. Caller frees. */
 char *t_python_block(const char *reply);
 /* The config line of a script, parsed; NULL when absent. Caller frees. */

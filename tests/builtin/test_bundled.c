@@ -68,8 +68,7 @@ int main(int argc, char **argv)
     cJSON *ctx = t_context("draft", "binary", 0);
     cJSON_ReplaceItemInObject(ctx, "competition", competition_of(comp));
     cJSON_ReplaceItemInObject(ctx, "exec_timeout_s", cJSON_CreateNumber(120));
-    char *reply = t_reply(ctx, 0);
-    char *code = t_python_block(reply);
+    char *code = t_code(ctx, 0);
     CHECK(code != NULL);
 
     char *ws = path_join(root, "ws"), *in = path_join(ws, "input");
@@ -95,7 +94,6 @@ int main(int argc, char **argv)
     if (!getenv("GROVE_KEEP_TEST_FILES"))
         rm_rf(root);
     cJSON_Delete(ctx);
-    free(reply);
     free(code);
     free(cmd);
     free(ws);

@@ -25,10 +25,8 @@ static char *draft_code(const char *kind, int n_drafts, cJSON *comp_override)
     cJSON *ctx = t_context("draft", kind, n_drafts);
     if (comp_override)
         cJSON_ReplaceItemInObject(ctx, "competition", comp_override);
-    char *reply = t_reply(ctx, 0);
-    char *code = t_python_block(reply);
+    char *code = t_code(ctx, 0);
     cJSON_Delete(ctx);
-    free(reply);
     return code;
 }
 
