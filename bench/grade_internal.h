@@ -33,6 +33,19 @@ typedef struct grade_data {
     size_t n_slots;
     unsigned row_bits, off_bits; /* slot fields: row, offset of the id */
     char *why;              /* set when the submission is invalid */
+    /* reduced multi-class log loss (fastrows.c): the answers kept as their
+     * non-zero cells only, each submission row folded into its loss as it
+     * is read, so no n x k table exists at all */
+    int reduced;
+    double *scratch;        /* k values of the row being read */
+    size_t *nz_end;         /* answer row i's cells are nz[nz_end[i-1] .. nz_end[i]) */
+    uint32_t *nz_col;
+    double *nz_val;
+    size_t nz_len, nz_cap;
+    double *loss;           /* n per-row losses (big_alloc) */
+    size_t bad_sum_row;     /* first answer row whose probabilities do not sum
+                               to 1 (SIZE_MAX: none), and that sum */
+    double bad_sum;
 } grade_data;
 
 /* One CSV row's unescaped fields: field i is buf + off[i]. */
@@ -56,6 +69,25 @@ int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *
  * 1 (invalid: g->why) or < 0. */
 struct csv_reader;
 int grade_match_rows(grade_data *g, struct csv_reader *r, long id_at);
+/* match.c, for fastrows.c: one row, with every check and message (0, or 1
+ * with g->why); the answer row of id (-1 unknown, -2 used up); take answer
+ * row at for the submission's current position; and after the last row,
+ * the check that no answer row is left unmatched. */
+int grade_match_one(grade_data *g, const row_view *r, long id_at, size_t ncols);
+long grade_find_row(grade_data *g, const char *id, size_t row);
+void grade_claim(grade_data *g, long at);
+int grade_all_matched(grade_data *g, const char *name);
+/* fastrows.c: the reduced log loss. Whether comp/k qualify (sets it up);
+ * an answers row's values into the sparse rows; a submission row's k
+ * values (in the target order) into the loss of answer row at; every
+ * submission row (like grade_match_rows); the row-sum fault, if any; the
+ * mean loss. */
+void ll_setup(grade_data *g);
+int ll_answer_row(grade_data *g, const row_view *r);
+void ll_take_row(grade_data *g, size_t at, const double *p);
+int ll_match_rows(grade_data *g, struct csv_reader *r, long id_at);
+int ll_check_sums(grade_data *g);
+double ll_mean(const grade_data *g);
 /* The i-th answer id (walks the ids: for messages only). */
 const char *grade_nth_id(const grade_data *g, size_t i);
 

@@ -116,7 +116,7 @@ static void build_index(grade_data *g)
 /* The answer row for a submission id, or -1 (unknown) / -2 (all used). row
  * is the submission's row, tried first against the answer row of the same
  * position, whose id starts at g->seq_off. */
-static long find_row(grade_data *g, const char *id, size_t row)
+long grade_find_row(grade_data *g, const char *id, size_t row)
 {
     if (row < g->n && !is_used(g, row) && !strcmp(g->ids + g->seq_off, id))
         return (long)row;
@@ -209,15 +209,22 @@ static void prefetch(grade_data *g, batch *b, long id_at, size_t ncols)
     }
 }
 
-/* One row, as if read alone: 0, or 1 with g->why set. */
-static int match_one(grade_data *g, const row_view *r, long id_at, size_t ncols)
+void grade_claim(grade_data *g, long at)
+{
+    g->used[at >> 3] |= (unsigned char)(1u << (at & 7));
+    if (g->seq_row < g->n)
+        g->seq_off += strlen(g->ids + g->seq_off) + 1;
+    g->seq_row++;
+}
+
+int grade_match_one(grade_data *g, const row_view *r, long id_at, size_t ncols)
 {
     size_t row = g->seq_row;
     if (r->n_fields != ncols)
         return grade_invalid(g, "%s: line %zu: %zu fields, but the header has %zu", r->name,
                              r->line, r->n_fields, ncols);
     const char *id = id_at >= 0 ? r->buf + r->off[id_at] : "";
-    long at = id_at >= 0 ? find_row(g, id, row) : (row < g->n ? (long)row : -1);
+    long at = id_at >= 0 ? grade_find_row(g, id, row) : (row < g->n ? (long)row : -1);
     if (at == -1 && id_at < 0)
         return grade_invalid(g, "%s: line %zu: more rows than the answers' %zu", r->name,
                              r->line, g->n);
@@ -228,12 +235,12 @@ static int match_one(grade_data *g, const row_view *r, long id_at, size_t ncols)
         return grade_invalid(g, "%s: line %zu, column '%s': id '%s' appears more often "
                              "than in the answers (each id once)", r->name, r->line,
                              g->comp->id_col, id);
-    g->used[at >> 3] |= (unsigned char)(1u << (at & 7));
-    if (row < g->n)
-        g->seq_off += strlen(g->ids + g->seq_off) + 1;
-    g->seq_row++;
-    return grade_take_values(g, r, 0, g->p ? g->p + (size_t)at * g->k : NULL, &g->pstr,
-                             g->poff ? g->poff + at : NULL);
+    grade_claim(g, at);
+    double *dst = g->reduced ? g->scratch : g->p ? g->p + (size_t)at * g->k : NULL;
+    int rc = grade_take_values(g, r, 0, dst, &g->pstr, g->poff ? g->poff + at : NULL);
+    if (rc == 0 && g->reduced)
+        ll_take_row(g, (size_t)at, g->scratch);
+    return rc;
 }
 
 int grade_match_rows(grade_data *g, csv_reader *r, long id_at)
@@ -248,7 +255,7 @@ int grade_match_rows(grade_data *g, csv_reader *r, long id_at)
         rc = 0;
         for (size_t i = 0; i < b.n && rc == 0; i++) {
             row_view v = view(&b, i, r->name);
-            rc = match_one(g, &v, id_at, ncols);
+            rc = grade_match_one(g, &v, id_at, ncols);
         }
         if (rc == 0 && read_error)
             rc = grade_invalid(g, "%s", read_error);
@@ -256,12 +263,17 @@ int grade_match_rows(grade_data *g, csv_reader *r, long id_at)
     } while (rc == 0 && more > 0);
     sb_free(&b.text);
     free(b.off);
-    if (rc || g->seq_row >= g->n)
-        return rc;
+    return rc ? rc : grade_all_matched(g, r->name);
+}
+
+int grade_all_matched(grade_data *g, const char *name)
+{
+    if (g->seq_row >= g->n)
+        return 0;
     size_t i = 0;
     while (is_used(g, i))
         i++;
     return grade_invalid(g, "%s: %zu rows, the answers have %zu: id '%s' (and %zu more) "
-                         "missing", r->name, g->seq_row, g->n, grade_nth_id(g, i),
+                         "missing", name, g->seq_row, g->n, grade_nth_id(g, i),
                          g->n - g->seq_row - 1);
 }

@@ -5,10 +5,21 @@
 #ifndef GROVE_BENCH_NUMPARSE_H
 #define GROVE_BENCH_NUMPARSE_H
 
+#include <stddef.h>
+
 /* Parse the NUL-terminated s. Blanks (space, tab) around the number are
  * allowed, anything else is not. Gives exactly strtod's double, -0.0
  * included; inf, nan and hex floats come from strtod itself. Returns 0, or -1
  * when the text is not one number. */
 int num_parse(const char *s, double *out);
+
+/* The same over s[0..len), which need not be NUL-terminated (the field
+ * of a mapped file); an embedded NUL is not a number. */
+int num_parse_n(const char *s, size_t len, double *out);
+/* The fast cases only, for text in place: reads [blanks] number [blanks]
+ * from s, no further than end, and returns where it stopped; NULL when the
+ * text there is no number of the simple shapes, or one only strtod rounds
+ * (then give the whole field to num_parse_n). */
+const char *num_scan(const char *s, const char *end, double *out);
 
 #endif

@@ -31,7 +31,11 @@ failures = []
 count = 0
 
 
-def write_csv(path, header, rows):
+def write_csv(path, header, rows=None):
+    if rows is None:  # already the file's text (quotes, CRLF: the reader's odd rows)
+        with open(path, "w", newline="") as f:
+            f.write(header)
+        return
     with open(path, "w", newline="") as f:
         f.write(",".join(header) + "\n")
         for r in rows:
@@ -45,7 +49,7 @@ def fmt(x):
 def grade(comp, answers, submission):
     a, s = os.path.join(tmp, "answers.csv"), os.path.join(tmp, "submission.csv")
     write_csv(a, *answers)
-    write_csv(s, *submission)
+    write_csv(s, *((submission,) if isinstance(submission, str) else submission))
     out = subprocess.run([TOOL, comp, s, a], capture_output=True, text=True)
     return json.loads(out.stdout)
 
@@ -165,6 +169,33 @@ def case_logloss_multi(k):
           metrics.log_loss(Y, P), True)
 
 
+def case_logloss_layout(k):
+    """Columns in another order than the answers', id not first, shuffled rows,
+    some of them quoted or CRLF-ended: the in-place row parser must fall back
+    to the general reader on those rows and give the same loss."""
+    cols = ["c%d" % j for j in range(7)]
+    n = rng.randint(20, 400)
+    Y = np.zeros((n, len(cols)), dtype=int)
+    Y[np.arange(n), [rng.randrange(len(cols)) for _ in range(n)]] = 1
+    P = np.array([[rng.random() for _ in cols] for _ in range(n)])
+    P[::7, 0] = 0.0
+    P = P / P.sum(axis=1, keepdims=True)
+    ans = (["id"] + cols, [[i] + [str(v) for v in r] for i, r in zip(ids(n), Y)])
+    perm = list(reversed(cols))
+    lines = [",".join(perm[:3] + ["id"] + perm[3:])]
+    for i in order(n, True):
+        vals = {c: fmt(P[i, j]) for j, c in enumerate(cols)}
+        cells = [vals[c] for c in perm[:3]] + [ids(n)[i]] + [vals[c] for c in perm[3:]]
+        if i % 5 == 1:
+            cells[3] = '"%s"' % cells[3]
+        if i % 3 == 2:
+            cells[0] = " %s\t" % cells[0]  # blanks around a number are allowed
+        lines.append(",".join(cells) + ("\r\n" if i % 4 == 0 else "\n"))
+    sub = lines[0] + "\n" + "".join(lines[1:])
+    check("logloss layout #%d" % k, "dog-breed-identification", ans, sub,
+          metrics.log_loss(Y, P), False)
+
+
 def case_qwk(k):
     n = rng.randint(10, 2000)
     labels = [0, 1, 2, 3, 4] if k % 2 else [0, 2, 4, 7]  # gaps: weights by index
@@ -282,6 +313,42 @@ def invalid_cases():
                    (["id"] + cols, [["a", "1", "0", "0"], ["b", "0", "1", "0"]]),
                    (["id"] + cols, [["a", "0.5", "0.5", "0"], ["b", "0.5", "0.4", "0"]]),
                    "sum to 0.9")
+    # the fast row parser hands odd rows to the general one: the first fault
+    # in file order (row and column) must be the one the general path names
+    ans3 = (["id"] + cols, [[x, "1", "0", "0"] for x in "abcdef"])
+    good = ["0.2", "0.3", "0.5"]
+    def sub3(rows):
+        return "id,EAP,HPL,MWS\n" + "".join(",".join(r) + "\n" for r in rows)
+    rows = [[x] + good for x in "fedcba"]
+    bad = [r[:] for r in rows]
+    bad[2][2] = "x1"
+    bad[4][3] = "nan"
+    expect_invalid("multi: first bad value", "spooky-author-identification", ans3,
+                   sub3(bad), "line 4, column 'HPL': 'x1' is not a number")
+    bad = [r[:] for r in rows]
+    bad[3] = bad[3] + ["0.1"]
+    bad[4][1] = "-0.5"
+    expect_invalid("multi: field count", "spooky-author-identification", ans3,
+                   sub3(bad), "line 5: 5 fields, but the header has 4")
+    bad = [r[:] for r in rows]
+    bad[1][0] = "q"
+    expect_invalid("multi: unknown id", "spooky-author-identification", ans3,
+                   sub3(bad), "line 3, column 'id': id 'q' is not in the answers")
+    bad = [r[:] for r in rows]
+    bad[4][0] = "f"
+    expect_invalid("multi: repeated id", "spooky-author-identification", ans3,
+                   sub3(bad), "line 6, column 'id': id 'f' appears more often")
+    bad = [r[:] for r in rows]
+    bad[0][1] = "0.3"  # id f, last in answer order
+    bad[3][1] = "0.1"  # id c: the first answer row whose sum is off
+    expect_invalid("multi: first row sum", "spooky-author-identification", ans3,
+                   sub3(bad), "id 'c' sum to 0.9")
+    bad = [r[:] for r in rows]
+    bad[2][1] = '"0.2'
+    expect_invalid("multi: open quote", "spooky-author-identification", ans3,
+                   sub3(bad), "line 4: unterminated quoted field")
+    expect_invalid("multi: missing ids", "spooky-author-identification", ans3,
+                   sub3(rows[:4]), "id 'a' (and 1 more) missing")
 
 
 for k in range(6):
@@ -292,6 +359,7 @@ for k in range(3):
 for k in range(4):
     case_logloss_binary(k)
     case_logloss_multi(k)
+    case_logloss_layout(k)
     case_qwk(k)
 for k in range(2):
     case_regression(k)

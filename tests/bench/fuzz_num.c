@@ -31,6 +31,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int ra = num_parse(s, &a), rb = reference(s, &b);
     if (ra != rb || (ra == 0 && memcmp(&a, &b, sizeof a) != 0 && !(isnan(a) && isnan(b))))
         abort();
+    /* the same text in place (not NUL-terminated) and the fast in-place scan */
+    double c = 0, d = 0;
+    size_t len = strlen(s);
+    int rc = num_parse_n((const char *)data, len, &c);
+    const char *stop = num_scan((const char *)data, (const char *)data + len, &d);
+    if (rc != ra || (rc == 0 && memcmp(&a, &c, sizeof a) != 0 && !(isnan(a) && isnan(c))))
+        abort();
+    if (stop == (const char *)data + len && (ra != 0 || memcmp(&a, &d, sizeof a) != 0))
+        abort();
     free(s);
     return 0;
 }

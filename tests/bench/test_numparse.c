@@ -29,6 +29,18 @@ static void same(const char *s)
     char *end;
     double want = strtod(s, &end), got = 0;
     int ok = num_parse(s, &got) == 0;
+    /* in place, as the fast row parser reads it: followed by a comma, no NUL */
+    size_t len = strlen(s);
+    char *field = malloc(len + 2);
+    memcpy(field, s, len);
+    memcpy(field + len, ",9", 2);
+    double n_got = 0, scan_got = 0;
+    int n_ok = num_parse_n(field, len, &n_got) == 0;
+    const char *stop = num_scan(field, field + len + 2, &scan_got);
+    if (n_ok != ok || (ok && memcmp(&got, &n_got, sizeof got) != 0) ||
+        (stop == field + len && (!ok || memcmp(&got, &scan_got, sizeof got) != 0)))
+        ok = -1; /* the three entry points disagree */
+    free(field);
     if (ok != (*s && !*end) || (ok && memcmp(&got, &want, sizeof got) != 0)) {
         if (mismatches++ < 10)
             fprintf(stderr, "'%s': num_parse %s %.17g, strtod %.17g\n", s,

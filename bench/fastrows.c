@@ -1,0 +1,207 @@
+/*
+ * fastrows.c: multi-class log loss without an n x k table.
+ *
+ * A 100,000 x 100 probability submission is 10 million numbers, and the
+ * general path (copy each field out of the file, parse it, keep n x k
+ * doubles for both answers and submission, then score) spends most of its
+ * time copying and most of its memory on the two tables. Log loss needs
+ * far less: per answer row only its non-zero cells (one for one-hot
+ * answers), and per submission row only the sum of its clipped values and
+ * the values of those cells. So:
+ *
+ * - the answers are kept as sparse rows (column, weight) next to their ids;
+ * - each submission row is parsed where it lies in the mapped file
+ *   (csv_reader_raw, num_scan: no copy, no NUL needed), matched to its
+ *   answer row, and folded straight into that row's loss: one log() per
+ *   non-zero answer cell instead of one per cell;
+ * - the per-row losses are summed in answer order at the end.
+ *
+ * Any row the fast parse cannot take as it is (quotes, a field count or
+ * value out of line, an unknown or repeated id) is read again by the general
+ * reader and matched by grade_match_one, which finds the same fault and
+ * words it the same way, so the first fault in file order is reported
+ * exactly as the general path reports it. The arithmetic is the general
+ * log loss's (metrics.c): clip to [eps, 1 - eps], renormalise by the
+ * clipped row sum; the row-sum check (numpy.isclose as MLE-bench applies it)
+ * keeps the first failing answer row, as check_row_sums walks them.
+ */
+#include "bigmem.h"
+#include "csv_reader.h"
+#include "grade_internal.h"
+#include "numparse.h"
+#include "util.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ll_setup(grade_data *g)
+{
+    g->reduced = !strcmp(g->comp->metric, "logloss") && g->k >= 2;
+    if (!g->reduced)
+        return;
+    g->scratch = xcalloc(g->k, sizeof *g->scratch);
+    g->bad_sum_row = SIZE_MAX;
+}
+
+int ll_answer_row(grade_data *g, const row_view *r)
+{
+    if (grade_take_values(g, r, 1, g->scratch, NULL, NULL) < 0)
+        return -1;
+    size_t row = g->n - 1; /* load_answers has counted it already */
+    if (row % 1024 == 0)
+        g->nz_end = xrealloc(g->nz_end, (row + 1024) * sizeof *g->nz_end);
+    for (size_t j = 0; j < g->k; j++) {
+        if (g->scratch[j] == 0)
+            continue;
+        if (g->nz_len == g->nz_cap) {
+            g->nz_cap = g->nz_cap ? g->nz_cap * 2 : 1024;
+            g->nz_col = xrealloc(g->nz_col, g->nz_cap * sizeof *g->nz_col);
+            g->nz_val = xrealloc(g->nz_val, g->nz_cap * sizeof *g->nz_val);
+        }
+        g->nz_col[g->nz_len] = (uint32_t)j;
+        g->nz_val[g->nz_len++] = g->scratch[j];
+    }
+    g->nz_end[row] = g->nz_len;
+    return 0;
+}
+
+void ll_take_row(grade_data *g, size_t at, const double *p)
+{
+    const double eps = DBL_EPSILON;
+    double raw = 0, s = 0;
+    for (size_t j = 0; j < g->k; j++) { /* p[j] is in [0, 1]: no NaN to mind */
+        double q = p[j] < eps ? eps : p[j];
+        raw += p[j];
+        s += q > 1 - eps ? 1 - eps : q;
+    }
+    if (g->comp->prob_rows_sum_to_one && !(fabs(raw - 1) <= 1e-6 + 1e-5) &&
+        at < g->bad_sum_row) {
+        g->bad_sum_row = at;
+        g->bad_sum = raw;
+    }
+    double loss = 0;
+    for (size_t c = at ? g->nz_end[at - 1] : 0; c < g->nz_end[at]; c++)
+        loss -= g->nz_val[c] * log(fmin(fmax(p[g->nz_col[c]], eps), 1 - eps) / s);
+    g->loss[at] = loss;
+}
+
+/* Where each field of a row goes: its target index, or one of these. */
+enum { ROLE_SKIP = -1, ROLE_ID = -2 };
+
+/* One simple row where it lies: 0 when it was matched and scored; 1 when
+ * the general path must read it (nothing was changed then). */
+static int fast_row(grade_data *g, const char *f, const char *e, const long *role,
+                    size_t ncols, sb *id)
+{
+    const char *id_at = NULL, *id_end = NULL;
+    size_t i = 0;
+    for (;; i++) {
+        if (i == ncols)
+            return 1; /* more fields than the header */
+        const char *next;
+        if (role[i] >= 0) {
+            double v;
+            next = num_scan(f, e, &v);
+            if (!next || (next < e && *next != ',')) {
+                next = memchr(f, ',', (size_t)(e - f));
+                next = next ? next : e;
+                if (num_parse_n(f, (size_t)(next - f), &v) < 0)
+                    return 1;
+            }
+            if (!(v >= 0 && v <= 1)) /* NaN and inf too: METRIC_PROB */
+                return 1;
+            g->scratch[role[i]] = v;
+        } else {
+            next = memchr(f, ',', (size_t)(e - f));
+            next = next ? next : e;
+            if (role[i] == ROLE_ID) {
+                id_at = f;
+                id_end = next;
+            }
+        }
+        if (next == e)
+            break;
+        f = next + 1;
+    }
+    if (i + 1 != ncols)
+        return 1;
+    long at;
+    if (id_at) {
+        sb_reset(id);
+        sb_append(id, id_at, (size_t)(id_end - id_at));
+        if (memchr(id->buf, 0, id->len))
+            return 1;
+        at = grade_find_row(g, id->buf, g->seq_row);
+    } else {
+        at = g->seq_row < g->n ? (long)g->seq_row : -1;
+    }
+    if (at < 0)
+        return 1;
+    grade_claim(g, at);
+    ll_take_row(g, (size_t)at, g->scratch);
+    return 0;
+}
+
+static long *field_roles(const grade_data *g, size_t ncols, long id_at)
+{
+    long *role = xmalloc(ncols * sizeof *role);
+    for (size_t i = 0; i < ncols; i++)
+        role[i] = (long)i == id_at ? ROLE_ID : ROLE_SKIP;
+    for (size_t j = 0; j < g->k; j++)
+        if (role[g->col_idx[j]] == ROLE_SKIP)
+            role[g->col_idx[j]] = (long)j;
+    return role;
+}
+
+int ll_match_rows(grade_data *g, csv_reader *r, long id_at)
+{
+    size_t ncols = r->n_fields;
+    long *role = field_roles(g, ncols, id_at);
+    g->loss = big_alloc(g->n * sizeof *g->loss);
+    sb id = {0};
+    int rc = 0;
+    for (;;) {
+        const char *at = r->p, *s, *e;
+        size_t line = r->line;
+        int got = csv_reader_raw(r, &s, &e);
+        if (got == 0)
+            break;
+        if (got == 1 && fast_row(g, s, e, role, ncols, &id) == 0)
+            continue;
+        if (got == 1) { /* read it again, the general way */
+            r->p = at;
+            r->line = line;
+        }
+        got = csv_reader_next(r);
+        if (got < 0)
+            rc = grade_invalid(g, "%s", err_last());
+        if (got <= 0)
+            break;
+        row_view v = {r->name, r->buf, r->off, r->n_fields, r->row_line};
+        if ((rc = grade_match_one(g, &v, id_at, ncols)) != 0)
+            break;
+    }
+    free(role);
+    sb_free(&id);
+    return rc ? rc : grade_all_matched(g, r->name);
+}
+
+int ll_check_sums(grade_data *g)
+{
+    if (g->bad_sum_row == SIZE_MAX)
+        return 0;
+    return grade_invalid(g, "submission: the probabilities of id '%s' sum to %.9g, not 1 "
+                         "(normalise each row)", grade_nth_id(g, g->bad_sum_row),
+                         g->bad_sum);
+}
+
+double ll_mean(const grade_data *g)
+{
+    double total = 0;
+    for (size_t i = 0; i < g->n; i++)
+        total += g->loss[i];
+    return total / (double)g->n;
+}
