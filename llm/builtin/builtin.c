@@ -87,8 +87,10 @@ static cJSON *draft(const bi_req *r, sb *plan)
 {
     const char *fam = draft_family(r);
     cJSON *cfg = bi_config_new(r, fam);
-    sb_printf(plan, "Draft %d: a %s baseline for this %s task (metric %s). ",
-              r->n_drafts > 0 ? r->n_drafts + 1 : 1, bi_family_find(fam)->label, r->task,
+    const char *label = bi_family_find(fam)->label;
+    sb_printf(plan, "Draft %d: %s %s baseline for this %s task (metric %s). ",
+              r->n_drafts > 0 ? r->n_drafts + 1 : 1, strchr("aeiouX", label[0]) ? "an" : "a",
+              label, r->task,
               r->metric[0] ? r->metric : "chosen by task");
     sb_puts(plan, "The script detects numeric, categorical, date, free-text and image-path "
                   "columns at run time; text goes through TF-IDF, images through pixel or "

@@ -66,8 +66,6 @@ static size_t feature_options(const cJSON *cfg, const bi_req *r, const char **ou
             ok = ok && has(r, "with_na");
         else if (strcmp(f, "row_stats") == 0 || strcmp(f, "log_skewed") == 0)
             ok = ok && has(r, "numeric");
-        else if (strcmp(f, "text_char") == 0)
-            ok = ok && has(r, "text") && strcmp(str_field(cfg, "text"), "word") == 0;
         else if (strcmp(f, "text_stats") == 0)
             ok = ok && has(r, "text");
         else if (strcmp(f, "log_target") == 0)

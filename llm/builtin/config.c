@@ -40,8 +40,10 @@ static const bi_family families[] = {
      " \"max_iter\": [40, 80, 160]}"},
 };
 
+/* Word+char TF-IDF is the "text" field's job, not a feature of its own, so
+ * that two siblings cannot make the same change under two names. */
 const char *const bi_features[] = {"missing_indicators", "row_stats", "log_skewed",
-                                   "text_char", "text_stats", "log_target", NULL};
+                                   "text_stats", "log_target", NULL};
 const char *const bi_encodings[] = {"onehot", "ordinal", "count", "target", NULL};
 const char *const bi_text_modes[] = {"word", "word+char", NULL};
 const char *const bi_image_modes[] = {"pixels", "hog", "pixels+hog", NULL};
@@ -169,8 +171,8 @@ static int check_features(cJSON *cfg)
     cJSON_ArrayForEach(v, feats) {
         if (!cJSON_IsString(v) || !bi_in_list(bi_features, v->valuestring))
             return err_set("config field 'features' has an unknown entry (known: "
-                           "missing_indicators, row_stats, log_skewed, text_char, "
-                           "text_stats, log_target)");
+                           "missing_indicators, row_stats, log_skewed, text_stats, "
+                           "log_target)");
     }
     return 0;
 }

@@ -250,7 +250,7 @@ class Features:
             if fit:
                 vecs = [TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=20000,
                                         sublinear_tf=True)]
-                if TEXT_MODE == "word+char" or "text_char" in FEATURES:
+                if TEXT_MODE == "word+char":
                     vecs.append(TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2,
                                                 max_features=20000, sublinear_tf=True))
                 setattr(self, "tfidf_" + c, vecs)
