@@ -275,3 +275,63 @@ char *preview_dir(const char *dir, size_t max_chars)
     }
     return sb_steal(&out);
 }
+
+static int is_image_name(const char *n)
+{
+    return str_ends(n, ".png") || str_ends(n, ".jpg") || str_ends(n, ".jpeg") ||
+           str_ends(n, ".PNG") || str_ends(n, ".JPG") || str_ends(n, ".tif") ||
+           str_ends(n, ".bmp");
+}
+
+/* 1 when a folder (one level down from dir) is mostly image files. */
+static int has_image_folder(const char *dir)
+{
+    size_t n;
+    char **names = list_dir(dir, &n);
+    int found = 0;
+    for (size_t i = 0; i < n && !found; i++) {
+        char *p = path_join(dir, names[i]);
+        if (dir_exists(p)) {
+            size_t m, images = 0;
+            char **inner = list_dir(p, &m);
+            for (size_t k = 0; k < m && k < 200; k++)
+                images += is_image_name(inner[k]);
+            found = m && images * 2 > (m < 200 ? m : 200);
+            free_list(inner, m);
+        }
+        free(p);
+    }
+    free_list(names, n);
+    return found;
+}
+
+const char *preview_modality(const char *dir, const char *train_file)
+{
+    if (has_image_folder(dir))
+        return "image";
+    char *path = path_join(dir, train_file ? train_file : "train.csv");
+    char buf[1 << 16];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    free(path);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
+    if (fd >= 0)
+        close(fd);
+    size_t len = n > 0 ? (size_t)n : 0;
+    while (len && buf[len - 1] != '\n')
+        len--;
+    bench_csv *csv = NULL;
+    const char *kind = "tabular";
+    if (len && bench_csv_parse(&csv, buf, len, "train") == 0) {
+        for (size_t c = 0; c < csv->n_cols && csv->n_rows; c++) {
+            double total = 0;
+            for (size_t r = 0; r < csv->n_rows; r++)
+                total += (double)strlen(bench_csv_cell(csv, r, c));
+            if (total / (double)csv->n_rows > 60) {
+                kind = "text";
+                break;
+            }
+        }
+        bench_csv_free(csv);
+    }
+    return kind;
+}

@@ -12,4 +12,9 @@
  * Never fails: an unreadable file is described as such. */
 char *preview_dir(const char *dir, size_t max_chars);
 
+/* What kind of data a competition holds, for coders that choose a model
+ * family by it: "image" (a folder of image files), "text" (a CSV column of
+ * long free text in train_file), else "tabular". Static string. */
+const char *preview_modality(const char *dir, const char *train_file);
+
 #endif

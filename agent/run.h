@@ -42,6 +42,7 @@ typedef struct run_ctx {
     char *input_dir;             /* what scripts see as ./input */
     char *description;           /* task description text */
     char *preview;               /* data preview text */
+    const char *modality;        /* "tabular", "text" or "image" */
     char *python;                /* interpreter, absolute */
     char *packages;              /* "numpy 1.24, pandas 1.5, ..." */
     char *python_version;

@@ -326,7 +326,12 @@ static void on_exec(exec_run *run, exec_result *res, void *data)
     search_node *n = search_tree_node(r->tree, p->id);
     search_node_set(&n->output, res->output);
     n->exec_time = res->wall_s;
-    search_node_set(&n->exc_type, res->exc_type);
+    /* name the failures that are not Python exceptions the way coders
+     * (and the builtin one) recognise them */
+    search_node_set(&n->exc_type, res->exc_type       ? res->exc_type
+                                  : res->timed_out    ? "TimeoutError"
+                                  : res->oom_killed   ? "MemoryError"
+                                                      : NULL);
     double self;
     if (res->output && search_parse_self_score(res->output, &self)) {
         n->self_score = self;

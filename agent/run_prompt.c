@@ -87,6 +87,7 @@ static cJSON *competition_json(const run_ctx *r)
     cJSON_AddBoolToObject(c, "lower_is_better", r->lower_is_better);
     const bench_competition *b = r->comp;
     cJSON_AddStringToObject(c, "task", b ? task_name(b->task) : "other");
+    cJSON_AddStringToObject(c, "modality", r->modality ? r->modality : "tabular");
     if (!b)
         return c;
     if (b->train_file)

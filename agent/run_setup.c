@@ -343,6 +343,7 @@ int run_setup(run_ctx *r, cJSON *cfg, int resume)
                                    r->comp_id);
     free(desc_path);
     r->preview = preview_dir(r->input_dir, 6000);
+    r->modality = preview_modality(r->input_dir, r->comp ? r->comp->train_file : NULL);
 
     const char *py = config_str(cfg, "python", NULL);
     if (py) {

@@ -47,6 +47,17 @@ int main(void)
     CHECK(strstr(out, "[preview truncated]") != NULL);
     free(out);
 
+    CHECK_STR(preview_modality(tmpl, "train.csv"), "image");
+    char *img = path_join(tmpl, "images");
+    rm_rf(img);
+    free(img);
+    CHECK_STR(preview_modality(tmpl, "train.csv"), "tabular");
+    char *t = path_join(tmpl, "train.csv");
+    file_write_str(t, "id,text,author\n1,\"It was a dark and stormy night; the rain fell in torrents, "
+                      "except at occasional intervals\",EAP\n");
+    free(t);
+    CHECK_STR(preview_modality(tmpl, NULL), "text");
+
     out = preview_dir("/nonexistent/grove", 0); /* never fails */
     CHECK(out != NULL);
     free(out);
