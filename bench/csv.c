@@ -19,9 +19,6 @@
 #include "util.h"
 
 #include <errno.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,6 +29,8 @@
 
 /* Hand consumed pages back in steps of this size. */
 #define RELEASE_STEP ((size_t)2 << 20)
+
+static void populate_ahead(csv_reader *r);
 
 void csv_reader_init(csv_reader *r, const char *data, size_t len, const char *name)
 {
@@ -71,6 +70,8 @@ int csv_reader_open(csv_reader *r, const char *path)
     csv_reader_init(r, map ? map : "", len, path);
     r->map = map;
     r->map_len = len;
+    if (map)
+        populate_ahead(r);
     return 0;
 }
 
@@ -86,6 +87,21 @@ void csv_reader_close(csv_reader *r)
     r->map = NULL;
 }
 
+/* Map the next step's pages in one call: page by page, the faults cost
+ * more than reading the text. A hint (kernels before 5.14 refuse it). */
+static void populate_ahead(csv_reader *r)
+{
+#ifdef MADV_POPULATE_READ
+    const char *from = r->released, *map_end = (const char *)r->map + r->map_len;
+    size_t len = (size_t)(map_end - from) < RELEASE_STEP ? (size_t)(map_end - from)
+                                                          : RELEASE_STEP;
+    if (len)
+        madvise((void *)from, len, MADV_POPULATE_READ);
+#else
+    (void)r;
+#endif
+}
+
 static void release_consumed(csv_reader *r)
 {
     if (!r->map || (size_t)(r->p - r->released) < RELEASE_STEP)
@@ -96,6 +112,7 @@ static void release_consumed(csv_reader *r)
     if (to > from)
         madvise((void *)from, to - from, MADV_DONTNEED);
     r->released = (const char *)to;
+    populate_ahead(r);
 }
 
 static void reserve(csv_reader *r, size_t need)
@@ -180,11 +197,7 @@ static void skip_line_end(csv_reader *r)
 
 int csv_reader_next(csv_reader *r)
 {
-    /* blank lines carry no row */
-    while (r->p < r->end && (*r->p == '\n' || *r->p == '\r'))
-        skip_line_end(r);
-    release_consumed(r);
-    if (r->p >= r->end)
+    if (!csv_reader_skip_blank(r)) /* blank lines carry no row */
         return 0;
     if (!r->buf_fixed)
         r->buf_len = 0;
@@ -215,52 +228,12 @@ int csv_reader_next(csv_reader *r)
     return 1;
 }
 
-/* The first '\n' in [p, end) (NULL if none) and, in *odd, the first '"' or
- * '\r' (end if none): one pass, sixteen bytes at a time where SSE2 is. */
-static const char *scan_line(const char *p, const char *end, const char **odd)
-{
-    *odd = end;
-#ifdef __SSE2__
-    const __m128i nl = _mm_set1_epi8('\n'), qt = _mm_set1_epi8('"'),
-                  cr = _mm_set1_epi8('\r');
-    for (; end - p >= 16; p += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        unsigned m_nl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
-        unsigned m_odd = (unsigned)_mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(v, qt), _mm_cmpeq_epi8(v, cr)));
-        if (m_odd && *odd == end)
-            *odd = p + __builtin_ctz(m_odd);
-        if (m_nl)
-            return p + __builtin_ctz(m_nl);
-    }
-#endif
-    for (; p < end; p++) {
-        if ((*p == '"' || *p == '\r') && *odd == end)
-            *odd = p;
-        if (*p == '\n')
-            return p;
-    }
-    return NULL;
-}
-
-int csv_reader_raw(csv_reader *r, const char **start, const char **stop)
+int csv_reader_skip_blank(csv_reader *r)
 {
     while (r->p < r->end && (*r->p == '\n' || *r->p == '\r'))
         skip_line_end(r);
     release_consumed(r);
-    if (r->p >= r->end)
-        return 0;
-    const char *odd, *nl = scan_line(r->p, r->end, &odd);
-    const char *e = nl ? nl : r->end;
-    if (e > r->p && e[-1] == '\r')
-        e--;
-    if (odd < e)
-        return 2;
-    *start = r->p;
-    *stop = e;
-    r->row_line = r->line++;
-    r->p = nl ? nl + 1 : r->end;
-    return 1;
+    return r->p < r->end;
 }
 
 /* ---- tables -------------------------------------------------------------- */

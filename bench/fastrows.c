@@ -10,8 +10,9 @@
  * the values of those cells. So:
  *
  * - the answers are kept as sparse rows (column, weight) next to their ids;
- * - each submission row is parsed where it lies in the mapped file
- *   (csv_reader_raw, num_scan: no copy, no NUL needed), matched to its
+ * - each submission row is parsed where it lies in the mapped file, in
+ *   one pass (num_scan stops on the delimiters: no copy, no NUL needed,
+ *   no separate scan for line ends), matched to its
  *   answer row, and folded straight into that row's loss: one log() per
  *   non-zero answer cell instead of one per cell;
  * - the per-row losses are summed in answer order at the end.
@@ -50,6 +51,12 @@ int ll_answer_row(grade_data *g, const row_view *r)
 {
     if (grade_take_values(g, r, 1, g->scratch, NULL, NULL) < 0)
         return -1;
+    ll_add_sparse(g);
+    return 0;
+}
+
+void ll_add_sparse(grade_data *g)
+{
     size_t row = g->n - 1; /* load_answers has counted it already */
     if (row % 1024 == 0)
         g->nz_end = xrealloc(g->nz_end, (row + 1024) * sizeof *g->nz_end);
@@ -65,7 +72,6 @@ int ll_answer_row(grade_data *g, const row_view *r)
         g->nz_val[g->nz_len++] = g->scratch[j];
     }
     g->nz_end[row] = g->nz_len;
-    return 0;
 }
 
 void ll_take_row(grade_data *g, size_t at, const double *p)
@@ -91,61 +97,104 @@ void ll_take_row(grade_data *g, size_t at, const double *p)
 /* Where each field of a row goes: its target index, or one of these. */
 enum { ROLE_SKIP = -1, ROLE_ID = -2 };
 
-/* One simple row where it lies: 0 when it was matched and scored; 1 when
- * the general path must read it (nothing was changed then). */
-static int fast_row(grade_data *g, const char *f, const char *e, const long *role,
-                    size_t ncols, sb *id)
+static int ends_field(const char *p, const char *end)
 {
-    const char *id_at = NULL, *id_end = NULL;
-    size_t i = 0;
-    for (;; i++) {
+    return p == end || *p == ',' || *p == '\n' || *p == '\r';
+}
+
+/* The end of a field that is not a clean number: the next delimiter; NULL
+ * when a quote comes first (the general reader unescapes those). */
+static const char *field_end(const char *p, const char *end)
+{
+    for (; !ends_field(p, end); p++)
+        if (*p == '"')
+            return NULL;
+    return p;
+}
+
+/* The fields of the row at the cursor, read where they lie in one pass
+ * (the number parser stops on the delimiters): target values into
+ * g->scratch (checked to be probabilities when prob), the id's text into
+ * id; *next is the row's last delimiter. 0, or 1 when the general reader
+ * must take this row (odd syntax, a count or value out of line). */
+static int fast_fields(grade_data *g, const csv_reader *r, const long *role, size_t ncols,
+                       int prob, sb *id, const char **next_out)
+{
+    const char *f = r->p, *end = r->end, *next;
+    sb_reset(id);
+    for (size_t i = 0;; i++, f = next + 1) {
         if (i == ncols)
             return 1; /* more fields than the header */
-        const char *next;
-        if (role[i] >= 0) {
-            double v;
-            next = num_scan(f, e, &v);
-            if (!next || (next < e && *next != ',')) {
-                next = memchr(f, ',', (size_t)(e - f));
-                next = next ? next : e;
-                if (num_parse_n(f, (size_t)(next - f), &v) < 0)
-                    return 1;
-            }
-            if (!(v >= 0 && v <= 1)) /* NaN and inf too: METRIC_PROB */
-                return 1;
-            g->scratch[role[i]] = v;
-        } else {
-            next = memchr(f, ',', (size_t)(e - f));
-            next = next ? next : e;
-            if (role[i] == ROLE_ID) {
-                id_at = f;
-                id_end = next;
-            }
-        }
-        if (next == e)
-            break;
-        f = next + 1;
-    }
-    if (i + 1 != ncols)
-        return 1;
-    long at;
-    if (id_at) {
-        sb_reset(id);
-        sb_append(id, id_at, (size_t)(id_end - id_at));
-        if (memchr(id->buf, 0, id->len))
+        double v;
+        if (role[i] >= 0 && (next = num_scan(f, end, &v)) != NULL && ends_field(next, end)) {
+        } else if (!(next = field_end(f, end))) {
             return 1;
-        at = grade_find_row(g, id->buf, g->seq_row);
-    } else {
-        at = g->seq_row < g->n ? (long)g->seq_row : -1;
+        } else if (role[i] >= 0 && num_parse_n(f, (size_t)(next - f), &v) < 0) {
+            return 1;
+        }
+        if (role[i] >= 0 && prob && !(v >= 0 && v <= 1)) /* NaN and inf too */
+            return 1;
+        if (role[i] >= 0 && !prob && !isfinite(v))
+            return 1;
+        if (role[i] >= 0)
+            g->scratch[role[i]] = v;
+        else if (role[i] == ROLE_ID)
+            sb_append(id, f, (size_t)(next - f));
+        if (next < end && *next == ',')
+            continue;
+        if (i + 1 != ncols)
+            return 1;
+        break;
     }
+    if (next < end && *next == '\r' && !(next + 1 < end && next[1] == '\n'))
+        return 1; /* a lone CR ends a row too: the general reader's case */
+    sb_putc(id, 0);
+    id->len--;
+    if (strlen(id->buf) != id->len)
+        return 1; /* a NUL in the id */
+    *next_out = next;
+    return 0;
+}
+
+static void skip_row(csv_reader *r, const char *next)
+{
+    r->row_line = r->line++;
+    r->p = next + (next < r->end) + (next < r->end && *next == '\r');
+}
+
+/* A submission row in place: 0 when it was matched and scored and the
+ * cursor moved past it; 1 when the general path must read it (nothing was
+ * changed then). */
+static int fast_row(grade_data *g, csv_reader *r, const long *role, size_t ncols, sb *id,
+                    int has_id)
+{
+    const char *next;
+    if (fast_fields(g, r, role, ncols, 1, id, &next))
+        return 1;
+    long at = g->seq_row < g->n ? (long)g->seq_row : -1;
+    if (has_id)
+        at = grade_find_row(g, id->buf, g->seq_row);
     if (at < 0)
         return 1;
     grade_claim(g, at);
     ll_take_row(g, (size_t)at, g->scratch);
+    skip_row(r, next);
     return 0;
 }
 
-static long *field_roles(const grade_data *g, size_t ncols, long id_at)
+int ll_fast_answer(grade_data *g, csv_reader *r, const long *role, size_t ncols, sb *id)
+{
+    const char *next;
+    if (fast_fields(g, r, role, ncols, 0, id, &next))
+        return 1;
+    if (grade_add_id(g, id->buf, id->len, r->name) < 0)
+        return -1;
+    ll_add_sparse(g);
+    skip_row(r, next);
+    return 0;
+}
+
+long *ll_roles(const grade_data *g, size_t ncols, long id_at)
 {
     long *role = xmalloc(ncols * sizeof *role);
     for (size_t i = 0; i < ncols; i++)
@@ -159,23 +208,14 @@ static long *field_roles(const grade_data *g, size_t ncols, long id_at)
 int ll_match_rows(grade_data *g, csv_reader *r, long id_at)
 {
     size_t ncols = r->n_fields;
-    long *role = field_roles(g, ncols, id_at);
+    long *role = ll_roles(g, ncols, id_at);
     g->loss = big_alloc(g->n * sizeof *g->loss);
     sb id = {0};
     int rc = 0;
-    for (;;) {
-        const char *at = r->p, *s, *e;
-        size_t line = r->line;
-        int got = csv_reader_raw(r, &s, &e);
-        if (got == 0)
-            break;
-        if (got == 1 && fast_row(g, s, e, role, ncols, &id) == 0)
+    while (csv_reader_skip_blank(r)) {
+        if (fast_row(g, r, role, ncols, &id, id_at >= 0) == 0)
             continue;
-        if (got == 1) { /* read it again, the general way */
-            r->p = at;
-            r->line = line;
-        }
-        got = csv_reader_next(r);
+        int got = csv_reader_next(r); /* read it again, the general way */
         if (got < 0)
             rc = grade_invalid(g, "%s", err_last());
         if (got <= 0)

@@ -153,6 +153,17 @@ int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *
     return 0;
 }
 
+int grade_add_id(grade_data *g, const char *id, size_t len, const char *path)
+{
+    if (len + 1 > UINT32_MAX - g->ids_len) /* the slots hold 32-bit offsets */
+        return err_set("%s: the ids take more than 4 GiB", path);
+    g->n++;
+    memcpy(g->ids + g->ids_len, id, len);
+    g->ids[g->ids_len + len] = 0;
+    g->ids_len += len + 1;
+    return 0;
+}
+
 /* One pass over the answers: pass 1 takes the ids, pass 2 (after the
  * submission is matched and the ids are freed) the target values, so ids and
  * values are never held together with the hash. */
@@ -177,11 +188,18 @@ static int load_answers(grade_data *g, const char *path, int pass)
         g->yoff = xmalloc(g->n * sizeof *g->yoff);
     else if (pass == 2)
         g->y = big_alloc(g->n * g->k * sizeof *g->y);
-    while ((rc = csv_reader_next(&r)) > 0) {
+    long *role = pass == 1 && g->reduced ? ll_roles(g, ncols, id_at) : NULL;
+    sb idbuf = {0};
+    for (;;) {
+        if (role && (rc = csv_reader_skip_blank(&r)) > 0 &&
+            (rc = ll_fast_answer(g, &r, role, ncols, &idbuf)) == 0)
+            continue; /* a simple row, read in place */
+        if (rc < 0 || (rc = csv_reader_next(&r)) <= 0)
+            break;
         if (r.n_fields != ncols) {
             rc = err_set("%s: line %zu: %zu fields, header has %zu", path, r.row_line,
                          r.n_fields, ncols);
-            goto fail;
+            break;
         }
         if (pass == 2) {
             if (row == g->n)
@@ -190,23 +208,19 @@ static int load_answers(grade_data *g, const char *path, int pass)
             rc = grade_take_values(g, &v, 1, g->y ? g->y + row * g->k : NULL, &g->ystr,
                                    g->yoff ? g->yoff + row : NULL);
             if (rc < 0)
-                goto fail;
+                break;
             row++;
             continue;
         }
         const char *id = id_at >= 0 ? csv_reader_field(&r, (size_t)id_at) : "";
-        size_t len = strlen(id) + 1;
-        if (len > UINT32_MAX - g->ids_len) { /* the slots hold 32-bit offsets */
-            rc = err_set("%s: the ids take more than 4 GiB", path);
-            goto fail;
-        }
-        g->n++;
-        memcpy(g->ids + g->ids_len, id, len);
-        g->ids_len += len;
+        if ((rc = grade_add_id(g, id, strlen(id), path)) < 0)
+            break;
         row_view v = {path, r.buf, r.off, r.n_fields, r.row_line};
         if (g->reduced && (rc = ll_answer_row(g, &v)) < 0)
-            goto fail;
+            break;
     }
+    free(role);
+    sb_free(&idbuf);
     if (rc >= 0 && pass == 2 && row != g->n)
         rc = err_set("%s changed while grading", path);
     if (rc < 0)

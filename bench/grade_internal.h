@@ -84,6 +84,12 @@ int grade_all_matched(grade_data *g, const char *name);
  * mean loss. */
 void ll_setup(grade_data *g);
 int ll_answer_row(grade_data *g, const row_view *r);
+void ll_add_sparse(grade_data *g);         /* g->scratch as answer row n - 1 */
+long *ll_roles(const grade_data *g, size_t ncols, long id_at); /* caller frees */
+/* The answers row at the cursor in place (ids and sparse values): 0 done,
+ * 1 the general reader must take it, < 0 error. */
+int ll_fast_answer(grade_data *g, struct csv_reader *r, const long *role, size_t ncols,
+                   sb *id);
 void ll_take_row(grade_data *g, size_t at, const double *p);
 int ll_match_rows(grade_data *g, struct csv_reader *r, long id_at);
 int ll_check_sums(grade_data *g);
@@ -91,6 +97,8 @@ double ll_mean(const grade_data *g);
 /* The i-th answer id (walks the ids: for messages only). */
 const char *grade_nth_id(const grade_data *g, size_t i);
 
+/* Append an answer id (len bytes, no NUL in it) and count the row. */
+int grade_add_id(grade_data *g, const char *id, size_t len, const char *path);
 /* Load answers then the submission. < 0: cannot grade (err_last()); 0 with
  * g->why set: the submission is invalid; 0 otherwise. grade_free() always. */
 int grade_load(grade_data *g, const bench_competition *comp, const char *sub_path,
