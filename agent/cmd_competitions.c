@@ -1,7 +1,10 @@
 /*
  * cmd_competitions.c: `grove competitions`: the registry, one line per
  * competition: id, metric, direction, and whether grove grades it (with the
- * reason when not yet).
+ * reason when not yet). Bundled competitions have no public leaderboard:
+ * their medal thresholds are grove's own measured reference scores, and the
+ * listing says so (thresholds_kind) so nobody reads a medal there as a
+ * Kaggle placing.
  */
 #include "bench.h"
 #include "commands.h"
@@ -16,7 +19,9 @@ const char usage_competitions[] =
     "usage: grove competitions [--split lite|medium|hard|split75|dev|bundled] [--json]\n\n"
     "Lists every competition of the registry (MLE-bench's 75, its dev set and\n"
     "grove's bundled offline ones): id, metric, direction (max or min), and\n"
-    "'graded' or 'not yet' with the reason. split75 is lite + medium + hard.\n";
+    "'graded' or 'not yet' with the reason. split75 is lite + medium + hard.\n"
+    "The thresholds of bundled competitions are reference scores grove measured\n"
+    "(simple baselines), not a leaderboard: --json gives thresholds_kind.\n";
 
 static int wanted(const bench_competition *c, const char *split)
 {
@@ -26,6 +31,11 @@ static int wanted(const bench_competition *c, const char *split)
         return !strcmp(c->split, "lite") || !strcmp(c->split, "medium") ||
                !strcmp(c->split, "hard");
     return !strcmp(c->split, split);
+}
+
+static int is_reference(const bench_competition *c)
+{
+    return c->thresholds_kind && !strcmp(c->thresholds_kind, "reference");
 }
 
 int cmd_competitions(int argc, char **argv)
@@ -62,15 +72,19 @@ int cmd_competitions(int argc, char **argv)
             cJSON_AddStringToObject(o, "direction", dir);
             cJSON_AddStringToObject(o, "split", c->split ? c->split : "");
             cJSON_AddBoolToObject(o, "graded", c->graded);
+            cJSON_AddStringToObject(o, "thresholds_kind",
+                                    c->thresholds_kind ? c->thresholds_kind : "leaderboard");
             if (c->graded)
                 cJSON_AddNullToObject(o, "reason");
             else
                 cJSON_AddStringToObject(o, "reason", c->not_yet_reason ? c->not_yet_reason : "");
             cJSON_AddItemToArray(list, o);
         } else {
-            printf("%-*s  %-22s %-4s %-7s %s%s%s\n", (int)width, c->id, c->metric, dir,
+            printf("%-*s  %-22s %-4s %-7s %s%s%s%s\n", (int)width, c->id, c->metric, dir,
                    c->split ? c->split : "", c->graded ? "graded" : "not yet",
-                   c->graded ? "" : ": ", c->graded ? "" : c->not_yet_reason);
+                   c->graded ? "" : ": ", c->graded ? "" : c->not_yet_reason,
+                   is_reference(c) ? " (thresholds: reference scores, not a leaderboard)"
+                                   : "");
         }
     }
     if (json) {

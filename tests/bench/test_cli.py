@@ -48,6 +48,16 @@ lst = json.loads(r.stdout) if r.returncode == 0 else []
 check(len(lst) == 75 and all(c["graded"] or c["reason"] for c in lst),
       "competitions --split split75: 75, each graded or with a reason")
 
+check(all(c["thresholds_kind"] == "leaderboard" for c in lst),
+      "competitions: MLE-bench thresholds come from leaderboards")
+r = run("competitions", "--split", "bundled", "--json")
+lst = json.loads(r.stdout) if r.returncode == 0 else []
+check(lst and all(c["thresholds_kind"] == "reference" for c in lst),
+      "competitions --split bundled: thresholds are reference scores")
+r = run("competitions", "--split", "bundled")
+check(r.returncode == 0 and r.stdout.count("reference scores, not a leaderboard") == len(lst),
+      "competitions --split bundled: the listing says 'reference scores, not a leaderboard'")
+
 r = run("grade", "--competition", comp, "--submission", good, "--data-dir", data, "--json")
 rep = json.loads(r.stdout) if r.returncode == 0 else {}
 check(rep.get("score") == 1.0 and rep.get("valid_submission") and rep.get("gold_medal")
