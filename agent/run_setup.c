@@ -305,7 +305,8 @@ static int load_journal(run_ctx *r)
     r->n_redo = k;
     free(stages);
     free(parents);
-    return 0;
+    /* the exported view may lag the refs after a kill: bring it up to date */
+    return node_export_journal(r->tree, r->run_dir);
 }
 
 int run_setup(run_ctx *r, cJSON *cfg, int resume)
