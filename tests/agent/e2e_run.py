@@ -248,27 +248,38 @@ def wait_for(pred, timeout):
 
 
 def sigkill(env):
+    """Killed twice (the second time while resuming), then resumed to the end."""
     replies = [reply("Variant %d." % i, 1 + i % 4, 0.2 * (i + 1)) for i in range(6)]
     env.start_mock({"replies": replies, "replies_cycle": True, "delay_all_ms": 300})
     run_dir = os.path.join(env.runs, "killed")
-    p = subprocess.Popen(env.grove_args("killed", 10, 2), stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, env=env.env())
-    ok = wait_for(lambda: os.path.isdir(os.path.join(run_dir, ".git")) and
-                  len(node_refs(run_dir)) >= 3, 300)
-    os.kill(p.pid, signal.SIGKILL)
-    p.wait()
-    check(ok, "three nodes committed before the kill")
-    before = node_refs(run_dir)
-    check_consistent(run_dir, killed=True)
-    r = env.run([GROVE, "run", "--resume", run_dir, "--base-url",
-                 "http://127.0.0.1:%d/v1" % env.port], timeout=600)
+    resume = [GROVE, "run", "--resume", run_dir, "--base-url",
+              "http://127.0.0.1:%d/v1" % env.port]
+    seen = {}
+    for attempt, (args, want) in enumerate([(env.grove_args("killed", 10, 2), 3),
+                                             (resume, 6)]):
+        p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env=env.env())
+        ok = wait_for(lambda: os.path.isdir(os.path.join(run_dir, ".git")) and
+                      len(node_refs(run_dir)) >= want, 300)
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+        check(ok, "%d nodes committed before kill %d" % (want, attempt + 1))
+        refs = check_consistent(run_dir, killed=True)
+        for nid, oid in seen.items():
+            check(refs.get(nid) == oid, "node %d survives kill %d unchanged" % (nid, attempt + 1))
+        seen = refs
+    r = env.run(resume, timeout=600)
     print(r.stdout[-2000:], r.stderr[-2000:])
     check(r.returncode == 0, "resume exits 0")
     after = check_consistent(run_dir)
-    for nid, oid in before.items():
-        check(after.get(nid) == oid, "node %d survives the kill unchanged" % nid)
+    for nid, oid in seen.items():
+        check(after.get(nid) == oid, "node %d survives the kills unchanged" % nid)
     check(len(after) == 10, "the resumed run reaches its 10 steps: %s" % sorted(after))
     check(sorted(after) == list(range(10)), "in-flight nodes were redone with their ids")
+    # no candidate process outlives a killed grove (sandboxed runs die with it)
+    leftovers = subprocess.run(["pgrep", "-f", os.path.join(run_dir, "nodes")],
+                               capture_output=True, text=True).stdout.split()
+    check(not leftovers, "candidate processes outlived grove: %s" % leftovers)
 
 
 def sigint(env):
