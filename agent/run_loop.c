@@ -43,6 +43,7 @@ struct pipeline {
     int waiting_llm;
     int reviewing;
     int text_review; /* the endpoint refused tools: ask for JSON in text */
+    int cost_unknown; /* an exchange of this node had no known price */
     sb review;       /* review.md */
 };
 
@@ -107,17 +108,17 @@ static void push_msg(pipeline *p, llm_role role, char *text)
     p->texts[p->n_msgs++] = text;
 }
 
-static void add_usage(search_node *n, const llm_response *resp)
+/* Add an exchange's tokens and cost to its node. A node's cost is known only
+ * while every one of its exchanges had a known price. */
+static void add_usage(pipeline *p, search_node *n, const llm_response *resp)
 {
     n->tokens_in += resp->usage.input_tokens;
     n->tokens_out += resp->usage.output_tokens;
-    if (resp->usage.cost_known) {
+    if (resp->usage.cost_known)
         n->cost += resp->usage.cost_usd;
-        if (n->tokens_in == resp->usage.input_tokens) /* first exchange */
-            n->cost_known = 1;
-    } else {
-        n->cost_known = 0;
-    }
+    else
+        p->cost_unknown = 1;
+    n->cost_known = !p->cost_unknown;
 }
 
 /* ---- finishing a node ---- */
@@ -157,12 +158,14 @@ static void finish_node(pipeline *p, int is_buggy, const char *reason, int has_s
 
     if (!p->review.len)
         sb_printf(&p->review, "# Review of node %d\n\n", n->id);
-    sb_printf(&p->review, "\n- outcome: %s%s%s\n", is_buggy ? "buggy: " : "ok",
-              is_buggy && reason ? reason : "", "");
+    if (is_buggy)
+        sb_printf(&p->review, "\n- outcome: buggy: %s\n", reason ? reason : "failed");
+    else
+        sb_puts(&p->review, "\n- outcome: ok\n");
     if (has_score)
         sb_printf(&p->review, "- score: %s %s %.6f\n", score_label(r), r->metric_name, score);
 
-    char *json = node_to_json(n, llm_client_model(r->coder));
+    char *json = node_to_json(n, r->coder ? llm_client_model(r->coder) : NULL);
     char *label = xasprintf("%s %s", r->holdout ? "holdout" : "self-reported", r->metric_name);
     char *subject = node_subject(n, label, best == n->id);
     free(label);
@@ -455,7 +458,7 @@ static void on_llm(llm_response *resp, void *data)
         return;
     }
     search_node *n = search_tree_node(r->tree, p->id);
-    add_usage(n, resp);
+    add_usage(p, n, resp);
     check_cost(r);
     if (p->reviewing) {
         if (!resp->ok && resp->tools_unsupported && !p->text_review) {
