@@ -308,6 +308,13 @@ static void on_review(pipeline *p, llm_response *resp)
     const char *why = rv.is_bug ? "the review found a bug"
                       : !rv.has_submission ? "the review found no submission"
                       : !rv.has_metric ? "the review found no validation metric" : NULL;
+    /* the review's word on the submission is checked against the disk */
+    char *sub = path_join(p->workdir, "submission/submission.csv");
+    if (!buggy && !file_exists(sub)) {
+        buggy = 1;
+        why = "no ./submission/submission.csv was written (the review said otherwise)";
+    }
+    free(sub);
     note_self_score(p, n, rv.has_metric, rv.metric);
     finish_node(p, buggy, why, !buggy, rv.metric);
     llm_review_free(&rv);
