@@ -203,6 +203,11 @@ int cmd_run(int argc, char **argv)
         free(resume_dir);
         return 2;
     }
+    if (!resume_dir && !config_str(cfg, "competition", NULL)) {
+        fprintf(stderr, "grove run: no competition given\n\n");
+        cJSON_Delete(cfg);
+        return cmd_usage("run", 1);
+    }
     run_ctx r;
     memset(&r, 0, sizeof r);
     r.run_dir = resume_dir;
