@@ -20,6 +20,9 @@ checks the run with plain git and grove's own commands:
               consistent journal.
   selfreport  scoring by the review model (function calling), with a 400
               "tools not supported" fallback to JSON in text.
+  hidden      a script that goes looking for the answers (the competition's
+              private/ folder and grove's holdout answers, by absolute and by
+              relative path) finds nothing, and grove's environment shows no key.
   mlebench    a competition in MLE-bench's prepared layout whose registry entry
               does not describe its training data (spooky-author-identification,
               synthetic rows): grove infers the label, splits, grades every node
@@ -375,12 +378,46 @@ def mlebench(env):
     check(grade["valid_submission"], "final submission graded against private/test.csv")
 
 
+def hidden(env):
+    run_dir = os.path.join(env.runs, "hidden")
+    private = os.path.join(env.data, "grove-titanic", "prepared", "private", "answers.csv")
+    holdout = os.path.join(run_dir, "holdout", "answers.csv")
+    code = """import os, shutil
+for p in [%r, %r, "../../holdout/answers.csv", "../../../holdout/answers.csv"]:
+    try:
+        open(p).read(1)
+        print("LEAK", p)
+    except OSError:
+        print("hidden", p)
+leaked = []
+for pid in os.listdir("/proc"):
+    try:
+        if b"%s" in open("/proc/%%s/environ" %% pid, "rb").read():
+            leaked.append(pid)
+    except OSError:
+        pass
+print("key visible in", leaked if leaked else "no process")
+os.makedirs("submission", exist_ok=True)
+shutil.copy("input/sample_submission.csv", "submission/submission.csv")
+print("Validation score: 0.5")
+""" % (private, holdout, KEY)
+    env.start_mock({"replies": ["Look around.\n\n```python\n" + code + "```\n"]})
+    r = env.run(env.grove_args("hidden", 1, 1), timeout=600)
+    print(r.stdout[-2000:], r.stderr[-2000:])
+    check(r.returncode == 0, "grove run exits 0")
+    out = git(run_dir, "show", "node/0:output.txt")
+    hidden_lines = [l for l in out.splitlines() if l.startswith("hidden ")]
+    check("LEAK" not in out and len(hidden_lines) == 4, "answers hidden:\n" + out)
+    check("key visible in no process" in out, "no key in any /proc/*/environ:\n" + out)
+
+
 def main():
     scenario = sys.argv[1]
     env = Env()
     try:
         {"scripted": scripted, "sigkill": sigkill, "sigint": sigint,
-         "selfreport": selfreport, "mlebench": mlebench}[scenario](env)
+         "selfreport": selfreport, "mlebench": mlebench,
+         "hidden": hidden}[scenario](env)
     finally:
         env.close()
     print("e2e %s: ok" % scenario)
