@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 /* Hand consumed pages back in steps of this size. */
-#define RELEASE_STEP ((size_t)2 << 20)
+#define RELEASE_STEP ((size_t)1 << 20)
 
 static void populate_ahead(csv_reader *r);
 

@@ -41,12 +41,16 @@ void grade_free(grade_data *g)
     free(g->poff);
     free(g->used);
     big_free(g->slots);
+    big_free(g->slots32);
     free(g->why);
     free(g->scratch);
     free(g->nz_end);
     free(g->nz_col);
     free(g->nz_val);
     big_free(g->loss);
+    free(g->lab);
+    big_free(g->keys);
+    free(g->key_lab);
     memset(g, 0, sizeof *g);
 }
 
@@ -157,6 +161,10 @@ int grade_add_id(grade_data *g, const char *id, size_t len, const char *path)
 {
     if (len + 1 > UINT32_MAX - g->ids_len) /* the slots hold 32-bit offsets */
         return err_set("%s: the ids take more than 4 GiB", path);
+    if (g->n == 0)
+        g->id_stride = len + 1;
+    else if (g->id_stride != len + 1)
+        g->id_stride = 0;
     g->n++;
     memcpy(g->ids + g->ids_len, id, len);
     g->ids[g->ids_len + len] = 0;
@@ -179,8 +187,10 @@ static int load_answers(grade_data *g, const char *path, int pass)
     if (rc < 0 || (pass == 1 && pick_columns(g, &r, path) < 0) ||
         map_header(g, &r, 1, &id_at) < 0)
         goto fail;
-    if (pass == 1)
+    if (pass == 1) {
         ll_setup(g);
+        auc_setup(g);
+    }
     size_t ncols = r.n_fields, row = 0;
     if (pass == 1) /* ids and their NULs fit in the file (see csv.c's arena) */
         g->ids = big_alloc((size_t)(r.end - r.base) + 1);
@@ -217,6 +227,8 @@ static int load_answers(grade_data *g, const char *path, int pass)
             break;
         row_view v = {path, r.buf, r.off, r.n_fields, r.row_line};
         if (g->reduced && (rc = ll_answer_row(g, &v)) < 0)
+            break;
+        if (g->bin_auc && (rc = auc_answer_row(g, &v)) < 0)
             break;
     }
     free(role);
@@ -256,8 +268,10 @@ static void drop_ids(grade_data *g)
     g->ids = NULL;
     free(g->used);
     big_free(g->slots);
+    big_free(g->slots32);
     g->used = NULL;
     g->slots = NULL;
+    g->slots32 = NULL;
 }
 
 int grade_load(grade_data *g, const bench_competition *comp, const char *sub_path,
@@ -277,7 +291,7 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
     g->used = xcalloc(g->n / 8 + 1, 1);
     if (g->flags & METRIC_STRING)
         g->poff = xcalloc(g->n, sizeof *g->poff);
-    else if (!g->reduced)
+    else if (!g->reduced && !g->bin_auc)
         g->p = big_alloc(g->n * g->k * sizeof *g->p);
     csv_reader r;
     if (csv_reader_open(&r, sub_path) < 0)
@@ -294,7 +308,7 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
     if (rc == 0)
         rc = g->reduced ? ll_check_sums(g) : check_row_sums(g);
     drop_ids(g);
-    if (rc == 0 && !g->reduced)
+    if (rc == 0 && !g->reduced && !g->bin_auc)
         rc = load_answers(g, answers_path, 2);
     return rc < 0 ? -1 : 0;
 }
@@ -306,6 +320,8 @@ int grade_score(double *out, grade_data *g)
         *out = ll_mean(g);
         return 0;
     }
+    if (g->bin_auc)
+        return auc_score(out, g);
     const char **ys = NULL, **ps = NULL;
     if (g->flags & METRIC_STRING) {
         ys = xmalloc(n * sizeof *ys);

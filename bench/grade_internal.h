@@ -30,6 +30,8 @@ typedef struct grade_data {
     unsigned char *used;    /* bitmap: answer row already matched */
     uint64_t *slots;        /* id hash (built on the first out-of-order id;
                                big_alloc); layout in grade.c */
+    uint32_t *slots32;      /* or these, when ids have one length (match.c) */
+    size_t id_stride;       /* every id's length + 1 (0: the lengths differ) */
     size_t n_slots;
     unsigned row_bits, off_bits; /* slot fields: row, offset of the id */
     char *why;              /* set when the submission is invalid */
@@ -46,6 +48,15 @@ typedef struct grade_data {
     size_t bad_sum_row;     /* first answer row whose probabilities do not sum
                                to 1 (SIZE_MAX: none), and that sum */
     double bad_sum;
+    /* binary ROC AUC of one column (fastauc.c): the answers' labels as bits
+     * from pass 1, the submission's values as sort keys in file order */
+    int bin_auc;
+    uint64_t *lab;          /* bit i: answer row i has label lab_a */
+    double lab_a, lab_b;    /* the two labels in order of appearance (NaN: none) */
+    size_t lab_bad_row;     /* first row with a third label (SIZE_MAX: none) */
+    double lab_bad;         /* and that label */
+    uint64_t *keys;         /* n sort keys, submission order (big_alloc) */
+    uint64_t *key_lab;      /* bit r: submission row r's answer has label lab_a */
 } grade_data;
 
 /* One CSV row's unescaped fields: field i is buf + off[i]. */
@@ -94,6 +105,14 @@ void ll_take_row(grade_data *g, size_t at, const double *p);
 int ll_match_rows(grade_data *g, struct csv_reader *r, long id_at);
 int ll_check_sums(grade_data *g);
 double ll_mean(const grade_data *g);
+/* fastauc.c: the binary AUC. Whether comp/k qualify (sets it up); an
+ * answers row's label into the bits; the value of the submission's current
+ * row, matched to answer row at; the score (< 0 when the answers do not hold
+ * exactly two labels). */
+void auc_setup(grade_data *g);
+int auc_answer_row(grade_data *g, const row_view *r);
+void auc_take_row(grade_data *g, size_t at, double v);
+int auc_score(double *out, grade_data *g);
 /* The i-th answer id (walks the ids: for messages only). */
 const char *grade_nth_id(const grade_data *g, size_t i);
 

@@ -26,8 +26,7 @@
 
 /* ---- sorting ------------------------------------------------------------- */
 
-/* A key whose unsigned order is the double's numeric order. */
-static uint64_t sort_key(double x)
+uint64_t metric_sort_key(double x)
 {
     if (x == 0)
         x = 0; /* -0.0 and 0.0 tie */
@@ -95,14 +94,22 @@ static int auc_column(double *out, const metric_input *in, size_t col, int skip_
         if (skip_negative && y < 0)
             continue;
         if (y == hi)
-            keys[n_pos++] = sort_key(in->p[i * in->k + col]);
+            keys[n_pos++] = metric_sort_key(in->p[i * in->k + col]);
     }
     uint64_t *neg = keys + n_pos;
     for (size_t i = 0; i < in->n; i++) {
         double y = in->y[i * in->k + col];
         if (!(skip_negative && y < 0) && y == lo)
-            neg[n_neg++] = sort_key(in->p[i * in->k + col]);
+            neg[n_neg++] = metric_sort_key(in->p[i * in->k + col]);
     }
+    *out = metric_auc_keys(keys, n_pos, n_neg);
+    free(keys);
+    return 0;
+}
+
+double metric_auc_keys(uint64_t *keys, size_t n_pos, size_t n_neg)
+{
+    uint64_t *neg = keys + n_pos;
     radix_sort(keys, n_pos);
     radix_sort(neg, n_neg);
     /* twice the Mann-Whitney U, kept in integers: exact up to 2^53 pairs */
@@ -117,9 +124,7 @@ static int auc_column(double *out, const metric_input *in, size_t col, int skip_
             upto++;
         u2 += (double)(2 * below + (upto - below));
     }
-    free(keys);
-    *out = u2 / 2 / ((double)n_pos * (double)n_neg);
-    return 0;
+    return u2 / 2 / ((double)n_pos * (double)n_neg);
 }
 
 static int auc_mean(double *out, const metric_input *in, int skip_negative)

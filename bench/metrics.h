@@ -5,6 +5,7 @@
 #define GROVE_BENCH_METRICS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Answers and submission, row i of one matching row i of the other.
  * Numeric metrics read y/p (row-major n x k); string metrics read ys/ps. */
@@ -27,5 +28,13 @@ int metric_flags(const char *metric);
 /* Computes the metric; < 0 with err_last() when it is undefined for this data
  * (AUC with one class present, log loss with one label, ...). */
 int metric_compute(double *out, const char *metric, const metric_input *in);
+
+/* A key whose unsigned order is the double's numeric order (-0.0 and 0.0
+ * tie). */
+uint64_t metric_sort_key(double x);
+/* ROC AUC from sort keys: keys[0 .. n_pos) of the positives, then n_neg of
+ * the negatives, both non-empty; sorts each part in place. Ties count half,
+ * exactly (the Mann-Whitney statistic). */
+double metric_auc_keys(uint64_t *keys, size_t n_pos, size_t n_neg);
 
 #endif

@@ -106,12 +106,16 @@ def case_auc(k):
     n = rng.randint(20, 2000)
     rate = rng.choice([0.5, 0.1, 0.01 + 2.0 / n])
     y = [int(rng.random() < rate) for _ in range(n)]
-    y[0], y[1] = 0, 1
+    y[0], y[1] = (0, 1) if k % 4 < 2 else (1, 0)  # either label may come first
+    lo, hi = rng.choice([(0, 1), (-1, 1), (2, 7)])
+    y = [hi if v else lo for v in y]
     p = scores(n, rng.choice(["plain", "ties", "extreme"]))
     shuffle = k % 2 == 1
     rows = order(n, shuffle)
-    ans = (["id", "has_cactus"], [[i, str(v)] for i, v in zip(ids(n), y)])
-    sub = (["id", "has_cactus"], [[ids(n)[i], fmt(p[i])] for i in rows])
+    # ids of one length (the 32-bit id slots) or of several (the 64-bit ones)
+    names = ids(n) if k % 3 else ["r%d" % i for i in range(n)]
+    ans = (["id", "has_cactus"], [[i, str(v)] for i, v in zip(names, y)])
+    sub = (["id", "has_cactus"], [[names[i], fmt(p[i])] for i in rows])
     check("auc #%d (n=%d)" % (k, n), "aerial-cactus-identification", ans, sub,
           metrics.roc_auc_score(y, p), not shuffle)
 

@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static char dir[] = "/tmp/grove_test_grade_XXXXXX";
@@ -215,6 +216,39 @@ static void test_batched_matching(void)
     expect_first_fault(c, l3, t3, 1, "line 99: 3 fields, but the header has 2");
 }
 
+/* A binary AUC's answers must hold exactly two labels: an error naming the
+ * column, never a score. */
+static void expect_auc_error(const char *answers, const char *sub, const char *want)
+{
+    const bench_competition *c = bench_registry_find("aerial-cactus-identification");
+    char *a = put("auc_answers.csv", answers), *s = put("auc_sub.csv", sub);
+    bench_report r;
+    CHECK(bench_grade(&r, c, s, a) < 0);
+    CHECK_MSG(strstr(err_last(), want) != NULL, "%s: %s", want, err_last());
+    bench_report_free(&r);
+    free(a);
+    free(s);
+}
+
+static void test_auc_labels(void)
+{
+    expect_auc_error("id,has_cactus\na,1\nb,1\n", "id,has_cactus\nb,0.5\na,0.5\n",
+                     "column 'has_cactus': only one class present in the answers");
+    expect_auc_error("id,has_cactus\na,1\nb,0\nc,1\nd,2\ne,3\n",
+                     "id,has_cactus\ne,0.5\nd,0.5\nc,0.5\nb,0.5\na,0.5\n",
+                     "more than two classes in the answers (1, 0, 2)");
+    /* the larger label is the positive class, whichever comes first */
+    const bench_competition *c = bench_registry_find("aerial-cactus-identification");
+    char *a = put("auc_answers.csv", "id,has_cactus\nx1,5\nx22,2\nx333,5\nx4,2\n");
+    char *s = put("auc_sub.csv", "id,has_cactus\nx4,0.3\nx333,0.9\nx22,0.3\nx1,0.3\n");
+    bench_report r;
+    CHECK(bench_grade(&r, c, s, a) == 0 && r.valid_submission);
+    CHECK_NEAR(r.score, 0.75, 1e-12); /* x1 ties both negatives: (0.5 + 0.5 + 1 + 1) / 4 */
+    bench_report_free(&r);
+    free(a);
+    free(s);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir))
@@ -222,6 +256,7 @@ int main(void)
     test_registry();
     test_medals();
     test_batched_matching();
+    test_auc_labels();
     test_not_yet();
     test_aggregate();
     rm_rf(dir);
