@@ -99,6 +99,12 @@ static size_t id_off(const grade_data *g, uint64_t v)
     return (size_t)(v >> g->row_bits & (((uint64_t)1 << g->off_bits) - 1));
 }
 
+/* The offset field of a 64-bit slot, in place (none in a 32-bit one). */
+static uint64_t id_field_mask(const grade_data *g)
+{
+    return (((uint64_t)1 << g->off_bits) - 1) << g->row_bits;
+}
+
 static const void *slot_addr(const grade_data *g, size_t s)
 {
     return g->slots32 ? (const void *)&g->slots32[s] : (const void *)&g->slots[s];
@@ -162,8 +168,7 @@ long grade_find_row(grade_data *g, const char *id, size_t row)
         build_index(g);
     uint64_t h = hash_str(id), tag = tag_of(g, h);
     uint64_t row_mask = ((uint64_t)1 << g->row_bits) - 1,
-             off_mask = ((uint64_t)1 << g->off_bits) - 1,
-             tag_mask = ~(row_mask | off_mask << g->row_bits);
+             tag_mask = ~(row_mask | id_field_mask(g));
     int seen = 0;
     for (size_t s = slot_of(g, h); !slot_empty(g, s); s = s + 1 == g->n_slots ? 0 : s + 1) {
         uint64_t v = slot_at(g, s);
@@ -184,6 +189,7 @@ typedef struct batch {
     size_t off_len, off_cap;
     struct {
         size_t text_at, off_at, n_fields, line, slot;
+        uint64_t hash;
     } row[BATCH];
     size_t n;
 } batch;
@@ -231,17 +237,27 @@ static void prefetch(grade_data *g, batch *b, long id_at, size_t ncols)
         b->row[i].slot = SIZE_MAX;
         if (v.n_fields != ncols)
             continue;
-        b->row[i].slot = slot_of(g, hash_str(v.buf + v.off[id_at]));
+        b->row[i].hash = hash_str(v.buf + v.off[id_at]);
+        b->row[i].slot = slot_of(g, b->row[i].hash);
         __builtin_prefetch(slot_addr(g, b->row[i].slot));
     }
     uint64_t row_mask = ((uint64_t)1 << g->row_bits) - 1;
     for (size_t i = 0; i < b->n; i++) {
-        uint64_t s = b->row[i].slot == SIZE_MAX ? UINT64_MAX : slot_at(g, b->row[i].slot);
-        if (s == UINT64_MAX)
+        if (b->row[i].slot == SIZE_MAX)
             continue;
-        __builtin_prefetch(g->ids + id_off(g, s));
-        if (g->p)
-            __builtin_prefetch(g->p + (s & row_mask) * g->k, 1);
+        /* the first slot of the probe often holds another id: prefetch the
+         * id of the first slot whose tag matches */
+        uint64_t tag = tag_of(g, b->row[i].hash), tag_mask = ~(row_mask | id_field_mask(g));
+        for (size_t at = b->row[i].slot; !slot_empty(g, at);
+             at = at + 1 == g->n_slots ? 0 : at + 1) {
+            uint64_t s = slot_at(g, at);
+            if ((s & tag_mask) == tag) {
+                __builtin_prefetch(g->ids + id_off(g, s));
+                if (g->p)
+                    __builtin_prefetch(g->p + (s & row_mask) * g->k, 1);
+                break;
+            }
+        }
     }
 }
 
