@@ -28,6 +28,15 @@ typedef struct csv_reader {
     void *map;
     size_t map_len;
     const char *released;  /* pages before this were handed back to the kernel */
+    size_t file_size;      /* bytes in the file (csv_reader_open, _stream) */
+    /* streaming (csv_reader_stream): [base, end) is a window of the file
+     * in win, refilled by read() at row starts */
+    int fd;                /* -1: not streaming */
+    char *win;
+    size_t win_cap, read_total;
+    int eof;               /* the window holds the rest of the file */
+    int read_errno;        /* a read() failed: csv_reader_next reports it */
+    int hit_end;           /* the row being parsed ran into end */
 } csv_reader;
 
 /* Read rows from data[0..len) (not copied: must outlive the reader). */
@@ -35,6 +44,12 @@ void csv_reader_init(csv_reader *r, const char *data, size_t len, const char *na
 /* Map a file read-only and read it; consumed pages are dropped as the reader
  * advances, so a streamed file never counts whole in the resident set. */
 int csv_reader_open(csv_reader *r, const char *path);
+/* Read a file through a window of a megabyte or so, refilled with read():
+ * the text is copied once into memory the cache already holds, where a
+ * mapping makes every 4 KiB page a fault and a trip to memory. Callers that
+ * parse in place must treat r->end as the end of the file only when r->eof
+ * is set (csv_reader_next handles a row cut by the window itself). */
+int csv_reader_stream(csv_reader *r, const char *path);
 /* Next row: 1 when a row was read, 0 at end of data, < 0 on a malformed row
  * (unterminated quote, text after a closing quote) with err_last() naming the
  * file and line. Blank lines are skipped. */

@@ -140,6 +140,8 @@ static int fast_fields(grade_data *g, const csv_reader *r, const long *role, siz
             g->scratch[role[i]] = v;
         else if (role[i] == ROLE_ID)
             sb_append(id, f, (size_t)(next - f));
+        if (next == end && !r->eof)
+            return 1; /* cut by the reader's window: csv_reader_next refills */
         if (next < end && *next == ',')
             continue;
         if (i + 1 != ncols)

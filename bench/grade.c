@@ -178,7 +178,7 @@ int grade_add_id(grade_data *g, const char *id, size_t len, const char *path)
 static int load_answers(grade_data *g, const char *path, int pass)
 {
     csv_reader r;
-    if (csv_reader_open(&r, path) < 0)
+    if (csv_reader_stream(&r, path) < 0)
         return err_prefix("%s: answers", g->comp->id);
     int rc = csv_reader_next(&r);
     long id_at;
@@ -193,7 +193,7 @@ static int load_answers(grade_data *g, const char *path, int pass)
     }
     size_t ncols = r.n_fields, row = 0;
     if (pass == 1) /* ids and their NULs fit in the file (see csv.c's arena) */
-        g->ids = big_alloc((size_t)(r.end - r.base) + 1);
+        g->ids = big_alloc(r.file_size + 1);
     if (pass == 2 && (g->flags & METRIC_STRING))
         g->yoff = xmalloc(g->n * sizeof *g->yoff);
     else if (pass == 2)
@@ -294,7 +294,7 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
     else if (!g->reduced && !g->bin_auc)
         g->p = big_alloc(g->n * g->k * sizeof *g->p);
     csv_reader r;
-    if (csv_reader_open(&r, sub_path) < 0)
+    if (csv_reader_stream(&r, sub_path) < 0)
         return grade_invalid(g, "%s", err_last());
     long id_at;
     int rc = csv_reader_next(&r);

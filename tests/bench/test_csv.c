@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static bench_csv *parse(const char *text)
@@ -125,6 +126,80 @@ static void test_stream(void)
     csv_reader_close(&r);
 }
 
+/* A file several windows long, read through csv_reader_stream and through
+ * csv_reader_init over the whole text, must give the same rows, fields and
+ * lines: rows and CRLFs cut by the window's end, quoted fields with newlines
+ * across it, blank lines, and a row longer than the window (which grows). */
+static void test_window(void)
+{
+    sb text = {0};
+    sb_puts(&text, "\xEF\xBB\xBFid,a,b\r\n");
+    unsigned seed = 7;
+    for (int i = 0; text.len < ((size_t)5 << 20); i++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned kind = seed >> 16 & 7;
+        if (i == 30000) { /* longer than the first window */
+            sb_printf(&text, "%d,\"", i);
+            for (int j = 0; j < 150000; j++)
+                sb_puts(&text, "long\nrow,");
+            sb_puts(&text, "\",x\n");
+        } else if (kind == 0) {
+            sb_printf(&text, "%d,\"q\r\nq, \"\"%u\"\"\",%u\r\n", i, seed, seed % 97);
+        } else if (kind == 1) {
+            sb_puts(&text, "\r\n\n");
+        } else {
+            sb_printf(&text, "%d,0.%u,%.*s\n", i, seed, (int)(seed % 60), "pad-pad-pad-pad-"
+                      "pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad");
+        }
+    }
+    char tmpl[] = "/tmp/grove_test_window_XXXXXX";
+    int fd = mkstemp(tmpl);
+    CHECK(fd >= 0);
+    close(fd);
+    CHECK(file_write(tmpl, text.buf, text.len) == 0);
+    csv_reader a, b;
+    csv_reader_init(&a, text.buf, text.len, tmpl);
+    CHECK(csv_reader_stream(&b, tmpl) == 0);
+    CHECK(b.file_size == text.len);
+    size_t rows = 0, bad = 0;
+    for (;;) {
+        int ra = csv_reader_next(&a), rb = csv_reader_next(&b);
+        if (ra != rb || a.n_fields != b.n_fields || a.row_line != b.row_line) {
+            bad++;
+            break;
+        }
+        if (ra <= 0)
+            break;
+        for (size_t i = 0; i < a.n_fields; i++)
+            bad += strcmp(csv_reader_field(&a, i), csv_reader_field(&b, i)) != 0;
+        rows++;
+    }
+    CHECK_MSG(bad == 0 && rows > 50000, "%zu rows, %zu differences", rows, bad);
+    CHECK(b.win_cap > ((size_t)1 << 20)); /* the long row made it grow */
+    csv_reader_close(&a);
+    csv_reader_close(&b);
+    /* a CRLF whose CR is the last byte of the first window (1 MiB, csv.c's
+     * WINDOW): the LF must not count as a blank line */
+    sb_reset(&text);
+    sb_puts(&text, "id,a,b\r\n");
+    while (text.len < 900000)
+        sb_puts(&text, "1,2,3\r\n");
+    sb_puts(&text, "x,y,");
+    while (text.len < ((size_t)1 << 20) - 1)
+        sb_putc(&text, 'z');
+    sb_puts(&text, "\r\nlast,1,2\r\n");
+    CHECK(file_write(tmpl, text.buf, text.len) == 0);
+    CHECK(csv_reader_stream(&b, tmpl) == 0);
+    size_t last_line = 0;
+    while (csv_reader_next(&b) > 0)
+        last_line = b.row_line;
+    CHECK(last_line == 1 + (900000 - 8 + 6) / 7 + 2);
+    csv_reader_close(&b);
+    CHECK(csv_reader_stream(&b, "/nonexistent/x.csv") < 0 && strstr(err_last(), "x.csv"));
+    unlink(tmpl);
+    sb_free(&text);
+}
+
 int main(void)
 {
     test_quoting();
@@ -132,5 +207,6 @@ int main(void)
     test_errors();
     test_roundtrip();
     test_stream();
+    test_window();
     return check_done("test_csv");
 }
