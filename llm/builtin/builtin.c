@@ -94,8 +94,9 @@ static cJSON *draft(const bi_req *r, sb *plan)
               r->metric[0] ? r->metric : "chosen by task");
     sb_puts(plan, "The script detects numeric, categorical, date, free-text and image-path "
                   "columns at run time; text goes through TF-IDF, images through pixel or "
-                  "gradient-histogram features. It scores an 80/20 split of the training "
-                  "data (stratified by class) with the competition's metric, refits on all "
+                  "gradient-histogram features. It scores 5-fold cross-validation (an 80/20 "
+                  "split above 3,000 rows; stratified by class) of the training data with "
+                  "the competition's metric, refits on all "
                   "rows and writes the submission in the sample submission's format.");
     return cfg;
 }
