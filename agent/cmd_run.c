@@ -219,6 +219,8 @@ int cmd_run(int argc, char **argv)
     banner(&r);
     run_loop(&r);
     rc = run_finish(&r);
+    if (r.exit_code)
+        rc = r.exit_code; /* 130 interrupted, 143 terminated, 1 journal errors */
     printf("run folder: %s  (git -C %s log --graph --all --oneline)\n", r.run_dir, r.run_dir);
 done:
     run_free(&r);

@@ -62,6 +62,8 @@ typedef struct run_ctx {
     int steps;                   /* node budget (total, resumed ones included) */
     int workers;
     int stopping;                /* 1: start nothing new; 2: kill what runs */
+    int sigints;                 /* Ctrl-Cs received */
+    int exit_code;               /* 0, or why the run ended abnormally (130, 143, 1) */
     const char *stop_reason;
     pipeline *inflight;          /* linked list */
     int n_inflight;

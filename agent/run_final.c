@@ -9,6 +9,7 @@
 #include "run.h"
 #include "util.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,7 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
         .file_limit = (size_t)config_num(r->cfg, "exec.file_limit_mb", 8192) << 20,
         .max_procs = (int)config_num(r->cfg, "exec.max_procs", 1024),
         .hide_paths = hide,
+        .allow_network = config_bool(r->cfg, "exec.allow_network", 0),
     };
     printf("grove: re-running node %d on the full training data...\n", n->id);
     fflush(stdout);
@@ -157,15 +159,18 @@ int run_finish(run_ctx *r)
     else
         printf("\n");
 
+    /* best/ is assembled in best.tmp/ and renamed into place, so it never
+     * mixes files of two sessions or holds half of one */
+    char *tmp_dir = path_join(r->run_dir, "best.tmp");
     char *best_dir = path_join(r->run_dir, "best");
-    mkdir_p(best_dir, 0755);
-    char *sol = path_join(best_dir, "solution.py");
-    file_write_str(sol, b->code ? b->code : "");
-    free(sol);
-
+    rm_rf(tmp_dir);
+    mkdir_p(tmp_dir, 0755);
     char *sub = NULL;
     int used = best;
-    if (r->holdout) {
+    if (r->holdout && r->stopping >= 2 && r->exit_code) {
+        printf("no re-run on the full data after a hard stop; `grove run --resume %s` "
+               "finishes the run\n", r->run_dir);
+    } else if (r->holdout) {
         int n, k = (int)config_num(r->cfg, "final_top_k", 1);
         int *ids = top_k(r->tree, k < 1 ? 1 : k, &n);
         for (int i = 0; i < n && !sub; i++)
@@ -179,27 +184,29 @@ int run_finish(run_ctx *r)
         else
             free(p);
     }
-    int rc = 0;
-    if (sub) {
-        char *dst = path_join(best_dir, "submission.csv");
-        if (file_copy(sub, dst) == 0) {
-            printf("final submission (node %d): %s\n", used, dst);
-            grade_final(r, best_dir, dst);
-        } else {
-            log_error("%s", err_last());
-            rc = 1;
-        }
-        if (used != best) {
-            char *s2 = path_join(best_dir, "solution.py");
-            file_write_str(s2, search_tree_node(r->tree, used)->code);
-            free(s2);
-        }
-        free(dst);
-        free(sub);
-    } else {
-        printf("no final submission: the best node(s) failed on the full data\n");
-        rc = 1;
+    char *sol = path_join(tmp_dir, "solution.py");
+    int rc = file_write_str(sol, search_tree_node(r->tree, used)->code
+                                     ? search_tree_node(r->tree, used)->code : "");
+    free(sol);
+    char *dst = path_join(tmp_dir, "submission.csv");
+    if (sub && rc == 0)
+        rc = file_copy(sub, dst);
+    if (sub && rc == 0) {
+        printf("final submission (node %d): %s/submission.csv\n", used, best_dir);
+        grade_final(r, tmp_dir, dst);
     }
+    if (rc == 0 && (rm_rf(best_dir) < 0 || rename(tmp_dir, best_dir) < 0))
+        rc = err_set("%s: %s", best_dir, strerror(errno));
+    if (rc < 0)
+        log_error("%s", err_last());
+    else if (!sub)
+        printf("no final submission%s; best/ holds the best node's solution.py\n",
+               r->holdout && !(r->stopping >= 2 && r->exit_code)
+                   ? ": the best node(s) failed on the full data" : "");
+    rc = rc < 0 || !sub ? 1 : 0;
+    free(dst);
+    free(sub);
+    free(tmp_dir);
     free(best_dir);
     return rc;
 }

@@ -174,12 +174,15 @@ static void finish_node(pipeline *p, int is_buggy, const char *reason, int has_s
         /* A node that cannot be journaled is a node that could be lost: stop
          * starting new ones rather than pile up work the disk cannot hold. */
         log_error("node %d could not be committed: %s", n->id, err_last());
+        r->exit_code = 1;
         if (!r->stopping) {
             r->stopping = 1;
             r->stop_reason = "the journal could not be written (see the error above)";
         }
-    } else if (best == n->id && best != old_best && journal_set_best(r->journal, best) < 0)
+    } else if (best == n->id && best != old_best && journal_set_best(r->journal, best) < 0) {
         log_error("node %d: %s", n->id, err_last());
+        r->exit_code = 1;
+    }
     free(json);
     free(subject);
     pipeline_free(p);
@@ -280,6 +283,8 @@ static void start_review(pipeline *p, search_node *n)
     push_msg(p, LLM_SYSTEM, run_render(r, "system", n, NULL, NULL));
     push_msg(p, LLM_USER, run_render(r, "review", n, n->code, n->output));
     cJSON_ReplaceItemInObjectCaseSensitive(p->context, "action", cJSON_CreateString("review"));
+    cJSON_DeleteItemFromObjectCaseSensitive(p->context, "code");
+    cJSON_DeleteItemFromObjectCaseSensitive(p->context, "output");
     cJSON_AddStringToObject(p->context, "code", n->code ? n->code : "");
     cJSON_AddStringToObject(p->context, "output", n->output ? n->output : "");
     if (p->text_review) {
@@ -541,8 +546,7 @@ static void stop_now(run_ctx *r, const char *reason)
     if (r->stopping >= 2)
         return;
     r->stopping = 2;
-    if (!r->stop_reason)
-        r->stop_reason = reason;
+    r->stop_reason = reason; /* a hard stop says why, whatever stopped new work */
     for (pipeline *p = r->inflight; p; p = p->next)
         if (p->exec)
             exec_cancel(p->exec);
@@ -563,8 +567,13 @@ static void stop_now(run_ctx *r, const char *reason)
 static void on_signal(uv_signal_t *h, int signum)
 {
     run_ctx *r = h->data;
-    if (signum == SIGINT && !r->stopping) {
-        r->stopping = 1;
+    if (signum == SIGINT)
+        r->sigints++;
+    r->exit_code = signum == SIGINT ? 130 : 143;
+    /* The first Ctrl-C lets running nodes finish, even when the step budget
+     * or the cost cap had already stopped new work. */
+    if (signum == SIGINT && r->sigints == 1) {
+        r->stopping = r->stopping > 1 ? r->stopping : 1;
         r->stop_reason = "interrupted (SIGINT)";
         fprintf(stderr, "\ngrove: finishing %d running node(s); press Ctrl-C again to stop now\n",
                 r->n_inflight);
