@@ -8,6 +8,7 @@
 #include "check.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -249,6 +250,48 @@ static void test_auc_labels(void)
     free(s);
 }
 
+/* A multi-class log loss submission of several reader windows (1 MiB) with
+ * rows wider than the reader keeps ahead of itself (64 KiB), CRLF line ends
+ * and rows in reverse order: the in-place fast path must hand every row the
+ * window cuts to the general reader, and score it all. */
+static void test_logloss_windows(void)
+{
+    const bench_competition *c = bench_registry_find("dog-breed-identification");
+    enum { K = 12000, N = 40 };
+    sb a = {0}, s = {0};
+    sb_puts(&a, "id");
+    sb_puts(&s, "id");
+    for (int j = 0; j < K; j++) {
+        sb_printf(&a, ",c%05d", j);
+        sb_printf(&s, ",c%05d", j);
+    }
+    sb_puts(&a, "\n");
+    sb_puts(&s, "\r\n");
+    for (int i = 0; i < N; i++) {
+        sb_printf(&a, "row%03d", i);
+        for (int j = 0; j < K; j++)
+            sb_puts(&a, j == i * 7 ? ",1" : ",0");
+        sb_puts(&a, "\n");
+    }
+    for (int i = N - 1; i >= 0; i--) {
+        sb_printf(&s, "row%03d", i);
+        for (int j = 0; j < K; j++) /* the answer's class gets 0.505 */
+            sb_printf(&s, ",%.17g", j == i * 7 ? 0.505 : 0.495 / (K - 1));
+        sb_puts(&s, "\r\n");
+    }
+    CHECK(s.len > ((size_t)2 << 20));
+    char *ap = put("ll_answers.csv", sb_str(&a)), *sp = put("ll_sub.csv", sb_str(&s));
+    bench_report r;
+    CHECK(bench_grade(&r, c, sp, ap) == 0);
+    CHECK_MSG(r.valid_submission, "%s", r.error ? r.error : "");
+    CHECK_NEAR(r.score_raw, -log(0.505), 1e-9);
+    bench_report_free(&r);
+    free(ap);
+    free(sp);
+    sb_free(&a);
+    sb_free(&s);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir))
@@ -257,6 +300,7 @@ int main(void)
     test_medals();
     test_batched_matching();
     test_auc_labels();
+    test_logloss_windows();
     test_not_yet();
     test_aggregate();
     rm_rf(dir);
