@@ -3,7 +3,14 @@
     make_data.py KIND DIR
 
 writes DIR/train.csv, DIR/test.csv and DIR/sample_submission.csv (and DIR/images/
-for the image task) for KIND in binary, multiclass, regression, text, image.
+for the image task) for KIND in binary, multiclass, regression, text, image,
+groups; groups (binary, like Titanic: shuffled ids, an ID-like ticket column
+shared by groups, a text column) also writes the test answers to
+DIR.answers.csv, outside the folder a script sees.
+
+    make_data.py auc ANSWERS SUBMISSION
+
+prints the AUC of SUBMISSION's target column against ANSWERS (sklearn).
 Small on purpose (a few hundred rows) so each generated script runs in seconds;
 the labels depend on the features, so a working model scores above chance.
 """
@@ -34,7 +41,34 @@ def split(df, n_test, label_cols):
     return train, test.drop(columns=label_cols)
 
 
+def groups(rng, n):
+    """Binary data whose rows come in groups sharing an ID-like ticket code."""
+    group = rng.randint(0, n // 3, size=n)
+    x1 = rng.normal(size=n)
+    good = rng.random_sample(n) < 0.5
+    note = [" ".join(rng.choice((WORDS[1] if g else WORDS[0]) + FILLER, size=10)) for g in good]
+    df = pd.DataFrame({"id": rng.permutation(n) * 7 + 3, "x1": x1,
+                       "ticket": ["T%05d" % (g * 7919 % 100003) for g in group],
+                       "city": rng.choice(["north", "south", "east"], size=n), "note": note})
+    s = 1.5 * x1 + 1.5 * good + 0.8 * (df["city"] == "north") + rng.normal(size=n_groups(n))[group]
+    df["target"] = (s + rng.normal(scale=0.7, size=n) > 1.2).astype(int)
+    return df
+
+
+def n_groups(n):
+    return n // 3
+
+
 def main():
+    if sys.argv[1] == "auc":
+        from sklearn.metrics import roc_auc_score
+
+        ans, sub = pd.read_csv(sys.argv[2]), pd.read_csv(sys.argv[3])
+        m = ans.merge(sub, on="id", suffixes=("", "_pred"))
+        if len(m) != len(ans):
+            sys.exit("submission ids do not match the answers")
+        print("%.6f" % roc_auc_score(m["target"], m["target_pred"]))
+        return
     kind, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
     rng = np.random.RandomState(7)
@@ -51,6 +85,11 @@ def main():
             df["price"] = np.exp(1.0 + 0.4 * s + rng.normal(scale=0.1, size=n))
             sample_cols = {"price": 1.0}
         label = [c for c in ("target", "species", "price") if c in df.columns]
+    elif kind == "groups":
+        n, n_test = 900, 250
+        df = groups(rng, n)
+        label, sample_cols = ["target"], {"target": 0.5}
+        df.iloc[:n_test][["id", "target"]].to_csv(out.rstrip("/") + ".answers.csv", index=False)
     elif kind == "text":
         y = rng.randint(0, 2, size=n)
         texts = [" ".join(rng.choice(WORDS[c] + FILLER, size=12)) for c in y]
