@@ -130,8 +130,13 @@ static int parse_args(int argc, char **argv, cJSON **cfg_out, char **resume_dir)
         if (rc < 0)
             return err_prefix("--resume (is %s a grove run folder?)", *resume_dir);
     }
-    if (config_file && config_merge_file(cfg, config_file) < 0)
+    /* what every score of a run depends on cannot change when it resumes */
+    static const char *const fixed[] = {"competition", "seed", "holdout_fraction", "scoring"};
+    cJSON *saved = *resume_dir ? cJSON_Duplicate(cfg, 1) : NULL;
+    if (config_file && config_merge_file(cfg, config_file) < 0) {
+        cJSON_Delete(saved);
         return -1;
+    }
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "--no-sandbox")) {
@@ -161,6 +166,19 @@ static int parse_args(int argc, char **argv, cJSON **cfg_out, char **resume_dir)
         if (rc < 0)
             return -1;
     }
+    for (size_t k = 0; saved && k < sizeof fixed / sizeof fixed[0]; k++) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(saved, fixed[k]);
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(cfg, fixed[k]);
+        if (!cJSON_Compare(a, b, 1)) {
+            char *was = cJSON_PrintUnformatted(a);
+            err_set("--resume: '%s' cannot change in a resumed run (it is %s): the holdout "
+                    "split and every score so far depend on it", fixed[k], was ? was : "?");
+            cJSON_free(was);
+            cJSON_Delete(saved);
+            return -1;
+        }
+    }
+    cJSON_Delete(saved);
     return config_validate(cfg);
 }
 

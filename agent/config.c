@@ -56,6 +56,8 @@ cJSON *config_defaults(void)
     return c;
 }
 
+static int known_key(const char *dotted);
+
 static void merge(cJSON *dst, const cJSON *src)
 {
     for (const cJSON *it = src->child; it; it = it->next) {
@@ -104,9 +106,16 @@ int config_merge_file(cJSON *cfg, const char *path)
     }
     free(text);
     for (const cJSON *it = file->child; it; it = it->next) {
-        if (!cJSON_GetObjectItemCaseSensitive(cfg, it->string)) {
-            err_set("config %s: unknown key '%s' (see `grove help run` for the keys)", path,
-                    it->string);
+        const cJSON *bad = known_key(it->string) ? NULL : it;
+        for (const cJSON *in = cJSON_IsObject(it) ? it->child : NULL; in && !bad; in = in->next) {
+            char *k = xasprintf("%s.%s", it->string, in->string);
+            if (!known_key(k))
+                bad = in;
+            free(k);
+        }
+        if (bad) {
+            err_set("config %s: unknown key '%s%s%s' (see `grove help run` for the keys)", path,
+                    bad == it ? "" : it->string, bad == it ? "" : ".", bad->string);
             cJSON_Delete(file);
             return -1;
         }
@@ -143,6 +152,23 @@ static cJSON *parent_of(cJSON *cfg, const char *dotted, char *last, size_t n)
     }
 }
 
+static const cJSON *lookup(const cJSON *cfg, const char *dotted);
+
+/* A key is known when the defaults have it, or when it sits under a
+ * top-level key whose default is not an object (free-form values). */
+static int known_key(const char *dotted)
+{
+    cJSON *d = config_defaults();
+    char top[128];
+    size_t tl = strcspn(dotted, ".");
+    snprintf(top, sizeof top, "%.*s", (int)(tl < sizeof top ? tl : sizeof top - 1), dotted);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(d, top);
+    int ok = t && (!cJSON_IsObject(t) || !dotted[tl] ||
+                   cJSON_GetObjectItemCaseSensitive(t, dotted + tl + 1) != NULL);
+    cJSON_Delete(d);
+    return ok;
+}
+
 static int put(cJSON *cfg, const char *dotted, cJSON *value)
 {
     char top[128];
@@ -157,6 +183,11 @@ static int put(cJSON *cfg, const char *dotted, cJSON *value)
     if (!cJSON_GetObjectItemCaseSensitive(cfg, top)) {
         cJSON_Delete(value);
         return err_set("config: unknown key '%s' (see `grove help run` for the keys)", dotted);
+    }
+    if (!known_key(dotted)) {
+        cJSON_Delete(value);
+        return err_set("config: unknown key '%s' (see `grove help run` and a run's config.json "
+                       "for the keys)", dotted);
     }
     char last[128];
     cJSON *parent = parent_of(cfg, dotted, last, sizeof last);
@@ -185,12 +216,15 @@ int config_set(cJSON *cfg, const char *assignment)
     return rc;
 }
 
+static int numeric_key(const char *dotted);
+
 int config_set_value(cJSON *cfg, const char *dotted, const char *value)
 {
     char *end;
     double d = strtod(value, &end);
-    cJSON *v = (*value && !*end && isfinite(d)) ? cJSON_CreateNumber(d) : cJSON_CreateString(value);
-    return put(cfg, dotted, v);
+    /* "--name 7" names a run "7": only numeric keys take numbers */
+    int number = numeric_key(dotted) && *value && !*end && isfinite(d);
+    return put(cfg, dotted, number ? cJSON_CreateNumber(d) : cJSON_CreateString(value));
 }
 
 static const cJSON *lookup(const cJSON *cfg, const char *dotted)
@@ -304,6 +338,14 @@ static const num_rule rules[] = {
     {"exec.file_limit_mb", 0, 1e9, 0},
     {"exec.max_procs", -1, 1e6, 0},
 };
+
+static int numeric_key(const char *dotted)
+{
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (!strcmp(rules[i].key, dotted))
+            return 1;
+    return !strcmp(dotted, "max_cost");
+}
 
 int config_validate(const cJSON *cfg)
 {

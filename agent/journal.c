@@ -11,7 +11,9 @@
 #include "journal.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <git2.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -386,4 +388,36 @@ int journal_parse_node(journal *j, const char *arg, int *id)
     *id = (int)v;
     git_oid oid;
     return commit_of(j, *id, &oid) < 0 ? err_set("the run has no node %ld", v) : 0;
+}
+
+static int remove_locks(const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *p = path_join(dir, e->d_name);
+        if (dir_exists(p)) {
+            if (depth < 8 && strcmp(e->d_name, "objects"))
+                n += remove_locks(p, depth + 1);
+        } else if (str_ends(e->d_name, ".lock") && unlink(p) == 0) {
+            log_warn("removed %s, left by a grove that was killed", p);
+            n++;
+        }
+        free(p);
+    }
+    closedir(d);
+    return n;
+}
+
+int journal_recover(const char *run_dir)
+{
+    char *git = path_join(run_dir, ".git");
+    int n = remove_locks(git, 0);
+    free(git);
+    return n;
 }

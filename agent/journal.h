@@ -22,6 +22,12 @@ typedef struct journal journal;
 int journal_open(journal **out, const char *run_dir, int create);
 void journal_free(journal *j);
 
+/* After a crash: remove the lock files a killed writer left in the
+ * repository (refs/heads/best.lock would block every later update of best).
+ * Only safe while this process holds the run's lock (run_setup). Returns
+ * how many were removed. */
+int journal_recover(const char *run_dir);
+
 /* 1 when the task commit exists (the run was started before). */
 int journal_has_task(journal *j);
 

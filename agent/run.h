@@ -70,6 +70,7 @@ typedef struct run_ctx {
     int *redo;                   /* in-flight node ids found at resume */
     int n_redo;
     int resumed;
+    int lock_fd;                 /* flock on RUN/.grove.lock, held for the run; -1 none */
     llm_usage spent;             /* LLM totals of this session, both clients */
     long n_requests;
     int warned_cost;

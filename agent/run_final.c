@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Node ids of the k best good nodes, best first; *n set. Caller frees. */
 static int *top_k(const search_tree *t, int k, int *n)
@@ -245,4 +246,6 @@ void run_free(run_ctx *r)
     free(r->packages);
     free(r->python_version);
     free(r->redo);
+    if (r->lock_fd >= 0)
+        close(r->lock_fd); /* releases the run's flock */
 }

@@ -9,7 +9,12 @@
 #include "run.h"
 #include "util.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,9 +35,45 @@ static char *base_name(const char *path)
     return b;
 }
 
+static int resolve_path(run_ctx *r, const char *arg, const char *data_flag);
+
 /* COMPETITION is <data>/<id>, <data>/<id>/prepared/public, or a bare id in
  * the data folder. Sets comp_id, comp_dir (.../prepared), public_dir. */
-static int resolve_competition(run_ctx *r, const char *arg, const char *data_flag)
+static int resolve_competition(run_ctx *r, const char *arg_in, const char *data_flag)
+{
+    /* tab completion leaves a trailing slash; <id>/prepared is accepted too */
+    char *arg_buf = xstrdup(arg_in);
+    size_t len = strlen(arg_buf);
+    while (len > 1 && arg_buf[len - 1] == '/')
+        arg_buf[--len] = 0;
+    if (str_ends(arg_buf, "/prepared") || !strcmp(arg_buf, "prepared")) {
+        char *pub = path_join(arg_buf, "public");
+        if (dir_exists(pub)) {
+            free(arg_buf);
+            arg_buf = pub;
+        } else {
+            free(pub);
+        }
+    }
+    int rc = resolve_path(r, arg_buf, data_flag);
+    free(arg_buf);
+    return rc;
+}
+
+/* Absolute form of a path-valued config key, so a resume works from any
+ * folder. */
+static void absolutize(cJSON *cfg, const char *key)
+{
+    const char *v = config_str(cfg, key, NULL);
+    if (!v || v[0] == '/' || (!strchr(v, '/') && !file_exists(v) && !dir_exists(v)))
+        return;
+    char *abs = path_real(v);
+    if (abs)
+        config_set_value(cfg, key, abs);
+    free(abs);
+}
+
+static int resolve_path(run_ctx *r, const char *arg, const char *data_flag)
 {
     char *cand = path_join(arg, "prepared/public");
     if (dir_exists(cand)) {
@@ -281,6 +322,38 @@ static int make_run_dir(run_ctx *r, int resume)
     return 0;
 }
 
+/* One grove per run folder: a second one (a resume started twice, say)
+ * would redo the same nodes in the same workspaces. */
+static int lock_run(run_ctx *r)
+{
+    char *path = path_join(r->run_dir, ".grove.lock");
+    r->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int rc = 0;
+    if (r->lock_fd < 0)
+        rc = err_set("%s: %s", path, strerror(errno));
+    else if (flock(r->lock_fd, LOCK_EX | LOCK_NB) < 0)
+        rc = err_set("another grove is already running on %s (it holds %s); wait for it or "
+                     "stop it first", r->run_dir, path);
+    free(path);
+    return rc;
+}
+
+/* Files a killed grove left half-written: temp files of atomic writes. */
+static void remove_temp_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (!strstr(e->d_name, ".tmp."))
+            continue;
+        char *p = path_join(dir, e->d_name);
+        unlink(p);
+        free(p);
+    }
+    if (d)
+        closedir(d);
+}
+
 static int load_node(const cJSON *nj, const journal_node_files *f, void *data)
 {
     run_ctx *r = data;
@@ -305,6 +378,12 @@ static int load_journal(run_ctx *r)
     r->n_redo = k;
     free(stages);
     free(parents);
+    /* a kill between a node's commit and the best ref's update leaves best
+     * behind: the tree decides */
+    int best = search_tree_best(r->tree), cur = -1;
+    if (best >= 0 && (journal_best_id(r->journal, &cur) < 0 || cur != best) &&
+        journal_set_best(r->journal, best) < 0)
+        return err_prefix("resume %s", r->run_dir);
     /* the exported view may lag the refs after a kill: bring it up to date */
     return node_export_journal(r->tree, r->run_dir);
 }
@@ -313,12 +392,23 @@ int run_setup(run_ctx *r, cJSON *cfg, int resume)
 {
     r->cfg = cfg;
     r->resumed = resume;
+    r->lock_fd = -1;
     const char *comp = config_str(cfg, "competition", NULL);
     if (!comp)
         return err_set("run: no competition given (grove run COMPETITION)");
     if (resolve_competition(r, comp, config_str(cfg, "data_dir", NULL)) < 0 ||
         choose_scoring(r) < 0 || make_run_dir(r, resume) < 0)
         return -1;
+    if (lock_run(r) < 0)
+        return -1;
+    absolutize(cfg, "python");
+    absolutize(cfg, "prompts");
+    absolutize(cfg, "prices");
+    absolutize(cfg, "data_dir");
+    if (resume) {
+        journal_recover(r->run_dir);
+        remove_temp_files(r->run_dir);
+    }
     /* The saved config names the competition by absolute folder, so a
      * resume works from any working directory. */
     char *top = xstrdup(r->comp_dir);

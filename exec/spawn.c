@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,7 +62,7 @@ static void cloexec_rest(int first)
         fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
-static _Noreturn void child_exec(const spawn_req *req, int errfd)
+static _Noreturn void child_exec(const spawn_req *req, int errfd, pid_t parent)
 {
     /* The parent's handlers and ignored signals (SIGPIPE) must not leak in. */
     struct sigaction dfl;
@@ -81,6 +82,11 @@ static _Noreturn void child_exec(const spawn_req *req, int errfd)
      * and no controlling terminal, so a Ctrl-C meant for grove is grove's. */
     if (setsid() < 0)
         child_fail(errfd, STEP_SETSID);
+    /* Die with grove even when it is SIGKILLed and never gets to clean up
+     * (bwrap has --die-with-parent; a bare run needs this). If grove died
+     * before this line, the parent is already someone else: stop here. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+        _exit(127);
     int nul = open("/dev/null", O_RDWR);
     int out = req->out_fd >= 0 ? req->out_fd : nul;
     if (nul < 0 || dup2(nul, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
@@ -106,6 +112,7 @@ int spawn_process(pid_t *pid, const spawn_req *req)
     int errp[2];
     if (pipe2(errp, O_CLOEXEC) < 0)
         return err_set("spawn %s: pipe: %s", req->argv[0], strerror(errno));
+    pid_t parent = getpid();
     pid_t p = fork();
     if (p < 0) {
         int e = errno;
@@ -114,7 +121,7 @@ int spawn_process(pid_t *pid, const spawn_req *req)
         return err_set("spawn %s: fork: %s", req->argv[0], strerror(e));
     }
     if (p == 0)
-        child_exec(req, errp[1]);
+        child_exec(req, errp[1], parent);
     close(errp[1]);
     int msg[2];
     ssize_t r;

@@ -250,7 +250,23 @@ def wait_for(pred, timeout):
     return False
 
 
-def sigkill(env):
+def leftover_processes(run_dir):
+    """Processes whose working folder is inside the run (candidate scripts)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            if os.readlink("/proc/%s/cwd" % pid).startswith(run_dir):
+                found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+def sigkill_bare(env):
+    sigkill(env, ["--no-sandbox"])
+
+
+def sigkill(env, extra=()):
     """Killed twice (the second time while resuming), then resumed to the end."""
     replies = [reply("Variant %d." % i, 1 + i % 4, 0.2 * (i + 1)) for i in range(6)]
     env.start_mock({"replies": replies, "replies_cycle": True, "delay_all_ms": 300})
@@ -258,7 +274,8 @@ def sigkill(env):
     resume = [GROVE, "run", "--resume", run_dir, "--base-url",
               "http://127.0.0.1:%d/v1" % env.port]
     seen = {}
-    for attempt, (args, want) in enumerate([(env.grove_args("killed", 10, 2), 3),
+    resume += list(extra)
+    for attempt, (args, want) in enumerate([(env.grove_args("killed", 10, 2, extra), 3),
                                              (resume, 6)]):
         p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              env=env.env())
@@ -267,6 +284,9 @@ def sigkill(env):
         os.kill(p.pid, signal.SIGKILL)
         p.wait()
         check(ok, "%d nodes committed before kill %d" % (want, attempt + 1))
+        gone = wait_for(lambda: not leftover_processes(run_dir), 10)
+        check(gone, "candidate scripts outlived the killed grove: %s"
+              % leftover_processes(run_dir))
         refs = check_consistent(run_dir, killed=True)
         for nid, oid in seen.items():
             check(refs.get(nid) == oid, "node %d survives kill %d unchanged" % (nid, attempt + 1))
@@ -279,10 +299,6 @@ def sigkill(env):
         check(after.get(nid) == oid, "node %d survives the kills unchanged" % nid)
     check(len(after) == 10, "the resumed run reaches its 10 steps: %s" % sorted(after))
     check(sorted(after) == list(range(10)), "in-flight nodes were redone with their ids")
-    # no candidate process outlives a killed grove (sandboxed runs die with it)
-    leftovers = subprocess.run(["pgrep", "-f", os.path.join(run_dir, "nodes")],
-                               capture_output=True, text=True).stdout.split()
-    check(not leftovers, "candidate processes outlived grove: %s" % leftovers)
 
 
 def sigint(env):
@@ -417,6 +433,7 @@ def main():
     try:
         {"scripted": scripted, "sigkill": sigkill, "sigint": sigint,
          "selfreport": selfreport, "mlebench": mlebench,
+         "sigkill-bare": sigkill_bare,
          "hidden": hidden}[scenario](env)
     finally:
         env.close()

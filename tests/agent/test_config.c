@@ -25,6 +25,12 @@ int main(void)
     CHECK(config_set(c, "serach.num_drafts=3") < 0); /* typo is an error */
     CHECK(strstr(err_last(), "serach") != NULL);
     CHECK(config_set(c, "noequals") < 0);
+    CHECK(config_set(c, "search.num_draft=3") < 0); /* nested typo too */
+    CHECK(strstr(err_last(), "search.num_draft") != NULL);
+    CHECK(config_set_value(c, "name", "7") == 0); /* a string key stays a string */
+    CHECK_STR(config_str(c, "name", NULL), "7");
+    CHECK(config_set_value(c, "out", "2024") == 0);
+    CHECK(config_validate(c) == 0);
     CHECK(config_set_value(c, "time_limit", "1h30m") == 0);
     CHECK(config_num(c, "time_limit", 0) == 5400);
     CHECK(config_validate(c) == 0);
@@ -67,6 +73,9 @@ int main(void)
     file_write_str(path, "{\"stepz\": 7}");
     CHECK(config_merge_file(c, path) < 0);
     CHECK(strstr(err_last(), "stepz") != NULL);
+    file_write_str(path, "{\"exec\": {\"threds\": 2}}");
+    CHECK(config_merge_file(c, path) < 0);
+    CHECK(strstr(err_last(), "exec.threds") != NULL);
     file_write_str(path, "{\"steps\": \"many\"}");
     CHECK(config_merge_file(c, path) < 0);
     CHECK(strstr(err_last(), "steps") != NULL);
