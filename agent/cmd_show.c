@@ -56,8 +56,11 @@ int cmd_show(int argc, char **argv)
         for (size_t i = 0; i < n; i++)
             known |= !strcmp(argv[3], files[i]);
         if (!known) {
-            fprintf(stderr, "grove show: a node has no file '%s' (files: node.json, plan.md, "
-                            "solution.py, review.md, output.txt)\n", argv[3]);
+            fprintf(stderr, "grove show: %s has no file '%s' (files:", id < 0 ? "the task" : "a node",
+                    argv[3]);
+            for (size_t i = 0; i < n; i++)
+                fprintf(stderr, "%s %s", i ? "," : "", files[i]);
+            fputs(")\n", stderr);
             rc = 1;
         }
     }
