@@ -15,6 +15,11 @@
  *   no separate scan for line ends), matched to its
  *   answer row, and folded straight into that row's loss: one log() per
  *   non-zero answer cell instead of one per cell;
+ * - the cells that only enter the row's sums are read by num_scan_frac (a
+ *   few ulp off, so the renormalised loss moves by ~1e-16); the cells the
+ *   loss takes the log of are read again exactly, and a row whose sum lies
+ *   within 1e-9 of the row-sum tolerance goes to the general path, so the
+ *   verdict and the reported sum are the exact values';
  * - the per-row losses are summed in answer order at the end.
  *
  * Any row the fast parse cannot take as it is (quotes, a field count or
@@ -74,17 +79,23 @@ void ll_add_sparse(grade_data *g)
     g->nz_end[row] = g->nz_len;
 }
 
-void ll_take_row(grade_data *g, size_t at, const double *p)
+/* The row's loss from its values p (clipped, renormalised by the clipped
+ * sum). With near set (the values that only enter the sums were read by
+ * num_scan_frac, a few ulp off), a row whose raw sum is anywhere near the
+ * row-sum tolerance is left alone (1): the general path reads it exactly,
+ * so the check and the sum it reports are those of the exact values. */
+static int take_row(grade_data *g, size_t at, const double *p, int near)
 {
-    const double eps = DBL_EPSILON;
+    const double eps = DBL_EPSILON, tol = 1e-6 + 1e-5;
     double raw = 0, s = 0;
     for (size_t j = 0; j < g->k; j++) { /* p[j] is in [0, 1]: no NaN to mind */
         double q = p[j] < eps ? eps : p[j];
         raw += p[j];
         s += q > 1 - eps ? 1 - eps : q;
     }
-    if (g->comp->prob_rows_sum_to_one && !(fabs(raw - 1) <= 1e-6 + 1e-5) &&
-        at < g->bad_sum_row) {
+    if (g->comp->prob_rows_sum_to_one && near && !(fabs(raw - 1) <= tol - 1e-9))
+        return 1;
+    if (g->comp->prob_rows_sum_to_one && !(fabs(raw - 1) <= tol) && at < g->bad_sum_row) {
         g->bad_sum_row = at;
         g->bad_sum = raw;
     }
@@ -92,6 +103,12 @@ void ll_take_row(grade_data *g, size_t at, const double *p)
     for (size_t c = at ? g->nz_end[at - 1] : 0; c < g->nz_end[at]; c++)
         loss -= g->nz_val[c] * log(fmin(fmax(p[g->nz_col[c]], eps), 1 - eps) / s);
     g->loss[at] = loss;
+    return 0;
+}
+
+void ll_take_row(grade_data *g, size_t at, const double *p)
+{
+    take_row(g, at, p, 0);
 }
 
 /* Where each field of a row goes: its target index, or one of these. */
@@ -112,34 +129,56 @@ static const char *field_end(const char *p, const char *end)
     return p;
 }
 
+/* A target field at f: its value into *v and where it ends; NULL when the
+ * general reader must take it. In a submission (slot set: the field's
+ * start is kept there) a "0.ddd" value may be num_scan_frac's reading. */
+static const char *target_field(const char *f, const char *end, const char **slot,
+                                double *v)
+{
+    const char *next;
+    if (slot) {
+        *slot = f;
+        if ((next = num_scan_frac(f, end, v)) != NULL && ends_field(next, end))
+            return next;
+    }
+    if (f < end && *f >= '0' && *f <= '9' && ends_field(f + 1, end)) {
+        *v = *f - '0'; /* one-hot answers: ten million "0" and "1" fields */
+        return f + 1;
+    }
+    if ((next = num_scan(f, end, v)) != NULL && ends_field(next, end))
+        return next;
+    if (!(next = field_end(f, end)) || num_parse_n(f, (size_t)(next - f), v) < 0)
+        return NULL;
+    return next;
+}
+
 /* The fields of the row at the cursor, read where they lie in one pass
  * (the number parser stops on the delimiters): target values into
- * g->scratch (checked to be probabilities when prob), the id's text into
+ * g->scratch (checked to be probabilities when pos is set: each target's
+ * field start goes there, and num_scan_frac may read it), the id's text into
  * id; *next is the row's last delimiter. 0, or 1 when the general reader
  * must take this row (odd syntax, a count or value out of line). */
 static int fast_fields(grade_data *g, const csv_reader *r, const long *role, size_t ncols,
-                       int prob, sb *id, const char **next_out)
+                       const char **pos, sb *id, const char **next_out)
 {
-    const char *f = r->p, *end = r->end, *next;
+    const char *f = r->p, *end = r->end, *next = NULL;
     sb_reset(id);
     for (size_t i = 0;; i++, f = next + 1) {
         if (i == ncols)
             return 1; /* more fields than the header */
-        double v;
-        if (role[i] >= 0 && (next = num_scan(f, end, &v)) != NULL && ends_field(next, end)) {
-        } else if (!(next = field_end(f, end))) {
+        if (role[i] < 0 && !(next = field_end(f, end)))
             return 1;
-        } else if (role[i] >= 0 && num_parse_n(f, (size_t)(next - f), &v) < 0) {
-            return 1;
-        }
-        if (role[i] >= 0 && prob && !(v >= 0 && v <= 1)) /* NaN and inf too */
-            return 1;
-        if (role[i] >= 0 && !prob && !isfinite(v))
-            return 1;
-        if (role[i] >= 0)
-            g->scratch[role[i]] = v;
-        else if (role[i] == ROLE_ID)
+        if (role[i] == ROLE_ID)
             sb_append(id, f, (size_t)(next - f));
+        if (role[i] >= 0) {
+            double v;
+            next = target_field(f, end, pos ? pos + role[i] : NULL, &v);
+            if (!next || (pos && !(v >= 0 && v <= 1))) /* NaN and inf too */
+                return 1;
+            if (!pos && !isfinite(v))
+                return 1;
+            g->scratch[role[i]] = v;
+        }
         if (next == end && !r->eof)
             return 1; /* cut by the reader's window: csv_reader_next refills */
         if (next < end && *next == ',')
@@ -168,18 +207,26 @@ static void skip_row(csv_reader *r, const char *next)
  * cursor moved past it; 1 when the general path must read it (nothing was
  * changed then). */
 static int fast_row(grade_data *g, csv_reader *r, const long *role, size_t ncols, sb *id,
-                    int has_id)
+                    int has_id, const char **pos)
 {
     const char *next;
-    if (fast_fields(g, r, role, ncols, 1, id, &next))
+    if (fast_fields(g, r, role, ncols, pos, id, &next))
         return 1;
     long at = g->seq_row < g->n ? (long)g->seq_row : -1;
     if (has_id)
         at = grade_find_row(g, id->buf, g->seq_row);
     if (at < 0)
         return 1;
+    /* the cells the loss takes the log of: exact, as the general path has them */
+    for (size_t c = at ? g->nz_end[at - 1] : 0; c < g->nz_end[at]; c++) {
+        uint32_t j = g->nz_col[c];
+        const char *stop = num_scan(pos[j], r->end, &g->scratch[j]);
+        if (!stop || !ends_field(stop, r->end) || !(g->scratch[j] <= 1))
+            return 1;
+    }
+    if (take_row(g, (size_t)at, g->scratch, 1))
+        return 1;
     grade_claim(g, at);
-    ll_take_row(g, (size_t)at, g->scratch);
     skip_row(r, next);
     return 0;
 }
@@ -187,7 +234,7 @@ static int fast_row(grade_data *g, csv_reader *r, const long *role, size_t ncols
 int ll_fast_answer(grade_data *g, csv_reader *r, const long *role, size_t ncols, sb *id)
 {
     const char *next;
-    if (fast_fields(g, r, role, ncols, 0, id, &next))
+    if (fast_fields(g, r, role, ncols, NULL, id, &next))
         return 1;
     if (grade_add_id(g, id->buf, id->len, r->name) < 0)
         return -1;
@@ -212,10 +259,11 @@ int ll_match_rows(grade_data *g, csv_reader *r, long id_at)
     size_t ncols = r->n_fields;
     long *role = ll_roles(g, ncols, id_at);
     g->loss = big_alloc(g->n * sizeof *g->loss);
+    const char **pos = xcalloc(g->k, sizeof *pos);
     sb id = {0};
     int rc = 0;
     while (csv_reader_skip_blank(r)) {
-        if (fast_row(g, r, role, ncols, &id, id_at >= 0) == 0)
+        if (fast_row(g, r, role, ncols, &id, id_at >= 0, pos) == 0)
             continue;
         int got = csv_reader_next(r); /* read it again, the general way */
         if (got < 0)
@@ -227,6 +275,7 @@ int ll_match_rows(grade_data *g, csv_reader *r, long id_at)
             break;
     }
     free(role);
+    free(pos);
     sb_free(&id);
     return rc ? rc : grade_all_matched(g, r->name);
 }

@@ -21,5 +21,14 @@ int num_parse_n(const char *s, size_t len, double *out);
  * text there is no number of the simple shapes, or one only strtod rounds
  * (then give the whole field to num_parse_n). */
 const char *num_scan(const char *s, const char *end, double *out);
+/* A quick reading of the one shape most probabilities are written in,
+ * "0." and digits (at most 18 after any zeros that follow the point), for
+ * values that only feed a sum: *out is within 2 ulp of the correctly
+ * rounded value, not always equal to it. Returns where the digits stop
+ * (the caller checks a delimiter follows); NULL for any other shape or
+ * when fewer than 34 bytes remain before end (then use num_scan). Every
+ * text it takes is a value in [0, 1) exactly, so range checks on *out
+ * agree with those on the exact value. */
+const char *num_scan_frac(const char *s, const char *end, double *out);
 
 #endif

@@ -353,6 +353,34 @@ def invalid_cases():
                    sub3(bad), "line 4: unterminated quoted field")
     expect_invalid("multi: missing ids", "spooky-author-identification", ans3,
                    sub3(rows[:4]), "id 'a' (and 1 more) missing")
+    # rows summing to a hair either side of the tolerance, in long digits
+    # (the fast reader's approximate shape): the verdict and the reported
+    # sum are those of the exact values
+    tol = 1e-6 + 1e-5
+    def edge_row(inside):
+        a, b = 0.31234567890123456, 0.41234567890123456
+        c = 1 + tol - a - b - 1e-12
+        while abs(a + b + c - 1) <= tol:
+            c = math.nextafter(c, 1)
+        if inside:
+            c = math.nextafter(c, 0)
+            while abs(a + b + c - 1) > tol:
+                c = math.nextafter(c, 0)
+        return [fmt(a), fmt(b), fmt(c)], a + b + c
+    near, _ = edge_row(True)
+    over, raw = edge_row(False)
+    many = ["x%03d" % i for i in range(60)]
+    ans60 = (["id"] + cols, [[x, "1", "0", "0"] for x in many])
+    rep = grade("spooky-author-identification", ans60, (["id"] + cols, [[x] + near for x in many]))
+    global count
+    count += 1
+    ok = rep.get("valid_submission") is True
+    print("%-4s %-28s %r" % ("ok" if ok else "FAIL", "multi: sum just inside", rep.get("score_raw")))
+    if not ok:
+        failures.append(("multi: sum just inside", rep))
+    edge = [[x] + (over if x == "x030" else near) for x in many]
+    expect_invalid("multi: sum just outside", "spooky-author-identification", ans60,
+                   (["id"] + cols, edge), "id 'x030' sum to %.9g" % raw)
 
 
 for k in range(6):

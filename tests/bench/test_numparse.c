@@ -7,7 +7,9 @@
 #include "check.h"
 #include "numparse.h"
 
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +91,50 @@ static void random_digits(int n)
     }
 }
 
+/* num_scan_frac on "0." + zeros + digits, padded to its 34-byte minimum:
+ * within 2 ulp of strtod when it takes the text, and it takes exactly the
+ * shape it promises (up to 18 digits after 0 to 7 zeros). */
+static void frac_case(int zeros, int digits)
+{
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "0.%.*s", zeros, "00000000");
+    for (int i = 0; i < digits; i++)
+        buf[n++] = (char)(i ? '0' + next() % 10 : '1' + next() % 9); /* zeros: as told */
+    buf[n] = 0;
+    double want = strtod(buf, NULL), got = -1;
+    memset(buf + n, ',', sizeof buf - (size_t)n); /* what follows a field */
+    const char *stop = num_scan_frac(buf, buf + sizeof buf, &got);
+    int takes = zeros < 8 && digits <= 18;
+    if (!takes || digits == 0) {
+        /* "0.0000 0000..." and longer digit runs are num_scan's */
+        CHECK(stop == NULL || (digits == 0 && zeros < 8 && got == 0));
+        return;
+    }
+    double ulp = nextafter(want, 2) - want;
+    if (!stop || stop != buf + n || !(fabs(got - want) <= 2 * ulp) || !(got >= 0 && got < 1))
+        CHECK_MSG(0, "num_scan_frac: %.*s gave %.17g, want %.17g", n, buf, got, want);
+}
+
+static void frac_cases(void)
+{
+    for (int zeros = 0; zeros <= 9; zeros++)
+        for (int digits = 0; digits <= 20; digits++)
+            for (int rep = 0; rep < 2000; rep++)
+                frac_case(zeros, digits);
+    double v;
+    char shapes[][40] = {"1.5,", "-0.5,", " 0.5,", "0,5,", ".5,"};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        size_t n = strlen(shapes[i]);
+        memset(shapes[i] + n, ',', sizeof shapes[i] - n);
+        CHECK(num_scan_frac(shapes[i], shapes[i] + sizeof shapes[i], &v) == NULL);
+    }
+    const char *tail = "0.125,";
+    CHECK(num_scan_frac(tail, tail + strlen(tail), &v) == NULL); /* too near the end */
+    char e[40] = "0.5e-3";
+    memset(e + 6, ',', sizeof e - 6);
+    CHECK(num_scan_frac(e, e + sizeof e, &v) == e + 3); /* stops at the e */
+}
+
 int main(void)
 {
     /* exact ties: 2^54 + 2 and 2^54 + 6 lie halfway between two doubles; the
@@ -112,6 +158,7 @@ int main(void)
     CHECK(num_parse("-0", &v) == 0 && v == 0 && signbit(v));
     random_formats(300000);
     random_digits(300000);
+    frac_cases();
     CHECK_MSG(mismatches == 0, "%d texts parsed unlike strtod", mismatches);
     return check_done("numparse");
 }
