@@ -71,12 +71,21 @@ typedef struct run_ctx {
     int n_redo;
     int resumed;
     int lock_fd;                 /* flock on RUN/.grove.lock, held for the run; -1 none */
+    const char *hide[3];         /* hidden from scripts: private/, the run folder */
     llm_usage spent;             /* LLM totals of this session, both clients */
     long n_requests;
     int warned_cost;
 } run_ctx;
 
 int run_setup(run_ctx *r, cJSON *cfg, int resume);
+
+/* Seconds left of the time limit (all of it before the loop starts). */
+double run_time_left(const run_ctx *r);
+/* A clean workspace at dir holding code as solution.py, and in *o the options
+ * every candidate run of this run shares: interpreter, sandbox, limits, the
+ * hidden answers. o->workdir points at dir. 0, or < 0 with err_last(). */
+int run_workspace(run_ctx *r, const char *dir, const char *code, const char *input_dir,
+                  double timeout_s, exec_opts *o);
 int run_loop(run_ctx *r);
 int run_finish(run_ctx *r);
 void run_free(run_ctx *r);

@@ -43,31 +43,13 @@ static int *top_k(const search_tree *t, int k, int *n)
 static int rerun_full(run_ctx *r, const search_node *n, char **sub)
 {
     char *dir = xasprintf("%s/final/%d", r->run_dir, n->id);
-    rm_rf(dir);
-    char *script = path_join(dir, "solution.py");
     *sub = NULL;
-    if (exec_workspace_prepare(dir) < 0 || file_write_str(script, n->code) < 0) {
+    exec_opts o;
+    if (run_workspace(r, dir, n->code, r->public_dir, config_num(r->cfg, "exec_timeout", 600) * 2,
+                      &o) < 0) {
         free(dir);
-        free(script);
         return -1;
     }
-    free(script);
-    const char *hide[] = {r->private_dir, r->run_dir, NULL};
-    const char *sandbox = config_str(r->cfg, "sandbox", "auto");
-    exec_opts o = {
-        .python = r->python,
-        .workdir = dir,
-        .input_dir = r->public_dir,
-        .timeout_s = config_num(r->cfg, "exec_timeout", 600) * 2,
-        .sandbox = !strcmp(sandbox, "on") ? EXEC_SANDBOX_ON
-                   : !strcmp(sandbox, "off") ? EXEC_SANDBOX_OFF : EXEC_SANDBOX_AUTO,
-        .threads = (int)config_num(r->cfg, "exec.threads", 1),
-        .mem_limit = (size_t)config_num(r->cfg, "exec.memory_limit_mb", 0) << 20,
-        .file_limit = (size_t)config_num(r->cfg, "exec.file_limit_mb", 8192) << 20,
-        .max_procs = (int)config_num(r->cfg, "exec.max_procs", 1024),
-        .hide_paths = hide,
-        .allow_network = config_bool(r->cfg, "exec.allow_network", 0),
-    };
     printf("grove: re-running node %d on the full training data...\n", n->id);
     fflush(stdout);
     exec_result *res = NULL;

@@ -57,9 +57,39 @@ static void kick(run_ctx *r)
         uv_idle_start(&r->kick, on_kick);
 }
 
-static double time_left(const run_ctx *r)
+double run_time_left(const run_ctx *r)
 {
-    return r->time_limit - (clock_mono() - r->started);
+    return r->started ? r->time_limit - (clock_mono() - r->started) : r->time_limit;
+}
+
+int run_workspace(run_ctx *r, const char *dir, const char *code, const char *input_dir,
+                  double timeout_s, exec_opts *o)
+{
+    rm_rf(dir); /* a redone node starts clean */
+    char *script = path_join(dir, "solution.py");
+    int rc = exec_workspace_prepare(dir) < 0 || file_write_str(script, code ? code : "") < 0;
+    free(script);
+    if (rc)
+        return err_prefix("workspace");
+    const char *sandbox = config_str(r->cfg, "sandbox", "auto");
+    r->hide[0] = r->private_dir;
+    r->hide[1] = r->run_dir;
+    r->hide[2] = NULL;
+    *o = (exec_opts){
+        .python = r->python,
+        .workdir = dir,
+        .input_dir = input_dir,
+        .timeout_s = timeout_s,
+        .mem_limit = (size_t)config_num(r->cfg, "exec.memory_limit_mb", 0) << 20,
+        .file_limit = (size_t)config_num(r->cfg, "exec.file_limit_mb", 8192) << 20,
+        .max_procs = (int)config_num(r->cfg, "exec.max_procs", 1024),
+        .allow_network = config_bool(r->cfg, "exec.allow_network", 0),
+        .sandbox = !strcmp(sandbox, "on") ? EXEC_SANDBOX_ON
+                   : !strcmp(sandbox, "off") ? EXEC_SANDBOX_OFF : EXEC_SANDBOX_AUTO,
+        .threads = (int)config_num(r->cfg, "exec.threads", 1),
+        .hide_paths = r->hide,
+    };
+    return 0;
 }
 
 static const char *score_label(const run_ctx *r)
@@ -387,35 +417,15 @@ static void on_exec(exec_run *run, exec_result *res, void *data)
 static void start_exec(pipeline *p, search_node *n)
 {
     run_ctx *r = p->r;
-    char *dir = xasprintf("%s/nodes/%d", r->run_dir, n->id);
-    rm_rf(dir); /* a redone node starts clean */
-    p->workdir = dir;
-    char *script = path_join(dir, "solution.py");
-    if (exec_workspace_prepare(dir) < 0 || file_write_str(script, n->code) < 0) {
-        free(script);
-        char *why = xasprintf("workspace: %s", err_last());
+    p->workdir = xasprintf("%s/nodes/%d", r->run_dir, n->id);
+    double limit = fmin(config_num(r->cfg, "exec_timeout", 600), fmax(run_time_left(r), 1));
+    exec_opts o;
+    if (run_workspace(r, p->workdir, n->code, r->input_dir, limit, &o) < 0) {
+        char *why = xstrdup(err_last());
         finish_node(p, 1, why, 0, 0);
         free(why);
         return;
     }
-    free(script);
-    double limit = fmin(config_num(r->cfg, "exec_timeout", 600), fmax(time_left(r), 1));
-    const char *sandbox = config_str(r->cfg, "sandbox", "auto");
-    const char *hide[] = {r->private_dir, r->run_dir, NULL};
-    exec_opts o = {
-        .python = r->python,
-        .workdir = dir,
-        .input_dir = r->input_dir,
-        .timeout_s = limit,
-        .mem_limit = (size_t)config_num(r->cfg, "exec.memory_limit_mb", 0) << 20,
-        .file_limit = (size_t)config_num(r->cfg, "exec.file_limit_mb", 8192) << 20,
-        .max_procs = (int)config_num(r->cfg, "exec.max_procs", 1024),
-        .allow_network = config_bool(r->cfg, "exec.allow_network", 0),
-        .sandbox = !strcmp(sandbox, "on") ? EXEC_SANDBOX_ON
-                   : !strcmp(sandbox, "off") ? EXEC_SANDBOX_OFF : EXEC_SANDBOX_AUTO,
-        .threads = (int)config_num(r->cfg, "exec.threads", 1),
-        .hide_paths = hide,
-    };
     n->started_at = clock_wall();
     if (exec_start(&p->exec, r->loop, &o, on_exec, p) < 0) {
         char *why = xasprintf("could not start the script: %s", err_last());
@@ -611,7 +621,7 @@ static void tick(run_ctx *r)
             r->stop_reason = "the step budget was used";
             break;
         }
-        if (time_left(r) <= 1) {
+        if (run_time_left(r) <= 1) {
             r->stopping = 1;
             r->stop_reason = "the time limit was reached";
             break;

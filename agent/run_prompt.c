@@ -8,16 +8,12 @@
 #include "run.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 extern const char *const run_prompt_vars[];
 extern const size_t run_n_prompt_vars;
-
-static double time_left(const run_ctx *r)
-{
-    return r->started ? r->time_limit - (clock_mono() - r->started) : r->time_limit;
-}
 
 static char *exception_text(const search_node *parent)
 {
@@ -33,11 +29,9 @@ char *run_render(run_ctx *r, const char *name, const search_node *n, const char 
 {
     const search_node *parent = n->parent >= 0 ? search_tree_node(r->tree, n->parent) : NULL;
     char tl[32], et[32], steps[32];
-    config_format_duration(tl, sizeof tl, time_left(r));
-    config_format_duration(et, sizeof et,
-                           config_num(r->cfg, "exec_timeout", 600) < time_left(r)
-                               ? config_num(r->cfg, "exec_timeout", 600)
-                               : time_left(r));
+    double left = run_time_left(r);
+    config_format_duration(tl, sizeof tl, left);
+    config_format_duration(et, sizeof et, fmin(config_num(r->cfg, "exec_timeout", 600), left));
     snprintf(steps, sizeof steps, "%d", r->steps - (int)search_tree_count(r->tree));
     char *memory = search_memory(r->tree, (size_t)config_num(r->cfg, "memory_chars", 4000));
     char *exc = exception_text(parent);
