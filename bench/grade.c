@@ -51,6 +51,7 @@ void grade_free(grade_data *g)
     free(g->lab);
     big_free(g->keys);
     free(g->key_lab);
+    free(g->mask_dims);
     memset(g, 0, sizeof *g);
 }
 
@@ -89,6 +90,8 @@ static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
     }
     if (!g->k)
         return err_set("%s: no target columns in %s", g->comp->id, file);
+    if (g->flags & METRIC_MASK)
+        return mask_check_columns(g);
     if ((g->flags & METRIC_STRING) && g->k != 1)
         return err_set("%s: metric %s compares one column, the registry gives %zu",
                        g->comp->id, g->comp->metric, g->k);
@@ -105,6 +108,7 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
     g->col_idx = xmalloc(g->k * sizeof *g->col_idx);
     for (size_t j = 0; j < g->k; j++)
         g->col_idx[j] = -1;
+    int mask = g->flags & METRIC_MASK; /* the answers' columns are the metric's */
     for (size_t i = 0; i < r->n_fields; i++) {
         const char *name = csv_reader_field(r, i);
         if (g->comp->id_col && !strcmp(name, g->comp->id_col))
@@ -113,6 +117,10 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
             if (g->col_idx[j] < 0 && !strcmp(name, g->cols[j]))
                 g->col_idx[j] = (long)i;
     }
+    if (mask && is_answers)
+        return mask_map_answers(g, r, *id_at);
+    if (mask && mask_check_header(g, r))
+        return 1;
     const char *missing = g->comp->id_col && *id_at < 0 ? g->comp->id_col : NULL;
     for (size_t j = 0; !missing && j < g->k; j++)
         if (g->col_idx[j] < 0)
@@ -129,6 +137,9 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
 int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *dst,
                       sb *strs, size_t *soff)
 {
+    if (g->flags & METRIC_MASK) /* soff is this row's slot of yoff / poff */
+        return mask_take_text(g, r, is_answers, (size_t)(soff - (is_answers ? g->yoff : g->poff)),
+                              strs, soff);
     for (size_t j = 0; j < g->k; j++) {
         const char *cell = r->buf + r->off[g->col_idx[j]];
         if (g->flags & METRIC_STRING) {
@@ -194,7 +205,7 @@ static int load_answers(grade_data *g, const char *path, int pass)
     size_t ncols = r.n_fields, row = 0;
     if (pass == 1) /* ids and their NULs fit in the file (see csv.c's arena) */
         g->ids = big_alloc(r.file_size + 1);
-    if (pass == 2 && (g->flags & METRIC_STRING))
+    if (pass == 2 && (g->flags & (METRIC_STRING | METRIC_MASK)))
         g->yoff = xmalloc(g->n * sizeof *g->yoff);
     else if (pass == 2)
         g->y = big_alloc(g->n * g->k * sizeof *g->y);
@@ -229,6 +240,8 @@ static int load_answers(grade_data *g, const char *path, int pass)
         if (g->reduced && (rc = ll_answer_row(g, &v)) < 0)
             break;
         if (g->bin_auc && (rc = auc_answer_row(g, &v)) < 0)
+            break;
+        if ((g->flags & METRIC_MASK) && (rc = mask_answer_row(g, &v)) < 0)
             break;
     }
     free(role);
@@ -289,7 +302,7 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
     if (g->n >= UINT32_MAX)
         return err_set("%s: answers %s have too many rows", comp->id, answers_path);
     g->used = xcalloc(g->n / 8 + 1, 1);
-    if (g->flags & METRIC_STRING)
+    if (g->flags & (METRIC_STRING | METRIC_MASK))
         g->poff = xcalloc(g->n, sizeof *g->poff);
     else if (!g->reduced && !g->bin_auc)
         g->p = big_alloc(g->n * g->k * sizeof *g->p);
@@ -323,7 +336,7 @@ int grade_score(double *out, grade_data *g)
     if (g->bin_auc)
         return auc_score(out, g);
     const char **ys = NULL, **ps = NULL;
-    if (g->flags & METRIC_STRING) {
+    if (g->flags & (METRIC_STRING | METRIC_MASK)) {
         ys = xmalloc(n * sizeof *ys);
         ps = xmalloc(n * sizeof *ps);
         for (size_t i = 0; i < n; i++) {
@@ -331,7 +344,8 @@ int grade_score(double *out, grade_data *g)
             ps[i] = g->pstr.buf + g->poff[i];
         }
     }
-    metric_input in = {n, g->k, g->y, g->p, ys, ps, (const char *const *)g->cols};
+    const double *y = g->flags & METRIC_MASK ? g->mask_dims : g->y;
+    metric_input in = {n, g->k, y, g->p, ys, ps, (const char *const *)g->cols};
     int rc = metric_compute(out, g->comp->metric, &in);
     free(ys);
     free(ps);

@@ -57,6 +57,11 @@ typedef struct grade_data {
     double lab_bad;         /* and that label */
     uint64_t *keys;         /* n sort keys, submission order (big_alloc) */
     uint64_t *key_lab;      /* bit r: submission row r's answer has label lab_a */
+    /* run-length encoded masks (metrics_mask.c): the answers' image sizes,
+     * read in pass 1 so each submission mask is checked as it is read */
+    double *mask_dims;      /* n x 2: height, width (NULL: fixed by the metric) */
+    size_t mask_cap;        /* rows mask_dims has room for */
+    long mask_col[3];       /* answers' mask, height, width columns (-1: none) */
 } grade_data;
 
 /* One CSV row's unescaped fields: field i is buf + off[i]. */
@@ -113,6 +118,17 @@ void auc_setup(grade_data *g);
 int auc_answer_row(grade_data *g, const row_view *r);
 void auc_take_row(grade_data *g, size_t at, double v);
 int auc_score(double *out, grade_data *g);
+/* metrics_mask.c: the target column of a mask metric (< 0 unless one);
+ * the answers' header (their mask and image size columns, and the id:
+ * < 0 when one is missing); the submission header's column set (1:
+ * invalid); an answers row's image size (pass 1); a mask cell into strs,
+ * checked (row: the answer row it belongs to; 1 invalid, < 0 error). */
+int mask_check_columns(const grade_data *g);
+int mask_map_answers(grade_data *g, const struct csv_reader *r, long id_at);
+int mask_check_header(grade_data *g, const struct csv_reader *r);
+int mask_answer_row(grade_data *g, const row_view *r);
+int mask_take_text(grade_data *g, const row_view *r, int is_answers, size_t row, sb *strs,
+                   size_t *soff);
 /* The i-th answer id (walks the ids: for messages only). */
 const char *grade_nth_id(const grade_data *g, size_t i);
 

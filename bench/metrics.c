@@ -419,7 +419,9 @@ static const struct {
     {"accuracy", METRIC_STRING}, {"accuracy_str", METRIC_STRING}, {"qwk", 0},
     {"rmse", 0}, {"rmsle", METRIC_NONNEG}, {"rmsle_cols", METRIC_NONNEG},
     {"mae", 0}, {"mae_int", 0}, {"pearson", 0}, {"f1_macro", 0}, {"f1_micro", 0},
-    {"mcc", 0}, {"spearman_cols", 0},
+    {"mcc", 0}, {"spearman_cols", 0}, {"rle_dice", METRIC_MASK},
+    {"rle_dice_global", METRIC_MASK}, {"rle_iou_prec_101", METRIC_MASK},
+    {"rle_f05", METRIC_MASK},
 };
 
 int metric_flags(const char *metric)
@@ -435,6 +437,8 @@ int metric_compute(double *out, const char *m, const metric_input *in)
     *out = NAN;
     if (in->n == 0)
         return err_set("metric %s: no rows to score", m);
+    if (mask_is_metric(m))
+        return mask_compute(out, m, in);
     int single = in->k == 1;
     if (!strcmp(m, "auc") || !strcmp(m, "auc_cols"))
         return auc_mean(out, in, !strcmp(m, "auc_cols"));
@@ -468,5 +472,6 @@ int metric_compute(double *out, const char *m, const metric_input *in)
         return mcc(out, in);
     return err_set("unknown metric '%s' (grove implements: auc, auc_cols, logloss, "
                    "accuracy, accuracy_str, qwk, rmse, rmsle, rmsle_cols, mae, mae_int, "
-                   "pearson, spearman_cols, f1_macro, f1_micro, mcc)", m);
+                   "pearson, spearman_cols, f1_macro, f1_micro, mcc, rle_dice, rle_dice_global, "
+                   "rle_iou_prec_101, rle_f05)", m);
 }

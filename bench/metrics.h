@@ -22,6 +22,7 @@ enum {
     METRIC_STRING = 2,      /* compares cells as text (accuracy) */
     METRIC_PROB = 4,        /* submission values must lie in [0, 1] */
     METRIC_NONNEG = 8,      /* values must be > -1 (log1p) */
+    METRIC_MASK = 16,       /* run-length encoded masks (metrics_mask.c) */
 };
 int metric_flags(const char *metric);
 
@@ -36,5 +37,16 @@ uint64_t metric_sort_key(double x);
  * the negatives, both non-empty; sorts each part in place. Ties count half,
  * exactly (the Mann-Whitney statistic). */
 double metric_auc_keys(uint64_t *keys, size_t n_pos, size_t n_neg);
+
+/* metrics_mask.c: whether metric is one over run-length encoded masks, and
+ * the metric itself: ys/ps the answers' and the submission's encodings
+ * (each accepted by rle_check), y the answers' image sizes (n x 2: height,
+ * width; NULL when the metric fixes them) with k the registry's target
+ * column count. */
+int mask_is_metric(const char *metric);
+int mask_compute(double *out, const char *metric, const metric_input *in);
+/* Check one encoding against an image of n_pixels pixels as MLE-bench's
+ * decoder does: 0, or 1 with *why (the caller frees) saying what is wrong. */
+int rle_check(const char *s, uint64_t n_pixels, char **why);
 
 #endif

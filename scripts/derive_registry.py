@@ -61,6 +61,13 @@ GRADED = {
     "nfl-player-contact-detection": ("mcc", "contact_id", "contact", 0),
     "predict-volcanic-eruptions-ingv-oe": ("mae_int", "segment_id", "time_to_eruption", 0),
     "us-patent-phrase-to-phrase-matching": ("pearson", "id", "score", 0),
+    # run-length encoded masks (bench/metrics_mask.c: the metric knows the
+    # answers' mask and image size columns)
+    "hubmap-kidney-segmentation": ("rle_dice", "id", "predicted", 0),
+    "google-research-identify-contrails-reduce-global-warming": (
+        "rle_dice_global", "record_id", "encoded_pixels", 0),
+    "tgs-salt-identification-challenge": ("rle_iou_prec_101", "id", "rle_mask", 0),
+    "vesuvius-challenge-ink-detection": ("rle_f05", "Id", "Predicted", 0),
 }
 
 COLUMNS = ["id", "name", "grader", "metric", "graded", "reason", "answers",

@@ -1,0 +1,431 @@
+/*
+ * metrics_mask.c: segmentation metrics over run-length encoded masks, as
+ * MLE-bench grades them.
+ *
+ * A mask cell holds "start length start length ...": 1-based starts into the
+ * image's pixels in one fixed order (column-major for most competitions,
+ * row-major for Vesuvius; for pixel counts the order does not matter, only
+ * the image's pixel count does). MLE-bench's decoder rejects a string whose
+ * starts are unsorted, whose values are not positive, or whose runs overlap,
+ * and silently cuts a run at the image's end (a run starting past it sets
+ * nothing); grove does the same. A value that is not an integer, an odd
+ * count of values, or a value beyond 10^18 is rejected as well (MLE-bench
+ * crashes or guesses on those).
+ *
+ * No mask is ever materialised: a string is read pair by pair, each run
+ * clipped to the image, and the intersection of two masks is a merge of
+ * their sorted, disjoint runs: O(pairs) time and no memory, whatever the
+ * image size. The metrics need only three counts per image: pixels in the
+ * answer (t), in the prediction (p), in both (i).
+ *
+ * The registry's target column is the submission's mask column. Where the
+ * answers name their mask column differently, and which answers columns
+ * give each image's height and width (or that the metric fixes the size), is
+ * part of the metric, as in the competition's grade.py.
+ *
+ * Metrics (grove name: competition):
+ * - rle_dice: mean over images of 2i / (t + p), 1 when both are empty
+ *   (hubmap-kidney-segmentation).
+ * - rle_dice_global: 2 sum(i) / (sum(t) + sum(p)) over all images; "-" is
+ *   the empty mask (google-research-identify-contrails-...).
+ * - rle_iou_prec_101: 101 x 101 images; per image the share of the IoU
+ *   thresholds 0.5, 0.55, ..., 0.95 that the IoU exceeds, averaged
+ *   (tgs-salt-identification-challenge). As MLE-bench computes it with
+ *   numpy.histogram2d, an empty prediction against a non-empty answer bins
+ *   its background as the "object": its IoU is t / (height * width).
+ * - rle_f05: mean over images of sklearn's fbeta_score(beta=0.5) on the
+ *   pixels (vesuvius-challenge-ink-detection); rows in the answers' order.
+ */
+#include "csv_reader.h"
+#include "grade_internal.h"
+#include "metrics.h"
+#include "numparse.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RLE_MAX 1000000000000000000ULL /* larger values are not pixel offsets */
+#define MAX_PIXELS (1ULL << 50)
+
+enum { DICE_MEAN, DICE_GLOBAL, IOU_PREC, F05 };
+
+/* What a competition's grade.py does around the metric. */
+typedef struct mask_kind {
+    const char *metric;
+    int score;            /* DICE_MEAN ... */
+    const char *ans_mask; /* the answers' mask column (NULL: the target's name) */
+    const char *height, *width; /* the answers' size columns (NULL: fixed_side) */
+    int sub_empty_ok;     /* an empty (NA) submission cell is the empty mask;
+                             else it makes the submission invalid */
+    int ans_empty_ok;     /* the same in the answers; else an error */
+    int dash_empty;       /* a cell "-" is the empty mask */
+    unsigned fixed_side;  /* square images of this side, or 0 */
+    int exact_cols;       /* the submission has the id and mask columns only */
+    int in_order;         /* submission rows in the answers' order */
+} mask_kind;
+
+static const mask_kind kinds[] = {
+    {"rle_dice", DICE_MEAN, "encoding", "height_pixels", "width_pixels", 1, 0, 0, 0, 0, 0},
+    {"rle_dice_global", DICE_GLOBAL, NULL, "height", "width", 0, 0, 1, 0, 0, 0},
+    {"rle_iou_prec_101", IOU_PREC, NULL, NULL, NULL, 1, 1, 0, 101, 1, 0},
+    {"rle_f05", F05, NULL, "height", "width", 0, 0, 0, 0, 1, 1},
+};
+
+static const mask_kind *kind_of(const char *metric)
+{
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(kinds[i].metric, metric))
+            return &kinds[i];
+    return NULL;
+}
+
+int mask_is_metric(const char *metric)
+{
+    return kind_of(metric) != NULL;
+}
+
+/* ---- reading an encoding ------------------------------------------------- */
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* The next whitespace-separated token as Python's int() reads it: a sign,
+ * digits, single underscores between digits. 1 with *v (magnitude) and *neg,
+ * 0 at the end of the text, -1 when the token is no integer or exceeds
+ * RLE_MAX; *tok, *len give the token either way. */
+static int next_int(const char **p, uint64_t *v, int *neg, const char **tok, size_t *len)
+{
+    const char *s = *p;
+    while (is_space(*s))
+        s++;
+    *tok = s;
+    while (*s && !is_space(*s))
+        s++;
+    *len = (size_t)(s - *tok);
+    *p = s;
+    if (!*len)
+        return 0;
+    const char *c = *tok, *end = s;
+    *neg = *c == '-';
+    if (*c == '-' || *c == '+')
+        c++;
+    uint64_t x = 0;
+    int digits = 0;
+    for (; c < end; c++) {
+        if (*c == '_' && digits && c + 1 < end && c[1] >= '0' && c[1] <= '9')
+            continue;
+        if (*c < '0' || *c > '9')
+            return -1;
+        x = x * 10 + (uint64_t)(*c - '0');
+        if (x > RLE_MAX)
+            return -1;
+        digits = 1;
+    }
+    *v = x;
+    return digits ? 1 : -1;
+}
+
+int rle_check(const char *s, uint64_t n_pixels, char **why)
+{
+    *why = NULL;
+    uint64_t prev_start = 0, covered = 0; /* pixels [0, covered) may be set */
+    for (size_t pair = 1;; pair++) {
+        uint64_t v[2];
+        int neg[2] = {0, 0};
+        const char *tok[2];
+        size_t len[2];
+        for (int j = 0; j < 2; j++) {
+            int rc = next_int(&s, &v[j], &neg[j], &tok[j], &len[j]);
+            if (rc == 0 && j == 0)
+                return 0;
+            if (rc == 0) {
+                *why = xasprintf("pair %zu has a start (%.*s) but no length: an encoding "
+                                 "is pairs of 'start length'", pair, (int)len[0], tok[0]);
+                return 1;
+            }
+            if (rc < 0) {
+                *why = xasprintf("pair %zu: '%.*s' is not an integer (or above 10^18); an "
+                                 "encoding is whitespace-separated integers", pair,
+                                 len[j] > 40 ? 40 : (int)len[j], tok[j]);
+                return 1;
+            }
+        }
+        const char *bad = NULL;
+        if (neg[0] || v[0] == 0)
+            bad = "the start must be a positive (1-based) pixel number";
+        else if (neg[1] || v[1] == 0)
+            bad = "the length must be positive";
+        else if (v[0] < prev_start)
+            bad = "starts must be in increasing order";
+        else if (v[0] - 1 < (covered < n_pixels ? covered : n_pixels))
+            bad = "the run overlaps the run before it";
+        if (bad) {
+            *why = xasprintf("pair %zu ('%.*s %.*s'): %s", pair, (int)len[0], tok[0],
+                             (int)len[1], tok[1], bad);
+            return 1;
+        }
+        prev_start = v[0];
+        if (v[0] - 1 + v[1] > covered)
+            covered = v[0] - 1 + v[1];
+    }
+}
+
+/* The next run of an encoding rle_check accepted, clipped to [0, n): 1 with
+ * [*lo, *hi), 0 when no run is left inside the image. */
+static int next_run(const char **s, uint64_t n, uint64_t *lo, uint64_t *hi)
+{
+    uint64_t start, len;
+    int neg;
+    const char *tok;
+    size_t tl;
+    if (next_int(s, &start, &neg, &tok, &tl) != 1 || next_int(s, &len, &neg, &tok, &tl) != 1 ||
+        start - 1 >= n)
+        return 0; /* starts are sorted: no later run is inside either */
+    *lo = start - 1;
+    *hi = len > n - *lo ? n : *lo + len;
+    return 1;
+}
+
+typedef struct mask_counts {
+    uint64_t t, p, i; /* pixels in the answer, the prediction, both */
+} mask_counts;
+
+/* Merge the two run lists: each step drops the run that ends first. */
+static mask_counts overlap(const char *truth, const char *pred, uint64_t n)
+{
+    mask_counts c = {0, 0, 0};
+    uint64_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+    int more_a = next_run(&truth, n, &a0, &a1), more_b = next_run(&pred, n, &b0, &b1);
+    if (more_a)
+        c.t += a1 - a0;
+    if (more_b)
+        c.p += b1 - b0;
+    while (more_a && more_b) {
+        uint64_t lo = a0 > b0 ? a0 : b0, hi = a1 < b1 ? a1 : b1;
+        if (lo < hi)
+            c.i += hi - lo;
+        if (a1 <= b1) {
+            if ((more_a = next_run(&truth, n, &a0, &a1)))
+                c.t += a1 - a0;
+        } else if ((more_b = next_run(&pred, n, &b0, &b1))) {
+            c.p += b1 - b0;
+        }
+    }
+    while (more_a && (more_a = next_run(&truth, n, &a0, &a1)))
+        c.t += a1 - a0;
+    while (more_b && (more_b = next_run(&pred, n, &b0, &b1)))
+        c.p += b1 - b0;
+    return c;
+}
+
+/* ---- the metrics ---------------------------------------------------------- */
+
+/* The IoU thresholds as numpy.arange(0.5, 1.0, 0.05) makes them: start plus
+ * i times the step it derives, (start + step) - start. */
+static double iou_precision(mask_counts c, uint64_t n)
+{
+    if (c.t == 0)
+        return c.p == 0 ? 1.0 : 0.0;
+    double iou = c.p == 0 ? (double)c.t / (double)n
+                          : (double)c.i / (double)(c.t + c.p - c.i);
+    double step = (0.5 + 0.05) - 0.5;
+    int hits = 0;
+    for (int k = 0; k < 10; k++)
+        hits += iou > 0.5 + k * step;
+    return hits / 10.0;
+}
+
+/* sklearn 1.2's fbeta_score(beta=0.5) on one image's pixels: precision and
+ * recall 0 where undefined, F 0 where both are. */
+static double f05(mask_counts c)
+{
+    double prec = c.p ? (double)c.i / (double)c.p : 0, rec = c.t ? (double)c.i / (double)c.t : 0;
+    double beta2 = 0.25, den = beta2 * prec + rec;
+    return (1 + beta2) * prec * rec / (den == 0 ? 1 : den);
+}
+
+static int image_pixels(uint64_t *out, const mask_kind *kind, const metric_input *in, size_t i)
+{
+    if (kind->fixed_side) {
+        *out = (uint64_t)kind->fixed_side * kind->fixed_side;
+        return 0;
+    }
+    if (!in->y)
+        return err_set("metric %s needs the answers' image height and width", kind->metric);
+    *out = (uint64_t)in->y[2 * i] * (uint64_t)in->y[2 * i + 1];
+    return 0;
+}
+
+int mask_compute(double *out, const char *metric, const metric_input *in)
+{
+    const mask_kind *kind = kind_of(metric);
+    *out = NAN;
+    if (!kind)
+        return err_set("unknown mask metric '%s'", metric);
+    if (!in->ys || !in->ps)
+        return err_set("metric %s scores run-length encoded masks (text cells)", metric);
+    double sum = 0;
+    uint64_t gi = 0, gt = 0, gp = 0;
+    for (size_t r = 0; r < in->n; r++) {
+        uint64_t n = 0;
+        if (image_pixels(&n, kind, in, r) < 0)
+            return -1;
+        mask_counts c = overlap(in->ys[r], in->ps[r], n);
+        gi += c.i;
+        gt += c.t;
+        gp += c.p;
+        if (kind->score == DICE_MEAN)
+            sum += c.t + c.p ? 2.0 * (double)c.i / (double)(c.t + c.p) : 1.0;
+        else if (kind->score == IOU_PREC)
+            sum += iou_precision(c, n);
+        else if (kind->score == F05)
+            sum += f05(c);
+    }
+    if (kind->score != DICE_GLOBAL) {
+        *out = sum / (double)in->n;
+        return 0;
+    }
+    if (gt + gp == 0)
+        return err_set("global Dice is not defined: neither the answers nor the submission "
+                       "mark any pixel");
+    *out = 2.0 * (double)gi / (double)(gt + gp);
+    return 0;
+}
+
+/* ---- reading the columns (grade.c's hooks) --------------------------------- */
+
+int mask_check_columns(const grade_data *g)
+{
+    if (g->k != 1)
+        return err_set("%s: metric %s takes one target column (the submission's mask), the "
+                       "registry gives %zu", g->comp->id, g->comp->metric, g->k);
+    return 0;
+}
+
+int mask_map_answers(grade_data *g, const csv_reader *r, long id_at)
+{
+    const mask_kind *kind = kind_of(g->comp->metric);
+    const char *want[3] = {kind->ans_mask ? kind->ans_mask : g->cols[0], kind->height,
+                           kind->width};
+    for (int j = 0; j < 3; j++) {
+        g->mask_col[j] = -1;
+        for (size_t i = 0; want[j] && i < r->n_fields && g->mask_col[j] < 0; i++)
+            if (!strcmp(csv_reader_field(r, i), want[j]))
+                g->mask_col[j] = (long)i;
+        if (want[j] && g->mask_col[j] < 0)
+            return err_set("%s: answers %s lack the column '%s'", g->comp->id, r->name,
+                           want[j]);
+    }
+    if (g->comp->id_col && id_at < 0)
+        return err_set("%s: answers %s lack the column '%s'", g->comp->id, r->name,
+                       g->comp->id_col);
+    return 0;
+}
+
+int mask_check_header(grade_data *g, const csv_reader *r)
+{
+    const mask_kind *kind = kind_of(g->comp->metric);
+    if (!kind->exact_cols || r->n_fields == 2)
+        return 0;
+    sb cols = {0};
+    for (size_t i = 0; i < r->n_fields; i++)
+        sb_printf(&cols, "%s'%s'", i ? ", " : "", csv_reader_field(r, i));
+    grade_invalid(g, "%s: line 1: the submission must have exactly the columns '%s' and "
+                  "'%s', it has %s", r->name, g->comp->id_col ? g->comp->id_col : "(id)",
+                  g->cols[0], cols.buf);
+    sb_free(&cols);
+    return 1;
+}
+
+/* The name of the answers' column mask_col[j], for messages. */
+static const char *csv_name(const grade_data *g, int j)
+{
+    const mask_kind *kind = kind_of(g->comp->metric);
+    const char *names[3] = {kind->ans_mask ? kind->ans_mask : g->cols[0], kind->height,
+                            kind->width};
+    return names[j];
+}
+
+/* A positive whole number of pixels (an image side) from an answers cell. */
+static int image_side(double *out, const row_view *r, const grade_data *g, int j)
+{
+    const char *cell = r->buf + r->off[g->mask_col[j]];
+    double v;
+    if (num_parse(cell, &v) < 0 || !(v >= 1 && v <= 1e9) || v != floor(v))
+        return err_set("%s: line %zu, column '%s': '%s' is not an image size (a positive "
+                       "integer)", r->name, r->line, csv_name(g, j), cell);
+    *out = v;
+    return 0;
+}
+
+int mask_answer_row(grade_data *g, const row_view *r)
+{
+    if (g->mask_col[1] < 0)
+        return 0;
+    if (g->n > g->mask_cap) {
+        g->mask_cap = g->n * 2;
+        g->mask_dims = xrealloc(g->mask_dims, g->mask_cap * 2 * sizeof *g->mask_dims);
+    }
+    double *d = g->mask_dims + 2 * (g->n - 1);
+    if (image_side(&d[0], r, g, 1) < 0 || image_side(&d[1], r, g, 2) < 0)
+        return -1;
+    if ((uint64_t)d[0] * (uint64_t)d[1] > MAX_PIXELS)
+        return err_set("%s: line %zu: a %gx%g image is too large to grade", r->name, r->line,
+                       d[0], d[1]);
+    return 0;
+}
+
+/* pandas reads these cells as missing (read_csv's default na_values). */
+static int is_na(const char *s)
+{
+    static const char *const na[] = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN",
+                                     "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
+                                     "NA", "NULL", "NaN", "None", "n/a", "nan", "null"};
+    for (size_t i = 0; i < sizeof na / sizeof na[0]; i++)
+        if (!strcmp(s, na[i]))
+            return 1;
+    return 0;
+}
+
+int mask_take_text(grade_data *g, const row_view *r, int is_answers, size_t row, sb *strs,
+                   size_t *soff)
+{
+    const mask_kind *kind = kind_of(g->comp->metric);
+    long at = is_answers ? g->mask_col[0] : g->col_idx[0];
+    const char *cell = r->buf + r->off[at], *col = is_answers ? csv_name(g, 0) : g->cols[0];
+    if (!is_answers && kind->in_order && row != g->seq_row - 1)
+        return grade_invalid(g, "%s: line %zu: rows must come in the answers' order (this "
+                             "id is answer row %zu, the row is number %zu)", r->name,
+                             r->line, row + 1, g->seq_row);
+    int empty_ok = is_answers ? kind->ans_empty_ok : kind->sub_empty_ok;
+    const char *text = cell;
+    char *why = NULL;
+    if (kind->dash_empty && !strcmp(cell, "-"))
+        text = "";
+    else if (is_na(cell) && !empty_ok)
+        why = xasprintf("the cell is empty (%s)", kind->dash_empty ? "write '-' for an empty "
+                        "mask" : "an empty mask is a string of no pairs, not a missing value");
+    else if (is_na(cell))
+        text = "";
+    uint64_t n = kind->fixed_side ? (uint64_t)kind->fixed_side * kind->fixed_side
+                                  : (uint64_t)g->mask_dims[2 * row] *
+                                        (uint64_t)g->mask_dims[2 * row + 1];
+    if (!why)
+        rle_check(text, n, &why);
+    if (why) {
+        int rc = is_answers ? err_set("%s: line %zu, column '%s': run-length encoding: %s",
+                                      r->name, r->line, col, why)
+                            : grade_invalid(g, "%s: line %zu, column '%s': run-length "
+                                            "encoding: %s", r->name, r->line, col, why);
+        free(why);
+        return rc;
+    }
+    *soff = strs->len;
+    sb_append(strs, text, strlen(text) + 1);
+    return 0;
+}
