@@ -59,8 +59,8 @@ typedef struct mask_kind {
     const char *ans_mask; /* the answers' mask column (NULL: the target's name) */
     const char *height, *width; /* the answers' size columns (NULL: fixed_side) */
     int sub_empty_ok;     /* an empty (NA) submission cell is the empty mask;
-                             else it makes the submission invalid */
-    int ans_empty_ok;     /* the same in the answers; else an error */
+                             else it makes the submission invalid (in the
+                             answers it is always the empty mask) */
     int dash_empty;       /* a cell "-" is the empty mask */
     unsigned fixed_side;  /* square images of this side, or 0 */
     int exact_cols;       /* the submission has the id and mask columns only */
@@ -68,10 +68,10 @@ typedef struct mask_kind {
 } mask_kind;
 
 static const mask_kind kinds[] = {
-    {"rle_dice", DICE_MEAN, "encoding", "height_pixels", "width_pixels", 1, 0, 0, 0, 0, 0},
-    {"rle_dice_global", DICE_GLOBAL, NULL, "height", "width", 0, 0, 1, 0, 0, 0},
-    {"rle_iou_prec_101", IOU_PREC, NULL, NULL, NULL, 1, 1, 0, 101, 1, 0},
-    {"rle_f05", F05, NULL, "height", "width", 0, 0, 0, 0, 1, 1},
+    {"rle_dice", DICE_MEAN, "encoding", "height_pixels", "width_pixels", 1, 0, 0, 0, 0},
+    {"rle_dice_global", DICE_GLOBAL, NULL, "height", "width", 0, 1, 0, 0, 0},
+    {"rle_iou_prec_101", IOU_PREC, NULL, NULL, NULL, 1, 0, 101, 1, 0},
+    {"rle_f05", F05, NULL, "height", "width", 0, 0, 0, 1, 1},
 };
 
 static const mask_kind *kind_of(const char *metric)
@@ -402,14 +402,15 @@ int mask_take_text(grade_data *g, const row_view *r, int is_answers, size_t row,
         return grade_invalid(g, "%s: line %zu: rows must come in the answers' order (this "
                              "id is answer row %zu, the row is number %zu)", r->name,
                              r->line, row + 1, g->seq_row);
-    int empty_ok = is_answers ? kind->ans_empty_ok : kind->sub_empty_ok;
+    int empty_ok = is_answers || kind->sub_empty_ok;
     const char *text = cell;
     char *why = NULL;
     if (kind->dash_empty && !strcmp(cell, "-"))
         text = "";
     else if (is_na(cell) && !empty_ok)
-        why = xasprintf("the cell is empty (%s)", kind->dash_empty ? "write '-' for an empty "
-                        "mask" : "an empty mask is a string of no pairs, not a missing value");
+        why = xasprintf("the cell is empty or missing (%s)", kind->dash_empty ? "write '-' "
+                        "for an empty mask" : "MLE-bench reads it as a missing value, not "
+                        "as a mask: predict at least one pixel");
     else if (is_na(cell))
         text = "";
     uint64_t n = kind->fixed_side ? (uint64_t)kind->fixed_side * kind->fixed_side
