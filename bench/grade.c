@@ -142,6 +142,16 @@ int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *
                               strs, soff);
     for (size_t j = 0; j < g->k; j++) {
         const char *cell = r->buf + r->off[g->col_idx[j]];
+        char *why = NULL;
+        if ((g->flags & METRIC_CHECKED) &&
+            metric_check_cell(g->comp->metric, cell, is_answers, &why)) {
+            int rc = is_answers ? err_set("%s: line %zu, column '%s': %s", r->name, r->line,
+                                          g->cols[j], why)
+                                : grade_invalid(g, "%s: line %zu, column '%s': %s", r->name,
+                                                r->line, g->cols[j], why);
+            free(why);
+            return rc;
+        }
         if (g->flags & METRIC_STRING) {
             *soff = strs->len;
             sb_append(strs, cell, strlen(cell) + 1);

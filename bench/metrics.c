@@ -421,7 +421,7 @@ static const struct {
     {"mae", 0}, {"mae_int", 0}, {"pearson", 0}, {"f1_macro", 0}, {"f1_micro", 0},
     {"mcc", 0}, {"spearman_cols", 0}, {"rle_dice", METRIC_MASK},
     {"rle_dice_global", METRIC_MASK}, {"rle_iou_prec_101", METRIC_MASK},
-    {"rle_f05", METRIC_MASK},
+    {"rle_f05", METRIC_MASK}, {"points_f1", METRIC_STRING | METRIC_CHECKED},
 };
 
 int metric_flags(const char *metric)
@@ -439,6 +439,8 @@ int metric_compute(double *out, const char *m, const metric_input *in)
         return err_set("metric %s: no rows to score", m);
     if (mask_is_metric(m))
         return mask_compute(out, m, in);
+    if (!strcmp(m, "points_f1"))
+        return points_f1(out, in);
     int single = in->k == 1;
     if (!strcmp(m, "auc") || !strcmp(m, "auc_cols"))
         return auc_mean(out, in, !strcmp(m, "auc_cols"));
@@ -473,5 +475,13 @@ int metric_compute(double *out, const char *m, const metric_input *in)
     return err_set("unknown metric '%s' (grove implements: auc, auc_cols, logloss, "
                    "accuracy, accuracy_str, qwk, rmse, rmsle, rmsle_cols, mae, mae_int, "
                    "pearson, spearman_cols, f1_macro, f1_micro, mcc, rle_dice, rle_dice_global, "
-                   "rle_iou_prec_101, rle_f05)", m);
+                   "rle_iou_prec_101, rle_f05, points_f1)", m);
+}
+
+int metric_check_cell(const char *metric, const char *cell, int is_answers, char **why)
+{
+    *why = NULL;
+    if (!strcmp(metric, "points_f1"))
+        return points_check_cell(cell, is_answers, why);
+    return 0;
 }

@@ -23,6 +23,7 @@ enum {
     METRIC_PROB = 4,        /* submission values must lie in [0, 1] */
     METRIC_NONNEG = 8,      /* values must be > -1 (log1p) */
     METRIC_MASK = 16,       /* run-length encoded masks (metrics_mask.c) */
+    METRIC_CHECKED = 32,    /* string cells checked as read (metric_check_cell) */
 };
 int metric_flags(const char *metric);
 
@@ -48,5 +49,15 @@ int mask_compute(double *out, const char *metric, const metric_input *in);
 /* Check one encoding against an image of n_pixels pixels as MLE-bench's
  * decoder does: 0, or 1 with *why (the caller frees) saying what is wrong. */
 int rle_check(const char *s, uint64_t n_pixels, char **why);
+/* Whether pandas reads the cell as missing (read_csv's default na_values). */
+int metric_is_na(const char *s);
+
+/* For a METRIC_CHECKED string metric: 0 when the cell is well-formed, else 1
+ * with *why (the caller frees). */
+int metric_check_cell(const char *metric, const char *cell, int is_answers, char **why);
+/* metrics_points.c: the Kuzushiji F1 of predicted points inside answer
+ * boxes over ys/ps (each accepted by points_check_cell). */
+int points_f1(double *out, const metric_input *in);
+int points_check_cell(const char *cell, int is_answers, char **why);
 
 #endif

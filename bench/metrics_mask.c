@@ -380,8 +380,7 @@ int mask_answer_row(grade_data *g, const row_view *r)
     return 0;
 }
 
-/* pandas reads these cells as missing (read_csv's default na_values). */
-static int is_na(const char *s)
+int metric_is_na(const char *s)
 {
     static const char *const na[] = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN",
                                      "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
@@ -407,11 +406,11 @@ int mask_take_text(grade_data *g, const row_view *r, int is_answers, size_t row,
     char *why = NULL;
     if (kind->dash_empty && !strcmp(cell, "-"))
         text = "";
-    else if (is_na(cell) && !empty_ok)
+    else if (metric_is_na(cell) && !empty_ok)
         why = xasprintf("the cell is empty or missing (%s)", kind->dash_empty ? "write '-' "
                         "for an empty mask" : "MLE-bench reads it as a missing value, not "
                         "as a mask: predict at least one pixel");
-    else if (is_na(cell))
+    else if (metric_is_na(cell))
         text = "";
     uint64_t n = kind->fixed_side ? (uint64_t)kind->fixed_side * kind->fixed_side
                                   : (uint64_t)g->mask_dims[2 * row] *

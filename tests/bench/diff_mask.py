@@ -255,6 +255,53 @@ def case_large():
           (["id", "predicted"], [["big", p]]), expect)
 
 
+# ---- Kuzushiji: F1 of predicted points inside answer boxes ---------------------------
+
+def kuzushiji_counts(truth, pred):
+    """tp, fp, fn of one page: boxes in order, each found by the first unused
+    prediction with its label strictly inside it."""
+    if truth is None or pred is None:
+        return (0, 0 if pred is None else len(pred), 0 if truth is None else len(truth))
+    used = [False] * len(pred)
+    tp = 0
+    for label, x, y, w, h in truth:
+        for j, (pl, px, py) in enumerate(pred):
+            if not used[j] and pl == label and x < px < x + w and y < py < y + h:
+                used[j] = True
+                tp += 1
+                break
+    return tp, used.count(False), len(truth) - tp
+
+
+def case_kuzushiji(k):
+    n = rng.randint(3, 40)
+    labels = ["U+%04X" % (0x3042 + i) for i in range(rng.choice([2, 5, 30]))]
+    rows, sub, tot = [], [], np.zeros(3)
+    for i in range(n):
+        truth = [(rng.choice(labels), rng.randint(0, 500), rng.randint(0, 500),
+                  rng.randint(1, 80), rng.randint(1, 80)) for _ in range(rng.randint(0, 60))]
+        pred = []
+        for label, x, y, w, h in truth:  # hits, near misses on the edges, duplicates
+            for _ in range(rng.choice([0, 1, 1, 2])):
+                px = rng.choice([x + rng.random() * w, x, x + w, x + 0.5, float(x + w // 2)])
+                py = rng.choice([y + rng.random() * h, y, y + h, float(y + h // 2)])
+                pred.append((label if rng.random() < 0.9 else rng.choice(labels), px, py))
+        pred += [(rng.choice(labels), rng.random() * 600, rng.random() * 600)
+                 for _ in range(rng.randint(0, 10))]
+        rng.shuffle(pred)
+        truth_cell = " ".join("%s %d %d %d %d" % b for b in truth)
+        pred_cell = " ".join("%s %r %r" % p for p in pred)
+        tot += kuzushiji_counts(truth or None, pred or None)
+        rows.append(["pg%03d" % i, truth_cell])
+        sub.append(["pg%03d" % i, pred_cell])
+    tp, fp, fn = tot
+    prec, rec = (tp / (tp + fp) if tp + fp else 0), (tp / (tp + fn) if tp + fn else 0)
+    expect = 2 * prec * rec / (prec + rec) if prec > 0 and rec > 0 else 0.0
+    rng.shuffle(sub)
+    check("kuzushiji f1 #%d (n=%d)" % (k, n), "kuzushiji-recognition",
+          (["image_id", "labels"], rows), (["image_id", "labels"], sub), expect)
+
+
 # ---- invalid submissions ------------------------------------------------------------
 
 def invalid_cases():
@@ -289,6 +336,15 @@ def invalid_cases():
     expect_invalid("tgs extra column", TGS, tans,
                    (["id", "rle_mask", "x"], [["a", "", "1"], ["b", "", "2"]]),
                    ["line 1", "exactly"])
+    kans = (["image_id", "labels"], [["p1", "U+0041 1 1 5 5"], ["p2", ""]])
+    for name, cell, needle in [("4 fields", "U+0041 2 2 3", "not a multiple of 3"),
+                               ("double space", "U+0041 2  2", "not a multiple of 3"),
+                               ("trailing space", "U+0041 2 2 ", "not a multiple of 3"),
+                               ("x not a number", "U+0041 a 2", "is not a number"),
+                               ("hex x", "U+0041 0x2 2", "is not a number")]:
+        expect_invalid("kuzushiji " + name, "kuzushiji-recognition", kans,
+                       (["image_id", "labels"], [["p1", "U+0041 2 2"], ["p2", cell]]),
+                       ["line 3", "'labels'", needle])
     vans = (["Id", "Predicted", "width", "height"], [["a", "1 5", "10", "8"], ["b", "3 4", "10", "8"]])
     expect_invalid("vesuvius empty cell", VESUVIUS, vans,
                    (["Id", "Predicted"], [["a", ""], ["b", "1 2"]]), ["line 2", "'Predicted'"])
@@ -319,6 +375,8 @@ for k in range(8):
     case_contrails(k)
     case_tgs(k)
     case_vesuvius(k)
+for k in range(6):
+    case_kuzushiji(k)
 case_tgs_empty_prediction()
 case_large()
 valid_edges()
