@@ -52,6 +52,8 @@ void grade_free(grade_data *g)
     big_free(g->keys);
     free(g->key_lab);
     free(g->mask_dims);
+    sb_free(&g->mask_ids);
+    free(g->mask_id_off);
     memset(g, 0, sizeof *g);
 }
 
@@ -355,8 +357,10 @@ int grade_score(double *out, grade_data *g)
         }
     }
     const double *y = g->flags & METRIC_MASK ? g->mask_dims : g->y;
-    metric_input in = {n, g->k, y, g->p, ys, ps, (const char *const *)g->cols};
+    const char **ids = g->flags & METRIC_MASK ? mask_row_ids(g) : NULL;
+    metric_input in = {n, g->k, y, g->p, ys, ps, (const char *const *)g->cols, ids};
     int rc = metric_compute(out, g->comp->metric, &in);
+    free(ids);
     free(ys);
     free(ps);
     if (rc < 0)

@@ -61,7 +61,9 @@ typedef struct grade_data {
      * read in pass 1 so each submission mask is checked as it is read */
     double *mask_dims;      /* n x 2: height, width (NULL: fixed by the metric) */
     size_t mask_cap;        /* rows mask_dims has room for */
-    long mask_col[3];       /* answers' mask, height, width columns (-1: none) */
+    long mask_col[4];       /* answers' mask, height, width, id columns (-1: none) */
+    sb mask_ids;            /* the answers' ids, for metrics that group rows */
+    size_t *mask_id_off;    /* row i's id is mask_ids.buf + mask_id_off[i] */
 } grade_data;
 
 /* One CSV row's unescaped fields: field i is buf + off[i]. */
@@ -129,6 +131,9 @@ int mask_check_header(grade_data *g, const struct csv_reader *r);
 int mask_answer_row(grade_data *g, const row_view *r);
 int mask_take_text(grade_data *g, const row_view *r, int is_answers, size_t row, sb *strs,
                    size_t *soff);
+/* The answer ids mask_answer_row kept (n pointers into g; the caller frees
+ * the array), or NULL when the metric keeps none. */
+const char **mask_row_ids(const grade_data *g);
 /* The i-th answer id (walks the ids: for messages only). */
 const char *grade_nth_id(const grade_data *g, size_t i);
 

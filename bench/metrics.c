@@ -396,7 +396,7 @@ static int spearman_cols(double *out, const metric_input *in)
     double sum = 0;
     for (size_t c = 0; c < in->k; c++) {
         double *ry = ranks(in->y, in->n, in->k, c), *rp = ranks(in->p, in->n, in->k, c);
-        metric_input one = {in->n, 1, ry, rp, NULL, NULL, in->cols + c};
+        metric_input one = {in->n, 1, ry, rp, NULL, NULL, in->cols + c, NULL};
         double r = NAN;
         int rc = pearson(&r, &one);
         free(ry);
@@ -421,7 +421,8 @@ static const struct {
     {"mae", 0}, {"mae_int", 0}, {"pearson", 0}, {"f1_macro", 0}, {"f1_micro", 0},
     {"mcc", 0}, {"spearman_cols", 0}, {"rle_dice", METRIC_MASK},
     {"rle_dice_global", METRIC_MASK}, {"rle_iou_prec_101", METRIC_MASK},
-    {"rle_f05", METRIC_MASK}, {"points_f1", METRIC_STRING | METRIC_CHECKED},
+    {"rle_f05", METRIC_MASK}, {"rle_dice_hausdorff", METRIC_MASK},
+    {"points_f1", METRIC_STRING | METRIC_CHECKED},
 };
 
 int metric_flags(const char *metric)
@@ -475,7 +476,7 @@ int metric_compute(double *out, const char *m, const metric_input *in)
     return err_set("unknown metric '%s' (grove implements: auc, auc_cols, logloss, "
                    "accuracy, accuracy_str, qwk, rmse, rmsle, rmsle_cols, mae, mae_int, "
                    "pearson, spearman_cols, f1_macro, f1_micro, mcc, rle_dice, rle_dice_global, "
-                   "rle_iou_prec_101, rle_f05, points_f1)", m);
+                   "rle_iou_prec_101, rle_f05, rle_dice_hausdorff, points_f1)", m);
 }
 
 int metric_check_cell(const char *metric, const char *cell, int is_answers, char **why)

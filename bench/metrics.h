@@ -14,6 +14,8 @@ typedef struct metric_input {
     const double *y, *p;
     const char *const *ys, *const *ps;
     const char *const *cols; /* k target column names, for messages */
+    const char *const *row_ids; /* the answers' ids (metrics that group rows:
+                                   rle_dice_hausdorff), else NULL */
 } metric_input;
 
 /* Kind of a metric: 0 unknown, else a set of METRIC_* flags. */
@@ -49,6 +51,14 @@ int mask_compute(double *out, const char *metric, const metric_input *in);
 /* Check one encoding against an image of n_pixels pixels as MLE-bench's
  * decoder does: 0, or 1 with *why (the caller frees) saying what is wrong. */
 int rle_check(const char *s, uint64_t n_pixels, char **why);
+/* For encodings rle_check accepted: set the pixels of s in an h x w image
+ * stored by rows (pixel p of the encoding is row p % h, column p / h);
+ * count the pixels of truth (c[0]), pred (c[1]) and of both (c[2]). */
+void rle_paint(unsigned char *img, const char *s, uint64_t h, uint64_t w);
+void rle_counts(uint64_t c[3], const char *truth, const char *pred, uint64_t n_pixels);
+/* metrics_volume.c: UW-Madison's 0.4 Dice + 0.6 (1 - Hausdorff) over
+ * case-day volumes (row_ids and y required). */
+int mask_dice_hausdorff(double *out, const metric_input *in);
 /* Whether pandas reads the cell as missing (read_csv's default na_values). */
 int metric_is_na(const char *s);
 

@@ -50,7 +50,7 @@
 #define RLE_MAX 1000000000000000000ULL /* larger values are not pixel offsets */
 #define MAX_PIXELS (1ULL << 50)
 
-enum { DICE_MEAN, DICE_GLOBAL, IOU_PREC, F05 };
+enum { DICE_MEAN, DICE_GLOBAL, IOU_PREC, F05, DICE_HD };
 
 /* What a competition's grade.py does around the metric. */
 typedef struct mask_kind {
@@ -65,13 +65,16 @@ typedef struct mask_kind {
     unsigned fixed_side;  /* square images of this side, or 0 */
     int exact_cols;       /* the submission has the id and mask columns only */
     int in_order;         /* submission rows in the answers' order */
+    const char *sub_col;  /* another column the submission must have */
 } mask_kind;
 
 static const mask_kind kinds[] = {
-    {"rle_dice", DICE_MEAN, "encoding", "height_pixels", "width_pixels", 1, 0, 0, 0, 0},
-    {"rle_dice_global", DICE_GLOBAL, NULL, "height", "width", 0, 1, 0, 0, 0},
-    {"rle_iou_prec_101", IOU_PREC, NULL, NULL, NULL, 1, 0, 101, 1, 0},
-    {"rle_f05", F05, NULL, "height", "width", 0, 0, 0, 1, 1},
+    {"rle_dice", DICE_MEAN, "encoding", "height_pixels", "width_pixels", 1, 0, 0, 0, 0, NULL},
+    {"rle_dice_global", DICE_GLOBAL, NULL, "height", "width", 0, 1, 0, 0, 0, NULL},
+    {"rle_iou_prec_101", IOU_PREC, NULL, NULL, NULL, 1, 0, 101, 1, 0, NULL},
+    {"rle_f05", F05, NULL, "height", "width", 0, 0, 0, 1, 1, NULL},
+    {"rle_dice_hausdorff", DICE_HD, NULL, "image_height", "image_width", 1, 0, 0, 0, 1,
+     "class"},
 };
 
 static const mask_kind *kind_of(const char *metric)
@@ -223,6 +226,22 @@ static mask_counts overlap(const char *truth, const char *pred, uint64_t n)
     return c;
 }
 
+void rle_counts(uint64_t c[3], const char *truth, const char *pred, uint64_t n_pixels)
+{
+    mask_counts m = overlap(truth, pred, n_pixels);
+    c[0] = m.t;
+    c[1] = m.p;
+    c[2] = m.i;
+}
+
+void rle_paint(unsigned char *img, const char *s, uint64_t h, uint64_t w)
+{
+    uint64_t lo, hi;
+    while (next_run(&s, h * w, &lo, &hi))
+        for (uint64_t p = lo; p < hi; p++)
+            img[(p % h) * w + p / h] = 1;
+}
+
 /* ---- the metrics ---------------------------------------------------------- */
 
 /* The IoU thresholds as numpy.arange(0.5, 1.0, 0.05) makes them: start plus
@@ -269,6 +288,8 @@ int mask_compute(double *out, const char *metric, const metric_input *in)
         return err_set("unknown mask metric '%s'", metric);
     if (!in->ys || !in->ps)
         return err_set("metric %s scores run-length encoded masks (text cells)", metric);
+    if (kind->score == DICE_HD)
+        return mask_dice_hausdorff(out, in);
     double sum = 0;
     uint64_t gi = 0, gt = 0, gp = 0;
     for (size_t r = 0; r < in->n; r++) {
@@ -312,6 +333,7 @@ int mask_map_answers(grade_data *g, const csv_reader *r, long id_at)
     const mask_kind *kind = kind_of(g->comp->metric);
     const char *want[3] = {kind->ans_mask ? kind->ans_mask : g->cols[0], kind->height,
                            kind->width};
+    g->mask_col[3] = id_at;
     for (int j = 0; j < 3; j++) {
         g->mask_col[j] = -1;
         for (size_t i = 0; want[j] && i < r->n_fields && g->mask_col[j] < 0; i++)
@@ -330,6 +352,15 @@ int mask_map_answers(grade_data *g, const csv_reader *r, long id_at)
 int mask_check_header(grade_data *g, const csv_reader *r)
 {
     const mask_kind *kind = kind_of(g->comp->metric);
+    if (kind->sub_col) {
+        size_t i = 0;
+        while (i < r->n_fields && strcmp(csv_reader_field(r, i), kind->sub_col))
+            i++;
+        if (i == r->n_fields)
+            return grade_invalid(g, "%s: line 1: missing required column '%s' (the "
+                                 "submission needs '%s', '%s' and '%s')", r->name,
+                                 kind->sub_col, g->comp->id_col, kind->sub_col, g->cols[0]);
+    }
     if (!kind->exact_cols || r->n_fields == 2)
         return 0;
     sb cols = {0};
@@ -370,6 +401,12 @@ int mask_answer_row(grade_data *g, const row_view *r)
     if (g->n > g->mask_cap) {
         g->mask_cap = g->n * 2;
         g->mask_dims = xrealloc(g->mask_dims, g->mask_cap * 2 * sizeof *g->mask_dims);
+        g->mask_id_off = xrealloc(g->mask_id_off, g->mask_cap * sizeof *g->mask_id_off);
+    }
+    if (kind_of(g->comp->metric)->score == DICE_HD) { /* it groups rows by id */
+        const char *id = g->mask_col[3] >= 0 ? r->buf + r->off[g->mask_col[3]] : "";
+        g->mask_id_off[g->n - 1] = g->mask_ids.len;
+        sb_append(&g->mask_ids, id, strlen(id) + 1);
     }
     double *d = g->mask_dims + 2 * (g->n - 1);
     if (image_side(&d[0], r, g, 1) < 0 || image_side(&d[1], r, g, 2) < 0)
@@ -378,6 +415,16 @@ int mask_answer_row(grade_data *g, const row_view *r)
         return err_set("%s: line %zu: a %gx%g image is too large to grade", r->name, r->line,
                        d[0], d[1]);
     return 0;
+}
+
+const char **mask_row_ids(const grade_data *g)
+{
+    if (!g->mask_ids.len)
+        return NULL;
+    const char **ids = xmalloc(g->n * sizeof *ids);
+    for (size_t i = 0; i < g->n; i++)
+        ids[i] = g->mask_ids.buf + g->mask_id_off[i];
+    return ids;
 }
 
 int metric_is_na(const char *s)

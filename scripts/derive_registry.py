@@ -68,6 +68,7 @@ GRADED = {
         "rle_dice_global", "record_id", "encoded_pixels", 0),
     "tgs-salt-identification-challenge": ("rle_iou_prec_101", "id", "rle_mask", 0),
     "vesuvius-challenge-ink-detection": ("rle_f05", "Id", "Predicted", 0),
+    "uw-madison-gi-tract-image-segmentation": ("rle_dice_hausdorff", "id", "predicted", 0),
     # points inside answer boxes (bench/metrics_points.c)
     "kuzushiji-recognition": ("points_f1", "image_id", "labels", 0),
 }

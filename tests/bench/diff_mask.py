@@ -21,6 +21,7 @@ import sys
 import tempfile
 
 import numpy as np
+from scipy.spatial.distance import directed_hausdorff
 from sklearn import metrics
 
 TOOL = sys.argv[1]
@@ -302,6 +303,75 @@ def case_kuzushiji(k):
           (["image_id", "labels"], rows), (["image_id", "labels"], sub), expect)
 
 
+# ---- UW-Madison: 0.4 Dice + 0.6 (1 - Hausdorff) over case-day volumes ----------------
+
+def uw_expected(rows, preds):
+    """rows: (id, class, truth rle, h, w); preds: the submission's rles, same order."""
+    dices, truth_or, pred_or, shape = [], {}, {}, {}
+    for (rid, _, rle, h, w), prle in zip(rows, preds):
+        t, p = decode(rle, h, w), decode(prle, h, w)
+        if t.sum() + p.sum():
+            dices.append(2.0 * np.logical_and(t, p).sum() / (t.sum() + p.sum()))
+        truth_or[rid] = truth_or.get(rid, np.zeros((h, w), bool)) | t
+        pred_or[rid] = pred_or.get(rid, np.zeros((h, w), bool)) | p
+    days = {}
+    for rid in sorted(truth_or):
+        days.setdefault(rid.split("_slice_")[0], []).append(rid)
+    hds = []
+    for day, slices in days.items():
+        T = np.stack([truth_or[x] for x in slices]).astype(np.uint8)
+        P = np.stack([pred_or[x] for x in slices]).astype(np.uint8)
+        if T.sum() == 0 and P.sum() == 0:
+            continue
+        if np.array_equal(T, P):
+            hds.append(0.0)
+        elif T.sum() == 0 or P.sum() == 0 or P.sum() > 10 * T.sum():
+            hds.append(1.0)
+        else:
+            tc, pc = np.argwhere(T) / T.shape, np.argwhere(P) / T.shape
+            d = max(directed_hausdorff(tc, pc)[0], directed_hausdorff(pc, tc)[0])
+            hds.append(d / np.sqrt(3))
+    return 0.4 * np.mean(dices) + 0.6 * (1 - np.mean(hds))
+
+
+def uw_case(k):
+    rows = []
+    for c in range(rng.randint(1, 3)):
+        for d in range(rng.randint(1, 2)):
+            h, w = rng.randint(6, 24), rng.randint(6, 24)
+            for sl in range(1, rng.randint(2, 7)):
+                for cls in ("large_bowel", "small_bowel", "stomach"):
+                    m = random_mask(h, w, rng.choice(["empty", "empty", "blobs", "scatter"]))
+                    rows.append(("case%d_day%d_slice_%04d" % (c + 1, d * 10 + 2, sl), cls,
+                                 encode(m), h, w))
+    rng.shuffle(rows)  # a case-day's rows need not be together
+    preds = []
+    for rid, cls, rle, h, w in rows:
+        t = decode(rle, h, w)
+        mode = rng.choice(["same", "shift", "erase", "blob", "empty"])
+        if mode == "shift":
+            t = np.roll(t, rng.randint(-3, 3), axis=rng.randint(0, 1))
+        elif mode == "erase":
+            t[:rng.randint(0, h), :] = False
+        elif mode == "blob":
+            t = t | random_mask(h, w, "blobs")
+        elif mode == "empty":
+            t = np.zeros_like(t)
+        preds.append(encode(t))
+    return rows, preds
+
+
+def case_uw(k):
+    rows, preds = uw_case(k)
+    if k == 0:  # every prediction right: Hausdorff 0 everywhere
+        preds = [r[2] for r in rows]
+    head = ["id", "class", "predicted", "image_width", "image_height"]
+    ans = (head, [[r[0], r[1], r[2], "%d.0" % r[4], "%d.0" % r[3]] for r in rows])
+    sub = (["id", "class", "predicted"], [[r[0], r[1], p] for r, p in zip(rows, preds)])
+    check("uw-madison dice+hausdorff #%d (n=%d)" % (k, len(rows)),
+          "uw-madison-gi-tract-image-segmentation", ans, sub, float(uw_expected(rows, preds)))
+
+
 # ---- invalid submissions ------------------------------------------------------------
 
 def invalid_cases():
@@ -345,6 +415,16 @@ def invalid_cases():
         expect_invalid("kuzushiji " + name, "kuzushiji-recognition", kans,
                        (["image_id", "labels"], [["p1", "U+0041 2 2"], ["p2", cell]]),
                        ["line 3", "'labels'", needle])
+    uhead = ["id", "class", "predicted", "image_width", "image_height"]
+    uans = (uhead, [["case1_day1_slice_0001", "stomach", "1 3", "4", "4"],
+                    ["case1_day1_slice_0002", "stomach", "", "4", "4"]])
+    expect_invalid("uw-madison rows out of order", "uw-madison-gi-tract-image-segmentation",
+                   uans, (["id", "class", "predicted"],
+                          [["case1_day1_slice_0002", "stomach", ""],
+                           ["case1_day1_slice_0001", "stomach", "1 3"]]), ["line 2", "order"])
+    expect_invalid("uw-madison no class column", "uw-madison-gi-tract-image-segmentation",
+                   uans, (["id", "predicted"], [["case1_day1_slice_0001", "1 3"],
+                                               ["case1_day1_slice_0002", ""]]), ["'class'"])
     vans = (["Id", "Predicted", "width", "height"], [["a", "1 5", "10", "8"], ["b", "3 4", "10", "8"]])
     expect_invalid("vesuvius empty cell", VESUVIUS, vans,
                    (["Id", "Predicted"], [["a", ""], ["b", "1 2"]]), ["line 2", "'Predicted'"])
@@ -377,6 +457,8 @@ for k in range(8):
     case_vesuvius(k)
 for k in range(6):
     case_kuzushiji(k)
+for k in range(10):
+    case_uw(k)
 case_tgs_empty_prediction()
 case_large()
 valid_edges()
