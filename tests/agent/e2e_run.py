@@ -19,6 +19,8 @@ checks the run with plain git and grove's own commands:
   sigkill-early  nine SIGKILLs from the first 10 ms on (while the folder,
               config and repository are being made), each resumed or started
               again, then a resume to the end: nothing committed is lost.
+  timelimit   --time-limit with no step limit (builtin coder): the search
+              stops in time for the final re-run to finish within the limit.
   sigint      one SIGINT: running nodes finish, the run ends with a valid,
               consistent journal.
   selfreport  scoring by the review model (function calling), with a 400
@@ -350,6 +352,30 @@ def sigkill_early(env):
     check(sorted(after) == list(range(6)), "the run reaches its 6 steps: %s" % sorted(after))
 
 
+def timelimit(env):
+    """--time-limit bounds the whole run, the final full-data re-run included:
+    the search keeps a reserve for it (builtin coder, no step limit)."""
+    limit = 40
+    t0 = time.time()
+    r = env.run([GROVE, "run", "grove-titanic", "--data-dir", env.data, "--out", env.runs,
+                 "--name", "timed", "--model", "builtin:baseline", "--steps", "1000",
+                 "--workers", "2", "--seed", "5", "--time-limit", "%ds" % limit],
+                timeout=600)
+    took = time.time() - t0
+    print(r.stdout[-2500:], r.stderr[-2000:])
+    check(r.returncode == 0, "grove run exits 0")
+    check("stopped: the time limit was reached" in r.stdout, "stopped by the time limit")
+    run_dir = os.path.join(env.runs, "timed")
+    check(os.path.exists(os.path.join(run_dir, "best", "submission.csv")),
+          "the final re-run made a submission")
+    grade = json.load(open(os.path.join(run_dir, "best", "grade.json")))
+    check(grade["valid_submission"], "the final submission is valid")
+    check_consistent(run_dir)
+    # the clock starts after start-up (split, python probe); the final re-run
+    # of a titanic script takes seconds, well within the reserve
+    check(took <= limit + 20, "the run took %.1fs for a %ds limit" % (took, limit))
+
+
 def sigint(env):
     replies = [reply("Variant %d." % i, 1 + i % 4, 0.3 * (i + 1)) for i in range(6)]
     env.start_mock({"replies": replies, "replies_cycle": True, "delay_all_ms": 300})
@@ -483,6 +509,7 @@ def main():
         {"scripted": scripted, "sigkill": sigkill, "sigint": sigint,
          "selfreport": selfreport, "mlebench": mlebench,
          "sigkill-bare": sigkill_bare, "sigkill-early": sigkill_early,
+         "timelimit": timelimit,
          "hidden": hidden}[scenario](env)
     finally:
         env.close()
