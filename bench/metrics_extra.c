@@ -206,7 +206,8 @@ static int accuracy_pd(double *out, const metric_input *in)
         distinct_upto3(&y, in->ys, in->n) <= 2 && distinct_upto3(&p, in->ps, in->n) <= 2) {
         err_set("column '%s': the labels are %s but the answers' are %s (e.g. '%s' vs "
                 "'%s'); write the answers' kind of label", col,
-                p.kind == PD_STR ? "text" : "numbers", y.kind == PD_STR ? "text" : "numbers",
+                p.kind == PD_STR ? "text" : "numbers or True/False",
+                y.kind == PD_STR ? "text" : "numbers or True/False",
                 in->ps[0], in->ys[0]);
         rc = 1;
     }
