@@ -126,6 +126,12 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
                    g->comp->id_col ? g->comp->id_col : "(none)", g->k, g->k == 1 ? "" : "s");
 }
 
+static int out_of_bounds(const grade_data *g, double v)
+{
+    double lo, hi;
+    return metric_bounds(g->comp->metric, &lo, &hi) && !(v >= lo && v <= hi);
+}
+
 int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *dst,
                       sb *strs, size_t *soff)
 {
@@ -146,6 +152,10 @@ int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *
             bad = "is not a probability in [0, 1]";
         else if (!is_answers && (g->flags & METRIC_NONNEG) && v <= -1)
             bad = "is <= -1 (the log-error metric takes log(1 + value))";
+        else if (!is_answers && (g->flags & METRIC_INTEGER) && v != trunc(v))
+            bad = "is not a whole number (a class label is needed)";
+        else if (!is_answers && (g->flags & METRIC_BOUNDED) && out_of_bounds(g, v))
+            bad = "is outside the range the competition allows";
         if (bad && is_answers)
             return err_set("%s: line %zu, column '%s': '%s' %s", r->name, r->line,
                            g->cols[j], cell, bad);
@@ -252,8 +262,11 @@ static int check_row_sums(grade_data *g)
         double s = 0;
         for (size_t j = 0; j < g->k; j++)
             s += g->p[i * g->k + j];
-        /* numpy.isclose(s, 1, atol=1e-6) as MLE-bench checks it (rtol 1e-5) */
-        if (!(fabs(s - 1) <= 1e-6 + 1e-5))
+        /* numpy.isclose(s, 1, atol=1e-6) as MLE-bench checks it (rtol 1e-5);
+         * or pandas' s.round(6).eq(1): rint(s * 1e6) / 1e6 == 1 */
+        int ok = (g->flags & METRIC_ROUND6) ? rint(s * 1e6) == 1e6
+                                            : fabs(s - 1) <= 1e-6 + 1e-5;
+        if (!ok)
             return grade_invalid(g, "submission: the probabilities of id '%s' sum to %.9g, "
                            "not 1 (normalise each row)", grade_nth_id(g, i), s);
     }
@@ -335,6 +348,8 @@ int grade_score(double *out, grade_data *g)
     int rc = metric_compute(out, g->comp->metric, &in);
     free(ys);
     free(ps);
+    if (rc > 0) /* values the metric's MLE-bench grader rejects */
+        rc = grade_invalid(g, "submission: %s", err_last()) - 1;
     if (rc < 0)
         err_prefix("%s", g->comp->id);
     return rc;

@@ -427,7 +427,7 @@ int metric_flags(const char *metric)
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (!strcmp(table[i].name, metric))
             return METRIC_KNOWN | table[i].flags;
-    return 0;
+    return metric_extra_flags(metric);
 }
 
 int metric_compute(double *out, const char *m, const metric_input *in)
@@ -435,6 +435,8 @@ int metric_compute(double *out, const char *m, const metric_input *in)
     *out = NAN;
     if (in->n == 0)
         return err_set("metric %s: no rows to score", m);
+    if (metric_extra_flags(m))
+        return metric_extra_compute(out, m, in);
     int single = in->k == 1;
     if (!strcmp(m, "auc") || !strcmp(m, "auc_cols"))
         return auc_mean(out, in, !strcmp(m, "auc_cols"));
@@ -468,5 +470,6 @@ int metric_compute(double *out, const char *m, const metric_input *in)
         return mcc(out, in);
     return err_set("unknown metric '%s' (grove implements: auc, auc_cols, logloss, "
                    "accuracy, accuracy_str, qwk, rmse, rmsle, rmsle_cols, mae, mae_int, "
-                   "pearson, spearman_cols, f1_macro, f1_micro, mcc)", m);
+                   "pearson, spearman_cols, f1_macro, f1_micro, mcc, accuracy_pd, f1_macro_int, "
+                   "top1_error, qwk_int, rmse_1_100, logloss_r6)", m);
 }

@@ -22,11 +22,24 @@ enum {
     METRIC_STRING = 2,      /* compares cells as text (accuracy) */
     METRIC_PROB = 4,        /* submission values must lie in [0, 1] */
     METRIC_NONNEG = 8,      /* values must be > -1 (log1p) */
+    METRIC_INTEGER = 16,    /* submission values must be whole numbers */
+    METRIC_BOUNDED = 32,    /* submission values in metric_bounds() */
+    METRIC_ROUND6 = 64,     /* rows must sum to 1 once rounded to 6 decimals */
 };
 int metric_flags(const char *metric);
 
+/* metrics_extra.c: the metrics that read labels the way pandas types them
+ * (accuracy_pd, f1_macro_int, top1_error) and the base metrics behind a
+ * per-cell rule (qwk_int, rmse_1_100, logloss_r6). Flags (0: not one of
+ * them); the score, or 1 with err_last() when the submission is invalid;
+ * the inclusive value range of a METRIC_BOUNDED metric (1, or 0). */
+int metric_extra_flags(const char *metric);
+int metric_extra_compute(double *out, const char *metric, const metric_input *in);
+int metric_bounds(const char *metric, double *lo, double *hi);
+
 /* Computes the metric; < 0 with err_last() when it is undefined for this data
- * (AUC with one class present, log loss with one label, ...). */
+ * (AUC with one class present, log loss with one label, ...); 1 with
+ * err_last() when the submission's values are ones MLE-bench rejects. */
 int metric_compute(double *out, const char *metric, const metric_input *in);
 
 /* A key whose unsigned order is the double's numeric order (-0.0 and 0.0

@@ -265,5 +265,5 @@ int bench_metric(double *out, const char *metric, const bench_competition *comp,
     free(ac);
     free(sc);
     free(names);
-    return rc;
+    return rc > 0 ? -1 : rc; /* 1: the submission's values are rejected */
 }

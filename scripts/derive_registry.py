@@ -64,6 +64,28 @@ GRADED = {
     "nfl-player-contact-detection": ("mcc", "contact_id", "contact", 0),
     "predict-volcanic-eruptions-ingv-oe": ("mae_int", "segment_id", "time_to_eruption", 0),
     "us-patent-phrase-to-phrase-matching": ("pearson", "id", "score", 0),
+    # labels read as pandas types them (bench/metrics_extra.c)
+    "spaceship-titanic": ("accuracy_pd", "PassengerId", "Transported", 0),
+    "cassava-leaf-disease-classification": ("accuracy_pd", "image_id", "label", 0),
+    "cdiscount-image-classification-challenge": ("accuracy_pd", "_id", "category_id", 0),
+    "iwildcam-2020-fgvc7": ("accuracy_pd", "Id", "Category", 0),
+    "ml2021spring-hw2": ("accuracy_pd", "Id", "ClassId", 0),
+    "movie-review-sentiment-analysis-kernels-only": (
+        "accuracy_pd", "PhraseId", "Sentiment", 0),
+    "tensorflow-speech-recognition-challenge": ("accuracy_pd", "fname", "label", 0),
+    "paddy-disease-classification": ("accuracy_str", "image_id", "label", 0),
+    "invasive-species-monitoring": ("auc", "name", "invasive", 0),
+    "seti-breakthrough-listen": ("auc", "id", "target", 0),
+    "rsna-miccai-brain-tumor-radiogenomic-classification": (
+        "auc", "BraTS21ID", "MGMT_value", 0),
+    "statoil-iceberg-classifier-challenge": ("logloss", "id", "is_iceberg", 0),
+    "lmsys-chatbot-arena": (
+        "logloss_r6", "id", "winner_model_a,winner_model_b,winner_tie", 1),
+    "petfinder-pawpularity-score": ("rmse_1_100", "Id", "Pawpularity", 0),
+    "learning-agency-lab-automated-essay-scoring-2": ("qwk_int", "essay_id", "score", 0),
+    "herbarium-2020-fgvc7": ("f1_macro_int", "Id", "Predicted", 0),
+    "iwildcam-2019-fgvc6": ("f1_macro_int", "Id", "Category", 0),
+    "inaturalist-2019-fgvc6": ("top1_error", "id", "predicted", 0),
 }
 
 COLUMNS = ["id", "name", "grader", "metric", "graded", "reason", "answers",
