@@ -59,8 +59,8 @@ GRADED = {
     "the-icml-2013-whale-challenge-right-whale-redux": ("auc", "clip", "probability", 0),
     # beyond the lite split: graders checked against MLE-bench's grade.py
     "google-quest-challenge": ("spearman_cols", "qa_id", "*", 0),
-    "herbarium-2021-fgvc8": ("f1_macro", "Id", "Predicted", 0),
-    "herbarium-2022-fgvc9": ("f1_macro", "Id", "Predicted", 0),
+    "herbarium-2021-fgvc8": ("f1_macro_int", "Id", "Predicted", 0),
+    "herbarium-2022-fgvc9": ("f1_macro_int", "Id", "Predicted", 0),
     "nfl-player-contact-detection": ("mcc", "contact_id", "contact", 0),
     "predict-volcanic-eruptions-ingv-oe": ("mae_int", "segment_id", "time_to_eruption", 0),
     "us-patent-phrase-to-phrase-matching": ("pearson", "id", "score", 0),
