@@ -61,6 +61,22 @@ GRADED = {
     "nfl-player-contact-detection": ("mcc", "contact_id", "contact", 0),
     "predict-volcanic-eruptions-ingv-oe": ("mae_int", "segment_id", "time_to_eruption", 0),
     "us-patent-phrase-to-phrase-matching": ("pearson", "id", "score", 0),
+    # text metrics (bench/metrics_text.c)
+    "whale-categorization-playground": ("map_at_5_strict", "Image", "Id", 0),
+    "hotel-id-2021-fgvc8": ("map_at_5", "image", "hotel_id", 0),
+    "h-and-m-personalized-fashion-recommendations": (
+        "map_at_12", "customer_id", "prediction", 0),
+    "tweet-sentiment-extraction": ("jaccard_tweet", "textID", "selected_text", 0),
+    "chaii-hindi-and-tamil-question-answering": (
+        "jaccard_words", "id", "PredictionString", 0),
+    "billion-word-imputation": ("levenshtein", "id", "sentence", 0),
+    "bms-molecular-translation": ("levenshtein_str", "image_id", "InChI", 0),
+    "multi-modal-gesture-recognition": ("levenshtein_seq", "Id", "Sequence", 0),
+    "AI4Code": ("kendall_tau_order", "id", "cell_order", 0),
+    "facebook-recruiting-iii-keyword-extraction": ("f1_micro_sets", "Id", "Tags", 0),
+    "imet-2020-fgvc7": ("f1_micro_sets", "id", "attribute_ids", 0),
+    "plant-pathology-2021-fgvc8": ("f1_micro_sets", "image", "labels", 0),
+    "plant-seedlings-classification": ("f1_micro_labels", "file", "species", 0),
 }
 
 COLUMNS = ["id", "name", "grader", "metric", "graded", "reason", "answers",
