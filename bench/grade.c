@@ -39,6 +39,7 @@ void grade_free(grade_data *g)
     sb_free(&g->pstr);
     free(g->yoff);
     free(g->poff);
+    free(g->pline);
     free(g->used);
     big_free(g->slots);
     big_free(g->slots32);
@@ -117,6 +118,16 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
     for (size_t j = 0; !missing && j < g->k; j++)
         if (g->col_idx[j] < 0)
             missing = g->cols[j];
+    if (!missing && !is_answers && (g->flags & METRIC_ONLY_COLS))
+        for (size_t i = 0; i < r->n_fields; i++) {
+            int known = (long)i == *id_at;
+            for (size_t j = 0; j < g->k && !known; j++)
+                known = g->col_idx[j] == (long)i;
+            if (!known)
+                return grade_invalid(g, "%s: line 1: unexpected column '%s' (the submission "
+                                     "has exactly the columns '%s' and '%s')", r->name,
+                                     csv_reader_field(r, i), g->comp->id_col, g->cols[0]);
+        }
     if (!missing)
         return 0;
     if (is_answers)
@@ -302,8 +313,10 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
     if (g->n >= UINT32_MAX)
         return err_set("%s: answers %s have too many rows", comp->id, answers_path);
     g->used = xcalloc(g->n / 8 + 1, 1);
-    if (g->flags & METRIC_STRING)
+    if (g->flags & METRIC_STRING) {
         g->poff = xcalloc(g->n, sizeof *g->poff);
+        g->pline = xcalloc(g->n, sizeof *g->pline);
+    }
     else if (!g->reduced && !g->bin_auc)
         g->p = big_alloc(g->n * g->k * sizeof *g->p);
     csv_reader r;
@@ -344,12 +357,14 @@ int grade_score(double *out, grade_data *g)
             ps[i] = g->pstr.buf + g->poff[i];
         }
     }
-    metric_input in = {n, g->k, g->y, g->p, ys, ps, (const char *const *)g->cols};
+    metric_input in = {n, g->k, g->y, g->p, ys, ps, (const char *const *)g->cols, g->pline};
     int rc = metric_compute(out, g->comp->metric, &in);
     free(ys);
     free(ps);
-    if (rc > 0) /* values the metric's MLE-bench grader rejects */
-        rc = grade_invalid(g, "submission: %s", err_last()) - 1;
+    if (rc > 0) { /* the metric found the submission invalid */
+        grade_invalid(g, "%s", err_last());
+        return 0;
+    }
     if (rc < 0)
         err_prefix("%s", g->comp->id);
     return rc;

@@ -246,7 +246,7 @@ int bench_metric(double *out, const char *metric, const bench_competition *comp,
             ys[i] = bench_csv_cell(answers, i, (size_t)ac[0]);
             ps[i] = bench_csv_cell(submission, i, (size_t)sc[0]);
         }
-        metric_input in = {n, 1, NULL, NULL, ys, ps, names};
+        metric_input in = {n, 1, NULL, NULL, ys, ps, names, submission->row_line};
         rc = metric_compute(out, metric, &in);
         free(ys);
         free(ps);
@@ -256,7 +256,7 @@ int bench_metric(double *out, const char *metric, const bench_competition *comp,
         rc = table_values(y, answers, ac, k, "answers");
         if (rc == 0)
             rc = table_values(p, submission, sc, k, "submission");
-        metric_input in = {n, k, y, p, NULL, NULL, names};
+        metric_input in = {n, k, y, p, NULL, NULL, names, NULL};
         if (rc == 0)
             rc = metric_compute(out, metric, &in);
     }

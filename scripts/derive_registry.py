@@ -86,6 +86,30 @@ GRADED = {
     "herbarium-2020-fgvc7": ("f1_macro_int", "Id", "Predicted", 0),
     "iwildcam-2019-fgvc6": ("f1_macro_int", "Id", "Category", 0),
     "inaturalist-2019-fgvc6": ("top1_error", "id", "predicted", 0),
+    # text metrics (bench/metrics_text.c)
+    "whale-categorization-playground": ("map_at_5_strict", "Image", "Id", 0),
+    "hotel-id-2021-fgvc8": ("map_at_5", "image", "hotel_id", 0),
+    "h-and-m-personalized-fashion-recommendations": (
+        "map_at_12", "customer_id", "prediction", 0),
+    "tweet-sentiment-extraction": ("jaccard_tweet", "textID", "selected_text", 0),
+    "chaii-hindi-and-tamil-question-answering": (
+        "jaccard_words", "id", "PredictionString", 0),
+    "billion-word-imputation": ("levenshtein", "id", "sentence", 0),
+    "bms-molecular-translation": ("levenshtein_str", "image_id", "InChI", 0),
+    "multi-modal-gesture-recognition": ("levenshtein_seq", "Id", "Sequence", 0),
+    "AI4Code": ("kendall_tau_order", "id", "cell_order", 0),
+    "facebook-recruiting-iii-keyword-extraction": ("f1_micro_sets", "Id", "Tags", 0),
+    "imet-2020-fgvc7": ("f1_micro_sets", "id", "attribute_ids", 0),
+    "plant-pathology-2021-fgvc8": ("f1_micro_sets", "image", "labels", 0),
+    "plant-seedlings-classification": ("f1_micro_labels", "file", "species", 0),
+}
+
+# Why a competition is still "not yet", where more can be said than that its
+# grader is missing.
+NOT_YET_WHY = {
+    "tensorflow2-question-answering": (
+        "its answers are JSON lines (test.jsonl: each example's long and short answer "
+        "annotations), which grove's CSV grader does not read yet"),
 }
 
 COLUMNS = ["id", "name", "grader", "metric", "graded", "reason", "answers",
@@ -186,8 +210,8 @@ def derive(shared):
         else:
             metric, id_col, targets, prob = grader, "", "", 0
             graded = 0
-            reason = ("grove does not implement MLE-bench's '%s' grader for this "
-                      "competition yet" % grader)
+            reason = NOT_YET_WHY.get(cid, "grove does not implement MLE-bench's '%s' "
+                                     "grader for this competition yet" % grader)
         if n == 0:
             reason = (reason + "; " if reason else "") + "no leaderboard: no medal thresholds"
             graded = 0
