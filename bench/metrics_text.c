@@ -920,7 +920,8 @@ static int f1_micro_sets(double *out, const metric_input *in, scratch *s)
             cap = 2 * (n_classes + n);
             classes = xrealloc(classes, cap * sizeof *classes);
         }
-        memcpy(classes + n_classes, s->a, n * sizeof *classes);
+        if (n) /* s->a is still NULL after an empty split */
+            memcpy(classes + n_classes, s->a, n * sizeof *classes);
         n_classes += n;
     }
     n_classes = tok_set(classes, n_classes);
