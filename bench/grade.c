@@ -31,6 +31,10 @@ void grade_free(grade_data *g)
     for (size_t i = 0; i < g->k; i++)
         free(g->cols[i]);
     free(g->cols);
+    free(g->sub_only);
+    free(g->group_col);
+    sb_free(&g->gstr);
+    free(g->goff);
     free(g->col_idx);
     big_free(g->ids);
     big_free(g->y);
@@ -67,13 +71,16 @@ int grade_invalid(grade_data *g, const char *fmt, ...)
 }
 
 /* Target columns: the registry's list, or "*" = every column of the answers
- * but the id. */
+ * but the id. In a list, "+name" is a column only the submission has (its
+ * answer values are NaN) and "=name" an answers-only text column that the
+ * metric gets as each row's group (at most one; not a target). */
 static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
 {
     const char *spec = g->comp->target_cols;
     if (!spec)
         return err_set("%s: the registry gives no target columns", g->comp->id);
     g->cols = xcalloc(r->n_fields + 1, sizeof *g->cols);
+    g->sub_only = xcalloc(r->n_fields + 1, 1);
     if (!strcmp(spec, "*")) {
         for (size_t i = 0; i < r->n_fields; i++)
             if (!g->comp->id_col || strcmp(csv_reader_field(r, i), g->comp->id_col))
@@ -81,9 +88,15 @@ static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
     } else {
         for (const char *p = spec; *p;) {
             size_t n = strcspn(p, ",");
+            if (*p == '=' && !g->group_col) {
+                g->group_col = xstrndup(p + 1, n - 1);
+                p += n + (p[n] == ',');
+                continue;
+            }
             if (g->k == r->n_fields)
                 return err_set("%s: more target columns than %s has", g->comp->id, file);
-            g->cols[g->k++] = xstrndup(p, n);
+            g->sub_only[g->k] = *p == '+';
+            g->cols[g->k++] = xstrndup(p + (*p == '+'), n - (*p == '+'));
             p += n + (p[n] == ',');
         }
     }
@@ -105,18 +118,23 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
     g->col_idx = xmalloc(g->k * sizeof *g->col_idx);
     for (size_t j = 0; j < g->k; j++)
         g->col_idx[j] = -1;
+    g->group_at = -1;
     for (size_t i = 0; i < r->n_fields; i++) {
         const char *name = csv_reader_field(r, i);
         if (g->comp->id_col && !strcmp(name, g->comp->id_col))
             *id_at = (long)i;
+        if (is_answers && g->group_col && g->group_at < 0 && !strcmp(name, g->group_col))
+            g->group_at = (long)i;
         for (size_t j = 0; j < g->k; j++)
             if (g->col_idx[j] < 0 && !strcmp(name, g->cols[j]))
                 g->col_idx[j] = (long)i;
     }
     const char *missing = g->comp->id_col && *id_at < 0 ? g->comp->id_col : NULL;
     for (size_t j = 0; !missing && j < g->k; j++)
-        if (g->col_idx[j] < 0)
+        if (g->col_idx[j] < 0 && !(is_answers && g->sub_only[j]))
             missing = g->cols[j];
+    if (!missing && is_answers && g->group_col && g->group_at < 0)
+        missing = g->group_col;
     if (!missing)
         return 0;
     if (is_answers)
@@ -130,6 +148,11 @@ int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *
                       sb *strs, size_t *soff)
 {
     for (size_t j = 0; j < g->k; j++) {
+        if (g->col_idx[j] < 0) { /* a submission-only column, reading the answers */
+            if (dst)
+                dst[j] = NAN;
+            continue;
+        }
         const char *cell = r->buf + r->off[g->col_idx[j]];
         if (g->flags & METRIC_STRING) {
             *soff = strs->len;
@@ -138,7 +161,9 @@ int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *
         }
         double v;
         const char *bad = NULL;
-        if (num_parse(cell, &v) < 0)
+        if (!*cell && g->sub_only[j])
+            v = NAN; /* pandas reads it as NaN; the metric decides */
+        else if (num_parse(cell, &v) < 0)
             bad = *cell ? "is not a number" : "is empty (a number is needed)";
         else if (!isfinite(v))
             bad = "is not a finite number";
@@ -198,6 +223,8 @@ static int load_answers(grade_data *g, const char *path, int pass)
         g->yoff = xmalloc(g->n * sizeof *g->yoff);
     else if (pass == 2)
         g->y = big_alloc(g->n * g->k * sizeof *g->y);
+    if (pass == 2 && g->group_col)
+        g->goff = xmalloc(g->n * sizeof *g->goff);
     long *role = pass == 1 && g->reduced ? ll_roles(g, ncols, id_at) : NULL;
     sb idbuf = {0};
     for (;;) {
@@ -219,6 +246,11 @@ static int load_answers(grade_data *g, const char *path, int pass)
                                    g->yoff ? g->yoff + row : NULL);
             if (rc < 0)
                 break;
+            if (g->goff) {
+                const char *cell = csv_reader_field(&r, (size_t)g->group_at);
+                g->goff[row] = g->gstr.len;
+                sb_append(&g->gstr, cell, strlen(cell) + 1);
+            }
             row++;
             continue;
         }
@@ -252,8 +284,13 @@ static int check_row_sums(grade_data *g)
         double s = 0;
         for (size_t j = 0; j < g->k; j++)
             s += g->p[i * g->k + j];
-        /* numpy.isclose(s, 1, atol=1e-6) as MLE-bench checks it (rtol 1e-5) */
-        if (!(fabs(s - 1) <= 1e-6 + 1e-5))
+        /* 1: numpy.isclose(s, 1, atol=1e-6) as MLE-bench checks it (rtol
+         * 1e-5); 2: round(s, 5) == 1 in Python, i.e. s within [0.999995,
+         * 1.000005] exactly, which these double comparisons decide (the
+         * literals round below and above the decimal bounds) */
+        int ok = g->comp->prob_rows_sum_to_one == 2 ? s > 0.999995 && s < 1.000005
+                                                    : fabs(s - 1) <= 1e-6 + 1e-5;
+        if (!ok)
             return grade_invalid(g, "submission: the probabilities of id '%s' sum to %.9g, "
                            "not 1 (normalise each row)", grade_nth_id(g, i), s);
     }
@@ -322,7 +359,12 @@ int grade_score(double *out, grade_data *g)
     }
     if (g->bin_auc)
         return auc_score(out, g);
-    const char **ys = NULL, **ps = NULL;
+    const char **ys = NULL, **ps = NULL, **group = NULL;
+    if (g->goff) {
+        group = xmalloc(n * sizeof *group);
+        for (size_t i = 0; i < n; i++)
+            group[i] = g->gstr.buf + g->goff[i];
+    }
     if (g->flags & METRIC_STRING) {
         ys = xmalloc(n * sizeof *ys);
         ps = xmalloc(n * sizeof *ps);
@@ -331,10 +373,15 @@ int grade_score(double *out, grade_data *g)
             ps[i] = g->pstr.buf + g->poff[i];
         }
     }
-    metric_input in = {n, g->k, g->y, g->p, ys, ps, (const char *const *)g->cols};
+    metric_input in = {n, g->k, g->y, g->p, ys, ps, (const char *const *)g->cols, group};
     int rc = metric_compute(out, g->comp->metric, &in);
     free(ys);
     free(ps);
+    free(group);
+    if (rc == METRIC_INVALID) { /* the submission broke a rule of the metric's */
+        grade_invalid(g, "submission: %s", err_last());
+        return 0;
+    }
     if (rc < 0)
         err_prefix("%s", g->comp->id);
     return rc;

@@ -15,6 +15,13 @@ typedef struct grade_data {
     int flags;              /* metric_flags() of comp->metric */
     size_t n, k;            /* answer rows, target columns */
     char **cols;            /* k target column names */
+    unsigned char *sub_only; /* k flags: column only in the submission ("+name"
+                               in the registry; its answer values are NaN) */
+    char *group_col;        /* "=name": an answers-only text column handed to
+                               the metric as each row's group, or NULL */
+    long group_at;          /* its position in the answers' header */
+    sb gstr;                /* the answers' group cells */
+    size_t *goff;           /* n offsets into gstr */
     long *col_idx;          /* positions of the targets in the current header */
     char *ids;              /* answer ids in order, NUL-separated (big_alloc
                                of the answers' size: they cannot take more;
@@ -33,6 +40,7 @@ typedef struct grade_data {
     uint32_t *slots32;      /* or these, when ids have one length (match.c) */
     size_t id_stride;       /* every id's length + 1 (0: the lengths differ) */
     size_t n_slots;
+    int dup_ids;            /* the hash found an id twice in the answers */
     unsigned row_bits, off_bits; /* slot fields: row, offset of the id */
     char *why;              /* set when the submission is invalid */
     /* reduced multi-class log loss (fastrows.c): the answers kept as their
@@ -122,6 +130,8 @@ int grade_add_id(grade_data *g, const char *id, size_t len, const char *path);
  * g->why set: the submission is invalid; 0 otherwise. grade_free() always. */
 int grade_load(grade_data *g, const bench_competition *comp, const char *sub_path,
                const char *answers_path);
+/* The metric over the loaded data: 0 (with g->why set when the metric found
+ * the submission invalid) or < 0. */
 int grade_score(double *out, grade_data *g);
 void grade_free(grade_data *g);
 

@@ -14,6 +14,8 @@ typedef struct metric_input {
     const double *y, *p;
     const char *const *ys, *const *ps;
     const char *const *cols; /* k target column names, for messages */
+    const char *const *group; /* n answers-side group keys ("=name" in the
+                                 registry's target columns), or NULL */
 } metric_input;
 
 /* Kind of a metric: 0 unknown, else a set of METRIC_* flags. */
@@ -26,8 +28,17 @@ enum {
 int metric_flags(const char *metric);
 
 /* Computes the metric; < 0 with err_last() when it is undefined for this data
- * (AUC with one class present, log loss with one label, ...). */
+ * (AUC with one class present, log loss with one label, ...); METRIC_INVALID
+ * with err_last() when the submission breaks a rule only the metric knows
+ * (a row sum, say): the report is then invalid with that message. */
+#define METRIC_INVALID 1
 int metric_compute(double *out, const char *metric, const metric_input *in);
+
+/* metrics_numeric.c: the competition-specific numeric metrics (log_mae_groups,
+ * auc_multilabel, weighted_auc, kl_votes, lwlrap, angular_error, ...); flags
+ * as metric_flags (0: not one of them), compute as metric_compute. */
+int metric_numeric_flags(const char *metric);
+int metric_numeric_compute(double *out, const char *metric, const metric_input *in);
 
 /* A key whose unsigned order is the double's numeric order (-0.0 and 0.0
  * tie). */

@@ -61,6 +61,17 @@ GRADED = {
     "nfl-player-contact-detection": ("mcc", "contact_id", "contact", 0),
     "predict-volcanic-eruptions-ingv-oe": ("mae_int", "segment_id", "time_to_eruption", 0),
     "us-patent-phrase-to-phrase-matching": ("pearson", "id", "score", 0),
+    # competition-specific numeric metrics (bench/metrics_numeric.c); "=col" is
+    # an answers-only group column, "+col" a submission-only column (bench.h)
+    "champs-scalar-coupling": (
+        "log_mae_groups", "id", "scalar_coupling_constant,=type", 0),
+    "playground-series-s3e18": ("auc_multilabel", "id", "EC1,EC2", 0),
+    "alaska2-image-steganalysis": ("weighted_auc", "Id", "Label", 0),
+    "hms-harmful-brain-activity-classification": (
+        "kl_votes", "eeg_id", "seizure_vote,lpd_vote,gpd_vote,lrda_vote,grda_vote,"
+        "other_vote", 2),
+    "freesound-audio-tagging-2019": ("lwlrap", "fname", "*", 0),
+    "icecube-neutrinos-in-deep-ice": ("angular_error", "event_id", "azimuth,zenith", 0),
 }
 
 COLUMNS = ["id", "name", "grader", "metric", "graded", "reason", "answers",

@@ -1,0 +1,305 @@
+/*
+ * metrics_numeric.c: the competition-specific numeric metrics, each as
+ * MLE-bench's grade.py for that competition computes it (the formulas are
+ * the competitions' published definitions; comments name what is peculiar).
+ *
+ * - log_mae_groups (champs-scalar-coupling): rows grouped by the answers'
+ *   group column, log(MAE) per group, averaged over groups. Rows are sorted
+ *   by group (O(n log n)); a group predicted exactly gives log(0) = -inf, as
+ *   numpy does.
+ * - auc_multilabel (playground-series-s3e18): macro ROC AUC over 0/1 label
+ *   columns, any finite score (no [0, 1] bound, unlike "auc_cols").
+ * - weighted_auc (alaska2-image-steganalysis): the ROC curve (positives are
+ *   the label 1) with TPR below 0.4 weighted 2 and above weighted 1:
+ *   (2 A_low + A_high) / (2 * 0.4 + 1 * 0.6), where A_low is the area under
+ *   min(tpr, 0.4) and A_high that under max(tpr - 0.4, 0), both over FPR in
+ *   [0, 1] along the piecewise-linear curve. That is the band-by-band
+ *   integration with the 0.4 point interpolated into the curve.
+ * - kl_votes (hms-harmful-brain-activity-classification): the answers are
+ *   vote counts, normalised to sum 1 per row; the submission is clipped to
+ *   [1e-15, 1 - 1e-15]; per row sum of y log(y / p) over y != 0
+ *   (scipy.special.rel_entr's convention), averaged over rows.
+ * - lwlrap (freesound-audio-tagging-2019): label-ranking average precision
+ *   per row (rank = labels scored >= the label's score, ties counting as
+ *   above, as sklearn ranks "max"), rows with no positive label skipped, the
+ *   others weighted by their number of positive labels. A row where every
+ *   label is positive scores 1.
+ * - angular_error (icecube-neutrinos-in-deep-ice): columns azimuth, zenith
+ *   in radians; mean angle between the two unit vectors, the cosine clipped
+ *   to [-1, 1].
+ */
+#include "metrics.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- grouped log MAE ------------------------------------------------------ */
+
+typedef struct keyed {
+    const char *key;
+    size_t i;
+} keyed;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static int log_mae_groups(double *out, const metric_input *in)
+{
+    if (!in->group || in->k != 1)
+        return err_set("log_mae_groups needs one target column and a group column "
+                       "(\"=name\" in the registry's target columns)");
+    keyed *rows = xmalloc(in->n * sizeof *rows);
+    size_t m = 0;
+    for (size_t i = 0; i < in->n; i++)
+        if (*in->group[i]) /* an empty group is NaN to pandas: groupby drops it */
+            rows[m++] = (keyed){in->group[i], i};
+    qsort(rows, m, sizeof *rows, cmp_keyed);
+    double sum = 0;
+    size_t groups = 0;
+    for (size_t a = 0; a < m;) {
+        size_t b = a;
+        double abs_err = 0;
+        for (; b < m && !strcmp(rows[b].key, rows[a].key); b++)
+            abs_err += fabs(in->y[rows[b].i] - in->p[rows[b].i]);
+        sum += log(abs_err / (double)(b - a));
+        groups++;
+        a = b;
+    }
+    free(rows);
+    if (!groups)
+        return err_set("column '%s': no row has a group", in->cols[0]);
+    *out = sum / (double)groups;
+    return 0;
+}
+
+/* ---- ROC variants --------------------------------------------------------- */
+
+static int auc_multilabel(double *out, const metric_input *in)
+{
+    uint64_t *keys = xmalloc(in->n * sizeof *keys);
+    double sum = 0;
+    int rc = 0;
+    for (size_t c = 0; c < in->k && rc == 0; c++) {
+        size_t n_pos = 0, n_neg = 0;
+        for (size_t i = 0; i < in->n; i++) {
+            double y = in->y[i * in->k + c];
+            if (y != 0 && y != 1) {
+                rc = err_set("column '%s': answer %g is not a 0/1 label", in->cols[c], y);
+                break;
+            }
+            n_pos += y == 1;
+        }
+        if (rc == 0 && (n_pos == 0 || n_pos == in->n))
+            rc = err_set("column '%s': only one class present in the answers; ROC AUC is "
+                         "not defined", in->cols[c]);
+        if (rc < 0)
+            break;
+        uint64_t *neg = keys + n_pos;
+        size_t pos = 0;
+        for (size_t i = 0; i < in->n; i++) {
+            uint64_t key = metric_sort_key(in->p[i * in->k + c]);
+            if (in->y[i * in->k + c] == 1)
+                keys[pos++] = key;
+            else
+                neg[n_neg++] = key;
+        }
+        sum += metric_auc_keys(keys, n_pos, n_neg);
+    }
+    free(keys);
+    if (rc == 0)
+        *out = sum / (double)in->k;
+    return rc;
+}
+
+typedef struct scored {
+    double s;
+    int pos;
+} scored;
+
+static int cmp_scored_desc(const void *a, const void *b)
+{
+    double x = ((const scored *)a)->s, y = ((const scored *)b)->s;
+    return (x < y) - (x > y);
+}
+
+/* Area under min(y, c) along the segment (x0, y0) - (x1, y1), y rising. */
+static double area_below(double x0, double y0, double x1, double y1, double c)
+{
+    if (y1 <= c)
+        return (x1 - x0) * (y0 + y1) / 2;
+    if (y0 >= c)
+        return (x1 - x0) * c;
+    double xc = x0 + (x1 - x0) * (c - y0) / (y1 - y0);
+    return (xc - x0) * (y0 + c) / 2 + (x1 - xc) * c;
+}
+
+static int weighted_auc(double *out, const metric_input *in)
+{
+    const double band = 0.4, w_low = 2, w_high = 1;
+    if (in->k != 1)
+        return err_set("weighted_auc scores one column, the registry gives %zu", in->k);
+    scored *v = xmalloc(in->n * sizeof *v);
+    double n_pos = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        v[i] = (scored){in->p[i], in->y[i] == 1};
+        n_pos += v[i].pos;
+    }
+    double n_neg = (double)in->n - n_pos;
+    if (n_pos == 0 || n_neg == 0) {
+        free(v);
+        return err_set("column '%s': the answers need both label 1 and another label; "
+                       "the ROC curve is not defined", in->cols[0]);
+    }
+    qsort(v, in->n, sizeof *v, cmp_scored_desc);
+    /* walk the thresholds from the highest score down: one ROC point per
+     * distinct score */
+    double tp = 0, fp = 0, x0 = 0, y0 = 0, total = 0, low = 0;
+    for (size_t i = 0; i < in->n;) {
+        size_t j = i;
+        for (; j < in->n && v[j].s == v[i].s; j++) {
+            tp += v[j].pos;
+            fp += !v[j].pos;
+        }
+        double x1 = fp / n_neg, y1 = tp / n_pos;
+        total += (x1 - x0) * (y0 + y1) / 2;
+        low += area_below(x0, y0, x1, y1, band);
+        x0 = x1;
+        y0 = y1;
+        i = j;
+    }
+    free(v);
+    *out = (w_low * low + w_high * (total - low)) / (w_low * band + w_high * (1 - band));
+    return 0;
+}
+
+/* ---- probabilities and rankings ------------------------------------------- */
+
+static int kl_votes(double *out, const metric_input *in)
+{
+    const double eps = 1e-15;
+    size_t k = in->k;
+    double total = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        const double *y = in->y + i * k, *p = in->p + i * k;
+        double votes = 0;
+        for (size_t j = 0; j < k; j++) {
+            if (y[j] < 0)
+                return err_set("column '%s': answer row %zu has a negative vote count %g",
+                               in->cols[j], i + 1, y[j]);
+            votes += y[j];
+        }
+        if (!(votes > 0))
+            return err_set("answer row %zu has no votes: its probabilities are undefined",
+                           i + 1);
+        for (size_t j = 0; j < k; j++) {
+            double t = y[j] / votes;
+            if (t != 0)
+                total += t * log(t / fmin(fmax(p[j], eps), 1 - eps));
+        }
+    }
+    *out = total / (double)in->n;
+    return 0;
+}
+
+static int lwlrap(double *out, const metric_input *in)
+{
+    size_t k = in->k;
+    double sum = 0, weight = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        const double *y = in->y + i * k, *s = in->p + i * k;
+        size_t n_pos = 0;
+        for (size_t j = 0; j < k; j++)
+            n_pos += y[j] > 0;
+        if (n_pos == 0)
+            continue;
+        double row = 0;
+        if (n_pos == k) {
+            row = 1;
+        } else {
+            for (size_t j = 0; j < k; j++) {
+                if (!(y[j] > 0))
+                    continue;
+                size_t rank = 0, hits = 0;
+                for (size_t t = 0; t < k; t++)
+                    if (s[t] >= s[j]) {
+                        rank++;
+                        hits += y[t] > 0;
+                    }
+                row += (double)hits / (double)rank;
+            }
+            row /= (double)n_pos;
+        }
+        sum += row * (double)n_pos;
+        weight += (double)n_pos;
+    }
+    if (weight == 0)
+        return err_set("no answer row has a positive label: lwlrap is not defined");
+    *out = sum / weight;
+    return 0;
+}
+
+/* ---- geometry --------------------------------------------------------------- */
+
+/* The position of the column named name among the targets, or -1 (error set). */
+static long target_col(const metric_input *in, const char *name)
+{
+    for (size_t j = 0; j < in->k; j++)
+        if (!strcmp(in->cols[j], name))
+            return (long)j;
+    return err_set("the metric needs a target column '%s'", name);
+}
+
+static int angular_error(double *out, const metric_input *in)
+{
+    long a = target_col(in, "azimuth"), z = target_col(in, "zenith");
+    if (a < 0 || z < 0)
+        return -1;
+    size_t k = in->k;
+    double sum = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        double az1 = in->y[i * k + a], zen1 = in->y[i * k + z];
+        double az2 = in->p[i * k + a], zen2 = in->p[i * k + z];
+        double dot = sin(zen1) * sin(zen2) * (cos(az1) * cos(az2) + sin(az1) * sin(az2)) +
+                     cos(zen1) * cos(zen2);
+        sum += fabs(acos(fmin(fmax(dot, -1), 1)));
+    }
+    *out = sum / (double)in->n;
+    return 0;
+}
+
+/* ---- dispatch ----------------------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    int flags;
+    int (*fn)(double *, const metric_input *);
+} table[] = {
+    {"log_mae_groups", 0, log_mae_groups},
+    {"auc_multilabel", 0, auc_multilabel},
+    {"weighted_auc", 0, weighted_auc},
+    {"kl_votes", METRIC_PROB, kl_votes},
+    {"lwlrap", 0, lwlrap},
+    {"angular_error", 0, angular_error},
+};
+
+int metric_numeric_flags(const char *metric)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (!strcmp(table[i].name, metric))
+            return METRIC_KNOWN | table[i].flags;
+    return 0;
+}
+
+int metric_numeric_compute(double *out, const char *metric, const metric_input *in)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (!strcmp(table[i].name, metric))
+            return table[i].fn(out, in);
+    return err_set("unknown metric '%s'", metric);
+}

@@ -1,0 +1,360 @@
+#!/usr/bin/python3
+"""diff_numeric.py: differential test of the competition-specific numeric metrics
+(bench/metrics_numeric.c) against scikit-learn / scipy / numpy.
+
+    /usr/bin/python3 diff_numeric.py GRADE_TOOL [SEED]
+
+Per competition, random answers and submissions in its layout (extra answer
+columns, group columns, repeated ids, ties, shuffled rows) are graded with
+GRADE_TOOL (the streaming grader, plus bench_metric over tables when the rows
+line up) and compared to the metric computed here from its definition, to
+1e-9 relative. Broken submissions must come out invalid naming the row or
+column. Needs Debian's python3 with numpy, pandas, sklearn, scipy; prints one
+line per case and "N cases, M failed".
+"""
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import pandas as pd
+from scipy.special import rel_entr
+from sklearn import metrics
+
+TOOL = sys.argv[1]
+SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+rng = random.Random(SEED)
+nrng = np.random.default_rng(SEED)
+tmp = tempfile.mkdtemp(prefix="grove_diffnum_")
+failures = []
+count = 0
+
+
+def write_csv(path, header, rows=None):
+    if rows is None:  # already the file's text
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            f.write(header)
+        return
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        f.write(",".join(header) + "\n")
+        for r in rows:
+            f.write(",".join(r) + "\n")
+
+
+def fmt(x):
+    return repr(float(x))
+
+
+def grade(comp, answers, submission):
+    a, s = os.path.join(tmp, "answers.csv"), os.path.join(tmp, "submission.csv")
+    write_csv(a, *answers)
+    write_csv(s, *((submission,) if isinstance(submission, str) else submission))
+    out = subprocess.run([TOOL, comp, s, a], capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def close(a, b):
+    return abs(a - b) <= 1e-9 * max(1.0, abs(b))
+
+
+def record(name, ok, detail, rep):
+    global count
+    count += 1
+    print("%-4s %-34s %s" % ("ok" if ok else "FAIL", name, detail))
+    if not ok:
+        failures.append((name, rep))
+
+
+def check(name, comp, answers, submission, expected, aligned):
+    rep = grade(comp, answers, submission)
+    ok = bool(rep.get("valid_submission")) and close(rep["score_raw"], expected)
+    ok = ok and close(rep["score"], round(expected, 5))
+    if aligned and ok:
+        ok = close(rep.get("table_score", math.nan), expected)
+    record(name, ok, "grove %-22r expected %r" % (rep.get("score_raw"), expected), rep)
+
+
+def expect_invalid(name, comp, answers, submission, needle):
+    rep = grade(comp, answers, submission)
+    err = rep.get("error") or ""
+    ok = rep.get("valid_submission") is False and rep.get("score") is None and needle in err
+    record(name, ok, err, rep)
+
+
+def expect_error(name, comp, answers, submission, needle):
+    rep = grade(comp, answers, submission)
+    err = rep.get("grade_error") or ""
+    record(name, needle in err, err, rep)
+
+
+def order(n, shuffle):
+    idx = list(range(n))
+    if shuffle:
+        rng.shuffle(idx)
+    return idx
+
+
+# ---- champs-scalar-coupling: log MAE per coupling type, averaged ----------
+
+CHAMPS = "champs-scalar-coupling"
+CHAMPS_COLS = ["id", "molecule_name", "atom_index_0", "atom_index_1", "type",
+               "scalar_coupling_constant"]
+
+
+def champs_answers(ids, types, y):
+    return (CHAMPS_COLS, [[i, "dsgdb9nsd_%06d" % (n // 7), str(n % 9), str(n % 5), t, fmt(v)]
+                          for n, (i, t, v) in enumerate(zip(ids, types, y))])
+
+
+def case_champs(k):
+    n = rng.randint(40, 3000)
+    kinds = ["1JHC", "2JHH", "3JHN", "1JHN", "2JHC", "3JHC", "ТИП-ü"][:rng.randint(1, 7)]
+    types = [rng.choice(kinds) for _ in range(n)]
+    y = nrng.normal(0, 30, n)
+    p = y + nrng.normal(0, rng.choice([0.1, 3.0]), n)
+    if k % 2:
+        p = np.round(p, 1)
+    ids = [str(4000000 + 3 * i) for i in range(n)]
+    rows = order(n, k % 2 == 1)
+    sub = (["id", "scalar_coupling_constant"], [[ids[i], fmt(p[i])] for i in rows])
+    df = pd.DataFrame({"type": types, "y": y, "p": p})
+    expected = np.mean([np.log(metrics.mean_absolute_error(g["y"], g["p"]))
+                        for _, g in df.groupby("type")])
+    check("champs #%d (n=%d, %d types)" % (k, n, len(set(types))), CHAMPS,
+          champs_answers(ids, types, y), sub, expected, k % 2 == 0)
+
+
+def champs_invalid():
+    ids, types, y = ["1", "2", "3"], ["1JHC", "2JHH", "1JHC"], [1.0, 2.0, 3.0]
+    ans = champs_answers(ids, types, y)
+    cols = ["id", "scalar_coupling_constant"]
+    expect_invalid("champs: missing id", CHAMPS, ans, (cols, [["1", "1"], ["3", "2"]]),
+                   "id '2' (and 0 more) missing")
+    expect_invalid("champs: nan", CHAMPS, ans, (cols, [["1", "1"], ["2", "nan"], ["3", "2"]]),
+                   "line 3, column 'scalar_coupling_constant'")
+    expect_invalid("champs: missing column", CHAMPS, ans, (["id", "x"], [["1", "1"]]),
+                   "missing required column 'scalar_coupling_constant'")
+    no_type = ([c for c in CHAMPS_COLS if c != "type"],
+               [[r[0], r[1], r[2], r[3], r[5]] for r in ans[1]])
+    expect_error("champs: answers lack type", CHAMPS, no_type,
+                 (cols, [["1", "1"], ["2", "2"], ["3", "3"]]), "lack the column 'type'")
+
+
+# ---- playground-series-s3e18: macro AUC over EC1, EC2 ----------------------
+
+S3E18 = "playground-series-s3e18"
+
+
+def case_s3e18(k):
+    n = rng.randint(30, 2000)
+    ec = ["EC%d" % j for j in range(1, 7)]
+    Y = nrng.integers(0, 2, (n, 6))
+    Y[0, :2], Y[1, :2] = 0, 1
+    P = nrng.normal(0, 2, (n, 2))  # scores, not probabilities: any range
+    if k % 2:
+        P = np.round(P, 1)  # ties
+    ids = [str(14838 + i) for i in range(n)]
+    ans = (["id", "BertzCT", "Chi1"] + ec,
+           [[i, fmt(rng.random()), "3"] + [str(v) for v in r] for i, r in zip(ids, Y)])
+    rows = order(n, k % 2 == 1)
+    sub = (["id", "EC1", "EC2"], [[ids[i], fmt(P[i, 0]), fmt(P[i, 1])] for i in rows])
+    check("s3e18 #%d (n=%d)" % (k, n), S3E18, ans, sub,
+          metrics.roc_auc_score(Y[:, :2], P, average="macro"), k % 2 == 0)
+
+
+# ---- alaska2: weighted AUC, TPR [0, 0.4] weighted 2, [0.4, 1] weighted 1 ------
+
+ALASKA = "alaska2-image-steganalysis"
+
+
+def weighted_auc_expected(y, p):
+    """The curve from sklearn's roc_curve, the 0.4 crossing put into it by
+    linear interpolation; the area under min(tpr, .4) weighs 2, the rest 1."""
+    fpr, tpr, _ = metrics.roc_curve(y, p, pos_label=1, drop_intermediate=False)
+    i = int(np.argmax(tpr > 0.4))
+    x = fpr[i - 1] + (fpr[i] - fpr[i - 1]) * (0.4 - tpr[i - 1]) / (tpr[i] - tpr[i - 1])
+    xs = np.concatenate([fpr[:i], [x], fpr[i:]])
+    ys = np.concatenate([tpr[:i], [0.4], tpr[i:]])
+    low = np.trapz(np.minimum(ys, 0.4), xs)
+    high = np.trapz(np.maximum(ys - 0.4, 0), xs)
+    return (2 * low + high) / (2 * 0.4 + 0.6)
+
+
+def case_alaska(k):
+    n = rng.randint(10, 4000)
+    rate = rng.choice([0.5, 0.25, 0.05 + 3.0 / n])
+    y = (nrng.random(n) < rate).astype(int)
+    y[0], y[1] = 0, 1
+    p = nrng.normal(0, 1, n) + y * rng.choice([0.3, 2.0])
+    if k % 3 == 1:
+        p = np.round(p, 1)  # ties: several points move at one threshold
+    if k % 3 == 2:
+        p = 1 / (1 + np.exp(-p))
+    ids = ["%05d.jpg" % (i + 1) for i in range(n)]
+    rows = order(n, k % 2 == 1)
+    ans = (["Id", "Label"], [[i, str(v)] for i, v in zip(ids, y)])
+    sub = (["Id", "Label"], [[ids[i], fmt(p[i])] for i in rows])
+    check("alaska2 #%d (n=%d)" % (k, n), ALASKA, ans, sub, weighted_auc_expected(y, p),
+          k % 2 == 0)
+
+
+def alaska_edges():
+    # a perfect ranking scores 1, a reversed one 0, a constant one the
+    # weighted area under the diagonal: (2 * 0.32 + 0.18) / 1.4
+    y = [0, 1, 0, 1, 1, 0, 0, 1, 0, 1]
+    ids = ["%d.jpg" % i for i in range(10)]
+    ans = (["Id", "Label"], [[i, str(v)] for i, v in zip(ids, y)])
+    for name, p, want in (("perfect", y, 1.0), ("reversed", [1 - v for v in y], 0.0),
+                          ("constant", [0.5] * 10, (2 * 0.32 + 0.18) / 1.4)):
+        sub = (["Id", "Label"], [[i, fmt(v)] for i, v in zip(ids, p)])
+        check("alaska2: %s" % name, ALASKA, ans, sub, want, True)
+    expect_invalid("alaska2: text label", ALASKA, ans,
+                   (["Id", "Label"], [[i, "x" if i == "3.jpg" else "0.5"] for i in ids]),
+                   "line 5, column 'Label'")
+    one = (["Id", "Label"], [[i, "0"] for i in ids])
+    expect_error("alaska2: one class", ALASKA, one,
+                 (["Id", "Label"], [[i, "0.5"] for i in ids]), "ROC curve is not defined")
+
+
+# ---- hms: KL divergence of normalised votes -----------------------------------
+
+HMS = "hms-harmful-brain-activity-classification"
+VOTES = ["seizure_vote", "lpd_vote", "gpd_vote", "lrda_vote", "grda_vote", "other_vote"]
+
+
+def hms_answers(eeg, V):
+    head = ["eeg_id", "eeg_sub_id", "eeg_label_offset_seconds", "spectrogram_id",
+            "spectrogram_sub_id", "spectrogram_label_offset_seconds", "label_id",
+            "patient_id", "expert_consensus"] + VOTES
+    return (head, [[e, str(j), "0.0", "77", "0", "2.0", str(900 + j), "5", "Other"] +
+                   [str(v) for v in r] for j, (e, r) in enumerate(zip(eeg, V))])
+
+
+def case_hms(k):
+    m = rng.randint(20, 800)
+    eeg = []
+    for e in range(m):  # an eeg_id repeats over several label rows
+        eeg += [str(1000 + e)] * rng.choice([1, 1, 2, 5])
+    n = len(eeg)
+    V = nrng.integers(0, 4, (n, 6)) * (nrng.random((n, 6)) < 0.5)
+    V[V.sum(axis=1) == 0, rng.randrange(6)] = 3
+    P = nrng.random((n, 6)) ** 3
+    P[nrng.random((n, 6)) < 0.1] = 0  # clipped to 1e-15
+    P = P / P.sum(axis=1, keepdims=True)
+    if k == 0:
+        P = V / V.sum(axis=1, keepdims=True)  # the gold submission: 0
+    Y = V / V.sum(axis=1, keepdims=True)
+    expected = rel_entr(Y, np.clip(P, 1e-15, 1 - 1e-15)).sum(axis=1).mean()
+    # the k-th row of an eeg_id in the submission pairs with its k-th answer row
+    groups = {}
+    for i, e in enumerate(eeg):
+        groups.setdefault(e, []).append(i)
+    keys = list(groups)
+    if k % 2:
+        rng.shuffle(keys)
+    rows = [i for e in keys for i in groups[e]]
+    sub = (["eeg_id"] + VOTES, [[eeg[i]] + [fmt(v) for v in P[i]] for i in rows])
+    check("hms #%d (n=%d)" % (k, n), HMS, hms_answers(eeg, V), sub, expected, k % 2 == 0)
+
+
+def hms_invalid():
+    eeg = ["1", "2", "2"]
+    V = np.array([[1, 0, 0, 0, 0, 2], [0, 3, 0, 0, 0, 0], [0, 0, 1, 1, 0, 0]])
+    ans = hms_answers(eeg, V)
+    head = ["eeg_id"] + VOTES
+
+    def sub(last):
+        return (head, [["1", "0.5", "0", "0", "0", "0", "0.5"],
+                       ["2", "0", "1", "0", "0", "0", "0"], ["2"] + last])
+    P = np.array([[0.5, 0, 0, 0, 0, 0.5], [0, 1, 0, 0, 0, 0], [0, 0, 0.5, 0.5, 0, 0]])
+    Y = V / V.sum(axis=1, keepdims=True)
+    want = rel_entr(Y, np.clip(P, 1e-15, 1 - 1e-15)).sum(axis=1).mean()
+    # round(s, 5) == 1: 1.0000049 rounds to 1, 1.0000051 does not
+    check("hms: sum 1.0000049", HMS, ans,
+          sub(["0", "0", "0.5", "0.5", "0.0000049", "0"]), want, True)
+    expect_invalid("hms: sum 1.0000051", HMS, ans,
+                   sub(["0", "0", "0.5", "0.5", "0.0000051", "0"]), "id '2' sum to 1.0000051")
+    expect_invalid("hms: sum 0.99", HMS, ans, sub(["0", "0", "0.5", "0.49", "0", "0"]),
+                   "sum to 0.99")
+    expect_invalid("hms: above 1", HMS, ans, sub(["0", "0", "1.5", "-0.5", "0", "0"]),
+                   "line 4, column 'gpd_vote': '1.5' is not a probability")
+    expect_invalid("hms: id repeated too often", HMS, ans,
+                   (head, [["1"] + ["0.5", "0", "0", "0", "0", "0.5"]] * 2 +
+                    [["2", "0", "1", "0", "0", "0", "0"]]), "id '1' appears more often")
+
+
+# ---- freesound: label-weighted label-ranking average precision --------------
+
+FREESOUND = "freesound-audio-tagging-2019"
+CLASSES = ["Accelerating_and_revving_and_vroom", "Accordion", "Acoustic_guitar",
+           "Applause", "Bark", "Bass_drum", "Bass_guitar", "Bathtub_(filling_or_washing)",
+           "Bicycle_bell", "Burping_and_eructation", "Bus", "Buzz", "Car_passing_by",
+           "Cheering", "Chewing_and_mastication", "Child_speech_and_kid_speaking",
+           "Chink_and_clink", "Chirp_and_tweet", "Church_bell", "Clapping"]
+
+
+def case_freesound(k):
+    n = rng.randint(5, 600)
+    c = len(CLASSES)
+    T = (nrng.random((n, c)) < rng.choice([0.05, 0.2])).astype(int)
+    T[0] = 0          # no label: skipped
+    T[1] = 1          # every label: scores 1
+    T[2, :] = 0
+    T[2, 3] = 1
+    S = nrng.random((n, c))
+    if k % 2:
+        S = np.round(S, 1)  # ties rank "max": a tie counts as above
+    weight = T.sum(axis=1)
+    keep = np.flatnonzero(weight > 0)
+    expected = metrics.label_ranking_average_precision_score(
+        T[keep] > 0, S[keep], sample_weight=weight[keep])
+    names = ["%08x.wav" % (i * 2654435761 % 2**32) for i in range(n)]
+    rows = order(n, k % 2 == 1)
+    ans = (["fname"] + CLASSES, [[f] + [str(v) for v in r] for f, r in zip(names, T)])
+    sub = (["fname"] + CLASSES, [[names[i]] + [fmt(v) for v in S[i]] for i in rows])
+    check("freesound #%d (n=%d)" % (k, n), FREESOUND, ans, sub, expected, k % 2 == 0)
+
+
+# ---- icecube: mean angular error ------------------------------------------------
+
+ICECUBE = "icecube-neutrinos-in-deep-ice"
+
+
+def unit(az, zen):
+    return np.stack([np.sin(zen) * np.cos(az), np.sin(zen) * np.sin(az), np.cos(zen)], axis=1)
+
+
+def case_icecube(k):
+    n = rng.randint(10, 3000)
+    az, zen = nrng.uniform(0, 2 * np.pi, n), nrng.uniform(0, np.pi, n)
+    paz, pzen = nrng.uniform(-1, 8, n), nrng.uniform(-1, 4, n)  # any angle
+    paz[:3], pzen[:3] = az[:3], zen[:3]  # exact: cosine rounds past 1, clipped
+    paz[3], pzen[3] = az[3] + np.pi, np.pi - zen[3]  # antipodal
+    dot = np.clip(np.sum(unit(az, zen) * unit(paz, pzen), axis=1), -1, 1)
+    expected = np.mean(np.arccos(dot))
+    ids = [str(2092 + 17 * i) for i in range(n)]
+    rows = order(n, k % 2 == 1)
+    ans = (["event_id", "azimuth", "zenith"],
+           [[i, fmt(a), fmt(z)] for i, a, z in zip(ids, az, zen)])
+    # the submission's columns in another order: grove reads them by name
+    sub = (["event_id", "zenith", "azimuth"], [[ids[i], fmt(pzen[i]), fmt(paz[i])] for i in rows])
+    check("icecube #%d (n=%d)" % (k, n), ICECUBE, ans, sub, expected, k % 2 == 0)
+
+
+for k in range(4):
+    case_champs(k)
+    case_s3e18(k)
+    case_hms(k)
+    case_freesound(k)
+    case_icecube(k)
+for k in range(6):
+    case_alaska(k)
+champs_invalid()
+alaska_edges()
+hms_invalid()
+print("%d cases, %d failed" % (count, len(failures)))
+sys.exit(1 if failures else 0)
