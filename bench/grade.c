@@ -126,7 +126,8 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
         if (is_answers && g->group_col && g->group_at < 0 && !strcmp(name, g->group_col))
             g->group_at = (long)i;
         for (size_t j = 0; j < g->k; j++)
-            if (g->col_idx[j] < 0 && !strcmp(name, g->cols[j]))
+            if (g->col_idx[j] < 0 && !(is_answers && g->sub_only[j]) &&
+                !strcmp(name, g->cols[j]))
                 g->col_idx[j] = (long)i;
     }
     const char *missing = g->comp->id_col && *id_at < 0 ? g->comp->id_col : NULL;

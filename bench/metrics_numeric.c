@@ -27,6 +27,7 @@
  * - angular_error (icecube-neutrinos-in-deep-ice): columns azimuth, zenith
  *   in radians; mean angle between the two unit vectors, the cosine clipped
  *   to [-1, 1].
+ * - haversine_trips (smartphone-decimeter-2022): see the function.
  */
 #include "metrics.h"
 #include "util.h"
@@ -273,6 +274,65 @@ static int angular_error(double *out, const metric_input *in)
     return 0;
 }
 
+/* The q-quantile of v[0 .. m) (sorted in place), numpy's default linear
+ * interpolation between the order statistics around (m - 1) q. */
+static double quantile(double *v, size_t m, double q)
+{
+    double at = (double)(m - 1) * q;
+    size_t lo = (size_t)at;
+    double t = at - (double)lo;
+    if (lo + 1 >= m)
+        return v[m - 1];
+    return v[lo] + (v[lo + 1] - v[lo]) * t;
+}
+
+static int cmp_double_asc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* smartphone-decimeter-2022: per trip (the group), the haversine distances
+ * (Earth radius 6371 km) between predicted and true latitude/longitude in
+ * degrees; the trip scores the mean of their 50th and 95th percentiles; the
+ * score is the mean over trips. Rows pair by position within the trip,
+ * which is what matching on the repeated trip id does. */
+static int haversine_trips(double *out, const metric_input *in)
+{
+    const double radius = 6371000, rad = M_PI / 180;
+    long la = target_col(in, "LatitudeDegrees"), lo = target_col(in, "LongitudeDegrees");
+    if (la < 0 || lo < 0)
+        return -1;
+    if (!in->group)
+        return err_set("haversine_trips needs the trip as the group column");
+    keyed *rows = xmalloc(in->n * sizeof *rows);
+    double *d = xmalloc(in->n * sizeof *d);
+    for (size_t i = 0; i < in->n; i++)
+        rows[i] = (keyed){in->group[i], i};
+    qsort(rows, in->n, sizeof *rows, cmp_keyed);
+    size_t k = in->k, trips = 0;
+    double sum = 0;
+    for (size_t a = 0; a < in->n;) {
+        size_t m = 0;
+        for (; a + m < in->n && !strcmp(rows[a + m].key, rows[a].key); m++) {
+            size_t i = rows[a + m].i;
+            double lat1 = in->p[i * k + la] * rad, lng1 = in->p[i * k + lo] * rad;
+            double lat2 = in->y[i * k + la] * rad, lng2 = in->y[i * k + lo] * rad;
+            double s1 = sin((lat2 - lat1) / 2), s2 = sin((lng2 - lng1) / 2);
+            double h = s1 * s1 + cos(lat1) * cos(lat2) * s2 * s2;
+            d[m] = 2 * radius * asin(sqrt(h));
+        }
+        qsort(d, m, sizeof *d, cmp_double_asc);
+        sum += (quantile(d, m, 0.5) + quantile(d, m, 0.95)) / 2;
+        trips++;
+        a += m;
+    }
+    free(rows);
+    free(d);
+    *out = sum / (double)trips;
+    return 0;
+}
+
 /* ---- dispatch ----------------------------------------------------------------- */
 
 static const struct {
@@ -286,6 +346,7 @@ static const struct {
     {"kl_votes", METRIC_PROB, kl_votes},
     {"lwlrap", 0, lwlrap},
     {"angular_error", 0, angular_error},
+    {"haversine_trips", 0, haversine_trips},
 };
 
 int metric_numeric_flags(const char *metric)

@@ -72,6 +72,10 @@ GRADED = {
         "other_vote", 2),
     "freesound-audio-tagging-2019": ("lwlrap", "fname", "*", 0),
     "icecube-neutrinos-in-deep-ice": ("angular_error", "event_id", "azimuth,zenith", 0),
+    # rows pair by position within a trip: the repeated trip id does that
+    "smartphone-decimeter-2022": (
+        "haversine_trips", "tripId",
+        "LatitudeDegrees,LongitudeDegrees,+UnixTimeMillis,=tripId", 0),
 }
 
 COLUMNS = ["id", "name", "grader", "metric", "graded", "reason", "answers",

@@ -345,7 +345,59 @@ def case_icecube(k):
     check("icecube #%d (n=%d)" % (k, n), ICECUBE, ans, sub, expected, k % 2 == 0)
 
 
+# ---- smartphone-decimeter-2022: per-trip haversine percentiles ----------------
+
+PHONE = "smartphone-decimeter-2022"
+PHONE_COLS = ["tripId", "UnixTimeMillis", "LatitudeDegrees", "LongitudeDegrees"]
+
+
+def haversine(lat1, lng1, lat2, lng2):
+    lat1, lng1, lat2, lng2 = map(np.deg2rad, (lat1, lng1, lat2, lng2))
+    h = np.sin((lat2 - lat1) / 2) ** 2 + \
+        np.cos(lat1) * np.cos(lat2) * np.sin((lng2 - lng1) / 2) ** 2
+    return 2 * 6371000 * np.arcsin(np.sqrt(h))
+
+
+def case_phone(k):
+    trips = ["2021-%02d-%02d-US-MTV-%d-Pixel%d" % (1 + t % 12, 1 + t, t, 4 + t % 3)
+             for t in range(rng.randint(1, 8))]
+    ans, sub_rows, parts = [], [], []
+    for t in trips:
+        m = rng.randint(1, 400)
+        time = 1620000000000 + 1000 * np.arange(m)
+        lat = 37.4 + nrng.normal(0, 0.01, m)
+        lng = -122.1 + nrng.normal(0, 0.01, m)
+        plat = lat + nrng.normal(0, rng.choice([1e-6, 1e-4]), m)
+        plng = lng + nrng.normal(0, 1e-5, m)
+        if k % 2:
+            plat[: m // 3] = lat[: m // 3]  # exact: distance 0, ties
+            plng[: m // 3] = lng[: m // 3]
+        d = haversine(plat, plng, lat, lng)
+        parts.append(np.mean([np.quantile(d, 0.5), np.quantile(d, 0.95)]))
+        ans += [[t, str(x), fmt(a), fmt(b)] for x, a, b in zip(time, lat, lng)]
+        sub_rows.append([[t, str(x), fmt(a), fmt(b)] for x, a, b in zip(time, plat, plng)])
+    if k % 2:
+        rng.shuffle(sub_rows)  # trips in another order; rows keep theirs
+    sub = (PHONE_COLS, [r for trip in sub_rows for r in trip])
+    check("smartphone #%d (%d trips, n=%d)" % (k, len(trips), len(ans)), PHONE,
+          (PHONE_COLS, ans), sub, np.mean(parts), k % 2 == 0)
+
+
+def phone_invalid():
+    ans = (PHONE_COLS, [["a", "1", "37.0", "-122.0"], ["a", "2", "37.1", "-122.0"],
+                        ["b", "1", "37.2", "-122.0"]])
+    sub = [r[:] for r in ans[1]]
+    expect_invalid("smartphone: trip short", PHONE, ans, (PHONE_COLS, sub[1:]),
+                   "id 'a' (and 0 more) missing")
+    expect_invalid("smartphone: trip long", PHONE, ans, (PHONE_COLS, sub + [sub[2]]),
+                   "id 'b' appears more often")
+    expect_invalid("smartphone: no time column", PHONE, ans,
+                   (["tripId", "LatitudeDegrees", "LongitudeDegrees"],
+                    [[r[0], r[2], r[3]] for r in sub]), "missing required column 'UnixTimeMillis'")
+
+
 for k in range(4):
+    case_phone(k)
     case_champs(k)
     case_s3e18(k)
     case_hms(k)
@@ -356,5 +408,6 @@ for k in range(6):
 champs_invalid()
 alaska_edges()
 hms_invalid()
+phone_invalid()
 print("%d cases, %d failed" % (count, len(failures)))
 sys.exit(1 if failures else 0)
