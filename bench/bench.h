@@ -64,7 +64,9 @@ typedef struct bench_competition {
                                     the sample submission. In a list, "+name"
                                     is a column only the submission has (an
                                     empty cell is NaN, the answers' values are
-                                    NaN) and "=name" an answers-only text
+                                    NaN), "?name" a target whose empty answers
+                                    cells are NaN (rows the metric drops) and
+                                    "=name" an answers-only text
                                     column handed to the metric as each row's
                                     group (not a target; at most one) */
     int prob_rows_sum_to_one;    /* multi-class probabilities must sum to 1:

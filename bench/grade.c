@@ -32,6 +32,7 @@ void grade_free(grade_data *g)
         free(g->cols[i]);
     free(g->cols);
     free(g->sub_only);
+    free(g->ans_nan);
     free(g->group_col);
     sb_free(&g->gstr);
     free(g->goff);
@@ -72,8 +73,9 @@ int grade_invalid(grade_data *g, const char *fmt, ...)
 
 /* Target columns: the registry's list, or "*" = every column of the answers
  * but the id. In a list, "+name" is a column only the submission has (its
- * answer values are NaN) and "=name" an answers-only text column that the
- * metric gets as each row's group (at most one; not a target). */
+ * answer values are NaN), "?name" one whose empty answers cells are NaN
+ * (rows the metric leaves out) and "=name" an answers-only text column that
+ * the metric gets as each row's group (at most one; not a target). */
 static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
 {
     const char *spec = g->comp->target_cols;
@@ -81,6 +83,7 @@ static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
         return err_set("%s: the registry gives no target columns", g->comp->id);
     g->cols = xcalloc(r->n_fields + 1, sizeof *g->cols);
     g->sub_only = xcalloc(r->n_fields + 1, 1);
+    g->ans_nan = xcalloc(r->n_fields + 1, 1);
     if (!strcmp(spec, "*")) {
         for (size_t i = 0; i < r->n_fields; i++)
             if (!g->comp->id_col || strcmp(csv_reader_field(r, i), g->comp->id_col))
@@ -95,8 +98,10 @@ static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
             }
             if (g->k == r->n_fields)
                 return err_set("%s: more target columns than %s has", g->comp->id, file);
+            int mark = *p == '+' || *p == '?';
             g->sub_only[g->k] = *p == '+';
-            g->cols[g->k++] = xstrndup(p + (*p == '+'), n - (*p == '+'));
+            g->ans_nan[g->k] = *p == '?';
+            g->cols[g->k++] = xstrndup(p + mark, n - mark);
             p += n + (p[n] == ',');
         }
     }
@@ -162,7 +167,7 @@ int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *
         }
         double v;
         const char *bad = NULL;
-        if (!*cell && g->sub_only[j])
+        if (!*cell && (is_answers ? g->ans_nan[j] : g->sub_only[j]))
             v = NAN; /* pandas reads it as NaN; the metric decides */
         else if (num_parse(cell, &v) < 0)
             bad = *cell ? "is not a number" : "is empty (a number is needed)";

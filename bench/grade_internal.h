@@ -17,6 +17,7 @@ typedef struct grade_data {
     char **cols;            /* k target column names */
     unsigned char *sub_only; /* k flags: column only in the submission ("+name"
                                in the registry; its answer values are NaN) */
+    unsigned char *ans_nan; /* k flags: an empty answers cell is NaN ("?name") */
     char *group_col;        /* "=name": an answers-only text column handed to
                                the metric as each row's group, or NULL */
     long group_at;          /* its position in the answers' header */

@@ -27,7 +27,8 @@
  * - angular_error (icecube-neutrinos-in-deep-ice): columns azimuth, zenith
  *   in radians; mean angle between the two unit vectors, the cosine clipped
  *   to [-1, 1].
- * - haversine_trips (smartphone-decimeter-2022): see the function.
+ * - haversine_trips (smartphone-decimeter-2022), laplace_ll
+ *   (osic-pulmonary-fibrosis-progression): see the functions.
  */
 #include "metrics.h"
 #include "util.h"
@@ -333,6 +334,81 @@ static int haversine_trips(double *out, const metric_input *in)
     return 0;
 }
 
+/* A patient's measurement: its row and week (from "<patient>_<week>"). */
+typedef struct visit {
+    const char *id;
+    size_t patient_len, i;
+    long week;
+} visit;
+
+static int cmp_patient(const visit *x, const visit *y)
+{
+    return x->patient_len != y->patient_len || memcmp(x->id, y->id, x->patient_len);
+}
+
+static int cmp_visit(const void *a, const void *b)
+{
+    const visit *x = a, *y = b;
+    size_t n = x->patient_len < y->patient_len ? x->patient_len : y->patient_len;
+    int c = memcmp(x->id, y->id, n);
+    if (c || x->patient_len != y->patient_len)
+        return c ? c : (x->patient_len > y->patient_len) - (x->patient_len < y->patient_len);
+    if (x->week != y->week)
+        return (x->week > y->week) - (x->week < y->week);
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* osic-pulmonary-fibrosis-progression: the modified Laplace log likelihood
+ * -sqrt(2) min(|FVC - pred|, 1000) / sd - log(sqrt(2) sd), sd = max(
+ * Confidence, 70) (an empty Confidence counts 0), averaged over the rows
+ * graded: answers with an FVC (empty ones are the filler weeks), and of
+ * those each patient's three latest weeks. Patient and week come from the
+ * group "<patient>_<week>" (the Patient_Week id). */
+static int laplace_ll(double *out, const metric_input *in)
+{
+    long f = target_col(in, "FVC"), c = target_col(in, "Confidence");
+    if (f < 0 || c < 0)
+        return -1;
+    if (!in->group)
+        return err_set("laplace_ll needs Patient_Week as the group column");
+    size_t k = in->k, m = 0;
+    visit *v = xmalloc(in->n * sizeof *v);
+    for (size_t i = 0; i < in->n; i++) {
+        if (isnan(in->y[i * k + f]))
+            continue;
+        const char *id = in->group[i], *cut = strrchr(id, '_');
+        char *end;
+        long week = cut ? strtol(cut + 1, &end, 10) : 0;
+        if (!cut || !cut[1] || *end) {
+            free(v);
+            return err_set("answers' Patient_Week '%s' does not end in _<week>", id);
+        }
+        v[m++] = (visit){id, (size_t)(cut - id), i, week};
+    }
+    qsort(v, m, sizeof *v, cmp_visit);
+    double sum = 0;
+    size_t graded = 0;
+    for (size_t a = 0; a < m; a++) {
+        /* the last three of each patient's run of visits */
+        size_t left = 0;
+        for (size_t b = a + 1; b < m && left < 3 && !cmp_patient(&v[a], &v[b]); b++)
+            left++;
+        if (left >= 3)
+            continue;
+        size_t i = v[a].i;
+        double conf = in->p[i * k + c];
+        double sd = fmax(isnan(conf) ? 0 : conf, 70);
+        double delta = fmin(fabs(in->y[i * k + f] - in->p[i * k + f]), 1000);
+        sum += -M_SQRT2 * delta / sd - log(M_SQRT2 * sd);
+        graded++;
+    }
+    free(v);
+    if (!graded)
+        return err_set("no answer row has an FVC to grade");
+    *out = sum / (double)graded;
+    return 0;
+}
+
 /* ---- dispatch ----------------------------------------------------------------- */
 
 static const struct {
@@ -347,6 +423,7 @@ static const struct {
     {"lwlrap", 0, lwlrap},
     {"angular_error", 0, angular_error},
     {"haversine_trips", 0, haversine_trips},
+    {"laplace_ll", 0, laplace_ll},
 };
 
 int metric_numeric_flags(const char *metric)

@@ -213,9 +213,10 @@ static int in_list(const char *list, const char *name, char mark)
     size_t len = strlen(name);
     for (const char *p = list; *p;) {
         size_t n = strcspn(p, ",");
-        int marked = *p == '+' || *p == '=';
-        if ((mark ? *p == mark : !marked) && n - (mark != 0) == len &&
-            !strncmp(p + (mark != 0), name, len))
+        /* "?name" is a plain target whose answers may be empty */
+        int skip = *p == '+' || *p == '=' || *p == '?';
+        if ((mark ? *p == mark : !skip || *p == '?') && n - skip == len &&
+            !strncmp(p + skip, name, len))
             return 1;
         p += n + (p[n] == ',');
     }
@@ -235,7 +236,7 @@ int bench_metric(double *out, const char *metric, const bench_competition *comp,
     size_t k = 0, n = answers->n_rows, width = answers->n_cols + submission->n_cols + 1;
     int *ac = xmalloc(width * sizeof *ac);
     int *sc = xmalloc(width * sizeof *sc);
-    unsigned char *sub_only = xcalloc(width, 1);
+    unsigned char *sub_only = xcalloc(width, 1), *ans_nan = xcalloc(width, 1);
     const char **names = xmalloc(width * sizeof *names);
     const char **group = NULL;
     const char *spec = comp && comp->target_cols ? comp->target_cols : "*";
@@ -252,6 +253,7 @@ int bench_metric(double *out, const char *metric, const bench_competition *comp,
             continue;
         ac[k] = (int)i;
         names[k] = name;
+        ans_nan[k] = in_list(spec, name, '?');
         sc[k] = table_column(submission, name, "submission");
         rc = sc[k++] < 0 ? -1 : 0;
     }
@@ -280,7 +282,7 @@ int bench_metric(double *out, const char *metric, const bench_competition *comp,
     } else if (rc == 0) {
         y = xmalloc(n * k * sizeof *y);
         p = xmalloc(n * k * sizeof *p);
-        rc = table_values(y, answers, ac, k, NULL, "answers");
+        rc = table_values(y, answers, ac, k, ans_nan, "answers");
         if (rc == 0)
             rc = table_values(p, submission, sc, k, sub_only, "submission");
         metric_input in = {.n = n, .k = k, .y = y, .p = p, .cols = names, .group = group};
@@ -289,6 +291,7 @@ int bench_metric(double *out, const char *metric, const bench_competition *comp,
     }
     free(group);
     free(sub_only);
+    free(ans_nan);
     free(y);
     free(p);
     free(ac);

@@ -76,6 +76,10 @@ GRADED = {
     "smartphone-decimeter-2022": (
         "haversine_trips", "tripId",
         "LatitudeDegrees,LongitudeDegrees,+UnixTimeMillis,=tripId", 0),
+    # "?FVC": the answers' filler weeks have no FVC; Confidence is the
+    # submission's (the answers' own Confidence column is ignored)
+    "osic-pulmonary-fibrosis-progression": (
+        "laplace_ll", "Patient_Week", "?FVC,+Confidence,=Patient_Week", 0),
 }
 
 COLUMNS = ["id", "name", "grader", "metric", "graded", "reason", "answers",

@@ -396,7 +396,57 @@ def phone_invalid():
                     [[r[0], r[2], r[3]] for r in sub]), "missing required column 'UnixTimeMillis'")
 
 
+# ---- osic: modified Laplace log likelihood on each patient's last 3 weeks ------
+
+OSIC = "osic-pulmonary-fibrosis-progression"
+OSIC_COLS = ["Patient", "Weeks", "FVC", "Percent", "Age", "Sex", "SmokingStatus",
+             "Patient_Week", "Confidence"]
+
+
+def osic_case(k):
+    patients = ["ID00%05d637202177%03d" % (rng.randrange(10**5), j)
+                for j in range(rng.randint(1, 30))]
+    weeks = list(range(-5, rng.randint(5, 60)))
+    ans, sub, graded = [], [], []
+    for pat in patients:
+        seen = sorted(rng.sample(weeks, rng.randint(1, min(9, len(weeks)))))
+        last3 = seen[-3:]
+        for w in weeks:
+            pw = "%s_%d" % (pat, w)
+            fvc = rng.randint(1000, 4000) if w in seen else None
+            ans.append([pat, str(w), "" if fvc is None else str(fvc), "70.1", "66", "Male",
+                        "Ex-smoker", pw, "100"])
+            pred = rng.choice([rng.uniform(800, 4200), 2000.0, float(fvc or 0) + 0.5])
+            conf = rng.choice([rng.uniform(0, 400), 70.0, None, -5.0])
+            sub.append([pw, fmt(pred), "" if conf is None else fmt(conf)])
+            if w in last3:
+                graded.append((fvc, pred, 0.0 if conf is None else conf))
+    y, p, c = (np.array(x, dtype=float) for x in zip(*graded))
+    sd = np.maximum(c, 70)
+    delta = np.minimum(np.abs(y - p), 1000)
+    expected = np.mean(-np.sqrt(2) * delta / sd - np.log(np.sqrt(2) * sd))
+    if k % 2:
+        rng.shuffle(sub)
+    check("osic #%d (%d patients)" % (k, len(patients)), OSIC, (OSIC_COLS, ans),
+          (["Patient_Week", "FVC", "Confidence"], sub), expected, k % 2 == 0)
+
+
+def osic_invalid():
+    ans = (OSIC_COLS, [["P1", "1", "2000", "1", "1", "M", "S", "P1_1", "100"],
+                       ["P1", "2", "", "1", "1", "M", "S", "P1_2", "100"]])
+    cols = ["Patient_Week", "FVC", "Confidence"]
+    expect_invalid("osic: no Confidence", OSIC, ans,
+                   (["Patient_Week", "FVC"], [["P1_1", "1"], ["P1_2", "2"]]),
+                   "missing required column 'Confidence'")
+    expect_invalid("osic: text FVC", OSIC, ans, (cols, [["P1_1", "1", "1"], ["P1_2", "x", "1"]]),
+                   "line 3, column 'FVC'")
+    expect_invalid("osic: unknown week", OSIC, ans,
+                   (cols, [["P1_1", "1", "1"], ["P1_2", "1", "1"], ["P1_3", "1", "1"]]),
+                   "id 'P1_3' is not in the answers")
+
+
 for k in range(4):
+    osic_case(k)
     case_phone(k)
     case_champs(k)
     case_s3e18(k)
@@ -409,5 +459,6 @@ champs_invalid()
 alaska_edges()
 hms_invalid()
 phone_invalid()
+osic_invalid()
 print("%d cases, %d failed" % (count, len(failures)))
 sys.exit(1 if failures else 0)
