@@ -28,7 +28,9 @@
  *   in radians; mean angle between the two unit vectors, the cosine clipped
  *   to [-1, 1].
  * - haversine_trips (smartphone-decimeter-2022), laplace_ll
- *   (osic-pulmonary-fibrosis-progression): see the functions.
+ *   (osic-pulmonary-fibrosis-progression), pf1 (rsna-breast-cancer-
+ *   detection), cervical_wll (rsna-2022-cervical-spine-fracture-detection),
+ *   rmse_kept (stanford-covid-vaccine): see the functions.
  */
 #include "metrics.h"
 #include "util.h"
@@ -409,6 +411,129 @@ static int laplace_ll(double *out, const metric_input *in)
     return 0;
 }
 
+/* ---- weighted and masked losses -------------------------------------------- */
+
+/* rsna-breast-cancer-detection: probabilistic F1 (beta 1). Predictions are
+ * clipped to [0, 1]; a label counts as positive when it is not 0. No
+ * predicted mass at all scores 0. */
+static int pf1(double *out, const metric_input *in)
+{
+    if (in->k != 1)
+        return err_set("pf1 scores one column, the registry gives %zu", in->k);
+    double tp = 0, fp = 0, positives = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        double p = fmin(fmax(in->p[i], 0), 1);
+        if (in->y[i] != 0) {
+            positives++;
+            tp += p;
+        } else {
+            fp += p;
+        }
+    }
+    if (positives == 0)
+        return err_set("column '%s': no positive label in the answers; recall is not "
+                       "defined", in->cols[0]);
+    double precision = tp + fp > 0 ? tp / (tp + fp) : 0, recall = tp / positives;
+    *out = precision > 0 && recall > 0 ? 2 * precision * recall / (precision + recall) : 0;
+    return 0;
+}
+
+/* rsna-2022-cervical-spine-fracture-detection: the answers are melted, one
+ * row per "<study>_<variable>" (the group); per study the binary log loss
+ * (clip 1e-15) of each of its variables, weighted 7 (negative) or 14
+ * (positive) for patient_overall and 1 or 2 for C1..C7, summed and divided
+ * by the weights' sum; the mean over studies. Other variables are not
+ * scored. */
+static int cervical_wll(double *out, const metric_input *in)
+{
+    const double eps = 1e-15;
+    if (!in->group || in->k != 1)
+        return err_set("cervical_wll needs the fracture column and the row id as group");
+    keyed *rows = xmalloc(in->n * sizeof *rows);
+    size_t m = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        const char *cut = strchr(in->group[i], '_');
+        if (!cut) {
+            free(rows);
+            return err_set("answers' row_id '%s' is not <study>_<variable>", in->group[i]);
+        }
+        rows[m++] = (keyed){in->group[i], i};
+    }
+    /* sort by the whole id: a study's rows are adjacent (its prefix and the
+     * '_' are shared, and '_' sorts the same for every study) */
+    qsort(rows, m, sizeof *rows, cmp_keyed);
+    double sum = 0;
+    size_t studies = 0;
+    for (size_t a = 0; a < m;) {
+        size_t len = (size_t)(strchr(rows[a].key, '_') - rows[a].key) + 1, b = a;
+        double loss = 0, weights = 0;
+        for (; b < m && !strncmp(rows[b].key, rows[a].key, len); b++) {
+            const char *var = rows[b].key + len;
+            double y = in->y[rows[b].i], p = fmin(fmax(in->p[rows[b].i], eps), 1 - eps);
+            double w = !strcmp(var, "patient_overall") ? 7 : 1;
+            if (y != 0 && y != 1) {
+                free(rows);
+                return err_set("answers' row '%s': %g is not a 0/1 label", rows[b].key, y);
+            }
+            if (w == 1 && !(var[0] == 'C' && var[1] >= '1' && var[1] <= '7' && !var[2]))
+                continue;
+            w *= 1 + y;
+            loss -= w * (y * log(p) + (1 - y) * log(1 - p));
+            weights += w;
+        }
+        if (weights > 0) {
+            sum += loss / weights;
+            studies++;
+        }
+        a = b;
+    }
+    free(rows);
+    if (!studies)
+        return err_set("no answer row is a study's patient_overall or C1..C7");
+    *out = sum / (double)studies;
+    return 0;
+}
+
+/* pandas reads True/TRUE/true as the boolean true */
+static int is_true(const char *s)
+{
+    return !strcmp(s, "True") || !strcmp(s, "TRUE") || !strcmp(s, "true");
+}
+
+/* stanford-covid-vaccine: the mean over the scored columns of their RMSE
+ * over the rows whose group (the answers' keep column) is true. Columns
+ * the answers do not hold (submission-only, NaN) are not scored. */
+static int rmse_kept(double *out, const metric_input *in)
+{
+    if (!in->group)
+        return err_set("rmse_kept needs the keep column as group");
+    size_t k = in->k, kept = 0, scored = 0;
+    for (size_t i = 0; i < in->n; i++)
+        kept += is_true(in->group[i]);
+    if (!kept)
+        return err_set("no answer row is kept for scoring");
+    double total = 0;
+    for (size_t c = 0; c < k; c++) {
+        double s = 0;
+        int answered = 0;
+        for (size_t i = 0; i < in->n; i++) {
+            if (!is_true(in->group[i]))
+                continue;
+            double y = in->y[i * k + c], d = y - in->p[i * k + c];
+            answered |= !isnan(y);
+            s += d * d;
+        }
+        if (!answered)
+            continue;
+        total += sqrt(s / (double)kept);
+        scored++;
+    }
+    if (!scored)
+        return err_set("no answered column to score");
+    *out = total / (double)scored;
+    return 0;
+}
+
 /* ---- dispatch ----------------------------------------------------------------- */
 
 static const struct {
@@ -424,6 +549,9 @@ static const struct {
     {"angular_error", 0, angular_error},
     {"haversine_trips", 0, haversine_trips},
     {"laplace_ll", 0, laplace_ll},
+    {"pf1", 0, pf1},
+    {"cervical_wll", METRIC_PROB, cervical_wll},
+    {"rmse_kept", 0, rmse_kept},
 };
 
 int metric_numeric_flags(const char *metric)

@@ -80,6 +80,13 @@ GRADED = {
     # submission's (the answers' own Confidence column is ignored)
     "osic-pulmonary-fibrosis-progression": (
         "laplace_ll", "Patient_Week", "?FVC,+Confidence,=Patient_Week", 0),
+    "rsna-breast-cancer-detection": ("pf1", "prediction_id", "cancer", 0),
+    "rsna-2022-cervical-spine-fracture-detection": (
+        "cervical_wll", "row_id", "fractured,=row_id", 0),
+    # deg_pH10 and deg_50C are required but not scored; keep marks scored rows
+    "stanford-covid-vaccine": (
+        "rmse_kept", "id_seqpos",
+        "reactivity,deg_Mg_pH10,deg_Mg_50C,+deg_pH10,+deg_50C,=keep", 0),
 }
 
 COLUMNS = ["id", "name", "grader", "metric", "graded", "reason", "answers",

@@ -445,7 +445,99 @@ def osic_invalid():
                    "id 'P1_3' is not in the answers")
 
 
+# ---- rsna-breast-cancer-detection: probabilistic F1 ------------------------------
+
+BREAST = "rsna-breast-cancer-detection"
+
+
+def pf1_expected(y, p):
+    p = np.clip(np.asarray(p, dtype=float), 0, 1)
+    y = np.asarray(y) != 0
+    tp, fp = p[y].sum(), p[~y].sum()
+    precision = tp / (tp + fp) if tp + fp > 0 else 0.0
+    recall = tp / y.sum()
+    return 2 * precision * recall / (precision + recall) if precision > 0 and recall > 0 else 0.0
+
+
+def case_breast(k):
+    n = rng.randint(10, 3000)
+    y = (nrng.random(n) < 0.05).astype(int)
+    y[0] = 1
+    p = nrng.normal(0.2, 0.4, n)  # outside [0, 1] too: clipped
+    if k == 3:
+        p[:] = -1  # no predicted mass: 0
+    ids = ["%d_%s" % (10000 + i // 2, "LR"[i % 2]) for i in range(n)]
+    rows = order(n, k % 2 == 1)
+    ans = (["prediction_id", "cancer"], [[i, str(v)] for i, v in zip(ids, y)])
+    sub = (["prediction_id", "cancer"], [[ids[i], fmt(p[i])] for i in rows])
+    check("breast #%d (n=%d)" % (k, n), BREAST, ans, sub, pf1_expected(y, p), k % 2 == 0)
+
+
+# ---- rsna-2022-cervical: weighted multi-label log loss over melted rows ------
+
+CERVICAL = "rsna-2022-cervical-spine-fracture-detection"
+VARIABLES = ["patient_overall"] + ["C%d" % i for i in range(1, 8)]
+
+
+def case_cervical(k):
+    studies = ["1.2.826.0.1.3680043.%d" % rng.randrange(1, 40000) for _ in range(rng.randint(1, 200))]
+    studies = sorted(set(studies)) + (["1.2.826.0.1.3680043"] if k == 1 else [])
+    Y = (nrng.random((len(studies), 8)) < 0.2).astype(int)
+    Y[:, 0] = Y[:, 1:].max(axis=1)
+    P = nrng.random((len(studies), 8))
+    P[nrng.random(P.shape) < 0.05] = rng.choice([0.0, 1.0])
+    w = np.where(Y == 1, [14, 2, 2, 2, 2, 2, 2, 2], [7, 1, 1, 1, 1, 1, 1, 1])
+    Pc = np.clip(P, 1e-15, 1 - 1e-15)
+    loss = -(Y * np.log(Pc) + (1 - Y) * np.log(1 - Pc))
+    expected = np.mean((loss * w).sum(axis=1) / w.sum(axis=1))
+    ans, sub = [], []
+    for s, yr, pr in zip(studies, Y, P):
+        for v, yv, pv in zip(VARIABLES, yr, pr):
+            ans.append(["%s_%s" % (s, v), str(yv)])
+            sub.append(["%s_%s" % (s, v), fmt(pv)])
+    if k % 2:
+        rng.shuffle(sub)
+    check("cervical #%d (%d studies)" % (k, len(studies)), CERVICAL,
+          (["row_id", "fractured"], ans), (["row_id", "fractured"], sub), expected, k % 2 == 0)
+
+
+# ---- stanford-covid-vaccine: RMSE over the kept rows, three columns ------------
+
+COVID = "stanford-covid-vaccine"
+COVID_ALL = ["reactivity", "deg_Mg_pH10", "deg_pH10", "deg_Mg_50C", "deg_50C"]
+
+
+def case_covid(k):
+    seqs, length, scored = rng.randint(1, 40), 20, rng.randint(1, 19)
+    ids, keep = [], []
+    for s in range(seqs):
+        for j in range(length):
+            ids.append("id_%09x_%d" % (s * 7919, j))
+            keep.append(j < scored)
+    n = len(ids)
+    Y = nrng.normal(0.5, 0.5, (n, 5))
+    Y[~np.array(keep)] = 0.0
+    Y = np.vectorize(lambda v: float("%.10f" % v))(Y)  # as the answers file holds them
+    P = Y + nrng.normal(0, 0.3, (n, 5))
+    kept = np.array(keep)
+    expected = np.mean([np.sqrt(metrics.mean_squared_error(Y[kept, c], P[kept, c]))
+                        for c in (0, 1, 3)])
+    ans = (["id_seqpos"] + COVID_ALL + ["keep"],
+           [[i] + ["%.10f" % v for v in r] + [str(kp)] for i, r, kp in zip(ids, Y, keep)])
+    rows = order(n, k % 2 == 1)
+    sub = (["id_seqpos"] + COVID_ALL, [[ids[i]] + [fmt(v) for v in P[i]] for i in rows])
+    check("covid #%d (n=%d)" % (k, n), COVID, ans, sub, expected, k % 2 == 0)
+    no_extra = (["id_seqpos", "reactivity", "deg_Mg_pH10", "deg_Mg_50C"],
+                [[r[0], r[1], r[2], r[4]] for r in sub[1]])
+    if k == 0:
+        expect_invalid("covid: no deg_pH10", COVID, ans, no_extra,
+                       "missing required column 'deg_pH10'")
+
+
 for k in range(4):
+    case_breast(k)
+    case_cervical(k)
+    case_covid(k)
     osic_case(k)
     case_phone(k)
     case_champs(k)
