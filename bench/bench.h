@@ -64,7 +64,8 @@ typedef struct bench_competition {
                                     the sample submission. In a list, "+name"
                                     is a column only the submission has (an
                                     empty cell is NaN, the answers' values are
-                                    NaN), "?name" a target whose empty answers
+                                    NaN), "-name" one only the answers have
+                                    (likewise), "?name" a target whose empty answers
                                     cells are NaN (rows the metric drops) and
                                     "=name" an answers-only text
                                     column handed to the metric as each row's

@@ -31,8 +31,7 @@ void grade_free(grade_data *g)
     for (size_t i = 0; i < g->k; i++)
         free(g->cols[i]);
     free(g->cols);
-    free(g->sub_only);
-    free(g->ans_nan);
+    free(g->mark);
     free(g->group_col);
     sb_free(&g->gstr);
     free(g->goff);
@@ -72,18 +71,18 @@ int grade_invalid(grade_data *g, const char *fmt, ...)
 }
 
 /* Target columns: the registry's list, or "*" = every column of the answers
- * but the id. In a list, "+name" is a column only the submission has (its
- * answer values are NaN), "?name" one whose empty answers cells are NaN
- * (rows the metric leaves out) and "=name" an answers-only text column that
- * the metric gets as each row's group (at most one; not a target). */
+ * but the id. In a list, "+name" is a column only the submission has, "-name"
+ * one only the answers have (the other side's values are NaN), "?name" one
+ * whose empty answers cells are NaN (rows the metric leaves out) and "=name"
+ * an answers-only text column that the metric gets as each row's group (at
+ * most one; not a target). */
 static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
 {
     const char *spec = g->comp->target_cols;
     if (!spec)
         return err_set("%s: the registry gives no target columns", g->comp->id);
     g->cols = xcalloc(r->n_fields + 1, sizeof *g->cols);
-    g->sub_only = xcalloc(r->n_fields + 1, 1);
-    g->ans_nan = xcalloc(r->n_fields + 1, 1);
+    g->mark = xcalloc(r->n_fields + 1, 1);
     if (!strcmp(spec, "*")) {
         for (size_t i = 0; i < r->n_fields; i++)
             if (!g->comp->id_col || strcmp(csv_reader_field(r, i), g->comp->id_col))
@@ -98,10 +97,9 @@ static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
             }
             if (g->k == r->n_fields)
                 return err_set("%s: more target columns than %s has", g->comp->id, file);
-            int mark = *p == '+' || *p == '?';
-            g->sub_only[g->k] = *p == '+';
-            g->ans_nan[g->k] = *p == '?';
-            g->cols[g->k++] = xstrndup(p + mark, n - mark);
+            int marked = *p && strchr("+-?", *p);
+            g->mark[g->k] = marked ? *p : 0;
+            g->cols[g->k++] = xstrndup(p + marked, n - marked);
             p += n + (p[n] == ',');
         }
     }
@@ -111,6 +109,12 @@ static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
         return err_set("%s: metric %s compares one column, the registry gives %zu",
                        g->comp->id, g->comp->metric, g->k);
     return 0;
+}
+
+/* Is target j a column only the other file has? */
+static int other_side(const grade_data *g, size_t j, int is_answers)
+{
+    return g->mark[j] == (is_answers ? '+' : '-');
 }
 
 /* Column positions of the id and the targets in a header; 1 (submission) or
@@ -131,14 +135,17 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
         if (is_answers && g->group_col && g->group_at < 0 && !strcmp(name, g->group_col))
             g->group_at = (long)i;
         for (size_t j = 0; j < g->k; j++)
-            if (g->col_idx[j] < 0 && !(is_answers && g->sub_only[j]) &&
+            if (g->col_idx[j] < 0 && !other_side(g, j, is_answers) &&
                 !strcmp(name, g->cols[j]))
                 g->col_idx[j] = (long)i;
     }
     const char *missing = g->comp->id_col && *id_at < 0 ? g->comp->id_col : NULL;
-    for (size_t j = 0; !missing && j < g->k; j++)
-        if (g->col_idx[j] < 0 && !(is_answers && g->sub_only[j]))
+    size_t needed = 0;
+    for (size_t j = 0; j < g->k; j++) {
+        needed += !other_side(g, j, is_answers);
+        if (!missing && g->col_idx[j] < 0 && !other_side(g, j, is_answers))
             missing = g->cols[j];
+    }
     if (!missing && is_answers && g->group_col && g->group_at < 0)
         missing = g->group_col;
     if (!missing)
@@ -147,7 +154,7 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
         return err_set("%s: answers %s lack the column '%s'", g->comp->id, r->name, missing);
     return grade_invalid(g, "%s: line 1: missing required column '%s' (%s needs '%s' and %zu "
                    "target column%s)", r->name, missing, file,
-                   g->comp->id_col ? g->comp->id_col : "(none)", g->k, g->k == 1 ? "" : "s");
+                   g->comp->id_col ? g->comp->id_col : "(none)", needed, needed == 1 ? "" : "s");
 }
 
 int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *dst,
@@ -167,7 +174,7 @@ int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *
         }
         double v;
         const char *bad = NULL;
-        if (!*cell && (is_answers ? g->ans_nan[j] : g->sub_only[j]))
+        if (!*cell && (is_answers ? g->mark[j] == '?' || g->mark[j] == '-' : g->mark[j] == '+'))
             v = NAN; /* pandas reads it as NaN; the metric decides */
         else if (num_parse(cell, &v) < 0)
             bad = *cell ? "is not a number" : "is empty (a number is needed)";

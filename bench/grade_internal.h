@@ -15,9 +15,10 @@ typedef struct grade_data {
     int flags;              /* metric_flags() of comp->metric */
     size_t n, k;            /* answer rows, target columns */
     char **cols;            /* k target column names */
-    unsigned char *sub_only; /* k flags: column only in the submission ("+name"
-                               in the registry; its answer values are NaN) */
-    unsigned char *ans_nan; /* k flags: an empty answers cell is NaN ("?name") */
+    char *mark;             /* k registry markers (bench.h's target_cols): 0,
+                               '+' only in the submission, '-' only in the
+                               answers (the other side's values are NaN), '?'
+                               empty answers cells are NaN */
     char *group_col;        /* "=name": an answers-only text column handed to
                                the metric as each row's group, or NULL */
     long group_at;          /* its position in the answers' header */

@@ -214,7 +214,7 @@ static int in_list(const char *list, const char *name, char mark)
     for (const char *p = list; *p;) {
         size_t n = strcspn(p, ",");
         /* "?name" is a plain target whose answers may be empty */
-        int skip = *p == '+' || *p == '=' || *p == '?';
+        int skip = *p && strchr("+-=?", *p);
         if ((mark ? *p == mark : !skip || *p == '?') && n - skip == len &&
             !strncmp(p + skip, name, len))
             return 1;
@@ -233,7 +233,7 @@ int bench_metric(double *out, const char *metric, const bench_competition *comp,
     if (answers->n_rows != submission->n_rows)
         return err_set("metric %s: %zu answer rows but %zu submission rows", metric,
                        answers->n_rows, submission->n_rows);
-    size_t k = 0, n = answers->n_rows, width = answers->n_cols + submission->n_cols + 1;
+    size_t k = 0, n = answers->n_rows, width = 2 * answers->n_cols + submission->n_cols + 1;
     int *ac = xmalloc(width * sizeof *ac);
     int *sc = xmalloc(width * sizeof *sc);
     unsigned char *sub_only = xcalloc(width, 1), *ans_nan = xcalloc(width, 1);
@@ -256,6 +256,14 @@ int bench_metric(double *out, const char *metric, const bench_competition *comp,
         ans_nan[k] = in_list(spec, name, '?');
         sc[k] = table_column(submission, name, "submission");
         rc = sc[k++] < 0 ? -1 : 0;
+    }
+    for (size_t i = 0; rc == 0 && strcmp(spec, "*") && i < answers->n_cols; i++) {
+        if (!in_list(spec, answers->header[i], '-'))
+            continue;
+        ac[k] = (int)i; /* "-name": the answers' only */
+        sc[k] = -1;
+        ans_nan[k] = 1;
+        names[k++] = answers->header[i];
     }
     for (size_t i = 0; rc == 0 && strcmp(spec, "*") && i < submission->n_cols; i++) {
         if (!in_list(spec, submission->header[i], '+'))

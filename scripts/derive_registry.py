@@ -87,6 +87,11 @@ GRADED = {
     "stanford-covid-vaccine": (
         "rmse_kept", "id_seqpos",
         "reactivity,deg_Mg_pH10,deg_Mg_50C,+deg_pH10,+deg_50C,=keep", 0),
+    # the answers' toxicity and identities against the submission's prediction
+    "jigsaw-unintended-bias-in-toxicity-classification": (
+        "jigsaw_bias", "id",
+        "-toxicity,-male,-female,-homosexual_gay_or_lesbian,-christian,-jewish,-muslim,"
+        "-black,-white,-psychiatric_or_mental_illness,+prediction", 0),
 }
 
 COLUMNS = ["id", "name", "grader", "metric", "graded", "reason", "answers",

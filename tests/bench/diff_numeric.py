@@ -534,7 +534,48 @@ def case_covid(k):
                        "missing required column 'deg_pH10'")
 
 
+# ---- jigsaw-unintended-bias: bias AUCs on 0.5-cut predictions ----------------
+
+JIGSAW = "jigsaw-unintended-bias-in-toxicity-classification"
+IDENTITIES = ["male", "female", "homosexual_gay_or_lesbian", "christian", "jewish", "muslim",
+              "black", "white", "psychiatric_or_mental_illness"]
+
+
+def jigsaw_expected(tox, idn, pred):
+    t, s = (tox >= 0.5).astype(int), (pred >= 0.5).astype(int)
+    aucs = []
+    for c in range(idn.shape[1]):
+        g = idn[:, c] >= 0.5  # NaN compares false: not in the subgroup
+        masks = [g, (g & (t == 0)) | (~g & (t == 1)), (g & (t == 1)) | (~g & (t == 0))]
+        aucs.append([metrics.roc_auc_score(t[m], s[m]) for m in masks])
+    aucs = np.array(aucs)
+    power = np.mean(aucs ** -5.0, axis=0) ** (-1 / 5)
+    return 0.25 * metrics.roc_auc_score(t, s) + 0.25 * power.sum()
+
+
+def case_jigsaw(k):
+    n = rng.randint(200, 3000)
+    tox = nrng.random(n) ** 2
+    idn = np.where(nrng.random((n, 9)) < 0.3, nrng.random((n, 9)), 0.0)
+    idn[nrng.random((n, 9)) < 0.2] = np.nan  # unannotated: empty cells
+    pred = np.clip(tox + nrng.normal(0, 0.3, n), 0, 1)
+    ids = [str(7000000 + i) for i in range(n)]
+    cell = lambda v: "" if np.isnan(v) else fmt(v)
+    ans = (["id", "comment_text", "toxicity"] + IDENTITIES,
+           [[i, '"a, ""quoted"" comment"', fmt(t)] + [cell(v) for v in r]
+            for i, t, r in zip(ids, tox, idn)])
+    rows = order(n, k % 2 == 1)
+    sub = (["id", "prediction"], [[ids[i], fmt(pred[i])] for i in rows])
+    check("jigsaw-bias #%d (n=%d)" % (k, n), JIGSAW, ans, sub, jigsaw_expected(tox, idn, pred),
+          k % 2 == 0)
+    if k == 0:
+        expect_invalid("jigsaw-bias: no prediction", JIGSAW, ans,
+                       (["id", "score"], [[i, "0.5"] for i in ids]),
+                       "missing required column 'prediction'")
+
+
 for k in range(4):
+    case_jigsaw(k)
     case_breast(k)
     case_cervical(k)
     case_covid(k)
