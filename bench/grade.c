@@ -391,10 +391,6 @@ int grade_score(double *out, grade_data *g)
     free(ys);
     free(ps);
     free(group);
-    if (rc == METRIC_INVALID) { /* the submission broke a rule of the metric's */
-        grade_invalid(g, "submission: %s", err_last());
-        return 0;
-    }
     if (rc < 0)
         err_prefix("%s", g->comp->id);
     return rc;

@@ -132,8 +132,6 @@ int grade_add_id(grade_data *g, const char *id, size_t len, const char *path);
  * g->why set: the submission is invalid; 0 otherwise. grade_free() always. */
 int grade_load(grade_data *g, const bench_competition *comp, const char *sub_path,
                const char *answers_path);
-/* The metric over the loaded data: 0 (with g->why set when the metric found
- * the submission invalid) or < 0. */
 int grade_score(double *out, grade_data *g);
 void grade_free(grade_data *g);
 

@@ -28,10 +28,7 @@ enum {
 int metric_flags(const char *metric);
 
 /* Computes the metric; < 0 with err_last() when it is undefined for this data
- * (AUC with one class present, log loss with one label, ...); METRIC_INVALID
- * with err_last() when the submission breaks a rule only the metric knows
- * (a row sum, say): the report is then invalid with that message. */
-#define METRIC_INVALID 1
+ * (AUC with one class present, log loss with one label, ...). */
 int metric_compute(double *out, const char *metric, const metric_input *in);
 
 /* metrics_numeric.c: the competition-specific numeric metrics (log_mae_groups,
