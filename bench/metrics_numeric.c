@@ -473,8 +473,9 @@ static int cervical_wll(double *out, const metric_input *in)
             double y = in->y[rows[b].i], p = fmin(fmax(in->p[rows[b].i], eps), 1 - eps);
             double w = !strcmp(var, "patient_overall") ? 7 : 1;
             if (y != 0 && y != 1) {
+                err_set("answers' row '%s': %g is not a 0/1 label", rows[b].key, y);
                 free(rows);
-                return err_set("answers' row '%s': %g is not a 0/1 label", rows[b].key, y);
+                return -1;
             }
             if (w == 1 && !(var[0] == 'C' && var[1] >= '1' && var[1] <= '7' && !var[2]))
                 continue;

@@ -593,5 +593,16 @@ alaska_edges()
 hms_invalid()
 phone_invalid()
 osic_invalid()
+# answers-side faults are grading errors, never invalid submissions
+expect_error("cervical: label 2 in answers", CERVICAL,
+             (["row_id", "fractured"], [["s1_C1", "2"], ["s1_patient_overall", "0"]]),
+             (["row_id", "fractured"], [["s1_C1", "0.5"], ["s1_patient_overall", "0.5"]]),
+             "'s1_C1': 2 is not a 0/1 label")
+expect_error("osic: answers week", OSIC,
+             (OSIC_COLS, [["P1", "1", "2000", "1", "1", "M", "S", "P1-1", "100"]]),
+             (["Patient_Week", "FVC", "Confidence"], [["P1-1", "1", "1"]]),
+             "does not end in _<week>")
+expect_error("hms: row without votes", HMS, hms_answers(["1"], np.zeros((1, 6), dtype=int)),
+             (["eeg_id"] + VOTES, [["1", "0.5", "0.5", "0", "0", "0", "0"]]), "has no votes")
 print("%d cases, %d failed" % (count, len(failures)))
 sys.exit(1 if failures else 0)
