@@ -120,7 +120,8 @@ void bench_report_free(bench_report *r);
 
 /* Compute a metric by name over answers and submission tables already matched
  * by row. < 0 with err_last() when the metric is unknown or undefined here
- * (e.g. AUC with one class present). */
+ * (e.g. AUC with one class present); 1 with err_last() when a text metric
+ * finds the submission invalid. */
 int bench_metric(double *out, const char *metric, const bench_competition *comp,
                  const bench_csv *answers, const bench_csv *submission);
 

@@ -36,6 +36,8 @@ typedef struct grade_data {
                                (big_alloc) */
     sb ystr, pstr;          /* string metrics: the cells' text */
     size_t *yoff, *poff;    /* n offsets into ystr / pstr */
+    size_t *pline;          /* string metrics: the submission line of each
+                               answer row's match, for messages */
     unsigned char *used;    /* bitmap: answer row already matched */
     uint64_t *slots;        /* id hash (built on the first out-of-order id;
                                big_alloc); layout in grade.c */

@@ -19,6 +19,7 @@
 #include "csv_reader.h"
 #include "grade_internal.h"
 #include "bigmem.h"
+#include "metrics.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -284,6 +285,8 @@ int grade_match_one(grade_data *g, const row_view *r, long id_at, size_t ncols)
                              r->line, r->n_fields, ncols);
     const char *id = id_at >= 0 ? r->buf + r->off[id_at] : "";
     long at = id_at >= 0 ? grade_find_row(g, id, row) : (row < g->n ? (long)row : -1);
+    if (at == -1 && id_at >= 0 && (g->flags & METRIC_EXTRA_IDS))
+        return 0; /* a row for an id outside the answers: ignored */
     if (at == -1 && id_at < 0)
         return grade_invalid(g, "%s: line %zu: more rows than the answers' %zu", r->name,
                              r->line, g->n);
@@ -295,6 +298,8 @@ int grade_match_one(grade_data *g, const row_view *r, long id_at, size_t ncols)
                              "than in the answers (each id once)", r->name, r->line,
                              g->comp->id_col, id);
     grade_claim(g, at);
+    if (g->pline)
+        g->pline[at] = r->line;
     double *dst = g->scratch ? g->scratch : g->p ? g->p + (size_t)at * g->k : NULL;
     int rc = grade_take_values(g, r, 0, dst, &g->pstr, g->poff ? g->poff + at : NULL);
     if (rc == 0 && g->reduced)

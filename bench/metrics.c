@@ -396,7 +396,7 @@ static int spearman_cols(double *out, const metric_input *in)
     double sum = 0;
     for (size_t c = 0; c < in->k; c++) {
         double *ry = ranks(in->y, in->n, in->k, c), *rp = ranks(in->p, in->n, in->k, c);
-        metric_input one = {in->n, 1, ry, rp, NULL, NULL, in->cols + c, NULL};
+        metric_input one = {in->n, 1, ry, rp, NULL, NULL, in->cols + c, NULL, NULL};
         double r = NAN;
         int rc = pearson(&r, &one);
         free(ry);
@@ -420,6 +420,18 @@ static const struct {
     {"rmse", 0}, {"rmsle", METRIC_NONNEG}, {"rmsle_cols", METRIC_NONNEG},
     {"mae", 0}, {"mae_int", 0}, {"pearson", 0}, {"f1_macro", 0}, {"f1_micro", 0},
     {"mcc", 0}, {"spearman_cols", 0},
+    /* metrics_text.c */
+    {"map_at_5", METRIC_STRING | METRIC_TEXT},
+    {"map_at_5_strict", METRIC_STRING | METRIC_TEXT | METRIC_ONLY_COLS},
+    {"map_at_12", METRIC_STRING | METRIC_TEXT | METRIC_EXTRA_IDS | METRIC_ONLY_COLS},
+    {"jaccard_tweet", METRIC_STRING | METRIC_TEXT},
+    {"jaccard_words", METRIC_STRING | METRIC_TEXT},
+    {"levenshtein", METRIC_STRING | METRIC_TEXT},
+    {"levenshtein_str", METRIC_STRING | METRIC_TEXT},
+    {"levenshtein_seq", METRIC_STRING | METRIC_TEXT},
+    {"kendall_tau_order", METRIC_STRING | METRIC_TEXT},
+    {"f1_micro_sets", METRIC_STRING | METRIC_TEXT},
+    {"f1_micro_labels", METRIC_STRING | METRIC_TEXT},
 };
 
 int metric_flags(const char *metric)
@@ -429,7 +441,7 @@ int metric_flags(const char *metric)
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (!strcmp(table[i].name, metric))
             return METRIC_KNOWN | table[i].flags;
-    return 0;
+    return metric_extra_flags(metric);
 }
 
 int metric_compute(double *out, const char *m, const metric_input *in)
@@ -437,9 +449,13 @@ int metric_compute(double *out, const char *m, const metric_input *in)
     *out = NAN;
     if (in->n == 0)
         return err_set("metric %s: no rows to score", m);
+    if (metric_extra_flags(m))
+        return metric_extra_compute(out, m, in);
     if (metric_numeric_flags(m))
         return metric_numeric_compute(out, m, in);
     int single = in->k == 1;
+    if (metric_flags(m) & METRIC_TEXT)
+        return metric_text(out, m, in);
     if (!strcmp(m, "auc") || !strcmp(m, "auc_cols"))
         return auc_mean(out, in, !strcmp(m, "auc_cols"));
     if (!strcmp(m, "logloss"))
@@ -472,5 +488,8 @@ int metric_compute(double *out, const char *m, const metric_input *in)
         return mcc(out, in);
     return err_set("unknown metric '%s' (grove implements: auc, auc_cols, logloss, "
                    "accuracy, accuracy_str, qwk, rmse, rmsle, rmsle_cols, mae, mae_int, "
-                   "pearson, spearman_cols, f1_macro, f1_micro, mcc)", m);
+                   "pearson, spearman_cols, f1_macro, f1_micro, mcc, accuracy_pd, f1_macro_int, "
+                   "top1_error, qwk_int, rmse_1_100, logloss_r6, map_at_5, map_at_5_strict, "
+                   "map_at_12, jaccard_tweet, jaccard_words, levenshtein, levenshtein_str, "
+                   "levenshtein_seq, kendall_tau_order, f1_micro_sets, f1_micro_labels)", m);
 }

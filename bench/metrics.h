@@ -14,6 +14,8 @@ typedef struct metric_input {
     const double *y, *p;
     const char *const *ys, *const *ps;
     const char *const *cols; /* k target column names, for messages */
+    const size_t *lines;     /* submission line of row i, for messages (NULL:
+                                unknown; text metrics then say i + 2) */
     const char *const *group; /* n answers-side group keys ("=name" in the
                                  registry's target columns), or NULL */
 } metric_input;
@@ -24,13 +26,52 @@ enum {
     METRIC_STRING = 2,      /* compares cells as text (accuracy) */
     METRIC_PROB = 4,        /* submission values must lie in [0, 1] */
     METRIC_NONNEG = 8,      /* values must be > -1 (log1p) */
+    METRIC_INTEGER = 16,    /* submission values must be whole numbers */
+    METRIC_BOUNDED = 32,    /* submission values in metric_bounds() */
+    METRIC_ROUND6 = 64,     /* rows must sum to 1 once rounded to 6 decimals */
+    METRIC_TEXT = 128,      /* string metric of metrics_text.c */
+    METRIC_EXTRA_IDS = 256, /* submission rows whose id is not in the answers
+                               are ignored, not invalid */
+    METRIC_ONLY_COLS = 512, /* the submission has the id and target columns
+                               and no other */
 };
 int metric_flags(const char *metric);
 
+/* metrics_extra.c: the metrics that read labels the way pandas types them
+ * (accuracy_pd, f1_macro_int, top1_error) and the base metrics behind a
+ * per-cell rule (qwk_int, rmse_1_100, logloss_r6). Flags (0: not one of
+ * them); the score, or 1 with err_last() when the submission is invalid;
+ * the inclusive value range of a METRIC_BOUNDED metric (1, or 0). */
+int metric_extra_flags(const char *metric);
+int metric_extra_compute(double *out, const char *metric, const metric_input *in);
+int metric_bounds(const char *metric, double *lo, double *hi);
+
 /* Computes the metric; < 0 with err_last() when it is undefined for this data
- * (AUC with one class present, log loss with one label, ...). */
+ * (AUC with one class present, log loss with one label, ...); 1 with
+ * err_last() when the submission is invalid for it (values MLE-bench's
+ * grader rejects or fails on), naming the line and column where it can. */
 int metric_compute(double *out, const char *metric, const metric_input *in);
 
+/* metrics_text.c: the METRIC_TEXT metrics (same contract as metric_compute)
+ * and the pieces of Python's str they rest on, exposed for the fuzz test. */
+int metric_text(double *out, const char *metric, const metric_input *in);
+typedef struct text_tok {
+    const char *s;
+    size_t len;
+} text_tok;
+/* Byte offset of the first invalid UTF-8 sequence (Python's strict codec),
+ * or -1 when s[0 .. len) is valid. */
+long text_utf8_check(const char *s, size_t len);
+/* Split s as Python's str.split() (sep 0: runs of Unicode whitespace) or
+ * str.split(chr(sep)) (every piece, empty ones too) into *v (grown as
+ * needed, *cap its capacity; caller frees); returns the count. Tokens point
+ * into s. */
+size_t text_split(text_tok **v, size_t *cap, const char *s, int sep);
+/* Python's str.lower() of UTF-8 text (final sigma and U+0130 included);
+ * caller frees. */
+char *text_lower(const char *s);
+/* python-Levenshtein's distance() of two UTF-8 texts, over code points. */
+size_t text_levenshtein(const char *a, const char *b);
 /* metrics_numeric.c: the competition-specific numeric metrics (log_mae_groups,
  * auc_multilabel, weighted_auc, kl_votes, lwlrap, angular_error, ...); flags
  * as metric_flags (0: not one of them), compute as metric_compute. */

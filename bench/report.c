@@ -283,7 +283,8 @@ int bench_metric(double *out, const char *metric, const bench_competition *comp,
             ys[i] = bench_csv_cell(answers, i, (size_t)ac[0]);
             ps[i] = bench_csv_cell(submission, i, (size_t)sc[0]);
         }
-        metric_input in = {.n = n, .k = 1, .ys = ys, .ps = ps, .cols = names, .group = group};
+        metric_input in = {.n = n, .k = 1, .ys = ys, .ps = ps, .cols = names,
+                           .lines = submission->row_line, .group = group};
         rc = metric_compute(out, metric, &in);
         free(ys);
         free(ps);
@@ -305,5 +306,5 @@ int bench_metric(double *out, const char *metric, const bench_competition *comp,
     free(ac);
     free(sc);
     free(names);
-    return rc;
+    return rc > 0 ? -1 : rc; /* 1: the submission's values are rejected */
 }
