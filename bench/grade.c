@@ -31,6 +31,10 @@ void grade_free(grade_data *g)
     for (size_t i = 0; i < g->k; i++)
         free(g->cols[i]);
     free(g->cols);
+    free(g->mark);
+    free(g->group_col);
+    sb_free(&g->gstr);
+    free(g->goff);
     free(g->col_idx);
     big_free(g->ids);
     big_free(g->y);
@@ -68,13 +72,18 @@ int grade_invalid(grade_data *g, const char *fmt, ...)
 }
 
 /* Target columns: the registry's list, or "*" = every column of the answers
- * but the id. */
+ * but the id. In a list, "+name" is a column only the submission has, "-name"
+ * one only the answers have (the other side's values are NaN), "?name" one
+ * whose empty answers cells are NaN (rows the metric leaves out) and "=name"
+ * an answers-only text column that the metric gets as each row's group (at
+ * most one; not a target). */
 static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
 {
     const char *spec = g->comp->target_cols;
     if (!spec)
         return err_set("%s: the registry gives no target columns", g->comp->id);
     g->cols = xcalloc(r->n_fields + 1, sizeof *g->cols);
+    g->mark = xcalloc(r->n_fields + 1, 1);
     if (!strcmp(spec, "*")) {
         for (size_t i = 0; i < r->n_fields; i++)
             if (!g->comp->id_col || strcmp(csv_reader_field(r, i), g->comp->id_col))
@@ -82,9 +91,16 @@ static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
     } else {
         for (const char *p = spec; *p;) {
             size_t n = strcspn(p, ",");
+            if (*p == '=' && !g->group_col) {
+                g->group_col = xstrndup(p + 1, n - 1);
+                p += n + (p[n] == ',');
+                continue;
+            }
             if (g->k == r->n_fields)
                 return err_set("%s: more target columns than %s has", g->comp->id, file);
-            g->cols[g->k++] = xstrndup(p, n);
+            int marked = *p && strchr("+-?", *p);
+            g->mark[g->k] = marked ? *p : 0;
+            g->cols[g->k++] = xstrndup(p + marked, n - marked);
             p += n + (p[n] == ',');
         }
     }
@@ -94,6 +110,12 @@ static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
         return err_set("%s: metric %s compares one column, the registry gives %zu",
                        g->comp->id, g->comp->metric, g->k);
     return 0;
+}
+
+/* Is target j a column only the other file has? */
+static int other_side(const grade_data *g, size_t j, int is_answers)
+{
+    return g->mark[j] == (is_answers ? '+' : '-');
 }
 
 /* Column positions of the id and the targets in a header; 1 (submission) or
@@ -106,18 +128,27 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
     g->col_idx = xmalloc(g->k * sizeof *g->col_idx);
     for (size_t j = 0; j < g->k; j++)
         g->col_idx[j] = -1;
+    g->group_at = -1;
     for (size_t i = 0; i < r->n_fields; i++) {
         const char *name = csv_reader_field(r, i);
         if (g->comp->id_col && !strcmp(name, g->comp->id_col))
             *id_at = (long)i;
+        if (is_answers && g->group_col && g->group_at < 0 && !strcmp(name, g->group_col))
+            g->group_at = (long)i;
         for (size_t j = 0; j < g->k; j++)
-            if (g->col_idx[j] < 0 && !strcmp(name, g->cols[j]))
+            if (g->col_idx[j] < 0 && !other_side(g, j, is_answers) &&
+                !strcmp(name, g->cols[j]))
                 g->col_idx[j] = (long)i;
     }
     const char *missing = g->comp->id_col && *id_at < 0 ? g->comp->id_col : NULL;
-    for (size_t j = 0; !missing && j < g->k; j++)
-        if (g->col_idx[j] < 0)
+    size_t needed = 0;
+    for (size_t j = 0; j < g->k; j++) {
+        needed += !other_side(g, j, is_answers);
+        if (!missing && g->col_idx[j] < 0 && !other_side(g, j, is_answers))
             missing = g->cols[j];
+    }
+    if (!missing && is_answers && g->group_col && g->group_at < 0)
+        missing = g->group_col;
     if (!missing && !is_answers && (g->flags & METRIC_ONLY_COLS))
         for (size_t i = 0; i < r->n_fields; i++) {
             int known = (long)i == *id_at;
@@ -134,7 +165,7 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
         return err_set("%s: answers %s lack the column '%s'", g->comp->id, r->name, missing);
     return grade_invalid(g, "%s: line 1: missing required column '%s' (%s needs '%s' and %zu "
                    "target column%s)", r->name, missing, file,
-                   g->comp->id_col ? g->comp->id_col : "(none)", g->k, g->k == 1 ? "" : "s");
+                   g->comp->id_col ? g->comp->id_col : "(none)", needed, needed == 1 ? "" : "s");
 }
 
 static int out_of_bounds(const grade_data *g, double v)
@@ -147,6 +178,11 @@ int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *
                       sb *strs, size_t *soff)
 {
     for (size_t j = 0; j < g->k; j++) {
+        if (g->col_idx[j] < 0) { /* a submission-only column, reading the answers */
+            if (dst)
+                dst[j] = NAN;
+            continue;
+        }
         const char *cell = r->buf + r->off[g->col_idx[j]];
         if (g->flags & METRIC_STRING) {
             *soff = strs->len;
@@ -155,7 +191,9 @@ int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *
         }
         double v;
         const char *bad = NULL;
-        if (num_parse(cell, &v) < 0)
+        if (!*cell && (is_answers ? g->mark[j] == '?' || g->mark[j] == '-' : g->mark[j] == '+'))
+            v = NAN; /* pandas reads it as NaN; the metric decides */
+        else if (num_parse(cell, &v) < 0)
             bad = *cell ? "is not a number" : "is empty (a number is needed)";
         else if (!isfinite(v))
             bad = "is not a finite number";
@@ -219,6 +257,8 @@ static int load_answers(grade_data *g, const char *path, int pass)
         g->yoff = xmalloc(g->n * sizeof *g->yoff);
     else if (pass == 2)
         g->y = big_alloc(g->n * g->k * sizeof *g->y);
+    if (pass == 2 && g->group_col)
+        g->goff = xmalloc(g->n * sizeof *g->goff);
     long *role = pass == 1 && g->reduced ? ll_roles(g, ncols, id_at) : NULL;
     sb idbuf = {0};
     for (;;) {
@@ -240,6 +280,11 @@ static int load_answers(grade_data *g, const char *path, int pass)
                                    g->yoff ? g->yoff + row : NULL);
             if (rc < 0)
                 break;
+            if (g->goff) {
+                const char *cell = csv_reader_field(&r, (size_t)g->group_at);
+                g->goff[row] = g->gstr.len;
+                sb_append(&g->gstr, cell, strlen(cell) + 1);
+            }
             row++;
             continue;
         }
@@ -274,9 +319,13 @@ static int check_row_sums(grade_data *g)
         for (size_t j = 0; j < g->k; j++)
             s += g->p[i * g->k + j];
         /* numpy.isclose(s, 1, atol=1e-6) as MLE-bench checks it (rtol 1e-5);
-         * or pandas' s.round(6).eq(1): rint(s * 1e6) / 1e6 == 1 */
-        int ok = (g->flags & METRIC_ROUND6) ? rint(s * 1e6) == 1e6
-                                            : fabs(s - 1) <= 1e-6 + 1e-5;
+         * or pandas' s.round(6).eq(1): rint(s * 1e6) / 1e6 == 1; or (registry
+         * prob_rows_sum_to_one 2) Python's round(s, 5) == 1, i.e. s within
+         * [0.999995, 1.000005] exactly, which these double comparisons decide
+         * (the literals round below and above the decimal bounds) */
+        int ok = (g->flags & METRIC_ROUND6)              ? rint(s * 1e6) == 1e6
+                 : g->comp->prob_rows_sum_to_one == 2 ? s > 0.999995 && s < 1.000005
+                                                      : fabs(s - 1) <= 1e-6 + 1e-5;
         if (!ok)
             return grade_invalid(g, "submission: the probabilities of id '%s' sum to %.9g, "
                            "not 1 (normalise each row)", grade_nth_id(g, i), s);
@@ -348,7 +397,12 @@ int grade_score(double *out, grade_data *g)
     }
     if (g->bin_auc)
         return auc_score(out, g);
-    const char **ys = NULL, **ps = NULL;
+    const char **ys = NULL, **ps = NULL, **group = NULL;
+    if (g->goff) {
+        group = xmalloc(n * sizeof *group);
+        for (size_t i = 0; i < n; i++)
+            group[i] = g->gstr.buf + g->goff[i];
+    }
     if (g->flags & METRIC_STRING) {
         ys = xmalloc(n * sizeof *ys);
         ps = xmalloc(n * sizeof *ps);
@@ -357,10 +411,12 @@ int grade_score(double *out, grade_data *g)
             ps[i] = g->pstr.buf + g->poff[i];
         }
     }
-    metric_input in = {n, g->k, g->y, g->p, ys, ps, (const char *const *)g->cols, g->pline};
+    metric_input in = {n, g->k, g->y, g->p, ys, ps, (const char *const *)g->cols, g->pline,
+                       group};
     int rc = metric_compute(out, g->comp->metric, &in);
     free(ys);
     free(ps);
+    free(group);
     if (rc > 0) { /* the metric found the submission invalid */
         grade_invalid(g, "%s", err_last());
         return 0;

@@ -118,8 +118,13 @@ static int is_used(const grade_data *g, size_t i)
 
 static void insert(grade_data *g, uint64_t h, size_t s, size_t off, size_t i)
 {
-    while (!slot_empty(g, s))
-        s = s + 1 == g->n_slots ? 0 : s + 1;
+    uint64_t tag = tag_of(g, h), row_mask = ((uint64_t)1 << g->row_bits) - 1,
+             tag_mask = ~(row_mask | id_field_mask(g));
+    for (; !slot_empty(g, s); s = s + 1 == g->n_slots ? 0 : s + 1) {
+        uint64_t v = slot_at(g, s);
+        if (!g->dup_ids && (v & tag_mask) == tag && !strcmp(g->ids + id_off(g, v), g->ids + off))
+            g->dup_ids = 1;
+    }
     if (g->slots32)
         g->slots32[s] = (uint32_t)(tag_of(g, h) | i);
     else
@@ -160,10 +165,12 @@ static void build_index(grade_data *g)
 
 /* The answer row for a submission id, or -1 (unknown) / -2 (all used). row
  * is the submission's row, tried first against the answer row of the same
- * position, whose id starts at g->seq_off. */
+ * position, whose id starts at g->seq_off. That shortcut is only sound while
+ * no earlier occurrence of the id can be unused: before the hash exists
+ * (every earlier row matched in order) or when the answers repeat no id. */
 long grade_find_row(grade_data *g, const char *id, size_t row)
 {
-    if (row < g->n && !is_used(g, row) && !strcmp(g->ids + g->seq_off, id))
+    if (row < g->n && !is_used(g, row) && !g->dup_ids && !strcmp(g->ids + g->seq_off, id))
         return (long)row;
     if (!g->slots && !g->slots32)
         build_index(g);

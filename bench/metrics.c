@@ -396,7 +396,7 @@ static int spearman_cols(double *out, const metric_input *in)
     double sum = 0;
     for (size_t c = 0; c < in->k; c++) {
         double *ry = ranks(in->y, in->n, in->k, c), *rp = ranks(in->p, in->n, in->k, c);
-        metric_input one = {in->n, 1, ry, rp, NULL, NULL, in->cols + c, NULL};
+        metric_input one = {in->n, 1, ry, rp, NULL, NULL, in->cols + c, NULL, NULL};
         double r = NAN;
         int rc = pearson(&r, &one);
         free(ry);
@@ -436,6 +436,8 @@ static const struct {
 
 int metric_flags(const char *metric)
 {
+    if (metric_numeric_flags(metric))
+        return metric_numeric_flags(metric);
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (!strcmp(table[i].name, metric))
             return METRIC_KNOWN | table[i].flags;
@@ -449,6 +451,8 @@ int metric_compute(double *out, const char *m, const metric_input *in)
         return err_set("metric %s: no rows to score", m);
     if (metric_extra_flags(m))
         return metric_extra_compute(out, m, in);
+    if (metric_numeric_flags(m))
+        return metric_numeric_compute(out, m, in);
     int single = in->k == 1;
     if (metric_flags(m) & METRIC_TEXT)
         return metric_text(out, m, in);

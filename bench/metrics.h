@@ -16,6 +16,8 @@ typedef struct metric_input {
     const char *const *cols; /* k target column names, for messages */
     const size_t *lines;     /* submission line of row i, for messages (NULL:
                                 unknown; text metrics then say i + 2) */
+    const char *const *group; /* n answers-side group keys ("=name" in the
+                                 registry's target columns), or NULL */
 } metric_input;
 
 /* Kind of a metric: 0 unknown, else a set of METRIC_* flags. */
@@ -70,6 +72,11 @@ size_t text_split(text_tok **v, size_t *cap, const char *s, int sep);
 char *text_lower(const char *s);
 /* python-Levenshtein's distance() of two UTF-8 texts, over code points. */
 size_t text_levenshtein(const char *a, const char *b);
+/* metrics_numeric.c: the competition-specific numeric metrics (log_mae_groups,
+ * auc_multilabel, weighted_auc, kl_votes, lwlrap, angular_error, ...); flags
+ * as metric_flags (0: not one of them), compute as metric_compute. */
+int metric_numeric_flags(const char *metric);
+int metric_numeric_compute(double *out, const char *metric, const metric_input *in);
 
 /* A key whose unsigned order is the double's numeric order (-0.0 and 0.0
  * tie). */

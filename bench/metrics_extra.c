@@ -295,7 +295,7 @@ static int f1_macro_int(double *out, const metric_input *in)
     int rc = int_labels(&y, &p, in, 0);
     if (rc != 0)
         return rc;
-    metric_input num = {in->n, 1, y, p, NULL, NULL, in->cols, in->lines};
+    metric_input num = {in->n, 1, y, p, NULL, NULL, in->cols, in->lines, in->group};
     rc = metric_compute(out, "f1_macro", &num);
     free(y);
     free(p);

@@ -102,6 +102,37 @@ GRADED = {
     "imet-2020-fgvc7": ("f1_micro_sets", "id", "attribute_ids", 0),
     "plant-pathology-2021-fgvc8": ("f1_micro_sets", "image", "labels", 0),
     "plant-seedlings-classification": ("f1_micro_labels", "file", "species", 0),
+    # competition-specific numeric metrics (bench/metrics_numeric.c); "=col" is
+    # an answers-only group column, "+col" a submission-only column (bench.h)
+    "champs-scalar-coupling": (
+        "log_mae_groups", "id", "scalar_coupling_constant,=type", 0),
+    "playground-series-s3e18": ("auc_multilabel", "id", "EC1,EC2", 0),
+    "alaska2-image-steganalysis": ("weighted_auc", "Id", "Label", 0),
+    "hms-harmful-brain-activity-classification": (
+        "kl_votes", "eeg_id", "seizure_vote,lpd_vote,gpd_vote,lrda_vote,grda_vote,"
+        "other_vote", 2),
+    "freesound-audio-tagging-2019": ("lwlrap", "fname", "*", 0),
+    "icecube-neutrinos-in-deep-ice": ("angular_error", "event_id", "azimuth,zenith", 0),
+    # rows pair by position within a trip: the repeated trip id does that
+    "smartphone-decimeter-2022": (
+        "haversine_trips", "tripId",
+        "LatitudeDegrees,LongitudeDegrees,+UnixTimeMillis,=tripId", 0),
+    # "?FVC": the answers' filler weeks have no FVC; Confidence is the
+    # submission's (the answers' own Confidence column is ignored)
+    "osic-pulmonary-fibrosis-progression": (
+        "laplace_ll", "Patient_Week", "?FVC,+Confidence,=Patient_Week", 0),
+    "rsna-breast-cancer-detection": ("pf1", "prediction_id", "cancer", 0),
+    "rsna-2022-cervical-spine-fracture-detection": (
+        "cervical_wll", "row_id", "fractured,=row_id", 0),
+    # deg_pH10 and deg_50C are required but not scored; keep marks scored rows
+    "stanford-covid-vaccine": (
+        "rmse_kept", "id_seqpos",
+        "reactivity,deg_Mg_pH10,deg_Mg_50C,+deg_pH10,+deg_50C,=keep", 0),
+    # the answers' toxicity and identities against the submission's prediction
+    "jigsaw-unintended-bias-in-toxicity-classification": (
+        "jigsaw_bias", "id",
+        "-toxicity,-male,-female,-homosexual_gay_or_lesbian,-christian,-jewish,-muslim,"
+        "-black,-white,-psychiatric_or_mental_illness,+prediction", 0),
 }
 
 # Why a competition is still "not yet", where more can be said than that its

@@ -81,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ps[i] = cells[2 * i + 1];
         }
         const char *col = "c";
-        metric_input in = {rows, 1, NULL, NULL, ys, ps, &col, NULL};
+        metric_input in = {rows, 1, NULL, NULL, ys, ps, &col, NULL, NULL};
         static const char *const names[] = {"map_at_5", "map_at_12", "jaccard_tweet",
                                             "jaccard_words", "levenshtein", "levenshtein_str",
                                             "levenshtein_seq", "kendall_tau_order",
