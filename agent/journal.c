@@ -36,25 +36,36 @@ int journal_open(journal **out, const char *run_dir, int create)
     journal *j = xcalloc(1, sizeof *j);
     int rc = create ? git_repository_init(&j->repo, run_dir, 0)
                     : git_repository_open(&j->repo, run_dir);
+    char *gitdir = path_join(run_dir, ".git");
+    int half_made = !create && rc < 0 && dir_exists(gitdir);
+    free(gitdir);
+    if (half_made) {
+        /* A grove killed while creating the repository leaves a .git that
+         * git cannot open yet; initialising again completes it and keeps
+         * whatever is there. */
+        log_warn("%s: %s; completing the repository", run_dir,
+                 git_error_last() ? git_error_last()->message : "cannot open");
+        rc = git_repository_init(&j->repo, run_dir, 0);
+    }
     if (rc < 0) {
         git_fail(run_dir);
         free(j);
         git_libgit2_shutdown();
         return -1;
     }
-    if (create) {
-        /* HEAD follows the best node; the run folder's other files (workspaces,
-         * llm.jsonl) are not part of the journal, so git status stays quiet. */
-        git_reference *ref = NULL;
-        git_reference_symbolic_create(&ref, j->repo, "HEAD", "refs/heads/best", 1, NULL);
-        git_reference_free(ref);
-        char *excl = xasprintf("%s/.git/info/exclude", run_dir);
-        char *cur = NULL;
-        if (file_read(excl, &cur, NULL) < 0 || !strstr(cur, "\n*\n"))
-            file_write_str(excl, "# grove: the journal is built from blobs, not the work tree\n*\n");
-        free(cur);
-        free(excl);
-    }
+    /* HEAD follows the best node; the run folder's other files (workspaces,
+     * llm.jsonl) are not part of the journal, so git status stays quiet. Both
+     * set on every open, so a run killed before they were written has them. */
+    git_reference *ref = NULL;
+    if (git_reference_symbolic_create(&ref, j->repo, "HEAD", "refs/heads/best", 1, NULL) < 0)
+        log_warn("%s: cannot point HEAD at refs/heads/best", run_dir);
+    git_reference_free(ref);
+    char *excl = xasprintf("%s/.git/info/exclude", run_dir);
+    char *cur = NULL;
+    if (file_read(excl, &cur, NULL) < 0 || !strstr(cur, "\n*\n"))
+        file_write_str(excl, "# grove: the journal is built from blobs, not the work tree\n*\n");
+    free(cur);
+    free(excl);
     *out = j;
     return 0;
 }

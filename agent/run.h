@@ -79,8 +79,18 @@ typedef struct run_ctx {
 
 int run_setup(run_ctx *r, cJSON *cfg, int resume);
 
-/* Seconds left of the time limit (all of it before the loop starts). */
+/* Seconds the search has left: the time limit less the time spent and less
+ * the final re-run's reserve (all of that before the loop starts). */
 double run_time_left(const run_ctx *r);
+/* Seconds left of the whole time limit, the final re-run's reserve included. */
+double run_total_left(const run_ctx *r);
+/* What a full-data re-run of node id is expected to take (holdout mode): its
+ * run time on the split, scaled to the full training data, with a margin. */
+double run_final_estimate(const run_ctx *r, int id);
+/* The time kept back from the search for the final re-run: the current best
+ * node's estimate (30 s before there is one), at most a quarter of the
+ * limit; 0 outside holdout mode. */
+double run_final_reserve(const run_ctx *r);
 /* A clean workspace at dir holding code as solution.py, and in *o the options
  * every candidate run of this run shares: interpreter, sandbox, limits, the
  * hidden answers. o->workdir points at dir. 0, or < 0 with err_last(). */

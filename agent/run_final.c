@@ -44,13 +44,19 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
 {
     char *dir = xasprintf("%s/final/%d", r->run_dir, n->id);
     *sub = NULL;
+    /* What is left of the time limit (the search kept a reserve for this),
+     * but never less than the node is expected to need: a re-run cut short
+     * leaves no final submission at all. */
+    double need = run_final_estimate(r, n->id);
+    double left = run_total_left(r);
+    double timeout = fmin(config_num(r->cfg, "exec_timeout", 600) * 2, fmax(left, need));
     exec_opts o;
-    if (run_workspace(r, dir, n->code, r->public_dir, config_num(r->cfg, "exec_timeout", 600) * 2,
-                      &o) < 0) {
+    if (run_workspace(r, dir, n->code, r->public_dir, timeout, &o) < 0) {
         free(dir);
         return -1;
     }
-    printf("grove: re-running node %d on the full training data...\n", n->id);
+    printf("grove: re-running node %d on the full training data (timeout %.0fs, %.0fs of the "
+           "time limit left)...\n", n->id, timeout, fmax(left, 0));
     fflush(stdout);
     exec_result *res = NULL;
     int rc = exec_run_sync(&res, &o);

@@ -57,9 +57,32 @@ static void kick(run_ctx *r)
         uv_idle_start(&r->kick, on_kick);
 }
 
-double run_time_left(const run_ctx *r)
+double run_total_left(const run_ctx *r)
 {
     return r->started ? r->time_limit - (clock_mono() - r->started) : r->time_limit;
+}
+
+double run_final_estimate(const run_ctx *r, int id)
+{
+    const search_node *n = id >= 0 ? search_tree_node(r->tree, id) : NULL;
+    if (!n || n->exec_time <= 0)
+        return 30;
+    double scale = r->split.n_train ? (double)(r->split.n_train + r->split.n_valid) /
+                                          (double)r->split.n_train
+                                    : 1.25;
+    return n->exec_time * scale * 1.5 + 10;
+}
+
+double run_final_reserve(const run_ctx *r)
+{
+    if (!r->holdout || config_num(r->cfg, "final_top_k", 1) < 1)
+        return 0;
+    return fmin(run_final_estimate(r, search_tree_best(r->tree)), r->time_limit * 0.25);
+}
+
+double run_time_left(const run_ctx *r)
+{
+    return run_total_left(r) - run_final_reserve(r);
 }
 
 int run_workspace(run_ctx *r, const char *dir, const char *code, const char *input_dir,
@@ -600,6 +623,15 @@ static void on_deadline(uv_timer_t *t)
     stop_now(r, "the time limit was reached");
 }
 
+/* The search ends when its time is up, which moves as the best node (and
+ * with it the final re-run's reserve) changes: re-armed on every tick. */
+static void arm_deadline(run_ctx *r)
+{
+    if (r->stopping >= 2 || uv_is_closing((uv_handle_t *)&r->deadline))
+        return;
+    uv_timer_start(&r->deadline, on_deadline, (uint64_t)(fmax(run_time_left(r), 0) * 1000), 0);
+}
+
 static void close_all(run_ctx *r)
 {
     uv_close((uv_handle_t *)&r->kick, NULL);
@@ -646,6 +678,8 @@ static void tick(run_ctx *r)
     }
     if (!r->n_inflight && r->stopping)
         close_all(r);
+    else
+        arm_deadline(r);
 }
 
 static void on_kick(uv_idle_t *h)
@@ -664,7 +698,7 @@ int run_loop(run_ctx *r)
     r->kick.data = r->sigint.data = r->sigterm.data = r->deadline.data = r;
     uv_signal_start(&r->sigint, on_signal, SIGINT);
     uv_signal_start(&r->sigterm, on_signal, SIGTERM);
-    uv_timer_start(&r->deadline, on_deadline, (uint64_t)(r->time_limit * 1000), 0);
+    arm_deadline(r);
     uv_idle_start(&r->kick, on_kick);
     uv_run(r->loop, UV_RUN_DEFAULT);
     return 0;

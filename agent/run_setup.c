@@ -475,12 +475,14 @@ int run_setup(run_ctx *r, cJSON *cfg, int resume)
         env_scrub(config_str(cfg, "api_key_env", NULL));
     probe_python(r);
 
-    if (journal_open(&r->journal, r->run_dir, !resume) < 0)
-        return -1;
+    /* config.json before the repository: a run folder with a .git always
+     * has the config a resume needs, however early a kill came. */
     char *cfg_text = cJSON_Print(cfg);
     char *cfg_path = path_join(r->run_dir, "config.json");
     int rc = file_write_str(cfg_path, cfg_text);
     free(cfg_path);
+    if (rc == 0)
+        rc = journal_open(&r->journal, r->run_dir, !resume);
     if (rc == 0 && !journal_has_task(r->journal))
         rc = journal_commit_task(r->journal, r->description, r->preview, cfg_text, clock_wall());
     cJSON_free(cfg_text);

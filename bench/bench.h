@@ -61,8 +61,19 @@ typedef struct bench_competition {
     const char *sample_submission; /* file in public/ */
     const char *id_col;          /* NULL when rows are matched by position */
     const char *target_cols;     /* comma-separated; "*" = every non-id column of
-                                    the sample submission */
-    int prob_rows_sum_to_one;    /* multi-class probabilities must sum to 1 */
+                                    the sample submission. In a list, a name
+                                    may carry a marker: "+name" a column only
+                                    the submission has, "-name" one only the
+                                    answers have (the other side's values are
+                                    NaN, and so are its empty cells); "?name"
+                                    a target whose empty answers cells are NaN
+                                    (rows the metric drops); "=name" an
+                                    answers-only text column handed to the
+                                    metric as each row's group (not a target;
+                                    at most one) */
+    int prob_rows_sum_to_one;    /* multi-class probabilities must sum to 1:
+                                    1 within numpy.isclose (atol 1e-6), 2 to
+                                    5 decimals (Python's round(s, 5) == 1) */
     /* thresholds; NaN where unknown */
     double gold, silver, bronze, median;
     int n_teams;
@@ -109,7 +120,8 @@ void bench_report_free(bench_report *r);
 
 /* Compute a metric by name over answers and submission tables already matched
  * by row. < 0 with err_last() when the metric is unknown or undefined here
- * (e.g. AUC with one class present). */
+ * (e.g. AUC with one class present); 1 with err_last() when a text metric
+ * finds the submission invalid. */
 int bench_metric(double *out, const char *metric, const bench_competition *comp,
                  const bench_csv *answers, const bench_csv *submission);
 

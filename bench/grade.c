@@ -31,6 +31,10 @@ void grade_free(grade_data *g)
     for (size_t i = 0; i < g->k; i++)
         free(g->cols[i]);
     free(g->cols);
+    free(g->mark);
+    free(g->group_col);
+    sb_free(&g->gstr);
+    free(g->goff);
     free(g->col_idx);
     big_free(g->ids);
     big_free(g->y);
@@ -39,6 +43,7 @@ void grade_free(grade_data *g)
     sb_free(&g->pstr);
     free(g->yoff);
     free(g->poff);
+    free(g->pline);
     free(g->used);
     big_free(g->slots);
     big_free(g->slots32);
@@ -70,13 +75,18 @@ int grade_invalid(grade_data *g, const char *fmt, ...)
 }
 
 /* Target columns: the registry's list, or "*" = every column of the answers
- * but the id. */
+ * but the id. In a list, "+name" is a column only the submission has, "-name"
+ * one only the answers have (the other side's values are NaN), "?name" one
+ * whose empty answers cells are NaN (rows the metric leaves out) and "=name"
+ * an answers-only text column that the metric gets as each row's group (at
+ * most one; not a target). */
 static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
 {
     const char *spec = g->comp->target_cols;
     if (!spec)
         return err_set("%s: the registry gives no target columns", g->comp->id);
     g->cols = xcalloc(r->n_fields + 1, sizeof *g->cols);
+    g->mark = xcalloc(r->n_fields + 1, 1);
     if (!strcmp(spec, "*")) {
         for (size_t i = 0; i < r->n_fields; i++)
             if (!g->comp->id_col || strcmp(csv_reader_field(r, i), g->comp->id_col))
@@ -84,9 +94,16 @@ static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
     } else {
         for (const char *p = spec; *p;) {
             size_t n = strcspn(p, ",");
+            if (*p == '=' && !g->group_col) {
+                g->group_col = xstrndup(p + 1, n - 1);
+                p += n + (p[n] == ',');
+                continue;
+            }
             if (g->k == r->n_fields)
                 return err_set("%s: more target columns than %s has", g->comp->id, file);
-            g->cols[g->k++] = xstrndup(p, n);
+            int marked = *p && strchr("+-?", *p);
+            g->mark[g->k] = marked ? *p : 0;
+            g->cols[g->k++] = xstrndup(p + marked, n - marked);
             p += n + (p[n] == ',');
         }
     }
@@ -100,6 +117,12 @@ static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
     return 0;
 }
 
+/* Is target j a column only the other file has? */
+static int other_side(const grade_data *g, size_t j, int is_answers)
+{
+    return g->mark[j] == (is_answers ? '+' : '-');
+}
+
 /* Column positions of the id and the targets in a header; 1 (submission) or
  * < 0 (answers) when one is missing. */
 static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *id_at)
@@ -110,13 +133,17 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
     g->col_idx = xmalloc(g->k * sizeof *g->col_idx);
     for (size_t j = 0; j < g->k; j++)
         g->col_idx[j] = -1;
+    g->group_at = -1;
     int mask = g->flags & METRIC_MASK; /* the answers' columns are the metric's */
     for (size_t i = 0; i < r->n_fields; i++) {
         const char *name = csv_reader_field(r, i);
         if (g->comp->id_col && !strcmp(name, g->comp->id_col))
             *id_at = (long)i;
+        if (is_answers && g->group_col && g->group_at < 0 && !strcmp(name, g->group_col))
+            g->group_at = (long)i;
         for (size_t j = 0; j < g->k; j++)
-            if (g->col_idx[j] < 0 && !strcmp(name, g->cols[j]))
+            if (g->col_idx[j] < 0 && !other_side(g, j, is_answers) &&
+                !strcmp(name, g->cols[j]))
                 g->col_idx[j] = (long)i;
     }
     if (mask && is_answers)
@@ -124,16 +151,37 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
     if (mask && mask_check_header(g, r))
         return 1;
     const char *missing = g->comp->id_col && *id_at < 0 ? g->comp->id_col : NULL;
-    for (size_t j = 0; !missing && j < g->k; j++)
-        if (g->col_idx[j] < 0)
+    size_t needed = 0;
+    for (size_t j = 0; j < g->k; j++) {
+        needed += !other_side(g, j, is_answers);
+        if (!missing && g->col_idx[j] < 0 && !other_side(g, j, is_answers))
             missing = g->cols[j];
+    }
+    if (!missing && is_answers && g->group_col && g->group_at < 0)
+        missing = g->group_col;
+    if (!missing && !is_answers && (g->flags & METRIC_ONLY_COLS))
+        for (size_t i = 0; i < r->n_fields; i++) {
+            int known = (long)i == *id_at;
+            for (size_t j = 0; j < g->k && !known; j++)
+                known = g->col_idx[j] == (long)i;
+            if (!known)
+                return grade_invalid(g, "%s: line 1: unexpected column '%s' (the submission "
+                                     "has exactly the columns '%s' and '%s')", r->name,
+                                     csv_reader_field(r, i), g->comp->id_col, g->cols[0]);
+        }
     if (!missing)
         return 0;
     if (is_answers)
         return err_set("%s: answers %s lack the column '%s'", g->comp->id, r->name, missing);
     return grade_invalid(g, "%s: line 1: missing required column '%s' (%s needs '%s' and %zu "
                    "target column%s)", r->name, missing, file,
-                   g->comp->id_col ? g->comp->id_col : "(none)", g->k, g->k == 1 ? "" : "s");
+                   g->comp->id_col ? g->comp->id_col : "(none)", needed, needed == 1 ? "" : "s");
+}
+
+static int out_of_bounds(const grade_data *g, double v)
+{
+    double lo, hi;
+    return metric_bounds(g->comp->metric, &lo, &hi) && !(v >= lo && v <= hi);
 }
 
 int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *dst,
@@ -143,17 +191,12 @@ int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *
         return mask_take_text(g, r, is_answers, (size_t)(soff - (is_answers ? g->yoff : g->poff)),
                               strs, soff);
     for (size_t j = 0; j < g->k; j++) {
-        const char *cell = r->buf + r->off[g->col_idx[j]];
-        char *why = NULL;
-        if ((g->flags & METRIC_CHECKED) &&
-            metric_check_cell(g->comp->metric, cell, is_answers, &why)) {
-            int rc = is_answers ? err_set("%s: line %zu, column '%s': %s", r->name, r->line,
-                                          g->cols[j], why)
-                                : grade_invalid(g, "%s: line %zu, column '%s': %s", r->name,
-                                                r->line, g->cols[j], why);
-            free(why);
-            return rc;
+        if (g->col_idx[j] < 0) { /* a submission-only column, reading the answers */
+            if (dst)
+                dst[j] = NAN;
+            continue;
         }
+        const char *cell = r->buf + r->off[g->col_idx[j]];
         if (g->flags & METRIC_STRING) {
             *soff = strs->len;
             sb_append(strs, cell, strlen(cell) + 1);
@@ -161,7 +204,9 @@ int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *
         }
         double v;
         const char *bad = NULL;
-        if (num_parse(cell, &v) < 0)
+        if (!*cell && (is_answers ? g->mark[j] == '?' || g->mark[j] == '-' : g->mark[j] == '+'))
+            v = NAN; /* pandas reads it as NaN; the metric decides */
+        else if (num_parse(cell, &v) < 0)
             bad = *cell ? "is not a number" : "is empty (a number is needed)";
         else if (!isfinite(v))
             bad = "is not a finite number";
@@ -169,6 +214,10 @@ int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *
             bad = "is not a probability in [0, 1]";
         else if (!is_answers && (g->flags & METRIC_NONNEG) && v <= -1)
             bad = "is <= -1 (the log-error metric takes log(1 + value))";
+        else if (!is_answers && (g->flags & METRIC_INTEGER) && v != trunc(v))
+            bad = "is not a whole number (a class label is needed)";
+        else if (!is_answers && (g->flags & METRIC_BOUNDED) && out_of_bounds(g, v))
+            bad = "is outside the range the competition allows";
         if (bad && is_answers)
             return err_set("%s: line %zu, column '%s': '%s' %s", r->name, r->line,
                            g->cols[j], cell, bad);
@@ -221,6 +270,8 @@ static int load_answers(grade_data *g, const char *path, int pass)
         g->yoff = xmalloc(g->n * sizeof *g->yoff);
     else if (pass == 2)
         g->y = big_alloc(g->n * g->k * sizeof *g->y);
+    if (pass == 2 && g->group_col)
+        g->goff = xmalloc(g->n * sizeof *g->goff);
     long *role = pass == 1 && g->reduced ? ll_roles(g, ncols, id_at) : NULL;
     sb idbuf = {0};
     for (;;) {
@@ -242,6 +293,11 @@ static int load_answers(grade_data *g, const char *path, int pass)
                                    g->yoff ? g->yoff + row : NULL);
             if (rc < 0)
                 break;
+            if (g->goff) {
+                const char *cell = csv_reader_field(&r, (size_t)g->group_at);
+                g->goff[row] = g->gstr.len;
+                sb_append(&g->gstr, cell, strlen(cell) + 1);
+            }
             row++;
             continue;
         }
@@ -277,8 +333,15 @@ static int check_row_sums(grade_data *g)
         double s = 0;
         for (size_t j = 0; j < g->k; j++)
             s += g->p[i * g->k + j];
-        /* numpy.isclose(s, 1, atol=1e-6) as MLE-bench checks it (rtol 1e-5) */
-        if (!(fabs(s - 1) <= 1e-6 + 1e-5))
+        /* numpy.isclose(s, 1, atol=1e-6) as MLE-bench checks it (rtol 1e-5);
+         * or pandas' s.round(6).eq(1): rint(s * 1e6) / 1e6 == 1; or (registry
+         * prob_rows_sum_to_one 2) Python's round(s, 5) == 1, i.e. s within
+         * [0.999995, 1.000005] exactly, which these double comparisons decide
+         * (the literals round below and above the decimal bounds) */
+        int ok = (g->flags & METRIC_ROUND6)              ? rint(s * 1e6) == 1e6
+                 : g->comp->prob_rows_sum_to_one == 2 ? s > 0.999995 && s < 1.000005
+                                                      : fabs(s - 1) <= 1e-6 + 1e-5;
+        if (!ok)
             return grade_invalid(g, "submission: the probabilities of id '%s' sum to %.9g, "
                            "not 1 (normalise each row)", grade_nth_id(g, i), s);
     }
@@ -314,8 +377,10 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
     if (g->n >= UINT32_MAX)
         return err_set("%s: answers %s have too many rows", comp->id, answers_path);
     g->used = xcalloc(g->n / 8 + 1, 1);
-    if (g->flags & (METRIC_STRING | METRIC_MASK))
+    if (g->flags & (METRIC_STRING | METRIC_MASK)) {
         g->poff = xcalloc(g->n, sizeof *g->poff);
+        g->pline = xcalloc(g->n, sizeof *g->pline);
+    }
     else if (!g->reduced && !g->bin_auc)
         g->p = big_alloc(g->n * g->k * sizeof *g->p);
     csv_reader r;
@@ -347,7 +412,14 @@ int grade_score(double *out, grade_data *g)
     }
     if (g->bin_auc)
         return auc_score(out, g);
-    const char **ys = NULL, **ps = NULL;
+    const char **ys = NULL, **ps = NULL, **group = NULL;
+    if (g->goff) {
+        group = xmalloc(n * sizeof *group);
+        for (size_t i = 0; i < n; i++)
+            group[i] = g->gstr.buf + g->goff[i];
+    }
+    if (g->flags & METRIC_MASK) /* the answers' ids: rows group by them */
+        group = mask_row_ids(g);
     if (g->flags & (METRIC_STRING | METRIC_MASK)) {
         ys = xmalloc(n * sizeof *ys);
         ps = xmalloc(n * sizeof *ps);
@@ -357,12 +429,15 @@ int grade_score(double *out, grade_data *g)
         }
     }
     const double *y = g->flags & METRIC_MASK ? g->mask_dims : g->y;
-    const char **ids = g->flags & METRIC_MASK ? mask_row_ids(g) : NULL;
-    metric_input in = {n, g->k, y, g->p, ys, ps, (const char *const *)g->cols, ids};
+    metric_input in = {n, g->k, y, g->p, ys, ps, (const char *const *)g->cols, g->pline, group};
     int rc = metric_compute(out, g->comp->metric, &in);
-    free(ids);
     free(ys);
     free(ps);
+    free(group);
+    if (rc > 0) { /* the metric found the submission invalid */
+        grade_invalid(g, "%s", err_last());
+        return 0;
+    }
     if (rc < 0)
         err_prefix("%s", g->comp->id);
     return rc;

@@ -15,6 +15,15 @@ typedef struct grade_data {
     int flags;              /* metric_flags() of comp->metric */
     size_t n, k;            /* answer rows, target columns */
     char **cols;            /* k target column names */
+    char *mark;             /* k registry markers (bench.h's target_cols): 0,
+                               '+' only in the submission, '-' only in the
+                               answers (the other side's values are NaN), '?'
+                               empty answers cells are NaN */
+    char *group_col;        /* "=name": an answers-only text column handed to
+                               the metric as each row's group, or NULL */
+    long group_at;          /* its position in the answers' header */
+    sb gstr;                /* the answers' group cells */
+    size_t *goff;           /* n offsets into gstr */
     long *col_idx;          /* positions of the targets in the current header */
     char *ids;              /* answer ids in order, NUL-separated (big_alloc
                                of the answers' size: they cannot take more;
@@ -27,12 +36,15 @@ typedef struct grade_data {
                                (big_alloc) */
     sb ystr, pstr;          /* string metrics: the cells' text */
     size_t *yoff, *poff;    /* n offsets into ystr / pstr */
+    size_t *pline;          /* string metrics: the submission line of each
+                               answer row's match, for messages */
     unsigned char *used;    /* bitmap: answer row already matched */
     uint64_t *slots;        /* id hash (built on the first out-of-order id;
                                big_alloc); layout in grade.c */
     uint32_t *slots32;      /* or these, when ids have one length (match.c) */
     size_t id_stride;       /* every id's length + 1 (0: the lengths differ) */
     size_t n_slots;
+    int dup_ids;            /* the hash found an id twice in the answers */
     unsigned row_bits, off_bits; /* slot fields: row, offset of the id */
     char *why;              /* set when the submission is invalid */
     /* reduced multi-class log loss (fastrows.c): the answers kept as their

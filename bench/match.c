@@ -19,6 +19,7 @@
 #include "csv_reader.h"
 #include "grade_internal.h"
 #include "bigmem.h"
+#include "metrics.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -117,8 +118,13 @@ static int is_used(const grade_data *g, size_t i)
 
 static void insert(grade_data *g, uint64_t h, size_t s, size_t off, size_t i)
 {
-    while (!slot_empty(g, s))
-        s = s + 1 == g->n_slots ? 0 : s + 1;
+    uint64_t tag = tag_of(g, h), row_mask = ((uint64_t)1 << g->row_bits) - 1,
+             tag_mask = ~(row_mask | id_field_mask(g));
+    for (; !slot_empty(g, s); s = s + 1 == g->n_slots ? 0 : s + 1) {
+        uint64_t v = slot_at(g, s);
+        if (!g->dup_ids && (v & tag_mask) == tag && !strcmp(g->ids + id_off(g, v), g->ids + off))
+            g->dup_ids = 1;
+    }
     if (g->slots32)
         g->slots32[s] = (uint32_t)(tag_of(g, h) | i);
     else
@@ -159,10 +165,12 @@ static void build_index(grade_data *g)
 
 /* The answer row for a submission id, or -1 (unknown) / -2 (all used). row
  * is the submission's row, tried first against the answer row of the same
- * position, whose id starts at g->seq_off. */
+ * position, whose id starts at g->seq_off. That shortcut is only sound while
+ * no earlier occurrence of the id can be unused: before the hash exists
+ * (every earlier row matched in order) or when the answers repeat no id. */
 long grade_find_row(grade_data *g, const char *id, size_t row)
 {
-    if (row < g->n && !is_used(g, row) && !strcmp(g->ids + g->seq_off, id))
+    if (row < g->n && !is_used(g, row) && !g->dup_ids && !strcmp(g->ids + g->seq_off, id))
         return (long)row;
     if (!g->slots && !g->slots32)
         build_index(g);
@@ -277,6 +285,8 @@ int grade_match_one(grade_data *g, const row_view *r, long id_at, size_t ncols)
                              r->line, r->n_fields, ncols);
     const char *id = id_at >= 0 ? r->buf + r->off[id_at] : "";
     long at = id_at >= 0 ? grade_find_row(g, id, row) : (row < g->n ? (long)row : -1);
+    if (at == -1 && id_at >= 0 && (g->flags & METRIC_EXTRA_IDS))
+        return 0; /* a row for an id outside the answers: ignored */
     if (at == -1 && id_at < 0)
         return grade_invalid(g, "%s: line %zu: more rows than the answers' %zu", r->name,
                              r->line, g->n);
@@ -288,6 +298,8 @@ int grade_match_one(grade_data *g, const row_view *r, long id_at, size_t ncols)
                              "than in the answers (each id once)", r->name, r->line,
                              g->comp->id_col, id);
     grade_claim(g, at);
+    if (g->pline)
+        g->pline[at] = r->line;
     double *dst = g->scratch ? g->scratch : g->p ? g->p + (size_t)at * g->k : NULL;
     int rc = grade_take_values(g, r, 0, dst, &g->pstr, g->poff ? g->poff + at : NULL);
     if (rc == 0 && g->reduced)

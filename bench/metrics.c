@@ -396,7 +396,7 @@ static int spearman_cols(double *out, const metric_input *in)
     double sum = 0;
     for (size_t c = 0; c < in->k; c++) {
         double *ry = ranks(in->y, in->n, in->k, c), *rp = ranks(in->p, in->n, in->k, c);
-        metric_input one = {in->n, 1, ry, rp, NULL, NULL, in->cols + c, NULL};
+        metric_input one = {in->n, 1, ry, rp, NULL, NULL, in->cols + c, NULL, NULL};
         double r = NAN;
         int rc = pearson(&r, &one);
         free(ry);
@@ -419,18 +419,35 @@ static const struct {
     {"accuracy", METRIC_STRING}, {"accuracy_str", METRIC_STRING}, {"qwk", 0},
     {"rmse", 0}, {"rmsle", METRIC_NONNEG}, {"rmsle_cols", METRIC_NONNEG},
     {"mae", 0}, {"mae_int", 0}, {"pearson", 0}, {"f1_macro", 0}, {"f1_micro", 0},
-    {"mcc", 0}, {"spearman_cols", 0}, {"rle_dice", METRIC_MASK},
-    {"rle_dice_global", METRIC_MASK}, {"rle_iou_prec_101", METRIC_MASK},
-    {"rle_f05", METRIC_MASK}, {"rle_dice_hausdorff", METRIC_MASK},
-    {"points_f1", METRIC_STRING | METRIC_CHECKED},
+    {"mcc", 0}, {"spearman_cols", 0},
+    /* metrics_text.c */
+    {"map_at_5", METRIC_STRING | METRIC_TEXT},
+    {"map_at_5_strict", METRIC_STRING | METRIC_TEXT | METRIC_ONLY_COLS},
+    {"map_at_12", METRIC_STRING | METRIC_TEXT | METRIC_EXTRA_IDS | METRIC_ONLY_COLS},
+    {"jaccard_tweet", METRIC_STRING | METRIC_TEXT},
+    {"jaccard_words", METRIC_STRING | METRIC_TEXT},
+    {"levenshtein", METRIC_STRING | METRIC_TEXT},
+    {"levenshtein_str", METRIC_STRING | METRIC_TEXT},
+    {"levenshtein_seq", METRIC_STRING | METRIC_TEXT},
+    {"kendall_tau_order", METRIC_STRING | METRIC_TEXT},
+    {"f1_micro_sets", METRIC_STRING | METRIC_TEXT},
+    {"f1_micro_labels", METRIC_STRING | METRIC_TEXT},
+    /* metrics_mask.c, metrics_points.c */
+    {"rle_dice", METRIC_MASK}, {"rle_dice_global", METRIC_MASK},
+    /* TGS and Vesuvius take the id and mask columns and no other */
+    {"rle_iou_prec_101", METRIC_MASK | METRIC_ONLY_COLS},
+    {"rle_f05", METRIC_MASK | METRIC_ONLY_COLS},
+    {"rle_dice_hausdorff", METRIC_MASK}, {"points_f1", METRIC_STRING},
 };
 
 int metric_flags(const char *metric)
 {
+    if (metric_numeric_flags(metric))
+        return metric_numeric_flags(metric);
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (!strcmp(table[i].name, metric))
             return METRIC_KNOWN | table[i].flags;
-    return 0;
+    return metric_extra_flags(metric);
 }
 
 int metric_compute(double *out, const char *m, const metric_input *in)
@@ -438,11 +455,17 @@ int metric_compute(double *out, const char *m, const metric_input *in)
     *out = NAN;
     if (in->n == 0)
         return err_set("metric %s: no rows to score", m);
+    if (metric_extra_flags(m))
+        return metric_extra_compute(out, m, in);
+    if (metric_numeric_flags(m))
+        return metric_numeric_compute(out, m, in);
     if (mask_is_metric(m))
         return mask_compute(out, m, in);
     if (!strcmp(m, "points_f1"))
         return points_f1(out, in);
     int single = in->k == 1;
+    if (metric_flags(m) & METRIC_TEXT)
+        return metric_text(out, m, in);
     if (!strcmp(m, "auc") || !strcmp(m, "auc_cols"))
         return auc_mean(out, in, !strcmp(m, "auc_cols"));
     if (!strcmp(m, "logloss"))
@@ -475,14 +498,10 @@ int metric_compute(double *out, const char *m, const metric_input *in)
         return mcc(out, in);
     return err_set("unknown metric '%s' (grove implements: auc, auc_cols, logloss, "
                    "accuracy, accuracy_str, qwk, rmse, rmsle, rmsle_cols, mae, mae_int, "
-                   "pearson, spearman_cols, f1_macro, f1_micro, mcc, rle_dice, rle_dice_global, "
-                   "rle_iou_prec_101, rle_f05, rle_dice_hausdorff, points_f1)", m);
-}
-
-int metric_check_cell(const char *metric, const char *cell, int is_answers, char **why)
-{
-    *why = NULL;
-    if (!strcmp(metric, "points_f1"))
-        return points_check_cell(cell, is_answers, why);
-    return 0;
+                   "pearson, spearman_cols, f1_macro, f1_micro, mcc, accuracy_pd, f1_macro_int, "
+                   "top1_error, qwk_int, rmse_1_100, logloss_r6, map_at_5, map_at_5_strict, "
+                   "map_at_12, jaccard_tweet, jaccard_words, levenshtein, levenshtein_str, "
+                   "levenshtein_seq, kendall_tau_order, f1_micro_sets, f1_micro_labels, "
+                   "rle_dice, rle_dice_global, rle_iou_prec_101, rle_f05, rle_dice_hausdorff, "
+                   "points_f1)", m);
 }

@@ -14,8 +14,10 @@ typedef struct metric_input {
     const double *y, *p;
     const char *const *ys, *const *ps;
     const char *const *cols; /* k target column names, for messages */
-    const char *const *row_ids; /* the answers' ids (metrics that group rows:
-                                   rle_dice_hausdorff), else NULL */
+    const size_t *lines;     /* submission line of row i, for messages (NULL:
+                                unknown; text metrics then say i + 2) */
+    const char *const *group; /* n answers-side group keys ("=name" in the
+                                 registry's target columns), or NULL */
 } metric_input;
 
 /* Kind of a metric: 0 unknown, else a set of METRIC_* flags. */
@@ -24,14 +26,58 @@ enum {
     METRIC_STRING = 2,      /* compares cells as text (accuracy) */
     METRIC_PROB = 4,        /* submission values must lie in [0, 1] */
     METRIC_NONNEG = 8,      /* values must be > -1 (log1p) */
-    METRIC_MASK = 16,       /* run-length encoded masks (metrics_mask.c) */
-    METRIC_CHECKED = 32,    /* string cells checked as read (metric_check_cell) */
+    METRIC_INTEGER = 16,    /* submission values must be whole numbers */
+    METRIC_BOUNDED = 32,    /* submission values in metric_bounds() */
+    METRIC_ROUND6 = 64,     /* rows must sum to 1 once rounded to 6 decimals */
+    METRIC_TEXT = 128,      /* string metric of metrics_text.c */
+    METRIC_EXTRA_IDS = 256, /* submission rows whose id is not in the answers
+                               are ignored, not invalid */
+    METRIC_ONLY_COLS = 512, /* the submission has the id and target columns
+                               and no other */
+    METRIC_MASK = 1024,     /* run-length encoded masks (metrics_mask.c) */
 };
 int metric_flags(const char *metric);
 
+/* metrics_extra.c: the metrics that read labels the way pandas types them
+ * (accuracy_pd, f1_macro_int, top1_error) and the base metrics behind a
+ * per-cell rule (qwk_int, rmse_1_100, logloss_r6). Flags (0: not one of
+ * them); the score, or 1 with err_last() when the submission is invalid;
+ * the inclusive value range of a METRIC_BOUNDED metric (1, or 0). */
+int metric_extra_flags(const char *metric);
+int metric_extra_compute(double *out, const char *metric, const metric_input *in);
+int metric_bounds(const char *metric, double *lo, double *hi);
+
 /* Computes the metric; < 0 with err_last() when it is undefined for this data
- * (AUC with one class present, log loss with one label, ...). */
+ * (AUC with one class present, log loss with one label, ...); 1 with
+ * err_last() when the submission is invalid for it (values MLE-bench's
+ * grader rejects or fails on), naming the line and column where it can. */
 int metric_compute(double *out, const char *metric, const metric_input *in);
+
+/* metrics_text.c: the METRIC_TEXT metrics (same contract as metric_compute)
+ * and the pieces of Python's str they rest on, exposed for the fuzz test. */
+int metric_text(double *out, const char *metric, const metric_input *in);
+typedef struct text_tok {
+    const char *s;
+    size_t len;
+} text_tok;
+/* Byte offset of the first invalid UTF-8 sequence (Python's strict codec),
+ * or -1 when s[0 .. len) is valid. */
+long text_utf8_check(const char *s, size_t len);
+/* Split s as Python's str.split() (sep 0: runs of Unicode whitespace) or
+ * str.split(chr(sep)) (every piece, empty ones too) into *v (grown as
+ * needed, *cap its capacity; caller frees); returns the count. Tokens point
+ * into s. */
+size_t text_split(text_tok **v, size_t *cap, const char *s, int sep);
+/* Python's str.lower() of UTF-8 text (final sigma and U+0130 included);
+ * caller frees. */
+char *text_lower(const char *s);
+/* python-Levenshtein's distance() of two UTF-8 texts, over code points. */
+size_t text_levenshtein(const char *a, const char *b);
+/* metrics_numeric.c: the competition-specific numeric metrics (log_mae_groups,
+ * auc_multilabel, weighted_auc, kl_votes, lwlrap, angular_error, ...); flags
+ * as metric_flags (0: not one of them), compute as metric_compute. */
+int metric_numeric_flags(const char *metric);
+int metric_numeric_compute(double *out, const char *metric, const metric_input *in);
 
 /* A key whose unsigned order is the double's numeric order (-0.0 and 0.0
  * tie). */
@@ -44,8 +90,8 @@ double metric_auc_keys(uint64_t *keys, size_t n_pos, size_t n_neg);
 /* metrics_mask.c: whether metric is one over run-length encoded masks, and
  * the metric itself: ys/ps the answers' and the submission's encodings
  * (each accepted by rle_check), y the answers' image sizes (n x 2: height,
- * width; NULL when the metric fixes them) with k the registry's target
- * column count. */
+ * width; NULL when the metric fixes them), group the answers' ids (for
+ * rle_dice_hausdorff). */
 int mask_is_metric(const char *metric);
 int mask_compute(double *out, const char *metric, const metric_input *in);
 /* Check one encoding against an image of n_pixels pixels as MLE-bench's
@@ -57,16 +103,15 @@ int rle_check(const char *s, uint64_t n_pixels, char **why);
 void rle_paint(unsigned char *img, const char *s, uint64_t h, uint64_t w);
 void rle_counts(uint64_t c[3], const char *truth, const char *pred, uint64_t n_pixels);
 /* metrics_volume.c: UW-Madison's 0.4 Dice + 0.6 (1 - Hausdorff) over
- * case-day volumes (row_ids and y required). */
+ * case-day volumes (y required, and group: each row's answer id). */
 int mask_dice_hausdorff(double *out, const metric_input *in);
 /* Whether pandas reads the cell as missing (read_csv's default na_values). */
 int metric_is_na(const char *s);
 
-/* For a METRIC_CHECKED string metric: 0 when the cell is well-formed, else 1
- * with *why (the caller frees). */
-int metric_check_cell(const char *metric, const char *cell, int is_answers, char **why);
 /* metrics_points.c: the Kuzushiji F1 of predicted points inside answer
- * boxes over ys/ps (each accepted by points_check_cell). */
+ * boxes over ys/ps (same contract as metric_compute: 1 when a submission
+ * cell is malformed); the check of one cell (0, or 1 with *why, which the
+ * caller frees). */
 int points_f1(double *out, const metric_input *in);
 int points_check_cell(const char *cell, int is_answers, char **why);
 

@@ -63,18 +63,16 @@ typedef struct mask_kind {
                              answers it is always the empty mask) */
     int dash_empty;       /* a cell "-" is the empty mask */
     unsigned fixed_side;  /* square images of this side, or 0 */
-    int exact_cols;       /* the submission has the id and mask columns only */
     int in_order;         /* submission rows in the answers' order */
     const char *sub_col;  /* another column the submission must have */
 } mask_kind;
 
 static const mask_kind kinds[] = {
-    {"rle_dice", DICE_MEAN, "encoding", "height_pixels", "width_pixels", 1, 0, 0, 0, 0, NULL},
-    {"rle_dice_global", DICE_GLOBAL, NULL, "height", "width", 0, 1, 0, 0, 0, NULL},
-    {"rle_iou_prec_101", IOU_PREC, NULL, NULL, NULL, 1, 0, 101, 1, 0, NULL},
-    {"rle_f05", F05, NULL, "height", "width", 0, 0, 0, 1, 1, NULL},
-    {"rle_dice_hausdorff", DICE_HD, NULL, "image_height", "image_width", 1, 0, 0, 0, 1,
-     "class"},
+    {"rle_dice", DICE_MEAN, "encoding", "height_pixels", "width_pixels", 1, 0, 0, 0, NULL},
+    {"rle_dice_global", DICE_GLOBAL, NULL, "height", "width", 0, 1, 0, 0, NULL},
+    {"rle_iou_prec_101", IOU_PREC, NULL, NULL, NULL, 1, 0, 101, 0, NULL},
+    {"rle_f05", F05, NULL, "height", "width", 0, 0, 0, 1, NULL},
+    {"rle_dice_hausdorff", DICE_HD, NULL, "image_height", "image_width", 1, 0, 0, 1, "class"},
 };
 
 static const mask_kind *kind_of(const char *metric)
@@ -352,25 +350,14 @@ int mask_map_answers(grade_data *g, const csv_reader *r, long id_at)
 int mask_check_header(grade_data *g, const csv_reader *r)
 {
     const mask_kind *kind = kind_of(g->comp->metric);
-    if (kind->sub_col) {
-        size_t i = 0;
-        while (i < r->n_fields && strcmp(csv_reader_field(r, i), kind->sub_col))
-            i++;
-        if (i == r->n_fields)
-            return grade_invalid(g, "%s: line 1: missing required column '%s' (the "
-                                 "submission needs '%s', '%s' and '%s')", r->name,
-                                 kind->sub_col, g->comp->id_col, kind->sub_col, g->cols[0]);
-    }
-    if (!kind->exact_cols || r->n_fields == 2)
+    if (!kind->sub_col)
         return 0;
-    sb cols = {0};
     for (size_t i = 0; i < r->n_fields; i++)
-        sb_printf(&cols, "%s'%s'", i ? ", " : "", csv_reader_field(r, i));
-    grade_invalid(g, "%s: line 1: the submission must have exactly the columns '%s' and "
-                  "'%s', it has %s", r->name, g->comp->id_col ? g->comp->id_col : "(id)",
-                  g->cols[0], cols.buf);
-    sb_free(&cols);
-    return 1;
+        if (!strcmp(csv_reader_field(r, i), kind->sub_col))
+            return 0;
+    return grade_invalid(g, "%s: line 1: missing required column '%s' (the submission needs "
+                         "'%s', '%s' and '%s')", r->name, kind->sub_col, g->comp->id_col,
+                         kind->sub_col, g->cols[0]);
 }
 
 /* The name of the answers' column mask_col[j], for messages. */

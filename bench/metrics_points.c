@@ -193,10 +193,35 @@ static void score_page(page *pg, const char *truth, const char *pred, uint64_t c
     c[2] += nt - tp;
 }
 
+/* Every cell well-formed: 0, 1 (a submission cell, with err_last()) or < 0
+ * (an answers cell). */
+static int check_cells(const metric_input *in)
+{
+    for (size_t r = 0; r < in->n; r++) {
+        char *why = NULL;
+        if (points_check_cell(in->ys[r], 1, &why)) {
+            err_set("answers row %zu, column '%s': %s", r + 1, in->cols[0], why);
+            free(why);
+            return -1;
+        }
+        if (points_check_cell(in->ps[r], 0, &why)) {
+            err_set("submission line %zu, column '%s': %s", in->lines ? in->lines[r] : r + 2,
+                    in->cols[0], why);
+            free(why);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int points_f1(double *out, const metric_input *in)
 {
+    *out = NAN;
     if (!in->ys || !in->ps)
         return err_set("the Kuzushiji F1 reads text cells");
+    int rc = check_cells(in);
+    if (rc)
+        return rc;
     page pg = {0};
     uint64_t c[3] = {0, 0, 0}; /* tp, fp, fn */
     for (size_t r = 0; r < in->n; r++)

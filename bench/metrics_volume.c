@@ -187,7 +187,7 @@ static double score_day(const metric_input *in, const size_t *order, size_t from
     size_t h = (size_t)in->y[2 * order[from]], w = (size_t)in->y[2 * order[from] + 1];
     size_t slices = 0;
     for (size_t r = from; r < to; r++)
-        slices += r == from || strcmp(in->row_ids[order[r]], in->row_ids[order[r - 1]]);
+        slices += r == from || strcmp(in->group[order[r]], in->group[order[r - 1]]);
     size_t vol[3] = {slices, h, w}, n = slices * h * w;
     if (2 * n > *cap) {
         *cap = 2 * n;
@@ -199,7 +199,7 @@ static double score_day(const metric_input *in, const size_t *order, size_t from
     size_t s = 0;
     for (size_t r = from; r < to; r++) {
         size_t i = order[r];
-        if (r > from && strcmp(in->row_ids[i], in->row_ids[order[r - 1]]))
+        if (r > from && strcmp(in->group[i], in->group[order[r - 1]]))
             s++;
         if ((size_t)in->y[2 * i] != h || (size_t)in->y[2 * i + 1] != w)
             return -2;
@@ -213,7 +213,7 @@ static double score_day(const metric_input *in, const size_t *order, size_t from
 int mask_dice_hausdorff(double *out, const metric_input *in)
 {
     *out = NAN;
-    if (!in->row_ids || !in->y)
+    if (!in->group || !in->y)
         return err_set("the dice-Hausdorff score needs the answers' ids and image sizes");
     double dice = 0, hd = 0;
     size_t n_dice = 0, n_hd = 0;
@@ -228,15 +228,15 @@ int mask_dice_hausdorff(double *out, const metric_input *in)
     size_t *order = xmalloc(in->n * sizeof *order);
     for (size_t r = 0; r < in->n; r++)
         order[r] = r;
-    qsort_r(order, in->n, sizeof *order, cmp_rows, (void *)in->row_ids);
+    qsort_r(order, in->n, sizeof *order, cmp_rows, (void *)in->group);
     unsigned char *buf = NULL;
     size_t cap = 0;
     int rc = 0;
     for (size_t from = 0; from < in->n && rc == 0;) {
-        const char *day = in->row_ids[order[from]];
+        const char *day = in->group[order[from]];
         size_t len = day_len(day), to = from + 1;
-        while (to < in->n && day_len(in->row_ids[order[to]]) == len &&
-               !memcmp(in->row_ids[order[to]], day, len))
+        while (to < in->n && day_len(in->group[order[to]]) == len &&
+               !memcmp(in->group[order[to]], day, len))
             to++;
         double v = score_day(in, order, from, to, &buf, &cap);
         if (v == -2)

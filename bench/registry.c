@@ -42,6 +42,11 @@ static bench_task task_of(const char *metric, const char *targets)
         return strchr(targets, ',') || !strcmp(targets, "*") ? TASK_MULTICLASS : TASK_BINARY;
     if (!strcmp(metric, "accuracy") || !strcmp(metric, "qwk"))
         return TASK_MULTICLASS;
+    /* metrics_extra.c's label metrics: one column of class labels */
+    if (!strcmp(metric, "accuracy_pd") || !strcmp(metric, "qwk_int") ||
+        !strcmp(metric, "f1_macro_int") || !strcmp(metric, "top1_error") ||
+        !strcmp(metric, "logloss_r6"))
+        return TASK_MULTICLASS;
     if (!strncmp(metric, "rms", 3) || !strcmp(metric, "mae"))
         return TASK_REGRESSION;
     return TASK_OTHER;

@@ -181,14 +181,23 @@ static int table_column(const bench_csv *t, const char *name, const char *which)
     return c;
 }
 
+/* nan_ok (k flags, or NULL): columns where an empty cell reads as NaN. */
 static int table_values(double *dst, const bench_csv *t, const int *cols, size_t k,
-                        const char *which)
+                        const unsigned char *nan_ok, const char *which)
 {
     for (size_t i = 0; i < t->n_rows; i++)
         for (size_t j = 0; j < k; j++) {
+            if (cols[j] < 0) { /* a submission-only column, in the answers */
+                dst[i * k + j] = NAN;
+                continue;
+            }
             const char *cell = bench_csv_cell(t, i, (size_t)cols[j]);
             char *end;
             double v = strtod(cell, &end);
+            if (!*cell && nan_ok && nan_ok[j]) {
+                dst[i * k + j] = NAN;
+                continue;
+            }
             if (!*cell || *end || !isfinite(v))
                 return err_set("%s line %zu, column '%s': '%s' is not a finite number",
                                which, t->row_line[i], t->header[cols[j]], cell);
@@ -197,13 +206,17 @@ static int table_values(double *dst, const bench_csv *t, const int *cols, size_t
     return 0;
 }
 
-/* Is name one of the comma-separated names in list? */
-static int in_list(const char *list, const char *name)
+/* Is name one of the comma-separated names in list (with the marker
+ * character mark before it, or none when mark is 0)? */
+static int in_list(const char *list, const char *name, char mark)
 {
     size_t len = strlen(name);
     for (const char *p = list; *p;) {
         size_t n = strcspn(p, ",");
-        if (n == len && !strncmp(p, name, n))
+        /* "?name" is a plain target whose answers may be empty */
+        int skip = *p && strchr("+-=?", *p);
+        if ((mark ? *p == mark : !skip || *p == '?') && n - skip == len &&
+            !strncmp(p + skip, name, len))
             return 1;
         p += n + (p[n] == ',');
     }
@@ -220,21 +233,45 @@ int bench_metric(double *out, const char *metric, const bench_competition *comp,
     if (answers->n_rows != submission->n_rows)
         return err_set("metric %s: %zu answer rows but %zu submission rows", metric,
                        answers->n_rows, submission->n_rows);
-    size_t k = 0, n = answers->n_rows;
-    int *ac = xmalloc((answers->n_cols + 1) * sizeof *ac);
-    int *sc = xmalloc((answers->n_cols + 1) * sizeof *sc);
-    const char **names = xmalloc((answers->n_cols + 1) * sizeof *names);
+    size_t k = 0, n = answers->n_rows, width = 2 * answers->n_cols + submission->n_cols + 1;
+    int *ac = xmalloc(width * sizeof *ac);
+    int *sc = xmalloc(width * sizeof *sc);
+    unsigned char *sub_only = xcalloc(width, 1), *ans_nan = xcalloc(width, 1);
+    const char **names = xmalloc(width * sizeof *names);
+    const char **group = NULL;
     const char *spec = comp && comp->target_cols ? comp->target_cols : "*";
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < answers->n_cols; i++) {
         const char *name = answers->header[i];
         int is_id = comp && comp->id_col && !strcmp(name, comp->id_col);
-        if (!strcmp(spec, "*") ? is_id : !in_list(spec, name))
+        if (!group && strcmp(spec, "*") && in_list(spec, name, '=')) {
+            group = xmalloc((n + 1) * sizeof *group);
+            for (size_t r = 0; r < n; r++)
+                group[r] = bench_csv_cell(answers, r, i);
+        }
+        if (!strcmp(spec, "*") ? is_id : !in_list(spec, name, 0))
             continue;
         ac[k] = (int)i;
         names[k] = name;
+        ans_nan[k] = in_list(spec, name, '?');
         sc[k] = table_column(submission, name, "submission");
         rc = sc[k++] < 0 ? -1 : 0;
+    }
+    for (size_t i = 0; rc == 0 && strcmp(spec, "*") && i < answers->n_cols; i++) {
+        if (!in_list(spec, answers->header[i], '-'))
+            continue;
+        ac[k] = (int)i; /* "-name": the answers' only */
+        sc[k] = -1;
+        ans_nan[k] = 1;
+        names[k++] = answers->header[i];
+    }
+    for (size_t i = 0; rc == 0 && strcmp(spec, "*") && i < submission->n_cols; i++) {
+        if (!in_list(spec, submission->header[i], '+'))
+            continue;
+        ac[k] = -1; /* "+name": the submission's only (see bench.h) */
+        sc[k] = (int)i;
+        sub_only[k] = 1;
+        names[k++] = submission->header[i];
     }
     double *y = NULL, *p = NULL;
     if (rc == 0 && !k)
@@ -246,24 +283,28 @@ int bench_metric(double *out, const char *metric, const bench_competition *comp,
             ys[i] = bench_csv_cell(answers, i, (size_t)ac[0]);
             ps[i] = bench_csv_cell(submission, i, (size_t)sc[0]);
         }
-        metric_input in = {n, 1, NULL, NULL, ys, ps, names, NULL};
+        metric_input in = {.n = n, .k = 1, .ys = ys, .ps = ps, .cols = names,
+                           .lines = submission->row_line, .group = group};
         rc = metric_compute(out, metric, &in);
         free(ys);
         free(ps);
     } else if (rc == 0) {
         y = xmalloc(n * k * sizeof *y);
         p = xmalloc(n * k * sizeof *p);
-        rc = table_values(y, answers, ac, k, "answers");
+        rc = table_values(y, answers, ac, k, ans_nan, "answers");
         if (rc == 0)
-            rc = table_values(p, submission, sc, k, "submission");
-        metric_input in = {n, k, y, p, NULL, NULL, names, NULL};
+            rc = table_values(p, submission, sc, k, sub_only, "submission");
+        metric_input in = {.n = n, .k = k, .y = y, .p = p, .cols = names, .group = group};
         if (rc == 0)
             rc = metric_compute(out, metric, &in);
     }
+    free(group);
+    free(sub_only);
+    free(ans_nan);
     free(y);
     free(p);
     free(ac);
     free(sc);
     free(names);
-    return rc;
+    return rc > 0 ? -1 : rc; /* 1: the submission's values are rejected */
 }

@@ -3,7 +3,8 @@
  *
  * Body: model, messages [{role, content}] with every system message merged
  * into one leading instruction message (role "system", or "developer" where
- * the model table says so: OpenAI's o-series and gpt-5), and either max_tokens (classic models and
+ * the model table says so: OpenAI's o-series and gpt-5; or "user" for o1-preview
+ * and o1-mini, which refuse instructions of any role), and either max_tokens (classic models and
  * the many compatible servers that only know it) or max_completion_tokens
  * plus reasoning_effort (reasoning models, which also refuse temperature).
  * Which is which comes from the model table (prices.c), name patterns only

@@ -124,9 +124,10 @@ static int read_entry(model_info *mi, const cJSON *e, const char *where)
         strcpy(mi->effort, ef->valuestring);
     const cJSON *sr = cJSON_GetObjectItemCaseSensitive(e, "system_role");
     if (sr && !(cJSON_IsString(sr) && (strcmp(sr->valuestring, "system") == 0 ||
-                                      strcmp(sr->valuestring, "developer") == 0)))
-        return err_set("%s: model '%s': \"system_role\" must be \"system\" or \"developer\"",
-                       where, e->string);
+                                      strcmp(sr->valuestring, "developer") == 0 ||
+                                      strcmp(sr->valuestring, "user") == 0)))
+        return err_set("%s: model '%s': \"system_role\" must be \"system\", \"developer\" "
+                       "or \"user\"", where, e->string);
     if (sr)
         strcpy(mi->system_role, sr->valuestring);
     return 0;

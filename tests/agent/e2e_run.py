@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """e2e_run.py: grove run end to end against the mock LLM server.
 
-    e2e_run.py scripted|sigkill|sigint|selfreport
+    e2e_run.py scripted|sigkill|sigkill-early|sigint|selfreport
 
 Each scenario prepares the bundled competition grove-titanic into a temporary
 data folder, starts tests/llm/mock_llm.py on 127.0.0.1 with a scripted list
@@ -16,6 +16,11 @@ checks the run with plain git and grove's own commands:
   sigkill     a run SIGKILLed mid-way and resumed: every node committed
               before the kill is still there (same commit), the run reaches
               its step budget, and git fsck is clean.
+  sigkill-early  nine SIGKILLs from the first 10 ms on (while the folder,
+              config and repository are being made), each resumed or started
+              again, then a resume to the end: nothing committed is lost.
+  timelimit   --time-limit with no step limit (builtin coder): the search
+              stops in time for the final re-run to finish within the limit.
   sigint      one SIGINT: running nodes finish, the run ends with a valid,
               consistent journal.
   selfreport  scoring by the review model (function calling), with a 400
@@ -141,9 +146,15 @@ def git(run_dir, *args):
     return r.stdout.strip()
 
 
-def node_refs(run_dir):
-    out = git(run_dir, "for-each-ref", "--format=%(refname:short) %(objectname)",
-              "refs/heads/node/")
+def node_refs(run_dir, polling=False):
+    """node id -> commit. polling: the run may still be creating its
+    repository (.git exists before git can read it), which reads as none."""
+    args = ["for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads/node/"]
+    if polling:
+        r = subprocess.run(["git", "-C", run_dir] + args, capture_output=True, text=True)
+        out = r.stdout.strip() if r.returncode == 0 else ""
+    else:
+        out = git(run_dir, *args)
     refs = {}
     for line in out.splitlines():
         name, oid = line.split()
@@ -280,7 +291,7 @@ def sigkill(env, extra=()):
         p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              env=env.env())
         ok = wait_for(lambda: os.path.isdir(os.path.join(run_dir, ".git")) and
-                      len(node_refs(run_dir)) >= want, 300)
+                      len(node_refs(run_dir, polling=True)) >= want, 300)
         os.kill(p.pid, signal.SIGKILL)
         p.wait()
         check(ok, "%d nodes committed before kill %d" % (want, attempt + 1))
@@ -301,6 +312,70 @@ def sigkill(env, extra=()):
     check(sorted(after) == list(range(10)), "in-flight nodes were redone with their ids")
 
 
+def sigkill_early(env):
+    """SIGKILLs at a spread of moments from the first milliseconds on (before,
+    while and after the run folder, its config and its repository are
+    created), each followed by a resume when the folder holds a run, or a
+    fresh start when the kill came before there was one; then a last resume
+    to the end."""
+    replies = [reply("Variant %d." % i, 1 + i % 4, 0.2 * (i + 1)) for i in range(6)]
+    env.start_mock({"replies": replies, "replies_cycle": True, "delay_all_ms": 100})
+    run_dir = os.path.join(env.runs, "early")
+    fresh = env.grove_args("early", 6, 2)
+    resume = [GROVE, "run", "--resume", run_dir, "--base-url",
+              "http://127.0.0.1:%d/v1" % env.port]
+    seen = {}
+    for delay in (0.01, 0.03, 0.06, 0.1, 0.2, 0.4, 0.8, 1.5, 3.0):
+        started = os.path.isdir(os.path.join(run_dir, ".git"))
+        p = subprocess.Popen(resume if started else fresh, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, env=env.env(), text=True)
+        time.sleep(delay)
+        p.kill()
+        err = p.communicate()[1]
+        check(p.returncode in (-signal.SIGKILL, 0),
+              "killed after %.2fs: exit %s: %s" % (delay, p.returncode, err[-800:]))
+        check(wait_for(lambda: not leftover_processes(run_dir), 10),
+              "candidate scripts outlived the killed grove")
+        if os.path.isdir(os.path.join(run_dir, ".git")):
+            check(os.path.exists(os.path.join(run_dir, "config.json")),
+                  "a run folder with a repository has its config")
+            refs = node_refs(run_dir, polling=True)
+            for nid, oid in seen.items():
+                check(refs.get(nid) == oid, "node %d survives the kill at %.2fs" % (nid, delay))
+            seen = refs
+    r = env.run(resume if os.path.isdir(os.path.join(run_dir, ".git")) else fresh, timeout=600)
+    print(r.stdout[-2000:], r.stderr[-2000:])
+    check(r.returncode == 0, "the last resume exits 0")
+    after = check_consistent(run_dir)
+    for nid, oid in seen.items():
+        check(after.get(nid) == oid, "node %d survives the kills unchanged" % nid)
+    check(sorted(after) == list(range(6)), "the run reaches its 6 steps: %s" % sorted(after))
+
+
+def timelimit(env):
+    """--time-limit bounds the whole run, the final full-data re-run included:
+    the search keeps a reserve for it (builtin coder, no step limit)."""
+    limit = 40
+    t0 = time.time()
+    r = env.run([GROVE, "run", "grove-titanic", "--data-dir", env.data, "--out", env.runs,
+                 "--name", "timed", "--model", "builtin:baseline", "--steps", "1000",
+                 "--workers", "2", "--seed", "5", "--time-limit", "%ds" % limit],
+                timeout=600)
+    took = time.time() - t0
+    print(r.stdout[-2500:], r.stderr[-2000:])
+    check(r.returncode == 0, "grove run exits 0")
+    check("stopped: the time limit was reached" in r.stdout, "stopped by the time limit")
+    run_dir = os.path.join(env.runs, "timed")
+    check(os.path.exists(os.path.join(run_dir, "best", "submission.csv")),
+          "the final re-run made a submission")
+    grade = json.load(open(os.path.join(run_dir, "best", "grade.json")))
+    check(grade["valid_submission"], "the final submission is valid")
+    check_consistent(run_dir)
+    # the clock starts after start-up (split, python probe); the final re-run
+    # of a titanic script takes seconds, well within the reserve
+    check(took <= limit + 20, "the run took %.1fs for a %ds limit" % (took, limit))
+
+
 def sigint(env):
     replies = [reply("Variant %d." % i, 1 + i % 4, 0.3 * (i + 1)) for i in range(6)]
     env.start_mock({"replies": replies, "replies_cycle": True, "delay_all_ms": 300})
@@ -308,7 +383,7 @@ def sigint(env):
     p = subprocess.Popen(env.grove_args("interrupted", 30, 2), stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, env=env.env(), text=True)
     ok = wait_for(lambda: os.path.isdir(os.path.join(run_dir, ".git")) and
-                  len(node_refs(run_dir)) >= 2, 300)
+                  len(node_refs(run_dir, polling=True)) >= 2, 300)
     os.kill(p.pid, signal.SIGINT)
     out, err = p.communicate(timeout=300)
     print(out[-2000:], err[-2000:])
@@ -433,7 +508,8 @@ def main():
     try:
         {"scripted": scripted, "sigkill": sigkill, "sigint": sigint,
          "selfreport": selfreport, "mlebench": mlebench,
-         "sigkill-bare": sigkill_bare,
+         "sigkill-bare": sigkill_bare, "sigkill-early": sigkill_early,
+         "timelimit": timelimit,
          "hidden": hidden}[scenario](env)
     finally:
         env.close()

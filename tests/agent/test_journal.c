@@ -95,6 +95,25 @@ int main(void)
     CHECK(journal_has_task(j));
     journal_free(j);
     CHECK(journal_open(&j, "/nonexistent/grove-run", 0) < 0);
+    CHECK(!dir_exists("/nonexistent/grove-run"));
+    CHECK(strstr(err_last(), "/nonexistent/grove-run") != NULL);
+
+    /* killed while git_repository_init ran: .git exists, git cannot open it;
+     * resuming completes it */
+    char half[] = "/tmp/grove-journal-half-XXXXXX";
+    CHECK(mkdtemp(half) != NULL);
+    char *objs = xasprintf("%s/.git/objects", half);
+    CHECK(mkdir_p(objs, 0755) == 0);
+    free(objs);
+    CHECK(journal_open(&j, half, 0) == 0);
+    CHECK(!journal_has_task(j));
+    CHECK(journal_commit_task(j, "task", "preview", "{}", 1.0) == 0);
+    journal_free(j);
+    CHECK(sh("git -C %s symbolic-ref HEAD | grep -q '^refs/heads/best$'", half) == 0);
+    CHECK(sh("git -C %s fsck --no-progress --strict 2>&1 | grep -v ^notice: | (! grep .)", half) == 0);
+    CHECK(sh("git -C %s rev-parse -q --verify task >/dev/null", half) == 0);
+    rm_rf(half);
+    CHECK(journal_open(&j, "/nonexistent/grove-run", 0) < 0);
     CHECK(strstr(err_last(), "/nonexistent/grove-run") != NULL);
     rm_rf(tmpl);
     return check_done("journal");

@@ -132,6 +132,25 @@ def case_auc_cols(k):
           metrics.roc_auc_score(Y, P, average="macro"), True)
 
 
+def case_ranzcr(k):
+    """11 label columns in answers and submission; MLE-bench scores the first 9."""
+    cols = ["ETT - Abnormal", "ETT - Borderline", "ETT - Normal", "NGT - Abnormal",
+            "NGT - Borderline", "NGT - Incompletely Imaged", "NGT - Normal",
+            "CVC - Abnormal", "CVC - Borderline", "CVC - Normal", "Swan Ganz Catheter Present"]
+    n = rng.randint(30, 600)
+    Y = np.array([[int(rng.random() < 0.25) for _ in cols] for _ in range(n)])
+    Y[0], Y[1] = 0, 1
+    Y[:, 10] = 0  # a column with one class: fine, since it is not scored
+    P = np.array([scores(len(cols), "ties") for _ in range(n)])
+    rows = order(n, k % 2 == 1)
+    ans = (["StudyInstanceUID"] + cols + ["PatientID"],
+           [[i] + [str(v) for v in r] + ["p1"] for i, r in zip(ids(n), Y)])
+    sub = (["StudyInstanceUID"] + cols,
+           [[ids(n)[i]] + [fmt(v) for v in P[i]] for i in rows])
+    check("ranzcr #%d (n=%d)" % (k, n), "ranzcr-clip-catheter-line-classification", ans, sub,
+          metrics.roc_auc_score(Y[:, :9], P[:, :9], average="macro"), k % 2 == 0)
+
+
 def case_jigsaw(k):
     cols = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
     n = rng.randint(30, 800)
@@ -387,6 +406,7 @@ for k in range(6):
     case_auc(k)
 for k in range(3):
     case_auc_cols(k)
+    case_ranzcr(k)
     case_jigsaw(k)
 for k in range(4):
     case_logloss_binary(k)

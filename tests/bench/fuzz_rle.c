@@ -37,7 +37,7 @@ static uint64_t token_value(const char **p)
 static double dice(const char *truth, const char *pred, const double *dims)
 {
     const char *ys[1] = {truth}, *ps[1] = {pred}, *cols[1] = {"predicted"};
-    metric_input in = {1, 1, dims, NULL, ys, ps, cols, NULL};
+    metric_input in = {.n = 1, .k = 1, .y = dims, .ys = ys, .ps = ps, .cols = cols};
     double out = 0;
     if (mask_compute(&out, "rle_dice", &in) < 0)
         abort();

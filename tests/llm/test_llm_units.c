@@ -181,6 +181,22 @@ static void test_bodies(void)
                                   "content")->valuestring, "a\n\nb");
     CHECK(cJSON_GetObjectItem(o, "max_tokens")->valueint == 100);
     cJSON_Delete(o);
+    /* o1-preview and o1-mini: no instruction role, no effort, no temperature */
+    model_info o1;
+    CHECK(prices_lookup(&o1, NULL, "openai", "o1-mini-2024-09-12") == 0 && o1.price_known);
+    CHECK_STR(o1.system_role, "user");
+    CHECK(o1.reasoning && !o1.temperature && !*o1.effort);
+    o = openai_body(&req, "o1-mini", &o1, o1.effort, 100);
+    cJSON *om = cJSON_GetObjectItem(o, "messages");
+    CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(om, 0), "role")->valuestring, "user");
+    CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(om, 0), "content")->valuestring, "a\n\nb");
+    CHECK(cJSON_GetObjectItem(o, "max_completion_tokens")->valueint == 100);
+    CHECK(!cJSON_GetObjectItem(o, "reasoning_effort") && !cJSON_GetObjectItem(o, "temperature") &&
+          !cJSON_GetObjectItem(o, "max_tokens"));
+    cJSON_Delete(o);
+    CHECK(prices_lookup(&o1, NULL, "openai", "o1-preview") == 0 && o1.price_known);
+    CHECK_NEAR(o1.output, 60, 1e-12);
+    CHECK_STR(o1.system_role, "user");
     cJSON *an = anthropic_body(&req, "m", &mi, 100);
     cJSON *turns = cJSON_GetObjectItem(an, "messages");
     CHECK(cJSON_GetArraySize(turns) == 3); /* u1+u2, x, u3 */
