@@ -179,8 +179,11 @@ static double hausdorff(const unsigned char *pred, const unsigned char *truth, c
     return sqrt(a > b ? a : b) / sqrt(3.0);
 }
 
+#define MAX_VOXELS (1ULL << 32) /* a case-day volume past this is no scan */
+
 /* Rows order[from .. to) are one case-day: decode its volumes and score it.
- * NaN when both are empty; -2 when the slices differ in size. */
+ * NaN when both are empty; -2 when the slices differ in size, -3 when the
+ * volume is too large. */
 static double score_day(const metric_input *in, const size_t *order, size_t from, size_t to,
                         unsigned char **buf, size_t *cap)
 {
@@ -189,6 +192,8 @@ static double score_day(const metric_input *in, const size_t *order, size_t from
     for (size_t r = from; r < to; r++)
         slices += r == from || strcmp(in->group[order[r]], in->group[order[r - 1]]);
     size_t vol[3] = {slices, h, w}, n = slices * h * w;
+    if ((uint64_t)h * w > MAX_VOXELS / slices)
+        return -3;
     if (2 * n > *cap) {
         *cap = 2 * n;
         free(*buf);
@@ -241,6 +246,8 @@ int mask_dice_hausdorff(double *out, const metric_input *in)
         double v = score_day(in, order, from, to, &buf, &cap);
         if (v == -2)
             rc = err_set("case-day '%.*s': its slices differ in image size", (int)len, day);
+        else if (v == -3)
+            rc = err_set("case-day '%.*s': a volume of more than 2^32 voxels", (int)len, day);
         else if (!isnan(v)) {
             hd += v;
             n_hd++;

@@ -80,6 +80,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             t++;
         }
     }
+    /* painted by rows, pixel p of the encoding at row p % h, column p / h */
+    unsigned char painted[64 * 64] = {0};
+    uint64_t h = (uint64_t)dims[0], w = (uint64_t)dims[1];
+    rle_paint(painted, s, h, w);
+    for (uint64_t p = 0; p < n; p++)
+        if (painted[(p % h) * w + p / h] != img[p])
+            abort();
     char full[32];
     snprintf(full, sizeof full, "1 %llu", (unsigned long long)n);
     if (dice(s, s, dims) != 1.0 || dice(s, full, dims) != 2.0 * (double)t / (double)(t + n))
