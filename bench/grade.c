@@ -187,9 +187,10 @@ static int out_of_bounds(const grade_data *g, double v)
 int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *dst,
                       sb *strs, size_t *soff)
 {
-    if (g->flags & METRIC_MASK) /* soff is this row's slot of yoff / poff */
-        return mask_take_text(g, r, is_answers, (size_t)(soff - (is_answers ? g->yoff : g->poff)),
-                              strs, soff);
+    if (g->flags & METRIC_MASK) { /* soff is this row's slot of yoff / poff */
+        size_t row = (size_t)(soff - (is_answers ? g->yoff : g->poff));
+        return mask_take_text(g, r, is_answers, row, strs, soff);
+    }
     for (size_t j = 0; j < g->k; j++) {
         if (g->col_idx[j] < 0) { /* a submission-only column, reading the answers */
             if (dst)

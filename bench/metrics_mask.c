@@ -35,6 +35,8 @@
  *   its background as the "object": its IoU is t / (height * width).
  * - rle_f05: mean over images of sklearn's fbeta_score(beta=0.5) on the
  *   pixels (vesuvius-challenge-ink-detection); rows in the answers' order.
+ * - rle_dice_hausdorff: UW-Madison's Dice and 3-D Hausdorff combination
+ *   (metrics_volume.c); rows in the answers' order, a 'class' column.
  */
 #include "csv_reader.h"
 #include "grade_internal.h"
@@ -261,7 +263,8 @@ static double iou_precision(mask_counts c, uint64_t n)
  * recall 0 where undefined, F 0 where both are. */
 static double f05(mask_counts c)
 {
-    double prec = c.p ? (double)c.i / (double)c.p : 0, rec = c.t ? (double)c.i / (double)c.t : 0;
+    double prec = c.p ? (double)c.i / (double)c.p : 0;
+    double rec = c.t ? (double)c.i / (double)c.t : 0;
     double beta2 = 0.25, den = beta2 * prec + rec;
     return (1 + beta2) * prec * rec / (den == 0 ? 1 : den);
 }

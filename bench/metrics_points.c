@@ -77,8 +77,9 @@ int points_check_cell(const char *cell, int is_answers, char **why)
     for (size_t i = 0; !*why && i < f.n; i++) {
         double v;
         if (i % per && field_num(&f, i, &v) < 0)
-            *why = xasprintf("field %zu ('%.*s') of character %zu is not a number", i % per + 1,
-                             f.len[i] > 40 ? 40 : (int)f.len[i], cell + f.at[i], i / per + 1);
+            *why = xasprintf("field %zu ('%.*s') of character %zu is not a number",
+                             i % per + 1, f.len[i] > 40 ? 40 : (int)f.len[i], cell + f.at[i],
+                             i / per + 1);
     }
     free(f.at);
     free(f.len);

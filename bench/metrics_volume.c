@@ -150,7 +150,8 @@ static double directed_sq(const unsigned char *from, const unsigned char *to,
 
 /* The normalised Hausdorff distance of two D x H x W volumes (NaN: both
  * empty). */
-static double hausdorff(const unsigned char *pred, const unsigned char *truth, const size_t vol[3])
+static double hausdorff(const unsigned char *pred, const unsigned char *truth,
+                        const size_t vol[3])
 {
     size_t n = vol[0] * vol[1] * vol[2], np = 0, nt = 0;
     size_t lo[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX}, hi[3] = {0, 0, 0};
@@ -224,7 +225,8 @@ int mask_dice_hausdorff(double *out, const metric_input *in)
     size_t n_dice = 0, n_hd = 0;
     for (size_t r = 0; r < in->n; r++) {
         uint64_t c[3];
-        rle_counts(c, in->ys[r], in->ps[r], (uint64_t)in->y[2 * r] * (uint64_t)in->y[2 * r + 1]);
+        uint64_t pixels = (uint64_t)in->y[2 * r] * (uint64_t)in->y[2 * r + 1];
+        rle_counts(c, in->ys[r], in->ps[r], pixels);
         if (c[0] + c[1]) {
             dice += 2.0 * (double)c[2] / (double)(c[0] + c[1]);
             n_dice++;
