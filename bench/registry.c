@@ -36,7 +36,7 @@ static const char *opt(const char *s)
 
 static bench_task task_of(const char *metric, const char *targets)
 {
-    if (!strcmp(metric, "auc") || !strcmp(metric, "auc_cols"))
+    if (!strcmp(metric, "auc") || !strncmp(metric, "auc_cols", 8))
         return TASK_BINARY;
     if (!strcmp(metric, "logloss"))
         return strchr(targets, ',') || !strcmp(targets, "*") ? TASK_MULTICLASS : TASK_BINARY;

@@ -31,8 +31,10 @@ GRADED = {
     "dog-breed-identification": ("logloss", "id", "*", 1),
     "dogs-vs-cats-redux-kernels-edition": ("logloss", "id", "label", 0),
     "histopathologic-cancer-detection": ("auc", "id", "label", 0),
+    # jigsaw-toxic and plant-pathology-2020 call roc_auc_score on the raw
+    # columns: any finite score is accepted (auc_cols_any)
     "jigsaw-toxic-comment-classification-challenge": (
-        "auc_cols", "id",
+        "auc_cols_any", "id",
         "toxic,severe_toxic,obscene,threat,insult,identity_hate", 0),
     "leaf-classification": ("logloss", "id", "*", 1),
     "mlsp-2013-birds": ("auc", "Id", "Probability", 0),
@@ -41,7 +43,7 @@ GRADED = {
     "nomad2018-predict-transparent-conductors": (
         "rmsle_cols", "@id", "formation_energy_ev_natom,bandgap_energy_ev", 0),
     "plant-pathology-2020-fgvc7": (
-        "auc_cols", "image_id", "healthy,multiple_diseases,rust,scab", 0),
+        "auc_cols_any", "image_id", "healthy,multiple_diseases,rust,scab", 0),
     "random-acts-of-pizza": ("auc", "request_id", "requester_received_pizza", 0),
     # MLE-bench at 783b15a scores 9 of the 11 label columns (its classes.py
     # lists neither "CVC - Normal" nor "Swan Ganz Catheter Present"); a

@@ -97,7 +97,32 @@ def g_nomad(s, a):
     return sum(rmsle(a[c].to_numpy(), s[c].to_numpy()) for c in cols) / 2
 
 
+def g_plant(s, a):
+    cols = ["image_id", "healthy", "multiple_diseases", "rust", "scab"]
+    if len(s) != len(a) or set(s.columns) != set(cols):
+        raise Invalid("rows or columns")
+    s = s.sort_values("image_id").reset_index(drop=True)
+    a = a.sort_values("image_id").reset_index(drop=True)
+    if not (s["image_id"] == a["image_id"]).all():
+        raise Invalid("ids")
+    # roc_auc_score on the raw columns: no [0, 1] check
+    return np.mean([metrics.roc_auc_score(a[c], s[c]) for c in cols[1:]])
+
+
+def g_jigsaw(s, a):
+    classes = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
+    if "id" not in s or not set(classes) <= set(s.columns) or len(s) != len(a):
+        raise Invalid("columns or rows")
+    s, a = s.set_index("id").sort_index(), a.set_index("id").sort_index()
+    if not s.index.equals(a.index):
+        raise Invalid("ids")
+    keep = (a[classes].sum(axis=1) >= 0).to_numpy()
+    return metrics.roc_auc_score(a[keep].to_numpy(), s[keep].to_numpy(), average="macro")
+
+
 GRADERS = {
+    "plant-pathology-2020-fgvc7": g_plant,
+    "jigsaw-toxic-comment-classification-challenge": g_jigsaw,
     "tabular-playground-series-dec-2021": g_accuracy("Id", "Cover_Type"),
     "tabular-playground-series-may-2022": g_auc("id", "target"),
     "mlsp-2013-birds": g_auc("Id", "Probability"),
@@ -209,6 +234,27 @@ case(NOMAD, "ids not in the answers", nomad_a,
 case(NOMAD, "one row short", nomad_a,
      rows("id,formation_energy_ev_natom,bandgap_energy_ev", ["1,0.1,1.5", "2,0.25,2.0"]),
      False)
+
+# ---- scores outside [0, 1]: only prepare_for_auroc_metric's graders check ---
+
+PLANT = "plant-pathology-2020-fgvc7"
+plant_a = rows("image_id,healthy,multiple_diseases,rust,scab",
+               ["Test_0,1,0,0,0", "Test_1,0,1,0,0", "Test_2,0,0,1,0", "Test_3,0,0,0,1"])
+case(PLANT, "scores outside [0, 1]", plant_a,
+     rows("image_id,healthy,multiple_diseases,rust,scab",
+          ["Test_0,3.5,-1,0.1,0.2", "Test_1,0.1,2,0.3,0.1", "Test_2,-4,0.5,0.2,0.3",
+           "Test_3,0.2,0.1,0.25,7"]), True)
+
+JIG = "jigsaw-toxic-comment-classification-challenge"
+jig_h = "id,toxic,severe_toxic,obscene,threat,insult,identity_hate"
+jig_a = rows(jig_h, ["a,1,0,1,0,1,0", "b,0,1,0,1,0,1", "c,1,1,0,0,1,1", "d,0,0,1,1,0,0",
+                     "e,-1,-1,-1,-1,-1,-1"])
+case(JIG, "scores outside [0, 1]", jig_a,
+     rows(jig_h, ["a,2,0,1,0,1,0", "b,0,1,0,1,0,1", "c,1,1,0,0,1,1", "d,0,0,1,1,0,-1",
+                  "e,0,0,0,0,0,0"]), True)
+case(JIG, "a text score", jig_a,
+     rows(jig_h, ["a,x,0,1,0,1,0", "b,0,1,0,1,0,1", "c,1,1,0,0,1,1", "d,0,0,1,1,0,0",
+                  "e,0,0,0,0,0,0"]), False)
 
 if failures:
     print("%d failed: %s" % (len(failures), ", ".join(failures)))
