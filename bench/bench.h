@@ -60,6 +60,11 @@ typedef struct bench_competition {
     const char *answers;         /* file in private/, e.g. "test.csv" */
     const char *sample_submission; /* file in public/ */
     const char *id_col;          /* NULL when rows are matched by position */
+    int match_by_position;       /* 1: MLE-bench's grader pairs the rows by
+                                    position and never reads id_col (registry
+                                    id_col "@name"); the submission needs no
+                                    id column then. id_col still names the
+                                    column for the agent's holdout and prompt */
     const char *target_cols;     /* comma-separated; "*" = every non-id column of
                                     the sample submission. In a list, a name
                                     may carry a marker: "+name" a column only

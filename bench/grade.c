@@ -150,7 +150,10 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
         return mask_map_answers(g, r, *id_at);
     if (mask && mask_check_header(g, r))
         return 1;
-    const char *missing = g->comp->id_col && *id_at < 0 ? g->comp->id_col : NULL;
+    if (g->comp->match_by_position)
+        *id_at = -1; /* the grader never reads the ids */
+    const char *missing = g->comp->id_col && *id_at < 0 && !g->comp->match_by_position
+                              ? g->comp->id_col : NULL;
     size_t needed = 0;
     for (size_t j = 0; j < g->k; j++) {
         needed += !other_side(g, j, is_answers);
@@ -373,6 +376,7 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
         return err_set("%s: unknown metric '%s'", comp->id, comp->metric);
     if (load_answers(g, answers_path, 1) < 0)
         return -1;
+    grade_numeric_ids(g);
     if (g->n == 0)
         return err_set("%s: answers %s have no rows", comp->id, answers_path);
     if (g->n >= UINT32_MAX)

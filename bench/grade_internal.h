@@ -29,6 +29,8 @@ typedef struct grade_data {
                                of the answers' size: they cannot take more;
                                freed once matched) */
     size_t ids_len;
+    int num_ids;            /* every answer id is an integer (pandas: int64):
+                               ids compare as numbers (grade_numeric_ids) */
     size_t seq_off;         /* offset in ids of the answer row at the
                                submission's current position */
     size_t seq_row;         /* that position */
@@ -105,6 +107,10 @@ int grade_match_rows(grade_data *g, struct csv_reader *r, long id_at);
  * the check that no answer row is left unmatched. */
 int grade_match_one(grade_data *g, const row_view *r, long id_at, size_t ncols);
 long grade_find_row(grade_data *g, const char *id, size_t row);
+/* match.c: after the answers' ids are in, when every one is an integer as
+ * pandas reads it, rewrite them in one canonical spelling and set num_ids,
+ * so that grade_find_row matches "007", " 7" or "7.0" to the answer 7. */
+void grade_numeric_ids(grade_data *g);
 void grade_claim(grade_data *g, long at);
 int grade_all_matched(grade_data *g, const char *name);
 /* fastrows.c: the reduced log loss. Whether comp/k qualify (sets it up);

@@ -20,8 +20,11 @@
 #include "grade_internal.h"
 #include "bigmem.h"
 #include "metrics.h"
+#include "numparse.h"
 
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,6 +166,74 @@ static void build_index(grade_data *g)
     }
 }
 
+/* MLE-bench reads both files with pandas, which types the id column: when
+ * every answer id is an integer the column is int64, and a submission id
+ * equals it by value: "007", "+7" and " 7 " are 7, and so is "7.0" (the
+ * submission's column is then float64). Text ids are compared as text. */
+
+/* The canonical spelling of an integer literal as pandas' C parser takes it
+ * (blanks around, a sign, digits) into out (at most strlen(s) + 1 bytes,
+ * out may be s); 0, or -1 when s is no such literal. */
+static int int_canon(const char *s, char *out)
+{
+    s += strspn(s, " \t");
+    int neg = *s == '-';
+    s += *s == '-' || *s == '+';
+    size_t digits = strspn(s, "0123456789");
+    if (!digits || s[digits + strspn(s + digits, " \t")])
+        return -1;
+    while (digits > 1 && *s == '0')
+        s++, digits--;
+    if (digits == 1 && *s == '0')
+        neg = 0; /* -0 is 0 */
+    if (neg)
+        *out++ = '-';
+    memmove(out, s, digits);
+    out[digits] = 0;
+    return 0;
+}
+
+void grade_numeric_ids(grade_data *g)
+{
+    if (!g->ids || !g->n)
+        return;
+    for (const char *id = g->ids; id < g->ids + g->ids_len; id += strlen(id) + 1) {
+        char buf[64];
+        if (strlen(id) >= sizeof buf || int_canon(id, buf) < 0)
+            return;
+    }
+    /* rewrite in place: a canonical id is never longer than its text */
+    size_t in = 0, out = 0, n = g->n;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(g->ids + in);
+        int_canon(g->ids + in, g->ids + out);
+        in += len + 1;
+        out += strlen(g->ids + out) + 1;
+    }
+    g->ids_len = out;
+    g->id_stride = strlen(g->ids) + 1; /* as grade_add_id counts it */
+    for (size_t at = 0; at < out && g->id_stride; at += g->id_stride)
+        if (strlen(g->ids + at) + 1 != g->id_stride)
+            g->id_stride = 0;
+    g->num_ids = 1;
+}
+
+/* A submission id in the answers' spelling when they are integers: buf
+ * (64 bytes) or id itself. */
+static const char *id_key(const grade_data *g, const char *id, char *buf)
+{
+    if (!g->num_ids || strlen(id) >= 64)
+        return id;
+    if (int_canon(id, buf) == 0)
+        return buf;
+    double v; /* a float64 column: 7.0 == 7 */
+    if (num_parse(id, &v) == 0 && v == trunc(v) && fabs(v) < 9007199254740992.0) {
+        snprintf(buf, 64, "%.0f", v == 0 ? 0.0 : v);
+        return buf;
+    }
+    return id;
+}
+
 /* The answer row for a submission id, or -1 (unknown) / -2 (all used). row
  * is the submission's row, tried first against the answer row of the same
  * position, whose id starts at g->seq_off. That shortcut is only sound while
@@ -170,6 +241,8 @@ static void build_index(grade_data *g)
  * (every earlier row matched in order) or when the answers repeat no id. */
 long grade_find_row(grade_data *g, const char *id, size_t row)
 {
+    char key[64];
+    id = id_key(g, id, key);
     if (row < g->n && !is_used(g, row) && !g->dup_ids && !strcmp(g->ids + g->seq_off, id))
         return (long)row;
     if (!g->slots && !g->slots32)
@@ -339,6 +412,9 @@ int grade_all_matched(grade_data *g, const char *name)
     size_t i = 0;
     while (is_used(g, i))
         i++;
+    if (g->comp->match_by_position || !g->comp->id_col)
+        return grade_invalid(g, "%s: %zu rows, the answers have %zu (rows pair by position)",
+                             name, g->seq_row, g->n);
     return grade_invalid(g, "%s: %zu rows, the answers have %zu: id '%s' (and %zu more) "
                          "missing", name, g->seq_row, g->n, grade_nth_id(g, i),
                          g->n - g->seq_row - 1);

@@ -416,6 +416,9 @@ static const struct {
     int flags;
 } table[] = {
     {"auc", METRIC_PROB}, {"auc_cols", METRIC_PROB}, {"logloss", METRIC_PROB},
+    /* auc_cols without the [0, 1] check: graders that call roc_auc_score on
+     * the raw columns (jigsaw-toxic, plant-pathology-2020) */
+    {"auc_cols_any", 0},
     {"accuracy", METRIC_STRING}, {"accuracy_str", METRIC_STRING}, {"qwk", 0},
     {"rmse", 0}, {"rmsle", METRIC_NONNEG}, {"rmsle_cols", METRIC_NONNEG},
     {"mae", 0}, {"mae_int", 0}, {"pearson", 0}, {"f1_macro", 0}, {"f1_micro", 0},
@@ -466,8 +469,8 @@ int metric_compute(double *out, const char *m, const metric_input *in)
     int single = in->k == 1;
     if (metric_flags(m) & METRIC_TEXT)
         return metric_text(out, m, in);
-    if (!strcmp(m, "auc") || !strcmp(m, "auc_cols"))
-        return auc_mean(out, in, !strcmp(m, "auc_cols"));
+    if (!strcmp(m, "auc") || !strcmp(m, "auc_cols") || !strcmp(m, "auc_cols_any"))
+        return auc_mean(out, in, strcmp(m, "auc") != 0);
     if (!strcmp(m, "logloss"))
         return log_loss(out, in);
     if (!strcmp(m, "accuracy") || !strcmp(m, "accuracy_str"))
@@ -496,7 +499,7 @@ int metric_compute(double *out, const char *m, const metric_input *in)
         return f1_score(out, in, !strcmp(m, "f1_macro"));
     if (!strcmp(m, "mcc"))
         return mcc(out, in);
-    return err_set("unknown metric '%s' (grove implements: auc, auc_cols, logloss, "
+    return err_set("unknown metric '%s' (grove implements: auc, auc_cols, auc_cols_any, logloss, "
                    "accuracy, accuracy_str, qwk, rmse, rmsle, rmsle_cols, mae, mae_int, "
                    "pearson, spearman_cols, f1_macro, f1_micro, mcc, accuracy_pd, f1_macro_int, "
                    "top1_error, qwk_int, rmse_1_100, logloss_r6, map_at_5, map_at_5_strict, "

@@ -36,7 +36,7 @@ static const char *opt(const char *s)
 
 static bench_task task_of(const char *metric, const char *targets)
 {
-    if (!strcmp(metric, "auc") || !strcmp(metric, "auc_cols"))
+    if (!strcmp(metric, "auc") || !strncmp(metric, "auc_cols", 8))
         return TASK_BINARY;
     if (!strcmp(metric, "logloss"))
         return strchr(targets, ',') || !strcmp(targets, "*") ? TASK_MULTICLASS : TASK_BINARY;
@@ -62,7 +62,8 @@ static void fill(bench_competition *c, char **f)
     c->not_yet_reason = opt(f[F_REASON]);
     c->answers = opt(f[F_ANSWERS]);
     c->sample_submission = opt(f[F_SAMPLE]);
-    c->id_col = opt(f[F_IDCOL]);
+    c->match_by_position = f[F_IDCOL][0] == '@';
+    c->id_col = opt(f[F_IDCOL] + c->match_by_position);
     c->target_cols = opt(f[F_TARGETS]);
     c->prob_rows_sum_to_one = atoi(f[F_PROB]);
     c->gold = strtod(f[F_GOLD], NULL);
