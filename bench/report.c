@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static double round5(double x)
 {
@@ -51,6 +52,22 @@ static int is_csv_name(const char *path)
            tolower((unsigned char)path[n - 1]) == 'v';
 }
 
+/* The time now as MLE-bench writes it: Python's datetime.now().isoformat(),
+ * local time with no zone, microseconds unless there are none; so its
+ * CompetitionReport.from_dict (datetime.fromisoformat) reads grove's reports
+ * on every Python version. */
+static void created_now(char *buf, size_t n)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    localtime_r(&ts.tv_sec, &tm);
+    size_t len = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+    long us = ts.tv_nsec / 1000;
+    if (us && len + 8 <= n)
+        snprintf(buf + len, n - len, ".%06ld", us);
+}
+
 static void report_init(bench_report *out, const bench_competition *comp, const char *sub)
 {
     memset(out, 0, sizeof *out);
@@ -61,8 +78,8 @@ static void report_init(bench_report *out, const bench_competition *comp, const 
     out->bronze_threshold = comp->bronze;
     out->median_threshold = comp->median;
     out->is_lower_better = comp->lower_is_better;
-    char ts[32];
-    clock_iso8601(ts, sizeof ts, clock_wall());
+    char ts[40];
+    created_now(ts, sizeof ts);
     out->created_at = xstrdup(ts);
     out->submission_path = xstrdup(sub);
 }

@@ -5,9 +5,11 @@ Builds an MLE-bench data folder with one prepared competition, then checks
 single grading (JSON and text), an invalid submission (exit 0, reason), a
 not-yet competition (exit 1), the batch report file and aggregation.
 """
+import datetime
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -67,6 +69,13 @@ keys = ["competition_id", "score", "gold_threshold", "silver_threshold", "bronze
         "above_median", "submission_exists", "valid_submission", "is_lower_better",
         "created_at", "submission_path", "error"]
 check(list(rep.keys()) == keys, "report has MLE-bench's fields, in order, plus error")
+# created_at as MLE-bench writes it (datetime.now().isoformat(): local, no zone),
+# which its CompetitionReport.from_dict reads back with datetime.fromisoformat
+made = datetime.datetime.fromisoformat(rep.get("created_at", ""))
+check(made.tzinfo is None and abs((datetime.datetime.now() - made).total_seconds()) < 60,
+      "created_at is local time without a zone: %r" % rep.get("created_at"))
+check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?", rep["created_at"]) is not None,
+      "created_at has isoformat()'s shape: %r" % rep["created_at"])
 
 env = dict(os.environ, GROVE_DATA=data)
 r = run("grade", "--competition", comp, "--submission", bad, env=env)
