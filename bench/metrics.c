@@ -438,6 +438,8 @@ int metric_flags(const char *metric)
 {
     if (metric_numeric_flags(metric))
         return metric_numeric_flags(metric);
+    if (metric_detect_flags(metric))
+        return metric_detect_flags(metric);
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (!strcmp(table[i].name, metric))
             return METRIC_KNOWN | table[i].flags;
@@ -453,6 +455,8 @@ int metric_compute(double *out, const char *m, const metric_input *in)
         return metric_extra_compute(out, m, in);
     if (metric_numeric_flags(m))
         return metric_numeric_compute(out, m, in);
+    if (metric_detect_flags(m))
+        return metric_detect_compute(out, m, in);
     int single = in->k == 1;
     if (metric_flags(m) & METRIC_TEXT)
         return metric_text(out, m, in);
@@ -491,5 +495,6 @@ int metric_compute(double *out, const char *m, const metric_input *in)
                    "pearson, spearman_cols, f1_macro, f1_micro, mcc, accuracy_pd, f1_macro_int, "
                    "top1_error, qwk_int, rmse_1_100, logloss_r6, map_at_5, map_at_5_strict, "
                    "map_at_12, jaccard_tweet, jaccard_words, levenshtein, levenshtein_str, "
-                   "levenshtein_seq, kendall_tau_order, f1_micro_sets, f1_micro_labels)", m);
+                   "levenshtein_seq, kendall_tau_order, f1_micro_sets, f1_micro_labels, map_siim, "
+                   "coco_map40, f1_tf2qa)", m);
 }
