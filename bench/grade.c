@@ -48,6 +48,7 @@ void grade_free(grade_data *g)
     big_free(g->slots);
     big_free(g->slots32);
     free(g->why);
+    sb_free(&g->conv);
     free(g->scratch);
     free(g->nz_end);
     free(g->nz_col);
@@ -254,7 +255,9 @@ int grade_add_id(grade_data *g, const char *id, size_t len, const char *path)
 static int load_answers(grade_data *g, const char *path, int pass)
 {
     csv_reader r;
-    if (csv_reader_stream(&r, path) < 0)
+    if (g->conv.len)
+        csv_reader_init(&r, g->conv.buf, g->conv.len, path);
+    else if (csv_reader_stream(&r, path) < 0)
         return err_prefix("%s: answers", g->comp->id);
     int rc = csv_reader_next(&r);
     long id_at;
@@ -374,7 +377,8 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
     g->flags = metric_flags(comp->metric);
     if (!(g->flags & METRIC_KNOWN))
         return err_set("%s: unknown metric '%s'", comp->id, comp->metric);
-    if (load_answers(g, answers_path, 1) < 0)
+    if (answers_rows(&g->conv, comp, answers_path) < 0 ||
+        load_answers(g, answers_path, 1) < 0)
         return -1;
     grade_numeric_ids(g);
     if (g->n == 0)

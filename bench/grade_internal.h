@@ -49,6 +49,8 @@ typedef struct grade_data {
     int dup_ids;            /* the hash found an id twice in the answers */
     unsigned row_bits, off_bits; /* slot fields: row, offset of the id */
     char *why;              /* set when the submission is invalid */
+    sb conv;                /* answers_rows(): the answers as CSV rows, read
+                               in place of the file (empty: read the file) */
     /* reduced multi-class log loss (fastrows.c): the answers kept as their
      * non-zero cells only, each submission row folded into its loss as it
      * is read, so no n x k table exists at all */
@@ -154,6 +156,11 @@ int mask_take_text(grade_data *g, const row_view *r, int is_answers, size_t row,
 const char **mask_row_ids(const grade_data *g);
 /* The i-th answer id (walks the ids: for messages only). */
 const char *grade_nth_id(const grade_data *g, size_t i);
+
+/* answers_rows.c: answers kept in another shape (one row per box, JSON
+ * lines), as CSV text of (id, target) rows into out: 1, or 0 when comp's
+ * answers are read as they are, < 0 (err_last() names file and line). */
+int answers_rows(sb *out, const bench_competition *comp, const char *path);
 
 /* Append an answer id (len bytes, no NUL in it) and count the row. */
 int grade_add_id(grade_data *g, const char *id, size_t len, const char *path);

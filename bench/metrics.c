@@ -447,6 +447,8 @@ int metric_flags(const char *metric)
 {
     if (metric_numeric_flags(metric))
         return metric_numeric_flags(metric);
+    if (metric_detect_flags(metric))
+        return metric_detect_flags(metric);
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (!strcmp(table[i].name, metric))
             return METRIC_KNOWN | table[i].flags;
@@ -466,6 +468,8 @@ int metric_compute(double *out, const char *m, const metric_input *in)
         return mask_compute(out, m, in);
     if (!strcmp(m, "points_f1"))
         return points_f1(out, in);
+    if (metric_detect_flags(m))
+        return metric_detect_compute(out, m, in);
     int single = in->k == 1;
     if (metric_flags(m) & METRIC_TEXT)
         return metric_text(out, m, in);
@@ -506,5 +510,5 @@ int metric_compute(double *out, const char *m, const metric_input *in)
                    "map_at_12, jaccard_tweet, jaccard_words, levenshtein, levenshtein_str, "
                    "levenshtein_seq, kendall_tau_order, f1_micro_sets, f1_micro_labels, "
                    "rle_dice, rle_dice_global, rle_iou_prec_101, rle_f05, rle_dice_hausdorff, "
-                   "points_f1)", m);
+                   "points_f1, map_siim, coco_map40, f1_tf2qa)", m);
 }

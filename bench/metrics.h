@@ -71,6 +71,8 @@ size_t text_split(text_tok **v, size_t *cap, const char *s, int sep);
 /* Python's str.lower() of UTF-8 text (final sigma and U+0130 included);
  * caller frees. */
 char *text_lower(const char *s);
+/* Is s one of pandas' default NA spellings (read as NaN)? */
+int text_pd_na(const char *s);
 /* python-Levenshtein's distance() of two UTF-8 texts, over code points. */
 size_t text_levenshtein(const char *a, const char *b);
 /* metrics_numeric.c: the competition-specific numeric metrics (log_mae_groups,
@@ -78,6 +80,14 @@ size_t text_levenshtein(const char *a, const char *b);
  * as metric_flags (0: not one of them), compute as metric_compute. */
 int metric_numeric_flags(const char *metric);
 int metric_numeric_compute(double *out, const char *metric, const metric_input *in);
+
+/* metrics_detect.c: PredictionString metrics (map_siim, coco_map40) and
+ * f1_tf2qa; flags and compute as metric_numeric_*. detect_py_float() is
+ * Python's float() of text (0, or -1 where Python raises), for the fuzz
+ * test. */
+int metric_detect_flags(const char *metric);
+int metric_detect_compute(double *out, const char *metric, const metric_input *in);
+int detect_py_float(const char *s, size_t len, double *out);
 
 /* A key whose unsigned order is the double's numeric order (-0.0 and 0.0
  * tie). */

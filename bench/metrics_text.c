@@ -244,6 +244,11 @@ static int is_na(const char *s)
     return 0;
 }
 
+int text_pd_na(const char *s)
+{
+    return is_na(s);
+}
+
 enum { NUM_NO, NUM_INT, NUM_FLOAT };
 
 /* What pandas' C parser makes of a non-NA cell: an integer (at most 18

@@ -81,7 +81,7 @@ env = dict(os.environ, GROVE_DATA=data)
 r = run("grade", "--competition", comp, "--submission", bad, env=env)
 check(r.returncode == 0 and "valid" in r.stdout and "missing" in r.stdout,
       "invalid submission: exit 0, text report says why")
-r = run("grade", "--competition", "tensorflow2-question-answering", "--submission", good, "--data-dir", data)
+r = run("grade", "--competition", "3d-object-detection-for-autonomous-vehicles", "--submission", good, "--data-dir", data)
 check(r.returncode == 1 and "not graded by grove yet" in r.stderr, "not-yet competition: exit 1")
 
 batch = os.path.join(tmp, "batch.jsonl")

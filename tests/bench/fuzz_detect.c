@@ -1,0 +1,50 @@
+/*
+ * fuzz_detect.c: fuzz target for the PredictionString parsing of
+ * metrics_detect.c.
+ *
+ * The input is cut at NUL bytes into cells, paired as answer/submission
+ * rows. For any bytes: Python's float() reader never reads past its token
+ * and agrees with strtod on what it accepts; then every detection metric
+ * runs over the rows (any result but a crash).
+ */
+#include "metrics.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = xmalloc(size + 1);
+    memcpy(text, data, size);
+    text[size] = 0;
+    const char *cells[64];
+    size_t n = 0;
+    for (size_t at = 0; at <= size && n < 64; at += strlen(text + at) + 1)
+        cells[n++] = text + at;
+    for (size_t i = 0; i < n; i++) {
+        double v;
+        size_t len = strlen(cells[i]);
+        if (detect_py_float(cells[i], len, &v) == 0 && !isnan(v) && len < 64 &&
+            !memchr(cells[i], '_', len)) {
+            char *end;
+            double w = strtod(cells[i], &end);
+            if (w != v && !(isinf(v) && isinf(w)))
+                abort();
+        }
+    }
+    size_t rows = n / 2;
+    if (rows) {
+        const char *cols[] = {"PredictionString"};
+        metric_input in = {rows, 1, NULL, NULL, cells, cells + rows, cols, NULL, NULL};
+        static const char *const m[] = {"map_siim", "coco_map40", "f1_tf2qa"};
+        for (size_t k = 0; k < 3; k++) {
+            double out;
+            metric_detect_compute(&out, m[k], &in);
+        }
+    }
+    free(text);
+    return 0;
+}
