@@ -291,7 +291,8 @@ int journal_load(journal *j, journal_node_fn fn, void *data)
         free(l.ids);
         return git_fail("list node refs");
     }
-    qsort(l.ids, l.n, sizeof *l.ids, cmp_int);
+    if (l.n)
+        qsort(l.ids, l.n, sizeof *l.ids, cmp_int);
     int rc = 0;
     for (size_t i = 0; i < l.n && rc == 0; i++) {
         git_oid oid;
