@@ -50,6 +50,19 @@ typedef enum bench_task {
     TASK_OTHER,
 } bench_task;
 
+/* How a grader pairs the submission's rows with the answers' (registry id_col
+ * written "name", "@name" or "<name"). Beyond by id, id_col still names the
+ * column for the agent's holdout and prompt. */
+typedef enum bench_pairing {
+    PAIR_BY_ID = 0,      /* "name": each row meets the answer row of its id */
+    PAIR_BY_POSITION,    /* "@name": row i meets row i, the ids are never read
+                            (the submission needs no id column) */
+    PAIR_BY_SORTED_ID,   /* "<name": both files sorted by the id column (as
+                            pandas types and sorts it, missing ids last), then
+                            row i meets row i; the ids are never compared, so
+                            unknown or repeated ids pair all the same */
+} bench_pairing;
+
 typedef struct bench_competition {
     const char *id;
     const char *name;
@@ -60,11 +73,7 @@ typedef struct bench_competition {
     const char *answers;         /* file in private/, e.g. "test.csv" */
     const char *sample_submission; /* file in public/ */
     const char *id_col;          /* NULL when rows are matched by position */
-    int match_by_position;       /* 1: MLE-bench's grader pairs the rows by
-                                    position and never reads id_col (registry
-                                    id_col "@name"); the submission needs no
-                                    id column then. id_col still names the
-                                    column for the agent's holdout and prompt */
+    bench_pairing pairing;       /* how submission rows meet answer rows */
     const char *target_cols;     /* comma-separated; "*" = every non-id column of
                                     the sample submission. In a list, a name
                                     may carry a marker: "+name" a column only

@@ -45,7 +45,9 @@
 
 void ll_setup(grade_data *g)
 {
-    g->reduced = !strcmp(g->comp->metric, "logloss") && g->k >= 2;
+    /* rows are folded in as they are matched: the pairing must be known then */
+    g->reduced = !strcmp(g->comp->metric, "logloss") && g->k >= 2 &&
+                 g->comp->pairing != PAIR_BY_SORTED_ID;
     if (!g->reduced)
         return;
     g->scratch = xcalloc(g->k, sizeof *g->scratch);

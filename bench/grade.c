@@ -47,6 +47,8 @@ void grade_free(grade_data *g)
     free(g->used);
     big_free(g->slots);
     big_free(g->slots32);
+    sb_free(&g->skeys);
+    free(g->skey_off);
     free(g->why);
     free(g->scratch);
     free(g->nz_end);
@@ -150,9 +152,9 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
         return mask_map_answers(g, r, *id_at);
     if (mask && mask_check_header(g, r))
         return 1;
-    if (g->comp->match_by_position)
+    if (g->comp->pairing == PAIR_BY_POSITION)
         *id_at = -1; /* the grader never reads the ids */
-    const char *missing = g->comp->id_col && *id_at < 0 && !g->comp->match_by_position
+    const char *missing = g->comp->id_col && *id_at < 0 && g->comp->pairing != PAIR_BY_POSITION
                               ? g->comp->id_col : NULL;
     size_t needed = 0;
     for (size_t j = 0; j < g->k; j++) {
@@ -400,6 +402,8 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
     if (rc == 0)
         rc = g->reduced ? ll_match_rows(g, &r, id_at) : grade_match_rows(g, &r, id_at);
     csv_reader_close(&r);
+    if (rc == 0 && comp->pairing == PAIR_BY_SORTED_ID)
+        grade_pair_sorted(g);
     if (rc == 0)
         rc = g->reduced ? ll_check_sums(g) : check_row_sums(g);
     drop_ids(g);

@@ -48,6 +48,8 @@ typedef struct grade_data {
     size_t n_slots;
     int dup_ids;            /* the hash found an id twice in the answers */
     unsigned row_bits, off_bits; /* slot fields: row, offset of the id */
+    sb skeys;               /* PAIR_BY_SORTED_ID: the submission's ids, */
+    size_t *skey_off;       /* row r's at skeys.buf + skey_off[r] */
     char *why;              /* set when the submission is invalid */
     /* reduced multi-class log loss (fastrows.c): the answers kept as their
      * non-zero cells only, each submission row folded into its loss as it
@@ -111,6 +113,15 @@ long grade_find_row(grade_data *g, const char *id, size_t row);
  * pandas reads it, rewrite them in one canonical spelling and set num_ids,
  * so that grade_find_row matches "007", " 7" or "7.0" to the answer 7. */
 void grade_numeric_ids(grade_data *g);
+/* The canonical spelling of an integer literal as pandas' C parser takes it
+ * (blanks around, a sign, digits) into out (at most strlen(s) + 1 bytes,
+ * out may be s); 0, or -1 when s is no such literal. */
+int grade_int_canon(const char *s, char *out);
+/* pairsort.c (PAIR_BY_SORTED_ID): keep the id of the submission row just
+ * claimed; once every row is in (row r at answer row r), pair them as the
+ * grader does: both sides sorted by id, row i with row i. */
+void grade_keep_key(grade_data *g, const char *id);
+void grade_pair_sorted(grade_data *g);
 void grade_claim(grade_data *g, long at);
 int grade_all_matched(grade_data *g, const char *name);
 /* fastrows.c: the reduced log loss. Whether comp/k qualify (sets it up);

@@ -62,8 +62,10 @@ static void fill(bench_competition *c, char **f)
     c->not_yet_reason = opt(f[F_REASON]);
     c->answers = opt(f[F_ANSWERS]);
     c->sample_submission = opt(f[F_SAMPLE]);
-    c->match_by_position = f[F_IDCOL][0] == '@';
-    c->id_col = opt(f[F_IDCOL] + c->match_by_position);
+    const char *id_col = f[F_IDCOL];
+    c->pairing = *id_col == '@' ? PAIR_BY_POSITION : *id_col == '<' ? PAIR_BY_SORTED_ID
+                                                                    : PAIR_BY_ID;
+    c->id_col = opt(id_col + (c->pairing != PAIR_BY_ID));
     c->target_cols = opt(f[F_TARGETS]);
     c->prob_rows_sum_to_one = atoi(f[F_PROB]);
     c->gold = strtod(f[F_GOLD], NULL);

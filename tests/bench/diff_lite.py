@@ -120,7 +120,16 @@ def g_jigsaw(s, a):
     return metrics.roc_auc_score(a[keep].to_numpy(), s[keep].to_numpy(), average="macro")
 
 
+def g_nyc(s, a):
+    if "key" not in s or "fare_amount" not in s:
+        raise Invalid("columns")
+    # both sorted by key, then paired in that order: the keys are never compared
+    s, a = s.sort_values("key"), a.sort_values("key")
+    return math.sqrt(metrics.mean_squared_error(a["fare_amount"], s["fare_amount"]))
+
+
 GRADERS = {
+    "new-york-city-taxi-fare-prediction": g_nyc,
     "plant-pathology-2020-fgvc7": g_plant,
     "jigsaw-toxic-comment-classification-challenge": g_jigsaw,
     "tabular-playground-series-dec-2021": g_accuracy("Id", "Cover_Type"),
@@ -255,6 +264,24 @@ case(JIG, "scores outside [0, 1]", jig_a,
 case(JIG, "a text score", jig_a,
      rows(jig_h, ["a,x,0,1,0,1,0", "b,0,1,0,1,0,1", "c,1,1,0,0,1,1", "d,0,0,1,1,0,0",
                   "e,0,0,0,0,0,0"]), False)
+
+# ---- new-york-city-taxi: rows pair by sorted key, the keys never compared --
+
+NYC = "new-york-city-taxi-fare-prediction"
+nyc_h = "key,fare_amount"
+nyc_a = rows(nyc_h, ["2015-01-27 13:08:24.0000002,10.0", "2012-03-01 09:00:00.00000071,4.5",
+                     "2013-07-10 20:11:00.000000123,22.0"])
+case(NYC, "keys in another order", nyc_a,
+     rows(nyc_h, ["2013-07-10 20:11:00.000000123,20", "2015-01-27 13:08:24.0000002,11",
+                  "2012-03-01 09:00:00.00000071,5"]), True)
+case(NYC, "unknown keys", nyc_a, rows(nyc_h, ["b,11", "a,5", "c,20"]), True)
+case(NYC, "one key three times", nyc_a, rows(nyc_h, ["x,11", "x,5", "x,20"]), True)
+case(NYC, "integer keys sort as numbers", nyc_a, rows(nyc_h, ["10,20", "9,5", "100,11"]), True)
+case(NYC, "float keys, one missing", nyc_a, rows(nyc_h, [",20", "2.5,5", "-1e3,11"]), True)
+case(NYC, "True/False keys", nyc_a, rows(nyc_h, ["True,20", "False,5", "true,11"]), True)
+case(NYC, "one row short", nyc_a, rows(nyc_h, ["a,5", "b,11"]), False)
+case(NYC, "one row too many", nyc_a, rows(nyc_h, ["a,5", "b,11", "c,20", "d,1"]), False)
+case(NYC, "no key column", nyc_a, rows("id,fare_amount", ["a,5", "b,11", "c,20"]), False)
 
 if failures:
     print("%d failed: %s" % (len(failures), ", ".join(failures)))
