@@ -51,7 +51,7 @@ typedef enum bench_task {
 } bench_task;
 
 /* How a grader pairs the submission's rows with the answers' (registry id_col
- * written "name", "@name" or "<name"). Beyond by id, id_col still names the
+ * written "name", "@name", "<name" or "~name"). Beyond by id, id_col still names the
  * column for the agent's holdout and prompt. */
 typedef enum bench_pairing {
     PAIR_BY_ID = 0,      /* "name": each row meets the answer row of its id */
@@ -61,6 +61,12 @@ typedef enum bench_pairing {
                             pandas types and sorts it, missing ids last), then
                             row i meets row i; the ids are never compared, so
                             unknown or repeated ids pair all the same */
+    PAIR_BY_ALIGNED_ID,  /* "~name": sorted as "<name", but every submission
+                            id must be an answers id, though it may repeat
+                            (pandas aligns the answers' row mask on the ids);
+                            the rows the metric drops (answers rows whose
+                            targets sum below 0) leave both sides, each
+                            submission row by its id, then row i meets row i */
 } bench_pairing;
 
 typedef struct bench_competition {
@@ -75,7 +81,12 @@ typedef struct bench_competition {
     const char *id_col;          /* NULL when rows are matched by position */
     bench_pairing pairing;       /* how submission rows meet answer rows */
     const char *target_cols;     /* comma-separated; "*" = every non-id column of
-                                    the sample submission. In a list, a name
+                                    the sample submission. A leading "#": the
+                                    grader takes every non-id column of each
+                                    file by position, so the submission has
+                                    these and no others, in any order, its
+                                    j-th meeting the answers' j-th (which are
+                                    these, in this order). In a list, a name
                                     may carry a marker: "+name" a column only
                                     the submission has, "-name" one only the
                                     answers have (the other side's values are

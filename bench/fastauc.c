@@ -35,7 +35,7 @@ void auc_setup(grade_data *g)
     /* each value takes its answer's label as it is matched: the pairing must
      * be known then */
     g->bin_auc = !strcmp(g->comp->metric, "auc") && g->k == 1 &&
-                 g->comp->pairing != PAIR_BY_SORTED_ID;
+                 !grade_pairs_sorted(g->comp);
     if (!g->bin_auc)
         return;
     g->scratch = xcalloc(1, sizeof *g->scratch);

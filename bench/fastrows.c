@@ -47,7 +47,7 @@ void ll_setup(grade_data *g)
 {
     /* rows are folded in as they are matched: the pairing must be known then */
     g->reduced = !strcmp(g->comp->metric, "logloss") && g->k >= 2 &&
-                 g->comp->pairing != PAIR_BY_SORTED_ID;
+                 !grade_pairs_sorted(g->comp);
     if (!g->reduced)
         return;
     g->scratch = xcalloc(g->k, sizeof *g->scratch);

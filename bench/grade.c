@@ -49,6 +49,9 @@ void grade_free(grade_data *g)
     big_free(g->slots32);
     sb_free(&g->skeys);
     free(g->skey_off);
+    free(g->pair_ans);
+    free(g->pair_sub);
+    free(g->sub_ans);
     free(g->why);
     free(g->scratch);
     free(g->nz_end);
@@ -94,7 +97,8 @@ static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
             if (!g->comp->id_col || strcmp(csv_reader_field(r, i), g->comp->id_col))
                 g->cols[g->k++] = xstrdup(csv_reader_field(r, i));
     } else {
-        for (const char *p = spec; *p;) {
+        g->cols_by_pos = *spec == '#';
+        for (const char *p = spec + g->cols_by_pos; *p;) {
             size_t n = strcspn(p, ",");
             if (*p == '=' && !g->group_col) {
                 g->group_col = xstrndup(p + 1, n - 1);
@@ -123,6 +127,32 @@ static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
 static int other_side(const grade_data *g, size_t j, int is_answers)
 {
     return g->mark[j] == (is_answers ? '+' : '-');
+}
+
+/* A target list "#...": the grader takes every non-id column of each file
+ * (DataFrame.to_numpy() after set_index(id)) and pairs them by position. The
+ * answers' must be the targets in order; the submission's, found by name
+ * already, are the targets and no others, and its j-th meets target j. */
+static int map_by_position(grade_data *g, const csv_reader *r, int is_answers, long id_at)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < r->n_fields; i++) {
+        if ((long)i == id_at)
+            continue;
+        if (is_answers && (j == g->k || (long)i != g->col_idx[j]))
+            return err_set("%s: answers %s: column '%s' is not target %zu of %zu (the "
+                           "grader takes the answers' columns in order)", g->comp->id,
+                           r->name, csv_reader_field(r, i), j + 1, g->k);
+        if (!is_answers && j == g->k)
+            return grade_invalid(g, "%s: line 1: unexpected column '%s' (the grader takes "
+                                 "every column but '%s' as a target: the submission has "
+                                 "exactly the %zu target columns)", r->name,
+                                 csv_reader_field(r, i), g->comp->id_col, g->k);
+        if (!is_answers)
+            g->col_idx[j] = (long)i; /* was the column of that name */
+        j++;
+    }
+    return 0;
 }
 
 /* Column positions of the id and the targets in a header; 1 (submission) or
@@ -175,7 +205,7 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
                                      csv_reader_field(r, i), g->comp->id_col, g->cols[0]);
         }
     if (!missing)
-        return 0;
+        return g->cols_by_pos ? map_by_position(g, r, is_answers, *id_at) : 0;
     if (is_answers)
         return err_set("%s: answers %s lack the column '%s'", g->comp->id, r->name, missing);
     return grade_invalid(g, "%s: line 1: missing required column '%s' (%s needs '%s' and %zu "
@@ -402,13 +432,15 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
     if (rc == 0)
         rc = g->reduced ? ll_match_rows(g, &r, id_at) : grade_match_rows(g, &r, id_at);
     csv_reader_close(&r);
-    if (rc == 0 && comp->pairing == PAIR_BY_SORTED_ID)
-        grade_pair_sorted(g);
+    if (rc == 0 && grade_pairs_sorted(comp))
+        rc = grade_pair_sorted(g);
     if (rc == 0)
         rc = g->reduced ? ll_check_sums(g) : check_row_sums(g);
     drop_ids(g);
     if (rc == 0 && !g->reduced && !g->bin_auc)
         rc = load_answers(g, answers_path, 2);
+    if (rc == 0 && g->sub_ans)
+        rc = grade_pair_kept(g);
     return rc < 0 ? -1 : 0;
 }
 

@@ -369,7 +369,7 @@ int grade_match_one(grade_data *g, const row_view *r, long id_at, size_t ncols)
                              "than in the answers (each id once)", r->name, r->line,
                              g->comp->id_col, id);
     grade_claim(g, at);
-    if (g->comp->pairing == PAIR_BY_SORTED_ID) /* row at for now; pairsort.c sorts */
+    if (grade_pairs_sorted(g->comp)) /* row at for now; pairsort.c sorts */
         grade_keep_key(g, id);
     if (g->pline)
         g->pline[at] = r->line;
@@ -414,7 +414,7 @@ int grade_all_matched(grade_data *g, const char *name)
         i++;
     if (g->comp->pairing != PAIR_BY_ID || !g->comp->id_col)
         return grade_invalid(g, "%s: %zu rows, the answers have %zu (rows pair by %s)",
-                             name, g->seq_row, g->n, g->comp->pairing == PAIR_BY_SORTED_ID
+                             name, g->seq_row, g->n, grade_pairs_sorted(g->comp)
                                                          ? "sorted id" : "position");
     return grade_invalid(g, "%s: %zu rows, the answers have %zu: id '%s' (and %zu more) "
                          "missing", name, g->seq_row, g->n, grade_nth_id(g, i),

@@ -1,5 +1,6 @@
 /*
- * pairsort.c: pairing rows by sorted id (PAIR_BY_SORTED_ID).
+ * pairsort.c: pairing rows by sorted id (PAIR_BY_SORTED_ID and
+ * PAIR_BY_ALIGNED_ID).
  *
  * Some graders sort both files by the id column and pair the rows in that
  * order without ever comparing the ids (new-york-city-taxi's sorts each side
@@ -15,6 +16,15 @@
  * UTF-8 byte order); missing cells last. Then the submission row at sorted
  * position i goes to the answer row at sorted position i: the value rows are
  * permuted, and the metric never knows.
+ *
+ * jigsaw-toxic's grader sorts both by id too, then drops the rows whose
+ * answers are labelled -1 from both with one boolean mask, which pandas
+ * aligns on the ids: each submission id must be an answers id (it may
+ * repeat) and takes that id's flag. So (PAIR_BY_ALIGNED_ID) each submission
+ * row is first tied to its answer row by walking the two sorted columns
+ * together, and the pairing waits until the answers' values are read: the
+ * kept rows of each side, in sorted order, then meet row i with row i (the
+ * counts must agree; the metric's inputs must have one length).
  *
  * Equal ids keep their file order. numpy's quicksort does too on the <= 16
  * rows it insertion-sorts; on longer columns, which of two rows with one id
@@ -116,8 +126,9 @@ static int cmp_text(const void *a, const void *b)
     return x->row < y->row ? -1 : x->row > y->row;
 }
 
-/* The rows of a column in pandas' sort_values order; caller frees. */
-static size_t *sorted_rows(const char *const *cells, size_t n)
+/* A column's cells as keys in pandas' sort_values order, and the kind
+ * pandas types them as; caller frees. */
+static sort_key *sorted_keys(const char *const *cells, size_t n, int *kind_out)
 {
     int kind = kind_of(cells, n);
     sort_key *k = xmalloc(n * sizeof *k);
@@ -138,11 +149,47 @@ static size_t *sorted_rows(const char *const *cells, size_t n)
     }
     qsort(k, n, sizeof *k, kind == KIND_FLOAT ? cmp_float : kind == KIND_TEXT ? cmp_text
                                                                               : cmp_int);
-    size_t *rows = xmalloc(n * sizeof *rows);
-    for (size_t i = 0; i < n; i++)
-        rows[i] = k[i].row;
-    free(k);
-    return rows;
+    *kind_out = kind;
+    return k;
+}
+
+/* Order of an answers key a (kind ka) and a submission key s (kind ks) as
+ * pandas' index lookup compares them; 2 when they never equal (text
+ * against a number, a missing id). Numbers compare by value across int64
+ * and float64. */
+static int cross_cmp(const sort_key *a, int ka, const sort_key *s, int ks)
+{
+    if (a->na || s->na || (ka == KIND_TEXT) != (ks == KIND_TEXT) ||
+        (ka == KIND_BOOL) != (ks == KIND_BOOL))
+        return 2;
+    if (ka == KIND_TEXT) {
+        int c = strcmp(a->v.s, s->v.s);
+        return (c > 0) - (c < 0);
+    }
+    double x = ka == KIND_FLOAT ? a->v.d : (double)a->v.i,
+           y = ks == KIND_FLOAT ? s->v.d : (double)s->v.i;
+    return (x > y) - (x < y);
+}
+
+/* Each submission row's answer row, walking both sorted columns together;
+ * 1 (invalid) at the first submission id the answers lack. */
+static int align(grade_data *g, const sort_key *a, int ka, const sort_key *s, int ks)
+{
+    g->sub_ans = xmalloc(g->n * sizeof *g->sub_ans);
+    size_t j = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        int c = 1;
+        while (j < g->n && (c = cross_cmp(&a[j], ka, &s[i], ks)) < 0)
+            j++;
+        if (c != 0) {
+            /* a missing answers id sorts last, so it ends the walk early */
+            return grade_invalid(g, "submission: data row %zu, column '%s': id '%s' is not "
+                                 "in the answers", s[i].row + 1, g->comp->id_col,
+                                 g->skeys.buf + g->skey_off[s[i].row]);
+        }
+        g->sub_ans[s[i].row] = a[j].row;
+    }
+    return 0;
 }
 
 void grade_keep_key(grade_data *g, const char *id)
@@ -154,45 +201,81 @@ void grade_keep_key(grade_data *g, const char *id)
     sb_append(&g->skeys, id, strlen(id) + 1);
 }
 
-/* Move element sub[i] of v (n elements of size bytes) to place ans[i]. */
-static void *permute(void *v, size_t size, const size_t *ans, const size_t *sub, size_t n)
+/* Move the submission's row sub[i] to answer row ans[i], for m pairs: the
+ * value rows and the string metrics' cells and lines. Rows no pair reaches
+ * keep zeros. */
+static void permute(grade_data *g, const size_t *ans, const size_t *sub, size_t m)
 {
-    if (!v)
-        return NULL;
-    char *out = big_alloc(n * size);
-    for (size_t i = 0; i < n; i++)
-        memcpy(out + ans[i] * size, (char *)v + sub[i] * size, size);
-    return out;
+    size_t n = g->n, k = g->k;
+    if (g->p) {
+        double *p = big_alloc(n * k * sizeof *p);
+        for (size_t i = 0; i < m; i++)
+            memcpy(p + ans[i] * k, g->p + sub[i] * k, k * sizeof *p);
+        big_free(g->p);
+        g->p = p;
+    }
+    size_t **arr[2] = {&g->poff, &g->pline};
+    for (int t = 0; t < 2; t++) {
+        if (!*arr[t])
+            continue;
+        size_t *moved = xcalloc(n, sizeof *moved);
+        for (size_t i = 0; i < m; i++)
+            moved[ans[i]] = (*arr[t])[sub[i]];
+        free(*arr[t]);
+        *arr[t] = moved;
+    }
 }
 
-void grade_pair_sorted(grade_data *g)
+int grade_pair_sorted(grade_data *g)
 {
     size_t n = g->n;
     const char **cells = xmalloc(n * sizeof *cells);
     const char *id = g->ids;
     for (size_t i = 0; i < n; i++, id += strlen(id) + 1)
         cells[i] = id;
-    size_t *ans = sorted_rows(cells, n);
+    int ka, ks, rc = 0;
+    sort_key *a = sorted_keys(cells, n, &ka);
     for (size_t r = 0; r < n; r++)
         cells[r] = g->skeys.buf + g->skey_off[r];
-    size_t *sub = sorted_rows(cells, n);
+    sort_key *s = sorted_keys(cells, n, &ks);
     free(cells);
-    double *p = permute(g->p, g->k * sizeof *g->p, ans, sub, n);
-    big_free(g->p);
-    g->p = p;
-    /* the string metrics' cells and lines: xmalloc'd, like the originals */
-    size_t *tmp[2] = {g->poff, g->pline};
-    for (int t = 0; t < 2; t++) {
-        if (!tmp[t])
-            continue;
-        size_t *moved = xmalloc(n * sizeof *moved);
-        for (size_t i = 0; i < n; i++)
-            moved[ans[i]] = tmp[t][sub[i]];
-        free(tmp[t]);
-        tmp[t] = moved;
+    g->pair_ans = xmalloc(n * sizeof *g->pair_ans);
+    g->pair_sub = xmalloc(n * sizeof *g->pair_sub);
+    for (size_t i = 0; i < n; i++) {
+        g->pair_ans[i] = a[i].row;
+        g->pair_sub[i] = s[i].row;
     }
-    g->poff = tmp[0];
-    g->pline = tmp[1];
-    free(ans);
-    free(sub);
+    if (g->comp->pairing == PAIR_BY_ALIGNED_ID)
+        rc = align(g, a, ka, s, ks); /* pairs once the answers' values are in */
+    else
+        permute(g, g->pair_ans, g->pair_sub, n);
+    free(a);
+    free(s);
+    return rc;
+}
+
+int grade_pair_kept(grade_data *g)
+{
+    size_t n = g->n, k = g->k, na = 0, ns = 0;
+    unsigned char *keep = xmalloc(n);
+    for (size_t i = 0; i < n; i++) {
+        double sum = 0;
+        for (size_t j = 0; j < k; j++)
+            sum += g->y ? g->y[i * k + j] : 0; /* text answers: every row kept */
+        keep[i] = sum >= 0;
+    }
+    /* both lists shrink in place to their kept rows, still in sorted order */
+    for (size_t i = 0; i < n; i++) {
+        if (keep[g->pair_ans[i]])
+            g->pair_ans[na++] = g->pair_ans[i];
+        if (keep[g->sub_ans[g->pair_sub[i]]])
+            g->pair_sub[ns++] = g->pair_sub[i];
+    }
+    free(keep);
+    if (na != ns)
+        return grade_invalid(g, "submission: %zu rows whose ids the answers label, the answers "
+                             "%zu (rows of ids labelled -1 are dropped; an id may repeat, "
+                             "but the counts must agree)", ns, na);
+    permute(g, g->pair_ans, g->pair_sub, na);
+    return 0;
 }

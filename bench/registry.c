@@ -63,8 +63,10 @@ static void fill(bench_competition *c, char **f)
     c->answers = opt(f[F_ANSWERS]);
     c->sample_submission = opt(f[F_SAMPLE]);
     const char *id_col = f[F_IDCOL];
-    c->pairing = *id_col == '@' ? PAIR_BY_POSITION : *id_col == '<' ? PAIR_BY_SORTED_ID
-                                                                    : PAIR_BY_ID;
+    c->pairing = *id_col == '@'   ? PAIR_BY_POSITION
+                 : *id_col == '<' ? PAIR_BY_SORTED_ID
+                 : *id_col == '~' ? PAIR_BY_ALIGNED_ID
+                                  : PAIR_BY_ID;
     c->id_col = opt(id_col + (c->pairing != PAIR_BY_ID));
     c->target_cols = opt(f[F_TARGETS]);
     c->prob_rows_sum_to_one = atoi(f[F_PROB]);

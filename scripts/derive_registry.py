@@ -32,10 +32,12 @@ GRADED = {
     "dogs-vs-cats-redux-kernels-edition": ("logloss", "id", "label", 0),
     "histopathologic-cancer-detection": ("auc", "id", "label", 0),
     # jigsaw-toxic and plant-pathology-2020 call roc_auc_score on the raw
-    # columns: any finite score is accepted (auc_cols_any)
+    # columns: any finite score is accepted (auc_cols_any). jigsaw-toxic's
+    # takes every column of each file by position ("#", bench.h) and drops
+    # the answers' -1 rows with a mask pandas aligns on the ids ("~id")
     "jigsaw-toxic-comment-classification-challenge": (
-        "auc_cols_any", "id",
-        "toxic,severe_toxic,obscene,threat,insult,identity_hate", 0),
+        "auc_cols_any", "~id",
+        "#toxic,severe_toxic,obscene,threat,insult,identity_hate", 0),
     "leaf-classification": ("logloss", "id", "*", 1),
     "mlsp-2013-birds": ("auc", "Id", "Probability", 0),
     # "<key": MLE-bench sorts both files by key and pairs the rows in that

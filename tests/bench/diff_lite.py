@@ -114,10 +114,12 @@ def g_jigsaw(s, a):
     if "id" not in s or not set(classes) <= set(s.columns) or len(s) != len(a):
         raise Invalid("columns or rows")
     s, a = s.set_index("id").sort_index(), a.set_index("id").sort_index()
-    if not s.index.equals(a.index):
-        raise Invalid("ids")
-    keep = (a[classes].sum(axis=1) >= 0).to_numpy()
-    return metrics.roc_auc_score(a[keep].to_numpy(), s[keep].to_numpy(), average="macro")
+    # the answers' keep mask indexes the submission too: pandas aligns it on
+    # the ids (an unknown id fails, a repeated one takes its id's flag)
+    keep = a[classes].sum(axis=1) >= 0
+    a, s = a[keep], s[keep]
+    # every remaining column, by position on each side
+    return metrics.roc_auc_score(a.to_numpy(), s.to_numpy(), average="macro")
 
 
 def g_nyc(s, a):
@@ -147,7 +149,8 @@ def oracle(comp, sub, ans):
         if s.empty:
             raise Invalid("empty")
         score = GRADERS[comp](s, read(ans))
-    except (Invalid, ValueError, TypeError, KeyError, AssertionError):
+    except (Invalid, ValueError, TypeError, KeyError, IndexError, AssertionError,
+            pd.errors.IndexingError):
         return None
     return round(float(score), 5)
 
@@ -264,6 +267,48 @@ case(JIG, "scores outside [0, 1]", jig_a,
 case(JIG, "a text score", jig_a,
      rows(jig_h, ["a,x,0,1,0,1,0", "b,0,1,0,1,0,1", "c,1,1,0,0,1,1", "d,0,0,1,1,0,0",
                   "e,0,0,0,0,0,0"]), False)
+
+# scores that tell pairings apart: every column's AUC depends on which row
+# meets which
+jig_b = rows(jig_h, ["a,1,0,1,0,1,0", "b,0,1,0,1,0,1", "c,1,1,0,0,1,1", "d,0,0,1,1,0,0",
+                     "e,-1,-1,-1,-1,-1,-1", "f,0,1,1,0,0,1", "g,1,0,0,1,1,0"])
+jig_v = ["0.91,0.12,0.83,0.24,0.75,0.36", "0.27,0.78,0.19,0.61,0.32,0.93",
+         "0.73,0.64,0.25,0.16,0.67,0.88", "0.14,0.35,0.96,0.77,0.28,0.19",
+         "0.5,0.5,0.5,0.5,0.5,0.5", "0.42,0.53,0.71,0.08,0.49,0.62",
+         "0.66,0.21,0.37,0.58,0.84,0.05"]
+case(JIG, "columns in another order, scored", jig_b,
+     rows("id,severe_toxic,toxic,obscene,threat,identity_hate,insult",
+          ["%s,%s" % (i, v) for i, v in zip("abcdefg", jig_v)]), True)
+case(JIG, "a repeated id, scored in sorted order", jig_b,
+     rows(jig_h, ["%s,%s" % (i, v) for i, v in zip("gabcdef".replace("d", "a"), jig_v)]),
+     True)
+case(JIG, "the unlabelled id repeated for an unlabelled one", jig_b,
+     rows(jig_h, ["%s,%s" % (i, v) for i, v in zip("abcdeef", jig_v)]), False)
+case(JIG, "columns in another order", jig_a,
+     rows("id,severe_toxic,toxic,obscene,threat,insult,identity_hate",
+          ["a,0.9,0.1,1,0,1,0", "b,0.2,0.8,0,1,0,1", "c,0.7,0.6,0,0,1,1", "d,0.1,0.3,1,1,0,0",
+           "e,0,0,0,0,0,0"]), True)
+case(JIG, "an extra column", jig_a,
+     rows(jig_h + ",note", ["a,1,0,1,0,1,0,1", "b,0,1,0,1,0,1,1", "c,1,1,0,0,1,1,1",
+                            "d,0,0,1,1,0,0,1", "e,0,0,0,0,0,0,1"]), False)
+case(JIG, "a repeated id, all ids known", jig_a,
+     rows(jig_h, ["a,0.9,0.1,0.8,0.2,0.7,0.3", "a,0.2,0.8,0.1,0.6,0.3,0.9",
+                  "c,0.7,0.6,0.2,0.1,0.6,0.8", "d,0.1,0.3,0.9,0.7,0.2,0.1",
+                  "e,0,0,0,0,0,0"]), True)
+case(JIG, "a repeated id in place of the unlabelled one", jig_a,
+     rows(jig_h, ["a,0.9,0.1,0.8,0.2,0.7,0.3", "b,0.2,0.8,0.1,0.6,0.3,0.9",
+                  "c,0.7,0.6,0.2,0.1,0.6,0.8", "d,0.1,0.3,0.9,0.7,0.2,0.1",
+                  "d,0,0,0,0,0,0"]), False)
+case(JIG, "the unlabelled id twice, a labelled one missing", jig_a,
+     rows(jig_h, ["e,0.9,0.1,0.8,0.2,0.7,0.3", "b,0.2,0.8,0.1,0.6,0.3,0.9",
+                  "c,0.7,0.6,0.2,0.1,0.6,0.8", "d,0.1,0.3,0.9,0.7,0.2,0.1",
+                  "e,0,0,0,0,0,0"]), False)
+case(JIG, "an unknown id", jig_a,
+     rows(jig_h, ["a,1,0,1,0,1,0", "b,0,1,0,1,0,1", "c,1,1,0,0,1,1", "z,0,0,1,1,0,0",
+                  "e,0,0,0,0,0,0"]), False)
+case(JIG, "rows shuffled", jig_a,
+     rows(jig_h, ["e,0,0,0,0,0,0", "c,0.7,0.6,0.2,0.1,0.6,0.8", "a,0.9,0.1,0.8,0.2,0.7,0.3",
+                  "d,0.1,0.3,0.9,0.7,0.2,0.1", "b,0.2,0.8,0.1,0.6,0.3,0.9"]), True)
 
 # ---- new-york-city-taxi: rows pair by sorted key, the keys never compared --
 
