@@ -96,7 +96,7 @@ static cJSON *competition_json(const run_ctx *r)
         cJSON_AddStringToObject(c, "label_col", b->label_col);
     cJSON *targets = cJSON_AddArrayToObject(c, "target_cols");
     if (b->target_cols) {
-        const char *p = b->target_cols + (*b->target_cols == '#'); /* bench.h */
+        const char *p = b->target_cols;
         while (*p) {
             const char *comma = strchr(p, ',');
             size_t len = comma ? (size_t)(comma - p) : strlen(p);

@@ -80,13 +80,18 @@ typedef struct bench_competition {
     const char *sample_submission; /* file in public/ */
     const char *id_col;          /* NULL when rows are matched by position */
     bench_pairing pairing;       /* how submission rows meet answer rows */
+    char cols_rule;              /* which columns the submission may have
+                                    (registry target_cols prefixed with it):
+                                    0 any beyond the id and targets; '!'
+                                    exactly those, in any order; '^' exactly
+                                    those with the id first (the grader takes
+                                    every column but the first as targets);
+                                    '#' exactly those, each file's non-id
+                                    columns taken by position: the
+                                    submission's j-th meets the answers' j-th
+                                    (the targets, in this order) */
     const char *target_cols;     /* comma-separated; "*" = every non-id column of
-                                    the sample submission. A leading "#": the
-                                    grader takes every non-id column of each
-                                    file by position, so the submission has
-                                    these and no others, in any order, its
-                                    j-th meeting the answers' j-th (which are
-                                    these, in this order). In a list, a name
+                                    the sample submission. In a list, a name
                                     may carry a marker: "+name" a column only
                                     the submission has, "-name" one only the
                                     answers have (the other side's values are

@@ -97,8 +97,7 @@ static int pick_columns(grade_data *g, const csv_reader *r, const char *file)
             if (!g->comp->id_col || strcmp(csv_reader_field(r, i), g->comp->id_col))
                 g->cols[g->k++] = xstrdup(csv_reader_field(r, i));
     } else {
-        g->cols_by_pos = *spec == '#';
-        for (const char *p = spec + g->cols_by_pos; *p;) {
+        for (const char *p = spec; *p;) {
             size_t n = strcspn(p, ",");
             if (*p == '=' && !g->group_col) {
                 g->group_col = xstrndup(p + 1, n - 1);
@@ -129,7 +128,7 @@ static int other_side(const grade_data *g, size_t j, int is_answers)
     return g->mark[j] == (is_answers ? '+' : '-');
 }
 
-/* A target list "#...": the grader takes every non-id column of each file
+/* cols_rule '#': the grader takes every non-id column of each file
  * (DataFrame.to_numpy() after set_index(id)) and pairs them by position. The
  * answers' must be the targets in order; the submission's, found by name
  * already, are the targets and no others, and its j-th meets target j. */
@@ -194,18 +193,28 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
     }
     if (!missing && is_answers && g->group_col && g->group_at < 0)
         missing = g->group_col;
-    if (!missing && !is_answers && (g->flags & METRIC_ONLY_COLS))
+    char rule = g->comp->cols_rule;
+    if (!missing && !is_answers && ((g->flags & METRIC_ONLY_COLS) || rule == '!' || rule == '^'))
         for (size_t i = 0; i < r->n_fields; i++) {
             int known = (long)i == *id_at;
             for (size_t j = 0; j < g->k && !known; j++)
                 known = g->col_idx[j] == (long)i;
-            if (!known)
+            if (!known && g->k == 1)
                 return grade_invalid(g, "%s: line 1: unexpected column '%s' (the submission "
                                      "has exactly the columns '%s' and '%s')", r->name,
                                      csv_reader_field(r, i), g->comp->id_col, g->cols[0]);
+            if (!known)
+                return grade_invalid(g, "%s: line 1: unexpected column '%s' (the submission "
+                                     "has exactly the column '%s' and the %zu target "
+                                     "columns)", r->name, csv_reader_field(r, i),
+                                     g->comp->id_col, g->k);
         }
+    if (!missing && !is_answers && rule == '^' && *id_at != 0)
+        return grade_invalid(g, "%s: line 1: the first column is '%s', not '%s' (the grader "
+                             "takes every column after the first as a probability)", r->name,
+                             csv_reader_field(r, 0), g->comp->id_col);
     if (!missing)
-        return g->cols_by_pos ? map_by_position(g, r, is_answers, *id_at) : 0;
+        return g->comp->cols_rule == '#' ? map_by_position(g, r, is_answers, *id_at) : 0;
     if (is_answers)
         return err_set("%s: answers %s lack the column '%s'", g->comp->id, r->name, missing);
     return grade_invalid(g, "%s: line 1: missing required column '%s' (%s needs '%s' and %zu "

@@ -53,7 +53,6 @@ typedef struct grade_data {
     size_t *pair_ans, *pair_sub; /* PAIR_BY_ALIGNED_ID: answer / submission
                                rows in sorted order, and each submission */
     size_t *sub_ans;        /* row's answer row, until grade_pair_kept */
-    int cols_by_pos;        /* target list "#...": columns pair by position */
     char *why;              /* set when the submission is invalid */
     /* reduced multi-class log loss (fastrows.c): the answers kept as their
      * non-zero cells only, each submission row folded into its loss as it

@@ -211,7 +211,7 @@ static int table_values(double *dst, const bench_csv *t, const int *cols, size_t
 static int in_list(const char *list, const char *name, char mark)
 {
     size_t len = strlen(name);
-    for (const char *p = list + (*list == '#'); *p;) { /* "#": columns by position */
+    for (const char *p = list; *p;) {
         size_t n = strcspn(p, ",");
         /* "?name" is a plain target whose answers may be empty */
         int skip = *p && strchr("+-=?", *p);

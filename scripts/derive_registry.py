@@ -58,7 +58,10 @@ GRADED = {
         "NGT - Borderline,NGT - Incompletely Imaged,NGT - Normal,CVC - Abnormal,"
         "CVC - Borderline", 0),
     "siim-isic-melanoma-classification": ("auc", "image_name", "target", 0),
-    "spooky-author-identification": ("logloss", "id", "EAP,HPL,MWS", 1),
+    # "^": exactly the id, first, and the three authors (the grader checks
+    # submission.shape and takes every column after the first as a
+    # probability; bench.h cols_rule)
+    "spooky-author-identification": ("logloss", "id", "^EAP,HPL,MWS", 1),
     # accuracy_score on the pandas-typed Cover_Type column (bench/metrics_extra.c)
     "tabular-playground-series-dec-2021": ("accuracy_pd", "Id", "Cover_Type", 0),
     "tabular-playground-series-may-2022": ("auc", "id", "target", 0),

@@ -122,6 +122,40 @@ def g_jigsaw(s, a):
     return metrics.roc_auc_score(a.to_numpy(), s.to_numpy(), average="macro")
 
 
+def onehot_logloss(s, a):
+    """Log loss over the answers' columns, rows lined up by sorted id (each
+    id once on both sides)."""
+    s = s[list(a.columns)].sort_values("id").reset_index(drop=True)
+    a = a.sort_values("id").reset_index(drop=True)
+    if s["id"].tolist() != a["id"].tolist():
+        raise Invalid("ids")
+    return metrics.log_loss(a.drop(columns="id").to_numpy(), s.drop(columns="id").to_numpy())
+
+
+def g_spooky(s, a):
+    if s.shape != (len(a), 4):  # id and three authors, nothing else
+        raise Invalid("shape")
+    probs = s.iloc[:, 1:]  # every column but the first is taken as a probability
+    if not np.isclose(probs.sum(axis=1), 1, atol=1e-6).all():
+        raise Invalid("row sums")
+    if not ((probs >= 0) & (probs <= 1)).all().all():
+        raise Invalid("range")
+    if not set(a.columns) <= set(s.columns):
+        raise Invalid("columns")
+    return onehot_logloss(s, a)
+
+
+def g_leaf(s, a):
+    classes = [c for c in a.columns if c != "id"]
+    if set(s.columns) != set(a.columns) or len(s) != len(a):
+        raise Invalid("columns or rows")
+    if not np.isclose(s[classes].sum(axis=1), 1, atol=1e-6).all():
+        raise Invalid("row sums")
+    if not ((s[classes] >= 0) & (s[classes] <= 1)).all().all():
+        raise Invalid("range")
+    return onehot_logloss(s, a)
+
+
 def g_nyc(s, a):
     if "key" not in s or "fare_amount" not in s:
         raise Invalid("columns")
@@ -131,6 +165,8 @@ def g_nyc(s, a):
 
 
 GRADERS = {
+    "spooky-author-identification": g_spooky,
+    "leaf-classification": g_leaf,
     "new-york-city-taxi-fare-prediction": g_nyc,
     "plant-pathology-2020-fgvc7": g_plant,
     "jigsaw-toxic-comment-classification-challenge": g_jigsaw,
@@ -309,6 +345,21 @@ case(JIG, "an unknown id", jig_a,
 case(JIG, "rows shuffled", jig_a,
      rows(jig_h, ["e,0,0,0,0,0,0", "c,0.7,0.6,0.2,0.1,0.6,0.8", "a,0.9,0.1,0.8,0.2,0.7,0.3",
                   "d,0.1,0.3,0.9,0.7,0.2,0.1", "b,0.2,0.8,0.1,0.6,0.3,0.9"]), True)
+
+# ---- spooky: exactly 4 columns, the id first ------------------------------
+
+SPOOKY = "spooky-author-identification"
+spooky_a = rows("id,EAP,HPL,MWS", ["id1,1,0,0", "id2,0,1,0", "id3,0,0,1", "id4,1,0,0"])
+spooky_v = ["0.7,0.2,0.1", "0.1,0.6,0.3", "0.25,0.25,0.5", "0.5,0.3,0.2"]
+case(SPOOKY, "authors in another order", spooky_a,
+     rows("id,MWS,EAP,HPL", ["id1,0.1,0.7,0.2", "id2,0.3,0.1,0.6", "id3,0.5,0.25,0.25",
+                             "id4,0.2,0.5,0.3"]), True)
+case(SPOOKY, "an extra column", spooky_a,
+     rows("id,EAP,HPL,MWS,x", ["id%d,%s,0" % (i + 1, v) for i, v in enumerate(spooky_v)]),
+     False)
+case(SPOOKY, "the id not first", spooky_a,
+     rows("EAP,id,HPL,MWS", ["0.7,id1,0.2,0.1", "0.1,id2,0.6,0.3", "0.25,id3,0.25,0.5",
+                             "0.5,id4,0.3,0.2"]), False)
 
 # ---- new-york-city-taxi: rows pair by sorted key, the keys never compared --
 
