@@ -346,7 +346,7 @@ case(JIG, "rows shuffled", jig_a,
      rows(jig_h, ["e,0,0,0,0,0,0", "c,0.7,0.6,0.2,0.1,0.6,0.8", "a,0.9,0.1,0.8,0.2,0.7,0.3",
                   "d,0.1,0.3,0.9,0.7,0.2,0.1", "b,0.2,0.8,0.1,0.6,0.3,0.9"]), True)
 
-# ---- spooky: exactly 4 columns, the id first ------------------------------
+# ---- exact column sets: spooky (4 columns, the id first), plant, leaf -----
 
 SPOOKY = "spooky-author-identification"
 spooky_a = rows("id,EAP,HPL,MWS", ["id1,1,0,0", "id2,0,1,0", "id3,0,0,1", "id4,1,0,0"])
@@ -360,6 +360,25 @@ case(SPOOKY, "an extra column", spooky_a,
 case(SPOOKY, "the id not first", spooky_a,
      rows("EAP,id,HPL,MWS", ["0.7,id1,0.2,0.1", "0.1,id2,0.6,0.3", "0.25,id3,0.25,0.5",
                              "0.5,id4,0.3,0.2"]), False)
+
+PLANT_COLS = "image_id,healthy,multiple_diseases,rust,scab"
+case(PLANT, "an extra column", plant_a,
+     rows(PLANT_COLS + ",note", ["Test_%d,0.1,0.2,0.3,0.4,x" % i for i in range(4)]), False)
+case(PLANT, "columns in another order", plant_a,
+     rows("scab,image_id,rust,healthy,multiple_diseases",
+          ["0.1,Test_0,0.2,0.9,0.1", "0.2,Test_1,0.1,0.3,0.8", "0.3,Test_2,0.7,0.2,0.1",
+           "0.9,Test_3,0.1,0.1,0.2"]), True)
+
+LEAF = "leaf-classification"
+leaf_a = rows("id,Acer_Capillipes,Acer_Circinatum,Acer_Mono",
+              ["4,1,0,0", "7,0,1,0", "9,0,0,1", "12,0,1,0"])
+case(LEAF, "columns in another order", leaf_a,
+     rows("Acer_Mono,id,Acer_Circinatum,Acer_Capillipes",
+          ["0.1,4,0.2,0.7", "0.3,7,0.6,0.1", "0.5,9,0.25,0.25", "0.2,12,0.3,0.5"]), True)
+case(LEAF, "an extra column", leaf_a,
+     rows("id,Acer_Capillipes,Acer_Circinatum,Acer_Mono,Other",
+          ["4,0.7,0.2,0.1,0", "7,0.1,0.6,0.3,0", "9,0.25,0.25,0.5,0", "12,0.5,0.3,0.2,0"]),
+     False)
 
 # ---- new-york-city-taxi: rows pair by sorted key, the keys never compared --
 
