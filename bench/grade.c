@@ -52,6 +52,7 @@ void grade_free(grade_data *g)
     free(g->pair_ans);
     free(g->pair_sub);
     free(g->sub_ans);
+    free(g->bool_col);
     free(g->why);
     free(g->scratch);
     free(g->nz_end);
@@ -222,6 +223,37 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
                    g->comp->id_col ? g->comp->id_col : "(none)", needed, needed == 1 ? "" : "s");
 }
 
+/* pandas' default true_values / false_values: 1, 0; -1 for anything else. */
+static int bool_literal(const char *s)
+{
+    if (!strcmp(s, "True") || !strcmp(s, "TRUE") || !strcmp(s, "true"))
+        return 1;
+    if (!strcmp(s, "False") || !strcmp(s, "FALSE") || !strcmp(s, "false"))
+        return 0;
+    return -1;
+}
+
+/* A submission cell where a METRIC_BOOL metric may take True/False: the
+ * column is bool when its first row is, and then every row must be (the
+ * fast readers take numbers only, so they stand aside once a column is
+ * bool: any_bool). 0 with *v set, or the reason the cell is bad. */
+static const char *bool_cell(grade_data *g, size_t j, const char *cell, double *v)
+{
+    int b = bool_literal(cell), first = g->seq_row == 1; /* claimed already */
+    if (first && b >= 0) {
+        g->bool_col[j] = 1;
+        g->any_bool = 1;
+    }
+    if (b >= 0 && g->bool_col[j]) {
+        *v = b;
+        return NULL;
+    }
+    if (b >= 0)
+        return "is True/False in a column of numbers (pandas reads such a column as text)";
+    return "is not True/False, as the column's first row is (pandas reads such a column as "
+           "text)";
+}
+
 static int out_of_bounds(const grade_data *g, double v)
 {
     double lo, hi;
@@ -251,6 +283,8 @@ int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *
         const char *bad = NULL;
         if (!*cell && (is_answers ? g->mark[j] == '?' || g->mark[j] == '-' : g->mark[j] == '+'))
             v = NAN; /* pandas reads it as NaN; the metric decides */
+        else if (!is_answers && g->bool_col && (g->bool_col[j] || bool_literal(cell) >= 0))
+            bad = bool_cell(g, j, cell, &v);
         else if (num_parse(cell, &v) < 0)
             bad = *cell ? "is not a number" : "is empty (a number is needed)";
         else if (!isfinite(v))
@@ -423,6 +457,8 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
     if (g->n >= UINT32_MAX)
         return err_set("%s: answers %s have too many rows", comp->id, answers_path);
     g->used = xcalloc(g->n / 8 + 1, 1);
+    if (g->flags & METRIC_BOOL)
+        g->bool_col = xcalloc(g->k, 1);
     if (g->flags & (METRIC_STRING | METRIC_MASK)) {
         g->poff = xcalloc(g->n, sizeof *g->poff);
         g->pline = xcalloc(g->n, sizeof *g->pline);

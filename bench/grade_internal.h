@@ -53,6 +53,11 @@ typedef struct grade_data {
     size_t *pair_ans, *pair_sub; /* PAIR_BY_ALIGNED_ID: answer / submission
                                rows in sorted order, and each submission */
     size_t *sub_ans;        /* row's answer row, until grade_pair_kept */
+    unsigned char *bool_col; /* METRIC_BOOL: per target, 1 when the
+                               submission's first row has True/False there
+                               (pandas types the column bool only if every
+                               row does) */
+    int any_bool;           /* some target is such a column */
     char *why;              /* set when the submission is invalid */
     /* reduced multi-class log loss (fastrows.c): the answers kept as their
      * non-zero cells only, each submission row folded into its loss as it

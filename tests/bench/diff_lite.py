@@ -380,6 +380,30 @@ case(LEAF, "an extra column", leaf_a,
           ["4,0.7,0.2,0.1,0", "7,0.1,0.6,0.3,0", "9,0.25,0.25,0.5,0", "12,0.5,0.3,0.2,0"]),
      False)
 
+# ---- True/False scores: pandas reads an all-True/False column as bool, ----
+# ---- which the graders take as 0/1; mixed with numbers it is text       ----
+
+case(CACT, "True/False scores", cact_a,
+     rows("id,has_cactus", ["a1.jpg,True", "b2.jpg,False", "007.jpg,TRUE"]), True)
+case(CACT, "True/False mixed with numbers", cact_a,
+     rows("id,has_cactus", ["a1.jpg,True", "b2.jpg,0.1", "007.jpg,1"]), False)
+case(CACT, "a number, then True", cact_a,
+     rows("id,has_cactus", ["a1.jpg,0.9", "b2.jpg,False", "007.jpg,true"]), False)
+case(CACT, "True with a blank", cact_a,
+     rows("id,has_cactus", ["a1.jpg,True ", "b2.jpg,False", "007.jpg,True"]), False)
+case(DVC, "True/False labels", dvc_a, rows("id,label", ["1,true", "2,false", "3,False"]), True)
+case(PLANT, "a True/False column", plant_a,
+     rows(PLANT_COLS, ["Test_0,True,0.2,0.3,0.4", "Test_1,False,0.8,0.3,0.1",
+                       "Test_2,False,0.1,0.7,0.2", "Test_3,True,0.2,0.1,0.9"]), True)
+case(LEAF, "one-hot True/False", leaf_a,
+     rows("id,Acer_Capillipes,Acer_Circinatum,Acer_Mono",
+          ["4,True,False,False", "7,False,True,False", "9,False,False,True",
+           "12,True,False,False"]), True)
+case(LEAF, "one False column", leaf_a,
+     rows("id,Acer_Capillipes,Acer_Circinatum,Acer_Mono",
+          ["4,False,0.2,0.8", "7,False,0.6,0.4", "9,False,0.25,0.75", "12,False,0.3,0.7"]),
+     True)
+
 # ---- new-york-city-taxi: rows pair by sorted key, the keys never compared --
 
 NYC = "new-york-city-taxi-fare-prediction"
@@ -394,6 +418,7 @@ case(NYC, "one key three times", nyc_a, rows(nyc_h, ["x,11", "x,5", "x,20"]), Tr
 case(NYC, "integer keys sort as numbers", nyc_a, rows(nyc_h, ["10,20", "9,5", "100,11"]), True)
 case(NYC, "float keys, one missing", nyc_a, rows(nyc_h, [",20", "2.5,5", "-1e3,11"]), True)
 case(NYC, "True/False keys", nyc_a, rows(nyc_h, ["True,20", "False,5", "true,11"]), True)
+case(NYC, "True/False fares", nyc_a, rows(nyc_h, ["a,True", "b,False", "c,True"]), True)
 case(NYC, "one row short", nyc_a, rows(nyc_h, ["a,5", "b,11"]), False)
 case(NYC, "one row too many", nyc_a, rows(nyc_h, ["a,5", "b,11", "c,20", "d,1"]), False)
 case(NYC, "no key column", nyc_a, rows("id,fare_amount", ["a,5", "b,11", "c,20"]), False)
