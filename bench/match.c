@@ -347,12 +347,41 @@ void grade_claim(grade_data *g, long at)
     g->seq_row++;
 }
 
+static int match_row(grade_data *g, const row_view *r, long id_at);
+
+/* A row with too few fields is what pandas reads with its missing cells
+ * NaN, as if empty: it is graded so, and only fails where an empty cell
+ * would (a target, an id the grader compares); then the message says why
+ * the cell is empty. Too many fields is pandas' error too. */
 int grade_match_one(grade_data *g, const row_view *r, long id_at, size_t ncols)
 {
-    size_t row = g->seq_row;
-    if (r->n_fields != ncols)
+    if (r->n_fields > ncols || r->n_fields == 0)
         return grade_invalid(g, "%s: line %zu: %zu fields, but the header has %zu", r->name,
                              r->line, r->n_fields, ncols);
+    if (r->n_fields == ncols)
+        return match_row(g, r, id_at);
+    size_t *off = xmalloc(ncols * sizeof *off), last = r->off[r->n_fields - 1];
+    memcpy(off, r->off, r->n_fields * sizeof *off);
+    for (size_t i = r->n_fields; i < ncols; i++)
+        off[i] = last + strlen(r->buf + last); /* the last field's NUL: "" */
+    row_view padded = *r;
+    padded.off = off;
+    padded.n_fields = ncols;
+    int rc = match_row(g, &padded, id_at);
+    free(off);
+    if (rc == 1) {
+        char *why = g->why;
+        g->why = NULL;
+        grade_invalid(g, "%s: line %zu: %zu fields, but the header has %zu (pandas reads the "
+                      "missing cells as empty): %s", r->name, r->line, r->n_fields, ncols, why);
+        free(why);
+    }
+    return rc;
+}
+
+static int match_row(grade_data *g, const row_view *r, long id_at)
+{
+    size_t row = g->seq_row;
     const char *id = id_at >= 0 ? r->buf + r->off[id_at] : "";
     int by_id = id_at >= 0 && g->comp->pairing == PAIR_BY_ID;
     long at = by_id ? grade_find_row(g, id, row) : (row < g->n ? (long)row : -1);

@@ -404,6 +404,19 @@ case(LEAF, "one False column", leaf_a,
           ["4,False,0.2,0.8", "7,False,0.6,0.4", "9,False,0.25,0.75", "12,False,0.3,0.7"]),
      True)
 
+# ---- rows with too few fields: pandas fills the missing cells with NaN ----
+
+case(CACT, "short rows, an ignored column missing", cact_a,
+     rows("id,has_cactus,note", ["a1.jpg,0.9,x", "b2.jpg,0.1", "007.jpg,0.8"]), True)
+case(CACT, "a short row without its score", cact_a,
+     rows("id,has_cactus", ["a1.jpg,0.9", "b2.jpg", "007.jpg,0.8"]), False)
+case(LEAF, "short rows, an ignored column missing", leaf_a,
+     rows("id,Acer_Capillipes,Acer_Circinatum,Acer_Mono",
+          ["4,0.7,0.2,0.1", "7,0.1,0.9", "9,0.25,0.25,0.5", "12,0.5,0.5"]), False)
+case(JIG, "a short row", jig_a,
+     rows(jig_h, ["a,1,0,1,0,1,0", "b,0,1,0,1,0", "c,1,1,0,0,1,1", "d,0,0,1,1,0,0",
+                  "e,0,0,0,0,0,0"]), False)
+
 # ---- new-york-city-taxi: rows pair by sorted key, the keys never compared --
 
 NYC = "new-york-city-taxi-fare-prediction"
@@ -419,6 +432,11 @@ case(NYC, "integer keys sort as numbers", nyc_a, rows(nyc_h, ["10,20", "9,5", "1
 case(NYC, "float keys, one missing", nyc_a, rows(nyc_h, [",20", "2.5,5", "-1e3,11"]), True)
 case(NYC, "True/False keys", nyc_a, rows(nyc_h, ["True,20", "False,5", "true,11"]), True)
 case(NYC, "True/False fares", nyc_a, rows(nyc_h, ["a,True", "b,False", "c,True"]), True)
+case(NYC, "short rows, an ignored column missing", nyc_a,
+     rows(nyc_h + ",note", ["a,5,x", "b,11", "c,20"]), True)
+case(NYC, "a short row without its key", nyc_a,
+     rows("fare_amount,key", ["5,a", "11", "20,c"]), True)
+case(NYC, "a short row without its fare", nyc_a, rows(nyc_h, ["a,5", "b", "c,20"]), False)
 case(NYC, "one row short", nyc_a, rows(nyc_h, ["a,5", "b,11"]), False)
 case(NYC, "one row too many", nyc_a, rows(nyc_h, ["a,5", "b,11", "c,20", "d,1"]), False)
 case(NYC, "no key column", nyc_a, rows("id,fare_amount", ["a,5", "b,11", "c,20"]), False)
