@@ -50,6 +50,25 @@ typedef enum bench_task {
     TASK_OTHER,
 } bench_task;
 
+/* How a grader pairs the submission's rows with the answers' (registry id_col
+ * written "name", "@name", "<name" or "~name"). Beyond by id, id_col still names the
+ * column for the agent's holdout and prompt. */
+typedef enum bench_pairing {
+    PAIR_BY_ID = 0,      /* "name": each row meets the answer row of its id */
+    PAIR_BY_POSITION,    /* "@name": row i meets row i, the ids are never read
+                            (the submission needs no id column) */
+    PAIR_BY_SORTED_ID,   /* "<name": both files sorted by the id column (as
+                            pandas types and sorts it, missing ids last), then
+                            row i meets row i; the ids are never compared, so
+                            unknown or repeated ids pair all the same */
+    PAIR_BY_ALIGNED_ID,  /* "~name": sorted as "<name", but every submission
+                            id must be an answers id, though it may repeat
+                            (pandas aligns the answers' row mask on the ids);
+                            the rows the metric drops (answers rows whose
+                            targets sum below 0) leave both sides, each
+                            submission row by its id, then row i meets row i */
+} bench_pairing;
+
 typedef struct bench_competition {
     const char *id;
     const char *name;
@@ -60,11 +79,17 @@ typedef struct bench_competition {
     const char *answers;         /* file in private/, e.g. "test.csv" */
     const char *sample_submission; /* file in public/ */
     const char *id_col;          /* NULL when rows are matched by position */
-    int match_by_position;       /* 1: MLE-bench's grader pairs the rows by
-                                    position and never reads id_col (registry
-                                    id_col "@name"); the submission needs no
-                                    id column then. id_col still names the
-                                    column for the agent's holdout and prompt */
+    bench_pairing pairing;       /* how submission rows meet answer rows */
+    char cols_rule;              /* which columns the submission may have
+                                    (registry target_cols prefixed with it):
+                                    0 any beyond the id and targets; '!'
+                                    exactly those, in any order; '^' exactly
+                                    those with the id first (the grader takes
+                                    every column but the first as targets);
+                                    '#' exactly those, each file's non-id
+                                    columns taken by position: the
+                                    submission's j-th meets the answers' j-th
+                                    (the targets, in this order) */
     const char *target_cols;     /* comma-separated; "*" = every non-id column of
                                     the sample submission. In a list, a name
                                     may carry a marker: "+name" a column only

@@ -32,7 +32,10 @@
 
 void auc_setup(grade_data *g)
 {
-    g->bin_auc = !strcmp(g->comp->metric, "auc") && g->k == 1;
+    /* each value takes its answer's label as it is matched: the pairing must
+     * be known then */
+    g->bin_auc = !strcmp(g->comp->metric, "auc") && g->k == 1 &&
+                 !grade_pairs_sorted(g->comp);
     if (!g->bin_auc)
         return;
     g->scratch = xcalloc(1, sizeof *g->scratch);

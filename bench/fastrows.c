@@ -45,7 +45,9 @@
 
 void ll_setup(grade_data *g)
 {
-    g->reduced = !strcmp(g->comp->metric, "logloss") && g->k >= 2;
+    /* rows are folded in as they are matched: the pairing must be known then */
+    g->reduced = !strcmp(g->comp->metric, "logloss") && g->k >= 2 &&
+                 !grade_pairs_sorted(g->comp);
     if (!g->reduced)
         return;
     g->scratch = xcalloc(g->k, sizeof *g->scratch);
@@ -210,8 +212,8 @@ static int fast_row(grade_data *g, csv_reader *r, const long *role, size_t ncols
                     int has_id, const char **pos)
 {
     const char *next;
-    if (fast_fields(g, r, role, ncols, pos, id, &next))
-        return 1;
+    if (g->any_bool || fast_fields(g, r, role, ncols, pos, id, &next))
+        return 1; /* a True/False column: grade_take_values reads those */
     long at = g->seq_row < g->n ? (long)g->seq_row : -1;
     if (has_id)
         at = grade_find_row(g, id->buf, g->seq_row);

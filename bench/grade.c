@@ -47,6 +47,12 @@ void grade_free(grade_data *g)
     free(g->used);
     big_free(g->slots);
     big_free(g->slots32);
+    sb_free(&g->skeys);
+    free(g->skey_off);
+    free(g->pair_ans);
+    free(g->pair_sub);
+    free(g->sub_ans);
+    free(g->bool_col);
     free(g->why);
     sb_free(&g->conv);
     free(g->scratch);
@@ -124,6 +130,32 @@ static int other_side(const grade_data *g, size_t j, int is_answers)
     return g->mark[j] == (is_answers ? '+' : '-');
 }
 
+/* cols_rule '#': the grader takes every non-id column of each file
+ * (DataFrame.to_numpy() after set_index(id)) and pairs them by position. The
+ * answers' must be the targets in order; the submission's, found by name
+ * already, are the targets and no others, and its j-th meets target j. */
+static int map_by_position(grade_data *g, const csv_reader *r, int is_answers, long id_at)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < r->n_fields; i++) {
+        if ((long)i == id_at)
+            continue;
+        if (is_answers && (j == g->k || (long)i != g->col_idx[j]))
+            return err_set("%s: answers %s: column '%s' is not target %zu of %zu (the "
+                           "grader takes the answers' columns in order)", g->comp->id,
+                           r->name, csv_reader_field(r, i), j + 1, g->k);
+        if (!is_answers && j == g->k)
+            return grade_invalid(g, "%s: line 1: unexpected column '%s' (the grader takes "
+                                 "every column but '%s' as a target: the submission has "
+                                 "exactly the %zu target columns)", r->name,
+                                 csv_reader_field(r, i), g->comp->id_col, g->k);
+        if (!is_answers)
+            g->col_idx[j] = (long)i; /* was the column of that name */
+        j++;
+    }
+    return 0;
+}
+
 /* Column positions of the id and the targets in a header; 1 (submission) or
  * < 0 (answers) when one is missing. */
 static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *id_at)
@@ -151,9 +183,9 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
         return mask_map_answers(g, r, *id_at);
     if (mask && mask_check_header(g, r))
         return 1;
-    if (g->comp->match_by_position)
+    if (g->comp->pairing == PAIR_BY_POSITION)
         *id_at = -1; /* the grader never reads the ids */
-    const char *missing = g->comp->id_col && *id_at < 0 && !g->comp->match_by_position
+    const char *missing = g->comp->id_col && *id_at < 0 && g->comp->pairing != PAIR_BY_POSITION
                               ? g->comp->id_col : NULL;
     size_t needed = 0;
     for (size_t j = 0; j < g->k; j++) {
@@ -163,23 +195,64 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
     }
     if (!missing && is_answers && g->group_col && g->group_at < 0)
         missing = g->group_col;
-    if (!missing && !is_answers && (g->flags & METRIC_ONLY_COLS))
+    char rule = g->comp->cols_rule;
+    if (!missing && !is_answers && ((g->flags & METRIC_ONLY_COLS) || rule == '!' || rule == '^'))
         for (size_t i = 0; i < r->n_fields; i++) {
             int known = (long)i == *id_at;
             for (size_t j = 0; j < g->k && !known; j++)
                 known = g->col_idx[j] == (long)i;
-            if (!known)
+            if (!known && g->k == 1)
                 return grade_invalid(g, "%s: line 1: unexpected column '%s' (the submission "
                                      "has exactly the columns '%s' and '%s')", r->name,
                                      csv_reader_field(r, i), g->comp->id_col, g->cols[0]);
+            if (!known)
+                return grade_invalid(g, "%s: line 1: unexpected column '%s' (the submission "
+                                     "has exactly the column '%s' and the %zu target "
+                                     "columns)", r->name, csv_reader_field(r, i),
+                                     g->comp->id_col, g->k);
         }
+    if (!missing && !is_answers && rule == '^' && *id_at != 0)
+        return grade_invalid(g, "%s: line 1: the first column is '%s', not '%s' (the grader "
+                             "takes every column after the first as a probability)", r->name,
+                             csv_reader_field(r, 0), g->comp->id_col);
     if (!missing)
-        return 0;
+        return g->comp->cols_rule == '#' ? map_by_position(g, r, is_answers, *id_at) : 0;
     if (is_answers)
         return err_set("%s: answers %s lack the column '%s'", g->comp->id, r->name, missing);
     return grade_invalid(g, "%s: line 1: missing required column '%s' (%s needs '%s' and %zu "
                    "target column%s)", r->name, missing, file,
                    g->comp->id_col ? g->comp->id_col : "(none)", needed, needed == 1 ? "" : "s");
+}
+
+/* pandas' default true_values / false_values: 1, 0; -1 for anything else. */
+static int bool_literal(const char *s)
+{
+    if (!strcmp(s, "True") || !strcmp(s, "TRUE") || !strcmp(s, "true"))
+        return 1;
+    if (!strcmp(s, "False") || !strcmp(s, "FALSE") || !strcmp(s, "false"))
+        return 0;
+    return -1;
+}
+
+/* A submission cell where a METRIC_BOOL metric may take True/False: the
+ * column is bool when its first row is, and then every row must be (the
+ * fast readers take numbers only, so they stand aside once a column is
+ * bool: any_bool). 0 with *v set, or the reason the cell is bad. */
+static const char *bool_cell(grade_data *g, size_t j, const char *cell, double *v)
+{
+    int b = bool_literal(cell), first = g->seq_row == 1; /* claimed already */
+    if (first && b >= 0) {
+        g->bool_col[j] = 1;
+        g->any_bool = 1;
+    }
+    if (b >= 0 && g->bool_col[j]) {
+        *v = b;
+        return NULL;
+    }
+    if (b >= 0)
+        return "is True/False in a column of numbers (pandas reads such a column as text)";
+    return "is not True/False, as the column's first row is (pandas reads such a column as "
+           "text)";
 }
 
 static int out_of_bounds(const grade_data *g, double v)
@@ -211,6 +284,8 @@ int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *
         const char *bad = NULL;
         if (!*cell && (is_answers ? g->mark[j] == '?' || g->mark[j] == '-' : g->mark[j] == '+'))
             v = NAN; /* pandas reads it as NaN; the metric decides */
+        else if (!is_answers && g->bool_col && (g->bool_col[j] || bool_literal(cell) >= 0))
+            bad = bool_cell(g, j, cell, &v);
         else if (num_parse(cell, &v) < 0)
             bad = *cell ? "is not a number" : "is empty (a number is needed)";
         else if (!isfinite(v))
@@ -386,6 +461,8 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
     if (g->n >= UINT32_MAX)
         return err_set("%s: answers %s have too many rows", comp->id, answers_path);
     g->used = xcalloc(g->n / 8 + 1, 1);
+    if (g->flags & METRIC_BOOL)
+        g->bool_col = xcalloc(g->k, 1);
     if (g->flags & (METRIC_STRING | METRIC_MASK)) {
         g->poff = xcalloc(g->n, sizeof *g->poff);
         g->pline = xcalloc(g->n, sizeof *g->pline);
@@ -404,11 +481,15 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
     if (rc == 0)
         rc = g->reduced ? ll_match_rows(g, &r, id_at) : grade_match_rows(g, &r, id_at);
     csv_reader_close(&r);
+    if (rc == 0 && grade_pairs_sorted(comp))
+        rc = grade_pair_sorted(g);
     if (rc == 0)
         rc = g->reduced ? ll_check_sums(g) : check_row_sums(g);
     drop_ids(g);
     if (rc == 0 && !g->reduced && !g->bin_auc)
         rc = load_answers(g, answers_path, 2);
+    if (rc == 0 && g->sub_ans)
+        rc = grade_pair_kept(g);
     return rc < 0 ? -1 : 0;
 }
 

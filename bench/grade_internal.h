@@ -48,6 +48,16 @@ typedef struct grade_data {
     size_t n_slots;
     int dup_ids;            /* the hash found an id twice in the answers */
     unsigned row_bits, off_bits; /* slot fields: row, offset of the id */
+    sb skeys;               /* PAIR_BY_SORTED_ID: the submission's ids, */
+    size_t *skey_off;       /* row r's at skeys.buf + skey_off[r] */
+    size_t *pair_ans, *pair_sub; /* PAIR_BY_ALIGNED_ID: answer / submission
+                               rows in sorted order, and each submission */
+    size_t *sub_ans;        /* row's answer row, until grade_pair_kept */
+    unsigned char *bool_col; /* METRIC_BOOL: per target, 1 when the
+                               submission's first row has True/False there
+                               (pandas types the column bool only if every
+                               row does) */
+    int any_bool;           /* some target is such a column */
     char *why;              /* set when the submission is invalid */
     sb conv;                /* answers_rows(): the answers as CSV rows, read
                                in place of the file (empty: read the file) */
@@ -113,6 +123,22 @@ long grade_find_row(grade_data *g, const char *id, size_t row);
  * pandas reads it, rewrite them in one canonical spelling and set num_ids,
  * so that grade_find_row matches "007", " 7" or "7.0" to the answer 7. */
 void grade_numeric_ids(grade_data *g);
+/* The canonical spelling of an integer literal as pandas' C parser takes it
+ * (blanks around, a sign, digits) into out (at most strlen(s) + 1 bytes,
+ * out may be s); 0, or -1 when s is no such literal. */
+int grade_int_canon(const char *s, char *out);
+/* pairsort.c (PAIR_BY_SORTED_ID, PAIR_BY_ALIGNED_ID): keep the id of the
+ * submission row just claimed; once every row is in (row r at answer row r),
+ * pair them as the grader does: both sides sorted by id, row i with row i
+ * (0, or 1: invalid); for PAIR_BY_ALIGNED_ID, that last step waits for the
+ * answers' values (grade_pair_kept, after load_answers' pass 2). */
+static inline int grade_pairs_sorted(const bench_competition *c)
+{
+    return c->pairing == PAIR_BY_SORTED_ID || c->pairing == PAIR_BY_ALIGNED_ID;
+}
+void grade_keep_key(grade_data *g, const char *id);
+int grade_pair_sorted(grade_data *g);
+int grade_pair_kept(grade_data *g);
 void grade_claim(grade_data *g, long at);
 int grade_all_matched(grade_data *g, const char *name);
 /* fastrows.c: the reduced log loss. Whether comp/k qualify (sets it up);

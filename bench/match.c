@@ -171,10 +171,7 @@ static void build_index(grade_data *g)
  * equals it by value: "007", "+7" and " 7 " are 7, and so is "7.0" (the
  * submission's column is then float64). Text ids are compared as text. */
 
-/* The canonical spelling of an integer literal as pandas' C parser takes it
- * (blanks around, a sign, digits) into out (at most strlen(s) + 1 bytes,
- * out may be s); 0, or -1 when s is no such literal. */
-static int int_canon(const char *s, char *out)
+int grade_int_canon(const char *s, char *out)
 {
     s += strspn(s, " \t");
     int neg = *s == '-';
@@ -199,14 +196,14 @@ void grade_numeric_ids(grade_data *g)
         return;
     for (const char *id = g->ids; id < g->ids + g->ids_len; id += strlen(id) + 1) {
         char buf[64];
-        if (strlen(id) >= sizeof buf || int_canon(id, buf) < 0)
+        if (strlen(id) >= sizeof buf || grade_int_canon(id, buf) < 0)
             return;
     }
     /* rewrite in place: a canonical id is never longer than its text */
     size_t in = 0, out = 0, n = g->n;
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(g->ids + in);
-        int_canon(g->ids + in, g->ids + out);
+        grade_int_canon(g->ids + in, g->ids + out);
         in += len + 1;
         out += strlen(g->ids + out) + 1;
     }
@@ -224,7 +221,7 @@ static const char *id_key(const grade_data *g, const char *id, char *buf)
 {
     if (!g->num_ids || strlen(id) >= 64)
         return id;
-    if (int_canon(id, buf) == 0)
+    if (grade_int_canon(id, buf) == 0)
         return buf;
     double v; /* a float64 column: 7.0 == 7 */
     if (num_parse(id, &v) == 0 && v == trunc(v) && fabs(v) < 9007199254740992.0) {
@@ -350,17 +347,47 @@ void grade_claim(grade_data *g, long at)
     g->seq_row++;
 }
 
+static int match_row(grade_data *g, const row_view *r, long id_at);
+
+/* A row with too few fields is what pandas reads with its missing cells
+ * NaN, as if empty: it is graded so, and only fails where an empty cell
+ * would (a target, an id the grader compares); then the message says why
+ * the cell is empty. Too many fields is pandas' error too. */
 int grade_match_one(grade_data *g, const row_view *r, long id_at, size_t ncols)
 {
-    size_t row = g->seq_row;
-    if (r->n_fields != ncols)
+    if (r->n_fields > ncols || r->n_fields == 0)
         return grade_invalid(g, "%s: line %zu: %zu fields, but the header has %zu", r->name,
                              r->line, r->n_fields, ncols);
+    if (r->n_fields == ncols)
+        return match_row(g, r, id_at);
+    size_t *off = xmalloc(ncols * sizeof *off), last = r->off[r->n_fields - 1];
+    memcpy(off, r->off, r->n_fields * sizeof *off);
+    for (size_t i = r->n_fields; i < ncols; i++)
+        off[i] = last + strlen(r->buf + last); /* the last field's NUL: "" */
+    row_view padded = *r;
+    padded.off = off;
+    padded.n_fields = ncols;
+    int rc = match_row(g, &padded, id_at);
+    free(off);
+    if (rc == 1) {
+        char *why = g->why;
+        g->why = NULL;
+        grade_invalid(g, "%s: line %zu: %zu fields, but the header has %zu (pandas reads the "
+                      "missing cells as empty): %s", r->name, r->line, r->n_fields, ncols, why);
+        free(why);
+    }
+    return rc;
+}
+
+static int match_row(grade_data *g, const row_view *r, long id_at)
+{
+    size_t row = g->seq_row;
     const char *id = id_at >= 0 ? r->buf + r->off[id_at] : "";
-    long at = id_at >= 0 ? grade_find_row(g, id, row) : (row < g->n ? (long)row : -1);
-    if (at == -1 && id_at >= 0 && (g->flags & METRIC_EXTRA_IDS))
+    int by_id = id_at >= 0 && g->comp->pairing == PAIR_BY_ID;
+    long at = by_id ? grade_find_row(g, id, row) : (row < g->n ? (long)row : -1);
+    if (at == -1 && by_id && (g->flags & METRIC_EXTRA_IDS))
         return 0; /* a row for an id outside the answers: ignored */
-    if (at == -1 && id_at < 0)
+    if (at == -1 && !by_id)
         return grade_invalid(g, "%s: line %zu: more rows than the answers' %zu", r->name,
                              r->line, g->n);
     if (at == -1)
@@ -371,6 +398,8 @@ int grade_match_one(grade_data *g, const row_view *r, long id_at, size_t ncols)
                              "than in the answers (each id once)", r->name, r->line,
                              g->comp->id_col, id);
     grade_claim(g, at);
+    if (grade_pairs_sorted(g->comp)) /* row at for now; pairsort.c sorts */
+        grade_keep_key(g, id);
     if (g->pline)
         g->pline[at] = r->line;
     double *dst = g->scratch ? g->scratch : g->p ? g->p + (size_t)at * g->k : NULL;
@@ -412,9 +441,10 @@ int grade_all_matched(grade_data *g, const char *name)
     size_t i = 0;
     while (is_used(g, i))
         i++;
-    if (g->comp->match_by_position || !g->comp->id_col)
-        return grade_invalid(g, "%s: %zu rows, the answers have %zu (rows pair by position)",
-                             name, g->seq_row, g->n);
+    if (g->comp->pairing != PAIR_BY_ID || !g->comp->id_col)
+        return grade_invalid(g, "%s: %zu rows, the answers have %zu (rows pair by %s)",
+                             name, g->seq_row, g->n, grade_pairs_sorted(g->comp)
+                                                         ? "sorted id" : "position");
     return grade_invalid(g, "%s: %zu rows, the answers have %zu: id '%s' (and %zu more) "
                          "missing", name, g->seq_row, g->n, grade_nth_id(g, i),
                          g->n - g->seq_row - 1);

@@ -415,12 +415,13 @@ static const struct {
     const char *name;
     int flags;
 } table[] = {
-    {"auc", METRIC_PROB}, {"auc_cols", METRIC_PROB}, {"logloss", METRIC_PROB},
+    {"auc", METRIC_PROB | METRIC_BOOL}, {"auc_cols", METRIC_PROB | METRIC_BOOL},
+    {"logloss", METRIC_PROB | METRIC_BOOL},
     /* auc_cols without the [0, 1] check: graders that call roc_auc_score on
      * the raw columns (jigsaw-toxic, plant-pathology-2020) */
-    {"auc_cols_any", 0},
+    {"auc_cols_any", METRIC_BOOL},
     {"accuracy", METRIC_STRING}, {"accuracy_str", METRIC_STRING}, {"qwk", 0},
-    {"rmse", 0}, {"rmsle", METRIC_NONNEG}, {"rmsle_cols", METRIC_NONNEG},
+    {"rmse", METRIC_BOOL}, {"rmsle", METRIC_NONNEG}, {"rmsle_cols", METRIC_NONNEG | METRIC_BOOL},
     {"mae", 0}, {"mae_int", 0}, {"pearson", 0}, {"f1_macro", 0}, {"f1_micro", 0},
     {"mcc", 0}, {"spearman_cols", 0},
     /* metrics_text.c */

@@ -35,6 +35,8 @@ enum {
     METRIC_ONLY_COLS = 512, /* the submission has the id and target columns
                                and no other */
     METRIC_MASK = 1024,     /* run-length encoded masks (metrics_mask.c) */
+    METRIC_BOOL = 2048,     /* a submission column all True/False (pandas:
+                               bool) is 0/1, as sklearn takes it */
 };
 int metric_flags(const char *metric);
 

@@ -62,9 +62,16 @@ static void fill(bench_competition *c, char **f)
     c->not_yet_reason = opt(f[F_REASON]);
     c->answers = opt(f[F_ANSWERS]);
     c->sample_submission = opt(f[F_SAMPLE]);
-    c->match_by_position = f[F_IDCOL][0] == '@';
-    c->id_col = opt(f[F_IDCOL] + c->match_by_position);
-    c->target_cols = opt(f[F_TARGETS]);
+    const char *id_col = f[F_IDCOL];
+    c->pairing = *id_col == '@'   ? PAIR_BY_POSITION
+                 : *id_col == '<' ? PAIR_BY_SORTED_ID
+                 : *id_col == '~' ? PAIR_BY_ALIGNED_ID
+                                  : PAIR_BY_ID;
+    c->id_col = opt(id_col + (c->pairing != PAIR_BY_ID));
+    const char *targets = f[F_TARGETS];
+    if (*targets && strchr("!^#", *targets))
+        c->cols_rule = *targets++;
+    c->target_cols = opt(targets);
     c->prob_rows_sum_to_one = atoi(f[F_PROB]);
     c->gold = strtod(f[F_GOLD], NULL);
     c->silver = strtod(f[F_SILVER], NULL);
@@ -73,7 +80,7 @@ static void fill(bench_competition *c, char **f)
     c->n_teams = atoi(f[F_TEAMS]);
     c->lower_is_better = atoi(f[F_LOWER]);
     c->thresholds_kind = "leaderboard";
-    c->task = task_of(c->metric, f[F_TARGETS]);
+    c->task = task_of(c->metric, targets);
     c->split = f[F_SPLIT];
 }
 

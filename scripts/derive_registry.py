@@ -32,18 +32,24 @@ GRADED = {
     "dogs-vs-cats-redux-kernels-edition": ("logloss", "id", "label", 0),
     "histopathologic-cancer-detection": ("auc", "id", "label", 0),
     # jigsaw-toxic and plant-pathology-2020 call roc_auc_score on the raw
-    # columns: any finite score is accepted (auc_cols_any)
+    # columns: any finite score is accepted (auc_cols_any). jigsaw-toxic's
+    # takes every column of each file by position ("#", bench.h) and drops
+    # the answers' -1 rows with a mask pandas aligns on the ids ("~id")
     "jigsaw-toxic-comment-classification-challenge": (
-        "auc_cols_any", "id",
-        "toxic,severe_toxic,obscene,threat,insult,identity_hate", 0),
-    "leaf-classification": ("logloss", "id", "*", 1),
+        "auc_cols_any", "~id",
+        "#toxic,severe_toxic,obscene,threat,insult,identity_hate", 0),
+    # "!": exactly the id and the classes, in any order (the grader compares
+    # the column sets; bench.h cols_rule)
+    "leaf-classification": ("logloss", "id", "!*", 1),
     "mlsp-2013-birds": ("auc", "Id", "Probability", 0),
-    "new-york-city-taxi-fare-prediction": ("rmse", "key", "fare_amount", 0),
+    # "<key": MLE-bench sorts both files by key and pairs the rows in that
+    # order, never comparing the keys (bench.h, PAIR_BY_SORTED_ID)
+    "new-york-city-taxi-fare-prediction": ("rmse", "<key", "fare_amount", 0),
     # "@id": MLE-bench pairs the rows by position and never reads the ids
     "nomad2018-predict-transparent-conductors": (
         "rmsle_cols", "@id", "formation_energy_ev_natom,bandgap_energy_ev", 0),
     "plant-pathology-2020-fgvc7": (
-        "auc_cols_any", "image_id", "healthy,multiple_diseases,rust,scab", 0),
+        "auc_cols_any", "image_id", "!healthy,multiple_diseases,rust,scab", 0),
     "random-acts-of-pizza": ("auc", "request_id", "requester_received_pizza", 0),
     # MLE-bench at 783b15a scores 9 of the 11 label columns (its classes.py
     # lists neither "CVC - Normal" nor "Swan Ganz Catheter Present"); a
@@ -54,7 +60,10 @@ GRADED = {
         "NGT - Borderline,NGT - Incompletely Imaged,NGT - Normal,CVC - Abnormal,"
         "CVC - Borderline", 0),
     "siim-isic-melanoma-classification": ("auc", "image_name", "target", 0),
-    "spooky-author-identification": ("logloss", "id", "EAP,HPL,MWS", 1),
+    # "^": exactly the id, first, and the three authors (the grader checks
+    # submission.shape and takes every column after the first as a
+    # probability; bench.h cols_rule)
+    "spooky-author-identification": ("logloss", "id", "^EAP,HPL,MWS", 1),
     # accuracy_score on the pandas-typed Cover_Type column (bench/metrics_extra.c)
     "tabular-playground-series-dec-2021": ("accuracy_pd", "Id", "Cover_Type", 0),
     "tabular-playground-series-may-2022": ("auc", "id", "target", 0),
