@@ -444,6 +444,17 @@ static const struct {
     {"rle_dice_hausdorff", METRIC_MASK}, {"points_f1", METRIC_STRING},
 };
 
+int metric_is_na(const char *s)
+{
+    static const char *const na[] = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN",
+                                     "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
+                                     "NA", "NULL", "NaN", "None", "n/a", "nan", "null"};
+    for (size_t i = 0; i < sizeof na / sizeof na[0]; i++)
+        if (!strcmp(s, na[i]))
+            return 1;
+    return 0;
+}
+
 int metric_flags(const char *metric)
 {
     if (metric_numeric_flags(metric))

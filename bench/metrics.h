@@ -39,6 +39,9 @@ enum {
                                bool) is 0/1, as sklearn takes it */
 };
 int metric_flags(const char *metric);
+/* Whether pandas reads the cell as missing (read_csv's default na_values,
+ * pandas 2: "", "NA", "nan", "None", ...). */
+int metric_is_na(const char *s);
 
 /* metrics_extra.c: the metrics that read labels the way pandas types them
  * (accuracy_pd, f1_macro_int, top1_error) and the base metrics behind a
@@ -73,8 +76,6 @@ size_t text_split(text_tok **v, size_t *cap, const char *s, int sep);
 /* Python's str.lower() of UTF-8 text (final sigma and U+0130 included);
  * caller frees. */
 char *text_lower(const char *s);
-/* Is s one of pandas' default NA spellings (read as NaN)? */
-int text_pd_na(const char *s);
 /* python-Levenshtein's distance() of two UTF-8 texts, over code points. */
 size_t text_levenshtein(const char *a, const char *b);
 /* metrics_numeric.c: the competition-specific numeric metrics (log_mae_groups,
@@ -117,8 +118,6 @@ void rle_counts(uint64_t c[3], const char *truth, const char *pred, uint64_t n_p
 /* metrics_volume.c: UW-Madison's 0.4 Dice + 0.6 (1 - Hausdorff) over
  * case-day volumes (y required, and group: each row's answer id). */
 int mask_dice_hausdorff(double *out, const metric_input *in);
-/* Whether pandas reads the cell as missing (read_csv's default na_values). */
-int metric_is_na(const char *s);
 
 /* metrics_points.c: the Kuzushiji F1 of predicted points inside answer
  * boxes over ys/ps (same contract as metric_compute: 1 when a submission

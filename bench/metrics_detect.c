@@ -173,7 +173,7 @@ static int parse_all(dets *y, dets *p, const metric_input *in, int siim, int na_
         if (parse_cell(y, in->ys[i], i, siim, &tok, &cap, &why, &at) < 0)
             rc = err_set("answers row %zu, column '%s': %s%s", i + 1, in->cols[0],
                          at ? "a value " : "", why);
-        else if (na_invalid && text_pd_na(in->ps[i]))
+        else if (na_invalid && metric_is_na(in->ps[i]))
             rc = (err_set("submission line %zu, column '%s': '%s' is read as a missing value "
                           "(NaN), on which the grader fails; give every row a prediction "
                           "string (label confidence x_min y_min x_max y_max ...)",
@@ -671,7 +671,7 @@ static int f1_tf2qa(double *out, const metric_input *in)
     int rc = 0;
     for (size_t i = 0; i < in->n && rc == 0; i++) {
         const char *p = in->ps[i];
-        size_t n = text_pd_na(p) ? 0 : text_split(&t, &cap, p, 0); /* fillna(""), strip() */
+        size_t n = metric_is_na(p) ? 0 : text_split(&t, &cap, p, 0); /* fillna(""), strip() */
         if (!n) {
             hits += !*in->ys[i];
             continue;

@@ -43,19 +43,6 @@
 
 typedef enum pd_kind { PD_INT, PD_FLOAT, PD_BOOL, PD_STR } pd_kind;
 
-/* pandas' default na_values (pandas 2). */
-static int pd_is_na(const char *s)
-{
-    static const char *const na[] = {
-        "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
-        "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
-    };
-    for (size_t i = 0; i < sizeof na / sizeof na[0]; i++)
-        if (!strcmp(s, na[i]))
-            return 1;
-    return 0;
-}
-
 /* 1 true, 0 false, -1 neither (pandas' default true/false spellings). */
 static int pd_bool(const char *s)
 {
@@ -100,7 +87,7 @@ static void pd_type(pd_col *c, const char *const *cells, size_t n)
         const char *s = cells[i];
         double v = NAN;
         int b = pd_bool(s);
-        if (pd_is_na(s)) {
+        if (metric_is_na(s)) {
             if (!c->n_na++)
                 c->first_na = i;
         } else if (filled++, b >= 0) {
@@ -228,7 +215,7 @@ static int accuracy_pd(double *out, const metric_input *in)
  * be an integer literal (first token only when first_token). 0, or -1. */
 static int py_int(const pd_col *c, const char *cell, size_t i, int first_token, double *v)
 {
-    if (pd_is_na(cell))
+    if (metric_is_na(cell))
         return -1;
     if (c->kind != PD_STR) {
         if (!isfinite(c->num[i]))

@@ -417,17 +417,6 @@ const char **mask_row_ids(const grade_data *g)
     return ids;
 }
 
-int metric_is_na(const char *s)
-{
-    static const char *const na[] = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN",
-                                     "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
-                                     "NA", "NULL", "NaN", "None", "n/a", "nan", "null"};
-    for (size_t i = 0; i < sizeof na / sizeof na[0]; i++)
-        if (!strcmp(s, na[i]))
-            return 1;
-    return 0;
-}
-
 int mask_take_text(grade_data *g, const row_view *r, int is_answers, size_t row, sb *strs,
                    size_t *soff)
 {

@@ -232,23 +232,6 @@ char *text_lower(const char *s)
 
 /* ---- pandas' reading of a column ------------------------------------------ */
 
-/* pandas (>= 2.0) default na_values, exact matches. */
-static int is_na(const char *s)
-{
-    static const char *const na[] = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN",
-                                     "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
-                                     "NA", "NULL", "NaN", "None", "n/a", "nan", "null"};
-    for (size_t i = 0; i < sizeof na / sizeof na[0]; i++)
-        if (!strcmp(s, na[i]))
-            return 1;
-    return 0;
-}
-
-int text_pd_na(const char *s)
-{
-    return is_na(s);
-}
-
 enum { NUM_NO, NUM_INT, NUM_FLOAT };
 
 /* What pandas' C parser makes of a non-NA cell: an integer (at most 18
@@ -289,7 +272,7 @@ static int column_kind(const char *const *cells, size_t n)
 {
     int kind = NUM_INT, na = 0;
     for (size_t i = 0; i < n; i++) {
-        if (is_na(cells[i])) {
+        if (metric_is_na(cells[i])) {
             na = 1;
             continue;
         }
@@ -370,13 +353,13 @@ static const char **pandas_text(sb *arena, const char *const *cells, size_t n, c
     int kind = column_kind(cells, n);
     if (kind == NUM_NO) {
         for (size_t i = 0; i < n; i++)
-            out[i] = is_na(cells[i]) ? na : cells[i];
+            out[i] = metric_is_na(cells[i]) ? na : cells[i];
         return out;
     }
     size_t *off = xmalloc((n ? n : 1) * sizeof *off);
     for (size_t i = 0; i < n; i++) {
         off[i] = arena->len;
-        if (is_na(cells[i]))
+        if (metric_is_na(cells[i]))
             sb_puts(arena, na);
         else if (kind == NUM_INT)
             int_text(arena, cells[i]);
@@ -398,7 +381,7 @@ static const char **pandas_text(sb *arena, const char *const *cells, size_t n, c
 static int numeric_column(const char *const *cells, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!is_na(cells[i]))
+        if (!metric_is_na(cells[i]))
             return column_kind(cells, n) != NUM_NO;
     return 0;
 }
@@ -645,10 +628,10 @@ static int levenshtein_mean(double *out, const metric_input *in, int astype_str,
     int rc = 0;
     if (!astype_str) {
         for (size_t i = 0; i < in->n; i++) {
-            if (is_na(in->ys[i]))
+            if (metric_is_na(in->ys[i]))
                 return err_set("answers row %zu, column '%s': '%s' is read as NaN", i + 1,
                                in->cols[0], in->ys[i]);
-            if (is_na(in->ps[i])) {
+            if (metric_is_na(in->ps[i])) {
                 err_set("submission line %zu, column '%s': '%s' is read as a missing value "
                         "(NaN), which MLE-bench's Levenshtein cannot compare; write the "
                         "text", line_of(in, i), in->cols[0], in->ps[i]);
@@ -960,10 +943,10 @@ static int f1_micro_labels(double *out, const metric_input *in)
         return rc;
     size_t hits = 0;
     for (size_t i = 0; i < in->n; i++) {
-        if (is_na(in->ys[i]))
+        if (metric_is_na(in->ys[i]))
             return err_set("answers row %zu, column '%s': missing label", i + 1,
                            in->cols[0]);
-        if (is_na(in->ps[i])) {
+        if (metric_is_na(in->ps[i])) {
             err_set("submission line %zu, column '%s': '%s' is read as a missing label "
                     "(NaN); give every row a label", line_of(in, i), in->cols[0],
                     in->ps[i]);
