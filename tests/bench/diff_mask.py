@@ -13,16 +13,16 @@ global Dice (contrails), the TGS IoU precision, sklearn's fbeta_score
 invalid with the line and column named, never scored. Prints one line per
 case and "N cases, M failed".
 """
-import json
-import os
 import random
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 from scipy.spatial.distance import directed_hausdorff
 from sklearn import metrics
+
+import gradekit
+from gradekit import close
 
 TOOL = sys.argv[1]
 SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 7
@@ -38,26 +38,8 @@ TGS = "tgs-salt-identification-challenge"
 VESUVIUS = "vesuvius-challenge-ink-detection"
 
 
-def write_csv(path, header, rows=None):
-    with open(path, "w", newline="") as f:
-        if rows is None:  # already the file's text
-            f.write(header)
-            return
-        f.write(",".join(header) + "\n")
-        for r in rows:
-            f.write(",".join(r) + "\n")
-
-
 def grade(comp, answers, submission):
-    a, s = os.path.join(tmp, "answers.csv"), os.path.join(tmp, "submission.csv")
-    write_csv(a, *answers)
-    write_csv(s, *((submission,) if isinstance(submission, str) else submission))
-    out = subprocess.run([TOOL, comp, s, a], capture_output=True, text=True)
-    return json.loads(out.stdout)
-
-
-def close(a, b):
-    return abs(a - b) <= 1e-9 * max(1.0, abs(b))
+    return gradekit.grade(TOOL, tmp, comp, answers, submission)
 
 
 def check(name, comp, answers, submission, expected):
