@@ -126,7 +126,7 @@ static size_t weight(const char *b, const char *e)
     return n;
 }
 
-/* Copy [b, e) without CRs before newlines, trimmed of surrounding blank
+/* Copy [b, e) without the CRs before newlines, trimmed of surrounding blank
  * space; caller frees. */
 static char *trimmed_copy(const char *b, const char *e)
 {
@@ -135,9 +135,14 @@ static char *trimmed_copy(const char *b, const char *e)
     while (e > b && isspace((unsigned char)e[-1]))
         e--;
     sb out = {0};
-    for (; b < e; b++)
-        if (!(*b == '\r' && b + 1 < e && b[1] == '\n'))
-            sb_putc(&out, *b);
+    for (; b < e; b++) {
+        const char *q = b;
+        while (q < e && *q == '\r')
+            q++;
+        if (q > b && q < e && *q == '\n')
+            b = q; /* a run of CRs before a newline goes: "\r\r\n" too */
+        sb_putc(&out, *b);
+    }
     return out.buf ? sb_steal(&out) : xstrdup("");
 }
 
@@ -153,7 +158,7 @@ static char *block_code(const block *b)
             e = b->end;
         for (size_t i = 0; i < b->indent && p < e && (*p == ' ' || *p == '\t'); i++)
             p++;
-        if (e > p && e[-1] == '\r')
+        while (e > p && e[-1] == '\r')
             e--;
         if (out.len || weight(p, e))
             sb_append(&out, p, (size_t)(e - p));

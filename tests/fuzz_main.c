@@ -7,8 +7,9 @@
  * Feeds each file (folders are read one level deep) to LLVMFuzzerTestOneInput,
  * then 2000 pseudo-random mutations of them with a fixed seed (byte flips,
  * inserts, deletes, truncations, splices), so a regression shows up in CI
- * without a coverage-guided fuzzer. With clang, build the same target with
- * -fsanitize=fuzzer for real fuzzing.
+ * without a coverage-guided fuzzer. GROVE_FUZZ_ROUNDS and GROVE_FUZZ_SEED
+ * (environment) run more mutations, or others, by hand. With clang, build the
+ * same target with -fsanitize=fuzzer for real fuzzing.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -79,10 +80,14 @@ int main(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
         add_path(argv[i]);
+    const char *env = getenv("GROVE_FUZZ_ROUNDS");
+    long rounds = env ? strtol(env, NULL, 10) : 2000;
+    if ((env = getenv("GROVE_FUZZ_SEED")) && strtoull(env, NULL, 10))
+        rng = strtoull(env, NULL, 10);
     for (size_t i = 0; i < n_inputs; i++)
         LLVMFuzzerTestOneInput(inputs[i].data ? inputs[i].data : (const uint8_t *)"", inputs[i].len);
     static const char interesting[] = "\"\n\r,{}[]`\\\0\xff\xef\xbb\xbf" "0-.eE:";
-    for (int round = 0; round < 2000; round++) {
+    for (long round = 0; round < rounds; round++) {
         input base = n_inputs ? inputs[next() % n_inputs] : (input){NULL, 0};
         size_t len = base.len + 16;
         uint8_t *buf = malloc(len + 1);
@@ -106,6 +111,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n_inputs; i++)
         free(inputs[i].data);
     free(inputs);
-    printf("fuzz: %zu corpus inputs + 2000 mutations, no crash\n", n_inputs);
+    printf("fuzz: %zu corpus inputs + %ld mutations, no crash\n", n_inputs, rounds);
     return 0;
 }

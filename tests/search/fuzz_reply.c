@@ -8,8 +8,20 @@
 #include "search.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Says which promise broke, on which input (escaped), then aborts. */
+static void broke(const char *what, const uint8_t *data, size_t size)
+{
+    fprintf(stderr, "fuzz_reply: %s on input \"", what);
+    for (size_t i = 0; i < size; i++)
+        fprintf(stderr, data[i] >= 32 && data[i] < 127 && data[i] != '"' ? "%c" : "\\x%02x",
+                data[i]);
+    fprintf(stderr, "\"\n");
+    abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -19,21 +31,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *plan = NULL, *code = NULL;
     if (search_parse_reply(text, &plan, &code) == 0) {
         size_t n = strlen(code);
-        if (n == 0 || code[n - 1] != '\n' || strstr(code, "\r\n") || !plan)
-            abort();
+        if (n == 0 || code[n - 1] != '\n')
+            broke("code does not end with a newline", data, size);
+        if (strstr(code, "\r\n"))
+            broke("code keeps a CR before a newline", data, size);
+        if (!plan)
+            broke("no plan", data, size);
         char *s = search_plan_summary(plan, 72);
         if (strlen(s) > 72)
-            abort();
+            broke("plan summary over 72", data, size);
         free(s);
     } else if (plan || code) {
-        abort();
+        broke("failed parse left plan or code", data, size);
     }
     free(plan);
     free(code);
     size_t max = size % 17;
     char *s = search_plan_summary(text, max);
     if (strlen(s) > max)
-        abort();
+        broke("summary over its bound", data, size);
     free(s);
     double v;
     search_parse_self_score(text, &v);

@@ -36,6 +36,8 @@ static void test_reply(void)
     /* CRLF */
     REPLY("Use trees.\r\n\r\n```python\r\nimport os\r\nprint(2)\r\n```\r\n", "Use trees.",
           "import os\nprint(2)\n");
+    /* CRs doubled before newlines (a reply passed through two CRLF converters) */
+    REPLY("Plan:\r\r\n```py\r\nx = \r\r\ny = 2\r\r\n```\r\n", "Plan:", "x = \ny = 2\n");
     /* unclosed final fence: the code runs to the end */
     REPLY("Plan here.\n```python\nimport sys\nprint(3)", "Plan here.", "import sys\nprint(3)\n");
     /* the largest of several python blocks */
