@@ -292,7 +292,7 @@ int journal_load(journal *j, journal_node_fn fn, void *data)
         return git_fail("list node refs");
     }
     if (l.n)
-        qsort(l.ids, l.n, sizeof *l.ids, cmp_int);
+        xqsort(l.ids, l.n, sizeof *l.ids, cmp_int);
     int rc = 0;
     for (size_t i = 0; i < l.n && rc == 0; i++) {
         git_oid oid;

@@ -61,7 +61,7 @@ static char **list_dir(const char *dir, size_t *n)
     }
     closedir(d);
     if (*n)
-        qsort(names, *n, sizeof *names, cmp_str);
+        xqsort(names, *n, sizeof *names, cmp_str);
     return names;
 }
 

@@ -118,12 +118,12 @@ static int group_boxes(sb *out, const bench_competition *comp, const char *path)
     /* first appearance of each id: sort by id (stable), then by it */
     for (size_t i = 0; i < n; i++)
         rows[i].id = ids.buf + rows[i].id_off;
-    qsort(rows, n, sizeof *rows, cmp_by_id);
+    xqsort(rows, n, sizeof *rows, cmp_by_id);
     for (size_t i = 1; i < n; i++)
         if (rows[i].id_len == rows[i - 1].id_len &&
             !memcmp(ids.buf + rows[i].id_off, ids.buf + rows[i - 1].id_off, rows[i].id_len))
             rows[i].first = rows[i - 1].first;
-    qsort(rows, n, sizeof *rows, cmp_by_first);
+    xqsort(rows, n, sizeof *rows, cmp_by_first);
     put_cell(out, comp->id_col, strlen(comp->id_col));
     sb_putc(out, ',');
     put_cell(out, comp->target_cols, strlen(comp->target_cols));

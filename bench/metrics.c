@@ -263,7 +263,7 @@ static size_t label_union(double **out, const double *y, const double *p, size_t
     double *labels = xmalloc(2 * n * sizeof *labels);
     memcpy(labels, y, n * sizeof *labels);
     memcpy(labels + n, p, n * sizeof *labels);
-    qsort(labels, 2 * n, sizeof *labels, cmp_double);
+    xqsort(labels, 2 * n, sizeof *labels, cmp_double);
     size_t m = 0;
     for (size_t i = 0; i < 2 * n; i++)
         if (!m || labels[m - 1] != labels[i])
@@ -377,7 +377,7 @@ static double *ranks(const double *v, size_t n, size_t stride, size_t col)
     double *r = xmalloc(n * sizeof *r);
     for (size_t i = 0; i < n; i++)
         x[i] = (ranked){v[i * stride + col], i};
-    qsort(x, n, sizeof *x, cmp_ranked);
+    xqsort(x, n, sizeof *x, cmp_ranked);
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j + 1 < n && x[j + 1].v == x[i].v)

@@ -73,8 +73,11 @@ int detect_py_float(const char *s, size_t len, double *out)
     size_t cap = 0;
     char *copy = xstrndup(s, len);
     int rc = -1;
-    if (strlen(copy) != len || text_split(&t, &cap, copy, 0) != 1)
-        goto done;
+    /* bytes that are not UTF-8 never reach float() (pandas cannot decode
+     * them); text_split would read a lone 0xA0 as a no-break space */
+    if (strlen(copy) != len || text_utf8_check(copy, len) >= 0 ||
+        strpbrk(copy, "\x1c\x1d\x1e\x1f") || text_split(&t, &cap, copy, 0) != 1)
+        goto done; /* \x1c-\x1f: str.split() spaces that float() does not strip */
     const char *p = t[0].s, *end = p + t[0].len;
     sb clean = {0};
     if (*p == '+' || *p == '-')
@@ -210,7 +213,7 @@ static int cmp_pair_desc(const void *a, const void *b)
  * to one then). */
 static double average_precision(pair *v, size_t n)
 {
-    qsort(v, n, sizeof *v, cmp_pair_desc);
+    xqsort(v, n, sizeof *v, cmp_pair_desc);
     double pos = 0;
     for (size_t i = 0; i < n; i++)
         pos += v[i].y;
@@ -326,7 +329,7 @@ static int map_siim(double *out, const metric_input *in)
     size_t nc = 0;
     for (size_t i = 0; i < y.n; i++)
         cls[nc++] = &y.v[i];
-    qsort(cls, nc, sizeof *cls, cmp_label);
+    xqsort(cls, nc, sizeof *cls, cmp_label);
     size_t m = 0;
     for (size_t i = 0; i < nc; i++)
         if (!m || cmp_label(&cls[m - 1], &cls[i]))
@@ -340,7 +343,7 @@ static int map_siim(double *out, const metric_input *in)
                               line_of(in, p.v[i].img), in->cols[0], p.v[i].seq + 1), 1);
                 goto done;
             }
-    qsort(p.v, p.n, sizeof *p.v, cmp_conf_desc);
+    xqsort(p.v, p.n, sizeof *p.v, cmp_conf_desc);
     /* group both by image: y is in image order; sort p's groups by image */
     size_t *pstart = xcalloc(in->n + 1, sizeof *pstart);
     for (size_t i = 0; i < p.n; i++)
@@ -502,7 +505,7 @@ static size_t coco_image(scored *acc, size_t *nacc, const det *g, size_t ng, con
 /* The mean over 101 recall points of the interpolated precision. */
 static double coco_ap(scored *acc, size_t n, size_t npig)
 {
-    qsort(acc, n, sizeof *acc, cmp_scored);
+    xqsort(acc, n, sizeof *acc, cmp_scored);
     double *rc = xmalloc((n ? n : 1) * sizeof *rc), *pr = xmalloc((n ? n : 1) * sizeof *pr);
     double tp = 0, fp = 0;
     for (size_t i = 0; i < n; i++) {
@@ -542,13 +545,13 @@ static int coco_map40(double *out, const metric_input *in)
             first_row = i;
     for (size_t i = 0; i < p.n; i++)
         p.v[i].first = p.v[i].img == first_row && p.v[i].seq == 0;
-    qsort(y.v, y.n, sizeof *y.v, cmp_det_cls);
+    xqsort(y.v, y.n, sizeof *y.v, cmp_det_cls);
     /* by class and image, then by score within: the 100 best per image */
-    qsort(p.v, p.n, sizeof *p.v, cmp_det_cls);
+    xqsort(p.v, p.n, sizeof *p.v, cmp_det_cls);
     for (size_t a = 0, b; a < p.n; a = b) {
         for (b = a; b < p.n && p.v[b].v[0] == p.v[a].v[0] && p.v[b].img == p.v[a].img; b++)
             ;
-        qsort(p.v + a, b - a, sizeof *p.v, cmp_det_score);
+        xqsort(p.v + a, b - a, sizeof *p.v, cmp_det_score);
     }
     scored *acc = xmalloc((p.n ? p.n : 1) * sizeof *acc);
     unsigned char *scratch = xmalloc(y.n + 1);
@@ -603,8 +606,11 @@ static int py_int_text(const char *s, size_t len, long long *v)
     text_tok *t = NULL;
     size_t cap = 0;
     int rc = -1;
-    if (strlen(copy) != len || text_split(&t, &cap, copy, 0) != 1)
-        goto done;
+    /* bytes that are not UTF-8 never reach float() (pandas cannot decode
+     * them); text_split would read a lone 0xA0 as a no-break space */
+    if (strlen(copy) != len || text_utf8_check(copy, len) >= 0 ||
+        strpbrk(copy, "\x1c\x1d\x1e\x1f") || text_split(&t, &cap, copy, 0) != 1)
+        goto done; /* \x1c-\x1f: str.split() spaces that float() does not strip */
     const char *p = t[0].s, *end = p + t[0].len;
     int neg = *p == '-';
     p += *p == '+' || *p == '-';

@@ -64,7 +64,7 @@ static int log_mae_groups(double *out, const metric_input *in)
     for (size_t i = 0; i < in->n; i++)
         if (*in->group[i]) /* an empty group is NaN to pandas: groupby drops it */
             rows[m++] = (keyed){in->group[i], i};
-    qsort(rows, m, sizeof *rows, cmp_keyed);
+    xqsort(rows, m, sizeof *rows, cmp_keyed);
     double sum = 0;
     size_t groups = 0;
     for (size_t a = 0; a < m;) {
@@ -161,7 +161,7 @@ static int weighted_auc(double *out, const metric_input *in)
         return err_set("column '%s': the answers need both label 1 and another label; "
                        "the ROC curve is not defined", in->cols[0]);
     }
-    qsort(v, in->n, sizeof *v, cmp_scored_desc);
+    xqsort(v, in->n, sizeof *v, cmp_scored_desc);
     /* walk the thresholds from the highest score down: one ROC point per
      * distinct score */
     double tp = 0, fp = 0, x0 = 0, y0 = 0, total = 0, low = 0;
@@ -313,7 +313,7 @@ static int haversine_trips(double *out, const metric_input *in)
     double *d = xmalloc(in->n * sizeof *d);
     for (size_t i = 0; i < in->n; i++)
         rows[i] = (keyed){in->group[i], i};
-    qsort(rows, in->n, sizeof *rows, cmp_keyed);
+    xqsort(rows, in->n, sizeof *rows, cmp_keyed);
     size_t k = in->k, trips = 0;
     double sum = 0;
     for (size_t a = 0; a < in->n;) {
@@ -326,7 +326,7 @@ static int haversine_trips(double *out, const metric_input *in)
             double h = s1 * s1 + cos(lat1) * cos(lat2) * s2 * s2;
             d[m] = 2 * radius * asin(sqrt(h));
         }
-        qsort(d, m, sizeof *d, cmp_double_asc);
+        xqsort(d, m, sizeof *d, cmp_double_asc);
         sum += (quantile(d, m, 0.5) + quantile(d, m, 0.95)) / 2;
         trips++;
         a += m;
@@ -388,7 +388,7 @@ static int laplace_ll(double *out, const metric_input *in)
         }
         v[m++] = (visit){id, (size_t)(cut - id), i, week};
     }
-    qsort(v, m, sizeof *v, cmp_visit);
+    xqsort(v, m, sizeof *v, cmp_visit);
     double sum = 0;
     size_t graded = 0;
     for (size_t a = 0; a < m; a++) {
@@ -462,7 +462,7 @@ static int cervical_wll(double *out, const metric_input *in)
     }
     /* sort by the whole id: a study's rows are adjacent (its prefix and the
      * '_' are shared, and '_' sorts the same for every study) */
-    qsort(rows, m, sizeof *rows, cmp_keyed);
+    xqsort(rows, m, sizeof *rows, cmp_keyed);
     double sum = 0;
     size_t studies = 0;
     for (size_t a = 0; a < m;) {

@@ -400,7 +400,7 @@ static size_t tok_set(text_tok *v, size_t n)
 {
     if (n < 2)
         return n;
-    qsort(v, n, sizeof *v, tok_cmp);
+    xqsort(v, n, sizeof *v, tok_cmp);
     size_t m = 1;
     for (size_t i = 1; i < n; i++)
         if (tok_cmp(&v[m - 1], &v[i]))
@@ -728,7 +728,7 @@ static int seq_ids(uint32_t **ids, size_t *na, size_t *nb, const char *ya, const
     size_t total = n[0] + n[1];
     for (size_t j = 0; j < total; j++)
         t[j].text = texts.buf + t[j].off;
-    qsort(t, total, sizeof *t, seq_cmp);
+    xqsort(t, total, sizeof *t, seq_cmp);
     *ids = xrealloc(*ids, (total + 1) * sizeof **ids);
     uint32_t id = 0;
     for (size_t j = 0; j < total; j++) {
@@ -832,7 +832,7 @@ static int order_ranks(size_t *rank, const text_tok *ans, size_t n, const text_t
     placed *p = xmalloc((m ? m : 1) * sizeof *p);
     for (size_t j = 0; j < m; j++)
         p[j] = (placed){sub[j], j};
-    qsort(p, m, sizeof *p, placed_cmp);
+    xqsort(p, m, sizeof *p, placed_cmp);
     int rc = 0;
     for (size_t j = 0; j < n && rc == 0; j++) {
         size_t lo = 0, hi = m;

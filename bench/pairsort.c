@@ -147,7 +147,7 @@ static sort_key *sorted_keys(const char *const *cells, size_t n, int *kind_out)
         else
             k[i].v.s = cells[i];
     }
-    qsort(k, n, sizeof *k, kind == KIND_FLOAT ? cmp_float : kind == KIND_TEXT ? cmp_text
+    xqsort(k, n, sizeof *k, kind == KIND_FLOAT ? cmp_float : kind == KIND_TEXT ? cmp_text
                                                                               : cmp_int);
     *kind_out = kind;
     return k;

@@ -90,6 +90,12 @@ char *xstrndup(const char *s, size_t n)
     return p;
 }
 
+void xqsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(base, n, size, cmp);
+}
+
 char *xasprintf(const char *fmt, ...)
 {
     sb s = {0};

@@ -64,6 +64,8 @@ void *xrealloc(void *p, size_t n);  /* abort on failure */
 char *xstrdup(const char *s);       /* NULL stays NULL */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) UTIL_PRINTF(1, 2);
+/* qsort that takes an empty (possibly NULL) array, which qsort itself may not. */
+void xqsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 int str_starts(const char *s, const char *prefix);
 int str_ends(const char *s, const char *suffix);
 

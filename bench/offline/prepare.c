@@ -113,7 +113,7 @@ static int targets_for(char ***names, char ***vals, size_t *n, const bench_compe
     if (comp->task == TASK_MULTICLASS) {
         for (size_t r = 0; r < full->n_rows; r++)
             nm[k++] = (char *)bench_csv_cell(full, r, label);
-        qsort(nm, k, sizeof *nm, cmp_str);
+        xqsort(nm, k, sizeof *nm, cmp_str);
         size_t u = 0;
         for (size_t i = 0; i < k; i++)
             if (!u || strcmp(nm[u - 1], nm[i]))

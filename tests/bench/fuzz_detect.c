@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,8 +32,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             !memchr(cells[i], '_', len)) {
             char *end;
             double w = strtod(cells[i], &end);
-            if (w != v && !(isinf(v) && isinf(w)))
+            if (w != v && !(isinf(v) && isinf(w))) {
+                fprintf(stderr, "fuzz_detect: float(%s) read as %.17g, strtod says %.17g\n",
+                        cells[i], v, w);
                 abort();
+            }
         }
     }
     size_t rows = n / 2;
