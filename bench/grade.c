@@ -227,6 +227,8 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
 /* pandas' default true_values / false_values: 1, 0; -1 for anything else. */
 static int bool_literal(const char *s)
 {
+    if (*s != 'T' && *s != 't' && *s != 'F' && *s != 'f')
+        return -1; /* a number, the common case, at one compare */
     if (!strcmp(s, "True") || !strcmp(s, "TRUE") || !strcmp(s, "true"))
         return 1;
     if (!strcmp(s, "False") || !strcmp(s, "FALSE") || !strcmp(s, "false"))
