@@ -160,11 +160,16 @@ cJSON *bench_report_json(const bench_report *r)
     cJSON_AddBoolToObject(o, "valid_submission", r->valid_submission);
     cJSON_AddBoolToObject(o, "is_lower_better", r->is_lower_better);
     cJSON_AddStringToObject(o, "created_at", r->created_at ? r->created_at : "");
-    cJSON_AddStringToObject(o, "submission_path", r->submission_path ? r->submission_path : "");
-    if (r->error)
-        cJSON_AddStringToObject(o, "error", r->error);
+    /* a path or a quoted cell may hold any bytes; JSON text is UTF-8 */
+    char *path = utf8_dup(r->submission_path ? r->submission_path : ""),
+         *error = utf8_dup(r->error);
+    cJSON_AddStringToObject(o, "submission_path", path);
+    if (error)
+        cJSON_AddStringToObject(o, "error", error);
     else
         cJSON_AddNullToObject(o, "error");
+    free(path);
+    free(error);
     return o;
 }
 

@@ -150,7 +150,5 @@ void capture_feed(capture *c, const char *data, size_t n);
  * Caller frees. The capture is released. */
 char *capture_finish(capture *c);
 
-/* Copy `n` bytes as valid UTF-8: invalid sequences and NUL become U+FFFD. */
-void utf8_sanitize(sb *out, const char *s, size_t n);
 
 #endif

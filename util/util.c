@@ -187,6 +187,63 @@ void sb_free(sb *s)
     s->len = s->cap = 0;
 }
 
+/* ---- UTF-8 ---- */
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0 if invalid:
+ * no overlong forms, no surrogates, nothing above U+10FFFF. */
+static size_t utf8_valid_len(const unsigned char *s, size_t n)
+{
+    unsigned char b = s[0];
+    size_t len;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (b >= 0x01 && b < 0x80)
+        return 1;
+    if (b >= 0xC2 && b <= 0xDF)
+        len = 2;
+    else if (b >= 0xE0 && b <= 0xEF) {
+        len = 3;
+        if (b == 0xE0)
+            lo = 0xA0;
+        if (b == 0xED)
+            hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        len = 4;
+        if (b == 0xF0)
+            lo = 0x90;
+        if (b == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    return len;
+}
+
+void utf8_sanitize(sb *out, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t run = 0; /* valid bytes not yet copied */
+    size_t i = 0;
+    while (i < n) {
+        size_t k = utf8_valid_len(p + i, n - i);
+        if (k) {
+            i += k;
+            run += k;
+            continue;
+        }
+        sb_append(out, p + i - run, run);
+        run = 0;
+        sb_append(out, "\xEF\xBF\xBD", 3);
+        i++;
+    }
+    sb_append(out, p + i - run, run);
+    if (!out->buf)
+        sb_puts(out, "");
+}
+
 /* ---- logging ---- */
 
 static int log_level = LOG_INFO;
@@ -220,4 +277,13 @@ const embed_file *embed_find(const embed_file *table, const char *name)
         if (strcmp(table->name, name) == 0)
             return table;
     return NULL;
+}
+
+char *utf8_dup(const char *s)
+{
+    if (!s)
+        return NULL;
+    sb out = {0};
+    utf8_sanitize(&out, s, strlen(s));
+    return sb_steal(&out);
 }

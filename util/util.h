@@ -49,6 +49,10 @@ void sb_puts(sb *s, const char *str);
 void sb_putc(sb *s, char c);
 void sb_printf(sb *s, const char *fmt, ...) UTIL_PRINTF(2, 3);
 void sb_vprintf(sb *s, const char *fmt, va_list ap);
+/* Append n bytes as valid UTF-8: invalid sequences and NUL become U+FFFD. */
+void utf8_sanitize(sb *out, const char *s, size_t n);
+/* A valid UTF-8 copy of the NUL-terminated s (NULL stays NULL); caller frees. */
+char *utf8_dup(const char *s);
 /* Contents as a C string ("" when empty); owned by the buffer. */
 const char *sb_str(const sb *s);
 /* Hand the contents to the caller (free() it); the buffer becomes empty. */

@@ -81,6 +81,19 @@ env = dict(os.environ, GROVE_DATA=data)
 r = run("grade", "--competition", comp, "--submission", bad, env=env)
 check(r.returncode == 0 and "valid" in r.stdout and "missing" in r.stdout,
       "invalid submission: exit 0, text report says why")
+# an id that is not UTF-8 is quoted in the error: the report stays UTF-8 JSON
+odd = os.path.join(tmp, "odd.csv")
+with open(odd, "wb") as f:
+    f.write(b"request_id,requester_received_pizza\nt2,0.1\nt1\xff\xfe,0.9\nt4,0.8\nt3,0.3\n")
+r = subprocess.run([GROVE, "grade", "--json", "--competition", comp, "--submission", odd],
+                   capture_output=True, env=env)
+try:
+    rep = json.loads(r.stdout.decode("utf-8"))
+except ValueError as e:
+    rep = {"error": "not UTF-8 JSON: %s" % e}
+check(r.returncode == 0 and rep.get("valid_submission") is False
+      and "'t1\ufffd\ufffd' is not in the answers" in rep.get("error", ""),
+      "an id that is not UTF-8: the report is UTF-8 JSON: %r" % rep.get("error"))
 r = run("grade", "--competition", "3d-object-detection-for-autonomous-vehicles", "--submission", good, "--data-dir", data)
 check(r.returncode == 1 and "not graded by grove yet" in r.stderr, "not-yet competition: exit 1")
 
