@@ -161,7 +161,7 @@ static int refill(csv_reader *r)
     return keep > before;
 }
 
-int csv_reader_stream(csv_reader *r, const char *path)
+int csv_reader_stream_range(csv_reader *r, const char *path, size_t from, size_t to)
 {
     memset(r, 0, sizeof *r);
     r->name = path;
@@ -175,7 +175,13 @@ int csv_reader_stream(csv_reader *r, const char *path)
         r->fd = -1;
         return err_set("%s: not a regular file", path);
     }
-    r->file_size = (size_t)st.st_size;
+    r->file_size = (size_t)st.st_size < to ? (size_t)st.st_size : to;
+    r->read_total = from < r->file_size ? from : r->file_size;
+    if (r->read_total && lseek(r->fd, (off_t)r->read_total, SEEK_SET) < 0) {
+        err_set("%s: %s", path, strerror(errno));
+        csv_reader_close(r);
+        return -1;
+    }
     r->win_cap = WINDOW;
     r->win = xmalloc(r->win_cap);
     r->base = r->p = r->end = r->win;
@@ -184,9 +190,19 @@ int csv_reader_stream(csv_reader *r, const char *path)
         csv_reader_close(r);
         return -1;
     }
-    if (r->end - r->p >= 3 && memcmp(r->p, "\xEF\xBB\xBF", 3) == 0)
+    if (from == 0 && r->end - r->p >= 3 && memcmp(r->p, "\xEF\xBB\xBF", 3) == 0)
         r->base = r->p += 3;
     return 0;
+}
+
+int csv_reader_stream(csv_reader *r, const char *path)
+{
+    return csv_reader_stream_range(r, path, 0, SIZE_MAX);
+}
+
+size_t csv_reader_tell(const csv_reader *r)
+{
+    return r->read_total - (size_t)(r->end - r->p);
 }
 
 static void release_consumed(csv_reader *r)

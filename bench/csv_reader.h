@@ -50,6 +50,12 @@ int csv_reader_open(csv_reader *r, const char *path);
  * parse in place must treat r->end as the end of the file only when r->eof
  * is set (csv_reader_next handles a row cut by the window itself). */
 int csv_reader_stream(csv_reader *r, const char *path);
+/* The same over bytes [from, to) of the file only (to past the end: up to
+ * the end); line numbers count from 1 at from, and a BOM is only skipped
+ * at offset 0. */
+int csv_reader_stream_range(csv_reader *r, const char *path, size_t from, size_t to);
+/* Where a stream's cursor is, as a byte offset in the file. */
+size_t csv_reader_tell(const csv_reader *r);
 /* Next row: 1 when a row was read, 0 at end of data, < 0 on a malformed row
  * (unterminated quote, text after a closing quote) with err_last() naming the
  * file and line. Blank lines are skipped. */

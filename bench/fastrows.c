@@ -34,7 +34,6 @@
 #include "bigmem.h"
 #include "csv_reader.h"
 #include "grade_internal.h"
-#include "numparse.h"
 #include "util.h"
 
 #include <float.h>
@@ -51,7 +50,7 @@ void ll_setup(grade_data *g)
     if (!g->reduced)
         return;
     g->scratch = xcalloc(g->k, sizeof *g->scratch);
-    g->bad_sum_row = SIZE_MAX;
+    g->bad_sum.row = SIZE_MAX;
 }
 
 int ll_answer_row(grade_data *g, const row_view *r)
@@ -86,7 +85,7 @@ void ll_add_sparse(grade_data *g)
  * num_scan_frac, a few ulp off), a row whose raw sum is anywhere near the
  * row-sum tolerance is left alone (1): the general path reads it exactly,
  * so the check and the sum it reports are those of the exact values. */
-static int take_row(grade_data *g, size_t at, const double *p, int near)
+static int take_row(grade_data *g, size_t at, const double *p, int near, ll_fault *bad)
 {
     const double eps = DBL_EPSILON, tol = 1e-6 + 1e-5;
     double raw = 0, s = 0;
@@ -97,9 +96,9 @@ static int take_row(grade_data *g, size_t at, const double *p, int near)
     }
     if (g->comp->prob_rows_sum_to_one && near && !(fabs(raw - 1) <= tol - 1e-9))
         return 1;
-    if (g->comp->prob_rows_sum_to_one && !(fabs(raw - 1) <= tol) && at < g->bad_sum_row) {
-        g->bad_sum_row = at;
-        g->bad_sum = raw;
+    if (g->comp->prob_rows_sum_to_one && !(fabs(raw - 1) <= tol) && at < bad->row) {
+        bad->row = at;
+        bad->sum = raw;
     }
     double loss = 0;
     for (size_t c = at ? g->nz_end[at - 1] : 0; c < g->nz_end[at]; c++)
@@ -110,99 +109,19 @@ static int take_row(grade_data *g, size_t at, const double *p, int near)
 
 void ll_take_row(grade_data *g, size_t at, const double *p)
 {
-    take_row(g, at, p, 0);
+    take_row(g, at, p, 0, &g->bad_sum);
 }
 
-/* Where each field of a row goes: its target index, or one of these. */
-enum { ROLE_SKIP = -1, ROLE_ID = -2 };
-
-static int ends_field(const char *p, const char *end)
+int ll_take_in_place(grade_data *g, size_t at, double *p, const char **pos, const char *end,
+                     ll_fault *bad)
 {
-    return p == end || *p == ',' || *p == '\n' || *p == '\r';
-}
-
-/* The end of a field that is not a clean number: the next delimiter; NULL
- * when a quote comes first (the general reader unescapes those). */
-static const char *field_end(const char *p, const char *end)
-{
-    for (; !ends_field(p, end); p++)
-        if (*p == '"')
-            return NULL;
-    return p;
-}
-
-/* A target field at f: its value into *v and where it ends; NULL when the
- * general reader must take it. In a submission (slot set: the field's
- * start is kept there) a "0.ddd" value may be num_scan_frac's reading. */
-static const char *target_field(const char *f, const char *end, const char **slot,
-                                double *v)
-{
-    const char *next;
-    if (slot) {
-        *slot = f;
-        if ((next = num_scan_frac(f, end, v)) != NULL && ends_field(next, end))
-            return next;
-    }
-    if (f < end && *f >= '0' && *f <= '9' && ends_field(f + 1, end)) {
-        *v = *f - '0'; /* one-hot answers: ten million "0" and "1" fields */
-        return f + 1;
-    }
-    if ((next = num_scan(f, end, v)) != NULL && ends_field(next, end))
-        return next;
-    if (!(next = field_end(f, end)) || num_parse_n(f, (size_t)(next - f), v) < 0)
-        return NULL;
-    return next;
-}
-
-/* The fields of the row at the cursor, read where they lie in one pass
- * (the number parser stops on the delimiters): target values into
- * g->scratch (checked to be probabilities when pos is set: each target's
- * field start goes there, and num_scan_frac may read it), the id's text into
- * id; *next is the row's last delimiter. 0, or 1 when the general reader
- * must take this row (odd syntax, a count or value out of line). */
-static int fast_fields(grade_data *g, const csv_reader *r, const long *role, size_t ncols,
-                       const char **pos, sb *id, const char **next_out)
-{
-    const char *f = r->p, *end = r->end, *next = NULL;
-    sb_reset(id);
-    for (size_t i = 0;; i++, f = next + 1) {
-        if (i == ncols)
-            return 1; /* more fields than the header */
-        if (role[i] < 0 && !(next = field_end(f, end)))
+    /* the cells the loss takes the log of: exact, as the general path has them */
+    for (size_t c = at ? g->nz_end[at - 1] : 0; c < g->nz_end[at]; c++) {
+        uint32_t j = g->nz_col[c];
+        if (inplace_exact(&p[j], pos[j], end) < 0 || !(p[j] <= 1))
             return 1;
-        if (role[i] == ROLE_ID)
-            sb_append(id, f, (size_t)(next - f));
-        if (role[i] >= 0) {
-            double v;
-            next = target_field(f, end, pos ? pos + role[i] : NULL, &v);
-            if (!next || (pos && !(v >= 0 && v <= 1))) /* NaN and inf too */
-                return 1;
-            if (!pos && !isfinite(v))
-                return 1;
-            g->scratch[role[i]] = v;
-        }
-        if (next == end && !r->eof)
-            return 1; /* cut by the reader's window: csv_reader_next refills */
-        if (next < end && *next == ',')
-            continue;
-        if (i + 1 != ncols)
-            return 1;
-        break;
     }
-    if (next < end && *next == '\r' && !(next + 1 < end && next[1] == '\n'))
-        return 1; /* a lone CR ends a row too: the general reader's case */
-    sb_putc(id, 0);
-    id->len--;
-    if (strlen(id->buf) != id->len)
-        return 1; /* a NUL in the id */
-    *next_out = next;
-    return 0;
-}
-
-static void skip_row(csv_reader *r, const char *next)
-{
-    r->row_line = r->line++;
-    r->p = next + (next < r->end) + (next < r->end && *next == '\r');
+    return take_row(g, at, p, 1, bad);
 }
 
 /* A submission row in place: 0 when it was matched and scored and the
@@ -212,55 +131,36 @@ static int fast_row(grade_data *g, csv_reader *r, const long *role, size_t ncols
                     int has_id, const char **pos)
 {
     const char *next;
-    if (g->any_bool || fast_fields(g, r, role, ncols, pos, id, &next))
+    if (g->any_bool || inplace_fields(g->scratch, r, role, ncols, pos, id, &next))
         return 1; /* a True/False column: grade_take_values reads those */
     long at = g->seq_row < g->n ? (long)g->seq_row : -1;
     if (has_id)
         at = grade_find_row(g, id->buf, g->seq_row);
-    if (at < 0)
-        return 1;
-    /* the cells the loss takes the log of: exact, as the general path has them */
-    for (size_t c = at ? g->nz_end[at - 1] : 0; c < g->nz_end[at]; c++) {
-        uint32_t j = g->nz_col[c];
-        const char *stop = num_scan(pos[j], r->end, &g->scratch[j]);
-        if (!stop || !ends_field(stop, r->end) || !(g->scratch[j] <= 1))
-            return 1;
-    }
-    if (take_row(g, (size_t)at, g->scratch, 1))
+    if (at < 0 || ll_take_in_place(g, (size_t)at, g->scratch, pos, r->end, &g->bad_sum))
         return 1;
     grade_claim(g, at);
-    skip_row(r, next);
+    inplace_skip(r, next);
     return 0;
 }
 
 int ll_fast_answer(grade_data *g, csv_reader *r, const long *role, size_t ncols, sb *id)
 {
     const char *next;
-    if (fast_fields(g, r, role, ncols, NULL, id, &next))
+    if (inplace_fields(g->scratch, r, role, ncols, NULL, id, &next))
         return 1;
     if (grade_add_id(g, id->buf, id->len, r->name) < 0)
         return -1;
     ll_add_sparse(g);
-    skip_row(r, next);
+    inplace_skip(r, next);
     return 0;
-}
-
-long *ll_roles(const grade_data *g, size_t ncols, long id_at)
-{
-    long *role = xmalloc(ncols * sizeof *role);
-    for (size_t i = 0; i < ncols; i++)
-        role[i] = (long)i == id_at ? ROLE_ID : ROLE_SKIP;
-    for (size_t j = 0; j < g->k; j++)
-        if (role[g->col_idx[j]] == ROLE_SKIP)
-            role[g->col_idx[j]] = (long)j;
-    return role;
 }
 
 int ll_match_rows(grade_data *g, csv_reader *r, long id_at)
 {
     size_t ncols = r->n_fields;
-    long *role = ll_roles(g, ncols, id_at);
-    g->loss = big_alloc(g->n * sizeof *g->loss);
+    long *role = inplace_roles(g, ncols, id_at);
+    if (!g->loss)
+        g->loss = big_alloc(g->n * sizeof *g->loss);
     const char **pos = xcalloc(g->k, sizeof *pos);
     sb id = {0};
     int rc = 0;
@@ -284,11 +184,11 @@ int ll_match_rows(grade_data *g, csv_reader *r, long id_at)
 
 int ll_check_sums(grade_data *g)
 {
-    if (g->bad_sum_row == SIZE_MAX)
+    if (g->bad_sum.row == SIZE_MAX)
         return 0;
     return grade_invalid(g, "submission: the probabilities of id '%s' sum to %.9g, not 1 "
-                         "(normalise each row)", grade_nth_id(g, g->bad_sum_row),
-                         g->bad_sum);
+                         "(normalise each row)", grade_nth_id(g, g->bad_sum.row),
+                         g->bad_sum.sum);
 }
 
 double ll_mean(const grade_data *g)

@@ -356,7 +356,7 @@ static int load_answers(grade_data *g, const char *path, int pass)
         g->y = big_alloc(g->n * g->k * sizeof *g->y);
     if (pass == 2 && g->group_col)
         g->goff = xmalloc(g->n * sizeof *g->goff);
-    long *role = pass == 1 && g->reduced ? ll_roles(g, ncols, id_at) : NULL;
+    long *role = pass == 1 && g->reduced ? inplace_roles(g, ncols, id_at) : NULL;
     sb idbuf = {0};
     for (;;) {
         if (role && (rc = csv_reader_skip_blank(&r)) > 0 &&
@@ -480,7 +480,7 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
         rc = grade_invalid(g, "%s", rc == 0 ? "submission: empty file (no header)" : err_last());
     else
         rc = map_header(g, &r, 0, &id_at);
-    if (rc == 0)
+    if (rc == 0 && !grade_match_lanes(g, sub_path, &r, id_at))
         rc = g->reduced ? ll_match_rows(g, &r, id_at) : grade_match_rows(g, &r, id_at);
     csv_reader_close(&r);
     if (rc == 0 && grade_pairs_sorted(comp))

@@ -10,6 +10,13 @@
 
 #include <stdint.h>
 
+/* The first answer row whose probabilities do not sum to 1 (SIZE_MAX:
+ * none), and that sum. */
+typedef struct ll_fault {
+    size_t row;
+    double sum;
+} ll_fault;
+
 typedef struct grade_data {
     const bench_competition *comp;
     int flags;              /* metric_flags() of comp->metric */
@@ -71,9 +78,7 @@ typedef struct grade_data {
     double *nz_val;
     size_t nz_len, nz_cap;
     double *loss;           /* n per-row losses (big_alloc) */
-    size_t bad_sum_row;     /* first answer row whose probabilities do not sum
-                               to 1 (SIZE_MAX: none), and that sum */
-    double bad_sum;
+    ll_fault bad_sum;
     /* binary ROC AUC of one column (fastauc.c): the answers' labels as bits
      * from pass 1, the submission's values as sort keys in file order */
     int bin_auc;
@@ -119,6 +124,13 @@ int grade_match_rows(grade_data *g, struct csv_reader *r, long id_at);
  * the check that no answer row is left unmatched. */
 int grade_match_one(grade_data *g, const row_view *r, long id_at, size_t ncols);
 long grade_find_row(grade_data *g, const char *id, size_t row);
+/* For readers on several threads: build the id hash now (then
+ * grade_lookup_many only reads g); the answer rows of n ids whether used or
+ * not (when the answers repeat no id: !g->dup_ids), or -1 each; and take
+ * answer row at atomically: 1, or 0 when it was taken already. */
+void grade_build_index(grade_data *g);
+void grade_lookup_many(const grade_data *g, const char *const *ids, size_t n, long *rows);
+int grade_claim_shared(grade_data *g, size_t at);
 /* match.c: after the answers' ids are in, when every one is an integer as
  * pandas reads it, rewrite them in one canonical spelling and set num_ids,
  * so that grade_find_row matches "007", " 7" or "7.0" to the answer 7. */
@@ -149,12 +161,18 @@ int grade_all_matched(grade_data *g, const char *name);
 void ll_setup(grade_data *g);
 int ll_answer_row(grade_data *g, const row_view *r);
 void ll_add_sparse(grade_data *g);         /* g->scratch as answer row n - 1 */
-long *ll_roles(const grade_data *g, size_t ncols, long id_at); /* caller frees */
 /* The answers row at the cursor in place (ids and sparse values): 0 done,
  * 1 the general reader must take it, < 0 error. */
 int ll_fast_answer(grade_data *g, struct csv_reader *r, const long *role, size_t ncols,
                    sb *id);
 void ll_take_row(grade_data *g, size_t at, const double *p);
+/* A submission row read in place (inplace_fields with pos) into answer row
+ * at's loss: the cells the loss takes the log of are read again exactly
+ * from pos; a row-sum fault goes to *bad. 0, or 1 when the general path
+ * must read the row (nothing was written then). Rows of distinct answer
+ * rows may be taken at once from several threads. */
+int ll_take_in_place(grade_data *g, size_t at, double *p, const char **pos, const char *end,
+                     ll_fault *bad);
 int ll_match_rows(grade_data *g, struct csv_reader *r, long id_at);
 int ll_check_sums(grade_data *g);
 double ll_mean(const grade_data *g);
@@ -166,6 +184,28 @@ void auc_setup(grade_data *g);
 int auc_answer_row(grade_data *g, const row_view *r);
 void auc_take_row(grade_data *g, size_t at, double v);
 int auc_score(double *out, grade_data *g);
+/* halves.c: match the submission's rows after the header (r is at the
+ * first) by several threads, each over its own byte range of the file at
+ * path. 1 when every row was taken and every answer row matched once (g is
+ * then as grade_match_rows / ll_match_rows leave it); 0 when the single
+ * reader must grade the file (g as it was, r untouched). */
+int grade_match_lanes(grade_data *g, const char *path, struct csv_reader *r, long id_at);
+/* inplace.c: a row of plain fields read where it lies in r's window (no
+ * copy): role[i] says where field i goes (a target index, INPLACE_ID, or
+ * INPLACE_SKIP; inplace_roles builds it, the caller frees it). Targets go
+ * into vals, finite; with pos set (a submission's probabilities) each
+ * target's field start goes to pos[j], the value must lie in [0, 1] and
+ * may be num_scan_frac's reading (inplace_exact reads it again exactly).
+ * The id's text goes into id, *next to the row's last delimiter. 0, or 1
+ * when the general reader must take the row (quotes, a lone CR, a row the
+ * window cuts, a field count or value out of line). inplace_skip moves the
+ * cursor past the row. */
+enum { INPLACE_SKIP = -1, INPLACE_ID = -2 };
+long *inplace_roles(const grade_data *g, size_t ncols, long id_at);
+int inplace_fields(double *vals, const struct csv_reader *r, const long *role, size_t ncols,
+                   const char **pos, sb *id, const char **next);
+int inplace_exact(double *v, const char *field, const char *end);
+void inplace_skip(struct csv_reader *r, const char *next);
 /* metrics_mask.c: the target column of a mask metric (< 0 unless one);
  * the answers' header (their mask and image size columns, and the id:
  * < 0 when one is missing); the submission header's column set (1:

@@ -236,6 +236,25 @@ static const char *id_key(const grade_data *g, const char *id, char *buf)
  * position, whose id starts at g->seq_off. That shortcut is only sound while
  * no earlier occurrence of the id can be unused: before the hash exists
  * (every earlier row matched in order) or when the answers repeat no id. */
+/* The first answer row with this id (canonical spelling, hash h) that is
+ * unused, or the first at all when any_row is set; -1 none, -2 all used. */
+static long probe(const grade_data *g, const char *id, uint64_t h, int any_row)
+{
+    uint64_t tag = tag_of(g, h);
+    uint64_t row_mask = ((uint64_t)1 << g->row_bits) - 1,
+             tag_mask = ~(row_mask | id_field_mask(g));
+    int seen = 0;
+    for (size_t s = slot_of(g, h); !slot_empty(g, s); s = s + 1 == g->n_slots ? 0 : s + 1) {
+        uint64_t v = slot_at(g, s);
+        if ((v & tag_mask) != tag || strcmp(g->ids + id_off(g, v), id))
+            continue;
+        if (any_row || !is_used(g, v & row_mask))
+            return (long)(v & row_mask);
+        seen = 1;
+    }
+    return seen ? -2 : -1;
+}
+
 long grade_find_row(grade_data *g, const char *id, size_t row)
 {
     char key[64];
@@ -244,19 +263,52 @@ long grade_find_row(grade_data *g, const char *id, size_t row)
         return (long)row;
     if (!g->slots && !g->slots32)
         build_index(g);
-    uint64_t h = hash_str(id), tag = tag_of(g, h);
+    return probe(g, id, hash_str(id), 0);
+}
+
+void grade_build_index(grade_data *g)
+{
+    if (!g->slots && !g->slots32)
+        build_index(g);
+}
+
+/* The slot a probe for hash h starts at is prefetched first for the
+ * whole batch, then the id text of each one's first slot with a matching
+ * tag, then the probes run (see the top comment). */
+void grade_lookup_many(const grade_data *g, const char *const *ids, size_t n, long *rows)
+{
+    char key[BATCH][64];
+    const char *id[BATCH];
+    uint64_t h[BATCH];
     uint64_t row_mask = ((uint64_t)1 << g->row_bits) - 1,
              tag_mask = ~(row_mask | id_field_mask(g));
-    int seen = 0;
-    for (size_t s = slot_of(g, h); !slot_empty(g, s); s = s + 1 == g->n_slots ? 0 : s + 1) {
-        uint64_t v = slot_at(g, s);
-        if ((v & tag_mask) != tag || strcmp(g->ids + id_off(g, v), id))
-            continue;
-        if (!is_used(g, v & row_mask))
-            return (long)(v & row_mask);
-        seen = 1;
+    for (size_t first = 0; first < n; first += BATCH) {
+        size_t m = n - first < BATCH ? n - first : BATCH;
+        for (size_t j = 0; j < m; j++) {
+            id[j] = id_key(g, ids[first + j], key[j]);
+            h[j] = hash_str(id[j]);
+            __builtin_prefetch(slot_addr(g, slot_of(g, h[j])));
+        }
+        for (size_t j = 0; j < m; j++) {
+            uint64_t tag = tag_of(g, h[j]);
+            for (size_t at = slot_of(g, h[j]); !slot_empty(g, at);
+                 at = at + 1 == g->n_slots ? 0 : at + 1) {
+                uint64_t v = slot_at(g, at);
+                if ((v & tag_mask) == tag) {
+                    __builtin_prefetch(g->ids + id_off(g, v));
+                    break;
+                }
+            }
+        }
+        for (size_t j = 0; j < m; j++)
+            rows[first + j] = probe(g, id[j], h[j], 1);
     }
-    return seen ? -2 : -1;
+}
+
+int grade_claim_shared(grade_data *g, size_t at)
+{
+    unsigned char bit = (unsigned char)(1u << (at & 7));
+    return !(__atomic_fetch_or(&g->used[at >> 3], bit, __ATOMIC_RELAXED) & bit);
 }
 
 /* Rows copied out of the reader: field offsets are relative to the row's
