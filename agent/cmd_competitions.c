@@ -83,8 +83,9 @@ int cmd_competitions(int argc, char **argv)
             printf("%-*s  %-22s %-4s %-7s %s%s%s%s\n", (int)width, c->id, c->metric, dir,
                    c->split ? c->split : "", c->graded ? "graded" : "not yet",
                    c->graded ? "" : ": ", c->graded ? "" : c->not_yet_reason,
-                   is_reference(c) ? " (thresholds: reference scores, not a leaderboard)"
-                                   : "");
+                   is_reference(c)      ? " (thresholds: reference scores, not a leaderboard)"
+                   : c->n_teams == 0 && c->graded ? " (no leaderboard: the score only, no medals)"
+                                                  : "");
         }
     }
     if (json) {

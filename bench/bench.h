@@ -107,7 +107,8 @@ typedef struct bench_competition {
     /* thresholds; NaN where unknown */
     double gold, silver, bronze, median;
     int n_teams;
-    const char *thresholds_kind; /* "leaderboard" or "reference" (bundled) */
+    const char *thresholds_kind; /* "leaderboard", "reference" (bundled) or "none"
+                                    (graded, but MLE-bench has no leaderboard) */
     /* holdout mode (NULL train: grove cannot split this one) */
     const char *train_file;      /* in public/ */
     const char *label_col;       /* the target column in train_file (for a

@@ -497,7 +497,10 @@ int grade_all_matched(grade_data *g, const char *name)
         return grade_invalid(g, "%s: %zu rows, the answers have %zu (rows pair by %s)",
                              name, g->seq_row, g->n, grade_pairs_sorted(g->comp)
                                                          ? "sorted id" : "position");
+    size_t more = g->n - g->seq_row - 1;
+    if (!more)
+        return grade_invalid(g, "%s: %zu rows, the answers have %zu: id '%s' missing", name,
+                             g->seq_row, g->n, grade_nth_id(g, i));
     return grade_invalid(g, "%s: %zu rows, the answers have %zu: id '%s' (and %zu more) "
-                         "missing", name, g->seq_row, g->n, grade_nth_id(g, i),
-                         g->n - g->seq_row - 1);
+                         "missing", name, g->seq_row, g->n, grade_nth_id(g, i), more);
 }

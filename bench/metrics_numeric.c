@@ -31,9 +31,11 @@
  *   (osic-pulmonary-fibrosis-progression), pf1 (rsna-breast-cancer-
  *   detection), cervical_wll (rsna-2022-cervical-spine-fracture-detection),
  *   rmse_kept (stanford-covid-vaccine), jigsaw_bias (jigsaw-unintended-
- *   bias-in-toxicity-classification): see the functions.
+ *   bias-in-toxicity-classification), mae_where0 (ventilator-pressure-
+ *   prediction): see the functions.
  */
 #include "metrics.h"
+#include "numparse.h"
 #include "util.h"
 
 #include <math.h>
@@ -604,6 +606,29 @@ static int jigsaw_bias(double *out, const metric_input *in)
     return 0;
 }
 
+/* ventilator-pressure-prediction: the mean absolute error over the rows
+ * whose group (the answers' u_out column) equals 0: the expiratory phase is
+ * not scored. pandas compares the column's numbers with 0, so "0", "0.0"
+ * and "-0" count, an empty cell (NaN) does not. */
+static int mae_where0(double *out, const metric_input *in)
+{
+    if (!in->group || in->k != 1)
+        return err_set("mae_where0 needs one target column and the u_out column as group");
+    double sum = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        double u;
+        if (num_parse(in->group[i], &u) == 0 && u == 0) {
+            sum += fabs(in->p[i] - in->y[i]);
+            m++;
+        }
+    }
+    if (!m)
+        return err_set("column 'u_out': no answer row has u_out 0, so no row is scored");
+    *out = sum / (double)m;
+    return 0;
+}
+
 /* ---- dispatch ----------------------------------------------------------------- */
 
 static const struct {
@@ -623,6 +648,7 @@ static const struct {
     {"cervical_wll", METRIC_PROB, cervical_wll},
     {"rmse_kept", 0, rmse_kept},
     {"jigsaw_bias", 0, jigsaw_bias},
+    {"mae_where0", 0, mae_where0},
 };
 
 int metric_numeric_flags(const char *metric)

@@ -79,7 +79,7 @@ static void fill(bench_competition *c, char **f)
     c->median = strtod(f[F_MEDIAN], NULL);
     c->n_teams = atoi(f[F_TEAMS]);
     c->lower_is_better = atoi(f[F_LOWER]);
-    c->thresholds_kind = "leaderboard";
+    c->thresholds_kind = c->n_teams > 0 ? "leaderboard" : "none";
     c->task = task_of(c->metric, targets);
     c->split = f[F_SPLIT];
 }

@@ -137,6 +137,8 @@ GRADED = {
     "rsna-breast-cancer-detection": ("pf1", "prediction_id", "cancer", 0),
     "rsna-2022-cervical-spine-fracture-detection": (
         "cervical_wll", "row_id", "fractured,=row_id", 0),
+    # the expiratory phase (the answers' u_out 1) is not scored
+    "ventilator-pressure-prediction": ("mae_where0", "id", "pressure,=u_out", 0),
     # deg_pH10 and deg_50C are required but not scored; keep marks scored rows
     "stanford-covid-vaccine": (
         "rmse_kept", "id_seqpos",
@@ -173,6 +175,11 @@ NOT_YET_WHY = {
         "of the yaw, per sample and IoU threshold; grove cannot yet reproduce those "
         "floating-point steps exactly"),
 }
+
+# Graded competitions whose leaderboard MLE-bench's data lacks: grove reports
+# the score, the thresholds are unknown (NaN: no medal, never above the median)
+# and the direction is the metric's, said here.
+NO_LEADERBOARD_LOWER = {"ventilator-pressure-prediction": True}
 
 COLUMNS = ["id", "name", "grader", "metric", "graded", "reason", "answers",
            "sample_submission", "id_col", "target_cols", "prob_rows_sum_to_one",
@@ -274,9 +281,11 @@ def derive(shared):
             graded = 0
             reason = NOT_YET_WHY.get(cid, "grove does not implement MLE-bench's '%s' "
                                      "grader for this competition yet" % grader)
-        if n == 0:
+        if n == 0 and graded:
+            lower = NO_LEADERBOARD_LOWER[cid]
+            reason = "no leaderboard: the score only, no medal thresholds"
+        elif n == 0:
             reason = (reason + "; " if reason else "") + "no leaderboard: no medal thresholds"
-            graded = 0
         rows.append([cid, cfg.get("name", cid), grader, metric, str(graded), reason,
                      answers, sample, id_col, targets, str(prob), fmt(g), fmt(s), fmt(b),
                      fmt(med), str(n), str(int(lower)), splits[cid]])

@@ -385,11 +385,11 @@ def invalid_cases():
                    (["Image", "Id", "x"], [["a", "w_1", "1"], ["b", "w_2", "2"]]),
                    "unexpected column 'x'")
     expect_invalid("whale: missing id", "whale-categorization-playground", ans,
-                   (["Image", "Id"], [["a", "w_1"]]), "id 'b' (and 0 more) missing")
+                   (["Image", "Id"], [["a", "w_1"]]), "id 'b' missing")
     ans = (["customer_id", "prediction"], [["c1", "01 02"], ["c2", "03"]])
     expect_invalid("h&m: customer missing", "h-and-m-personalized-fashion-recommendations",
                    ans, (["customer_id", "prediction"], [["c1", "01"], ["c9", "03"]]),
-                   "id 'c2' (and 0 more) missing")
+                   "id 'c2' missing")
     ans = (["textID", "selected_text"], [["a", "hello"], ["b", ""]])
     expect_invalid("tweet: both empty", "tweet-sentiment-extraction", ans,
                    (["textID", "selected_text"], [["a", "hi"], ["b", " "]]),
