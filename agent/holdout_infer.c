@@ -10,6 +10,10 @@
  *   - every column of test.csv, the id column included, is a column of
  *     train.csv (so the held-out rows can be shown exactly as test rows are;
  *     image competitions whose test rows live in folders fail this);
+ *   - the grader reads no column beyond the id and the targets that both
+ *     files hold: no answers-only group column ("=u_out"), no column only
+ *     the submission or only the answers has ("+Confidence", "-x"); a split
+ *     of train.csv would not rebuild those as the grader expects them;
  *   - one target column: it is in train.csv and not in test.csv, and it is
  *     the label; several target columns (class probabilities): exactly one
  *     train-only column exists, and it is the label (the split then checks
@@ -61,6 +65,16 @@ static int count_targets(const bench_competition *comp, const bench_csv *sample)
     return n;
 }
 
+/* A target entry with a marker other than '?' (bench.h), or NULL. */
+static const char *marked_column(const bench_competition *comp)
+{
+    const char *t = comp->target_cols;
+    for (const char *p = t; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : "")
+        if (*p == '=' || *p == '+' || *p == '-')
+            return p;
+    return NULL;
+}
+
 static bench_task task_of(const char *metric, int n_targets)
 {
     if (n_targets > 1)
@@ -79,6 +93,12 @@ int holdout_infer(holdout_inferred *out, const bench_competition *comp, const ch
         return err_set("the registry already describes the training data");
     if (!comp->graded || !comp->id_col || !comp->sample_submission)
         return err_set("grove cannot grade it, or its entry has no id column");
+    const char *marked = marked_column(comp);
+    if (marked) {
+        size_t len = strcspn(marked, ",");
+        return err_set("its grader reads the column '%.*s', which a split of train.csv "
+                       "would not give it", (int)len - 1, marked + 1);
+    }
     char *train_p = path_join(public_dir, "train.csv");
     char *test_p = path_join(public_dir, "test.csv");
     char *sample_p = path_join(public_dir, comp->sample_submission);
