@@ -94,7 +94,7 @@ except ValueError as e:
 check(r.returncode == 0 and rep.get("valid_submission") is False
       and "'t1\ufffd\ufffd' is not in the answers" in rep.get("error", ""),
       "an id that is not UTF-8: the report is UTF-8 JSON: %r" % rep.get("error"))
-r = run("grade", "--competition", "3d-object-detection-for-autonomous-vehicles", "--submission", good, "--data-dir", data)
+r = run("grade", "--competition", "ventilator-pressure-prediction", "--submission", good, "--data-dir", data)
 check(r.returncode == 1 and "not graded by grove yet" in r.stderr, "not-yet competition: exit 1")
 
 batch = os.path.join(tmp, "batch.jsonl")
