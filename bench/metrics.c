@@ -522,5 +522,5 @@ int metric_compute(double *out, const char *m, const metric_input *in)
                    "map_at_12, jaccard_tweet, jaccard_words, levenshtein, levenshtein_str, "
                    "levenshtein_seq, kendall_tau_order, f1_micro_sets, f1_micro_labels, "
                    "rle_dice, rle_dice_global, rle_iou_prec_101, rle_f05, rle_dice_hausdorff, "
-                   "points_f1, map_siim, coco_map40, f1_tf2qa)", m);
+                   "points_f1, map_siim, coco_map40, f1_tf2qa, map_lyft3d)", m);
 }

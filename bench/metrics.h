@@ -91,6 +91,9 @@ int metric_numeric_compute(double *out, const char *metric, const metric_input *
 int metric_detect_flags(const char *metric);
 int metric_detect_compute(double *out, const char *metric, const metric_input *in);
 int detect_py_float(const char *s, size_t len, double *out);
+/* metrics_lyft.c: the 3-D box mAP of the Lyft competition (same contract;
+ * reached through metric_detect_compute). */
+int map_lyft3d(double *out, const metric_input *in);
 
 /* A key whose unsigned order is the double's numeric order (-0.0 and 0.0
  * tie). */

@@ -109,7 +109,7 @@ int detect_py_float(const char *s, size_t len, double *out)
                 sb_putc(&clean, *++p);
             if (!(p + 1 < end && p[1] >= '0' && p[1] <= '9'))
                 break;
-        } else if (c == 0 && (digits || frac) && prev == 1) {
+        } else if (c == 0 && (digits || frac) && prev != 2) { /* "2." is 2.0 */
             *out = strtod(sb_str(&clean), NULL);
             rc = 0;
         } else
@@ -701,7 +701,7 @@ static int f1_tf2qa(double *out, const metric_input *in)
 
 int metric_detect_flags(const char *metric)
 {
-    static const char *const names[] = {"map_siim", "coco_map40", "f1_tf2qa"};
+    static const char *const names[] = {"map_siim", "coco_map40", "f1_tf2qa", "map_lyft3d"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(metric, names[i]))
             return METRIC_KNOWN | METRIC_STRING;
@@ -718,5 +718,7 @@ int metric_detect_compute(double *out, const char *metric, const metric_input *i
         return coco_map40(out, in);
     if (!strcmp(metric, "f1_tf2qa"))
         return f1_tf2qa(out, in);
+    if (!strcmp(metric, "map_lyft3d"))
+        return map_lyft3d(out, in);
     return err_set("unknown detection metric '%s'", metric);
 }

@@ -164,17 +164,15 @@ GRADED = {
     "vinbigdata-chest-xray-abnormalities-detection": (
         "coco_map40", "image_id", "PredictionString", 0),
     "tensorflow2-question-answering": ("f1_tf2qa", "example_id", "PredictionString", 0),
+    # yawed 3-D boxes, mAP over IoU 0.5..0.95 per sample (bench/metrics_lyft.c,
+    # bench/box3d.c)
+    "3d-object-detection-for-autonomous-vehicles": (
+        "map_lyft3d", "Id", "PredictionString", 0),
 }
 
 # Why a competition is still "not yet", where more can be said than that its
 # grader is missing.
-NOT_YET_WHY = {
-    "3d-object-detection-for-autonomous-vehicles": (
-        "its grader scores 3-D boxes by the IoU of yawed footprints that shapely "
-        "(GEOS) intersects, times the height overlap, after a pyquaternion round trip "
-        "of the yaw, per sample and IoU threshold; grove cannot yet reproduce those "
-        "floating-point steps exactly"),
-}
+NOT_YET_WHY = {}
 
 # Graded competitions whose leaderboard MLE-bench's data lacks: grove reports
 # the score, the thresholds are unknown (NaN: no medal, never above the median)

@@ -25,12 +25,15 @@ import tempfile
 import numpy as np
 from sklearn.metrics import average_precision_score
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gradekit  # noqa: E402
+
 TOOL = sys.argv[1]
 SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 11
 rng = random.Random(SEED)
 tmp = tempfile.mkdtemp(prefix="grove_detect_")
-failures = []
-count = 0
+tally = gradekit.Tally(30)
+record = tally.record
 
 
 def write(path, header, rows):
@@ -45,14 +48,6 @@ def run(comp, answers_path, sub_rows, header):
     write(s, header, sub_rows)
     out = subprocess.run([TOOL, comp, s, answers_path], capture_output=True, text=True)
     return json.loads(out.stdout)
-
-
-def record(ok, name, detail):
-    global count
-    count += 1
-    print("%-4s %-30s %s" % ("ok" if ok else "FAIL", name, detail))
-    if not ok:
-        failures.append(name)
 
 
 def check(name, rep, expect):
@@ -375,5 +370,4 @@ for t in range(40):
     case_vinbig(t)
     case_tf2qa(t)
 fixed_cases()
-print("%d cases, %d failed" % (count, len(failures)))
-sys.exit(1 if failures else 0)
+tally.finish()

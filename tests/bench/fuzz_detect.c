@@ -7,6 +7,7 @@
  * and agrees with strtod on what it accepts; then every detection metric
  * runs over the rows (any result but a crash).
  */
+#include "fuzz_cells.h"
 #include "metrics.h"
 #include "util.h"
 
@@ -18,13 +19,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = xmalloc(size + 1);
-    memcpy(text, data, size);
-    text[size] = 0;
+    char *text;
     const char *cells[64];
-    size_t n = 0;
-    for (size_t at = 0; at <= size && n < 64; at += strlen(text + at) + 1)
-        cells[n++] = text + at;
+    size_t n = fuzz_cells(&text, cells, 64, data, size);
     for (size_t i = 0; i < n; i++) {
         double v;
         size_t len = strlen(cells[i]);

@@ -4,6 +4,7 @@ answers and submission written as CSV, graded by tests/bench/grade_tool, and the
 import json
 import os
 import subprocess
+import sys
 
 
 def write_csv(path, header, rows=None):
@@ -34,3 +35,21 @@ def grade(tool, tmp, comp, answers, submission):
     write_csv(s, *((submission,) if isinstance(submission, str) else submission))
     out = subprocess.run([tool, comp, s, a], capture_output=True, text=True)
     return json.loads(out.stdout)
+
+
+class Tally:
+    """One line per case ("ok" or "FAIL", its name, what was compared) and the
+    closing "N cases, N failed", whose exit status fails the test."""
+
+    def __init__(self, width=30):
+        self.count, self.failures, self.width = 0, [], width
+
+    def record(self, ok, name, detail):
+        self.count += 1
+        print("%-4s %-*s %s" % ("ok" if ok else "FAIL", self.width, name, detail))
+        if not ok:
+            self.failures.append(name)
+
+    def finish(self):
+        print("%d cases, %d failed" % (self.count, len(self.failures)))
+        sys.exit(1 if self.failures else 0)

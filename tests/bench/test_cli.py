@@ -95,8 +95,21 @@ except ValueError as e:
 check(r.returncode == 0 and rep.get("valid_submission") is False
       and "'t1\ufffd\ufffd' is not in the answers" in rep.get("error", ""),
       "an id that is not UTF-8: the report is UTF-8 JSON: %r" % rep.get("error"))
-r = run("grade", "--competition", "3d-object-detection-for-autonomous-vehicles", "--submission", good, "--data-dir", data)
-check(r.returncode == 1 and "not graded by grove yet" in r.stderr, "not-yet competition: exit 1")
+# a competition without a leaderboard: the score, null thresholds, no medal
+vent = os.path.join(data, "ventilator-pressure-prediction", "prepared", "private")
+os.makedirs(vent)
+with open(os.path.join(vent, "test.csv"), "w") as f:
+    f.write("id,breath_id,u_out,pressure\n1,1,0,5.0\n2,1,0,6.0\n3,1,1,30.0\n")
+vsub = os.path.join(tmp, "vent.csv")
+with open(vsub, "w") as f:
+    f.write("id,pressure\n3,0\n2,6.5\n1,4.0\n")
+r = run("grade", "--json", "--competition", "ventilator-pressure-prediction",
+        "--submission", vsub, "--data-dir", data)
+rep = json.loads(r.stdout) if r.returncode == 0 else {}
+check(rep.get("valid_submission") and rep.get("score") == 0.75
+      and rep.get("gold_threshold") is None and rep.get("median_threshold") is None
+      and not rep.get("any_medal") and not rep.get("above_median") and rep.get("is_lower_better"),
+      "no leaderboard: MAE over u_out 0 rows, null thresholds, no medal: %s" % rep)
 
 batch = os.path.join(tmp, "batch.jsonl")
 with open(batch, "w") as f:
