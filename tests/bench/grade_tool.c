@@ -24,7 +24,14 @@ int main(int argc, char **argv)
     const bench_competition *c = bench_registry_find(argv[1]);
     bench_report r;
     if (!c || bench_grade(&r, c, argv[2], argv[3]) < 0) {
-        printf("{\"grade_error\": \"%s\"}\n", err_last());
+        cJSON *e = cJSON_CreateObject(); /* the message may hold quotes */
+        char *msg = utf8_dup(c ? err_last() : "unknown competition");
+        cJSON_AddStringToObject(e, "grade_error", msg);
+        char *text = cJSON_PrintUnformatted(e);
+        printf("%s\n", text);
+        free(text);
+        free(msg);
+        cJSON_Delete(e);
         if (c)
             bench_report_free(&r);
         return 1;
