@@ -96,6 +96,10 @@ double run_final_reserve(const run_ctx *r);
  * hidden answers. o->workdir points at dir. 0, or < 0 with err_last(). */
 int run_workspace(run_ctx *r, const char *dir, const char *code, const char *input_dir,
                   double timeout_s, exec_opts *o);
+/* The candidate's ./submission/submission.csv under workdir when it is a
+ * regular file reached through no symbolic link (run_submission.c says why):
+ * 0 with *path (caller frees), 1 when none was written, -1 with err_last(). */
+int run_submission(const char *workdir, char **path);
 int run_loop(run_ctx *r);
 int run_finish(run_ctx *r);
 void run_free(run_ctx *r);

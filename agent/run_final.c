@@ -60,14 +60,15 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
     fflush(stdout);
     exec_result *res = NULL;
     int rc = exec_run_sync(&res, &o);
-    char *path = path_join(dir, "submission/submission.csv");
-    if (rc == 0 && res->exit_code == 0 && !res->timed_out && file_exists(path)) {
+    char *path = NULL;
+    int found = rc == 0 ? run_submission(dir, &path) : 1;
+    if (rc == 0 && res->exit_code == 0 && !res->timed_out && found == 0) {
         *sub = path;
         path = NULL;
     } else {
         log_warn("node %d failed on the full data (%s); trying the next best", n->id,
                  rc < 0 ? err_last() : res->timed_out ? "timed out"
-                 : res->exc_type ? res->exc_type : "no submission");
+                 : res->exc_type ? res->exc_type : found < 0 ? err_last() : "no submission");
         rc = -1;
     }
     exec_result_free(res);
@@ -167,11 +168,10 @@ int run_finish(run_ctx *r)
                 used = ids[i];
         free(ids);
     } else {
-        char *p = xasprintf("%s/nodes/%d/submission/submission.csv", r->run_dir, best);
-        if (file_exists(p))
-            sub = p;
-        else
-            free(p);
+        char *dir = xasprintf("%s/nodes/%d", r->run_dir, best);
+        if (run_submission(dir, &sub) < 0)
+            log_warn("node %d: %s", best, err_last());
+        free(dir);
     }
     char *sol = path_join(tmp_dir, "solution.py");
     int rc = file_write_str(sol, search_tree_node(r->tree, used)->code

@@ -274,10 +274,17 @@ static void note_self_score(pipeline *p, search_node *n, int has_score, double s
 static void score_holdout(pipeline *p, search_node *n)
 {
     run_ctx *r = p->r;
-    char *sub = path_join(p->workdir, "submission/submission.csv");
+    char *sub = NULL;
+    int found = run_submission(p->workdir, &sub);
     bench_report rep;
     memset(&rep, 0, sizeof rep);
-    if (bench_grade(&rep, r->comp, sub, r->split.answers_path) < 0) {
+    if (found < 0) {
+        char *why = xasprintf("invalid submission: %s", err_last());
+        finish_node(p, 1, why, 0, 0);
+        free(why);
+    } else if (found > 0) {
+        finish_node(p, 1, "no ./submission/submission.csv was written", 0, 0);
+    } else if (bench_grade(&rep, r->comp, sub, r->split.answers_path) < 0) {
         char *why = xasprintf("grader: %s", err_last());
         finish_node(p, 1, why, 0, 0);
         free(why);
@@ -367,14 +374,19 @@ static void on_review(pipeline *p, llm_response *resp)
                       : !rv.has_submission ? "the review found no submission"
                       : !rv.has_metric ? "the review found no validation metric" : NULL;
     /* the review's word on the submission is checked against the disk */
-    char *sub = path_join(p->workdir, "submission/submission.csv");
-    if (!buggy && !file_exists(sub)) {
+    char *sub = NULL, *bad = NULL;
+    int found = run_submission(p->workdir, &sub);
+    if (!buggy && found > 0) {
         buggy = 1;
         why = "no ./submission/submission.csv was written (the review said otherwise)";
+    } else if (!buggy && found < 0) {
+        buggy = 1;
+        why = bad = xasprintf("invalid submission: %s", err_last());
     }
     free(sub);
     note_self_score(p, n, rv.has_metric, rv.metric);
     finish_node(p, buggy, why, !buggy, rv.metric);
+    free(bad);
     llm_review_free(&rv);
 }
 

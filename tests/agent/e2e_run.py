@@ -132,6 +132,12 @@ class Env:
     def run(self, args, **kw):
         return subprocess.run(args, capture_output=True, text=True, env=self.env(), **kw)
 
+    def close_mock(self):
+        if self.mock:
+            self.mock.terminate()
+            self.mock.wait()
+            self.mock = None
+
     def close(self):
         if self.mock:
             self.mock.terminate()
@@ -502,6 +508,56 @@ print("Validation score: 0.5")
     check("key visible in no process" in out, "no key in any /proc/*/environ:\n" + out)
 
 
+def symlink(env):
+    """A script that points ./submission/submission.csv (or the folder) at the
+    answers, which the sandbox hides from it but grove, outside, could read:
+    the node is buggy, never scored against the answers themselves."""
+    run_dir = os.path.join(env.runs, "symlink")
+    holdout = os.path.join(run_dir, "holdout", "answers.csv")
+    private = os.path.join(env.data, "grove-titanic", "prepared", "private", "answers.csv")
+    link_file = """import os
+os.makedirs("submission", exist_ok=True)
+os.symlink(%r, "submission/submission.csv")
+print("Validation score: 0.99")
+"""
+    link_dir = """import os, shutil
+shutil.rmtree("submission", ignore_errors=True)
+os.makedirs("elsewhere", exist_ok=True)
+os.symlink(%r, "elsewhere/submission.csv")
+os.symlink("elsewhere", "submission")
+print("Validation score: 0.99")
+"""
+    replies = ["Link it.\n\n```python\n" + link_file % holdout + "```\n",
+               "Link the folder.\n\n```python\n" + link_dir % holdout + "```\n",
+               "Link the test answers.\n\n```python\n" + link_file % private + "```\n"]
+    env.start_mock({"replies": replies})
+    r = env.run(env.grove_args("symlink", 3, 1), timeout=600)
+    print(r.stdout[-2000:], r.stderr[-2000:])
+    check(r.returncode == 1 and "no node produced a valid scored submission" in r.stdout,
+          "grove run exits 1: no node has a score")
+    refs = check_consistent(run_dir)
+    check(len(refs) == 3, "three nodes: %s" % refs)
+    for nid in refs:
+        n = node_json(run_dir, nid)
+        check(n["score"] is None and n["is_buggy"],
+              "node %s not scored through a link: %s" % (nid, n))
+        check("symbolic link" in (n.get("bug_reason") or ""),
+              "node %s says why: %s" % (nid, n.get("bug_reason")))
+    # self-report mode: the review may believe the script; the disk decides
+    env.close_mock()
+    review = {"text": '{"is_bug": false, "summary": "fine", "metric": "0.99", '
+                      '"has_submission": true}'}
+    env.start_mock({"routes": {"/v1/chat/completions": [{"text": replies[0]}, review]}})
+    r = env.run(env.grove_args("symlink-self", 1, 1, ["--scoring", "self-report"]),
+                timeout=600)
+    print(r.stdout[-2000:], r.stderr[-2000:])
+    n = node_json(os.path.join(env.runs, "symlink-self"), 0)
+    check(n["is_buggy"] and n["score"] is None and "symbolic link" in n.get("bug_reason", ""),
+          "self-report: a linked submission is buggy whatever the review says: %s" % n)
+    check(not os.path.exists(os.path.join(env.runs, "symlink-self", "best", "submission.csv")),
+          "self-report: no final submission copied through the link")
+
+
 def main():
     scenario = sys.argv[1]
     env = Env()
@@ -510,7 +566,7 @@ def main():
          "selfreport": selfreport, "mlebench": mlebench,
          "sigkill-bare": sigkill_bare, "sigkill-early": sigkill_early,
          "timelimit": timelimit,
-         "hidden": hidden}[scenario](env)
+         "hidden": hidden, "symlink": symlink}[scenario](env)
     finally:
         env.close()
     print("e2e %s: ok" % scenario)
