@@ -4,7 +4,8 @@
  * Body: model, max_tokens (required by the API, so always set), system as
  * its own top-level field (every system message merged), messages holding
  * only user/assistant turns (consecutive turns of one role merged, since the
- * API wants them alternating), temperature where given, and a forced
+ * API wants them alternating; blank ones, which it rejects, left out),
+ * temperature where given, and a forced
  * function as `tools: [{name, description, input_schema}]` with
  * `tool_choice: {type: tool, name}`. The headers (x-api-key,
  * anthropic-version: 2023-06-01) are set by the job layer.
@@ -19,10 +20,20 @@
 
 #include <string.h>
 
+static int blank(const char *s)
+{
+    return s[strspn(s, " \t\r\n")] == 0;
+}
+
 /* Turns with consecutive same-role messages joined by a blank line. The
  * API wants the first turn from the user and a final assistant turn (a
  * prefill) without trailing whitespace; both are made so here rather than
- * left to a 400. */
+ * left to a 400. It also rejects any turn that is empty or only whitespace
+ * ("all messages must have non-empty content except for the optional final
+ * assistant message", "text content blocks must contain non-whitespace
+ * text"), and such a turn is real: the agent sends an empty reply back when
+ * it asks again (a refusal, or every token spent thinking). Blank messages
+ * are dropped, and the neighbours they separated merge as one turn. */
 static void add_turns(cJSON *msgs, const llm_request *req)
 {
     sb cur = {0};
@@ -30,7 +41,7 @@ static void add_turns(cJSON *msgs, const llm_request *req)
     int have = 0;
     for (size_t i = 0; i < req->n_messages; i++) {
         const llm_message *m = &req->messages[i];
-        if (m->role == LLM_SYSTEM)
+        if (m->role == LLM_SYSTEM || blank(m->content))
             continue;
         if (!have && cJSON_GetArraySize(msgs) == 0 && m->role == LLM_ASSISTANT)
             msg_add(msgs, "user", "(continue the conversation)");
@@ -63,10 +74,12 @@ cJSON *anthropic_body(const llm_request *req, const char *model, const model_inf
     system_text(req, &system);
     cJSON *msgs = cJSON_AddArrayToObject(root, "messages");
     add_turns(msgs, req);
-    /* Only system messages: the API needs a user turn, so they become it. */
+    /* Only system messages: the API needs a user turn, so they become it
+     * (and a request with no words at all still gets a non-empty one). */
     if (cJSON_GetArraySize(msgs) == 0)
-        msg_add(msgs, "user", sb_str(&system));
-    else if (system.len)
+        msg_add(msgs, "user", system.len && !blank(sb_str(&system)) ? sb_str(&system)
+                                                                     : "(continue)");
+    else if (system.len && !blank(sb_str(&system)))
         cJSON_AddStringToObject(root, "system", sb_str(&system));
     sb_free(&system);
     if (req->temperature >= 0 && mi->temperature)

@@ -53,6 +53,11 @@ STEP (one HTTP answer):
 REPLY (for "replies"): a string (reply text), or an object with text,
 function_args and usage as in STEP (wrapped in the request's protocol).
 
+Validation: like the real API, an Anthropic request whose messages hold an
+empty or whitespace-only content (any but the final assistant turn, which
+may be empty but not end in whitespace) is answered 400 invalid_request_error
+before any scripted step is used.
+
 Recording: with --record, every request is appended as one JSON line
 {"path", "headers" (names lower-cased), "body" (parsed JSON, or the raw
 string), "client_port", "time"} before it is answered, so a test can check
@@ -158,6 +163,30 @@ def wrap(step, req, anthropic):
                           {"reasoning_tokens": usage.get("reasoning", 0)}}}
 
 
+def anthropic_invalid(req):
+    """The message the Messages API gives a request it rejects for its
+    content, or None. It wants every turn non-empty (text blocks with
+    non-whitespace text) except an optional final assistant prefill, which
+    must not end in whitespace."""
+    msgs = req.get("messages", []) if isinstance(req, dict) else []
+    for i, msg in enumerate(msgs):
+        content = msg.get("content") if isinstance(msg, dict) else None
+        if isinstance(content, list):
+            content = "".join(b.get("text", "") for b in content if isinstance(b, dict))
+        content = content if isinstance(content, str) else ""
+        final_prefill = i == len(msgs) - 1 and msg.get("role") == "assistant"
+        if final_prefill:
+            if content != content.rstrip():
+                return ("messages: final assistant content cannot end with trailing "
+                        "whitespace")
+        elif not content:
+            return ("messages.%d: all messages must have non-empty content except for the "
+                    "optional final assistant message" % i)
+        elif not content.strip():
+            return "messages: text content blocks must contain non-whitespace text"
+    return None
+
+
 def echo_step(req, anthropic):
     said = "echo: " + last_user_text(req)
     if forced_function(req, anthropic):
@@ -191,6 +220,11 @@ class Handler(BaseHTTPRequestHandler):
         if path not in OPENAI_PATHS + ANTHROPIC_PATHS:
             self.answer({"status": 404, "json": {"error": {"message": "no route " + path}}},
                         req, anthropic)
+            return
+        invalid = anthropic_invalid(req) if anthropic else None
+        if invalid:
+            self.answer({"status": 400, "json": {"type": "error", "error": {
+                "type": "invalid_request_error", "message": invalid}}}, req, anthropic)
             return
         step = self.script.next_step(path) or echo_step(req, anthropic)
         if self.script.delay_all:
