@@ -122,6 +122,16 @@ static void log_exchange(llm_job *j, const http_req *hr, const char *error, int 
         log_warn("llm: cannot write the log: %s", err_last());
 }
 
+/* error with every secret replaced: a server may echo the key (or the
+ * URL's) in the message it quotes. Takes error, returns what to free. */
+static char *scrub(const llm_client *c, char *error)
+{
+    char *clean = redact_all(error, c->secrets);
+    if (clean != error)
+        free(error);
+    return clean;
+}
+
 /* The end of the road: accounting, the final log line, delivery. */
 static void finish(llm_job *j, const http_req *hr, char *error)
 {
@@ -131,12 +141,7 @@ static void finish(llm_job *j, const http_req *hr, char *error)
     r->latency_s = clock_mono() - j->t_submit;
     r->ok = error == NULL;
     if (error) {
-        /* A server may echo the key (or the URL's) in its message. */
-        char *clean = redact_all(error, c->secrets);
-        if (clean != error) {
-            free(error);
-            error = clean;
-        }
+        error = scrub(c, error);
         /* A failed exchange bills nothing -- unless the server said 2xx, when
          * we cannot know what it counted. */
         int billed = hr && hr->status >= 200 && hr->status < 300;
@@ -186,10 +191,16 @@ static void on_http_done(http_req *hr, void *data)
     j->resp->http_status = hr->status;
     int retry;
     char *error = verdict(c, &j->req, j->resp, hr, &retry, &j->usage_known);
-    if (error)
+    if (error) {
         clear_reply(j->resp);
+        /* Scrubbed here, not only in finish(): the retry notice below goes
+         * to stderr under --verbose. */
+        error = scrub(c, error);
+    }
     if (error && retry) {
         double ra = retry_after_seconds(hr->retry_after, hr->retry_after_ms, clock_wall());
+        if (ra < 0)
+            ra = retry_body_delay(hr->resp.buf, hr->resp.len);
         double wait = ra >= 0 ? ra : retry_backoff(&c->rng, j->attempt, c->retry_base_s, 60);
         if (j->attempt >= c->max_attempts) {
             char *e2 = xasprintf("%s (gave up after %d attempts)", error, j->attempt);

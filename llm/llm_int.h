@@ -105,6 +105,9 @@ int retry_curl_retryable(CURLcode code);
  * unreadable. */
 double retry_after_seconds(const char *retry_after, const char *retry_after_ms,
                            double now_wall);
+/* Seconds an error body asks to wait (Google's RetryInfo: error.details[]
+ * .retryDelay "37s"); < 0 when it names none. */
+double retry_body_delay(const char *body, size_t len);
 /* Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))). */
 double retry_backoff(uint64_t *rng, int attempt, double base_s, double cap_s);
 uint64_t rng_next(uint64_t *state);
@@ -147,6 +150,9 @@ int anthropic_parse(llm_response *r, const cJSON *root, const char *func_name);
 /* The server's own message from an error body in either protocol (or a
  * bare {"error": "..."} / {"message": ...}); caller frees. NULL if none. */
 char *provider_error_message(const cJSON *root);
+/* Where an error body keeps its "error": root, or root[0] for the
+ * array-wrapped form of Google's APIs. */
+const cJSON *error_root(const cJSON *root);
 /* Helpers both protocols use: append {role, content} to a messages array;
  * a non-negative integer field (0 when absent); every system message's
  * content joined by blank lines into *out (empty when none). */

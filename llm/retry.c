@@ -11,13 +11,15 @@
  *
  * The wait is exponential backoff with "full jitter" (a uniform draw in
  * [0, base * 2^n)), which spreads a fleet of clients that were throttled
- * together; a server's Retry-After overrides it. The RNG is the client's own
+ * together; a server's Retry-After overrides it, and so does the wait an
+ * error body names where the server sends no such header (Google). The RNG is the client's own
  * seeded xorshift state, so a seeded run waits the same way twice.
  */
 #include "llm_int.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 int retry_status_retryable(long status)
@@ -71,6 +73,32 @@ double retry_after_seconds(const char *retry_after, const char *retry_after_ms,
         return -1;
     double d = (double)t - now_wall;
     return d > 0 ? d : 0;
+}
+
+/* Google's APIs give no Retry-After header: a 429 (RESOURCE_EXHAUSTED)
+ * says how long to wait in a RetryInfo detail of the error body, as a
+ * protobuf Duration in JSON ("37s", "0.5s"). Per-minute quotas there want
+ * waits of tens of seconds, past what the first backoff steps would try, so
+ * without this every attempt is spent before the quota refills. */
+double retry_body_delay(const char *body, size_t len)
+{
+    cJSON *root = body ? cJSON_ParseWithLength(body, len) : NULL;
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(error_root(root), "error");
+    const cJSON *detail;
+    double wait = -1;
+    cJSON_ArrayForEach(detail, cJSON_GetObjectItemCaseSensitive(err, "details")) {
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(detail, "retryDelay");
+        if (!cJSON_IsString(d))
+            continue;
+        char *end;
+        double v = strtod(d->valuestring, &end);
+        if (end != d->valuestring && strcmp(end, "s") == 0 && isfinite(v) && v >= 0) {
+            wait = v;
+            break;
+        }
+    }
+    cJSON_Delete(root);
+    return wait;
 }
 
 uint64_t rng_next(uint64_t *state)

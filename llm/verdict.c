@@ -6,8 +6,8 @@
  * at HTTP_MAX_BODY says so). A 2xx body is parsed by the provider's parser;
  * one that is not JSON, or not the expected shape, or that carries an
  * "error" object instead of a reply (OpenRouter and some gateways answer
- * 200 with the upstream's failure), is an error quoting the body's first
- * bytes. A 3xx is reported with its Location and never followed: a
+ * 200 with the upstream's failure, in the body or in its choice), is an
+ * error quoting the body's first bytes. A 3xx is reported with its Location and never followed: a
  * redirect would carry the key to another host. Other statuses carry the
  * server's own message and a hint. Retry decisions come from retry.c, with
  * one exception read from the body: OpenAI's 429 "insufficient_quota" is an
@@ -46,7 +46,7 @@ static char *quote(const http_req *hr)
 /* The error object's code or type, "" when there is none. */
 static const char *error_code(const cJSON *root)
 {
-    const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(error_root(root), "error");
     static const char *const fields[] = {"code", "type"};
     for (size_t i = 0; i < 2; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(err, fields[i]);
@@ -69,21 +69,52 @@ static char *transport_error(const llm_client *c, const http_req *hr, int *retry
                      hr->errbuf[0] ? hr->errbuf : curl_easy_strerror(hr->result));
 }
 
+/* The object whose "error" a 2xx body carries instead of a reply, or NULL.
+ * Either the body's own (OpenRouter and gateways when the upstream failed
+ * before answering), or, in chat completions, the first choice's: OpenRouter
+ * answers 200 once generation has begun, and an upstream failure after that
+ * ends the choice with finish_reason "error" and the details, if any, in
+ * choices[0].error -- a reply with no answer in it, not an empty success. */
+static const cJSON *error_holder(const llm_client *c, const cJSON *root, int *in_choice)
+{
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
+    *in_choice = 0;
+    if (err && !cJSON_IsNull(err) && !cJSON_HasObjectItem(root, "choices") &&
+        !cJSON_HasObjectItem(root, "content"))
+        return root;
+    if (c->kind != PROV_OPENAI)
+        return NULL;
+    const cJSON *choice = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "choices"), 0);
+    const cJSON *cerr = cJSON_GetObjectItemCaseSensitive(choice, "error");
+    const cJSON *fr = cJSON_GetObjectItemCaseSensitive(choice, "finish_reason");
+    if ((cerr && !cJSON_IsNull(cerr)) ||
+        (cJSON_IsString(fr) && strcmp(fr->valuestring, "error") == 0)) {
+        *in_choice = 1;
+        return choice;
+    }
+    return NULL;
+}
+
 /* A 2xx: parse it into r, or say why it is unusable. */
 static char *success_body(const llm_client *c, const llm_request *req, llm_response *r,
                           const http_req *hr, const cJSON *root, int *retry)
 {
-    const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
-    int rc;
+    int in_choice = 0, rc;
+    const cJSON *holder = root ? error_holder(c, root, &in_choice) : NULL;
     if (!root) {
         rc = err_set("body is not JSON");
-    } else if (err && !cJSON_IsNull(err) && !cJSON_HasObjectItem(root, "choices") &&
-               !cJSON_HasObjectItem(root, "content")) {
-        char *msg = provider_error_message(root);
-        const cJSON *code = cJSON_GetObjectItemCaseSensitive(err, "code");
-        *retry = cJSON_IsNumber(code) && retry_status_retryable((long)code->valuedouble);
+    } else if (holder) {
+        char *msg = provider_error_message(holder);
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(holder, "error"), "code");
+        /* The code is the upstream's HTTP status where one is given; a
+         * generation that failed midway with no code is the upstream's
+         * trouble too, and as transient as a 502. */
+        *retry = cJSON_IsNumber(code) ? retry_status_retryable((long)code->valuedouble)
+                                      : in_choice;
         rc = err_set("the server reported an error instead of a reply: %s",
-                     msg ? msg : "(no message)");
+                     msg ? msg : in_choice ? "the generation ended with finish_reason "
+                                             "\"error\"" : "(no message)");
         free(msg);
     } else {
         rc = c->kind == PROV_OPENAI ? openai_parse(r, root, req->func_name)

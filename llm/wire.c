@@ -4,8 +4,9 @@
  *
  * Error bodies seen in the wild: OpenAI {"error": {"message", "type",
  * "code"}}, Anthropic {"type": "error", "error": {"type", "message"}},
- * Ollama and some proxies {"error": "text"}, others {"message": "text"} or
- * {"detail": "text"}. Anything else is quoted, bounded and escaped, so an
+ * Google's APIs (Gemini's compatible endpoint) the array [{"error":
+ * {"code", "message", "status", "details"}}], Ollama and some proxies
+ * {"error": "text"}, others {"message": "text"} or {"detail": "text"}. Anything else is quoted, bounded and escaped, so an
  * HTML 502 page or a truncated body reads as a clue, not as a crash or a
  * screenful. A few small JSON helpers both protocols share live here too.
  */
@@ -13,14 +14,27 @@
 
 #include <string.h>
 
+/* The object holding an error: the body itself, or the first element of a
+ * body that is an array -- Google's APIs, Gemini's OpenAI-compatible
+ * endpoint included, answer [{"error": {"code", "message", "status",
+ * "details"}}]. */
+const cJSON *error_root(const cJSON *root)
+{
+    return cJSON_IsArray(root) ? cJSON_GetArrayItem(root, 0) : root;
+}
+
 char *provider_error_message(const cJSON *root)
 {
+    root = error_root(root);
     const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
     if (cJSON_IsString(err))
         return xstrdup(err->valuestring);
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(err, "message");
     if (cJSON_IsString(msg)) {
+        /* OpenAI and Anthropic name the kind in "type", Google in "status" */
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(err, "type");
+        if (!cJSON_IsString(type))
+            type = cJSON_GetObjectItemCaseSensitive(err, "status");
         if (cJSON_IsString(type) && *type->valuestring)
             return xasprintf("%s (%s)", msg->valuestring, type->valuestring);
         return xstrdup(msg->valuestring);

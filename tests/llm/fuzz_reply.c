@@ -3,7 +3,7 @@
  * bytes are a reply body under each protocol and under a spread of HTTP
  * statuses (the first byte picks one), through verdict() -- which parses
  * 2xx bodies with openai_parse/anthropic_parse and quotes or reads the
- * server's message from the rest. It must never crash, leak or read out of
+ * server's message from the rest -- and through retry_body_delay(). It must never crash, leak or read out of
  * bounds, and a success must leave text and finish_reason set.
  */
 #include "llm_int.h"
@@ -45,5 +45,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     judge_as(PROV_ANTHROPIC, status, data, size);
     judge_as(PROV_OPENAI, 200, data, size);
     judge_as(PROV_ANTHROPIC, 200, data, size);
+    /* the wait an error body may name (Google's RetryInfo) */
+    double wait = retry_body_delay((const char *)data, size);
+    if (wait != wait || (wait < 0 && wait != -1))
+        abort();
     return 0;
 }

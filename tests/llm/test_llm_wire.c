@@ -39,6 +39,22 @@ static llm_config cfg(const char *spec)
     return c;
 }
 
+static const llm_message hi[] = {{LLM_SYSTEM, "Be brief."}, {LLM_USER, "Say hi."}};
+
+static llm_response *ask(const char *script, llm_config c, cJSON **sent)
+{
+    llm_request req = {.messages = hi, .n_messages = 2, .temperature = -1, .tag = "t"};
+    return mock_exchange(tmp, script, c, str_starts(c.spec, "anthropic:"), &req, sent);
+}
+
+static int has(const llm_response *r, const char *needle)
+{
+    int ok = r && r->error && strstr(r->error, needle);
+    if (!ok)
+        fprintf(stderr, "  error lacks '%s': %s\n", needle, r && r->error ? r->error : "(none)");
+    return ok;
+}
+
 /* The agent re-asks after a reply without code by sending that reply back
  * as an assistant turn; a reply can be empty (a refusal, or every token
  * spent thinking). */
@@ -72,6 +88,101 @@ static void test_anthropic_empty_turns(void)
     }
 }
 
+/* OpenRouter: "any error occurred while the LLM is producing the output
+ * will be emitted in the response body" with HTTP 200 -- in the choice,
+ * finish_reason "error". */
+static void test_openrouter_choice_error(void)
+{
+    static const char fail[] =
+        "{\"json\": {\"id\": \"gen-1\", \"choices\": [{\"index\": 0, \"finish_reason\": "
+        "\"error\", \"native_finish_reason\": \"error\", \"error\": {\"code\": 502, "
+        "\"message\": \"Upstream provider failed mid-generation\"}, \"message\": {\"role\": "
+        "\"assistant\", \"content\": \"\"}}], \"usage\": {\"prompt_tokens\": 12, "
+        "\"completion_tokens\": 0, \"total_tokens\": 12}}}";
+    char *script = xasprintf("{\"routes\": {\"/v1/chat/completions\": [%s]}, "
+                             "\"replies\": [\"kept\"]}", fail);
+    llm_response *r = ask(script, cfg("openai:openai/gpt-4o"), NULL);
+    CHECK_MSG(r && r->ok && r->attempts == 2, "ok %d attempts %d: %s", r ? r->ok : -1,
+              r ? r->attempts : -1, r && r->error ? r->error : "");
+    if (r && r->ok)
+        CHECK_STR(r->text, "kept");
+    llm_response_free(r);
+    free(script);
+
+    llm_config c = cfg("openai:openai/gpt-4o");
+    c.max_attempts = 1;
+    script = xasprintf("{\"routes\": {\"/v1/chat/completions\": [%s]}}", fail);
+    r = ask(script, c, NULL);
+    CHECK(r && !r->ok && r->http_status == 200);
+    CHECK(has(r, "Upstream provider failed mid-generation"));
+    CHECK(r && !r->usage.cost_known);
+    llm_response_free(r);
+    free(script);
+
+    /* finish_reason "error" and nothing else to say */
+    r = ask("{\"routes\": {\"/v1/chat/completions\": [{\"json\": {\"choices\": [{\"index\": 0, "
+            "\"finish_reason\": \"error\", \"message\": {\"role\": \"assistant\", \"content\": "
+            "null}}]}}]}}", c, NULL);
+    CHECK(r && !r->ok);
+    CHECK(has(r, "error"));
+    llm_response_free(r);
+}
+
+/* grove --verbose prints each retry; a server that echoes the key in its
+ * 429 message must not put it on stderr. */
+static void test_retry_notice_redacted(void)
+{
+    char *errpath = path_join(tmp, "stderr.txt");
+    fflush(stderr);
+    int saved = dup(2);
+    int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 2);
+    close(fd);
+    log_set_level(LOG_DEBUG);
+    llm_response *r = ask("{\"routes\": {\"/v1/chat/completions\": [{\"status\": 429, \"json\": "
+                          "{\"error\": {\"message\": \"Rate limit for key " KEY " reached\"}}}]}}",
+                          cfg("openai:gpt-4o"), NULL);
+    log_set_level(LOG_INFO);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    CHECK(r && r->ok && r->attempts == 2);
+    char *text = NULL;
+    CHECK(file_read(errpath, &text, NULL) == 0);
+    CHECK_MSG(text && strstr(text, "retrying"), "stderr: %s", text ? text : "");
+    CHECK_MSG(text && !strstr(text, KEY), "the key reached stderr: %s", text ? text : "");
+    free(text);
+    llm_response_free(r);
+    free(errpath);
+}
+
+/* generativelanguage.googleapis.com/v1beta/openai answers errors as
+ * [{"error": {"code", "message", "status", "details"}}]. */
+static void test_gemini_errors(void)
+{
+    llm_config c = cfg("openai:gemini-2.5-flash");
+    llm_response *r = ask(
+        "{\"routes\": {\"/v1/chat/completions\": [{\"status\": 400, \"json\": [{\"error\": "
+        "{\"code\": 400, \"message\": \"Invalid JSON payload received. Unknown name "
+        "\\\"foo\\\": Cannot find field.\", \"status\": \"INVALID_ARGUMENT\"}}]}]}}", c, NULL);
+    CHECK(r && !r->ok && r->attempts == 1);
+    CHECK(has(r, "HTTP 400: Invalid JSON payload received") && has(r, "INVALID_ARGUMENT"));
+    llm_response_free(r);
+
+    /* a 429 with no Retry-After header: the wait is in the body */
+    double t0 = clock_mono();
+    r = ask("{\"routes\": {\"/v1/chat/completions\": [{\"status\": 429, \"json\": [{\"error\": "
+            "{\"code\": 429, \"message\": \"You exceeded your current quota\", \"status\": "
+            "\"RESOURCE_EXHAUSTED\", \"details\": [{\"@type\": "
+            "\"type.googleapis.com/google.rpc.QuotaFailure\", \"violations\": []}, {\"@type\": "
+            "\"type.googleapis.com/google.rpc.RetryInfo\", \"retryDelay\": \"1.2s\"}]}}]}]}}",
+            c, NULL);
+    double dt = clock_mono() - t0;
+    CHECK(r && r->ok && r->attempts == 2);
+    CHECK_MSG(dt > 1.1 && dt < 5, "retryDelay 1.2s: waited %.2f s", dt);
+    llm_response_free(r);
+}
+
 int main(void)
 {
     setenv("GROVE_TEST_KEY", KEY, 1);
@@ -79,6 +190,9 @@ int main(void)
     if (!mkdtemp(tmp))
         return 1;
     test_anthropic_empty_turns();
+    test_openrouter_choice_error();
+    test_retry_notice_redacted();
+    test_gemini_errors();
     rm_rf(tmp);
     return check_done("llm_wire");
 }
