@@ -154,7 +154,7 @@ char *provider_error_message(const cJSON *root);
  * array-wrapped form of Google's APIs. */
 const cJSON *error_root(const cJSON *root);
 /* Helpers both protocols use: append {role, content} to a messages array;
- * a non-negative integer field (0 when absent); every system message's
+ * a non-negative integer field (0 when absent or absurd); every system message's
  * content joined by blank lines into *out (empty when none). */
 void msg_add(cJSON *arr, const char *role, const char *content);
 long json_count(const cJSON *obj, const char *field);

@@ -20,7 +20,7 @@
  * JSON-in-text fallback still sees it), finish_reason, and usage:
  * prompt_tokens (cached included), completion_tokens (reasoning included),
  * prompt_tokens_details.cached_tokens, completion_tokens_details.
- * reasoning_tokens.
+ * reasoning_tokens (and what compatible servers say instead: below).
  */
 #include "llm_int.h"
 
@@ -78,14 +78,30 @@ cJSON *openai_body(const llm_request *req, const char *model, const model_info *
     return root;
 }
 
+/* Two ways compatible servers stray from OpenAI's usage, both handled here
+ * because both misprice a run:
+ * - DeepSeek reports cache hits as prompt_cache_hit_tokens, not under
+ *   prompt_tokens_details; read as fresh input they cost full price.
+ * - OpenAI defines total_tokens = prompt_tokens + completion_tokens, with
+ *   reasoning inside completion_tokens. Gemini (and layers translating it)
+ *   may leave its thinking out of completion_tokens yet count it in
+ *   total_tokens, which it bills as output; the gap is that thinking. */
 static void parse_usage(llm_usage *u, const cJSON *usage)
 {
     u->input_tokens = json_count(usage, "prompt_tokens");
     u->output_tokens = json_count(usage, "completion_tokens");
     u->cached_tokens = json_count(cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens_details"),
                            "cached_tokens");
+    if (!u->cached_tokens)
+        u->cached_tokens = json_count(usage, "prompt_cache_hit_tokens");
     u->reasoning_tokens = json_count(cJSON_GetObjectItemCaseSensitive(usage, "completion_tokens_details"),
                               "reasoning_tokens");
+    long uncounted = json_count(usage, "total_tokens") - u->input_tokens - u->output_tokens;
+    if (uncounted > 0) {
+        u->output_tokens += uncounted;
+        if (u->reasoning_tokens < uncounted)
+            u->reasoning_tokens = uncounted;
+    }
 }
 
 /* The arguments of the tool call to func_name (or the first one): a JSON

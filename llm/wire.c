@@ -59,7 +59,10 @@ void msg_add(cJSON *arr, const char *role, const char *content)
 long json_count(const cJSON *obj, const char *field)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, field);
-    return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (long)v->valuedouble : 0;
+    /* An absurd count (1e300) reads as absent: converting it to long is
+     * undefined, and sums of such counts would overflow. */
+    return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15
+           ? (long)v->valuedouble : 0;
 }
 
 void system_text(const llm_request *req, sb *out)

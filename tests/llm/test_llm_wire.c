@@ -183,6 +183,48 @@ static void test_gemini_errors(void)
     llm_response_free(r);
 }
 
+static void test_usage_variants(void)
+{
+    char *prices = path_join(tmp, "prices.json");
+    file_write_str(prices, "{\"openai\": {"
+                   "\"gemini-2.5-flash\": {\"input\": 0.30, \"output\": 2.50},"
+                   "\"deepseek-chat\": {\"input\": 0.27, \"cached_input\": 0.07, "
+                   "\"output\": 1.10}}}");
+    /* thinking counted in total_tokens, not in completion_tokens */
+    llm_config c = cfg("openai:gemini-2.5-flash");
+    c.prices_path = prices;
+    llm_response *r = ask("{\"routes\": {\"/v1/chat/completions\": [{\"json\": {\"choices\": "
+                          "[{\"index\": 0, \"message\": {\"role\": \"assistant\", \"content\": "
+                          "\"15% of 240 is 36.\"}, \"finish_reason\": \"stop\"}], \"usage\": "
+                          "{\"prompt_tokens\": 20, \"completion_tokens\": 151, \"total_tokens\": "
+                          "553}}}]}}", c, NULL);
+    CHECK(r && r->ok);
+    if (r && r->ok) {
+        CHECK_MSG(r->usage.output_tokens == 533, "output_tokens %ld", r->usage.output_tokens);
+        CHECK(r->usage.reasoning_tokens == 382 && r->usage.input_tokens == 20);
+        CHECK(r->usage.cost_known);
+        CHECK_NEAR(r->usage.cost_usd, (20 * 0.30 + 533 * 2.50) / 1e6, 1e-12);
+    }
+    llm_response_free(r);
+
+    /* DeepSeek: cache hits in its own field */
+    c = cfg("openai:deepseek-chat");
+    c.prices_path = prices;
+    r = ask("{\"routes\": {\"/v1/chat/completions\": [{\"json\": {\"choices\": [{\"index\": 0, "
+            "\"message\": {\"role\": \"assistant\", \"content\": \"hi\"}, \"finish_reason\": "
+            "\"stop\"}], \"usage\": {\"prompt_tokens\": 100, \"completion_tokens\": 10, "
+            "\"total_tokens\": 110, \"prompt_cache_hit_tokens\": 80, "
+            "\"prompt_cache_miss_tokens\": 20}}}]}}", c, NULL);
+    CHECK(r && r->ok);
+    if (r && r->ok) {
+        CHECK_MSG(r->usage.cached_tokens == 80, "cached_tokens %ld", r->usage.cached_tokens);
+        CHECK(r->usage.output_tokens == 10 && r->usage.reasoning_tokens == 0);
+        CHECK_NEAR(r->usage.cost_usd, (20 * 0.27 + 80 * 0.07 + 10 * 1.10) / 1e6, 1e-12);
+    }
+    llm_response_free(r);
+    free(prices);
+}
+
 int main(void)
 {
     setenv("GROVE_TEST_KEY", KEY, 1);
@@ -193,6 +235,7 @@ int main(void)
     test_openrouter_choice_error();
     test_retry_notice_redacted();
     test_gemini_errors();
+    test_usage_variants();
     rm_rf(tmp);
     return check_done("llm_wire");
 }
