@@ -187,7 +187,8 @@ static char *header_slot(http_req *r, const char *name, size_t len, size_t *cap)
 #define SLOT(n, f) {n, offsetof(http_req, f), sizeof ((http_req *)0)->f}
     static const struct { const char *name; size_t off, cap; } slots[] = {
         SLOT("retry-after", retry_after), SLOT("retry-after-ms", retry_after_ms),
-        SLOT("location", location), SLOT("request-id", request_id),
+        SLOT("x-should-retry", should_retry), SLOT("location", location),
+        SLOT("request-id", request_id),
         SLOT("x-request-id", request_id),
     };
 #undef SLOT
@@ -207,6 +208,7 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userp)
     size_t n = size * nmemb;
     if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
         r->retry_after[0] = r->retry_after_ms[0] = r->location[0] = r->request_id[0] = 0;
+        r->should_retry[0] = 0;
         return n;
     }
     const char *colon = memchr(ptr, ':', n);

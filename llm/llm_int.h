@@ -42,6 +42,7 @@ struct http_req {
     char errbuf[CURL_ERROR_SIZE];
     char retry_after[96];       /* Retry-After header value, "" when absent */
     char retry_after_ms[32];    /* retry-after-ms (OpenAI), "" when absent */
+    char should_retry[8];       /* x-should-retry ("true"/"false"), "" when absent */
     char location[512];         /* Location (redirects), "" when absent */
     char request_id[128];       /* request-id (Anthropic) or x-request-id
                                    (OpenAI and most proxies), "" when absent */

@@ -9,8 +9,9 @@
  * 200 with the upstream's failure, in the body or in its choice), is an
  * error quoting the body's first bytes. A 3xx is reported with its Location and never followed: a
  * redirect would carry the key to another host. Other statuses carry the
- * server's own message and a hint. Retry decisions come from retry.c, with
- * one exception read from the body: OpenAI's 429 "insufficient_quota" is an
+ * server's own message and a hint. Retry decisions come from retry.c,
+ * unless the server's x-should-retry header says otherwise, with one
+ * exception read from the body: OpenAI's 429 "insufficient_quota" is an
  * empty account, not a rate limit, and waiting will not fill it.
  *
  * Every error names the endpoint in its shown form (secrets in the query
@@ -142,6 +143,11 @@ static char *failure_body(const llm_client *c, const llm_request *req, llm_respo
     if (!msg)
         msg = quote(hr);
     *retry = retry_status_retryable(hr->status);
+    /* OpenAI and Anthropic may say outright whether to try again, and their
+     * own SDKs obey that before looking at the status: a 5xx that will fail
+     * the same way is not retried, a 4xx that was transient is. */
+    if (strcmp(hr->should_retry, "true") == 0 || strcmp(hr->should_retry, "false") == 0)
+        *retry = hr->should_retry[0] == 't';
     const char *hint = status_hint(c, hr->status);
     if (hr->status == 429 && strcmp(error_code(root), "insufficient_quota") == 0) {
         *retry = 0;

@@ -11,6 +11,7 @@
  *     echoed;
  *   - Gemini's compatible endpoint wraps its errors in an array and gives
  *     the wait of a 429 as error.details[].retryDelay;
+ *   - x-should-retry overrides the status's retry rule;
  *   - usage: thinking tokens that completion_tokens leaves out but
  *     total_tokens counts (Gemini behind compatible layers), DeepSeek's
  *     prompt_cache_hit_tokens.
@@ -183,6 +184,23 @@ static void test_gemini_errors(void)
     llm_response_free(r);
 }
 
+/* x-should-retry, which both providers' own SDKs obey before the status. */
+static void test_should_retry_header(void)
+{
+    llm_response *r = ask("{\"routes\": {\"/v1/messages\": [{\"status\": 500, \"headers\": "
+                          "{\"x-should-retry\": \"false\"}, \"json\": {\"type\": \"error\", "
+                          "\"error\": {\"type\": \"api_error\", \"message\": \"fails the same "
+                          "way\"}}}]}}", cfg("anthropic:claude-haiku-4-5"), NULL);
+    CHECK(r && !r->ok && r->attempts == 1 && has(r, "fails the same way"));
+    llm_response_free(r);
+
+    r = ask("{\"routes\": {\"/v1/chat/completions\": [{\"status\": 400, \"headers\": "
+            "{\"x-should-retry\": \"true\"}, \"json\": {\"error\": {\"message\": "
+            "\"transient\"}}}]}}", cfg("openai:gpt-4o"), NULL);
+    CHECK(r && r->ok && r->attempts == 2);
+    llm_response_free(r);
+}
+
 static void test_usage_variants(void)
 {
     char *prices = path_join(tmp, "prices.json");
@@ -235,6 +253,7 @@ int main(void)
     test_openrouter_choice_error();
     test_retry_notice_redacted();
     test_gemini_errors();
+    test_should_retry_header();
     test_usage_variants();
     rm_rf(tmp);
     return check_done("llm_wire");
