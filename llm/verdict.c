@@ -145,9 +145,15 @@ static char *failure_body(const llm_client *c, const llm_request *req, llm_respo
     *retry = retry_status_retryable(hr->status);
     /* OpenAI and Anthropic may say outright whether to try again, and their
      * own SDKs obey that before looking at the status: a 5xx that will fail
-     * the same way is not retried, a 4xx that was transient is. */
-    if (strcmp(hr->should_retry, "true") == 0 || strcmp(hr->should_retry, "false") == 0)
-        *retry = hr->should_retry[0] == 't';
+     * the same way is not retried, a transient 4xx is. Except that 400, 401,
+     * 403 and 404 are never retried: a bad request, key, permission or path
+     * fails the same way again, whatever a proxy's header claims. */
+    int never = hr->status == 400 || hr->status == 401 || hr->status == 403 ||
+                hr->status == 404;
+    if (strcmp(hr->should_retry, "false") == 0)
+        *retry = 0;
+    else if (strcmp(hr->should_retry, "true") == 0 && !never)
+        *retry = 1;
     const char *hint = status_hint(c, hr->status);
     if (hr->status == 429 && strcmp(error_code(root), "insufficient_quota") == 0) {
         *retry = 0;

@@ -194,10 +194,17 @@ static void test_should_retry_header(void)
     CHECK(r && !r->ok && r->attempts == 1 && has(r, "fails the same way"));
     llm_response_free(r);
 
-    r = ask("{\"routes\": {\"/v1/chat/completions\": [{\"status\": 400, \"headers\": "
+    r = ask("{\"routes\": {\"/v1/chat/completions\": [{\"status\": 422, \"headers\": "
             "{\"x-should-retry\": \"true\"}, \"json\": {\"error\": {\"message\": "
             "\"transient\"}}}]}}", cfg("openai:gpt-4o"), NULL);
     CHECK(r && r->ok && r->attempts == 2);
+    llm_response_free(r);
+
+    /* 400, 401, 403, 404 end the request whatever the header says */
+    r = ask("{\"routes\": {\"/v1/chat/completions\": [{\"status\": 400, \"headers\": "
+            "{\"x-should-retry\": \"true\"}, \"json\": {\"error\": {\"message\": "
+            "\"bad request\"}}}]}}", cfg("openai:gpt-4o"), NULL);
+    CHECK(r && !r->ok && r->attempts == 1 && has(r, "bad request"));
     llm_response_free(r);
 }
 
