@@ -95,9 +95,17 @@ int run_workspace(run_ctx *r, const char *dir, const char *code, const char *inp
     if (rc)
         return err_prefix("workspace");
     const char *sandbox = config_str(r->cfg, "sandbox", "auto");
-    r->hide[0] = r->private_dir;
-    r->hide[1] = r->run_dir;
-    r->hide[2] = NULL;
+    /* Not only private/: in holdout mode the full public train.csv still
+     * labels the rows grove held out, so a script that read it would grade
+     * itself perfect by lookup. The script sees the competition's data only
+     * as its input/ (a split of it, or public/ itself where that is the
+     * input). public/ and private/ are named too, in case they are links
+     * that lead out of the competition's folder. */
+    r->hide[0] = r->comp_top;
+    r->hide[1] = r->public_dir;
+    r->hide[2] = r->private_dir;
+    r->hide[3] = r->run_dir;
+    r->hide[4] = NULL;
     *o = (exec_opts){
         .python = r->python,
         .workdir = dir,

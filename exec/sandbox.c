@@ -13,7 +13,7 @@
  *   - --die-with-parent: if grove dies, the sandbox gets SIGKILL; killing the
  *     outer bwrap kills the namespace's init and so every process inside;
  *   - the host read-only (--ro-bind / /), a fresh /dev and /proc, a private
- *     /tmp, tmpfs over each hidden folder (the competition's private answers,
+ *     /tmp, tmpfs over each hidden folder (the competition's data and answers,
  *     grove's run data), then the workspace bound back read-write and input/
  *     bound read-only on top of it; the hidden folders are then remounted
  *     read-only, so a write there fails instead of vanishing into a tmpfs.
@@ -89,6 +89,13 @@ static void add_isolation(argv_b *a, int allow_network)
     add3(a, "--tmpfs", "/tmp", NULL);
 }
 
+/* Whether path p is folder dir or lies inside it (both real paths). */
+static int path_within(const char *p, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(p, dir, n) == 0 && (p[n] == 0 || p[n] == '/' || (n == 1 && dir[0] == '/'));
+}
+
 /* --dev /dev leaves out GPUs; a run given devices gets the NVIDIA nodes. */
 static void add_gpus(argv_b *a, const char *cuda_visible_devices)
 {
@@ -144,17 +151,27 @@ char **sandbox_argv(const exec_opts *opts, int sandboxed, const char *python,
     argv_b a = {0};
     if (sandboxed) {
         add_isolation(&a, opts->allow_network);
-        argv_b hidden = {0};
+        /* mounts follow symlinks, so hide the real folders; a path that
+         * does not exist has nothing to hide, one inside another hidden
+         * folder is hidden already */
+        argv_b real = {0}, hidden = {0};
         for (const char *const *h = opts->hide_paths; h && *h; h++) {
-            /* mounts follow symlinks, so hide the real folder; a path that
-             * does not exist has nothing to hide */
-            char *real = realpath(*h, NULL);
-            if (real) {
-                add3(&a, "--tmpfs", real, NULL);
-                add3(&hidden, "--remount-ro", real, NULL);
-            }
-            free(real);
+            char *p = realpath(*h, NULL);
+            if (p)
+                add(&real, p);
+            free(p);
         }
+        for (size_t i = 0; i < real.n; i++) {
+            int inside = 0;
+            for (size_t j = 0; j < real.n && !inside; j++)
+                inside = j != i && path_within(real.v[i], real.v[j]) &&
+                         (strcmp(real.v[i], real.v[j]) != 0 || j < i);
+            if (!inside) {
+                add3(&a, "--tmpfs", real.v[i], NULL);
+                add3(&hidden, "--remount-ro", real.v[i], NULL);
+            }
+        }
+        strv_free(real.v);
         add_gpus(&a, opts->cuda_visible_devices);
         add3(&a, "--bind", workdir, workdir);
         if (input_src)
