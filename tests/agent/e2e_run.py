@@ -31,6 +31,8 @@ checks the run with plain git and grove's own commands:
   trainleak   a script that looks its holdout rows up in the competition's
               full public train.csv (still labelled there) finds no such file;
               the final re-run still reads public/ as its input/.
+  badbytes    hostile output bytes and an exception message cut inside a
+              character: node.json, journal.json and the commit stay UTF-8.
   mlebench    a competition in MLE-bench's prepared layout whose registry entry
               does not describe its training data (spooky-author-identification,
               synthetic rows): grove infers the label, splits, grades every node
@@ -601,6 +603,37 @@ pd.DataFrame({idc: test[idc], target: pred}).to_csv("submission/submission.csv",
           "the final re-run reads public/ as input/ and is graded")
 
 
+def badbytes(env):
+    """A script whose output and exception message are hostile bytes: NULs,
+    invalid UTF-8, a forged traceback, and an exception message whose 200th
+    byte is the last of a three-byte character (grove cuts the reason there).
+    Everything grove writes about the node (node.json, journal.json, the
+    commit) stays valid UTF-8 JSON that strict tools read."""
+    run_dir = os.path.join(env.runs, "badbytes")
+    code = """import sys
+sys.stdout.buffer.write(b"nul\\x00 bad\\xff\\xfe utf8 \\xe2\\x82\\n")
+print('Traceback (most recent call last):\\n  File "solution.py", line 99999999999999999999\\nFake: \\x1b[31m')
+sys.stdout.flush()
+raise ValueError("x" * 198 + "\\u2603\\u00e9 \\"quoted\\" \\\\ back")
+"""
+    env.start_mock({"replies": ["Break things.\n\n```python\n" + code + "```\n"]})
+    r = env.run(env.grove_args("badbytes", 1, 1), timeout=600)
+    print(r.stdout[-2000:], r.stderr[-2000:])
+    check_consistent(run_dir)
+    raw = subprocess.run(["git", "-C", run_dir, "show", "node/0:node.json"],
+                         capture_output=True).stdout
+    try:
+        n = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        fail("node.json is not valid UTF-8 JSON (%s): %r" % (e, raw[-400:]))
+    check(n["is_buggy"] and "ValueError" in n["bug_reason"], "buggy, says why: %s" % n)
+    with open(os.path.join(run_dir, "journal.json"), "rb") as f:
+        json.loads(f.read().decode("utf-8"))
+    subject = subprocess.run(["git", "-C", run_dir, "log", "-1", "--format=%B", "node/0"],
+                             capture_output=True).stdout
+    subject.decode("utf-8")
+
+
 # Scenarios whose files must not sit in /tmp (see Env).
 OUTSIDE_TMP = ("hidden", "symlink", "trainleak")
 
@@ -613,7 +646,7 @@ def main():
          "selfreport": selfreport, "mlebench": mlebench,
          "sigkill-bare": sigkill_bare, "sigkill-early": sigkill_early,
          "timelimit": timelimit,
-         "hidden": hidden, "symlink": symlink, "trainleak": trainleak}[scenario](env)
+         "hidden": hidden, "symlink": symlink, "trainleak": trainleak, "badbytes": badbytes}[scenario](env)
     finally:
         env.close()
     print("e2e %s: ok" % scenario)
