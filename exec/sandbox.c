@@ -135,7 +135,7 @@ static void hide(argv_b *a, argv_b *ro, const argv_b *dirs)
 
 /* Show path (read-only) again where one of the hidden dirs covers it: the
  * folder up levels above it where that still lies strictly inside the
- * hidden folder, else path alone. */
+ * hidden folder and holds no hidden folder itself, else path alone. */
 static void bind_back(argv_b *a, const argv_b *dirs, const char *path, int up)
 {
     char *real = realpath(path, NULL);
@@ -147,7 +147,10 @@ static void bind_back(argv_b *a, const argv_b *dirs, const char *path, int up)
         char *top = xstrdup(real);
         for (int i = 0; i < up && strrchr(top, '/') != top; i++)
             *strrchr(top, '/') = 0;
-        const char *what = up > 0 && path_within(top, dir) && strcmp(top, dir) != 0 ? top : real;
+        int folder = up > 0 && path_within(top, dir) && strcmp(top, dir) != 0;
+        for (size_t i = 0; folder && i < dirs->n; i++)
+            folder = !path_within(dirs->v[i], top); /* it would show a hidden one */
+        const char *what = folder ? top : real;
         add3(a, "--ro-bind", what, what);
         free(top);
     }
@@ -228,20 +231,18 @@ char **sandbox_argv(const exec_opts *opts, int sandboxed, const char *python,
     argv_b a = {0};
     if (sandboxed) {
         add_isolation(&a, opts->allow_network);
-        argv_b host = {0}, hidden = {0};
+        /* the host's private folders, then the run's own */
+        argv_b dirs = {0}, hidden = {0};
         static const char *const host_private[] = {"/home", "/root", "/run", NULL};
         const char *home = getenv("HOME");
-        real_paths(&host, host_private);
-        real_paths(&host, (const char *const[]){home && *home ? home : "/", NULL});
-        hide(&a, &hidden, &host);
-        add_interpreter(&a, &host, python);
+        real_paths(&dirs, host_private);
+        real_paths(&dirs, (const char *const[]){home && *home ? home : "/", NULL});
+        real_paths(&dirs, opts->hide_paths);
+        hide(&a, &hidden, &dirs);
+        add_interpreter(&a, &dirs, python);
         if (opts->allow_network) /* often a link into /run/systemd/resolve */
-            bind_back(&a, &host, "/etc/resolv.conf", 0);
-        strv_free(host.v);
-        argv_b run = {0};
-        real_paths(&run, opts->hide_paths);
-        hide(&a, &hidden, &run);
-        strv_free(run.v);
+            bind_back(&a, &dirs, "/etc/resolv.conf", 0);
+        strv_free(dirs.v);
         add_gpus(&a, opts->cuda_visible_devices);
         add3(&a, "--bind", workdir, workdir);
         if (input_src)

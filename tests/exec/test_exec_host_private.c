@@ -10,7 +10,9 @@
  *   - a secret file and a listening socket in grove's $HOME: unseen, no
  *     connection;
  *   - /root and /home show nothing; /run has no socket of the host;
- *   - an interpreter that lives inside the hidden home still runs.
+ *   - an interpreter that lives inside a hidden folder (a venv in the
+ *     competition's folder, in the home) still runs, and the rest of that
+ *     folder stays hidden.
  * The fake $HOME sits in /var/tmp, since /tmp is private inside anyway.
  * Skipped (77) where bubblewrap cannot run.
  */
@@ -22,6 +24,7 @@
 static const char script_fmt[] =
     "import os, socket\n"
     "print('SECRET' if os.path.exists('%s') else 'HIDDEN home')\n"
+    "print('SECRET' if os.path.exists('%s') else 'HIDDEN answers')\n"
     "for d in ['/root', '/home']:\n"
     "    print('LISTED', d, os.listdir(d)) if os.path.isdir(d) and os.listdir(d) else print('EMPTY', d)\n"
     "for path in ['%s', '%s']:\n"
@@ -59,19 +62,24 @@ int main(int argc, char **argv)
     CHECK(file_write_str(secret, "export OPENAI_API_KEY=sk-secret\n") == 0);
     int s1 = listen_unix(sock), s2 = listen_unix(run_sock); /* /run: root only */
     CHECK(s1 >= 0);
-    /* the interpreter of a user who keeps Python in a home folder */
-    char *bin = path_join(home, "py/bin"), *py = path_join(bin, "python3");
+    /* a venv kept in the competition's folder, which the run hides too */
+    char *comp = path_join(home, "comp"), *answers = path_join(comp, "answers.csv");
+    char *bin = path_join(comp, ".venv/bin"), *py = path_join(bin, "python3");
     CHECK(mkdir_p(bin, 0755) == 0 && symlink("/usr/bin/python3", py) == 0);
+    CHECK(file_write_str(answers, "id,y\n1,1\n") == 0);
     setenv("HOME", home, 1);
 
-    char *script = xasprintf(script_fmt, secret, sock, run_sock);
+    char *script = xasprintf(script_fmt, secret, answers, sock, run_sock);
     char *ws = fx_workspace("ws", script);
     exec_opts o = fx_opts(ws);
     o.python = py;
+    const char *hide[] = {comp, NULL};
+    o.hide_paths = hide;
     exec_result *r = fx_run(&o);
     if (r) {
         CHECK_MSG(r->exit_code == 0, "the interpreter in the hidden home runs:\n%s", r->output);
         CHECK_MSG(strstr(r->output, "HIDDEN home") != NULL, "home hidden:\n%s", r->output);
+        CHECK_MSG(strstr(r->output, "HIDDEN answers") != NULL, "comp hidden:\n%s", r->output);
         lacks(r->output, "SECRET");
         lacks(r->output, "LISTED");
         lacks(r->output, "CONNECTED");
@@ -83,6 +91,7 @@ int main(int argc, char **argv)
     unlink(run_sock);
     rm_rf(home);
     free(secret), free(sock), free(run_sock), free(bin), free(py), free(script), free(ws);
+    free(comp), free(answers);
     fx_cleanup();
     return check_done("exec host private");
 }
