@@ -31,6 +31,7 @@ typedef struct run_ctx {
     char *comp_dir;              /* <data>/<id>/prepared, absolute */
     char *public_dir;            /* the competition's public/ */
     char *private_dir;           /* its private/ (may not exist) */
+    char *comp_top;              /* <data>/<id>: public/, private/, raw downloads */
     const bench_competition *comp; /* registry entry, or NULL */
     int lower_is_better;
     const char *metric_name;
@@ -71,7 +72,8 @@ typedef struct run_ctx {
     int n_redo;
     int resumed;
     int lock_fd;                 /* flock on RUN/.grove.lock, held for the run; -1 none */
-    const char *hide[3];         /* hidden from scripts: private/, the run folder */
+    const char *hide[5];         /* hidden from scripts: the competition's folder,
+                                    its public/ and private/, the run folder */
     llm_usage spent;             /* LLM totals of this session, both clients */
     long n_requests;
     int warned_cost;

@@ -227,6 +227,7 @@ void run_free(run_ctx *r)
     free(r->comp_dir);
     free(r->public_dir);
     free(r->private_dir);
+    free(r->comp_top);
     free(r->input_dir);
     free(r->description);
     free(r->preview);

@@ -95,9 +95,17 @@ int run_workspace(run_ctx *r, const char *dir, const char *code, const char *inp
     if (rc)
         return err_prefix("workspace");
     const char *sandbox = config_str(r->cfg, "sandbox", "auto");
-    r->hide[0] = r->private_dir;
-    r->hide[1] = r->run_dir;
-    r->hide[2] = NULL;
+    /* Not only private/: in holdout mode the full public train.csv still
+     * labels the rows grove held out, so a script that read it would grade
+     * itself perfect by lookup. The script sees the competition's data only
+     * as its input/ (a split of it, or public/ itself where that is the
+     * input). public/ and private/ are named too, in case they are links
+     * that lead out of the competition's folder. */
+    r->hide[0] = r->comp_top;
+    r->hide[1] = r->public_dir;
+    r->hide[2] = r->private_dir;
+    r->hide[3] = r->run_dir;
+    r->hide[4] = NULL;
     *o = (exec_opts){
         .python = r->python,
         .workdir = dir,
@@ -392,6 +400,18 @@ static void on_review(pipeline *p, llm_response *resp)
 
 /* ---- exec ---- */
 
+/* How many bytes of s, at most max, end on a character boundary: the
+ * reason goes into node.json and the commit, which must stay UTF-8 however
+ * the script's exception message ran. */
+static int utf8_prefix(const char *s, size_t max)
+{
+    size_t n = s ? strnlen(s, max) : 0;
+    if (n == max) /* cut: s[n] is the first byte left out */
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    return (int)n;
+}
+
 static void on_exec(exec_run *run, exec_result *res, void *data)
 {
     (void)run;
@@ -432,8 +452,8 @@ static void on_exec(exec_run *run, exec_result *res, void *data)
     else if (res->timed_out)
         why = xasprintf("timed out after %.0fs", res->wall_s);
     else if (res->exc_type)
-        why = xasprintf("%s: %.200s (line %d)", res->exc_type, res->exc_msg ? res->exc_msg : "",
-                        res->exc_line);
+        why = xasprintf("%s: %.*s (line %d)", res->exc_type, utf8_prefix(res->exc_msg, 200),
+                        res->exc_msg ? res->exc_msg : "", res->exc_line);
     else if (res->term_signal)
         why = xasprintf("killed by signal %d", res->term_signal);
     else if (res->exit_code != 0)

@@ -131,6 +131,8 @@ static int resolve_path(run_ctx *r, const char *arg, const char *data_flag)
                        "<data>/<id>/prepared/public or that public folder)", arg);
     }
     free(cand);
+    r->comp_top = xstrdup(r->comp_dir);
+    *strrchr(r->comp_top, '/') = 0;
     r->public_dir = path_join(r->comp_dir, "public");
     r->private_dir = path_join(r->comp_dir, "private");
     return 0;

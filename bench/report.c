@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static double round5(double x)
@@ -92,6 +93,29 @@ static char *default_answers(const bench_competition *comp)
     return path;
 }
 
+/* A submission holds a row per answer, with predictions a few times longer
+ * than the answers' values at most (probabilities for one-hot labels, extra
+ * boxes). One far larger than that is not read at all: the grader's memory
+ * grows with a submission's rows and their length, and a candidate script
+ * writes whatever it likes (a sparse file of gigabytes costs it nothing). */
+enum { SUB_RATIO = 64 };
+#define SUB_SLACK ((long long)256 << 20)
+
+static int too_large(bench_report *out, const char *sub, const char *answers)
+{
+    struct stat ss, as;
+    if (stat(sub, &ss) < 0 || stat(answers, &as) < 0 || !S_ISREG(as.st_mode))
+        return 0;
+    long long max = SUB_SLACK + SUB_RATIO * (long long)as.st_size;
+    if ((long long)ss.st_size <= max)
+        return 0;
+    out->error = xasprintf("submission %s is larger than any submission for these answers "
+                           "can be (%lld bytes; at most %lld: %d times the answers' size and "
+                           "%lld MiB): not read", sub, (long long)ss.st_size, max, SUB_RATIO,
+                           SUB_SLACK >> 20);
+    return 1;
+}
+
 int bench_grade(bench_report *out, const bench_competition *comp,
                 const char *submission_path, const char *answers_path)
 {
@@ -115,6 +139,8 @@ int bench_grade(bench_report *out, const bench_competition *comp,
                                                             : "does not exist");
         goto done;
     }
+    if (too_large(out, submission_path, answers))
+        goto done;
     grade_data g;
     rc = grade_load(&g, comp, submission_path, answers);
     double score = NAN;

@@ -13,7 +13,14 @@
  *   - --die-with-parent: if grove dies, the sandbox gets SIGKILL; killing the
  *     outer bwrap kills the namespace's init and so every process inside;
  *   - the host read-only (--ro-bind / /), a fresh /dev and /proc, a private
- *     /tmp, tmpfs over each hidden folder (the competition's private answers,
+ *     /tmp; tmpfs over the homes (/home, /root, grove's $HOME: dotfiles with
+ *     API keys, ssh keys) and /run, with the interpreter's installation bound
+ *     back if it lives there. The script's uid maps to the user who started
+ *     grove, so owner permissions still hold (root's 0600 files outside
+ *     these stay readable), and connecting to a Unix socket needs no write
+ *     access to its mount: a session bus or docker.sock there would run
+ *     commands outside the sandbox;
+ *   - tmpfs over each hidden folder (the competition's data and answers,
  *     grove's run data), then the workspace bound back read-write and input/
  *     bound read-only on top of it; the hidden folders are then remounted
  *     read-only, so a write there fails instead of vanishing into a tmpfs.
@@ -89,6 +96,86 @@ static void add_isolation(argv_b *a, int allow_network)
     add3(a, "--tmpfs", "/tmp", NULL);
 }
 
+/* Whether path p is folder dir or lies inside it (both real paths). */
+static int path_within(const char *p, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(p, dir, n) == 0 && (p[n] == 0 || p[n] == '/' || (n == 1 && dir[0] == '/'));
+}
+
+/* The real paths of those of paths that exist, "/" never (hiding the whole
+ * host is no one's intent). Mounts follow symlinks: a link is hidden by
+ * hiding what it leads to. */
+static void real_paths(argv_b *out, const char *const *paths)
+{
+    for (; paths && *paths; paths++) {
+        char *p = realpath(*paths, NULL);
+        if (p && strcmp(p, "/") != 0)
+            add(out, p);
+        free(p);
+    }
+}
+
+/* A tmpfs over each of dirs that is not inside another one; ro collects the
+ * remounts that make them read-only once everything is mounted, so that a
+ * write there fails instead of vanishing into the tmpfs. */
+static void hide(argv_b *a, argv_b *ro, const argv_b *dirs)
+{
+    for (size_t i = 0; i < dirs->n; i++) {
+        int inside = 0;
+        for (size_t j = 0; j < dirs->n && !inside; j++)
+            inside = j != i && path_within(dirs->v[i], dirs->v[j]) &&
+                     (strcmp(dirs->v[i], dirs->v[j]) != 0 || j < i);
+        if (!inside) {
+            add3(a, "--tmpfs", dirs->v[i], NULL);
+            add3(ro, "--remount-ro", dirs->v[i], NULL);
+        }
+    }
+}
+
+/* Show path (read-only) again where one of the hidden dirs covers it: the
+ * folder up levels above it where that still lies strictly inside the
+ * hidden folder and holds no hidden folder itself, else path alone. */
+static void bind_back(argv_b *a, const argv_b *dirs, const char *path, int up)
+{
+    char *real = realpath(path, NULL);
+    const char *dir = NULL;
+    for (size_t i = 0; real && i < dirs->n && !dir; i++)
+        if (path_within(real, dirs->v[i]))
+            dir = dirs->v[i];
+    if (dir) {
+        char *top = xstrdup(real);
+        for (int i = 0; i < up && strrchr(top, '/') != top; i++)
+            *strrchr(top, '/') = 0;
+        int folder = up > 0 && path_within(top, dir) && strcmp(top, dir) != 0;
+        for (size_t i = 0; folder && i < dirs->n; i++)
+            folder = !path_within(dirs->v[i], top); /* it would show a hidden one */
+        const char *what = folder ? top : real;
+        add3(a, "--ro-bind", what, what);
+        free(top);
+    }
+    free(real);
+}
+
+/* An interpreter kept in a hidden folder (a pyenv, conda or venv in a home)
+ * still runs: its installation (bin/..) is bound back, read-only, both the
+ * one of the path as given (a venv finds itself by that path) and the one
+ * of the file it leads to. */
+static void add_interpreter(argv_b *a, const argv_b *dirs, const char *python)
+{
+    char *real = realpath(python, NULL);
+    char *dir = xstrdup(python);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = 0;
+        bind_back(a, dirs, dir, 1);
+    }
+    if (real)
+        bind_back(a, dirs, real, 2);
+    free(dir);
+    free(real);
+}
+
 /* --dev /dev leaves out GPUs; a run given devices gets the NVIDIA nodes. */
 static void add_gpus(argv_b *a, const char *cuda_visible_devices)
 {
@@ -144,17 +231,18 @@ char **sandbox_argv(const exec_opts *opts, int sandboxed, const char *python,
     argv_b a = {0};
     if (sandboxed) {
         add_isolation(&a, opts->allow_network);
-        argv_b hidden = {0};
-        for (const char *const *h = opts->hide_paths; h && *h; h++) {
-            /* mounts follow symlinks, so hide the real folder; a path that
-             * does not exist has nothing to hide */
-            char *real = realpath(*h, NULL);
-            if (real) {
-                add3(&a, "--tmpfs", real, NULL);
-                add3(&hidden, "--remount-ro", real, NULL);
-            }
-            free(real);
-        }
+        /* the host's private folders, then the run's own */
+        argv_b dirs = {0}, hidden = {0};
+        static const char *const host_private[] = {"/home", "/root", "/run", NULL};
+        const char *home = getenv("HOME");
+        real_paths(&dirs, host_private);
+        real_paths(&dirs, (const char *const[]){home && *home ? home : "/", NULL});
+        real_paths(&dirs, opts->hide_paths);
+        hide(&a, &hidden, &dirs);
+        add_interpreter(&a, &dirs, python);
+        if (opts->allow_network) /* often a link into /run/systemd/resolve */
+            bind_back(&a, &dirs, "/etc/resolv.conf", 0);
+        strv_free(dirs.v);
         add_gpus(&a, opts->cuda_visible_devices);
         add3(&a, "--bind", workdir, workdir);
         if (input_src)

@@ -28,6 +28,11 @@ checks the run with plain git and grove's own commands:
   hidden      a script that goes looking for the answers (the competition's
               private/ folder and grove's holdout answers, by absolute and by
               relative path) finds nothing, and grove's environment shows no key.
+  trainleak   a script that looks its holdout rows up in the competition's
+              full public train.csv (still labelled there) finds no such file;
+              the final re-run still reads public/ as its input/.
+  badbytes    hostile output bytes and an exception message cut inside a
+              character: node.json, journal.json and the commit stay UTF-8.
   mlebench    a competition in MLE-bench's prepared layout whose registry entry
               does not describe its training data (spooky-author-identification,
               synthetic rows): grove infers the label, splits, grades every node
@@ -91,8 +96,12 @@ def check(cond, msg):
 
 
 class Env:
-    def __init__(self):
-        self.tmp = tempfile.mkdtemp(prefix="grove-e2e-")
+    def __init__(self, outside_tmp=False):
+        # The sandbox gives scripts a private /tmp, which hides whatever a
+        # test keeps there: scenarios about what scripts can reach keep their
+        # data and runs in the build folder instead, like a user's would be.
+        base = os.path.dirname(os.path.dirname(GROVE)) if outside_tmp else None
+        self.tmp = tempfile.mkdtemp(prefix="grove-e2e-", dir=base)
         self.data = os.path.join(self.tmp, "data")
         self.runs = os.path.join(self.tmp, "runs")
         self.mock = None
@@ -558,15 +567,86 @@ print("Validation score: 0.99")
           "self-report: no final submission copied through the link")
 
 
+def trainleak(env):
+    """A script that reads the competition's full public train.csv, where the
+    rows grove held out for validation still carry their labels, and copies
+    those labels into its submission: a perfect holdout score from a lookup.
+    The sandbox must hide the competition's folder (public/ included) and show
+    the script only its input/."""
+    run_dir = os.path.join(env.runs, "trainleak")
+    full = os.path.join(env.data, "grove-titanic", "prepared", "public", "train.csv")
+    code = """import os, pandas as pd
+test = pd.read_csv("input/test.csv")
+sample = pd.read_csv("input/sample_submission.csv")
+idc, target = sample.columns[0], sample.columns[1]
+try:
+    full = pd.read_csv(%r)
+    print("LEAK: the full train.csv is readable")
+    pred = test[[idc]].merge(full[[idc, target]], on=idc, how="left")[target].fillna(0)
+except OSError:
+    print("hidden: the full train.csv")
+    pred = 0.5
+os.makedirs("submission", exist_ok=True)
+pd.DataFrame({idc: test[idc], target: pred}).to_csv("submission/submission.csv", index=False)
+""" % full
+    env.start_mock({"replies": ["Look it up.\n\n```python\n" + code + "```\n"]})
+    r = env.run(env.grove_args("trainleak", 1, 1), timeout=600)
+    print(r.stdout[-2000:], r.stderr[-2000:])
+    out = git(run_dir, "show", "node/0:output.txt")
+    n = node_json(run_dir, 0)
+    check("LEAK" not in out and "hidden: the full train.csv" in out,
+          "the competition's public train.csv is hidden from scripts:\n" + out)
+    check(n["score"] is None or n["score"] < 0.99, "no perfect score from a lookup: %s" % n)
+    # the final re-run still gets public/ (hidden as a path) as its input/
+    grade = json.load(open(os.path.join(run_dir, "best", "grade.json")))
+    check(r.returncode == 0 and grade["valid_submission"],
+          "the final re-run reads public/ as input/ and is graded")
+
+
+def badbytes(env):
+    """A script whose output and exception message are hostile bytes: NULs,
+    invalid UTF-8, a forged traceback, and an exception message whose 200th
+    byte is the last of a three-byte character (grove cuts the reason there).
+    Everything grove writes about the node (node.json, journal.json, the
+    commit) stays valid UTF-8 JSON that strict tools read."""
+    run_dir = os.path.join(env.runs, "badbytes")
+    code = """import sys
+sys.stdout.buffer.write(b"nul\\x00 bad\\xff\\xfe utf8 \\xe2\\x82\\n")
+print('Traceback (most recent call last):\\n  File "solution.py", line 99999999999999999999\\nFake: \\x1b[31m')
+sys.stdout.flush()
+raise ValueError("x" * 198 + "\\u2603\\u00e9 \\"quoted\\" \\\\ back")
+"""
+    env.start_mock({"replies": ["Break things.\n\n```python\n" + code + "```\n"]})
+    r = env.run(env.grove_args("badbytes", 1, 1), timeout=600)
+    print(r.stdout[-2000:], r.stderr[-2000:])
+    check_consistent(run_dir)
+    raw = subprocess.run(["git", "-C", run_dir, "show", "node/0:node.json"],
+                         capture_output=True).stdout
+    try:
+        n = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        fail("node.json is not valid UTF-8 JSON (%s): %r" % (e, raw[-400:]))
+    check(n["is_buggy"] and "ValueError" in n["bug_reason"], "buggy, says why: %s" % n)
+    with open(os.path.join(run_dir, "journal.json"), "rb") as f:
+        json.loads(f.read().decode("utf-8"))
+    subject = subprocess.run(["git", "-C", run_dir, "log", "-1", "--format=%B", "node/0"],
+                             capture_output=True).stdout
+    subject.decode("utf-8")
+
+
+# Scenarios whose files must not sit in /tmp (see Env).
+OUTSIDE_TMP = ("hidden", "symlink", "trainleak")
+
+
 def main():
     scenario = sys.argv[1]
-    env = Env()
+    env = Env(outside_tmp=scenario in OUTSIDE_TMP)
     try:
         {"scripted": scripted, "sigkill": sigkill, "sigint": sigint,
          "selfreport": selfreport, "mlebench": mlebench,
          "sigkill-bare": sigkill_bare, "sigkill-early": sigkill_early,
          "timelimit": timelimit,
-         "hidden": hidden, "symlink": symlink}[scenario](env)
+         "hidden": hidden, "symlink": symlink, "trainleak": trainleak, "badbytes": badbytes}[scenario](env)
     finally:
         env.close()
     print("e2e %s: ok" % scenario)

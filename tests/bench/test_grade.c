@@ -112,6 +112,27 @@ static void test_medals(void)
     free(s);
 }
 
+/* A submission far larger than its answers could justify is refused before
+ * it is read: a script's sparse file of a gigabyte (one "row" of NULs, no
+ * disk used) made the grader grow its window and row buffer to the whole
+ * file, two gigabytes of memory; with the 8 GB file limit, more. */
+static void test_huge_submission(void)
+{
+    const bench_competition *c = bench_registry_find("detecting-insults-in-social-commentary");
+    char *a = put("ha.csv", "Comment,Insult\nhi,0\nbye,1\n");
+    char *s = put("hs.csv", "Comment,Insult\nhi,0.2\nbye,0.9\n");
+    CHECK(truncate(s, (off_t)1 << 30) == 0);
+    bench_report r;
+    double t0 = clock_mono();
+    CHECK(bench_grade(&r, c, s, a) == 0);
+    CHECK(r.submission_exists && !r.valid_submission);
+    CHECK_MSG(r.error && strstr(r.error, "larger than"), "%s", r.error ? r.error : "(no error)");
+    CHECK(clock_mono() - t0 < 1);
+    bench_report_free(&r);
+    free(a);
+    free(s);
+}
+
 static void test_not_yet(void)
 {
     /* every competition of split75 is graded today; one that is not must be
@@ -310,6 +331,7 @@ int main(void)
     test_auc_labels();
     test_logloss_windows();
     test_not_yet();
+    test_huge_submission();
     test_aggregate();
     rm_rf(dir);
     return check_done("test_grade");
