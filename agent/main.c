@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 static const grove_command commands[] = {
     {"run", cmd_run, summary_run, usage_run},
@@ -63,6 +64,11 @@ static void print_overview(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* A candidate that runs without the sandbox has grove's uid, and on
+     * Debian's default ptrace scope could read grove's memory (where the API
+     * key lives) through /proc/<pid>/mem. Not dumpable, grove's /proc files
+     * need CAP_SYS_PTRACE; each child is dumpable again from its exec. */
+    prctl(PR_SET_DUMPABLE, 0);
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
