@@ -68,10 +68,12 @@ static int count_targets(const bench_competition *comp, const bench_csv *sample)
 /* A target entry with a marker other than '?' (bench.h), or NULL. */
 static const char *marked_column(const bench_competition *comp)
 {
-    const char *t = comp->target_cols;
-    for (const char *p = t; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : "")
+    for (const char *p = comp->target_cols; p;) {
         if (*p == '=' || *p == '+' || *p == '-')
             return p;
+        p = strchr(p, ',');
+        p = p ? p + 1 : NULL;
+    }
     return NULL;
 }
 

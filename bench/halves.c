@@ -76,23 +76,26 @@ static size_t lane_count(void)
     return n < 1 ? 1 : n > MAX_LANES ? MAX_LANES : n;
 }
 
-/* A log loss row at the lane's cursor: 0 taken, 1 not (the single reader
- * must grade the file). Its hundred-odd fields take far longer to read
- * than its id takes to look up: one at a time. */
-static int ll_row(lane *l, csv_reader *r, double *vals, const char **pos, sb *id)
+/* A log loss row at the lane's cursor: 1 taken, 0 at the end of the range,
+ * -1 when the single reader must grade the file. Its hundred-odd fields
+ * take far longer to read than its id takes to look up: one at a time. */
+static int ll_rows(lane *l, csv_reader *r, double *vals, const char **pos, sb *id)
 {
     grade_data *g = l->g;
     const char *next, *ids[1];
     long at;
-    if (inplace_fields(vals, r, l->role, l->ncols, pos, id, &next))
-        return 1;
+    if (!csv_reader_skip_blank(r))
+        return 0;
+    if (r->read_errno || inplace_fields(vals, r, l->role, l->ncols, pos, id, &next))
+        return -1;
     ids[0] = id->buf;
     grade_lookup_many(g, ids, 1, &at);
     if (at < 0 || !grade_claim_shared(g, (size_t)at) ||
         ll_take_in_place(g, (size_t)at, vals, pos, r->end, &l->bad))
-        return 1;
+        return -1;
     inplace_skip(r, next);
-    return 0;
+    l->rows++;
+    return 1;
 }
 
 /* Up to AUC_BATCH binary AUC rows at the lane's cursor, their ids looked up
@@ -130,10 +133,8 @@ static int auc_rows(lane *l, csv_reader *r, sb *id, sb *text)
 
 static void *lane_run(void *arg)
 {
-    lane *l = arg;
+    lane *l = arg; /* ok 0, no rows, no bad sum until the range is read */
     csv_reader r;
-    l->ok = 0;
-    l->bad.row = SIZE_MAX;
     if (csv_reader_stream_range(&r, l->path, l->from, l->to) < 0) {
         __atomic_store_n(l->stop, 1, __ATOMIC_RELAXED);
         return NULL;
@@ -143,15 +144,8 @@ static void *lane_run(void *arg)
     sb id = {0}, text = {0};
     int ok = 1, more = 1;
     for (size_t step = 1; ok && more; step++) {
-        if (l->g->reduced) {
-            more = csv_reader_skip_blank(&r);
-            if (more && (r.read_errno || ll_row(l, &r, vals, pos, &id)))
-                ok = 0;
-            l->rows += more && ok;
-        } else {
-            more = auc_rows(l, &r, &id, &text);
-            ok = more >= 0;
-        }
+        more = l->g->reduced ? ll_rows(l, &r, vals, pos, &id) : auc_rows(l, &r, &id, &text);
+        ok = more >= 0;
         if (ok && step % STOP_EVERY == 0 && __atomic_load_n(l->stop, __ATOMIC_RELAXED))
             ok = 0;
     }

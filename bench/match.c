@@ -236,6 +236,20 @@ static const char *id_key(const grade_data *g, const char *id, char *buf)
  * position, whose id starts at g->seq_off. That shortcut is only sound while
  * no earlier occurrence of the id can be unused: before the hash exists
  * (every earlier row matched in order) or when the answers repeat no id. */
+/* The value of the first slot of hash h's probe whose tag matches: the
+ * likely answer row, whose id text a batch prefetches before probing (the
+ * probe's first slot often holds another id). UINT64_MAX when an empty slot
+ * comes first. */
+static uint64_t first_tagged(const grade_data *g, uint64_t h)
+{
+    uint64_t tag = tag_of(g, h),
+             tag_mask = ~((((uint64_t)1 << g->row_bits) - 1) | id_field_mask(g));
+    for (size_t at = slot_of(g, h); !slot_empty(g, at); at = at + 1 == g->n_slots ? 0 : at + 1)
+        if ((slot_at(g, at) & tag_mask) == tag)
+            return slot_at(g, at);
+    return UINT64_MAX;
+}
+
 /* The first answer row with this id (canonical spelling, hash h) that is
  * unused, or the first at all when any_row is set; -1 none, -2 all used. */
 static long probe(const grade_data *g, const char *id, uint64_t h, int any_row)
@@ -261,8 +275,7 @@ long grade_find_row(grade_data *g, const char *id, size_t row)
     id = id_key(g, id, key);
     if (row < g->n && !is_used(g, row) && !g->dup_ids && !strcmp(g->ids + g->seq_off, id))
         return (long)row;
-    if (!g->slots && !g->slots32)
-        build_index(g);
+    grade_build_index(g);
     return probe(g, id, hash_str(id), 0);
 }
 
@@ -280,8 +293,6 @@ void grade_lookup_many(const grade_data *g, const char *const *ids, size_t n, lo
     char key[BATCH][64];
     const char *id[BATCH];
     uint64_t h[BATCH];
-    uint64_t row_mask = ((uint64_t)1 << g->row_bits) - 1,
-             tag_mask = ~(row_mask | id_field_mask(g));
     for (size_t first = 0; first < n; first += BATCH) {
         size_t m = n - first < BATCH ? n - first : BATCH;
         for (size_t j = 0; j < m; j++) {
@@ -290,15 +301,9 @@ void grade_lookup_many(const grade_data *g, const char *const *ids, size_t n, lo
             __builtin_prefetch(slot_addr(g, slot_of(g, h[j])));
         }
         for (size_t j = 0; j < m; j++) {
-            uint64_t tag = tag_of(g, h[j]);
-            for (size_t at = slot_of(g, h[j]); !slot_empty(g, at);
-                 at = at + 1 == g->n_slots ? 0 : at + 1) {
-                uint64_t v = slot_at(g, at);
-                if ((v & tag_mask) == tag) {
-                    __builtin_prefetch(g->ids + id_off(g, v));
-                    break;
-                }
-            }
+            uint64_t v = first_tagged(g, h[j]);
+            if (v != UINT64_MAX)
+                __builtin_prefetch(g->ids + id_off(g, v));
         }
         for (size_t j = 0; j < m; j++)
             rows[first + j] = probe(g, id[j], h[j], 1);
@@ -373,21 +378,12 @@ static void prefetch(grade_data *g, batch *b, long id_at, size_t ncols)
     }
     uint64_t row_mask = ((uint64_t)1 << g->row_bits) - 1;
     for (size_t i = 0; i < b->n; i++) {
-        if (b->row[i].slot == SIZE_MAX)
+        uint64_t s = b->row[i].slot == SIZE_MAX ? UINT64_MAX : first_tagged(g, b->row[i].hash);
+        if (s == UINT64_MAX)
             continue;
-        /* the first slot of the probe often holds another id: prefetch the
-         * id of the first slot whose tag matches */
-        uint64_t tag = tag_of(g, b->row[i].hash), tag_mask = ~(row_mask | id_field_mask(g));
-        for (size_t at = b->row[i].slot; !slot_empty(g, at);
-             at = at + 1 == g->n_slots ? 0 : at + 1) {
-            uint64_t s = slot_at(g, at);
-            if ((s & tag_mask) == tag) {
-                __builtin_prefetch(g->ids + id_off(g, s));
-                if (g->p)
-                    __builtin_prefetch(g->p + (s & row_mask) * g->k, 1);
-                break;
-            }
-        }
+        __builtin_prefetch(g->ids + id_off(g, s));
+        if (g->p)
+            __builtin_prefetch(g->p + (s & row_mask) * g->k, 1);
     }
 }
 
@@ -497,10 +493,9 @@ int grade_all_matched(grade_data *g, const char *name)
         return grade_invalid(g, "%s: %zu rows, the answers have %zu (rows pair by %s)",
                              name, g->seq_row, g->n, grade_pairs_sorted(g->comp)
                                                          ? "sorted id" : "position");
-    size_t more = g->n - g->seq_row - 1;
-    if (!more)
-        return grade_invalid(g, "%s: %zu rows, the answers have %zu: id '%s' missing", name,
-                             g->seq_row, g->n, grade_nth_id(g, i));
-    return grade_invalid(g, "%s: %zu rows, the answers have %zu: id '%s' (and %zu more) "
-                         "missing", name, g->seq_row, g->n, grade_nth_id(g, i), more);
+    char more[48] = "";
+    if (g->n - g->seq_row > 1)
+        snprintf(more, sizeof more, " (and %zu more)", g->n - g->seq_row - 1);
+    return grade_invalid(g, "%s: %zu rows, the answers have %zu: id '%s'%s missing", name,
+                         g->seq_row, g->n, grade_nth_id(g, i), more);
 }

@@ -6,6 +6,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+/* Two names held in place (pointer and length, no NUL), ordered as strcmp
+ * orders them NUL-terminated: a prefix sorts first. Class names of the
+ * detection metrics. */
+static inline int metric_name_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    int c = memcmp(a, b, an < bn ? an : bn);
+    return c ? c : (an > bn) - (an < bn);
+}
 
 /* Answers and submission, row i of one matching row i of the other.
  * Numeric metrics read y/p (row-major n x k); string metrics read ys/ps. */

@@ -247,15 +247,13 @@ static double siim_iou(const double *a, const double *b)
 
 static int label_is(const det *d, const det *cls)
 {
-    return d->label_len == cls->label_len && !memcmp(d->label, cls->label, d->label_len);
+    return !metric_name_cmp(d->label, d->label_len, cls->label, cls->label_len);
 }
 
 static int cmp_label(const void *a, const void *b)
 {
     const det *x = *(det *const *)a, *y = *(det *const *)b;
-    size_t n = x->label_len < y->label_len ? x->label_len : y->label_len;
-    int c = memcmp(x->label, y->label, n);
-    return c ? c : (x->label_len > y->label_len) - (x->label_len < y->label_len);
+    return metric_name_cmp(x->label, x->label_len, y->label, y->label_len);
 }
 
 /* Stable order by confidence, descending (Python's sort(reverse=True)). */

@@ -301,19 +301,14 @@ static void class_aps(double ap[10], box3d **g, size_t ng, size_t np, scratch *s
 
 static int same_name(const box3d *a, const box3d *b)
 {
-    return a->name_len == b->name_len && !memcmp(a->name, b->name, a->name_len);
+    return !metric_name_cmp(a->name, a->name_len, b->name, b->name_len);
 }
 
 static int cmp_name(const void *a, const void *b)
 {
     const box3d *x = *(box3d *const *)a, *y = *(box3d *const *)b;
-    size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
-    int c = memcmp(x->name, y->name, n);
-    if (c)
-        return c;
-    if (x->name_len != y->name_len)
-        return x->name_len < y->name_len ? -1 : 1;
-    return (x->seq > y->seq) - (x->seq < y->seq);
+    int c = metric_name_cmp(x->name, x->name_len, y->name, y->name_len);
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
 /* ---- one sample ---------------------------------------------------------------- */
