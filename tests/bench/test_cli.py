@@ -28,19 +28,22 @@ def check(cond, what):
     failed += not cond
 
 
+def put(path, text):
+    """Write text (str or bytes) at path, making its folders; returns path."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
 tmp = tempfile.mkdtemp(prefix="grove_cli_")
 data = os.path.join(tmp, "data")
 comp = "random-acts-of-pizza"
-priv = os.path.join(data, comp, "prepared", "private")
-os.makedirs(priv)
-with open(os.path.join(priv, "test.csv"), "w") as f:
-    f.write("request_id,requester_received_pizza\nt1,1\nt2,0\nt3,0\nt4,1\n")
-good = os.path.join(tmp, "good.csv")
-with open(good, "w") as f:
-    f.write("request_id,requester_received_pizza\nt2,0.1\nt1,0.9\nt4,0.8\nt3,0.3\n")
-bad = os.path.join(tmp, "bad.csv")
-with open(bad, "w") as f:
-    f.write("request_id,requester_received_pizza\nt1,0.9\nt2,0.1\n")
+put(os.path.join(data, comp, "prepared", "private", "test.csv"),
+    "request_id,requester_received_pizza\nt1,1\nt2,0\nt3,0\nt4,1\n")
+good = put(os.path.join(tmp, "good.csv"),
+           "request_id,requester_received_pizza\nt2,0.1\nt1,0.9\nt4,0.8\nt3,0.3\n")
+bad = put(os.path.join(tmp, "bad.csv"), "request_id,requester_received_pizza\nt1,0.9\nt2,0.1\n")
 
 r = run("competitions", "--split", "lite", "--json")
 lst = json.loads(r.stdout) if r.returncode == 0 else []
@@ -83,9 +86,8 @@ r = run("grade", "--competition", comp, "--submission", bad, env=env)
 check(r.returncode == 0 and "valid" in r.stdout and "missing" in r.stdout,
       "invalid submission: exit 0, text report says why")
 # an id that is not UTF-8 is quoted in the error: the report stays UTF-8 JSON
-odd = os.path.join(tmp, "odd.csv")
-with open(odd, "wb") as f:
-    f.write(b"request_id,requester_received_pizza\nt2,0.1\nt1\xff\xfe,0.9\nt4,0.8\nt3,0.3\n")
+odd = put(os.path.join(tmp, "odd.csv"),
+          b"request_id,requester_received_pizza\nt2,0.1\nt1\xff\xfe,0.9\nt4,0.8\nt3,0.3\n")
 r = subprocess.run([GROVE, "grade", "--json", "--competition", comp, "--submission", odd],
                    capture_output=True, env=env)
 try:
@@ -96,13 +98,9 @@ check(r.returncode == 0 and rep.get("valid_submission") is False
       and "'t1\ufffd\ufffd' is not in the answers" in rep.get("error", ""),
       "an id that is not UTF-8: the report is UTF-8 JSON: %r" % rep.get("error"))
 # a competition without a leaderboard: the score, null thresholds, no medal
-vent = os.path.join(data, "ventilator-pressure-prediction", "prepared", "private")
-os.makedirs(vent)
-with open(os.path.join(vent, "test.csv"), "w") as f:
-    f.write("id,breath_id,u_out,pressure\n1,1,0,5.0\n2,1,0,6.0\n3,1,1,30.0\n")
-vsub = os.path.join(tmp, "vent.csv")
-with open(vsub, "w") as f:
-    f.write("id,pressure\n3,0\n2,6.5\n1,4.0\n")
+put(os.path.join(data, "ventilator-pressure-prediction", "prepared", "private", "test.csv"),
+    "id,breath_id,u_out,pressure\n1,1,0,5.0\n2,1,0,6.0\n3,1,1,30.0\n")
+vsub = put(os.path.join(tmp, "vent.csv"), "id,pressure\n3,0\n2,6.5\n1,4.0\n")
 r = run("grade", "--json", "--competition", "ventilator-pressure-prediction",
         "--submission", vsub, "--data-dir", data)
 rep = json.loads(r.stdout) if r.returncode == 0 else {}

@@ -118,6 +118,16 @@ static inline const char *jstr(const cJSON *o, const char *path)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* Whether the response failed with an error naming needle; says what it
+ * holds instead on stderr when not. */
+static inline int mock_error_has(const llm_response *r, const char *needle)
+{
+    int ok = r && r->error && strstr(r->error, needle);
+    if (!ok)
+        fprintf(stderr, "  error lacks '%s': %s\n", needle, r && r->error ? r->error : "(none)");
+    return ok;
+}
+
 /* One request with config c against a fresh mock running `script` (scratch
  * files in dir), c.base_url pointed at it; what the mock received goes to
  * *sent when sent is not NULL. The caller frees the response. */

@@ -45,14 +45,6 @@ static llm_response *ask(const char *script, const char *spec, llm_config c, cJS
     return mock_exchange(tmp, script, c, anthropic, &req, sent);
 }
 
-static int has(const llm_response *r, const char *needle)
-{
-    int ok = r && r->error && strstr(r->error, needle);
-    if (!ok)
-        fprintf(stderr, "  error lacks '%s': %s\n", needle, r && r->error ? r->error : "(none)");
-    return ok;
-}
-
 static void test_drip(void)
 {
     llm_config c = cfg();
@@ -62,7 +54,7 @@ static void test_drip(void)
                           "\"drip_s\": 1}]}}", "openai:gpt-4o", c, NULL);
     double dt = clock_mono() - t0;
     CHECK(r && !r->ok && r->attempts == 1);
-    CHECK(has(r, "too slow"));
+    CHECK(mock_error_has(r, "too slow"));
     CHECK_MSG(dt < 6, "a 1-byte/s drip with a 1 s stall limit took %.1f s", dt);
     llm_response_free(r);
 }
@@ -76,7 +68,7 @@ static void test_silent(void)
                           "anthropic:claude-haiku-4-5", c, NULL);
     double dt = clock_mono() - t0;
     CHECK(r && !r->ok && r->attempts == 2 && r->http_status == 0);
-    CHECK(has(r, "gave up after 2 attempts"));
+    CHECK(mock_error_has(r, "gave up after 2 attempts"));
     CHECK_MSG(dt < 8, "a silent server took %.1f s to give up on", dt);
     llm_response_free(r);
 }
@@ -94,7 +86,7 @@ static void test_reset_and_empty(void)
     r = ask("{\"routes\": {\"/v1/chat/completions\": [{\"body\": \"\"}]}}", "openai:gpt-4o",
             cfg(), NULL);
     CHECK(r && !r->ok && r->attempts == 1 && r->http_status == 200);
-    CHECK(has(r, "empty body") && has(r, "not JSON"));
+    CHECK(mock_error_has(r, "empty body") && mock_error_has(r, "not JSON"));
     llm_response_free(r);
 }
 
@@ -105,7 +97,7 @@ static void test_redirect(void)
                           "\"headers\": {\"Location\": \"https://elsewhere.example/v1/chat/"
                           "completions\"}, \"body\": \"\"}]}}", "openai:gpt-4o", cfg(), &sent);
     CHECK(r && !r->ok && r->attempts == 1 && r->http_status == 307);
-    CHECK(has(r, "https://elsewhere.example/v1") && has(r, "--base-url"));
+    CHECK(mock_error_has(r, "https://elsewhere.example/v1") && mock_error_has(r, "--base-url"));
     CHECK(cJSON_GetArraySize(sent) == 1);
     llm_response_free(r);
     cJSON_Delete(sent);
@@ -117,7 +109,7 @@ static void test_huge_and_gzip(void)
     llm_response *r = ask("{\"routes\": {\"/v1/chat/completions\": [{\"text\": \"big\", "
                           "\"pad_bytes\": 34000000}]}}", "openai:gpt-4o", cfg(), NULL);
     CHECK(r && !r->ok && r->attempts == 1);
-    CHECK(has(r, "32 MB"));
+    CHECK(mock_error_has(r, "32 MB"));
     CHECK(clock_mono() - t0 < 10);
     llm_response_free(r);
 
@@ -166,7 +158,7 @@ static void test_overloaded_and_quota(void)
             "\"insufficient_quota\", \"code\": \"insufficient_quota\"}}}]}}",
             "openai:gpt-4o", cfg(), NULL);
     CHECK(r && !r->ok && r->attempts == 1);
-    CHECK(has(r, "exceeded your current quota") && has(r, "out of credit"));
+    CHECK(mock_error_has(r, "exceeded your current quota") && mock_error_has(r, "out of credit"));
     llm_response_free(r);
 }
 
@@ -179,7 +171,7 @@ static void test_error_in_200_and_request_id(void)
                           "\"headers\": {\"x-request-id\": \"req_abc123\"}}]}}",
                           "openai:gpt-4o", c, NULL);
     CHECK(r && !r->ok && r->http_status == 200);
-    CHECK(has(r, "upstream provider failed") && has(r, "req_abc123"));
+    CHECK(mock_error_has(r, "upstream provider failed") && mock_error_has(r, "req_abc123"));
     llm_response_free(r);
 
     r = ask("{\"routes\": {\"/v1/messages\": [{\"status\": 400, \"headers\": {\"request-id\": "
@@ -187,8 +179,8 @@ static void test_error_in_200_and_request_id(void)
             "\"invalid_request_error\", \"message\": \"max_tokens: too large\"}}}]}}",
             "anthropic:claude-haiku-4-5", cfg(), NULL);
     CHECK(r && !r->ok && r->attempts == 1);
-    CHECK(has(r, "max_tokens: too large") && has(r, "invalid_request_error"));
-    CHECK(has(r, "req_011CXyz"));
+    CHECK(mock_error_has(r, "max_tokens: too large") && mock_error_has(r, "invalid_request_error"));
+    CHECK(mock_error_has(r, "req_011CXyz"));
     llm_response_free(r);
 }
 
@@ -218,7 +210,7 @@ static void test_keys_hidden(void)
                           "openai:gpt-4o", c, &sent);
     CHECK(r && !r->ok && r->http_status == 403);
     CHECK_STR(jstr(cJSON_GetArrayItem(sent, 0), "path"), "/v1/chat/completions");
-    CHECK(has(r, "refused") && has(r, "/v1/chat/completions?key=[REDACTED]"));
+    CHECK(mock_error_has(r, "refused") && mock_error_has(r, "/v1/chat/completions?key=[REDACTED]"));
     CHECK_MSG(r && r->error && !strstr(r->error, KEY) && !strstr(r->error, URL_KEY), "%s",
               r && r->error ? r->error : "");
     CHECK(file_exists(log) && !file_has(log, KEY) && !file_has(log, URL_KEY));

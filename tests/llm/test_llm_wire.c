@@ -48,14 +48,6 @@ static llm_response *ask(const char *script, llm_config c, cJSON **sent)
     return mock_exchange(tmp, script, c, str_starts(c.spec, "anthropic:"), &req, sent);
 }
 
-static int has(const llm_response *r, const char *needle)
-{
-    int ok = r && r->error && strstr(r->error, needle);
-    if (!ok)
-        fprintf(stderr, "  error lacks '%s': %s\n", needle, r && r->error ? r->error : "(none)");
-    return ok;
-}
-
 /* The agent re-asks after a reply without code by sending that reply back
  * as an assistant turn; a reply can be empty (a refusal, or every token
  * spent thinking). */
@@ -115,7 +107,7 @@ static void test_openrouter_choice_error(void)
     script = xasprintf("{\"routes\": {\"/v1/chat/completions\": [%s]}}", fail);
     r = ask(script, c, NULL);
     CHECK(r && !r->ok && r->http_status == 200);
-    CHECK(has(r, "Upstream provider failed mid-generation"));
+    CHECK(mock_error_has(r, "Upstream provider failed mid-generation"));
     CHECK(r && !r->usage.cost_known);
     llm_response_free(r);
     free(script);
@@ -125,7 +117,7 @@ static void test_openrouter_choice_error(void)
             "\"finish_reason\": \"error\", \"message\": {\"role\": \"assistant\", \"content\": "
             "null}}]}}]}}", c, NULL);
     CHECK(r && !r->ok);
-    CHECK(has(r, "error"));
+    CHECK(mock_error_has(r, "error"));
     llm_response_free(r);
 }
 
@@ -167,7 +159,7 @@ static void test_gemini_errors(void)
         "{\"code\": 400, \"message\": \"Invalid JSON payload received. Unknown name "
         "\\\"foo\\\": Cannot find field.\", \"status\": \"INVALID_ARGUMENT\"}}]}]}}", c, NULL);
     CHECK(r && !r->ok && r->attempts == 1);
-    CHECK(has(r, "HTTP 400: Invalid JSON payload received") && has(r, "INVALID_ARGUMENT"));
+    CHECK(mock_error_has(r, "HTTP 400: Invalid JSON payload received") && mock_error_has(r, "INVALID_ARGUMENT"));
     llm_response_free(r);
 
     /* a 429 with no Retry-After header: the wait is in the body */
@@ -191,7 +183,7 @@ static void test_should_retry_header(void)
                           "{\"x-should-retry\": \"false\"}, \"json\": {\"type\": \"error\", "
                           "\"error\": {\"type\": \"api_error\", \"message\": \"fails the same "
                           "way\"}}}]}}", cfg("anthropic:claude-haiku-4-5"), NULL);
-    CHECK(r && !r->ok && r->attempts == 1 && has(r, "fails the same way"));
+    CHECK(r && !r->ok && r->attempts == 1 && mock_error_has(r, "fails the same way"));
     llm_response_free(r);
 
     r = ask("{\"routes\": {\"/v1/chat/completions\": [{\"status\": 422, \"headers\": "
@@ -204,7 +196,7 @@ static void test_should_retry_header(void)
     r = ask("{\"routes\": {\"/v1/chat/completions\": [{\"status\": 400, \"headers\": "
             "{\"x-should-retry\": \"true\"}, \"json\": {\"error\": {\"message\": "
             "\"bad request\"}}}]}}", cfg("openai:gpt-4o"), NULL);
-    CHECK(r && !r->ok && r->attempts == 1 && has(r, "bad request"));
+    CHECK(r && !r->ok && r->attempts == 1 && mock_error_has(r, "bad request"));
     llm_response_free(r);
 }
 
