@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char summary_run[] = "search for a solution to a competition (the main job)";
 const char usage_run[] =
@@ -45,7 +46,14 @@ const char usage_run[] =
     "  --max-cost USD           stop gracefully once the LLM cost reaches this\n"
     "  --python PATH            interpreter for candidate scripts (default: one that can\n"
     "                           import numpy; /usr/bin/python3 on Debian)\n"
-    "  --no-sandbox             run scripts without bubblewrap\n"
+    "  --no-sandbox             run scripts without bubblewrap (holdout scores are then\n"
+    "                           worth nothing against a script that reads the answers)\n"
+    "  --memory SIZE            memory cap per script: 4G, 512M, none (default: the\n"
+    "                           machine's memory less a reserve, shared by the workers)\n"
+    "  --gpus all|none|LIST     GPUs for the scripts, e.g. 0,1 (default all); each\n"
+    "                           running script holds its own\n"
+    "  --gpu-share              with more workers than GPUs, let scripts share a GPU\n"
+    "                           instead of waiting for one"
     "  --data-dir DIR           data folder for bare ids (default $GROVE_DATA or\n"
     "                           ~/.cache/grove/data)\n"
     "  --prompts DIR            override prompt templates by file name\n"
@@ -81,6 +89,8 @@ static const flag flags[] = {
     {"--max-cost", "max_cost"},
     {"--python", "python"},
     {"--data-dir", "data_dir"},
+    {"--gpus", "gpus"},
+    {"--memory", NULL},
     {"--prompts", "prompts"},
     {"--set", NULL},
     {"--config", NULL},
@@ -100,6 +110,24 @@ static const flag *find_flag(const char *arg, const char **inline_value)
         }
     }
     return NULL;
+}
+
+/* --memory SIZE: "4G", "512M", "1.5G", "none" or "0" (no cap), into
+ * exec.memory_limit_mb. */
+static int set_memory(cJSON *cfg, const char *v)
+{
+    char *end;
+    double x = strtod(v, &end);
+    double unit = !strcmp(end, "") || !strcasecmp(end, "M") || !strcasecmp(end, "MB") ? 1
+                  : !strcasecmp(end, "G") || !strcasecmp(end, "GB") ? 1024
+                  : !strcasecmp(end, "T") || !strcasecmp(end, "TB") ? 1024 * 1024 : -1;
+    if (!strcmp(v, "none"))
+        x = 0, unit = 1;
+    else if (end == v || unit < 0 || !(x >= 0) || x * unit > 1e9 || (x > 0 && x * unit < 16))
+        return err_set("--memory '%s': give a size like 4G or 512M (at least 16M), or none", v);
+    char mb[32];
+    snprintf(mb, sizeof mb, "%.0f", x * unit);
+    return config_set_value(cfg, "exec.memory_limit_mb", mb);
 }
 
 /* Resolve the configuration: defaults (or a resumed run's config.json), then
@@ -140,8 +168,9 @@ static int parse_args(int argc, char **argv, cJSON **cfg_out, char **resume_dir)
     }
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
-        if (!strcmp(arg, "--no-sandbox")) {
-            config_set_value(cfg, "sandbox", "off");
+        if (!strcmp(arg, "--no-sandbox") || !strcmp(arg, "--gpu-share")) {
+            config_set_value(cfg, arg[2] == 'n' ? "sandbox" : "gpu_share",
+                             arg[2] == 'n' ? "off" : "true");
             continue;
         }
         if (arg[0] != '-' || !arg[1]) {
@@ -162,6 +191,8 @@ static int parse_args(int argc, char **argv, cJSON **cfg_out, char **resume_dir)
         int rc = 0;
         if (!strcmp(f->name, "--set"))
             rc = config_set(cfg, v);
+        else if (!strcmp(f->name, "--memory"))
+            rc = set_memory(cfg, v);
         else if (f->key)
             rc = config_set_value(cfg, f->key, v);
         if (rc < 0)
@@ -205,6 +236,8 @@ static void banner(const run_ctx *r)
     else
         printf("  coder        %s:%s\n", llm_client_provider(r->coder), llm_client_model(r->coder));
     printf("  budget       %d steps, %d workers, %s, %s per script\n", r->steps, r->workers, tl, et);
+    if (r->hardware)
+        printf("  hardware     %s\n", r->hardware);
     printf("  python       %s (%s)\n", r->python, r->packages);
     if (r->n_redo)
         printf("  resume       %zu nodes in the journal, %d in flight at the stop will be redone\n",

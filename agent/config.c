@@ -35,6 +35,8 @@ static const char defaults_json[] =
     "\"max_cost\": null,"
     "\"python\": null,"
     "\"sandbox\": \"auto\","
+    "\"gpus\": \"all\","
+    "\"gpu_share\": false,"
     "\"prompts\": null,"
     "\"memory_chars\": 4000,"
     "\"max_output_tokens\": 8192,"
@@ -44,7 +46,7 @@ static const char defaults_json[] =
     "\"metric\": null,"
     "\"search\": {\"num_drafts\": 5, \"debug_prob\": 0.5, \"max_debug_depth\": 3,"
     "             \"max_failed_drafts\": 15, \"top_k\": 3},"
-    "\"exec\": {\"memory_limit_mb\": 0, \"file_limit_mb\": 8192, \"max_procs\": 1024,"
+    "\"exec\": {\"memory_limit_mb\": null, \"file_limit_mb\": 8192, \"max_procs\": 1024,"
     "          \"allow_network\": false, \"threads\": 1}"
     "}";
 
@@ -351,7 +353,7 @@ int config_validate(const cJSON *cfg)
 {
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         const cJSON *v = lookup(cfg, rules[i].key);
-        if (!v)
+        if (!v || cJSON_IsNull(v)) /* null: the default, worked out at run time */
             continue;
         double d;
         if (cJSON_IsNumber(v))
@@ -369,8 +371,8 @@ int config_validate(const cJSON *cfg)
     const cJSON *mc = lookup(cfg, "max_cost");
     if (mc && (!cJSON_IsNumber(mc) || mc->valuedouble <= 0))
         return err_set("config: 'max_cost' must be a positive number of US dollars");
-    static const char *const str_keys[] = {"scoring", "sandbox", "policy", "out"};
-    for (size_t i = 0; i < 4; i++) {
+    static const char *const str_keys[] = {"scoring", "sandbox", "policy", "out", "gpus"};
+    for (size_t i = 0; i < sizeof str_keys / sizeof *str_keys; i++) {
         const cJSON *v = lookup(cfg, str_keys[i]);
         if (v && !cJSON_IsString(v))
             return err_set("config: '%s' must be a string", str_keys[i]);

@@ -24,6 +24,7 @@ const char *const run_prompt_vars[] = {
     "task_description", "data_preview", "memory", "parent_code", "parent_output",
     "exception", "time_left", "steps_left", "exec_timeout", "packages",
     "python_version", "metric_name", "metric_direction", "scoring_mode", "code", "output",
+    "hardware",
 };
 const size_t run_n_prompt_vars = sizeof run_prompt_vars / sizeof run_prompt_vars[0];
 
@@ -398,8 +399,9 @@ int run_setup(run_ctx *r, cJSON *cfg, int resume)
     const char *comp = config_str(cfg, "competition", NULL);
     if (!comp)
         return err_set("run: no competition given (grove run COMPETITION)");
+    r->workers = (int)config_num(cfg, "workers", 2);
     if (resolve_competition(r, comp, config_str(cfg, "data_dir", NULL)) < 0 ||
-        choose_scoring(r) < 0 || make_run_dir(r, resume) < 0)
+        choose_scoring(r) < 0 || run_hardware_setup(r) < 0 || make_run_dir(r, resume) < 0)
         return -1;
     if (lock_run(r) < 0)
         return -1;
@@ -450,7 +452,6 @@ int run_setup(run_ctx *r, cJSON *cfg, int resume)
         return -1;
     r->time_limit = config_num(cfg, "time_limit", 3600);
     r->steps = (int)config_num(cfg, "steps", 20);
-    r->workers = (int)config_num(cfg, "workers", 2);
     search_rng_seed(&r->rng, (uint64_t)config_num(cfg, "seed", 0) * 2654435761u + 1);
     r->tree = search_tree_new(r->lower_is_better);
     search_policy_params pp;

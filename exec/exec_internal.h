@@ -71,8 +71,6 @@ char **sandbox_argv(const exec_opts *opts, int sandboxed, const char *python,
  * 128 + N for a signal, which a script's sys.exit(137) would look like).
  * Returns 0, or -1 if the line is not there (the wrapper was killed). */
 int sandbox_parse_stats(const char *line, struct rusage *ru, int *status);
-/* Why exec_sandbox_available() said no ("" before the probe or if it works). */
-const char *sandbox_unavailable_reason(void);
 
 /* ---- cgroup.c ---- */
 

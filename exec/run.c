@@ -106,10 +106,10 @@ static int choose_sandbox(int mode, int *sandboxed)
     }
     if (mode == EXEC_SANDBOX_ON)
         return err_set("the sandbox is required but bubblewrap cannot run: %s",
-                       sandbox_unavailable_reason());
+                       exec_sandbox_why());
     if (!warned++)
         log_warn("exec: bubblewrap cannot run (%s); candidates run WITHOUT a sandbox",
-                 sandbox_unavailable_reason());
+                 exec_sandbox_why());
     return 0;
 }
 

@@ -38,7 +38,6 @@
  */
 #include "exec_internal.h"
 
-#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -176,17 +175,25 @@ static void add_interpreter(argv_b *a, const argv_b *dirs, const char *python)
     free(real);
 }
 
-/* --dev /dev leaves out GPUs; a run given devices gets the NVIDIA nodes. */
-static void add_gpus(argv_b *a, const char *cuda_visible_devices)
+/* --dev /dev leaves out GPUs; a run given GPUs gets exactly their device
+ * files, and the driver's shared ones that exist (a CUDA program opens
+ * nvidiactl and nvidia-uvm; nvidia-caps holds MIG's capability files). */
+static void add_gpus(argv_b *a, const exec_gpu *gpus, int n)
 {
-    if (!cuda_visible_devices || !*cuda_visible_devices)
+    static const char *const shared[] = {"/dev/nvidiactl", "/dev/nvidia-uvm",
+                                         "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset",
+                                         "/dev/nvidia-caps"};
+    if (!gpus || n <= 0)
         return;
-    glob_t g;
-    if (glob("/dev/nvidia*", 0, NULL, &g) != 0)
-        return;
-    for (size_t i = 0; i < g.gl_pathc; i++)
-        add3(a, "--dev-bind", g.gl_pathv[i], g.gl_pathv[i]);
-    globfree(&g);
+    for (int i = 0; i < n; i++) {
+        char dev[32];
+        snprintf(dev, sizeof dev, "/dev/nvidia%d", gpus[i].minor);
+        if (access(dev, F_OK) == 0)
+            add3(a, "--dev-bind", dev, dev);
+    }
+    for (size_t i = 0; i < sizeof shared / sizeof *shared; i++)
+        if (access(shared[i], F_OK) == 0)
+            add3(a, "--dev-bind", shared[i], shared[i]);
 }
 
 /* The wrapper makes itself non-dumpable before the fork, so the script (same
@@ -243,7 +250,7 @@ char **sandbox_argv(const exec_opts *opts, int sandboxed, const char *python,
         if (opts->allow_network) /* often a link into /run/systemd/resolve */
             bind_back(&a, &dirs, "/etc/resolv.conf", 0);
         strv_free(dirs.v);
-        add_gpus(&a, opts->cuda_visible_devices);
+        add_gpus(&a, opts->gpus, opts->n_gpus);
         add3(&a, "--bind", workdir, workdir);
         if (input_src)
             add3(&a, "--ro-bind", input_src, input_dst);
@@ -293,7 +300,7 @@ int exec_sandbox_available(void)
     return sandbox_ok;
 }
 
-const char *sandbox_unavailable_reason(void)
+const char *exec_sandbox_why(void)
 {
     return sandbox_why;
 }

@@ -205,7 +205,7 @@ int signal_group_except(pid_t pgid, pid_t except, int sig)
 char **env_build(const exec_opts *opts, const char *python, const char *cwd,
                  const char *home, const char *tmpdir)
 {
-    char **env = xcalloc(20, sizeof *env);
+    char **env = xcalloc(24, sizeof *env);
     int n = 0;
     /* The interpreter's own folder first: a venv's python finds its tools. */
     const char *slash = strrchr(python, '/');
@@ -223,8 +223,11 @@ char **env_build(const exec_opts *opts, const char *python, const char *cwd,
     env[n++] = xstrdup("PYTHONHASHSEED=0");
     env[n++] = xstrdup("PYTHONDONTWRITEBYTECODE=1");
     env[n++] = xstrdup("MPLBACKEND=Agg"); /* there is no display */
-    env[n++] = xasprintf("CUDA_VISIBLE_DEVICES=%s",
-                         opts->cuda_visible_devices ? opts->cuda_visible_devices : "");
+    char *gpus = exec_gpus_list(opts->gpus, opts->gpus ? opts->n_gpus : 0);
+    env[n++] = xasprintf("CUDA_VISIBLE_DEVICES=%s", gpus);
+    free(gpus);
+    /* nvidia-smi's indices count in bus order; CUDA's own default would not */
+    env[n++] = xstrdup("CUDA_DEVICE_ORDER=PCI_BUS_ID");
     if (opts->threads > 0) {
         static const char *const names[] = {"OMP_NUM_THREADS", "MKL_NUM_THREADS",
                                             "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS"};
