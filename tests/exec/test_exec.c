@@ -185,7 +185,7 @@ static void test_env_scrubbed(void)
     exec_result *r = fx_run(&o);
     if (r) {
         CHECK(strstr(r->output, "ENVIRON_LEAK False\n") != NULL);
-        CHECK(strstr(r->output, "KEYS CUDA_VISIBLE_DEVICES HOME LANG LC_ALL MKL_NUM_THREADS "
+        CHECK(strstr(r->output, "KEYS CUDA_DEVICE_ORDER CUDA_VISIBLE_DEVICES HOME LANG LC_ALL MKL_NUM_THREADS "
                                 "MPLBACKEND NUMEXPR_NUM_THREADS OMP_NUM_THREADS "
                                 "OPENBLAS_NUM_THREADS PATH PWD PYTHONDONTWRITEBYTECODE "
                                 "PYTHONHASHSEED PYTHONUNBUFFERED TMPDIR\n") != NULL);
