@@ -21,6 +21,24 @@
 
 /* ---- spawn.c ---- */
 
+/* The unprivileged uid and gid a script runs as when grove is root. */
+enum { SANDBOX_UID = 65534, SANDBOX_GID = 65534 };
+
+/* Where a sandbox launched by root finds the folders and files it binds
+ * (sandbox.c says why): the spawned child, still root, makes a private mount
+ * namespace, opens each source (O_PATH), covers SANDBOX_STAGE_DIR with a
+ * small tmpfs and binds each source, through /proc/self/fd, at dst[i]
+ * there; bwrap, started as SANDBOX_UID, then binds dst[i], a path no closed
+ * folder stands in front of. */
+#define SANDBOX_STAGE_DIR "/tmp"
+enum { SANDBOX_MAX_STAGE = 16 };
+typedef struct sandbox_stage {
+    int n;
+    int is_dir[SANDBOX_MAX_STAGE];
+    char *src[SANDBOX_MAX_STAGE];    /* the host path */
+    char *dst[SANDBOX_MAX_STAGE];    /* SANDBOX_STAGE_DIR "/grove-bind-I" */
+} sandbox_stage;
+
 typedef struct spawn_req {
     char *const *argv;  /* argv[0] is an absolute path, exec'd as is */
     char *const *envp;  /* the child's whole environment */
@@ -31,6 +49,8 @@ typedef struct spawn_req {
     size_t file_limit;  /* RLIMIT_FSIZE in bytes; 0: none */
     const int *join_fds; /* cgroup.procs files the child writes itself into */
     int n_join;
+    int drop_root;      /* become SANDBOX_UID/GID, no groups, before exec */
+    const sandbox_stage *stage; /* staged binds (sandbox.c); NULL: none */
 } spawn_req;
 
 /* Fork and exec req in a new session (so its process group id is its pid),
@@ -41,7 +61,7 @@ int spawn_process(pid_t *pid, const spawn_req *req);
 
 /* Run argv to completion with output discarded, blocking; for the one-time
  * probes (bwrap, interpreter). Returns its wait status, or < 0. */
-int spawn_wait_quiet(char *const *argv, char *const *envp);
+int spawn_wait_quiet(char *const *argv, char *const *envp, int drop_root);
 
 /* Send sig (0: none) to every live process of group pgid except `except`
  * (0: none) and return how many live (not zombie) ones there are. Used to
@@ -65,7 +85,12 @@ void strv_free(char **v);
  * read-only at input_dst (NULL: none). */
 char **sandbox_argv(const exec_opts *opts, int sandboxed, const char *python,
                     const char *workdir, const char *script, const char *input_src,
-                    const char *input_dst);
+                    const char *input_dst, sandbox_stage *stage);
+/* Whether a sandboxed script runs as SANDBOX_UID on the host (grove is
+ * root), through staged binds; otherwise bwrap maps it to grove's own uid. */
+int sandbox_drops_root(void);
+/* Free the stage's strings. */
+void sandbox_stage_release(sandbox_stage *st);
 /* Parse the wrapper's stats line ("utime_us stime_us maxrss_kb status")
  * into ru and *status, the script's own wait status (bwrap can only pass on
  * 128 + N for a signal, which a script's sys.exit(137) would look like).

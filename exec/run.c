@@ -80,6 +80,8 @@ typedef struct launch {
     char *python, *workdir, *input_src, *input_dst, *home;
     char **argv, **envp;
     int sandboxed;
+    int drop_root;       /* the script runs as SANDBOX_UID on the host */
+    sandbox_stage stage; /* the binds bwrap finds staged (drop_root) */
 } launch;
 
 static void launch_free(launch *l)
@@ -91,6 +93,7 @@ static void launch_free(launch *l)
     free(l->home);
     strv_free(l->argv);
     strv_free(l->envp);
+    sandbox_stage_release(&l->stage);
 }
 
 static int choose_sandbox(int mode, int *sandboxed)
@@ -150,6 +153,24 @@ static int resolve_input(launch *l, const exec_opts *opts)
     return rc;
 }
 
+/* A script that runs as SANDBOX_UID writes into the workspace: the folders
+ * grove made (the workspace, working/, submission/) become that uid's.
+ * What the script writes stays readable and removable by grove (root). */
+static int hand_over(launch *l)
+{
+    static const char *const dirs[] = {"", "working", "submission"};
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        char *d = path_join(l->workdir, dirs[i]);
+        int rc = lchown(d, SANDBOX_UID, SANDBOX_GID);
+        int e = errno;
+        free(d);
+        if (rc < 0)
+            return err_set("workspace %s/%s: chown to uid %d: %s", l->workdir, dirs[i],
+                           SANDBOX_UID, strerror(e));
+    }
+    return 0;
+}
+
 static int prepare_launch(launch *l, const exec_opts *opts, const char *script)
 {
     if (!opts->workdir || !dir_exists(opts->workdir))
@@ -173,9 +194,10 @@ static int prepare_launch(launch *l, const exec_opts *opts, const char *script)
     const char *tmp = getenv("TMPDIR");
     l->envp = env_build(opts, l->python, l->workdir, l->home,
                         l->sandboxed || !tmp || !*tmp ? "/tmp" : tmp);
+    l->drop_root = l->sandboxed && sandbox_drops_root();
     l->argv = sandbox_argv(opts, l->sandboxed, l->python, l->workdir, script,
-                           l->input_src, l->input_dst);
-    return 0;
+                           l->input_src, l->input_dst, l->drop_root ? &l->stage : NULL);
+    return l->drop_root ? hand_over(l) : 0;
 }
 
 /* ---- the run on the loop ---- */
@@ -544,6 +566,7 @@ int exec_start(exec_run **out, uv_loop_t *loop, const exec_opts *opts,
     spawn_req req = {.argv = l.argv, .envp = l.envp, .cwd = l.workdir, .out_fd = fds[1],
                      .stats_fd = sfds[1], .file_limit = opts->file_limit,
                      .join_fds = r->cg.join_fds, .n_join = r->cg.n,
+                     .drop_root = l.drop_root, .stage = &l.stage,
                      /* the cgroup's cap counts what is used; RLIMIT_AS is the fallback */
                      .mem_limit = r->cg.mem_dir >= 0 ? 0 : opts->mem_limit};
     r->t0 = clock_mono();

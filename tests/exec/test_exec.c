@@ -126,7 +126,7 @@ static void on_cancel_timer(uv_timer_t *t)
 {
     cancel_ctx *c = t->data;
     char *text = NULL;
-    if (file_read(c->log, &text, NULL) == 0 && strstr(text, "waiting")) {
+    if (file_read(c->log, &text, NULL) == 0 && strstr(text, "waiting\n")) { /* print writes the newline apart */
         exec_cancel(c->run);
         exec_cancel(c->run); /* twice is harmless */
         uv_timer_stop(t);
