@@ -47,6 +47,7 @@ static const char defaults_json[] =
     "\"search\": {\"num_drafts\": 5, \"debug_prob\": 0.5, \"max_debug_depth\": 3,"
     "             \"max_failed_drafts\": 15, \"top_k\": 3},"
     "\"exec\": {\"memory_limit_mb\": null, \"file_limit_mb\": 8192, \"max_procs\": 1024,"
+    "          \"disk_limit_mb\": 20480, \"files_limit\": 200000,"
     "          \"allow_network\": false, \"threads\": 1}"
     "}";
 
@@ -338,6 +339,8 @@ static const num_rule rules[] = {
     {"exec.memory_limit_mb", 0, 1e9, 0},
     {"exec.threads", 0, 1024, 0},
     {"exec.file_limit_mb", 0, 1e9, 0},
+    {"exec.disk_limit_mb", 0, 1e9, 0},
+    {"exec.files_limit", 0, 1e9, 0},
     {"exec.max_procs", -1, 1e6, 0},
 };
 

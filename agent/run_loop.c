@@ -115,6 +115,8 @@ int run_workspace(run_ctx *r, const char *dir, const char *code, const char *inp
         .timeout_s = timeout_s,
         .mem_limit = r->mem_limit,
         .file_limit = (size_t)config_num(r->cfg, "exec.file_limit_mb", 8192) << 20,
+        .disk_limit = (size_t)config_num(r->cfg, "exec.disk_limit_mb", 20480) << 20,
+        .files_limit = (long)config_num(r->cfg, "exec.files_limit", 200000),
         .max_procs = (int)config_num(r->cfg, "exec.max_procs", 1024),
         .allow_network = config_bool(r->cfg, "exec.allow_network", 0),
         .sandbox = !strcmp(sandbox, "on") ? EXEC_SANDBOX_ON

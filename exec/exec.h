@@ -73,6 +73,12 @@ typedef struct exec_opts {
                                fork bomb gets EAGAIN; 0: default 1024; < 0: none */
     size_t file_limit;      /* largest file the script may write (RLIMIT_FSIZE),
                                in bytes; 0: none */
+    size_t disk_limit;      /* bytes the workspace (input/ aside) may hold, and the
+                               size of the sandbox's private /tmp; checked while
+                               the script runs, which is killed when it is over
+                               (limit_note says so); 0: none */
+    long files_limit;       /* files and folders the workspace may hold, checked
+                               alike; 0: none */
 } exec_opts;
 
 typedef struct exec_result {
@@ -94,6 +100,7 @@ typedef struct exec_result {
     char *error;          /* NULL, or why the script could not be started */
     int oom_killed;       /* the memory cgroup's OOM killer ended a process */
     int procs_refused;    /* forks/threads refused at max_procs */
+    int disk_exceeded;    /* killed: the workspace passed disk_limit or files_limit */
     char *limit_note;     /* NULL, or what a limit did, e.g. "killed: out of memory
                              (limit 512 MB)"; also appended to output as
                              "[grove: ...]" so whoever reads the output sees it */

@@ -8,6 +8,8 @@
  *   cgroup.c     a cgroup per run: process and memory limits, kill-all
  *   capture.c    output capture: output.log with a cap, head+tail in memory
  *   traceback.c  Python traceback parsing (PCRE2)
+ *   quota.c      the disk and file count of a workspace, for its quota
+ *   gpus.c       the machine's GPUs and their division (public: exec.h)
  *   python.c     interpreter discovery and workspace creation
  */
 #ifndef GROVE_EXEC_INTERNAL_H
@@ -141,6 +143,17 @@ void cgroup_forget(cgroup_run *cg);
  * by bare name (looked up on PATH). *out is the caller's. < 0 with a message
  * saying how to name one when it does not exist or cannot be executed. */
 int python_resolve(const char *name, char **out);
+
+/* ---- quota.c ---- */
+
+typedef struct quota_use {
+    size_t bytes; /* allocated blocks of everything in the workspace */
+    long files;   /* files, folders and links in it */
+} quota_use;
+
+/* What the workspace holds, input/ left out; the walk stops early once a
+ * limit (0: none) is passed. Returns 1 when one is, else 0. */
+int quota_measure(quota_use *u, const char *workdir, size_t max_bytes, long max_files);
 
 /* ---- capture.c ---- */
 

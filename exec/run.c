@@ -39,7 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { DRAIN_MS = 1000, GONE_POLL_MS = 5, GONE_POLLS = 400 };
+enum { DRAIN_MS = 1000, GONE_POLL_MS = 5, GONE_POLLS = 400, QUOTA_MS = 250 };
 
 struct exec_run {
     uv_loop_t *loop;
@@ -55,6 +55,12 @@ struct exec_run {
     uv_timer_t grace;    /* SIGTERM -> SIGKILL */
     uv_timer_t drain;    /* after exit: how long to wait for EOF, then for
                             the group to be gone */
+    uv_timer_t quota;    /* the workspace's disk and file count, re-measured */
+    char *workdir;       /* for the quota; NULL: no quota */
+    size_t disk_limit;
+    long files_limit;
+    quota_use disk_use;  /* as the walk that passed a limit found it */
+    int disk_exceeded;
     int stats_fd;        /* sandboxed: read end of the wrapper's rusage pipe */
     int gone_polls;
     int spawned;         /* out and the timers are initialised */
@@ -213,6 +219,7 @@ static void on_close(uv_handle_t *h)
         exec_result_free(r->res);
     free(r->log_path);
     free(r->script);
+    free(r->workdir);
     free(r);
 }
 
@@ -225,6 +232,7 @@ static void close_handles(exec_run *r)
     uv_close((uv_handle_t *)&r->limit, on_close);
     uv_close((uv_handle_t *)&r->grace, on_close);
     uv_close((uv_handle_t *)&r->drain, on_close);
+    uv_close((uv_handle_t *)&r->quota, on_close);
 }
 
 /* Under the sandbox the wrapper's report on fd 3 (sandbox.c) is the
@@ -252,6 +260,7 @@ static void set_status(exec_result *res, const exec_run *r)
 static void note_limits(exec_result *res, const exec_run *r)
 {
     res->oom_killed = r->oom_kills > 0;
+    res->disk_exceeded = r->disk_exceeded;
     res->procs_refused = r->procs_refused;
     if (r->oom_kills > 0)
         res->limit_note = xasprintf("%s: out of memory (limit %zu MB)",
@@ -261,6 +270,10 @@ static void note_limits(exec_result *res, const exec_run *r)
     else if (res->term_signal == SIGXFSZ && r->file_limit)
         res->limit_note = xasprintf("killed: a file reached the size limit (%zu MB)",
                                     r->file_limit >> 20);
+    else if (r->disk_exceeded)
+        res->limit_note = xasprintf("killed: disk quota exceeded: the workspace held %zu MB in "
+                                    "%ld files (limit %zu MB, %ld files)", r->disk_use.bytes >> 20,
+                                    r->disk_use.files, r->disk_limit >> 20, r->files_limit);
     else if (res->procs_refused)
         res->limit_note = xasprintf("%d forks refused: process limit reached (%ld processes "
                                     "and threads)", res->procs_refused, r->cg.pids_max);
@@ -441,6 +454,26 @@ static void terminate(exec_run *r)
     uv_timer_start(&r->grace, on_grace, (uint64_t)(r->grace_s * 1000), 0);
 }
 
+/* The disk quota: measure, kill the run at once when it is over (a grace
+ * period would let it write on), else measure again after ten times what
+ * this walk took (at least QUOTA_MS), so the walks cost under a tenth of a
+ * core however large the workspace grows. */
+static void on_quota(uv_timer_t *t)
+{
+    exec_run *r = t->data;
+    if (r->exited)
+        return;
+    double t0 = clock_mono();
+    if (quota_measure(&r->disk_use, r->workdir, r->disk_limit, r->files_limit)) {
+        r->disk_exceeded = 1;
+        kill(-r->pid, SIGKILL);
+        cgroup_kill(&r->cg);
+        return;
+    }
+    double took_ms = (clock_mono() - t0) * 1000;
+    uv_timer_start(t, on_quota, took_ms * 10 > QUOTA_MS ? (uint64_t)(took_ms * 10) : QUOTA_MS, 0);
+}
+
 static void on_limit(uv_timer_t *t)
 {
     exec_run *r = t->data;
@@ -472,6 +505,7 @@ static int watch(exec_run *r, int read_fd, double timeout_s)
     init_timer(r, &r->limit);
     init_timer(r, &r->grace);
     init_timer(r, &r->drain);
+    init_timer(r, &r->quota);
     r->spawned = 1;
     int rc = uv_pipe_open(&r->out, read_fd);
     if (rc == 0)
@@ -482,6 +516,8 @@ static int watch(exec_run *r, int read_fd, double timeout_s)
     }
     if (timeout_s > 0)
         uv_timer_start(&r->limit, on_limit, (uint64_t)(timeout_s * 1000 + 0.5), 0);
+    if (r->disk_limit || r->files_limit > 0)
+        uv_timer_start(&r->quota, on_quota, QUOTA_MS, 0);
     return 0;
 }
 
@@ -521,6 +557,8 @@ static exec_run *run_new(uv_loop_t *loop, const exec_opts *opts, const char *scr
     r->wrapper_status = -1;
     r->mem_limit = opts->mem_limit;
     r->file_limit = opts->file_limit;
+    r->disk_limit = opts->disk_limit;
+    r->files_limit = opts->files_limit;
     /* the address makes the name unique among this process's live runs */
     char *name = xasprintf("grove-%d-%lx", (int)getpid(), (unsigned long)(uintptr_t)r);
     cgroup_setup(&r->cg, name, opts->max_procs ? opts->max_procs : 1024, opts->mem_limit);
@@ -541,6 +579,7 @@ int exec_start(exec_run **out, uv_loop_t *loop, const exec_opts *opts,
     exec_run *r = run_new(loop, opts, script, cb, data);
     r->sandboxed = l.sandboxed;
     r->log_path = path_join(l.workdir, "output.log");
+    r->workdir = xstrdup(l.workdir);
     int fds[2] = {-1, -1}, sfds[2] = {-1, -1};
     if (capture_open(&r->cap, r->log_path, opts->log_cap ? opts->log_cap : 64u << 20,
                      opts->head_chars ? opts->head_chars : 2500,
@@ -548,6 +587,7 @@ int exec_start(exec_run **out, uv_loop_t *loop, const exec_opts *opts,
         launch_free(&l);
         free(r->log_path);
         free(r->script);
+        free(r->workdir);
         cgroup_destroy(&r->cg);
         cgroup_forget(&r->cg);
         free(r);

@@ -118,7 +118,7 @@ void sandbox_stage_release(sandbox_stage *st)
 }
 
 /* The flags every sandboxed command gets, probe included. */
-static void add_isolation(argv_b *a, int allow_network)
+static void add_isolation(argv_b *a, int allow_network, size_t tmp_size)
 {
     add(a, bwrap_path());
     add(a, "--unshare-user");
@@ -134,6 +134,11 @@ static void add_isolation(argv_b *a, int allow_network)
     add3(a, "--ro-bind", "/", "/");
     add3(a, "--dev", "/dev", NULL);
     add3(a, "--proc", "/proc", NULL);
+    if (tmp_size) { /* the disk quota holds for /tmp too */
+        char num[32];
+        snprintf(num, sizeof num, "%zu", tmp_size);
+        add3(a, "--size", num, NULL);
+    }
     add3(a, "--tmpfs", "/tmp", NULL);
 }
 
@@ -312,7 +317,7 @@ char **sandbox_argv(const exec_opts *opts, int sandboxed, const char *python,
 {
     argv_b a = {.stage = stage};
     if (sandboxed) {
-        add_isolation(&a, opts->allow_network);
+        add_isolation(&a, opts->allow_network, opts->disk_limit);
         /* the host's private folders, then the run's own */
         argv_b dirs = {0}, hidden = {0};
         static const char *const host_private[] = {"/home", "/root", "/run", NULL};
@@ -363,7 +368,7 @@ int exec_sandbox_available(void)
         return 0;
     }
     argv_b a = {0};
-    add_isolation(&a, 0);
+    add_isolation(&a, 0, 0);
     add3(&a, "--", "/bin/true", NULL);
     char *envp[] = {"PATH=/usr/bin:/bin", NULL};
     int status = spawn_wait_quiet(a.v, envp, sandbox_drops_root());

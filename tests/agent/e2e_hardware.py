@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """e2e_hardware.py: what grove run's scripts get of the machine.
 
-    e2e_hardware.py gpus|memory|nosandbox
+    e2e_hardware.py gpus|memory|disk|nosandbox
 
   gpus       two fake GPUs (device nodes made with mknod: there is no GPU on
              the test machine; removed at the end, also on failure) and two
@@ -14,6 +14,8 @@
   memory     a script that allocates more than --memory 200M is killed and its
              node says "out of memory (limit 200 MB)"; without --memory the
              banner and the prompt state the default cap per script.
+  disk       a script that writes 32 MB into its workspace under a quota of
+             8 MB is killed at once and its node says "disk quota exceeded".
   nosandbox  where bubblewrap cannot run (user namespaces exhausted inside an
              unprivileged namespace), holdout scoring is refused with a
              message saying what the scores would be worth and no run folder
@@ -131,6 +133,23 @@ def memory(env):
         check(want in f.read(), "the prompt states the cap")
 
 
+DISK_SCRIPT = '''import time
+for i in range(8):
+    open("working/chunk%d" % i, "wb").write(b"x" * (4 << 20))
+time.sleep(30)
+'''
+
+
+def disk(env):
+    env.start_mock({"replies": ["Fill the disk.\n\n```python\n" + DISK_SCRIPT + "```\n"]})
+    r = env.run(env.grove_args("disk", 1, 1, ["--set", "exec.disk_limit_mb=8"]), timeout=600)
+    print(r.stdout[-3000:], r.stderr[-2000:])
+    node = json.loads(git(os.path.join(env.runs, "disk"), "show", "node/0:node.json"))
+    check(node.get("is_buggy") and "disk quota exceeded" in (node.get("bug_reason") or "")
+          and "limit 8 MB" in node.get("bug_reason"), "the node says why: %r" % node)
+    check(node.get("exec_time", 99) < 10, "killed at once, not at the timeout: %r" % node)
+
+
 def nosandbox(env):
     # user namespaces exhausted: bwrap cannot run; grove runs as root of an
     # unprivileged user namespace, the way a container without them would
@@ -152,7 +171,7 @@ def main():
     scenario = sys.argv[1]
     env = Env(outside_tmp=True)
     try:
-        {"gpus": gpus, "memory": memory, "nosandbox": nosandbox}[scenario](env)
+        {"gpus": gpus, "memory": memory, "disk": disk, "nosandbox": nosandbox}[scenario](env)
     finally:
         env.close()
     print("e2e_hardware %s: ok" % scenario)
