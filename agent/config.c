@@ -48,7 +48,7 @@ static const char defaults_json[] =
     "             \"max_failed_drafts\": 15, \"top_k\": 3},"
     "\"exec\": {\"memory_limit_mb\": null, \"file_limit_mb\": 8192, \"max_procs\": 1024,"
     "          \"disk_limit_mb\": 20480, \"files_limit\": 200000,"
-    "          \"allow_network\": false, \"threads\": 1}"
+    "          \"allow_network\": false, \"allow_loopback\": false, \"threads\": 1}"
     "}";
 
 cJSON *config_defaults(void)

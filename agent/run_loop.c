@@ -119,6 +119,7 @@ int run_workspace(run_ctx *r, const char *dir, const char *code, const char *inp
         .files_limit = (long)config_num(r->cfg, "exec.files_limit", 200000),
         .max_procs = (int)config_num(r->cfg, "exec.max_procs", 1024),
         .allow_network = config_bool(r->cfg, "exec.allow_network", 0),
+        .allow_loopback = config_bool(r->cfg, "exec.allow_loopback", 0),
         .sandbox = !strcmp(sandbox, "on") ? EXEC_SANDBOX_ON
                    : !strcmp(sandbox, "off") ? EXEC_SANDBOX_OFF : EXEC_SANDBOX_AUTO,
         .threads = (int)config_num(r->cfg, "exec.threads", 1),

@@ -60,6 +60,10 @@ typedef struct exec_opts {
                                OOM kill, reported in limit_note), else by
                                RLIMIT_AS (an overrun is a MemoryError) */
     int allow_network;      /* 0: no network inside the sandbox */
+    int allow_loopback;     /* with allow_network: 0 keeps the host's loopback
+                               (127.0.0.0/8, ::1) closed to the script, by a
+                               socket filter on the run's cgroup; where that
+                               cannot be made, the run does not start */
     int sandbox;            /* enum exec_sandbox_mode */
     int threads;            /* OMP/MKL/OPENBLAS thread counts; 0: leave unset */
     const exec_gpu *gpus;   /* the GPUs the script may use: CUDA_VISIBLE_DEVICES

@@ -9,6 +9,7 @@
  *   capture.c    output capture: output.log with a cap, head+tail in memory
  *   traceback.c  Python traceback parsing (PCRE2)
  *   quota.c      the disk and file count of a workspace, for its quota
+ *   netguard.c   the loopback closed to runs that may use the network
  *   gpus.c       the machine's GPUs and their division (public: exec.h)
  *   python.c     interpreter discovery and workspace creation
  */
@@ -154,6 +155,14 @@ typedef struct quota_use {
 /* What the workspace holds, input/ left out; the walk stops early once a
  * limit (0: none) is passed. Returns 1 when one is, else 0. */
 int quota_measure(quota_use *u, const char *workdir, size_t max_bytes, long max_files);
+
+/* ---- netguard.c ---- */
+
+/* Refuse connect() and UDP sendmsg() to the loopback (127.0.0.0/8, 0.0.0.0/8,
+ * ::1, ::, their IPv4-mapped forms) for every process of the cgroup v2
+ * folder cgroup_dir. < 0 with err_last() where the kernel or grove's
+ * privileges do not allow it. */
+int netguard_attach(const char *cgroup_dir);
 
 /* ---- capture.c ---- */
 

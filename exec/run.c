@@ -566,6 +566,21 @@ static exec_run *run_new(uv_loop_t *loop, const exec_opts *opts, const char *scr
     return r;
 }
 
+/* With the network allowed, the loopback is closed (netguard.c) unless
+ * asked for; a run that cannot have it closed does not start. */
+static int close_loopback(exec_run *r, const exec_opts *opts)
+{
+    if (!opts->allow_network || opts->allow_loopback)
+        return 0;
+    const char *dir = r->cg.kill_dir >= 0 ? r->cg.dirs[r->cg.kill_dir] : NULL;
+    if (netguard_attach(dir) < 0)
+        return err_set("the network is allowed, but the host's loopback cannot be closed to "
+                       "the script here (%s; it needs root and a cgroup v2 folder): allow the "
+                       "loopback too (exec.allow_loopback) or leave the network off",
+                       err_last());
+    return 0;
+}
+
 int exec_start(exec_run **out, uv_loop_t *loop, const exec_opts *opts,
                exec_done_cb cb, void *data)
 {
@@ -581,7 +596,8 @@ int exec_start(exec_run **out, uv_loop_t *loop, const exec_opts *opts,
     r->log_path = path_join(l.workdir, "output.log");
     r->workdir = xstrdup(l.workdir);
     int fds[2] = {-1, -1}, sfds[2] = {-1, -1};
-    if (capture_open(&r->cap, r->log_path, opts->log_cap ? opts->log_cap : 64u << 20,
+    if (close_loopback(r, opts) < 0 ||
+        capture_open(&r->cap, r->log_path, opts->log_cap ? opts->log_cap : 64u << 20,
                      opts->head_chars ? opts->head_chars : 2500,
                      opts->tail_chars ? opts->tail_chars : 2500) < 0) {
         launch_free(&l);
