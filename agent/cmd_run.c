@@ -53,7 +53,7 @@ const char usage_run[] =
     "  --gpus all|none|LIST     GPUs for the scripts, e.g. 0,1 (default all); each\n"
     "                           running script holds its own\n"
     "  --gpu-share              with more workers than GPUs, let scripts share a GPU\n"
-    "                           instead of waiting for one"
+    "                           instead of waiting for one\n"
     "  --data-dir DIR           data folder for bare ids (default $GROVE_DATA or\n"
     "                           ~/.cache/grove/data)\n"
     "  --prompts DIR            override prompt templates by file name\n"

@@ -72,8 +72,13 @@ static char *describe(const run_ctx *r)
     if (r->mem_limit)
         sb_printf(&s, "; %.1f GB of memory (a script that uses more is killed)",
                   (double)r->mem_limit / (1 << 30));
-    int first, count;
-    exec_gpus_divide(r->n_gpus, r->gpu_slots, 0, 1, &first, &count);
+    /* what every script can count on: the smallest share (3 GPUs, 2 slots: 1) */
+    int first = 0, count = r->gpu_slots ? r->n_gpus : 0;
+    for (int i = 0; i < r->gpu_slots; i++) {
+        int f, c;
+        if (exec_gpus_divide(r->n_gpus, r->gpu_slots, i, 1, &f, &c) < count)
+            first = f, count = c;
+    }
     if (count == 0) {
         sb_puts(&s, "; no GPU: train on the CPU");
     } else {
