@@ -88,11 +88,13 @@ static void fd_path(char buf[32], int fd)
 /* In a private mount namespace, a tmpfs at SANDBOX_STAGE_DIR holding a bind
  * of each staged source (exec_internal.h). The sources are opened first, in
  * the new namespace (a bind's source must be a mount of the caller's own),
- * and before the tmpfs could cover one of them. Only system calls. */
+ * and before the tmpfs could cover one of them. Only system calls. The
+ * filesystem type "none" is ignored by the kernel for these mounts (valgrind
+ * wants a string there). */
 static int stage_binds(const sandbox_stage *st)
 {
     int fds[SANDBOX_MAX_STAGE];
-    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
         return -1;
     for (int i = 0; i < st->n; i++)
         if ((fds[i] = open(st->src[i], O_PATH | O_CLOEXEC)) < 0)
@@ -106,7 +108,7 @@ static int stage_binds(const sandbox_stage *st)
         int fd = st->is_dir[i] ? mkdir(st->dst[i], 0755)
                                : open(st->dst[i], O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
         if (fd < 0 || (!st->is_dir[i] && close(fd) < 0) ||
-            mount(via, st->dst[i], NULL, MS_BIND | MS_REC, NULL) < 0)
+            mount(via, st->dst[i], "none", MS_BIND | MS_REC, NULL) < 0)
             return -1;
         close(fds[i]);
     }
