@@ -10,17 +10,17 @@
 #include <sys/prctl.h>
 
 static const grove_command commands[] = {
-    {"run", cmd_run, summary_run, usage_run},
-    {"tree", cmd_tree, summary_tree, usage_tree},
-    {"show", cmd_show, summary_show, usage_show},
-    {"diff", cmd_diff, summary_diff, usage_diff},
-    {"grade", cmd_grade, summary_grade, usage_grade},
-    {"competitions", cmd_competitions, summary_competitions, usage_competitions},
-    {"prepare", cmd_prepare, summary_prepare, usage_prepare},
-    {"llm", cmd_llm, summary_llm, usage_llm},
-    {"exec", cmd_exec, summary_exec, usage_exec},
-    {"version", cmd_version, summary_version, usage_version},
-    {NULL, NULL, NULL, NULL},
+    {"run", cmd_run, summary_run, usage_run, usage_more_run},
+    {"tree", cmd_tree, summary_tree, usage_tree, NULL},
+    {"show", cmd_show, summary_show, usage_show, NULL},
+    {"diff", cmd_diff, summary_diff, usage_diff, NULL},
+    {"grade", cmd_grade, summary_grade, usage_grade, NULL},
+    {"competitions", cmd_competitions, summary_competitions, usage_competitions, NULL},
+    {"prepare", cmd_prepare, summary_prepare, usage_prepare, NULL},
+    {"llm", cmd_llm, summary_llm, usage_llm, NULL},
+    {"exec", cmd_exec, summary_exec, usage_exec, NULL},
+    {"version", cmd_version, summary_version, usage_version, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 const grove_command *grove_command_find(const char *name)
@@ -47,7 +47,10 @@ int cmd_usage(const char *name, int to_stderr)
     const grove_command *c = grove_command_find(name);
     if (!c)
         return 2;
-    fputs(c->usage, to_stderr ? stderr : stdout);
+    FILE *f = to_stderr ? stderr : stdout;
+    fputs(c->usage, f);
+    if (c->usage_more)
+        c->usage_more(f);
     return to_stderr ? 2 : 0;
 }
 
