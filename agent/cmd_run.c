@@ -194,7 +194,8 @@ static void banner(const run_ctx *r)
                "               and --model to search with a real model)\n");
     else
         printf("  coder        %s:%s\n", llm_client_provider(r->coder), llm_client_model(r->coder));
-    printf("  budget       %d steps, %d workers, %s, %s per script\n", r->steps, r->workers, tl, et);
+    printf("  budget       %d step%s, %d worker%s, %s, %s per script\n", r->steps,
+           r->steps == 1 ? "" : "s", r->workers, r->workers == 1 ? "" : "s", tl, et);
     printf("  python       %s (%s)\n", r->python, r->packages);
     if (r->n_redo)
         printf("  resume       %zu nodes in the journal, %d in flight at the stop will be redone\n",

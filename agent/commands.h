@@ -43,5 +43,8 @@ const grove_command *grove_command_find(const char *name);
 int cmd_wants_help(int argc, char **argv);
 /* Print a command's usage to stdout (help) or stderr (bad usage). */
 int cmd_usage(const char *name, int to_stderr);
+/* Bad usage naming the argument: "grove tree: unknown option '--html'"
+ * (or "unexpected argument 'x'"), then the usage on stderr; returns 2. */
+int cmd_bad_arg(const char *name, const char *arg);
 
 #endif

@@ -54,6 +54,28 @@ int cmd_usage(const char *name, int to_stderr)
     return to_stderr ? 2 : 0;
 }
 
+int cmd_bad_arg(const char *name, const char *arg)
+{
+    fprintf(stderr, "grove %s: %s '%s'\n\n", name,
+            arg[0] == '-' && arg[1] ? "unknown option" : "unexpected argument", arg);
+    return cmd_usage(name, 1);
+}
+
+/* "grove: 'rnu' is not a grove command; did you mean 'run'?" */
+static int unknown_command(const char *name)
+{
+    suggest sg = {.typed = name};
+    for (const grove_command *c = commands; c->name; c++)
+        suggest_add(&sg, c->name);
+    suggest_add(&sg, "help");
+    if (sg.best)
+        fprintf(stderr, "grove: '%s' is not a grove command; did you mean '%s'? (see `grove "
+                "help`)\n", name, sg.best);
+    else
+        fprintf(stderr, "grove: '%s' is not a grove command (see `grove help`)\n", name);
+    return 2;
+}
+
 static void print_overview(FILE *f)
 {
     fputs("usage: grove [-v|-q] COMMAND [ARGS]\n\n"
@@ -99,17 +121,13 @@ int main(int argc, char **argv)
             print_overview(stdout);
             return 0;
         }
-        if (!grove_command_find(argv[i + 1])) {
-            fprintf(stderr, "grove: no such command '%s' (see `grove help`)\n", argv[i + 1]);
-            return 2;
-        }
+        if (!grove_command_find(argv[i + 1]))
+            return unknown_command(argv[i + 1]);
         return cmd_usage(argv[i + 1], 0);
     }
     const grove_command *c = grove_command_find(name);
-    if (!c) {
-        fprintf(stderr, "grove: '%s' is not a grove command (see `grove help`)\n", name);
-        return 2;
-    }
+    if (!c)
+        return unknown_command(name);
     if (cmd_wants_help(argc - i, argv + i))
         return cmd_usage(name, 0);
     return c->fn(argc - i, argv + i);

@@ -150,7 +150,7 @@ static int choose_scoring(run_ctx *r)
     r->comp = bench_registry_find(r->comp_id);
     if (r->comp) {
         r->lower_is_better = r->comp->lower_is_better;
-        r->metric_name = r->comp->metric;
+        r->metric_name = bench_metric_label(r->comp->metric);
     } else if (r->cfg.lower_is_better >= 0) {
         r->lower_is_better = r->cfg.lower_is_better;
         if (!r->cfg.metric)

@@ -67,6 +67,7 @@ def run(tmp):
     r = grove(*base, "--name", "drafts", "--steps", "2", "--set", "search.num_drafts=20")
     print(r.stdout[-1500:], r.stderr[-1500:])
     check(r.returncode == 0, "--set search.num_drafts=20 runs")
+    check("2 steps, 1 worker," in r.stdout, "the banner says '1 worker'")
     run_dir = os.path.join(runs, "drafts")
     cfg = json.load(open(os.path.join(run_dir, "config.json")))
     check(cfg["search"]["num_drafts"] == 20 and cfg["search"]["max_failed_drafts"] == 0,
