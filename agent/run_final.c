@@ -49,7 +49,7 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
      * leaves no final submission at all. */
     double need = run_final_estimate(r, n->id);
     double left = run_total_left(r);
-    double timeout = fmin(config_num(r->cfg, "exec_timeout", 600) * 2, fmax(left, need));
+    double timeout = fmin(r->cfg.exec_timeout * 2, fmax(left, need));
     exec_opts o;
     if (run_workspace(r, dir, n->code, r->public_dir, timeout, &o) < 0) {
         free(dir);
@@ -120,9 +120,11 @@ int run_finish(run_ctx *r)
     free(tree);
     printf("stopped: %s\n", r->stop_reason ? r->stop_reason : "done");
     if (r->n_requests) {
-        printf("llm: %ld requests, %ld input + %ld output tokens (%ld cached), cost ",
-               r->n_requests, r->spent.input_tokens, r->spent.output_tokens,
-               r->spent.cached_tokens);
+        printf("llm: %ld requests, %ld input + %ld output tokens (%ld cached", r->n_requests,
+               r->spent.input_tokens, r->spent.output_tokens, r->spent.cached_tokens);
+        if (r->spent.cache_write_tokens)
+            printf(", %ld of them cache writes", r->spent.cache_write_tokens);
+        printf("), cost ");
         if (r->spent.cost_known)
             printf("$%.4f\n", r->spent.cost_usd);
         else
@@ -161,7 +163,7 @@ int run_finish(run_ctx *r)
         printf("no re-run on the full data after a hard stop; `grove run --resume %s` "
                "finishes the run\n", r->run_dir);
     } else if (r->holdout) {
-        int n, k = (int)config_num(r->cfg, "final_top_k", 1);
+        int n, k = (int)r->cfg.final_top_k;
         int *ids = top_k(r->tree, k < 1 ? 1 : k, &n);
         for (int i = 0; i < n && !sub; i++)
             if (rerun_full(r, search_tree_node(r->tree, ids[i]), &sub) == 0)
@@ -222,7 +224,7 @@ void run_free(run_ctx *r)
         bench_holdout_free(&r->split);
     holdout_inferred_free(&r->inferred);
     free(r->self_report_why);
-    cJSON_Delete(r->cfg);
+    config_free(&r->cfg);
     free(r->run_dir);
     free(r->comp_id);
     free(r->comp_dir);
