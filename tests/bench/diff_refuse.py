@@ -27,9 +27,8 @@ import sys
 import tempfile
 import warnings
 
-import numpy as np
 import pandas as pd
-from scipy.stats import pearsonr, spearmanr
+from scipy.stats import pearsonr
 from sklearn import metrics
 
 import gradekit
@@ -201,7 +200,7 @@ for comp, idc, col in ACCURACY:
     cases(comp, idc, col, Y04, P04, LABEL_VALUES, g_accuracy(idc, col))
 # two classes: a "binary" target, where text and numbers cannot be ordered
 for comp, idc, col in ACCURACY[:1]:
-    cases(comp + "", idc, col, Y01, Y01[:5] + ["1", "0", "0"],
+    cases(comp, idc, col, Y01, Y01[:5] + ["1", "0", "0"],
           [("binary, 0.5", "0.5"), ("binary, text", "x"), ("binary, True", "True")],
           g_accuracy(idc, col))
 cases("spaceship-titanic", "PassengerId", "Transported",
