@@ -27,6 +27,7 @@ import sys
 import tempfile
 import warnings
 
+import numpy as np
 import pandas as pd
 from scipy.stats import pearsonr
 from sklearn import metrics
@@ -69,7 +70,7 @@ def case(comp, name, answers, submission, grade_fn, answers_side=False):
         return
     got = rep.get("score_raw")
     ok = bool(rep.get("valid_submission")) and got is not None and close(got, want)
-    tally.record(ok, label, "MLE-bench %r | grove %r" % (want, got if ok else rep.get("error")))
+    tally.record(ok, label, "MLE-bench %r | grove %r" % (want, got if ok else rep.get("error") or got))
 
 
 def column(ids, values, id_col, col):
@@ -333,6 +334,125 @@ cases("predict-volcanic-eruptions-ingv-oe", "segment_id", "time_to_eruption", NU
       NUM_VALUES, g_volcano)
 cases("us-patent-phrase-to-phrase-matching", "id", "score", NUM, NUM_P,
       [("inf", "inf"), ("text", "x")], g_pearson)
+
+
+# ---- several columns: one cell of one column replaced ---------------------
+
+def table(ids, idc, cols):
+    """cols: (name, cells) pairs; a file with the ids first."""
+    return [idc] + [c for c, _ in cols], [[i] + [v[n] for _, v in cols]
+                                          for n, i in enumerate(ids)]
+
+
+def table_cases(comp, idc, ans_cols, sub_cols, values, grade_fn, at=3, bools=True):
+    """As cases(), on the first column of sub_cols; ans_cols may carry columns
+    the submission lacks (groups, masks)."""
+    ids = ["r%02d" % i for i in range(len(ans_cols[0][1]))]
+    ans = table(ids, idc, ans_cols)
+    case(comp, "base", ans, table(ids, idc, sub_cols), grade_fn)
+    (name0, cells0), rest = sub_cols[0], sub_cols[1:]
+    for name, v in values:
+        sub = [(name0, cells0[:at] + [v] + cells0[at + 1:])] + rest
+        case(comp, name, ans, table(ids, idc, sub), grade_fn)
+    if bools:
+        sub = [(name0, BOOLS[:len(ids)])] + rest
+        case(comp, "all True/False", ans, table(ids, idc, sub), grade_fn)
+
+
+def g_taxi(s, a):
+    s, a = s.sort_values("key"), a.sort_values("key")
+    return math.sqrt(metrics.mean_squared_error(a["fare_amount"], s["fare_amount"]))
+
+
+def g_nomad(s, a):
+    """root_mean_squared_log_error as sklearn >= 1.6 has it (values <= -1
+    refused; Debian's sklearn 1.2 refuses every negative value)."""
+    if len(s) != len(a):
+        raise Invalid("rows")
+    total = 0
+    for c in ["formation_energy_ev_natom", "bandgap_energy_ev"]:
+        y, p = a[c].astype(float).to_numpy(), s[c].astype(float).to_numpy()
+        if (y <= -1).any() or (p <= -1).any():
+            raise ValueError("values <= -1")
+        total += math.sqrt(metrics.mean_squared_error(np.log1p(y), np.log1p(p)))
+    return total / 2
+
+
+def g_vent(s, a):
+    s, a = sort_pair(s, a, "id")
+    a = a[a["u_out"] == 0]
+    s = s[s["id"].isin(a["id"])]
+    return metrics.mean_absolute_error(a["pressure"].values, s["pressure"].values)
+
+
+def g_champs(s, a):
+    if set(s["id"]) != set(a["id"]):
+        raise Invalid("ids")
+    m = a.merge(s[["id", "scalar_coupling_constant"]], on="id", suffixes=("_true", "_pred"))
+    return np.mean([np.log(metrics.mean_absolute_error(g["scalar_coupling_constant_true"],
+                                                       g["scalar_coupling_constant_pred"]))
+                    for _, g in m.groupby("type")])
+
+
+def g_s3e18(s, a):
+    s, a = sort_pair(s, a, "id")
+    return metrics.roc_auc_score(a[["EC1", "EC2"]].to_numpy(), s[["EC1", "EC2"]].to_numpy(),
+                                 average="macro")
+
+
+PLANT = ["healthy", "multiple_diseases", "rust", "scab"]
+
+
+def g_plant(s, a):
+    if len(s) != len(a) or set(s.columns) != {"image_id"} | set(PLANT):
+        raise Invalid("columns")
+    s = s.sort_values(by="image_id").reset_index(drop=True)
+    a = a.sort_values(by="image_id").reset_index(drop=True)
+    if not all(s["image_id"] == a["image_id"]):
+        raise Invalid("ids")
+    return np.mean([metrics.roc_auc_score(a[c], s[c]) for c in PLANT])
+
+
+def g_spooky(s, a):
+    if s.shape != (len(a), 4):
+        raise Invalid("shape")
+    if not np.all(np.isclose(s.iloc[:, 1:].sum(axis=1), 1, atol=1e-6)):
+        raise Invalid("row sums")
+    if not ((s.iloc[:, 1:] >= 0) & (s.iloc[:, 1:] <= 1)).all().all():
+        raise Invalid("not in [0, 1]")
+    s, a = s.sort_values("id").reset_index(drop=True), a.sort_values("id").reset_index(drop=True)
+    if s["id"].tolist() != a["id"].tolist():
+        raise AssertionError("ids")
+    return metrics.log_loss(a.drop(columns=["id"]).to_numpy(), s.drop(columns=["id"]).to_numpy())
+
+
+cases("new-york-city-taxi-fare-prediction", "key", "fare_amount", NUM, NUM_P, NUM_VALUES, g_taxi)
+table_cases("nomad2018-predict-transparent-conductors", "id",
+            [("formation_energy_ev_natom", ["0.1", "0.2", "0.05", "0.3", "0.15", "0.25", "0", "0.4"]),
+             ("bandgap_energy_ev", NUM)],
+            [("formation_energy_ev_natom", ["0.1", "0.25", "0.1", "0.2", "0.1", "0.2", "0.05", "0.3"]),
+             ("bandgap_energy_ev", NUM_P)],
+            NUM_VALUES + [("-0.5 (log1p defined)", "-0.5"), ("-1", "-1")], g_nomad)
+table_cases("ventilator-pressure-prediction", "id",
+            [("pressure", NUM), ("u_out", ["0", "0", "1", "0", "0", "1", "0", "0"])],
+            [("pressure", NUM_P)], NUM_VALUES, g_vent)
+table_cases("champs-scalar-coupling", "id",
+            [("scalar_coupling_constant", NUM),
+             ("type", ["1JHC", "2JHH", "1JHC", "2JHH", "1JHC", "2JHH", "1JHC", "2JHH"])],
+            [("scalar_coupling_constant", NUM_P)], NUM_VALUES, g_champs)
+table_cases("playground-series-s3e18", "id", [("EC1", Y01), ("EC2", Y01[::-1])],
+            [("EC1", P01), ("EC2", P01[::-1])], SCORE_VALUES, g_s3e18)
+table_cases("plant-pathology-2020-fgvc7", "image_id",
+            [(c, Y01[k:] + Y01[:k]) for k, c in enumerate(PLANT)],
+            [(c, P01[k:] + P01[:k]) for k, c in enumerate(PLANT)],
+            SCORE_VALUES + [("-3 (raw scores)", "-3")], g_plant)
+SPOOKY_Y = [["1", "0", "0"], ["0", "1", "0"], ["0", "0", "1"], ["1", "0", "0"]] * 2
+SPOOKY_P = [["0.7", "0.2", "0.1"], ["0.1", "0.8", "0.1"], ["0.2", "0.2", "0.6"],
+            ["0.5", "0.25", "0.25"]] * 2
+table_cases("spooky-author-identification", "id",
+            [(c, [r[k] for r in SPOOKY_Y]) for k, c in enumerate(["EAP", "HPL", "MWS"])],
+            [(c, [r[k] for r in SPOOKY_P]) for k, c in enumerate(["EAP", "HPL", "MWS"])],
+            [("empty (NaN)", ""), ("inf", "inf"), ("text", "x")], g_spooky, bools=False)
 
 
 tally.finish()
