@@ -11,6 +11,7 @@
 #ifndef GROVE_RUN_H
 #define GROVE_RUN_H
 
+#include "audit.h"
 #include "bench.h"
 #include "exec.h"
 #include "holdout_infer.h"
@@ -54,6 +55,7 @@ typedef struct run_ctx {
     search_policy *policy;
     search_rng rng;
     journal *journal;
+    audit *audit;                /* RUN/audit.jsonl: reads of private answers */
     uv_loop_t *loop;
     uv_signal_t sigint, sigterm;
     uv_timer_t deadline;

@@ -77,7 +77,7 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
     return *sub ? 0 : -1;
 }
 
-static void grade_final(run_ctx *r, const char *best_dir, const char *sub)
+static void grade_final(run_ctx *r, const char *best_dir, const char *sub, int node)
 {
     if (!r->comp || !r->comp->graded || !r->comp->answers)
         return;
@@ -89,7 +89,7 @@ static void grade_final(run_ctx *r, const char *best_dir, const char *sub)
     }
     bench_report rep;
     memset(&rep, 0, sizeof rep);
-    if (bench_grade(&rep, r->comp, sub, answers) == 0) {
+    if (audit_grade(r->audit, &rep, r->comp, sub, answers, node, "final submission") == 0) {
         cJSON *j = bench_report_json(&rep);
         char *text = cJSON_Print(j);
         char *path = path_join(best_dir, "grade.json");
@@ -182,7 +182,7 @@ int run_finish(run_ctx *r)
         rc = file_copy(sub, dst);
     if (sub && rc == 0) {
         printf("final submission (node %d): %s/submission.csv\n", used, best_dir);
-        grade_final(r, tmp_dir, dst);
+        grade_final(r, tmp_dir, dst, used);
     }
     if (rc == 0 && (rm_rf(best_dir) < 0 || rename(tmp_dir, best_dir) < 0))
         rc = err_set("%s: %s", best_dir, strerror(errno));
@@ -206,8 +206,9 @@ void run_free(run_ctx *r)
         llm_client_free(r->feedback);
     if (r->coder)
         llm_client_free(r->coder);
+    audit_free(r->audit);
     if (r->loop) {
-        /* let the clients' handles close, then the loop */
+        /* let the clients' and the audit's handles close, then the loop */
         for (int i = 0; i < 16 && uv_run(r->loop, UV_RUN_NOWAIT); i++)
             ;
         uv_loop_close(r->loop);

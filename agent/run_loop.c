@@ -292,7 +292,8 @@ static void score_holdout(pipeline *p, search_node *n)
         free(why);
     } else if (found > 0) {
         finish_node(p, 1, "no ./submission/submission.csv was written", 0, 0);
-    } else if (bench_grade(&rep, r->comp, sub, r->split.answers_path) < 0) {
+    } else if (audit_grade(r->audit, &rep, r->comp, sub, r->split.answers_path, n->id,
+                           "holdout score") < 0) {
         char *why = xasprintf("grader: %s", err_last());
         finish_node(p, 1, why, 0, 0);
         free(why);

@@ -390,6 +390,23 @@ static int load_journal(run_ctx *r)
     return node_export_journal(r->tree, r->run_dir);
 }
 
+/* The audit log, watching every private answers file this run may grade
+ * against: the holdout's answers and the competition's test answers. */
+static int open_audit(run_ctx *r)
+{
+    if (audit_open(&r->audit, r->run_dir, r->loop) < 0)
+        return -1;
+    if (r->holdout)
+        audit_watch(r->audit, r->split.answers_path);
+    if (r->comp && r->comp->answers && r->private_dir) {
+        char *answers = path_join(r->private_dir, r->comp->answers);
+        if (file_exists(answers))
+            audit_watch(r->audit, answers);
+        free(answers);
+    }
+    return 0;
+}
+
 int run_setup(run_ctx *r, cJSON *cfg, int resume)
 {
     r->cfg = cfg;
@@ -466,6 +483,8 @@ int run_setup(run_ctx *r, cJSON *cfg, int resume)
 
     r->loop = xcalloc(1, sizeof *r->loop);
     uv_loop_init(r->loop);
+    if (open_audit(r) < 0)
+        return -1;
     if (make_clients(r) < 0)
         return -1;
     /* The clients hold their own copies of the keys; wipe them from grove's
