@@ -61,7 +61,7 @@ static char *describe(const run_ctx *r)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     long per = cores > 0 ? cores / r->workers : 1;
-    int threads = (int)config_num(r->cfg, "exec.threads", 1);
+    int threads = (int)r->cfg.exec.threads;
     sb s = {0};
     sb_printf(&s, "each script may use %ld CPU core%s", per > 0 ? per : 1, per > 1 ? "s" : "");
     if (r->workers > 1)
@@ -87,7 +87,7 @@ static char *describe(const run_ctx *r)
         if (g->mem_mb)
             sb_printf(&s, ", %.0f GB of memory%s", (double)g->mem_mb / 1024, count > 1 ? " each" : "");
         sb_printf(&s, "), seen by the script as cuda:0%s", count > 1 ? " and up" : "");
-        if (config_bool(r->cfg, "gpu_share", 0) && r->workers > r->n_gpus)
+        if (r->cfg.gpu_share && r->workers > r->n_gpus)
             sb_puts(&s, ", possibly shared with another script running at once");
     }
     return sb_steal(&s);
@@ -98,15 +98,14 @@ static char *describe(const run_ctx *r)
  * needs the user's explicit --no-sandbox (sandbox "off"). */
 static int check_sandbox(const run_ctx *r)
 {
-    const char *mode = config_str(r->cfg, "sandbox", "auto");
     if (!r->holdout)
         return 0;
-    if (!strcmp(mode, "off")) {
+    if (r->cfg.sandbox == CONFIG_SANDBOX_OFF) {
         log_warn("--no-sandbox: scripts can read the held-out answers, so a holdout score is "
                  "only as honest as the script that earned it; use it to debug, not to compare");
         return 0;
     }
-    if (!strcmp(mode, "auto") && !exec_sandbox_available())
+    if (r->cfg.sandbox == CONFIG_SANDBOX_AUTO && !exec_sandbox_available())
         return err_set("holdout scoring needs the sandbox, and bubblewrap cannot run here (%s): "
                        "any script could read the held-out answers and grade itself perfect, so "
                        "its scores would be worth nothing. Make bubblewrap work (scripts/setup), "
@@ -123,17 +122,15 @@ int run_hardware_setup(run_ctx *r)
     exec_gpu *all = NULL;
     int n_all = 0;
     exec_gpus_detect(&all, &n_all, NULL, NULL);
-    int rc = exec_gpus_select(&r->gpus, &r->n_gpus, all, n_all, config_str(r->cfg, "gpus", "all"));
+    int rc = exec_gpus_select(&r->gpus, &r->n_gpus, all, n_all, r->cfg.gpus);
     free(all);
     if (rc < 0)
         return -1;
-    int share = config_bool(r->cfg, "gpu_share", 0);
+    int share = r->cfg.gpu_share;
     r->gpu_slots = r->n_gpus == 0 ? 0 : share || r->workers <= r->n_gpus ? r->workers : r->n_gpus;
     r->gpu_busy = r->gpu_slots ? xcalloc((size_t)r->gpu_slots, sizeof *r->gpu_busy) : NULL;
-    const cJSON *mem = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(r->cfg, "exec"), "memory_limit_mb");
-    r->mem_limit = cJSON_IsNumber(mem) ? (size_t)mem->valuedouble << 20
-                                       : default_mem_limit(r->workers);
+    long mb = r->cfg.exec.memory_limit_mb;
+    r->mem_limit = mb > 0 ? (size_t)mb << 20 : mb == 0 ? default_mem_limit(r->workers) : 0;
     r->hardware = describe(r);
     return 0;
 }
