@@ -164,13 +164,13 @@ int report_html_bench(const char *bench_dir, const char *out_path)
     cJSON_AddStringToObject(data, "bench_dir", bench);
     cJSON *runs = cJSON_AddArrayToObject(data, "runs");
     int rc = walk(runs, bench, NULL, 1, same_dir);
-    if (rc == 0 && cJSON_GetArraySize(runs) == 0)
-        rc = err_set("%s holds no run folder (a folder with a .git repository made by grove run), "
-                     "directly or one level down", bench_dir);
     char *summary_path = path_join(bench, "report.json");
     cJSON *summary = report_read_json(summary_path);
     if (summary)
         cJSON_AddItemToObject(data, "summary", summary);
+    if (rc == 0 && cJSON_GetArraySize(runs) == 0)
+        rc = err_set("%s holds no run folder (a folder with a .git repository made by grove run), "
+                     "directly or one level down", bench_dir);
     cJSON_AddNumberToObject(data, "generated_at", clock_wall());
     cJSON_AddStringToObject(data, "grove_version", GROVE_VERSION);
     if (rc == 0) {

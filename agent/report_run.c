@@ -17,8 +17,9 @@
  *   best/                      the final submission's code and grade.json
  *   final/<id>/                nodes re-run on the full data at the end
  *
- * The state shown: "running" while the lock is held; "finished" when the
- * last status says so; "killed" when it says running but nobody holds the
+ * The state shown: "running" while the lock is held (but for the run's own
+ * last page, which it writes before letting go); "finished" when the last
+ * status says so; "killed" when it says running but nobody holds the
  * lock (a SIGKILL, a crash, a power cut); "stopped" when there is no status.
  */
 #include "report_int.h"
@@ -30,6 +31,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 typedef struct gather {
     report_pool *pool;
@@ -91,8 +93,12 @@ static cJSON *status_of(const char *run_dir)
     const cJSON *said = cJSON_GetObjectItemCaseSensitive(st, "state");
     const char *last = cJSON_IsString(said) ? said->valuestring : NULL;
     char *lock = path_join(run_dir, ".grove.lock");
+    /* the run writes its last page itself, still holding its lock */
+    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(st, "pid");
+    int own_end = last && strcmp(last, "finished") == 0 && cJSON_IsNumber(pid) &&
+                  (pid_t)pid->valuedouble == getpid();
     const char *state;
-    if (lock_held(lock))
+    if (!own_end && lock_held(lock))
         state = "running";
     else if (last && strcmp(last, "finished") == 0)
         state = "finished";

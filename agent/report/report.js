@@ -539,7 +539,8 @@ parts.push('<g class="' + cls.join(' ') + '" id="n-' + n.id + '" data-id="' + n.
       var rs = comps[c], sc = rs.filter(function (r) { return r.grade && r.grade.valid_submission; }).map(function (r) { return r.grade.score; });
       var mean = sc.length ? sc.reduce(function (a, b) { return a + b; }, 0) / sc.length : NaN;
       rows.push('<tr class="comp"><td colspan="2"><b>' + esc(c) + '</b></td><td class="num">' + rs.length + ' runs</td><td class="num">' +
-        esc(fmtScore(mean)) + ' mean</td><td class="num">' + rs.filter(function (r) { return r.grade && r.grade.any_medal; }).length + ' medals</td><td></td><td></td></tr>');
+        esc(fmtScore(mean)) + ' mean</td><td class="num">' + rs.filter(function (r) { return r.grade && r.grade.any_medal; }).length + ' medals</td><td class="num">' +
+        rs.filter(function (r) { return r.grade && r.grade.above_median; }).length + ' above median</td><td></td></tr>');
       rs.forEach(function (r) {
         var g = r.grade, medal = !g ? '–' : g.gold_medal ? 'gold' : g.silver_medal ? 'silver' : g.bronze_medal ? 'bronze' : 'none';
         rows.push('<tr class="run" data-run="' + esc(r.name) + '"><td><a href="' + esc(r.page) + '">' + esc(r.name) + '</a></td><td>seed ' + esc(r.seed) +

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """test_report_html.py: grove's HTML report, opened in real headless Chromium.
 
-    test_report_html.py finished|killed|hostile
+    test_report_html.py finished|killed|hostile|bench
 
   finished  a real run (builtin coder, grove-titanic, 6 nodes, 2 workers):
             the page it kept in its folder and `grove report RUN --html`
@@ -14,6 +14,9 @@
             code hold '</script>' and '<!--' and whose output holds invalid
             UTF-8: the page's JSON stays valid UTF-8, the text shows as text,
             no script runs but the page's own.
+  bench     a folder of two run folders: the bench page links each run's
+            own page, written beside it, and those pages draw; an empty
+            folder is refused with a clear message.
 
 Every page is also checked to reference nothing outside itself. Screenshots
 go to BUILD/test-artefacts/report-SCENARIO.png.
@@ -224,6 +227,36 @@ def hostile():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def bench():
+    tmp = tempfile.mkdtemp(prefix="grove-report-")
+    try:
+        bench_dir = os.path.join(tmp, "bench")
+        for name, seed in (("a", 1), ("b", 2)):
+            subprocess.run(["/usr/bin/python3", os.path.join(SRC, "perf/report/gen_run.py"),
+                            os.path.join(bench_dir, "runs", name), "--nodes", "15", "--drafts", "3",
+                            "--seed", str(seed)], check=True)
+        page = os.path.join(bench_dir, "report.html")
+        r = subprocess.run([GROVE, "report", bench_dir, "--html", "-o", page], capture_output=True,
+                           text=True)
+        check(r.returncode == 0, "grove report BENCH --html: %s" % r.stderr)
+        check_self_contained(page)
+        out, console, _ = browser.dump_dom("file://" + page)
+        check(not console, "no JavaScript error: %s" % console[:3])
+        dom = browser.Dom(out)
+        links = [a["href"] for t, a in dom.tags if t == "a"]
+        check(links == ["runs/a/report.html", "runs/b/report.html"], "each run linked: %s" % links)
+        for name in ("a", "b"):
+            run_dir = os.path.join(bench_dir, "runs", name)
+            check_page(os.path.join(run_dir, "report.html"), run_dir, "stopped")
+        empty = os.path.join(tmp, "empty")
+        os.makedirs(empty)
+        r = subprocess.run([GROVE, "report", empty, "--html", "-o", page], capture_output=True,
+                           text=True)
+        check(r.returncode == 1 and "holds no run folder" in r.stderr, "an empty folder: %s" % r.stderr)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    {"finished": finished, "killed": killed, "hostile": hostile}[sys.argv[1]]()
+    {"finished": finished, "killed": killed, "hostile": hostile, "bench": bench}[sys.argv[1]]()
     print("ok")
