@@ -27,7 +27,8 @@ int report_html_bench(const char *bench_dir, const char *out_path);
 /* The live page of a `grove run`: writes RUN/status.json (state, stop
  * reason, what is in flight, this session's LLM totals) and RUN/report.html.
  * While the run goes (final == 0) it does so at most every
- * REPORT_LIVE_INTERVAL_S seconds; final == 1 always writes, and says where
+ * REPORT_LIVE_INTERVAL_S seconds (longer for a page that takes long to
+ * write: at most about 5% of the time); final == 1 always writes, and says where
  * the page is. Failures are logged as warnings: a report never stops a run. */
 #define REPORT_LIVE_INTERVAL_S 5.0
 struct run_ctx;

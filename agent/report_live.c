@@ -6,7 +6,7 @@
  * process knows (its state, why it stopped, what is in flight, this
  * session's LLM totals), then report.html from the folder, as
  * `grove report RUN --html` would. The interval is kept without state: the
- * page's own modification time says when it was last written. A SIGKILL
+ * page's own modification time says when it was last written (too_soon). A SIGKILL
  * leaves status.json saying "running" with no lock held, which the page
  * shows as a killed run.
  */
@@ -17,7 +17,6 @@
 
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 static cJSON *inflight(const run_ctx *r)
@@ -75,17 +74,37 @@ static int write_status(const run_ctx *r, int final)
     return rc;
 }
 
+static double mtime(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec * 1e-9 : -1;
+}
+
+/* 1 when the page was written too recently to write it again: within
+ * REPORT_LIVE_INTERVAL_S, or within 20 times what writing it took last time
+ * (status.json is written just before the page, so the gap between their
+ * modification times is that), which keeps a large run's refreshes under
+ * about 5% of the loop's time. */
+static int too_soon(const char *page, const char *status)
+{
+    double page_t = mtime(page), status_t = mtime(status);
+    if (page_t < 0)
+        return 0;
+    double took = status_t >= 0 && page_t >= status_t ? page_t - status_t : 0;
+    double interval = took * 20 > REPORT_LIVE_INTERVAL_S ? took * 20 : REPORT_LIVE_INTERVAL_S;
+    return clock_wall() - page_t < interval;
+}
+
 void report_live_update(run_ctx *r, int final)
 {
     char *page = path_join(r->run_dir, "report.html");
-    struct stat st;
-    if (!final && stat(page, &st) == 0 && difftime(time(NULL), st.st_mtime) < REPORT_LIVE_INTERVAL_S) {
-        free(page);
-        return;
+    char *status = path_join(r->run_dir, "status.json");
+    if (final || !too_soon(page, status)) {
+        if (write_status(r, final) < 0 || report_html_run(r->run_dir, page) < 0)
+            log_warn("report: %s", err_last());
+        else if (final)
+            printf("report: %s\n", page);
     }
-    if (write_status(r, final) < 0 || report_html_run(r->run_dir, page) < 0)
-        log_warn("report: %s", err_last());
-    else if (final)
-        printf("report: %s\n", page);
+    free(status);
     free(page);
 }

@@ -231,7 +231,7 @@
 
   function drawTree(ctx, box) {
     var roots = ctx.nodes.filter(function (n) { return !num(n.parent) || !ctx.byId[n.parent]; });
-    var ROW = 22, COL = 118, X0 = 34, Y0 = 16, row = 0, pos = {}, edges = [], parts = [];
+    var ROW = 22, COL = 104, X0 = 34, Y0 = 16, row = 0, pos = {}, edges = [], parts = [];
     function place(n, depth) {
       var ys = n.kids.map(function (k) { return place(ctx.byId[k], depth + 1); });
       var y = ys.length ? (ys[0] + ys[ys.length - 1]) / 2 : Y0 + ROW * row++;
@@ -276,7 +276,7 @@ parts.push('<g class="' + cls.join(' ') + '" id="n-' + n.id + '" data-id="' + n.
       '<div id="tree-box" tabindex="0"><svg id="tree-svg" width="' + w + '" height="' + h + '" viewBox="0 0 ' + w + ' ' + h + '">' +
       '<path class="edge" d="' + edges.join('') + '"></path>' +
       '<g transform="translate(' + X0 + ',' + rootY + ')"><rect x="-6" y="-6" width="12" height="12" fill="#6a6f75"></rect>' +
-      '<text x="-20" y="20">task</text></g>' + parts.join('') + '<circle id="halo" r="11"></circle></svg></div>';
+      '<text x="0" y="20" text-anchor="middle">task</text></g>' + parts.join('') + '<circle id="halo" r="11"></circle></svg></div>';
     box.querySelector('svg').addEventListener('click', function (e) {
       var g = e.target.closest ? e.target.closest('.node') : null;
       if (g) ctx.select(+g.getAttribute('data-id'), false);
@@ -295,7 +295,7 @@ parts.push('<g class="' + cls.join(' ') + '" id="n-' + n.id + '" data-id="' + n.
     if (tr) tr.classList.add('sel');
     ctx.sel = id;
     if (location.hash !== '#node-' + id) history.replaceState(null, '', '#node-' + id);
-    if (scroll && g && g.scrollIntoView) g.scrollIntoView({block: 'center', inline: 'center'});
+    if (scroll && g && g.scrollIntoView) g.scrollIntoView({block: 'nearest', inline: 'nearest'});
     nodePanel(ctx, n);
   }
 
