@@ -7,10 +7,12 @@
  * from the bench page; the bench page lists the runs per competition with
  * their state, why they stopped, the final submission's grade
  * (best/grade.json), the search's best score and where the final node
- * ranked among the nodes by search score (the selection). A summary JSON
- * that the bench driver writes at BENCH/report.json, when there is one, is
- * shown as it is.
+ * ranked among the nodes by search score, and, where the run made a
+ * selection analysis (RUN/analysis.json), the oracle and the regret. Runs
+ * are grouped by the registry's split of their competition (grove bench
+ * names run folders BENCH/runs/<id>-seed<N>).
  */
+#include "bench.h"
 #include "report_html.h"
 #include "report_int.h"
 #include "util.h"
@@ -23,12 +25,6 @@
 static const cJSON *get(const cJSON *o, const char *k)
 {
     return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static const char *base_name(const char *p)
-{
-    const char *s = strrchr(p, '/');
-    return s && s[1] ? s + 1 : p;
 }
 
 /* The selection: rank of the final node among the scored nodes, by score. */
@@ -64,7 +60,10 @@ static cJSON *summarise(const cJSON *data, const char *name, const char *page)
     const cJSON *comp = get(cfg, "competition"), *seed = get(cfg, "seed");
     cJSON_AddStringToObject(r, "name", name);
     cJSON_AddStringToObject(r, "page", page);
-    cJSON_AddStringToObject(r, "competition", cJSON_IsString(comp) ? base_name(comp->valuestring) : "?");
+    const char *id = cJSON_IsString(comp) ? report_base_name(comp->valuestring) : "?";
+    const bench_competition *entry = bench_registry_find(id);
+    cJSON_AddStringToObject(r, "competition", id);
+    cJSON_AddStringToObject(r, "split", entry && entry->split ? entry->split : "other");
     cJSON_AddItemToObject(r, "seed", cJSON_IsNumber(seed) ? cJSON_CreateNumber(seed->valuedouble)
                                                           : cJSON_CreateNull());
     cJSON_AddItemToObject(r, "state", cJSON_Duplicate(get(st, "state"), 1));
@@ -79,6 +78,15 @@ static cJSON *summarise(const cJSON *data, const char *name, const char *page)
     const cJSON *grade = get(get(data, "final"), "grade");
     if (grade)
         cJSON_AddItemToObject(r, "grade", cJSON_Duplicate(grade, 1));
+    const cJSON *an = get(data, "analysis");
+    if (cJSON_IsObject(an)) {
+        cJSON *a = cJSON_AddObjectToObject(r, "analysis");
+        static const char *const keys[] = {"final_score", "oracle_score", "regret",
+                                           "regret_normalised"};
+        for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+            if (cJSON_IsNumber(get(an, keys[i])))
+                cJSON_AddNumberToObject(a, keys[i], get(an, keys[i])->valuedouble);
+    }
     char *sel = selection(data, cJSON_IsTrue(get(cfg, "lower_is_better")));
     if (sel)
         cJSON_AddStringToObject(r, "selection", sel);
@@ -164,21 +172,16 @@ int report_html_bench(const char *bench_dir, const char *out_path)
     cJSON_AddStringToObject(data, "bench_dir", bench);
     cJSON *runs = cJSON_AddArrayToObject(data, "runs");
     int rc = walk(runs, bench, NULL, 1, same_dir);
-    char *summary_path = path_join(bench, "report.json");
-    cJSON *summary = report_read_json(summary_path);
-    if (summary)
-        cJSON_AddItemToObject(data, "summary", summary);
     if (rc == 0 && cJSON_GetArraySize(runs) == 0)
         rc = err_set("%s holds no run folder (a folder with a .git repository made by grove run), "
                      "directly or one level down", bench_dir);
     cJSON_AddNumberToObject(data, "generated_at", clock_wall());
     cJSON_AddStringToObject(data, "grove_version", GROVE_VERSION);
     if (rc == 0) {
-        char *title = xasprintf("grove bench %s", base_name(bench));
+        char *title = xasprintf("grove bench %s", report_base_name(bench));
         rc = report_page_write(out_path, title, data, NULL);
         free(title);
     }
-    free(summary_path);
     cJSON_Delete(data);
     free(out_dir);
     free(copy);

@@ -138,6 +138,12 @@ cJSON *report_read_json(const char *path)
     return j;
 }
 
+const char *report_base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash && slash[1] ? slash + 1 : path;
+}
+
 /* ---- the page ---- */
 
 static void put_escaped_text(sb *out, const char *s)

@@ -24,6 +24,10 @@ cJSON *report_pool_text(report_pool *p, const char *text);
 /* The table of distinct lines, in index order (caller owns). */
 cJSON *report_pool_lines(const report_pool *p);
 
+/* The last part of a path ("/runs/r1" -> "r1"), a pointer into it; the
+ * whole path when it ends with '/'. Callers pass real paths. */
+const char *report_base_name(const char *path);
+
 /* A JSON file parsed, or NULL when it is missing or not JSON. */
 cJSON *report_read_json(const char *path);
 

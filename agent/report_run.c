@@ -16,6 +16,10 @@
  *   inflight.json              nodes started and not committed
  *   best/                      the final submission's code and grade.json
  *   final/<id>/                nodes re-run on the full data at the end
+ *   finished.json              written by a run as its last act (grove bench)
+ *   analysis.json              the selection analysis, where a run made one:
+ *                              the K best nodes by search score graded on the
+ *                              test answers, the oracle and the regret
  *
  * The state shown: "running" while the lock is held (but for the run's own
  * last page, which it writes before letting go); "finished" when the last
@@ -93,6 +97,7 @@ static cJSON *status_of(const char *run_dir)
     const cJSON *said = cJSON_GetObjectItemCaseSensitive(st, "state");
     const char *last = cJSON_IsString(said) ? said->valuestring : NULL;
     char *lock = path_join(run_dir, ".grove.lock");
+    char *finished = path_join(run_dir, "finished.json");
     /* the run writes its last page itself, still holding its lock */
     const cJSON *pid = cJSON_GetObjectItemCaseSensitive(st, "pid");
     int own_end = last && strcmp(last, "finished") == 0 && cJSON_IsNumber(pid) &&
@@ -100,13 +105,14 @@ static cJSON *status_of(const char *run_dir)
     const char *state;
     if (!own_end && lock_held(lock))
         state = "running";
-    else if (last && strcmp(last, "finished") == 0)
+    else if ((last && strcmp(last, "finished") == 0) || file_exists(finished))
         state = "finished";
     else if (last)
         state = "killed";
     else
         state = "stopped";
     free(lock);
+    free(finished);
     cJSON_DeleteItemFromObjectCaseSensitive(st, "recorded_state");
     cJSON_AddStringToObject(st, "recorded_state", last ? last : "none");
     cJSON_DeleteItemFromObjectCaseSensitive(st, "state");
@@ -152,17 +158,6 @@ static cJSON *task_config(journal *j)
     return cJSON_IsObject(cfg) ? cfg : (cJSON_Delete(cfg), NULL);
 }
 
-static const char *base_name(const char *path)
-{
-    size_t n = strlen(path);
-    while (n > 1 && path[n - 1] == '/')
-        n--;
-    const char *s = path + n;
-    while (s > path && s[-1] != '/')
-        s--;
-    return s;
-}
-
 cJSON *report_run_data(const char *run_dir, report_pool *pool)
 {
     journal *j = NULL;
@@ -180,7 +175,7 @@ cJSON *report_run_data(const char *run_dir, report_pool *pool)
     cJSON *data = cJSON_CreateObject();
     char *abs = path_real(run_dir);
     cJSON_AddStringToObject(data, "run_dir", abs ? abs : run_dir);
-    cJSON_AddStringToObject(data, "name", base_name(abs ? abs : run_dir));
+    cJSON_AddStringToObject(data, "name", report_base_name(abs ? abs : run_dir));
     cJSON_AddItemToObject(data, "config", cfg);
     cJSON_AddItemToObject(data, "status", status_of(run_dir));
 
@@ -203,6 +198,15 @@ cJSON *report_run_data(const char *run_dir, report_pool *pool)
     if (grade)
         cJSON_AddItemToObject(fin, "grade", grade);
     cJSON_AddItemToObject(fin, "reruns", reruns(run_dir));
+    static const struct { const char *file, *key; } extra[] = {
+        {"analysis.json", "analysis"}, {"finished.json", "finished"}};
+    for (size_t i = 0; i < sizeof extra / sizeof *extra; i++) {
+        char *path = path_join(run_dir, extra[i].file);
+        cJSON *o = report_read_json(path);
+        free(path);
+        if (o)
+            cJSON_AddItemToObject(data, extra[i].key, o);
+    }
     cJSON_AddNumberToObject(data, "generated_at", clock_wall());
     cJSON_AddStringToObject(data, "grove_version", GROVE_VERSION);
     free(grade_path);

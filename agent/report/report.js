@@ -124,6 +124,9 @@
     var cfg = D.config || {}, st = D.status || {};
     var nodes = D.nodes || [], byId = {};
     var lower = !!cfg.lower_is_better;
+    D.final = D.final || {};
+    if (!num(D.final.node) && D.analysis && num(D.analysis.final_node)) D.final.node = D.analysis.final_node;
+    if (!st.stop_reason && D.finished) st.stop_reason = D.finished.stop_reason;
     nodes.forEach(function (n) { byId[n.id] = n; n.kids = []; });
     (st.inflight || st.inflight_file || []).forEach(function (f) {
       if (byId[f.id] || st.state !== 'running') return;
@@ -146,6 +149,7 @@
     grid.appendChild(right);
     section('Search tree', 'tree').appendChild(grid);
     drawTree(ctx, left);
+    selectionSection(ctx);
     charts(ctx);
     nodeTable(ctx);
     section('Configuration', 'config').appendChild(el('pre', {}, esc(JSON.stringify(cfg, null, 2))));
@@ -171,6 +175,7 @@
       if (n.finalist || num(n.selection_rank) || num(n.hidden_score)) set[n.id] = 1;
     });
     ((D.final || {}).reruns || []).forEach(function (id) { set[id] = 1; });
+    ((D.analysis || {}).nodes || []).forEach(function (e) { set[e.id] = 1; });
     return set;
   }
 
@@ -353,6 +358,11 @@ parts.push('<g class="' + cls.join(' ') + '" id="n-' + n.id + '" data-id="' + n.
         (g.any_medal ? ' <b>' + (g.gold_medal ? 'gold' : g.silver_medal ? 'silver' : 'bronze') + '</b>' : '') +
         (g.above_median ? ', above median' : '') : '<span class="bug">invalid: ' + esc(g.error) + '</span>']);
     }
+    ((D.analysis || {}).nodes || []).forEach(function (e) {
+      if (e.id !== n.id || n.id === fin.node) return;
+      rows.push(['test (re-run on the full data, analysis only)', num(e.test_score) ? esc(fmtScore(e.test_score)) +
+        (e.id === D.analysis.oracle_node ? ' <b>oracle</b>' : '') : '<span class="bug">' + esc(e.error || 'none') + '</span>']);
+    });
     if (ctx.finalists[n.id]) rows.push(['selection', n.id === fin.node ? 'chosen for the final submission'
       : 'finalist (re-run on the full data)']);
     return kv(rows);
@@ -402,6 +412,25 @@ parts.push('<g class="' + cls.join(' ') + '" id="n-' + n.id + '" data-id="' + n.
       if (e.target.getAttribute('data-t')) show(e.target.getAttribute('data-t'));
     });
     document.getElementById('node-git').addEventListener('focus', function (e) { e.target.select(); });
+  }
+
+  /* The selection analysis (RUN/analysis.json), where the run made one: the
+   * K best nodes by search score, graded on the test answers afterwards. */
+  function selectionSection(ctx) {
+    var a = D.analysis;
+    if (!a || !a.nodes) return;
+    var rows = a.nodes.map(function (e) {
+      return '<tr><td class="num">' + e.rank + '</td><td class="num"><a href="#node-' + e.id + '">' + e.id + '</a></td><td class="num">' +
+        esc(fmtScore(e.search_score)) + '</td><td class="num">' + esc(num(e.test_score) ? fmtScore(e.test_score) : e.error || '–') +
+        '</td><td>' + (e.id === a.final_node ? 'final ' : '') + (e.id === a.oracle_node ? 'oracle' : '') + '</td></tr>';
+    });
+    var s = section('Selection analysis', 'selection');
+    s.appendChild(el('div', {class: 'panel'}, '<p>the ' + esc(a.k) + ' best nodes by search score, re-run on the full data and graded on the test answers ' +
+      '(after the search, never seen by it): final node ' + esc(a.final_node) + ' ' + esc(fmtScore(a.final_score)) + ', oracle node ' +
+      esc(a.oracle_node) + ' ' + esc(fmtScore(a.oracle_score)) + ', regret <b id="regret">' + esc(fmtScore(a.regret)) + '</b>' +
+      (num(a.regret_normalised) ? ' (' + esc(fmtScore(a.regret_normalised, 3)) + ' of the median-to-silver gap)' : '') + '</p>' +
+      '<table><thead><tr><th class="num">rank</th><th class="num">node</th><th class="num">search score</th><th class="num">test score</th><th></th></tr></thead><tbody>' +
+      rows.join('') + '</tbody></table>'));
   }
 
   /* ---- charts ---- */
@@ -523,36 +552,58 @@ parts.push('<g class="' + cls.join(' ') + '" id="n-' + n.id + '" data-id="' + n.
 
   /* ---- a bench ---- */
 
+  function rate(rs, f) {
+    var n = rs.filter(f).length;
+    return n + '/' + rs.length + (rs.length ? ' (' + (100 * n / rs.length).toFixed(0) + '%)' : '');
+  }
+  function mean(xs) {
+    xs = xs.filter(num);
+    return xs.length ? xs.reduce(function (a, b) { return a + b; }, 0) / xs.length : NaN;
+  }
+  function medal(r) { return !!(r.grade && r.grade.any_medal); }
+  function aboveMedian(r) { return !!(r.grade && r.grade.above_median); }
+  function testScore(r) { return r.grade && r.grade.valid_submission ? r.grade.score : NaN; }
+  function regret(r) { return r.analysis ? r.analysis.regret : NaN; }
+
+  function groupRow(cls, label, rs) {
+    return '<tr class="' + cls + '"><td colspan="3"><b>' + esc(label) + '</b> · ' + rs.length + ' runs</td><td class="num">' +
+      esc(fmtScore(mean(rs.map(testScore)))) + ' mean</td><td class="num">' + esc(rate(rs, medal)) + ' medal</td><td class="num">' +
+      esc(rate(rs, aboveMedian)) + ' above median</td><td class="num">' + esc(fmtScore(mean(rs.map(regret)))) + ' mean regret</td></tr>';
+  }
+
   function benchPage() {
     document.getElementById('state').innerHTML = '<span class="why">' + esc(D.bench_dir || '') + '</span>';
-    var runs = D.runs || [], comps = {};
-    runs.forEach(function (r) { (comps[r.competition] = comps[r.competition] || []).push(r); });
-    var medals = runs.filter(function (r) { return r.grade && r.grade.any_medal; }).length;
+    var runs = D.runs || [], splits = {};
+    runs.forEach(function (r) {
+      var sp = splits[r.split || 'other'] = splits[r.split || 'other'] || {};
+      (sp[r.competition] = sp[r.competition] || []).push(r);
+    });
     var box = el('div', {class: 'cards', id: 'totals'});
-    box.innerHTML = [[runs.length, 'runs'], [Object.keys(comps).length, 'competitions'],
-      [runs.filter(function (r) { return r.grade && r.grade.valid_submission; }).length, 'valid submissions'],
-      [medals + ' (' + (runs.length ? (100 * medals / runs.length).toFixed(0) : 0) + '%)', 'runs with a medal']]
+    box.innerHTML = [[runs.length, 'runs'], [runs.filter(function (r) { return r.grade && r.grade.valid_submission; }).length, 'valid submissions'],
+      [rate(runs, medal), 'runs with a medal'], [rate(runs, aboveMedian), 'above median'],
+      [fmtScore(mean(runs.map(regret))), 'mean selection regret']]
       .map(function (c) { return '<div class="card"><b>' + esc(c[0]) + '</b><span>' + esc(c[1]) + '</span></div>'; }).join('');
     main.appendChild(box);
-    var s = section('Runs per competition', 'bench-table'), rows = [];
-    Object.keys(comps).sort().forEach(function (c) {
-      var rs = comps[c], sc = rs.filter(function (r) { return r.grade && r.grade.valid_submission; }).map(function (r) { return r.grade.score; });
-      var mean = sc.length ? sc.reduce(function (a, b) { return a + b; }, 0) / sc.length : NaN;
-      rows.push('<tr class="comp"><td colspan="2"><b>' + esc(c) + '</b></td><td class="num">' + rs.length + ' runs</td><td class="num">' +
-        esc(fmtScore(mean)) + ' mean</td><td class="num">' + rs.filter(function (r) { return r.grade && r.grade.any_medal; }).length + ' medals</td><td class="num">' +
-        rs.filter(function (r) { return r.grade && r.grade.above_median; }).length + ' above median</td><td></td></tr>');
-      rs.forEach(function (r) {
-        var g = r.grade, medal = !g ? '–' : g.gold_medal ? 'gold' : g.silver_medal ? 'silver' : g.bronze_medal ? 'bronze' : 'none';
-        rows.push('<tr class="run" data-run="' + esc(r.name) + '"><td><a href="' + esc(r.page) + '">' + esc(r.name) + '</a></td><td>seed ' + esc(r.seed) +
-          '</td><td>' + esc(r.state) + (r.stop_reason ? ': ' + esc(r.stop_reason) : '') + '</td><td class="num">' +
-          (g && g.valid_submission ? esc(fmtScore(g.score)) : g ? 'invalid' : 'not graded') + '</td><td class="num">' + esc(medal) +
-          '</td><td class="num">' + esc(r.nodes) + ' nodes, best ' + esc(fmtScore(r.best_score)) + '</td><td class="num">' +
-          esc(r.selection || '') + '</td></tr>');
+    var s = section('Runs per split and competition', 'bench-table'), rows = [];
+    Object.keys(splits).sort().forEach(function (sp) {
+      var comps = splits[sp], all = [].concat.apply([], Object.keys(comps).map(function (c) { return comps[c]; }));
+      rows.push(groupRow('split', 'split ' + sp, all));
+      Object.keys(comps).sort().forEach(function (c) {
+        rows.push(groupRow('comp', c, comps[c]));
+        comps[c].forEach(function (r) {
+          var g = r.grade, a = r.analysis;
+          var m = !g ? '–' : g.gold_medal ? 'gold' : g.silver_medal ? 'silver' : g.bronze_medal ? 'bronze' : 'none';
+          rows.push('<tr class="run" data-run="' + esc(r.name) + '"><td><a href="' + esc(r.page) + '">' + esc(r.name) + '</a></td><td>seed ' +
+            esc(r.seed) + '</td><td>' + esc(r.state) + (r.stop_reason ? ': ' + esc(r.stop_reason) : '') + '</td><td class="num">' +
+            (g && g.valid_submission ? esc(fmtScore(g.score)) : g ? 'invalid' : 'not graded') + '</td><td class="num">' + esc(m) +
+            (g && g.above_median ? ', above median' : '') + '</td><td class="num">' + esc(r.nodes) + ' nodes, best ' +
+            esc(fmtScore(r.best_score)) + '</td><td class="num">' + (a ? 'oracle ' + esc(fmtScore(a.oracle_score)) + ', regret ' +
+            esc(fmtScore(a.regret)) : esc(r.selection || '')) + '</td></tr>');
+        });
       });
     });
     s.appendChild(el('div', {class: 'panel'}, '<table id="bench-runs"><thead><tr><th>run</th><th>seed</th><th>state</th><th class="num">test score</th>' +
       '<th class="num">medal</th><th class="num">search</th><th class="num">selection</th></tr></thead><tbody>' + rows.join('') + '</tbody></table>'));
-    if (D.summary) section('Summary (grove report --json)', 'bench-summary').appendChild(el('pre', {}, esc(JSON.stringify(D.summary, null, 2))));
   }
 
   window.addEventListener('error', function (e) {

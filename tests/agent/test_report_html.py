@@ -235,6 +235,17 @@ def bench():
             subprocess.run(["/usr/bin/python3", os.path.join(SRC, "perf/report/gen_run.py"),
                             os.path.join(bench_dir, "runs", name), "--nodes", "15", "--drafts", "3",
                             "--seed", str(seed)], check=True)
+        # run a carries a selection analysis and finished.json as grove bench's runs do
+        run_a = os.path.join(bench_dir, "runs", "a")
+        best = json.loads(git(run_a, "show", "best:node.json"))["id"]
+        analysis = {"k": 2, "metric": "auc", "lower_is_better": False, "final_node": best,
+                    "final_score": 0.85, "oracle_node": 0, "oracle_score": 0.875, "regret": 0.025,
+                    "regret_normalised": 0.1, "nodes": [
+                        {"id": best, "rank": 1, "search_score": 0.9, "test_score": 0.85},
+                        {"id": 0, "rank": 2, "search_score": 0.8, "test_score": 0.875}]}
+        json.dump(analysis, open(os.path.join(run_a, "analysis.json"), "w"))
+        json.dump({"exit_code": 0, "stop_reason": "the step budget was used"},
+                  open(os.path.join(run_a, "finished.json"), "w"))
         page = os.path.join(bench_dir, "report.html")
         r = subprocess.run([GROVE, "report", bench_dir, "--html", "-o", page], capture_output=True,
                            text=True)
@@ -245,9 +256,15 @@ def bench():
         dom = browser.Dom(out)
         links = [a["href"] for t, a in dom.tags if t == "a"]
         check(links == ["runs/a/report.html", "runs/b/report.html"], "each run linked: %s" % links)
-        for name in ("a", "b"):
-            run_dir = os.path.join(bench_dir, "runs", name)
-            check_page(os.path.join(run_dir, "report.html"), run_dir, "stopped")
+        row = "".join(dom.by_id["bench-runs"]["text"])
+        check("oracle 0.87500, regret 0.02500" in row, "run a's selection in the bench table")
+        d = check_page(os.path.join(run_a, "report.html"), run_a, "finished")
+        check(d.text("regret") == "0.02500", "run a's page shows the regret")
+        check("the step budget was used" in d.text("stop-reason"), "finished.json's stop reason")
+        check("0.87500 oracle" in "".join(d.by_id["n-0"]["text"]) or "finalist" in
+              d.by_id["n-0"]["attrs"]["class"], "node 0 is drawn as a finalist")
+        run_b = os.path.join(bench_dir, "runs", "b")
+        check_page(os.path.join(run_b, "report.html"), run_b, "stopped")
         empty = os.path.join(tmp, "empty")
         os.makedirs(empty)
         r = subprocess.run([GROVE, "report", empty, "--html", "-o", page], capture_output=True,
