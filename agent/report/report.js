@@ -265,7 +265,7 @@
 parts.push('<g class="' + cls.join(' ') + '" id="n-' + n.id + '" data-id="' + n.id +
         '" data-score="' + (num(n.score) ? n.score : '') + '" transform="translate(' + p[0] + ',' + p[1] + ')">' +
         (ring ? '<circle class="ring" r="9"></circle>' : '') + '<circle r="6"></circle>' +
-        '<text x="10" y="4">' + n.id + ' <tspan class="score">' + esc(score) + '</tspan></text></g>');
+        '<text x="10" y="4">' + n.id + ' ' + esc(score) + '</text></g>');
     });
     var w = maxDepth + COL, h = Y0 + ROW * Math.max(row, 1);
     box.innerHTML = '<div class="legend">' +
