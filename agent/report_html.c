@@ -159,9 +159,11 @@ static void put_escaped_text(sb *out, const char *s)
     }
 }
 
-static void put_json(sb *out, const cJSON *data)
+static int put_json(sb *out, const cJSON *data)
 {
     char *text = cJSON_PrintUnformatted(data);
+    if (!text)
+        return err_set("report: out of memory printing the page's data");
     sb clean = {0};
     utf8_sanitize(&clean, text, strlen(text));
     cJSON_free(text);
@@ -172,6 +174,7 @@ static void put_json(sb *out, const cJSON *data)
     }
     sb_puts(out, s);
     sb_free(&clean);
+    return 0;
 }
 
 int report_page_write(const char *out_path, const char *title, cJSON *data,
@@ -193,17 +196,22 @@ int report_page_write(const char *out_path, const char *title, cJSON *data,
             return err_set("report: the page template has no %s marker", markers[m]);
         }
         sb_append(&out, s, (size_t)(at - s));
+        int failed = 0;
         if (m == 0) {
             char *clean = utf8_dup(title);
             put_escaped_text(&out, clean);
             free(clean);
-        }
-        else if (m == 1)
+        } else if (m == 1) {
             sb_append(&out, css->data, css->len);
-        else if (m == 2)
-            put_json(&out, data);
-        else
+        } else if (m == 2) {
+            failed = put_json(&out, data) < 0;
+        } else {
             sb_append(&out, js->data, js->len);
+        }
+        if (failed) {
+            sb_free(&out);
+            return -1;
+        }
         s = at + strlen(markers[m]);
     }
     sb_puts(&out, s);

@@ -250,8 +250,8 @@ static void finish_node(pipeline *p, int is_buggy, const char *reason, int has_s
     pipeline_free(p);
     if (inflight_save(r) < 0 || node_export_journal(r->tree, r->run_dir) < 0)
         log_warn("%s", err_last());
-    report_live_update(r, 0);
     print_node_line(r, n, best == n->id);
+    report_live_update(r, 0);
     kick(r);
 }
 

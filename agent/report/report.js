@@ -125,7 +125,9 @@
     var nodes = D.nodes || [], byId = {};
     var lower = !!cfg.lower_is_better;
     D.final = D.final || {};
-    if (!num(D.final.node) && D.analysis && num(D.analysis.final_node)) D.final.node = D.analysis.final_node;
+    /* the final node: as the selection analysis names it, else the node whose
+     * script best/solution.py is */
+    if (D.analysis && num(D.analysis.final_node)) D.final.node = D.analysis.final_node;
     if (!st.stop_reason && D.finished) st.stop_reason = D.finished.stop_reason;
     nodes.forEach(function (n) { byId[n.id] = n; n.kids = []; });
     (st.inflight || st.inflight_file || []).forEach(function (f) {
