@@ -19,9 +19,9 @@ const char usage_report[] =
     "score, cost and tokens over time, time per stage, the configuration, and\n"
     "where the run stopped and why. It reads the run folder and its git\n"
     "repository only, so it works on a finished, a running or a killed run.\n"
-    "For a bench (a folder of run folders): a table per competition with every\n"
-    "run's final grade, each run linking to its own page, written beside it as\n"
-    "RUN/report.html.\n"
+    "For a bench (its run folders in BENCH/runs/): the runs per split and\n"
+    "competition with their final grade and selection, each run linking to its\n"
+    "own page, written beside it as RUN/report.html.\n"
     "`grove run` keeps RUN/report.html up to date by itself while it works.\n";
 
 int cmd_report(int argc, char **argv)

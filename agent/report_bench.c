@@ -1,16 +1,14 @@
 /*
  * report_bench.c: the page of a bench, a folder of run folders.
  *
- * Layout read (documented in README's report section): BENCH/ holds run
- * folders, directly or one level down (BENCH/runs/<run>/), each an ordinary
- * grove run. Each run's own page is written as RUN/report.html and linked
+ * Layout read (grove bench's): BENCH/runs/<id>-seed<N>/, each an ordinary
+ * grove run folder; nothing else in BENCH is read or written. Each run's own page is written as RUN/report.html and linked
  * from the bench page; the bench page lists the runs per competition with
  * their state, why they stopped, the final submission's grade
  * (best/grade.json), the search's best score and where the final node
  * ranked among the nodes by search score, and, where the run made a
  * selection analysis (RUN/analysis.json), the oracle and the regret. Runs
- * are grouped by the registry's split of their competition (grove bench
- * names run folders BENCH/runs/<id>-seed<N>).
+ * are grouped by the registry's split of their competition.
  */
 #include "bench.h"
 #include "report_html.h"
@@ -125,10 +123,10 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Run folders under bench_dir/rel, at most `depth` levels down, by name. */
-static int walk(cJSON *runs, const char *bench_dir, const char *rel, int depth, int same_dir)
+/* The run folders in bench_dir/runs/, by name. */
+static int walk(cJSON *runs, const char *bench_dir, int same_dir)
 {
-    char *dir = rel ? path_join(bench_dir, rel) : xstrdup(bench_dir);
+    char *dir = path_join(bench_dir, "runs");
     DIR *d = opendir(dir);
     char **names = NULL;
     size_t n = 0;
@@ -136,21 +134,17 @@ static int walk(cJSON *runs, const char *bench_dir, const char *rel, int depth, 
         if (e->d_name[0] == '.')
             continue;
         names = xrealloc(names, (n + 1) * sizeof *names);
-        names[n++] = rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
+        names[n++] = xasprintf("runs/%s", e->d_name);
     }
     if (d)
         closedir(d);
     xqsort(names, n, sizeof *names, cmp_str);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
-        char *path = path_join(bench_dir, names[i]);
-        char *git = path_join(path, ".git");
+        char *git = xasprintf("%s/%s/.git", bench_dir, names[i]);
         if (dir_exists(git))
             rc |= add_run(runs, bench_dir, names[i], same_dir);
-        else if (depth > 0 && dir_exists(path))
-            rc |= walk(runs, bench_dir, names[i], depth - 1, same_dir);
         free(git);
-        free(path);
         free(names[i]);
     }
     free(names);
@@ -171,10 +165,10 @@ int report_html_bench(const char *bench_dir, const char *out_path)
     cJSON_AddStringToObject(data, "kind", "bench");
     cJSON_AddStringToObject(data, "bench_dir", bench);
     cJSON *runs = cJSON_AddArrayToObject(data, "runs");
-    int rc = walk(runs, bench, NULL, 1, same_dir);
+    int rc = walk(runs, bench, same_dir);
     if (rc == 0 && cJSON_GetArraySize(runs) == 0)
-        rc = err_set("%s holds no run folder (a folder with a .git repository made by grove run), "
-                     "directly or one level down", bench_dir);
+        rc = err_set("%s is neither a run folder (no .git) nor a bench folder (no run folders in "
+                     "%s/runs/, where grove bench puts them)", bench_dir, bench_dir);
     cJSON_AddNumberToObject(data, "generated_at", clock_wall());
     cJSON_AddStringToObject(data, "grove_version", GROVE_VERSION);
     if (rc == 0) {

@@ -269,7 +269,14 @@ def bench():
         os.makedirs(empty)
         r = subprocess.run([GROVE, "report", empty, "--html", "-o", page], capture_output=True,
                            text=True)
-        check(r.returncode == 1 and "holds no run folder" in r.stderr, "an empty folder: %s" % r.stderr)
+        check(r.returncode == 1 and "neither a run folder" in r.stderr, "an empty folder: %s" % r.stderr)
+        # run folders outside BENCH/runs/ are not a bench's: nothing is written into them
+        r = subprocess.run([GROVE, "report", os.path.join(bench_dir, "runs", ".."), "--html", "-o",
+                            os.path.join(tmp, "p.html")], capture_output=True, text=True)
+        check(r.returncode == 0, "BENCH/runs/.. is the bench")
+        r = subprocess.run([GROVE, "report", tmp, "--html", "-o", os.path.join(tmp, "q.html")],
+                           capture_output=True, text=True)
+        check(r.returncode == 1, "a folder holding a bench is not a bench: %s" % r.stderr)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
