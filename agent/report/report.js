@@ -166,7 +166,9 @@
       var m = location.hash.match(/^#node-(\d+)$/);
       if (m && byId[m[1]] && +m[1] !== ctx.sel) select(ctx, +m[1], true);
     });
-    if (st.state === 'running') setTimeout(function () { location.reload(); }, 10000);
+    /* the page a running grove keeps in its folder is rewritten as it goes */
+    if (st.state === 'running' && decodeURIComponent(location.pathname) === D.run_dir + '/report.html')
+      setTimeout(function () { location.reload(); }, 10000);
   }
 
   /* Nodes of the final selection, where the run records them: a node.json
