@@ -5,6 +5,7 @@
  */
 #include "commands.h"
 #include "config.h"
+#include "report_html.h"
 #include "run.h"
 #include "util.h"
 
@@ -264,6 +265,7 @@ int cmd_run(int argc, char **argv)
     banner(&r);
     run_loop(&r);
     rc = run_finish(&r);
+    report_live_update(&r, 1);
     if (r.exit_code)
         rc = r.exit_code; /* 130 interrupted, 143 terminated, 1 journal errors */
     printf("run folder: %s  (git -C %s log --graph --all --oneline)\n", r.run_dir, r.run_dir);

@@ -18,6 +18,7 @@
  * they stay in inflight.json and `--resume` redoes them.
  */
 #include "config.h"
+#include "report_html.h"
 #include "run.h"
 #include "util.h"
 
@@ -262,6 +263,7 @@ static void finish_node(pipeline *p, int is_buggy, const char *reason, int has_s
     if (inflight_save(r) < 0 || node_export_journal(r->tree, r->run_dir) < 0)
         log_warn("%s", err_last());
     print_node_line(r, n, best == n->id);
+    report_live_update(r, 0);
     kick(r);
 }
 
