@@ -70,6 +70,26 @@ int journal_open(journal **out, const char *run_dir, int create)
     return 0;
 }
 
+int journal_open_read(journal **out, const char *run_dir)
+{
+    *out = NULL;
+    git_libgit2_init();
+    journal *j = xcalloc(1, sizeof *j);
+    if (git_repository_open(&j->repo, run_dir) < 0) {
+        git_fail(run_dir);
+        free(j);
+        git_libgit2_shutdown();
+        return -1;
+    }
+    if (!journal_has_task(j)) {
+        journal_free(j);
+        return err_set("%s is not a grove run (its git repository has no task commit); "
+                       "give a run folder made by grove run", run_dir);
+    }
+    *out = j;
+    return 0;
+}
+
 void journal_free(journal *j)
 {
     if (!j)

@@ -161,7 +161,7 @@ static cJSON *task_config(journal *j)
 cJSON *report_run_data(const char *run_dir, report_pool *pool)
 {
     journal *j = NULL;
-    if (journal_open(&j, run_dir, 0) < 0) {
+    if (journal_open_read(&j, run_dir) < 0) {
         err_prefix("%s is not a grove run folder", run_dir);
         return NULL;
     }

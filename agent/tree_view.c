@@ -77,7 +77,7 @@ int run_open_view(const char *run_dir, journal **j, search_tree **t, char **metr
     *j = NULL;
     *t = NULL;
     *metric = NULL;
-    if (journal_open(j, run_dir, 0) < 0)
+    if (journal_open_read(j, run_dir) < 0)
         return err_prefix("%s is not a grove run folder", run_dir);
     char *cfg_text = NULL;
     if (journal_read_file(*j, -1, "config.json", &cfg_text) < 0) {

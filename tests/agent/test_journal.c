@@ -117,6 +117,25 @@ int main(void)
     rm_rf(half);
     CHECK(journal_open(&j, "/nonexistent/grove-run", 0) < 0);
     CHECK(strstr(err_last(), "/nonexistent/grove-run") != NULL);
+
+    /* readers (grove tree, show, diff, report) write nothing: a grove run's
+     * HEAD stays where a user put it, and a repository that is not a grove
+     * run is refused untouched (journal_open pointed its HEAD at best and
+     * wrote its info/exclude) */
+    CHECK(sh("git -C %s symbolic-ref HEAD refs/heads/task", tmpl) == 0);
+    CHECK(journal_open_read(&j, tmpl) == 0);
+    CHECK(journal_has_task(j));
+    journal_free(j);
+    CHECK(sh("git -C %s symbolic-ref HEAD | grep -q '^refs/heads/task$'", tmpl) == 0);
+    char plain[] = "/tmp/grove-journal-plain-XXXXXX";
+    CHECK(mkdtemp(plain) != NULL);
+    CHECK(sh("git init -q %s", plain) == 0);
+    CHECK(sh("git -C %s symbolic-ref HEAD refs/heads/main", plain) == 0);
+    CHECK(journal_open_read(&j, plain) < 0);
+    CHECK(strstr(err_last(), "not a grove run") != NULL);
+    CHECK(sh("git -C %s symbolic-ref HEAD | grep -q '^refs/heads/main$'", plain) == 0);
+    CHECK(sh("! grep -qs grove %s/.git/info/exclude", plain) == 0);
+    rm_rf(plain);
     rm_rf(tmpl);
     return check_done("journal");
 }
