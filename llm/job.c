@@ -183,6 +183,14 @@ static void clear_reply(llm_response *r)
     memset(&r->usage, 0, sizeof r->usage);
 }
 
+/* Seconds left of the request's own limit (total_timeout_s), which bounds
+ * every attempt and every wait between them together: a server that
+ * accepts and never answers costs that limit once, not once per attempt. */
+static double time_left(const llm_job *j)
+{
+    return j->c->http.total_timeout_s - (clock_mono() - j->t_submit);
+}
+
 static void on_http_done(http_req *hr, void *data)
 {
     llm_job *j = data;
@@ -210,6 +218,12 @@ static void on_http_done(http_req *hr, void *data)
             char *e2 = xasprintf("%s (gave up after %d attempts: waiting %.1f s more would "
                                  "pass the %.0f s retry budget)", error, j->attempt, wait,
                                  c->max_retry_wait_s);
+            free(error);
+            error = e2;
+        } else if (time_left(j) - wait < 0.1) {
+            char *e2 = xasprintf("%s (gave up after %d attempt%s: the request's limit of "
+                                 "%g s is spent)", error, j->attempt,
+                                 j->attempt == 1 ? "" : "s", c->http.total_timeout_s);
             free(error);
             error = e2;
         } else {
@@ -241,7 +255,9 @@ static void attempt_http(llm_job *j)
     } else if (c->key) {
         headers[n++] = auth = xasprintf("Authorization: Bearer %s", c->key);
     }
-    int rc = http_post(&j->http, c->multi, c->ep.url, headers, n, j->body_text, &c->http,
+    http_opts o = c->http;
+    o.total_timeout_s = time_left(j) > 0.1 ? time_left(j) : 0.1;
+    int rc = http_post(&j->http, c->multi, c->ep.url, headers, n, j->body_text, &o,
                        on_http_done, j);
     if (auth) {
         memset(auth, 0, strlen(auth));

@@ -78,7 +78,8 @@ typedef struct llm_config {
     double retry_base_s;         /* first backoff step (full jitter below
                                     base * 2^n); 0: default 1 */
     double connect_timeout_s;    /* 0: default 30 */
-    double total_timeout_s;      /* 0: default 600 */
+    double total_timeout_s;      /* the whole request, every attempt and every
+                                    wait between them included; 0: default 600 */
     double stall_timeout_s;      /* under 1 KB/s (silence or a drip) for this
                                     long aborts; 0: default 300, as a reply
                                     sends nothing while it is generated (8192
