@@ -44,6 +44,8 @@ static const char defaults_json[] =
     "\"metric\": null,"
     "\"search\": {\"num_drafts\": 5, \"debug_prob\": 0.5, \"max_debug_depth\": 3,"
     "             \"max_failed_drafts\": 15, \"top_k\": 3},"
+    "\"llm\": {\"timeout\": 600, \"max_attempts\": 6, \"retry_wait\": 120,"
+    "         \"wait_notice\": 30},"
     "\"exec\": {\"memory_limit_mb\": 0, \"file_limit_mb\": 8192, \"max_procs\": 1024,"
     "          \"allow_network\": false, \"threads\": 1}"
     "}";
@@ -333,6 +335,10 @@ static const num_rule rules[] = {
     {"search.max_debug_depth", 0, 100, 0},
     {"search.max_failed_drafts", 0, 1e5, 0},
     {"search.top_k", 1, 1000, 0},
+    {"llm.timeout", 1, 1e6, 1},
+    {"llm.max_attempts", 1, 100, 0},
+    {"llm.retry_wait", 1, 1e6, 1},
+    {"llm.wait_notice", 1, 1e6, 1},
     {"exec.memory_limit_mb", 0, 1e9, 0},
     {"exec.threads", 0, 1024, 0},
     {"exec.file_limit_mb", 0, 1e9, 0},

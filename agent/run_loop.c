@@ -16,6 +16,14 @@
  * SIGINT stop new work and let running nodes finish; a second SIGINT,
  * SIGTERM or the time limit kill what runs. Killed nodes are not committed;
  * they stay in inflight.json and `--resume` redoes them.
+ *
+ * An LLM call that still fails after llm/'s bounded retries (a bad key, a
+ * wrong path or model, an endpoint that is down, refuses, hangs past the
+ * request's limit or keeps sending garbage) is the endpoint's fault, not the
+ * node's: it is never recorded as a node nor counted as a step. The run
+ * stops at once with the error in full and exits non-zero; the nodes in
+ * flight are redone by `--resume` once the endpoint works. Every
+ * llm.wait_notice seconds a call is still waiting, a line says so.
  */
 #include "config.h"
 #include "run.h"
@@ -41,6 +49,8 @@ struct pipeline {
     exec_run *exec;
     char *workdir;
     int waiting_llm;
+    double llm_since;  /* when the call being waited on was submitted */
+    int notices;       /* "waiting on the model" lines printed for it */
     int reviewing;
     int text_review; /* the endpoint refused tools: ask for JSON in text */
     int cost_unknown; /* an exchange of this node had no known price */
@@ -253,10 +263,14 @@ static void finish_node(pipeline *p, int is_buggy, const char *reason, int has_s
     kick(r);
 }
 
-/* A node abandoned by a hard stop: not committed; inflight.json keeps it. */
+/* A node abandoned by a hard stop: not committed; inflight.json keeps it,
+ * pending, for --resume to redo. */
 static void drop_node(pipeline *p)
 {
     run_ctx *r = p->r;
+    search_node *n = search_tree_node(r->tree, p->id);
+    if (n && n->state == NODE_RUNNING)
+        n->state = NODE_PENDING;
     pipeline_free(p);
     kick(r);
 }
@@ -330,6 +344,8 @@ static void submit(pipeline *p, llm_client *c, const char *func, const cJSON *sc
         .tag = tag,
     };
     p->waiting_llm = 1;
+    p->llm_since = clock_mono();
+    p->notices = 0;
     if (llm_submit(c, &req, on_llm, p) < 0) {
         p->waiting_llm = 0;
         char *why = xasprintf("LLM request failed: %s", err_last());
@@ -524,6 +540,26 @@ static void check_cost(run_ctx *r)
     }
 }
 
+static void stop_now(run_ctx *r, const char *reason);
+
+/* The endpoint failed this call after its retries: stop the run, say why in
+ * full, and leave the node unrecorded (see the top of this file). */
+static void llm_failed(pipeline *p, const char *error)
+{
+    run_ctx *r = p->r;
+    if (!r->llm_failure) {
+        r->llm_failure = xasprintf("the model's endpoint failed: %s", error);
+        fprintf(stderr,
+                "\ngrove: the model's endpoint failed; stopping the run (node %d is not "
+                "recorded, no step is spent):\n  %s\n"
+                "grove: fix the cause, then `grove run --resume %s` goes on from here\n",
+                p->id, error, r->run_dir);
+    }
+    r->exit_code = 1;
+    stop_now(r, r->llm_failure);
+    drop_node(p);
+}
+
 static void on_llm(llm_response *resp, void *data)
 {
     pipeline *p = data;
@@ -544,21 +580,16 @@ static void on_llm(llm_response *resp, void *data)
             start_review(p, n);
             return;
         }
-        if (!resp->ok) {
-            char *why = xasprintf("review error: %s", resp->error ? resp->error : "LLM failed");
-            finish_node(p, 1, why, 0, 0);
-            free(why);
-        } else {
+        if (!resp->ok)
+            llm_failed(p, resp->error ? resp->error : "no reply");
+        else
             on_review(p, resp);
-        }
         llm_response_free(resp);
         return;
     }
     if (!resp->ok) {
-        char *why = xasprintf("LLM error: %s", resp->error ? resp->error : "unknown");
+        llm_failed(p, resp->error ? resp->error : "no reply");
         llm_response_free(resp);
-        finish_node(p, 1, why, 0, 0);
-        free(why);
         return;
     }
     char *plan = NULL, *code = NULL;
@@ -664,8 +695,28 @@ static void arm_deadline(run_ctx *r)
     uv_timer_start(&r->deadline, on_deadline, (uint64_t)(fmax(run_time_left(r), 0) * 1000), 0);
 }
 
+/* Once a second: a plain line for each call that has waited another
+ * llm.wait_notice seconds, so a slow or silent endpoint is visible. */
+static void on_waiting(uv_timer_t *t)
+{
+    run_ctx *r = t->data;
+    double every = config_num(r->cfg, "llm.wait_notice", 30);
+    for (pipeline *p = r->inflight; p; p = p->next) {
+        if (!p->waiting_llm || r->stopping >= 2)
+            continue;
+        int k = (int)((clock_mono() - p->llm_since) / every);
+        if (k > p->notices) {
+            p->notices = k;
+            printf("waiting on the model for %.0fs (node %d%s)\n", k * every, p->id,
+                   p->reviewing ? ", review" : "");
+            fflush(stdout);
+        }
+    }
+}
+
 static void close_all(run_ctx *r)
 {
+    uv_close((uv_handle_t *)&r->waiting, NULL);
     uv_close((uv_handle_t *)&r->kick, NULL);
     uv_close((uv_handle_t *)&r->sigint, NULL);
     uv_close((uv_handle_t *)&r->sigterm, NULL);
@@ -727,11 +778,18 @@ int run_loop(run_ctx *r)
     uv_signal_init(r->loop, &r->sigint);
     uv_signal_init(r->loop, &r->sigterm);
     uv_timer_init(r->loop, &r->deadline);
-    r->kick.data = r->sigint.data = r->sigterm.data = r->deadline.data = r;
+    uv_timer_init(r->loop, &r->waiting);
+    r->kick.data = r->sigint.data = r->sigterm.data = r->deadline.data = r->waiting.data = r;
+    uv_timer_start(&r->waiting, on_waiting, 1000, 1000);
+    uv_unref((uv_handle_t *)&r->waiting);
     uv_signal_start(&r->sigint, on_signal, SIGINT);
     uv_signal_start(&r->sigterm, on_signal, SIGTERM);
     arm_deadline(r);
     uv_idle_start(&r->kick, on_kick);
     uv_run(r->loop, UV_RUN_DEFAULT);
+    /* journal.json exists even when no node was recorded (the endpoint
+     * failed on the first call), so tools reading it find an empty tree */
+    if (inflight_save(r) < 0 || node_export_journal(r->tree, r->run_dir) < 0)
+        log_warn("%s", err_last());
     return 0;
 }

@@ -256,6 +256,10 @@ static int make_client(run_ctx *r, llm_client **out, const char *spec, const cha
         .reasoning_effort = config_str(r->cfg, "reasoning_effort", NULL),
         .seed = (unsigned long)config_num(r->cfg, "seed", 0),
         .default_max_tokens = (int)config_num(r->cfg, "max_output_tokens", 8192),
+        /* the defaults live in config.c's table, so llm's own are unused here */
+        .total_timeout_s = config_num(r->cfg, "llm.timeout", 0),
+        .max_attempts = (int)config_num(r->cfg, "llm.max_attempts", 0),
+        .max_retry_wait_s = config_num(r->cfg, "llm.retry_wait", 0),
     };
     int rc = llm_client_new(out, r->loop, &c);
     free(log);

@@ -33,6 +33,13 @@ checks the run with plain git and grove's own commands:
               the final re-run still reads public/ as its input/.
   badbytes    hostile output bytes and an exception message cut inside a
               character: node.json, journal.json and the commit stay UTF-8.
+  endpoint    a 401 and a 404 model_not_found stop the run at once with the
+              server's message in full, no node recorded; a resume makes
+              every step.
+  refused     nothing listens at --base-url: retried, then "unreachable".
+  garbage     200s that are not completions are retried; no node lost.
+  hang        a server that never answers: "waiting on the model" lines, the
+              request's limit ends it, no node recorded or left running.
   mlebench    a competition in MLE-bench's prepared layout whose registry entry
               does not describe its training data (spooky-author-identification,
               synthetic rows): grove infers the label, splits, grades every node
@@ -436,6 +443,115 @@ def selfreport(env):
           "a review without JSON is a review error on the node: %s" % n1)
 
 
+def endpoint(env):
+    """Errors that cannot pass stop the run at once with the reason in full:
+    a 401 (bad key) and a 404 model_not_found. No node is recorded, no step
+    spent; a resume against a working endpoint then makes all its steps."""
+    key_msg = ("Incorrect API key provided: sk-e2e-*****1706. You can find your API key "
+               "at https://platform.openai.com/account/api-keys.")
+    env.start_mock({"routes": {"/v1/chat/completions": [
+        {"status": 401, "repeat": 20, "json": {"error": {
+            "message": key_msg, "type": "invalid_request_error", "param": None,
+            "code": "invalid_api_key"}}}]}})
+    t0 = time.time()
+    r = env.run(env.grove_args("badkey", 4, 2), timeout=300)
+    took = time.time() - t0
+    print(r.stdout[-2000:], r.stderr[-2000:])
+    check(r.returncode not in (0, None), "a 401 exits non-zero")
+    check(key_msg in r.stderr and "HTTP 401" in r.stderr,
+          "the reason in full on stderr: %s" % r.stderr[-600:])
+    check("LLM error" not in r.stdout, "no LLM-error node line")
+    run_dir = os.path.join(env.runs, "badkey")
+    refs = check_consistent(run_dir)
+    check(refs == {}, "no node recorded for a 401: %s" % refs)
+    reqs = [json.loads(l) for l in open(env.record)]
+    check(len(reqs) <= 2, "stopped at once: %d requests for 4 steps" % len(reqs))
+    check(took < 60, "a 401 took %.0fs" % took)
+    env.close_mock()
+    # the endpoint is fixed: a resume makes all 4 steps, none spent above
+    env.start_mock({"replies": [reply("Variant %d." % i, 1 + i % 3, 0.5) for i in range(4)],
+                    "replies_cycle": True})
+    r = env.run([GROVE, "run", "--resume", run_dir, "--base-url",
+                 "http://127.0.0.1:%d/v1" % env.port], timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0, "the resume exits 0")
+    refs = check_consistent(run_dir)
+    check(sorted(refs) == [0, 1, 2, 3], "the resume makes the 4 steps: %s" % sorted(refs))
+    env.close_mock()
+    # a bad model name (OpenAI's 404 model_not_found)
+    model_msg = "The model `e2e-model` does not exist or you do not have access to it."
+    env.start_mock({"routes": {"/v1/chat/completions": [
+        {"status": 404, "repeat": 20, "json": {"error": {
+            "message": model_msg, "type": "invalid_request_error", "param": None,
+            "code": "model_not_found"}}}]}})
+    r = env.run(env.grove_args("badmodel", 4, 1), timeout=300)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode not in (0, None), "a bad model exits non-zero")
+    check(model_msg in r.stderr, "the server's message in full")
+    check(node_refs(os.path.join(env.runs, "badmodel")) == {}, "no node for a bad model")
+
+
+def refused(env):
+    """Nothing listens at the base URL: the connection is retried within the
+    budget, then the run stops saying the endpoint is unreachable."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    env.port = s.getsockname()[1]
+    s.close()
+    t0 = time.time()
+    r = env.run(env.grove_args("refused", 4, 2, ["--set", "llm.retry_wait=3s"]), timeout=300)
+    took = time.time() - t0
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode not in (0, None), "exits non-zero")
+    check("unreachable" in r.stderr and "127.0.0.1:%d" % env.port in r.stderr,
+          "says the endpoint is unreachable, with its address")
+    check("attempts" in r.stderr, "says it retried")
+    check(node_refs(os.path.join(env.runs, "refused")) == {}, "no node recorded")
+    check(took < 90, "took %.0fs" % took)
+
+
+def garbage(env):
+    """200s that are not completions (HTML, not JSON, choices: [], no message)
+    between good replies: each is retried, every node gets its script."""
+    junk = [{"body": "<html><body>Bad gateway</body></html>"}, {"json": {"choices": []}},
+            {"body": "{\"choices\": [{\"mess"}, {"json": {"choices": [{"index": 0}]}}]
+    replies = []
+    for i in range(4):
+        replies.append(junk[i % len(junk)])
+        replies.append({"text": reply("Variant %d." % i, 1 + i % 3, 0.3 * (i + 1))})
+    env.start_mock({"replies": replies})
+    r = env.run(env.grove_args("garbage", 4, 1), timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0, "exits 0")
+    refs = check_consistent(os.path.join(env.runs, "garbage"))
+    check(sorted(refs) == [0, 1, 2, 3], "four nodes")
+    for nid in refs:
+        nj = node_json(os.path.join(env.runs, "garbage"), nid)
+        check(not nj["is_buggy"], "node %d lost to a garbage reply: %s" % (nid, nj))
+
+
+def hang(env):
+    """An endpoint that accepts and never answers: a plain line says a call is
+    waiting and for how long, the request's limit ends it, the run stops
+    saying why with no node recorded and none left running."""
+    env.start_mock({"routes": {"/v1/chat/completions": [{"silent": True, "repeat": 10}]}})
+    t0 = time.time()
+    r = env.run(env.grove_args("hang", 4, 1, ["--set", "llm.timeout=7s",
+                                               "--set", "llm.wait_notice=2s"]), timeout=300)
+    took = time.time() - t0
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode not in (0, None), "exits non-zero")
+    check("waiting on the model for 2s (node 0)" in r.stdout, "a waiting line")
+    check("waiting on the model for 4s (node 0)" in r.stdout, "repeated")
+    check("timed out" in r.stderr and "limit of 7 s" in r.stderr, "says the limit ran out")
+    check("running" not in r.stdout.split("stopped:")[0].split("\n\n")[-1],
+          "no node left running in the final tree")
+    run_dir = os.path.join(env.runs, "hang")
+    check(node_refs(run_dir) == {}, "no node recorded")
+    check(took < 60, "took %.0fs" % took)
+
+
 def mlebench(env):
     import random
     rnd = random.Random(7)
@@ -646,7 +762,9 @@ def main():
          "selfreport": selfreport, "mlebench": mlebench,
          "sigkill-bare": sigkill_bare, "sigkill-early": sigkill_early,
          "timelimit": timelimit,
-         "hidden": hidden, "symlink": symlink, "trainleak": trainleak, "badbytes": badbytes}[scenario](env)
+         "hidden": hidden, "symlink": symlink, "trainleak": trainleak, "badbytes": badbytes,
+         "endpoint": endpoint, "refused": refused, "garbage": garbage,
+         "hang": hang}[scenario](env)
     finally:
         env.close()
     print("e2e %s: ok" % scenario)
