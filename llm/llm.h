@@ -122,6 +122,9 @@ int llm_client_is_builtin(const llm_client *c);
 
 void llm_response_free(llm_response *r);
 
+/* 1 when `spec` names the offline builtin coder ("builtin", "builtin:X"). */
+int llm_spec_is_builtin(const char *spec);
+
 /* 1 when an API key for `spec`'s provider is present in the environment. */
 int llm_key_available(const char *spec, const char *api_key_env);
 
