@@ -330,9 +330,18 @@ static void submit(pipeline *p, llm_client *c, const char *func, const cJSON *sc
     llm_message msgs[MAX_MSGS];
     for (int i = 0; i < p->n_msgs; i++)
         msgs[i] = (llm_message){p->roles[i], p->texts[i]};
+    const search_node *n = search_tree_node(r->tree, p->id);
+    const char *action = p->reviewing ? "review" : search_stage_name(n->stage);
     char tag[64];
-    snprintf(tag, sizeof tag, "node %d %s", p->id,
-             p->reviewing ? "review" : search_stage_name(search_tree_node(r->tree, p->id)->stage));
+    snprintf(tag, sizeof tag, "node %d %s", p->id, action);
+    /* what replay matches this exchange on (its prompt holds the time left) */
+    llm_exchange x = {
+        .client = p->reviewing ? "feedback" : "coder",
+        .action = action,
+        .node = p->id,
+        .parent = n->parent,
+        .ask = p->reviewing ? p->text_review : p->asks,
+    };
     llm_request req = {
         .messages = msgs,
         .n_messages = (size_t)p->n_msgs,
@@ -342,6 +351,7 @@ static void submit(pipeline *p, llm_client *c, const char *func, const cJSON *sc
         .func_schema = schema,
         .context = p->context,
         .tag = tag,
+        .exchange = &x,
     };
     p->waiting_llm = 1;
     p->llm_since = clock_mono();

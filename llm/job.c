@@ -30,6 +30,8 @@ struct llm_job {
     llm_request req;        /* deep copy; its pointers are owned below */
     llm_message *msgs;
     cJSON *schema, *context;
+    cJSON *exchange;        /* the request's exchange as JSON, or NULL */
+    char key[EXCHANGE_KEY_MAX];
     cJSON *body;            /* what is sent (http) or the canonical request */
     char *body_text;
     char hash[17];
@@ -58,6 +60,9 @@ static void copy_request(llm_job *j, const llm_request *req)
     j->req.func_schema = j->schema;
     j->req.context = j->context;
     j->req.tag = xstrdup(req->tag);
+    j->req.exchange = NULL; /* kept as JSON below; its strings are the caller's */
+    j->exchange = exchange_json(req->exchange);
+    exchange_key(j->exchange, j->key);
 }
 
 static void free_job(uv_handle_t *h)
@@ -71,6 +76,7 @@ static void free_job(uv_handle_t *h)
     free((char *)j->req.tag);
     cJSON_Delete(j->schema);
     cJSON_Delete(j->context);
+    cJSON_Delete(j->exchange);
     cJSON_Delete(j->body);
     cJSON_free(j->body_text);
     llm_response_free(j->resp);
@@ -112,7 +118,7 @@ static void log_exchange(llm_job *j, const http_req *hr, const char *error, int 
     llm_client *c = j->c;
     log_entry e = {
         .tag = j->req.tag, .provider = c->provider, .model = c->model, .url = c->ep.shown,
-        .hash = j->hash, .attempt = j->attempt, .final = final,
+        .hash = j->hash, .exchange = j->exchange, .attempt = j->attempt, .final = final,
         .status = hr ? hr->status : 0, .latency_s = clock_mono() - j->t_attempt,
         .total_latency_s = clock_mono() - j->t_submit, .request = j->body,
         .response = hr ? sb_str(&hr->resp) : NULL, .response_len = hr ? hr->resp.len : 0,
@@ -280,7 +286,7 @@ static void attempt_local(llm_job *j)
         if (rc == 0)
             j->resp->finish_reason = xstrdup("stop");
     } else {
-        rc = replay_lookup(c->replay, j->hash, j->resp);
+        rc = replay_lookup(c->replay, j->key, j->hash, j->resp);
     }
     if (rc < 0) {
         clear_reply(j->resp);

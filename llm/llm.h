@@ -22,6 +22,18 @@ typedef struct llm_message {
     const char *content;
 } llm_message;
 
+/* What identifies an exchange within a run, whatever its prompt says (the
+ * prompts carry the time left, which differs from one run to the next):
+ * written to llm.jsonl as "exchange", and what replay matches on. */
+typedef struct llm_exchange {
+    const char *client;   /* "coder" or "feedback" */
+    const char *action;   /* "draft", "improve", "debug" or "review" */
+    int node;             /* the node's id */
+    int parent;           /* its parent's id, -1 for a draft */
+    int ask;              /* 0 for the first ask; n for the n-th ask again of the
+                             same node and action (no code block, text review) */
+} llm_exchange;
+
 typedef struct llm_request {
     const llm_message *messages; /* in order; system messages anywhere are merged */
     size_t n_messages;
@@ -38,6 +50,7 @@ typedef struct llm_request {
      * "competition": {...}, "parent_code": "...", ...}. May be NULL. */
     const cJSON *context;
     const char *tag;             /* short label for the log ("node 12 draft") */
+    const llm_exchange *exchange;/* NULL: replay matches the whole request's hash */
 } llm_request;
 
 typedef struct llm_usage {

@@ -40,6 +40,7 @@ checks the run with plain git and grove's own commands:
   garbage     200s that are not completions are retried; no node lost.
   hang        a server that never answers: "waiting on the model" lines, the
               request's limit ends it, no node recorded or left running.
+  replay      a recorded run replays offline to the same tree.
   mlebench    a competition in MLE-bench's prepared layout whose registry entry
               does not describe its training data (spooky-author-identification,
               synthetic rows): grove infers the label, splits, grades every node
@@ -552,6 +553,53 @@ def hang(env):
     check(took < 60, "took %.0fs" % took)
 
 
+def replay(env):
+    """A run recorded against the mock replays offline (--model
+    replay:RUN/llm.jsonl) to the same tree: node ids, stages, parents, code
+    and scores, though every prompt differs in the time left it states."""
+    replies = [
+        reply("Draft: two numeric columns.", 2, 1.0),
+        "No code this time, sorry.",  # a re-ask: the exchange's ask index
+        reply("Draft: a deliberate bug.", 3, 1.0, bug='raise ValueError("not ready")'),
+        reply("Draft: one column.", 1, 0.5),
+    ] + [reply("Improve: %d columns, C=%.2f." % (2 + i % 4, 0.1 * (i + 1)), 2 + i % 4,
+               0.1 * (i + 1)) for i in range(6)]
+    env.start_mock({"replies": replies})
+    rec = env.run(env.grove_args("recorded", 7, 1, ["--set", "search.debug_prob=1"]),
+                  timeout=600)
+    print(rec.stdout[-1500:], rec.stderr[-1500:])
+    check(rec.returncode == 0, "the recorded run exits 0")
+    env.close_mock()
+    rec_dir = os.path.join(env.runs, "recorded")
+    log = [json.loads(l) for l in open(os.path.join(rec_dir, "llm.jsonl"))]
+    check(all(set(l.get("exchange", {})) == {"client", "action", "node", "parent", "ask"}
+              for l in log), "every llm.jsonl line says which exchange it was")
+    check(any(l["exchange"]["ask"] == 1 for l in log), "the re-ask is recorded as ask 1")
+    args = [GROVE, "run", "grove-titanic", "--data-dir", env.data, "--out", env.runs,
+            "--name", "replayed", "--model", "replay:" + os.path.join(rec_dir, "llm.jsonl"),
+            "--steps", "7", "--workers", "1", "--seed", "3", "--exec-timeout", "120",
+            "--time-limit", "15m", "--set", "search.num_drafts=3",
+            "--set", "search.debug_prob=1"]
+    e = env.env()
+    del e["OPENAI_API_KEY"]
+    rep = subprocess.run(args, capture_output=True, text=True, env=e, timeout=600)
+    print(rep.stdout[-1500:], rep.stderr[-1500:])
+    check(rep.returncode == 0, "the replay exits 0")
+    check("no recorded reply" not in rep.stdout + rep.stderr, "every request was answered")
+    rep_dir = os.path.join(env.runs, "replayed")
+    a, b = check_consistent(rec_dir), check_consistent(rep_dir)
+    check(sorted(a) == sorted(b) == list(range(7)), "7 nodes each: %s %s" % (sorted(a), sorted(b)))
+    stages = []
+    for nid in sorted(a):
+        x, y = node_json(rec_dir, nid), node_json(rep_dir, nid)
+        for k in ("stage", "parent", "is_buggy", "score"):
+            check(x[k] == y[k], "node %d: %s %r recorded, %r replayed" % (nid, k, x[k], y[k]))
+        code = [git(d, "show", "node/%d:solution.py" % nid) for d in (rec_dir, rep_dir)]
+        check(code[0] == code[1], "node %d: same code" % nid)
+        stages.append(x["stage"])
+    check("debug" in stages and "improve" in stages, "the tree has every action: %s" % stages)
+
+
 def mlebench(env):
     import random
     rnd = random.Random(7)
@@ -764,7 +812,7 @@ def main():
          "timelimit": timelimit,
          "hidden": hidden, "symlink": symlink, "trainleak": trainleak, "badbytes": badbytes,
          "endpoint": endpoint, "refused": refused, "garbage": garbage,
-         "hang": hang}[scenario](env)
+         "hang": hang, "replay": replay}[scenario](env)
     finally:
         env.close()
     print("e2e %s: ok" % scenario)
