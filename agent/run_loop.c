@@ -24,6 +24,13 @@
  * stops at once with the error in full and exits non-zero; the nodes in
  * flight are redone by `--resume` once the endpoint works. Every
  * llm.wait_notice seconds a call is still waiting, a line says so.
+ *
+ * A script byte-identical to another node's is never run: it would cost a
+ * run and tell nothing. The coder is asked again for a different one (the
+ * re-ask names the node it repeats, and the context's tried_codes gains
+ * it); when the asks are used up, the node is recorded as a buggy
+ * "duplicate of node N", not run and with no code of its own, so it is
+ * never debugged either. It still counts as a step: the LLM was asked.
  */
 #include "config.h"
 #include "run.h"
@@ -552,6 +559,48 @@ static void check_cost(run_ctx *r)
 
 static void stop_now(run_ctx *r, const char *reason);
 
+/* Another node whose script is byte-identical to code, or NULL. */
+static const search_node *duplicate_of(const run_ctx *r, int id, const char *code)
+{
+    for (size_t i = 0; i < search_tree_count(r->tree); i++) {
+        const search_node *m = search_tree_at(r->tree, i);
+        if (m->id != id && m->code && strcmp(m->code, code) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+/* Ask the coder again, after its reply `said`, with `why`. */
+static void ask_again(pipeline *p, const char *said, char *why)
+{
+    push_msg(p, LLM_ASSISTANT, xstrdup(said ? said : ""));
+    push_msg(p, LLM_USER, why);
+    submit(p, p->r->coder, NULL, NULL);
+}
+
+/* The reply's script repeats node dup's: ask again, or record the node as
+ * a duplicate without running it (see the top of this file). */
+static void on_duplicate(pipeline *p, search_node *n, const search_node *dup,
+                         const char *said, const char *plan, const char *code)
+{
+    if (p->asks < MAX_ASKS) {
+        cJSON *tried = cJSON_GetObjectItemCaseSensitive(p->context, "tried_codes");
+        if (!tried)
+            tried = cJSON_AddArrayToObject(p->context, "tried_codes");
+        cJSON_AddItemToArray(tried, cJSON_CreateString(code));
+        ask_again(p, said, xasprintf(
+            "That script is identical to node %d's, which was already run (%s); running it "
+            "again would tell nothing. Make a different change and reply with a short plan, "
+            "then the complete script in one ```python fenced block.", dup->id,
+            dup->is_buggy ? "it failed" : "it worked"));
+        return;
+    }
+    search_node_set(&n->plan, plan);
+    char *why = xasprintf("duplicate of node %d (the same script; not run)", dup->id);
+    finish_node(p, 1, why, 0, 0);
+    free(why);
+}
+
 /* The endpoint failed this call after its retries: stop the run, say why in
  * full, and leave the node unrecorded (see the top of this file). */
 static void llm_failed(pipeline *p, const char *error)
@@ -606,18 +655,24 @@ static void on_llm(llm_response *resp, void *data)
     p->asks++;
     if (search_parse_reply(resp->text, &plan, &code) < 0) {
         if (p->asks < MAX_ASKS) {
-            push_msg(p, LLM_ASSISTANT, xstrdup(resp->text ? resp->text : ""));
-            push_msg(p, LLM_USER,
-                     xstrdup("Your reply had no fenced Python code block. Reply again with a "
-                             "short plan in prose, then the complete script in one ```python "
-                             "fenced block."));
+            ask_again(p, resp->text,
+                      xstrdup("Your reply had no fenced Python code block. Reply again with a "
+                              "short plan in prose, then the complete script in one ```python "
+                              "fenced block."));
             llm_response_free(resp);
-            submit(p, r->coder, NULL, NULL);
             return;
         }
         search_node_set(&n->plan, resp->text);
         llm_response_free(resp);
         finish_node(p, 1, "no code block in the reply after 3 attempts", 0, 0);
+        return;
+    }
+    const search_node *dup = duplicate_of(r, n->id, code);
+    if (dup) {
+        on_duplicate(p, n, dup, resp->text, plan, code);
+        llm_response_free(resp);
+        free(plan);
+        free(code);
         return;
     }
     llm_response_free(resp);
@@ -629,6 +684,19 @@ static void on_llm(llm_response *resp, void *data)
 }
 
 /* ---- starting nodes ---- */
+
+/* The codes already tried on n's parent (its other children), for the
+ * coder's context: the builtin coder never repeats one of them. */
+static void add_tried_codes(run_ctx *r, const search_node *n, cJSON *ctx)
+{
+    const search_node *par = n->parent >= 0 ? search_tree_node(r->tree, n->parent) : NULL;
+    cJSON *arr = cJSON_AddArrayToObject(ctx, "tried_codes");
+    for (int i = 0; par && i < par->n_children; i++) {
+        const search_node *c = search_tree_node(r->tree, par->children[i]);
+        if (c && c->id != n->id && c->code && *c->code)
+            cJSON_AddItemToArray(arr, cJSON_CreateString(c->code));
+    }
+}
 
 cJSON *run_context(run_ctx *r, const search_node *n);
 
@@ -642,6 +710,7 @@ static void start_node(run_ctx *r, int id)
     if (inflight_save(r) < 0)
         log_warn("%s", err_last());
     p->context = run_context(r, n);
+    add_tried_codes(r, n, p->context);
     push_msg(p, LLM_SYSTEM, run_render(r, "system", n, NULL, NULL));
     push_msg(p, LLM_USER, run_render(r, search_stage_name(n->stage), n, NULL, NULL));
     submit(p, r->coder, NULL, NULL);

@@ -40,6 +40,8 @@ checks the run with plain git and grove's own commands:
   garbage     200s that are not completions are retried; no node lost.
   hang        a server that never answers: "waiting on the model" lines, the
               request's limit ends it, no node recorded or left running.
+  duplicate   a script identical to an earlier node's is asked again, then
+              recorded as a duplicate without running.
   replay      a recorded run replays offline to the same tree.
   mlebench    a competition in MLE-bench's prepared layout whose registry entry
               does not describe its training data (spooky-author-identification,
@@ -600,6 +602,33 @@ def replay(env):
     check("debug" in stages and "improve" in stages, "the tree has every action: %s" % stages)
 
 
+def duplicate(env):
+    """A script byte-identical to an earlier node's is never run: grove asks
+    again for a different one; when the re-asks bring the same script, the
+    node is recorded as a duplicate, not run, with no code of its own."""
+    a = reply("Draft: two columns.", 2, 1.0)
+    b = reply("Draft: three columns.", 3, 1.0)
+    c = reply("Draft: one column.", 1, 0.5)
+    env.start_mock({"replies": [a, b, a, c, a, a, a]})
+    r = env.run(env.grove_args("dups", 4, 1), timeout=600)
+    print(r.stdout[-2000:], r.stderr[-1500:])
+    check(r.returncode == 0, "exits 0")
+    run_dir = os.path.join(env.runs, "dups")
+    refs = check_consistent(run_dir)
+    check(sorted(refs) == [0, 1, 2, 3], "four nodes: %s" % sorted(refs))
+    code = lambda nid: git(run_dir, "show", "node/%d:solution.py" % nid)
+    check(code(2) != code(0) and "C=0.5" in code(2), "node 2 got a new script after a re-ask")
+    n3 = node_json(run_dir, 3)
+    check(n3["is_buggy"] and "duplicate of node 0" in (n3.get("bug_reason") or ""),
+          "node 3 is recorded as a duplicate: %s" % n3)
+    check(code(3) == "", "a duplicate keeps no code (nothing to debug)")
+    check(not os.path.exists(os.path.join(run_dir, "nodes", "3")), "node 3 was not run")
+    reqs = [json.loads(l) for l in open(env.record)]
+    check(len(reqs) == 7, "7 requests: %d" % len(reqs))
+    said = json.dumps(reqs[3]["body"]["messages"][-1])
+    check("identical to node 0" in said, "the re-ask says which node it repeats: %s" % said)
+
+
 def mlebench(env):
     import random
     rnd = random.Random(7)
@@ -812,7 +841,7 @@ def main():
          "timelimit": timelimit,
          "hidden": hidden, "symlink": symlink, "trainleak": trainleak, "badbytes": badbytes,
          "endpoint": endpoint, "refused": refused, "garbage": garbage,
-         "hang": hang, "replay": replay}[scenario](env)
+         "hang": hang, "replay": replay, "duplicate": duplicate}[scenario](env)
     finally:
         env.close()
     print("e2e %s: ok" % scenario)
