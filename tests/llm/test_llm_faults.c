@@ -280,6 +280,40 @@ static void test_refused(void)
     llm_response_free(r);
 }
 
+/* Errors that cannot pass are not retried and keep the server's message
+ * whole: a bad key, no access, a wrong path or model, in both protocols. */
+static void test_fatal_not_retried(void)
+{
+    static const struct { const char *spec, *path, *step, *needle; } cases[] = {
+        {"anthropic:claude-nosuch", "/v1/messages",
+         "{\"status\": 404, \"json\": {\"type\": \"error\", \"error\": {\"type\": "
+         "\"not_found_error\", \"message\": \"model: claude-nosuch\"}}}", "model: claude-nosuch"},
+        {"anthropic:claude-nosuch", "/v1/messages",
+         "{\"status\": 400, \"json\": {\"type\": \"error\", \"error\": {\"type\": "
+         "\"invalid_request_error\", \"message\": \"model: String should have at most 256 "
+         "characters\"}}}", "at most 256 characters"},
+        {"anthropic:claude-haiku-4-5", "/v1/messages",
+         "{\"status\": 403, \"json\": {\"type\": \"error\", \"error\": {\"type\": "
+         "\"permission_error\", \"message\": \"Your API key does not have permission to use "
+         "the specified resource.\"}}}", "does not have permission to use the specified resource."},
+        {"openai:gpt-nosuch", "/v1/chat/completions",
+         "{\"status\": 404, \"json\": {\"error\": {\"message\": \"The model `gpt-nosuch` does "
+         "not exist or you do not have access to it.\", \"type\": \"invalid_request_error\", "
+         "\"param\": null, \"code\": \"model_not_found\"}}}",
+         "The model `gpt-nosuch` does not exist or you do not have access to it."},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *script = xasprintf("{\"routes\": {\"%s\": [%s, %s]}}", cases[i].path,
+                                 cases[i].step, cases[i].step);
+        llm_response *r = ask(script, cases[i].spec, cfg(), NULL);
+        CHECK_MSG(r && !r->ok && r->attempts == 1, "%s: %d attempts", cases[i].spec,
+                  r ? r->attempts : -1);
+        CHECK(mock_error_has(r, cases[i].needle));
+        llm_response_free(r);
+        free(script);
+    }
+}
+
 static int file_has(const char *path, const char *needle)
 {
     char *text = NULL;
@@ -409,6 +443,7 @@ int main(void)
     test_garbage_200_retried();
     test_silent_total_limit();
     test_refused();
+    test_fatal_not_retried();
     test_keys_hidden();
     test_compatible_replies();
     test_anthropic_turns();
