@@ -23,14 +23,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *status_hint(const llm_client *c, long status)
+/* A hint for a status that will not pass; caller frees. */
+static char *status_hint(const llm_client *c, long status)
 {
     if (status == 401 || status == 403)
-        return c->key ? " (check the key in the environment variable you named)"
-                      : " (no key was sent: set the API key variable)";
+        return c->key ? xasprintf(" (check the key in %s, and that it may use this model)",
+                                  c->key_env)
+                      : xasprintf(" (no key was sent: set %s)", c->key_env);
     if (status == 404)
-        return " (check --base-url and the model name)";
-    return "";
+        return xstrdup(" (check --base-url and the model name)");
+    return xstrdup("");
 }
 
 /* " [request-id X]" or "" */
@@ -165,16 +167,18 @@ static char *failure_body(const llm_client *c, const llm_request *req, llm_respo
         *retry = 0;
     else if (strcmp(hr->should_retry, "true") == 0 && !never)
         *retry = 1;
-    const char *hint = status_hint(c, hr->status);
+    char *hint = status_hint(c, hr->status);
     if (hr->status == 429 && strcmp(error_code(root), "insufficient_quota") == 0) {
         *retry = 0;
-        hint = " (the account is out of credit: waiting will not help)";
+        free(hint);
+        hint = xstrdup(" (the account is out of credit: waiting will not help)");
     }
     if (hr->status == 400 && req->func_name && (strstr(msg, "tool") || strstr(msg, "function")))
         r->tools_unsupported = 1;
     char *id = request_id_note(hr);
     char *e = xasprintf("%s: POST %s: HTTP %ld: %s%s%s", c->provider, c->ep.shown, hr->status,
                         msg, hint, id);
+    free(hint);
     free(id);
     free(msg);
     return e;

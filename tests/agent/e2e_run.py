@@ -461,7 +461,7 @@ def endpoint(env):
     took = time.time() - t0
     print(r.stdout[-2000:], r.stderr[-2000:])
     check(r.returncode not in (0, None), "a 401 exits non-zero")
-    check(key_msg in r.stderr and "HTTP 401" in r.stderr,
+    check(key_msg in r.stderr and "HTTP 401" in r.stderr and "OPENAI_API_KEY" in r.stderr,
           "the reason in full on stderr: %s" % r.stderr[-600:])
     check("LLM error" not in r.stdout, "no LLM-error node line")
     run_dir = os.path.join(env.runs, "badkey")
