@@ -589,10 +589,12 @@ static void on_duplicate(pipeline *p, search_node *n, const search_node *dup,
             tried = cJSON_AddArrayToObject(p->context, "tried_codes");
         cJSON_AddItemToArray(tried, cJSON_CreateString(code));
         ask_again(p, said, xasprintf(
-            "That script is identical to node %d's, which was already run (%s); running it "
-            "again would tell nothing. Make a different change and reply with a short plan, "
-            "then the complete script in one ```python fenced block.", dup->id,
-            dup->is_buggy ? "it failed" : "it worked"));
+            "That script is identical to node %d's, %s; running it again would tell "
+            "nothing. Make a different change and reply with a short plan, then the complete "
+            "script in one ```python fenced block.", dup->id,
+            dup->state != NODE_DONE ? "which is being run now"
+            : dup->is_buggy         ? "which was already run and failed"
+                                    : "which was already run and worked"));
         return;
     }
     search_node_set(&n->plan, plan);

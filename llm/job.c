@@ -10,6 +10,11 @@
  * llm_submit() nor inside a libcurl callback, so it may submit more work or
  * free the client. The job is freed when its timer has closed.
  *
+ * The request's limit (total_timeout_s) bounds every attempt and every
+ * wait together: each attempt gets what is left of it, and no retry starts
+ * that could not finish in time. Per attempt, a 6-attempt request to a
+ * server that never answers waited six limits.
+ *
  * Accounting happens once, at finish: tokens and cost go into the response
  * and the client's totals. Every HTTP attempt is one llm.jsonl line; the
  * final one carries the usage, the cost and the neutral reply for replay.
