@@ -123,8 +123,10 @@ static void change_hyper(cJSON *cfg, uint64_t pick, sb *plan)
             (cJSON_IsNumber(v) && cJSON_IsNumber(cur) && v->valuedouble == cur->valuedouble))
             at = i;
     }
-    /* One step along the ladder; downwards on odd picks when possible. */
-    int next = at < 0 ? n / 2 : ((pick >> 8) & 1) && at > 0 ? at - 1 : at + 1 < n ? at + 1 : at - 1;
+    /* One step along the ladder; every other round of ladders downwards
+     * when possible, so both neighbours get tried. */
+    int down = (int)((pick / (uint64_t)cJSON_GetArraySize(ladders)) & 1);
+    int next = at < 0 ? n / 2 : down && at > 0 ? at - 1 : at + 1 < n ? at + 1 : at - 1;
     cJSON *val = cJSON_Duplicate(cJSON_GetArrayItem(ladder, next), 1);
     char *was = cJSON_PrintUnformatted(cur), *now = cJSON_PrintUnformatted(val);
     sb_printf(plan, "Atomic change (hyperparameter): set the %s's %s from %s to %s; "
@@ -234,8 +236,13 @@ static int tried(const cJSON *cfg, const cJSON *base, const bi_req *r)
     return 0;
 }
 
-/* Enough candidates to walk every kind and ladder several times over. */
-#define MAX_CANDIDATES 64
+/* Candidates of one change each, enough to walk every kind and ladder in
+ * both directions; past them, the same changes made twice (two steps along
+ * a ladder, two more features), then three times: a parent improved often
+ * runs out of single changes (grove-spambase's best draft did after seven
+ * children). */
+#define SINGLE_CANDIDATES 32
+#define MAX_CANDIDATES (3 * SINGLE_CANDIDATES)
 
 cJSON *bi_improve(cJSON *cfg, const bi_req *r, sb *plan)
 {
@@ -245,7 +252,11 @@ cJSON *bi_improve(cJSON *cfg, const bi_req *r, sb *plan)
     for (int k = 0; k < MAX_CANDIDATES && !pick; k++) {
         cJSON *cand = cJSON_Duplicate(cfg, 1);
         sb_reset(&why);
-        one_change(cand, r, c + k, &why);
+        for (int times = 0; times <= k / SINGLE_CANDIDATES; times++) {
+            if (times)
+                sb_putc(&why, ' ');
+            one_change(cand, r, c + k, &why);
+        }
         if (!tried(cand, cfg, r) || k == MAX_CANDIDATES - 1)
             pick = cand;
         else

@@ -428,7 +428,7 @@ def selfreport(env):
                                             "type": "invalid_request_error"}}},
         {"text": 'Here is my review: {"is_bug": false, "summary": "ran fine",'
                  ' "metric": "0.8123", "has_submission": true}'},
-        {"text": good},                                   # node 1 code
+        {"text": reply("Another draft.", 3, 1.0)},        # node 1 code (not a duplicate)
         {"text": "I think it went well."},                # unparseable review
     ]
     env.start_mock({"routes": {"/v1/chat/completions": steps}})
