@@ -13,7 +13,8 @@
  * parent's or that of any code the agent lists as tried there
  * ("tried_codes": its other children) gives way to the next candidate
  * (4 of 11 improvements on grove-spambase had repeated an earlier sibling:
- * ladders end, and a step down then equals an earlier step up).
+ * few kinds apply to numeric-only data, and each ladder was only ever
+ * stepped up).
  *
  * debug reads the exception (or the traceback's last line when none is given)
  * and applies the fix for that failure class.
