@@ -70,6 +70,8 @@ typedef struct run_ctx {
     int sigints;                 /* Ctrl-Cs received */
     int exit_code;               /* 0, or why the run ended abnormally (130, 143, 1) */
     const char *stop_reason;
+    char *llm_failure;           /* the endpoint error that stopped the run (owned), or NULL */
+    uv_timer_t waiting;          /* says which LLM calls are taking long */
     pipeline *inflight;          /* linked list */
     int n_inflight;
     int *redo;                   /* in-flight node ids found at resume */

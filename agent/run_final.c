@@ -225,6 +225,7 @@ void run_free(run_ctx *r)
         bench_holdout_free(&r->split);
     holdout_inferred_free(&r->inferred);
     free(r->self_report_why);
+    free(r->llm_failure);
     run_hardware_free(r);
     config_free(&r->cfg);
     free(r->run_dir);

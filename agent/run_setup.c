@@ -262,6 +262,9 @@ static int make_client(run_ctx *r, llm_client **out, const char *spec, const cha
         .reasoning_effort = r->cfg.reasoning_effort,
         .seed = (unsigned long)r->cfg.seed,
         .default_max_tokens = (int)r->cfg.max_output_tokens,
+        .total_timeout_s = r->cfg.llm.timeout,
+        .max_attempts = (int)r->cfg.llm.max_attempts,
+        .max_retry_wait_s = r->cfg.llm.retry_wait,
     };
     int rc = llm_client_new(out, r->loop, &c);
     free(log);

@@ -5,6 +5,7 @@
  *   1. fewer than num_drafts drafts exist            -> draft
  *   2. with probability debug_prob, a buggy leaf whose
  *      debug depth allows one more debug exists      -> debug it (at random)
+ *      (and code: a node without code has nothing to debug)
  *   3. a good node exists                            -> improve the best one
  *   4. otherwise                                     -> draft
  * grove keeps that order and adds what W parallel workers and a hopeless
@@ -71,8 +72,10 @@ static int pick_debug(const search_policy *p, const search_tree *t, search_rng *
     int *cand = xmalloc((n ? n : 1) * sizeof *cand);
     for (size_t i = 0; i < n; i++) {
         const search_node *node = search_tree_at(t, i);
+        /* a node with no code (a duplicate not run, an endpoint failure an
+         * older grove recorded) has nothing to debug */
         if (node->state == NODE_DONE && node->is_buggy && node->n_children == 0 &&
-            node->debug_depth < p->params.max_debug_depth)
+            node->debug_depth < p->params.max_debug_depth && node->code && *node->code)
             cand[k++] = node->id;
     }
     int id = k ? cand[search_rng_below(rng, k)] : -1;

@@ -33,6 +33,16 @@ checks the run with plain git and grove's own commands:
               the final re-run still reads public/ as its input/.
   badbytes    hostile output bytes and an exception message cut inside a
               character: node.json, journal.json and the commit stay UTF-8.
+  endpoint    a 401 and a 404 model_not_found stop the run at once with the
+              server's message in full, no node recorded; a resume makes
+              every step.
+  refused     nothing listens at --base-url: retried, then "unreachable".
+  garbage     200s that are not completions are retried; no node lost.
+  hang        a server that never answers: "waiting on the model" lines, the
+              request's limit ends it, no node recorded or left running.
+  duplicate   a script identical to an earlier node's is asked again, then
+              recorded as a duplicate without running.
+  replay      a recorded run replays offline to the same tree.
   mlebench    a competition in MLE-bench's prepared layout whose registry entry
               does not describe its training data (spooky-author-identification,
               synthetic rows): grove infers the label, splits, grades every node
@@ -418,7 +428,7 @@ def selfreport(env):
                                             "type": "invalid_request_error"}}},
         {"text": 'Here is my review: {"is_bug": false, "summary": "ran fine",'
                  ' "metric": "0.8123", "has_submission": true}'},
-        {"text": good},                                   # node 1 code
+        {"text": reply("Another draft.", 3, 1.0)},        # node 1 code (not a duplicate)
         {"text": "I think it went well."},                # unparseable review
     ]
     env.start_mock({"routes": {"/v1/chat/completions": steps}})
@@ -434,6 +444,189 @@ def selfreport(env):
           "review metric \"0.8123\" read after the tools fallback: %s" % n0)
     check(n1["is_buggy"] and "review" in n1.get("bug_reason", ""),
           "a review without JSON is a review error on the node: %s" % n1)
+
+
+def endpoint(env):
+    """Errors that cannot pass stop the run at once with the reason in full:
+    a 401 (bad key) and a 404 model_not_found. No node is recorded, no step
+    spent; a resume against a working endpoint then makes all its steps."""
+    key_msg = ("Incorrect API key provided: sk-e2e-*****1706. You can find your API key "
+               "at https://platform.openai.com/account/api-keys.")
+    env.start_mock({"routes": {"/v1/chat/completions": [
+        {"status": 401, "repeat": 20, "json": {"error": {
+            "message": key_msg, "type": "invalid_request_error", "param": None,
+            "code": "invalid_api_key"}}}]}})
+    t0 = time.time()
+    r = env.run(env.grove_args("badkey", 4, 2), timeout=300)
+    took = time.time() - t0
+    print(r.stdout[-2000:], r.stderr[-2000:])
+    check(r.returncode not in (0, None), "a 401 exits non-zero")
+    check(key_msg in r.stderr and "HTTP 401" in r.stderr and "OPENAI_API_KEY" in r.stderr,
+          "the reason in full on stderr: %s" % r.stderr[-600:])
+    check("LLM error" not in r.stdout, "no LLM-error node line")
+    run_dir = os.path.join(env.runs, "badkey")
+    refs = check_consistent(run_dir)
+    check(refs == {}, "no node recorded for a 401: %s" % refs)
+    reqs = [json.loads(l) for l in open(env.record)]
+    check(len(reqs) <= 2, "stopped at once: %d requests for 4 steps" % len(reqs))
+    check(took < 60, "a 401 took %.0fs" % took)
+    env.close_mock()
+    # the endpoint is fixed: a resume makes all 4 steps, none spent above
+    env.start_mock({"replies": [reply("Variant %d." % i, 1 + i % 3, 0.5) for i in range(4)],
+                    "replies_cycle": True})
+    r = env.run([GROVE, "run", "--resume", run_dir, "--base-url",
+                 "http://127.0.0.1:%d/v1" % env.port], timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0, "the resume exits 0")
+    refs = check_consistent(run_dir)
+    check(sorted(refs) == [0, 1, 2, 3], "the resume makes the 4 steps: %s" % sorted(refs))
+    env.close_mock()
+    # a bad model name (OpenAI's 404 model_not_found)
+    model_msg = "The model `e2e-model` does not exist or you do not have access to it."
+    env.start_mock({"routes": {"/v1/chat/completions": [
+        {"status": 404, "repeat": 20, "json": {"error": {
+            "message": model_msg, "type": "invalid_request_error", "param": None,
+            "code": "model_not_found"}}}]}})
+    r = env.run(env.grove_args("badmodel", 4, 1), timeout=300)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode not in (0, None), "a bad model exits non-zero")
+    check(model_msg in r.stderr, "the server's message in full")
+    check(node_refs(os.path.join(env.runs, "badmodel")) == {}, "no node for a bad model")
+
+
+def refused(env):
+    """Nothing listens at the base URL: the connection is retried within the
+    budget, then the run stops saying the endpoint is unreachable."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    env.port = s.getsockname()[1]
+    s.close()
+    t0 = time.time()
+    r = env.run(env.grove_args("refused", 4, 2, ["--set", "llm.retry_wait=3s"]), timeout=300)
+    took = time.time() - t0
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode not in (0, None), "exits non-zero")
+    check("unreachable" in r.stderr and "127.0.0.1:%d" % env.port in r.stderr,
+          "says the endpoint is unreachable, with its address")
+    check("attempts" in r.stderr, "says it retried")
+    check(node_refs(os.path.join(env.runs, "refused")) == {}, "no node recorded")
+    check(took < 90, "took %.0fs" % took)
+
+
+def garbage(env):
+    """200s that are not completions (HTML, not JSON, choices: [], no message)
+    between good replies: each is retried, every node gets its script."""
+    junk = [{"body": "<html><body>Bad gateway</body></html>"}, {"json": {"choices": []}},
+            {"body": "{\"choices\": [{\"mess"}, {"json": {"choices": [{"index": 0}]}}]
+    replies = []
+    for i in range(4):
+        replies.append(junk[i % len(junk)])
+        replies.append({"text": reply("Variant %d." % i, 1 + i % 3, 0.3 * (i + 1))})
+    env.start_mock({"replies": replies})
+    r = env.run(env.grove_args("garbage", 4, 1), timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0, "exits 0")
+    refs = check_consistent(os.path.join(env.runs, "garbage"))
+    check(sorted(refs) == [0, 1, 2, 3], "four nodes")
+    for nid in refs:
+        nj = node_json(os.path.join(env.runs, "garbage"), nid)
+        check(not nj["is_buggy"], "node %d lost to a garbage reply: %s" % (nid, nj))
+
+
+def hang(env):
+    """An endpoint that accepts and never answers: a plain line says a call is
+    waiting and for how long, the request's limit ends it, the run stops
+    saying why with no node recorded and none left running."""
+    env.start_mock({"routes": {"/v1/chat/completions": [{"silent": True, "repeat": 10}]}})
+    t0 = time.time()
+    r = env.run(env.grove_args("hang", 4, 1, ["--set", "llm.timeout=7s",
+                                               "--set", "llm.wait_notice=2s"]), timeout=300)
+    took = time.time() - t0
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode not in (0, None), "exits non-zero")
+    check("waiting on the model for 2s (node 0)" in r.stdout, "a waiting line")
+    check("waiting on the model for 4s (node 0)" in r.stdout, "repeated")
+    check("timed out" in r.stderr and "limit of 7 s" in r.stderr, "says the limit ran out")
+    check("running" not in r.stdout.split("stopped:")[0].split("\n\n")[-1],
+          "no node left running in the final tree")
+    run_dir = os.path.join(env.runs, "hang")
+    check(node_refs(run_dir) == {}, "no node recorded")
+    check(took < 60, "took %.0fs" % took)
+
+
+def replay(env):
+    """A run recorded against the mock replays offline (--model
+    replay:RUN/llm.jsonl) to the same tree: node ids, stages, parents, code
+    and scores, though every prompt differs in the time left it states."""
+    replies = [
+        reply("Draft: two numeric columns.", 2, 1.0),
+        "No code this time, sorry.",  # a re-ask: the exchange's ask index
+        reply("Draft: a deliberate bug.", 3, 1.0, bug='raise ValueError("not ready")'),
+        reply("Draft: one column.", 1, 0.5),
+    ] + [reply("Improve: %d columns, C=%.2f." % (2 + i % 4, 0.1 * (i + 1)), 2 + i % 4,
+               0.1 * (i + 1)) for i in range(6)]
+    env.start_mock({"replies": replies})
+    rec = env.run(env.grove_args("recorded", 7, 1, ["--set", "search.debug_prob=1"]),
+                  timeout=600)
+    print(rec.stdout[-1500:], rec.stderr[-1500:])
+    check(rec.returncode == 0, "the recorded run exits 0")
+    env.close_mock()
+    rec_dir = os.path.join(env.runs, "recorded")
+    log = [json.loads(l) for l in open(os.path.join(rec_dir, "llm.jsonl"))]
+    check(all(set(l.get("exchange", {})) == {"client", "action", "node", "parent", "ask"}
+              for l in log), "every llm.jsonl line says which exchange it was")
+    check(any(l["exchange"]["ask"] == 1 for l in log), "the re-ask is recorded as ask 1")
+    args = [GROVE, "run", "grove-titanic", "--data-dir", env.data, "--out", env.runs,
+            "--name", "replayed", "--model", "replay:" + os.path.join(rec_dir, "llm.jsonl"),
+            "--steps", "7", "--workers", "1", "--seed", "3", "--exec-timeout", "120",
+            "--time-limit", "15m", "--set", "search.num_drafts=3",
+            "--set", "search.debug_prob=1"]
+    e = env.env()
+    del e["OPENAI_API_KEY"]
+    rep = subprocess.run(args, capture_output=True, text=True, env=e, timeout=600)
+    print(rep.stdout[-1500:], rep.stderr[-1500:])
+    check(rep.returncode == 0, "the replay exits 0")
+    check("no recorded reply" not in rep.stdout + rep.stderr, "every request was answered")
+    rep_dir = os.path.join(env.runs, "replayed")
+    a, b = check_consistent(rec_dir), check_consistent(rep_dir)
+    check(sorted(a) == sorted(b) == list(range(7)), "7 nodes each: %s %s" % (sorted(a), sorted(b)))
+    stages = []
+    for nid in sorted(a):
+        x, y = node_json(rec_dir, nid), node_json(rep_dir, nid)
+        for k in ("stage", "parent", "is_buggy", "score"):
+            check(x[k] == y[k], "node %d: %s %r recorded, %r replayed" % (nid, k, x[k], y[k]))
+        code = [git(d, "show", "node/%d:solution.py" % nid) for d in (rec_dir, rep_dir)]
+        check(code[0] == code[1], "node %d: same code" % nid)
+        stages.append(x["stage"])
+    check("debug" in stages and "improve" in stages, "the tree has every action: %s" % stages)
+
+
+def duplicate(env):
+    """A script byte-identical to an earlier node's is never run: grove asks
+    again for a different one; when the re-asks bring the same script, the
+    node is recorded as a duplicate, not run, with no code of its own."""
+    a = reply("Draft: two columns.", 2, 1.0)
+    b = reply("Draft: three columns.", 3, 1.0)
+    c = reply("Draft: one column.", 1, 0.5)
+    env.start_mock({"replies": [a, b, a, c, a, a, a]})
+    r = env.run(env.grove_args("dups", 4, 1), timeout=600)
+    print(r.stdout[-2000:], r.stderr[-1500:])
+    check(r.returncode == 0, "exits 0")
+    run_dir = os.path.join(env.runs, "dups")
+    refs = check_consistent(run_dir)
+    check(sorted(refs) == [0, 1, 2, 3], "four nodes: %s" % sorted(refs))
+    code = lambda nid: git(run_dir, "show", "node/%d:solution.py" % nid)
+    check(code(2) != code(0) and "C=0.5" in code(2), "node 2 got a new script after a re-ask")
+    n3 = node_json(run_dir, 3)
+    check(n3["is_buggy"] and "duplicate of node 0" in (n3.get("bug_reason") or ""),
+          "node 3 is recorded as a duplicate: %s" % n3)
+    check(code(3) == "", "a duplicate keeps no code (nothing to debug)")
+    check(not os.path.exists(os.path.join(run_dir, "nodes", "3")), "node 3 was not run")
+    reqs = [json.loads(l) for l in open(env.record)]
+    check(len(reqs) == 7, "7 requests: %d" % len(reqs))
+    said = json.dumps(reqs[3]["body"]["messages"][-1])
+    check("identical to node 0" in said, "the re-ask says which node it repeats: %s" % said)
 
 
 def mlebench(env):
@@ -646,7 +839,9 @@ def main():
          "selfreport": selfreport, "mlebench": mlebench,
          "sigkill-bare": sigkill_bare, "sigkill-early": sigkill_early,
          "timelimit": timelimit,
-         "hidden": hidden, "symlink": symlink, "trainleak": trainleak, "badbytes": badbytes}[scenario](env)
+         "hidden": hidden, "symlink": symlink, "trainleak": trainleak, "badbytes": badbytes,
+         "endpoint": endpoint, "refused": refused, "garbage": garbage,
+         "hang": hang, "replay": replay, "duplicate": duplicate}[scenario](env)
     finally:
         env.close()
     print("e2e %s: ok" % scenario)

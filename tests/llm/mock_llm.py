@@ -37,6 +37,10 @@ STEP (one HTTP answer):
   body          a body to send as a raw string (HTML pages, broken JSON)
   text          reply text, wrapped in the path's protocol (as REPLY)
   function_args reply function-call arguments (object), wrapped (as REPLY)
+  raw_arguments reply a function call whose arguments are this string sent
+                 as is (malformed JSON: "{\"is_bug\": tru"); OpenAI's
+                 arguments are a JSON-encoded string, so only it can carry
+                 text that does not parse
   usage         {"input": N, "output": N, "cached": N, "reasoning": N,
                  "cache_write": N} token counts for a wrapped reply
   delay_s       sleep this long before answering (timeouts)
@@ -134,6 +138,9 @@ def wrap(step, req, anthropic):
     model = req.get("model", "mock") if isinstance(req, dict) else "mock"
     fname = forced_function(req, anthropic) or "answer"
     args = step.get("function_args")
+    raw_args = step.get("raw_arguments")
+    if raw_args is not None and args is None:
+        args = {}
     text = step.get("text")
     if anthropic:
         blocks = []
@@ -151,7 +158,9 @@ def wrap(step, req, anthropic):
     message = {"role": "assistant", "content": text}
     if args is not None:
         message["tool_calls"] = [{"id": "call_mock", "type": "function",
-                                  "function": {"name": fname, "arguments": json.dumps(args)}}]
+                                  "function": {"name": fname,
+                                               "arguments": raw_args if raw_args is not None
+                                               else json.dumps(args)}}]
     return {"id": "chatcmpl-mock", "object": "chat.completion", "created": int(time.time()),
             "model": model,
             "choices": [{"index": 0, "message": message,
