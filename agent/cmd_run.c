@@ -240,7 +240,9 @@ int cmd_run(int argc, char **argv)
     rc = run_finish(&r);
     if (r.exit_code)
         rc = r.exit_code; /* 130 interrupted, 143 terminated, 1 journal errors */
-    printf("run folder: %s  (git -C %s log --graph --all --oneline)\n", r.run_dir, r.run_dir);
+    char *q = shell_quote(r.run_dir);
+    printf("run folder: %s  (git -C %s log --graph --all --oneline)\n", r.run_dir, q);
+    free(q);
 done:
     run_free(&r);
     return rc;

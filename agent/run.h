@@ -113,8 +113,10 @@ char *node_to_json(const search_node *n, const char *model);
 /* Rebuild a node in t from its node.json and files (resume). */
 int node_from_json(search_tree *t, const cJSON *j, const char *code, const char *plan,
                    const char *output);
-/* "improve 12<-7: add target encoding | holdout auc 0.8123 *best*" (caller frees). */
-char *node_subject(const search_node *n, const char *score_label, int is_best);
+/* "improve 12<-7: add target encoding | holdout auc 0.8123" (caller frees). No
+ * best mark: a commit's subject is permanent and the title moves; the best
+ * ref (and `grove tree`'s star) says which node holds it now. */
+char *node_subject(const search_node *n, const char *score_label);
 /* Write journal.json (every node, one file) into the run folder. */
 int node_export_journal(const search_tree *t, const char *run_dir);
 

@@ -479,7 +479,7 @@ int run_setup(run_ctx *r, cJSON *cfg, int resume)
 
     /* config.json before the repository: a run folder with a .git always
      * has the config a resume needs, however early a kill came. */
-    char *cfg_text = cJSON_Print(cfg);
+    char *cfg_text = utf8_fix(cJSON_Print(cfg));
     char *cfg_path = path_join(r->run_dir, "config.json");
     int rc = file_write_str(cfg_path, cfg_text);
     free(cfg_path);
