@@ -102,6 +102,24 @@ static const flag *find_flag(const char *arg, const char **inline_value)
     return NULL;
 }
 
+/* --resume continues a run in its own folder: the flags that only name a
+ * new run's folder, or where a competition id is looked up, mean nothing
+ * there, and accepting them silently would suggest they did something. */
+static int refuse_with_resume(int argc, char **argv)
+{
+    static const char *const fresh_only[] = {"--name", "--out", "--data-dir"};
+    for (int i = 1; i < argc; i++) {
+        for (size_t k = 0; k < sizeof fresh_only / sizeof fresh_only[0]; k++) {
+            size_t n = strlen(fresh_only[k]);
+            if (!strncmp(argv[i], fresh_only[k], n) && (!argv[i][n] || argv[i][n] == '='))
+                return err_set("--resume continues a run in its own folder; %s only applies to "
+                               "a new run: leave it out (to start a new run, give COMPETITION "
+                               "instead of --resume)", fresh_only[k]);
+        }
+    }
+    return 0;
+}
+
 /* Resolve the configuration: defaults (or a resumed run's config.json), then
  * --config, then the flags in order. */
 static int parse_args(int argc, char **argv, cJSON **cfg_out, char **resume_dir)
@@ -122,6 +140,8 @@ static int parse_args(int argc, char **argv, cJSON **cfg_out, char **resume_dir)
         if (!strcmp(f->name, "--resume") && !*resume_dir)
             return err_set("--resume %s: %s", v ? v : "", v ? err_last() : "needs RUN_DIR");
     }
+    if (*resume_dir && refuse_with_resume(argc, argv) < 0)
+        return -1;
     cJSON *cfg = config_defaults();
     *cfg_out = cfg;
     if (*resume_dir) {
@@ -230,9 +250,19 @@ int cmd_run(int argc, char **argv)
     run_ctx r;
     memset(&r, 0, sizeof r);
     r.run_dir = resume_dir;
-    int rc = 1;
-    if (run_setup(&r, cfg, resume_dir != NULL) < 0) {
+    int rc = run_setup(&r, cfg, resume_dir != NULL);
+    if (rc < 0) {
         fprintf(stderr, "grove run: %s\n", err_last());
+        rc = rc == RUN_BAD_INPUT ? 2 : 1;
+        goto done;
+    }
+    if (r.idle) {
+        char *q = shell_quote(r.run_dir);
+        printf("grove: %s already has %d nodes (--steps %d) and its final result in best/: "
+               "nothing to do; `grove run --resume %s --steps N` with N > %d searches further\n",
+               r.run_dir, search_tree_count_state(r.tree, NODE_DONE), r.steps, q,
+               search_tree_count_state(r.tree, NODE_DONE));
+        free(q);
         goto done;
     }
     banner(&r);

@@ -71,6 +71,7 @@ typedef struct run_ctx {
     int *redo;                   /* in-flight node ids found at resume */
     int n_redo;
     int resumed;
+    int idle;                    /* resumed with nothing left to do (see run_setup.c) */
     int lock_fd;                 /* flock on RUN/.grove.lock, held for the run; -1 none */
     const char *hide[5];         /* hidden from scripts: the competition's folder,
                                     its public/ and private/, the run folder */
@@ -79,7 +80,18 @@ typedef struct run_ctx {
     int warned_cost;
 } run_ctx;
 
+/* run_setup's return when the user's input is at fault (a --name, a
+ * folder, the data), which the CLI exits 2 for, as for any config error;
+ * -1 is any other failure. Nothing is created before such a refusal. */
+#define RUN_BAD_INPUT (-2)
+
 int run_setup(run_ctx *r, cJSON *cfg, int resume);
+/* The competition's training file (comp's train_file, else train.csv) in
+ * public_dir is there and is a CSV with at least one data row: 0, or -1 with
+ * err_last() naming the file and what is wrong with it. Without a train_file
+ * in the registry, a missing train.csv passes when public_dir holds other
+ * train* data (a folder of images, a .gz). */
+int run_check_train(const char *public_dir, const bench_competition *comp);
 
 /* Seconds the search has left: the time limit less the time spent and less
  * the final re-run's reserve (all of that before the loop starts). */

@@ -634,6 +634,176 @@ raise ValueError("x" * 198 + "\\u2603\\u00e9 \\"quoted\\" \\\\ back")
     subject.decode("utf-8")
 
 
+def strict_json(data, what):
+    """data (bytes) as JSON read the way strict tools read it: UTF-8 or fail."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        fail("%s is not valid UTF-8 JSON (%s): %r" % (what, e, data[:300]))
+
+
+def check_files_utf8(run_dir):
+    """Every JSON file grove wrote into the run folder (not the scripts' own
+    workspaces), and every commit's message and node.json, is strict UTF-8."""
+    for root, dirs, files in os.walk(run_dir):
+        dirs[:] = [d for d in dirs if d not in (".git", "nodes", "final", "holdout")]
+        for f in files:
+            path = os.path.join(root, f)
+            if f.endswith(".json"):
+                strict_json(open(path, "rb").read(), path)
+            elif f.endswith(".jsonl"):
+                for i, line in enumerate(open(path, "rb").read().splitlines()):
+                    strict_json(line, "%s line %d" % (path, i + 1))
+    log = subprocess.run(["git", "-C", run_dir, "log", "--all", "--format=%B%x00"],
+                         capture_output=True).stdout
+    try:
+        log.decode("utf-8")
+    except UnicodeDecodeError as e:
+        fail("a commit message is not UTF-8 (%s)" % e)
+    for nid in node_refs(run_dir):
+        raw = subprocess.run(["git", "-C", run_dir, "show", "node/%d:node.json" % nid],
+                             capture_output=True).stdout
+        strict_json(raw, "node/%d:node.json" % nid)
+
+
+def latin1(env):
+    """A Latin-1 train.csv (M\xe4rs), as much Kaggle data is, against a mock
+    that refuses a body that is not UTF-8 as the providers do: every request
+    is UTF-8 JSON, the preview names the encoding and shows the text decoded,
+    a reply holding Latin-1 bytes is made UTF-8 where it enters, and every
+    JSON file grove writes, every commit message and node.json stay strict
+    UTF-8. The same run checks what a user sees at the end: the progress line
+    says which column a submission lacks, best/grade.json names the
+    submission where it is, git status in the run folder is clean, and no
+    commit subject claims *best*."""
+    train = os.path.join(env.data, "grove-titanic", "prepared", "public", "train.csv")
+    rows = open(train, "rb").read().split(b"\n")
+    rows[1] = rows[1].replace(b",", b",M\xe4rs ", 1) if b'"' not in rows[1] else \
+        rows[1].replace(b'"', b'"M\xe4rs ', 1)
+    open(train, "wb").write(b"\n".join(rows))
+    good = reply("Draft: logistic regression, Latin-1 aware.", 2, 1.0).replace(
+        'read_csv("./input/train.csv")', 'read_csv("./input/train.csv", encoding="latin-1")')
+    nocol = good.replace("target: model.predict_proba(Xt)[:, 1]", '"wrong": 0.5')
+    bytes_reply = good.replace("import pandas as pd", "# M\xe4rs, as the model wrote it\n"
+                               "import pandas as pd")
+    env.start_mock({"replies": [good, nocol, {"text": bytes_reply, "latin1": True}]})
+    r = env.run(env.grove_args("latin1", 3, 1), timeout=600)
+    print(r.stdout[-3000:], r.stderr[-2000:])
+    run_dir = os.path.join(env.runs, "latin1")
+    reqs = [json.loads(l) for l in open(env.record)]
+    check(len(reqs) == 3 and not any(q["invalid_utf8"] for q in reqs),
+          "every request body is UTF-8: %s" % [q["invalid_utf8"] for q in reqs])
+    first = json.dumps(reqs[0]["body"], ensure_ascii=False)
+    check("train.csv is not UTF-8" in first and "encoding='latin-1'" in first,
+          "the preview tells the model the encoding")
+    check("M\u00e4rs" in first, "the preview shows the text decoded")
+    check(r.returncode == 0, "grove run exits 0")
+    check_files_utf8(run_dir)
+    journal = json.load(open(os.path.join(run_dir, "journal.json"), encoding="utf-8"))
+    codes = {n["id"]: n["code"] for n in journal["nodes"]}
+    check("M\ufffdrs" in codes.get(2, ""), "the Latin-1 reply's byte became U+FFFD")
+    check(not node_json(run_dir, 0)["is_buggy"], "the Latin-1 aware script works")
+    line = [l for l in r.stdout.splitlines() if l.startswith("[") and " 1 " in l[:30]]
+    check(line and "column 'survived'" in line[0],
+          "the progress line names the missing column: %s" % line)
+    tree = subprocess.run([GROVE, "tree", run_dir], capture_output=True, text=True).stdout
+    check("submission.csv: line 1: missing required column 'survived'" in tree,
+          "grove tree shows the reason, not the folders:\n" + tree)
+    # what a user sees at the end
+    grade = json.load(open(os.path.join(run_dir, "best", "grade.json")))
+    check(os.path.exists(grade["submission_path"]) and
+          grade["submission_path"].endswith("/best/submission.csv"),
+          "grade.json names the submission where it is: %s" % grade["submission_path"])
+    status = git(run_dir, "status", "--porcelain")
+    check(status == "", "git status in the run folder is clean:\n" + status)
+    subjects = git(run_dir, "log", "--all", "--format=%s")
+    check("*best*" not in subjects, "no subject claims *best*:\n" + subjects)
+    check(not os.path.exists(os.path.join(run_dir, "best.tmp")), "no best.tmp/ left")
+
+
+def snapshot(top):
+    """Every path under top with its bytes and mtime: what 'untouched' means."""
+    seen = {}
+    for root, dirs, files in os.walk(top):
+        for name in dirs + files:
+            path = os.path.join(root, name)
+            st = os.lstat(path)
+            data = open(path, "rb").read() if os.path.isfile(path) else None
+            seen[os.path.relpath(path, top)] = (data, st.st_mtime_ns)
+    return seen
+
+
+def userargs(env):
+    """What a user can get wrong before a run starts, each refused with exit 2
+    before anything is written: a --name that is someone's folder (left
+    untouched, byte for byte), an empty name, '.', '..', a name with '/';
+    a train.csv that is missing, empty, binary or only a header (no run
+    folder made). Then a finished run resumed: --name, --out and --data-dir
+    refused; --steps at or below the nodes done has nothing to do (no final
+    re-run again, config.json untouched); --steps above them searches on and
+    is written to config.json."""
+    base = [GROVE, "run", "grove-titanic", "--data-dir", env.data, "--out", env.runs,
+            "--model", "builtin:baseline", "--steps", "2", "--workers", "1",
+            "--exec-timeout", "120"]
+    mine = os.path.join(env.runs, "mine")
+    for sub in ("best", "nodes/0"):
+        os.makedirs(os.path.join(mine, sub))
+    for rel, text in (("notes.txt", "my notes"), ("config.json", '{"mine": true}'),
+                      ("best/keep.csv", "a,b\n1,2\n"), ("nodes/0/model.bin", "weights")):
+        with open(os.path.join(mine, rel), "w") as f:
+            f.write(text)
+    before = snapshot(env.tmp)
+    for name, says in (("mine", "is not a grove run"), ("", "one folder name"),
+                       (".", "one folder name"), ("..", "one folder name"),
+                       ("../x", "one folder name"), ("a/b", "one folder name")):
+        r = env.run(base + ["--name", name], timeout=120)
+        check(r.returncode == 2 and says in r.stderr,
+              "--name %r refused with exit 2 (%d): %s" % (name, r.returncode, r.stderr))
+        check(snapshot(env.tmp) == before, "--name %r touched nothing" % name)
+    check("--name" in env.run(base + ["--name", "mine"]).stderr, "the message says the fix")
+
+    comp = os.path.join(env.data, "grove-titanic")
+    for kind, data in (("missing", None), ("empty", b""), ("binary", b"PK\x03\x04\x00\x00\xff"),
+                       ("header-only", b"PassengerId,Survived,Pclass,Name\n")):
+        bad = os.path.join(env.tmp, "bad-" + kind, "grove-titanic")
+        shutil.copytree(comp, bad)
+        train = os.path.join(bad, "prepared", "public", "train.csv")
+        if data is None:
+            os.unlink(train)
+        else:
+            open(train, "wb").write(data)
+        r = env.run([GROVE, "run", bad, "--out", env.runs, "--name", "bad-" + kind,
+                     "--model", "builtin:baseline", "--steps", "1"], timeout=120)
+        check(r.returncode == 2 and train in r.stderr and "data:" in r.stderr,
+              "%s train.csv refused with exit 2, naming it (%d): %s"
+              % (kind, r.returncode, r.stderr))
+        check(not os.path.exists(os.path.join(env.runs, "bad-" + kind)),
+              "no run folder made for a %s train.csv" % kind)
+
+    r = env.run(base + ["--name", "done"], timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0, "a 2-step run exits 0")
+    run_dir = os.path.join(env.runs, "done")
+    for flag in ("--name", "--out", "--data-dir"):
+        r = env.run([GROVE, "run", "--resume", run_dir, flag, "elsewhere"], timeout=120)
+        check(r.returncode == 2 and flag in r.stderr and "--resume" in r.stderr,
+              "--resume with %s refused (%d): %s" % (flag, r.returncode, r.stderr))
+    cfg = open(os.path.join(run_dir, "config.json"), "rb").read()
+    best = snapshot(os.path.join(run_dir, "best"))
+    r = env.run([GROVE, "run", "--resume", run_dir, "--steps", "1"], timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0 and "nothing to do" in r.stdout, "--steps 1 of 2 done: nothing to do")
+    check("re-running" not in r.stdout, "the final is not re-run again")
+    check(open(os.path.join(run_dir, "config.json"), "rb").read() == cfg,
+          "config.json untouched when nothing moves")
+    check(snapshot(os.path.join(run_dir, "best")) == best, "best/ untouched")
+    r = env.run([GROVE, "run", "--resume", run_dir, "--steps", "3"], timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0 and len(node_refs(run_dir)) == 3, "--steps 3 adds a node")
+    check(json.load(open(os.path.join(run_dir, "config.json")))["steps"] == 3,
+          "a flag that changes the resumed run is saved")
+
+
 # Scenarios whose files must not sit in /tmp (see Env).
 OUTSIDE_TMP = ("hidden", "symlink", "trainleak")
 
@@ -646,7 +816,8 @@ def main():
          "selfreport": selfreport, "mlebench": mlebench,
          "sigkill-bare": sigkill_bare, "sigkill-early": sigkill_early,
          "timelimit": timelimit,
-         "hidden": hidden, "symlink": symlink, "trainleak": trainleak, "badbytes": badbytes}[scenario](env)
+         "hidden": hidden, "symlink": symlink, "trainleak": trainleak, "badbytes": badbytes,
+         "latin1": latin1, "userargs": userargs}[scenario](env)
     finally:
         env.close()
     print("e2e %s: ok" % scenario)
