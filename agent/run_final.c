@@ -136,7 +136,7 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
         *sub = path;
         path = NULL;
     } else {
-        log_warn("node %d failed on the full data (%s); trying the next best", n->id,
+        log_warn("node %d failed on the full data (%s)", n->id,
                  rc < 0 ? err_last() : res->timed_out ? "timed out"
                  : res->exc_type ? res->exc_type : found < 0 ? err_last() : "no submission");
         rc = -1;
@@ -269,7 +269,6 @@ int run_finish(run_ctx *r)
         free(best_dir);
         return 1;
     }
-    free(q);
     char *sol = path_join(tmp_dir, "solution.py");
     int rc = file_write_str(sol, search_tree_node(r->tree, used)->code
                                      ? search_tree_node(r->tree, used)->code : "");
@@ -285,10 +284,15 @@ int run_finish(run_ctx *r)
         rc = err_set("%s: %s", best_dir, strerror(errno));
     if (rc < 0)
         log_error("%s", err_last());
+    else if (!sub && r->holdout && run_total_left(r) < 1)
+        printf("no final submission: the time limit ran out on the full data; best/ holds the "
+               "best node's solution.py; `grove run --resume %s` goes on with the time limit "
+               "started again and makes it at the end\n", q);
     else if (!sub)
         printf("no final submission%s; best/ holds the best node's solution.py\n",
                r->holdout && !(r->stopping >= 2 && r->exit_code)
                    ? ": the best node(s) failed on the full data" : "");
+    free(q);
     rc = rc < 0 || !sub ? 1 : 0;
     free(dst);
     free(sub);

@@ -33,6 +33,13 @@ checks the run with plain git and grove's own commands:
               the final re-run still reads public/ as its input/.
   badbytes    hostile output bytes and an exception message cut inside a
               character: node.json, journal.json and the commit stay UTF-8.
+  latin1      a Latin-1 train.csv against a mock that refuses bodies that are
+              not UTF-8: requests, replies, files and commits stay UTF-8; the
+              progress line, grade.json, git status and subjects at the end.
+  userargs    --name, train.csv and --resume mistakes refused with exit 2
+              before anything is written; a resume with nothing to do.
+  finalstop   the final re-run capped by the time limit and stopped by
+              SIGINT (then resumed), in a folder needing shell quotes.
   mlebench    a competition in MLE-bench's prepared layout whose registry entry
               does not describe its training data (spooky-author-identification,
               synthetic rows): grove infers the label, splits, grades every node
@@ -370,7 +377,7 @@ def sigkill_early(env):
 def timelimit(env):
     """--time-limit bounds the whole run, the final full-data re-run included:
     the search keeps a reserve for it (builtin coder, no step limit)."""
-    limit = 40
+    limit = 60
     t0 = time.time()
     r = env.run([GROVE, "run", "grove-titanic", "--data-dir", env.data, "--out", env.runs,
                  "--name", "timed", "--model", "builtin:baseline", "--steps", "1000",
@@ -378,13 +385,18 @@ def timelimit(env):
                 timeout=600)
     took = time.time() - t0
     print(r.stdout[-2500:], r.stderr[-2000:])
-    check(r.returncode == 0, "grove run exits 0")
     check("stopped: the time limit was reached" in r.stdout, "stopped by the time limit")
     run_dir = os.path.join(env.runs, "timed")
-    check(os.path.exists(os.path.join(run_dir, "best", "submission.csv")),
-          "the final re-run made a submission")
-    grade = json.load(open(os.path.join(run_dir, "best", "grade.json")))
-    check(grade["valid_submission"], "the final submission is valid")
+    # What is left of the limit caps the re-run: on a machine so loaded that
+    # the best node's script outgrows the reserve (a quarter of the limit at
+    # most), the run ends in time without a final submission and says so.
+    if "the time limit ran out on the full data" in r.stdout:
+        check(r.returncode == 1 and os.path.exists(os.path.join(run_dir, "best", "solution.py")),
+              "out of time for the re-run: exit 1, best/solution.py kept")
+    else:
+        check(r.returncode == 0, "grove run exits 0")
+        grade = json.load(open(os.path.join(run_dir, "best", "grade.json")))
+        check(grade["valid_submission"], "the final submission is valid")
     check_consistent(run_dir)
     # the clock starts after start-up (split, python probe); the final re-run
     # of a titanic script takes seconds, well within the reserve
@@ -804,6 +816,71 @@ def userargs(env):
           "a flag that changes the resumed run is saved")
 
 
+def printed_command(out, prefix):
+    """The argument words of the first `PREFIX ...` command printed in out, as
+    a shell reads them."""
+    import shlex
+    at = out.find(prefix)
+    check(at >= 0, "a `%s` command is printed:\n%s" % (prefix, out[-1500:]))
+    end = out.find("`", at) if out[at - 1] == "`" else out.find(")", at)
+    return shlex.split(out[at:end])
+
+
+def finalstop(env):
+    """The end of a run, in a folder whose path has a space and a non-ASCII
+    letter (every command printed for a user to copy is shell-quoted):
+    --time-limit 15s with a 6 s script caps the final re-run by what is left
+    of the limit; a SIGINT during the final re-run says so and how to finish,
+    leaves no best.tmp/, and the resume makes best/."""
+    env.runs = os.path.join(env.tmp, "my runs \u00e9t\u00e9")
+    slow = reply("Draft: slow.", 2, 1.0).replace("import os\n", "import os, time\ntime.sleep(6)\n")
+    env.start_mock({"replies": [slow], "replies_cycle": True})
+    t0 = time.time()
+    r = env.run(env.grove_args("timed", 1000, 1)[:-4] + ["--time-limit", "15s"], timeout=600)
+    took = time.time() - t0
+    print(r.stdout[-2500:], r.stderr[-1500:])
+    import re
+    m = re.search(r"timeout (\d+)s, (\d+)s of the time limit left", r.stdout)
+    check(m and int(m.group(1)) <= int(m.group(2)),
+          "the final re-run's timeout is capped by what is left of the limit: %s" %
+          (m.group(0) if m else "no re-run line"))
+    check(took <= 15 + 8, "a 15s run took %.1fs" % took)
+    run_dir = os.path.join(env.runs, "timed")
+    if "time limit ran out on the full data" in r.stdout:
+        check(printed_command(r.stdout, "grove run --resume")[3] == run_dir,
+              "the resume command names the run folder, quoted")
+    check(printed_command(r.stdout, "git -C")[2] == run_dir,
+          "the git command names the run folder, quoted")
+    env.close_mock()
+
+    # SIGINT during the final re-run (the script is slow on the full data only)
+    final_slow = reply("Draft: slow on the full data.", 2, 1.0).replace(
+        "import os\n", "import os, time\nif len(train) > 800: time.sleep(8)\n")
+    env.start_mock({"replies": [final_slow]})
+    run_dir = os.path.join(env.runs, "stopped")
+    p = subprocess.Popen(env.grove_args("stopped", 1, 1), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=env.env(), text=True)
+    out = []
+    for line in p.stdout:
+        out.append(line)
+        if "re-running node" in line:
+            time.sleep(1)
+            os.kill(p.pid, signal.SIGINT)
+            break
+    rest, err = p.communicate(timeout=60)
+    out = "".join(out) + rest
+    print(out[-2000:], err[-1500:])
+    check(p.returncode == 130, "exit 130 after SIGINT in the final re-run: %s" % p.returncode)
+    check("interrupted" in out and "final re-run" in out, "it says it was interrupted")
+    check(printed_command(out, "grove run --resume")[3] == run_dir, "and how to finish, quoted")
+    check(not os.path.exists(os.path.join(run_dir, "best.tmp")), "no best.tmp/ left")
+    r = env.run([GROVE, "run", "--resume", run_dir], timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0 and os.path.exists(os.path.join(run_dir, "best", "submission.csv")),
+          "the resume makes the final submission")
+    check(not os.path.exists(os.path.join(run_dir, "best.tmp")), "no best.tmp/ after the resume")
+
+
 # Scenarios whose files must not sit in /tmp (see Env).
 OUTSIDE_TMP = ("hidden", "symlink", "trainleak")
 
@@ -817,7 +894,7 @@ def main():
          "sigkill-bare": sigkill_bare, "sigkill-early": sigkill_early,
          "timelimit": timelimit,
          "hidden": hidden, "symlink": symlink, "trainleak": trainleak, "badbytes": badbytes,
-         "latin1": latin1, "userargs": userargs}[scenario](env)
+         "latin1": latin1, "userargs": userargs, "finalstop": finalstop}[scenario](env)
     finally:
         env.close()
     print("e2e %s: ok" % scenario)
