@@ -324,7 +324,7 @@ static int check_new_run_dir(const char *dir)
     if (entries && !grove_lock) {
         char *q = shell_quote(dir);
         err_set("run folder %s exists, is not empty and is not a grove run: grove leaves it "
-                "untouched; choose another --name (or --out), or empty it yourself (rm -r %s)",
+                "untouched; choose another --name (or --out), or move its files elsewhere (mv %s ...)",
                 dir, q);
         free(q);
         return -1;
@@ -338,8 +338,6 @@ static int make_run_dir(run_ctx *r, int resume)
         return 0; /* run_dir was set by the caller */
     const char *out = config_str(r->cfg, "out", "runs");
     const char *name = config_str(r->cfg, "name", NULL);
-    if (check_name(name) < 0)
-        return RUN_BAD_INPUT;
     char stamp[32];
     time_t now = time(NULL);
     struct tm tm;
@@ -477,6 +475,8 @@ int run_setup(run_ctx *r, cJSON *cfg, int resume)
     const char *comp = config_str(cfg, "competition", NULL);
     if (!comp)
         return err_set("run: no competition given (grove run COMPETITION)");
+    if (!resume && check_name(config_str(cfg, "name", NULL)) < 0)
+        return RUN_BAD_INPUT;
     if (resolve_competition(r, comp, config_str(cfg, "data_dir", NULL)) < 0)
         return -1;
     if (run_check_train(r->public_dir, bench_registry_find(r->comp_id)) < 0)
@@ -519,6 +519,7 @@ int run_setup(run_ctx *r, cJSON *cfg, int resume)
     if (file_read(desc_path, &r->description, NULL) < 0)
         r->description = xasprintf("(the competition folder has no description.md; its id is %s)",
                                    r->comp_id);
+    r->description = utf8_fix(r->description); /* it goes into every request */
     free(desc_path);
     r->preview = preview_dir(r->input_dir, 6000);
     r->modality = preview_modality(r->input_dir, r->comp ? r->comp->train_file : NULL);
