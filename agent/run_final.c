@@ -147,6 +147,22 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
     return *sub ? 0 : -1;
 }
 
+/* The final re-runs: the top final_top_k nodes, best first, until one makes
+ * a submission (*sub, *used), the time limit is spent, or a signal stops
+ * one (returns 1). */
+static int rerun_top(run_ctx *r, char **sub, int *used)
+{
+    int n, k = (int)config_num(r->cfg, "final_top_k", 1), interrupted = 0;
+    int *ids = top_k(r->tree, k < 1 ? 1 : k, &n);
+    for (int i = 0; i < n && !*sub && !interrupted && run_total_left(r) >= 1; i++) {
+        int got = rerun_full(r, search_tree_node(r->tree, ids[i]), sub);
+        *used = got == 0 ? ids[i] : *used;
+        interrupted = got == -2;
+    }
+    free(ids);
+    return interrupted;
+}
+
 /* Grade sub (in tmp_dir, which becomes best_dir) and write tmp_dir/grade.json,
  * naming the submission where it will be once the folder is renamed. */
 static void grade_final(run_ctx *r, const char *tmp_dir, const char *best_dir, const char *sub)
@@ -238,20 +254,7 @@ int run_finish(run_ctx *r)
         printf("no re-run on the full data after a hard stop; `grove run --resume %s` "
                "finishes the run\n", q);
     } else if (r->holdout) {
-        int n, k = (int)config_num(r->cfg, "final_top_k", 1);
-        int *ids = top_k(r->tree, k < 1 ? 1 : k, &n);
-        for (int i = 0; i < n && !sub && !interrupted; i++) {
-            if (run_total_left(r) < 1) {
-                printf("no time left of the time limit for the re-run on the full data; "
-                       "`grove run --resume %s` makes the final submission (a resumed run's "
-                       "time limit starts again)\n", q);
-                break;
-            }
-            int got = rerun_full(r, search_tree_node(r->tree, ids[i]), &sub);
-            used = got == 0 ? ids[i] : used;
-            interrupted = got == -2;
-        }
-        free(ids);
+        interrupted = rerun_top(r, &sub, &used);
     } else {
         char *dir = xasprintf("%s/nodes/%d", r->run_dir, best);
         if (run_submission(dir, &sub) < 0)
