@@ -258,7 +258,7 @@ int cmd_run(int argc, char **argv)
     }
     if (r.idle) {
         char *q = shell_quote(r.run_dir);
-        printf("grove: %s already has %d nodes (--steps %d) and its final result in best/: "
+        printf("grove: %s already has %d nodes (--steps %d) and nothing left to finish: "
                "nothing to do; `grove run --resume %s --steps N` with N > %d searches further\n",
                r.run_dir, search_tree_count_state(r.tree, NODE_DONE), r.steps, q,
                search_tree_count_state(r.tree, NODE_DONE));
