@@ -11,7 +11,9 @@
 #ifndef GROVE_RUN_H
 #define GROVE_RUN_H
 
+#include "audit.h"
 #include "bench.h"
+#include "config.h"
 #include "exec.h"
 #include "holdout_infer.h"
 #include "journal.h"
@@ -25,7 +27,8 @@
 typedef struct pipeline pipeline;
 
 typedef struct run_ctx {
-    cJSON *cfg;                  /* resolved configuration (owned) */
+    run_config cfg;              /* resolved configuration (owned; saved as
+                                    config.json) */
     char *run_dir;               /* absolute */
     char *comp_id;               /* competition id */
     char *comp_dir;              /* <data>/<id>/prepared, absolute */
@@ -54,6 +57,7 @@ typedef struct run_ctx {
     search_policy *policy;
     search_rng rng;
     journal *journal;
+    audit *audit;                /* RUN/audit.jsonl: reads of private answers */
     uv_loop_t *loop;
     uv_signal_t sigint, sigterm;
     uv_timer_t deadline;
@@ -80,17 +84,16 @@ typedef struct run_ctx {
     int warned_cost;
 } run_ctx;
 
-/* run_setup's return when the user's input is at fault (a --name, a
- * folder, the data), which the CLI exits 2 for, as for any config error;
- * -1 is any other failure. Nothing is created before such a refusal. */
-#define RUN_BAD_INPUT (-2)
-
-int run_setup(run_ctx *r, cJSON *cfg, int resume);
+/* r->cfg holds the resolved configuration (and r->run_dir the folder on a
+ * resume). run_check checks all of it and creates nothing (its errors are
+ * the user's: exit 2); run_setup then makes or reopens the run folder. */
+int run_check(run_ctx *r, int resume);
+int run_setup(run_ctx *r, int resume);
 /* The competition's training file (comp's train_file, else train.csv) in
  * public_dir is there and is a CSV with at least one data row: 0, or -1 with
  * err_last() naming the file and what is wrong with it. Without a train_file
  * in the registry, a missing train.csv passes when public_dir holds other
- * train* data (a folder of images, a .gz). */
+ * train* data (a folder of images, a .gz). Part of run_check. */
 int run_check_train(const char *public_dir, const bench_competition *comp);
 
 /* Seconds the search has left: the time limit less the time spent and less

@@ -110,7 +110,7 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
      * below what the node is expected to need. A limit too short for the
      * re-run ends without a final submission, and says how to make one. */
     double left = run_total_left(r);
-    double timeout = fmin(config_num(r->cfg, "exec_timeout", 600) * 2, left);
+    double timeout = fmin(r->cfg.exec_timeout * 2, left);
     exec_opts o;
     if (run_workspace(r, dir, n->code, r->public_dir, timeout, &o) < 0) {
         free(dir);
@@ -152,7 +152,7 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
  * one (returns 1). */
 static int rerun_top(run_ctx *r, char **sub, int *used)
 {
-    int n, k = (int)config_num(r->cfg, "final_top_k", 1), interrupted = 0;
+    int n, k = (int)r->cfg.final_top_k, interrupted = 0;
     int *ids = top_k(r->tree, k < 1 ? 1 : k, &n);
     for (int i = 0; i < n && !*sub && !interrupted && run_total_left(r) >= 1; i++) {
         int got = rerun_full(r, search_tree_node(r->tree, ids[i]), sub);
@@ -165,7 +165,8 @@ static int rerun_top(run_ctx *r, char **sub, int *used)
 
 /* Grade sub (in tmp_dir, which becomes best_dir) and write tmp_dir/grade.json,
  * naming the submission where it will be once the folder is renamed. */
-static void grade_final(run_ctx *r, const char *tmp_dir, const char *best_dir, const char *sub)
+static void grade_final(run_ctx *r, const char *tmp_dir, const char *best_dir, const char *sub,
+                        int node)
 {
     if (!r->comp || !r->comp->graded || !r->comp->answers)
         return;
@@ -177,7 +178,7 @@ static void grade_final(run_ctx *r, const char *tmp_dir, const char *best_dir, c
     }
     bench_report rep;
     memset(&rep, 0, sizeof rep);
-    if (bench_grade(&rep, r->comp, sub, answers) == 0) {
+    if (audit_grade(r->audit, &rep, r->comp, sub, answers, node, "final submission") == 0) {
         free(rep.submission_path);
         rep.submission_path = path_join(best_dir, "submission.csv");
         cJSON *j = bench_report_json(&rep);
@@ -210,9 +211,11 @@ int run_finish(run_ctx *r)
     free(tree);
     printf("stopped: %s\n", r->stop_reason ? r->stop_reason : "done");
     if (r->n_requests) {
-        printf("llm: %ld requests, %ld input + %ld output tokens (%ld cached), cost ",
-               r->n_requests, r->spent.input_tokens, r->spent.output_tokens,
-               r->spent.cached_tokens);
+        printf("llm: %ld requests, %ld input + %ld output tokens (%ld cached", r->n_requests,
+               r->spent.input_tokens, r->spent.output_tokens, r->spent.cached_tokens);
+        if (r->spent.cache_write_tokens)
+            printf(", %ld of them cache writes", r->spent.cache_write_tokens);
+        printf("), cost ");
         if (r->spent.cost_known)
             printf("$%.4f\n", r->spent.cost_usd);
         else
@@ -281,7 +284,7 @@ int run_finish(run_ctx *r)
         rc = file_copy(sub, dst);
     if (sub && rc == 0) {
         printf("final submission (node %d): %s/submission.csv\n", used, best_dir);
-        grade_final(r, tmp_dir, best_dir, dst);
+        grade_final(r, tmp_dir, best_dir, dst, used);
     }
     if (rc == 0 && (rm_rf(best_dir) < 0 || rename(tmp_dir, best_dir) < 0))
         rc = err_set("%s: %s", best_dir, strerror(errno));
@@ -310,8 +313,9 @@ void run_free(run_ctx *r)
         llm_client_free(r->feedback);
     if (r->coder)
         llm_client_free(r->coder);
+    audit_free(r->audit);
     if (r->loop) {
-        /* let the clients' handles close, then the loop */
+        /* let the clients' and the audit's handles close, then the loop */
         for (int i = 0; i < 16 && uv_run(r->loop, UV_RUN_NOWAIT); i++)
             ;
         uv_loop_close(r->loop);
@@ -325,7 +329,7 @@ void run_free(run_ctx *r)
         bench_holdout_free(&r->split);
     holdout_inferred_free(&r->inferred);
     free(r->self_report_why);
-    cJSON_Delete(r->cfg);
+    config_free(&r->cfg);
     free(r->run_dir);
     free(r->comp_id);
     free(r->comp_dir);
