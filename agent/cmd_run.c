@@ -257,6 +257,7 @@ int cmd_run(int argc, char **argv)
                r.run_dir, search_tree_count_state(r.tree, NODE_DONE), r.steps, q,
                search_tree_count_state(r.tree, NODE_DONE));
         free(q);
+        rc = 0;
         goto done;
     }
     banner(&r);
