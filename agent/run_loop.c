@@ -214,6 +214,22 @@ static void add_usage(pipeline *p, search_node *n, const llm_response *resp)
 
 /* ---- finishing a node ---- */
 
+/* A node's reason as the progress line shows it: whole (the part that says
+ * what to fix comes last: "invalid submission: PATH: column 'Survived' is
+ * missing"), on one line, with the run folder's paths relative to it. */
+static void print_reason(const run_ctx *r, const char *reason)
+{
+    size_t dl = strlen(r->run_dir);
+    for (const char *p = reason; *p;) {
+        if (!strncmp(p, r->run_dir, dl) && p[dl] == '/') {
+            p += dl + 1;
+            continue;
+        }
+        putchar(*p == '\n' || *p == '\r' || *p == '\t' ? ' ' : *p);
+        p++;
+    }
+}
+
 static void print_node_line(const run_ctx *r, const search_node *n, int is_best)
 {
     char head[64];
@@ -223,8 +239,10 @@ static void print_node_line(const run_ctx *r, const search_node *n, int is_best)
         snprintf(head, sizeof head, "%d", n->id);
     printf("[%3d/%d] %-8s %-8s ", search_tree_count_state(r->tree, NODE_DONE), r->steps,
            search_stage_name(n->stage), head);
-    if (n->is_buggy)
-        printf("buggy: %.70s", n->bug_reason ? n->bug_reason : "failed");
+    if (n->is_buggy) {
+        printf("buggy: ");
+        print_reason(r, n->bug_reason ? n->bug_reason : "failed");
+    }
     else if (n->has_score)
         printf("%s %s %.5f", score_label(r), r->metric_name, n->score);
     else
@@ -258,7 +276,7 @@ static void finish_node(pipeline *p, int is_buggy, const char *reason, int has_s
 
     char *json = node_to_json(n, r->coder ? llm_client_model(r->coder) : NULL);
     char *label = xasprintf("%s %s", r->holdout ? "holdout" : "self-reported", r->metric_name);
-    char *subject = node_subject(n, label, best == n->id);
+    char *subject = node_subject(n, label);
     free(label);
     journal_node_files f = {n->code, n->plan, n->output, sb_str(&p->review), json};
     if (journal_commit_node(r->journal, n->id, n->parent, &f, subject, clock_wall()) < 0) {
@@ -660,6 +678,10 @@ static void on_llm(llm_response *resp, void *data)
     search_node *n = search_tree_node(r->tree, p->id);
     add_usage(p, n, resp);
     check_cost(r);
+    /* A reply enters here: invalid bytes in it (an endpoint that cut a
+     * character, a model that wrote Latin-1) would follow the plan and the
+     * code into node.json, journal.json, the commits and the next request. */
+    resp->text = utf8_fix(resp->text);
     if (p->reviewing) {
         if (!resp->ok && resp->tools_unsupported && !p->text_review) {
             p->text_review = 1; /* fall back to JSON in text */

@@ -335,7 +335,9 @@ int job_start(llm_client *c, const llm_request *req, llm_done_cb cb, void *data)
         if (j->context)
             cJSON_AddItemToObject(j->body, "context", cJSON_Duplicate(j->context, 1));
     }
-    j->body_text = cJSON_PrintUnformatted(j->body);
+    /* the last guard: a strict endpoint answers 400 to a body that is not
+     * UTF-8, which would fail every request of a run */
+    j->body_text = utf8_fix(cJSON_PrintUnformatted(j->body));
     j->resp = xcalloc(1, sizeof *j->resp);
     j->t_submit = clock_mono();
     uv_timer_init(c->loop, &j->timer);

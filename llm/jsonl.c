@@ -192,7 +192,7 @@ int jsonl_append(const char *path, const char *const *secrets, const log_entry *
     if (!path)
         return 0;
     cJSON *line = build_line(e);
-    char *text = cJSON_PrintUnformatted(line);
+    char *text = utf8_fix(cJSON_PrintUnformatted(line)); /* one UTF-8 JSON text per line */
     cJSON_Delete(line);
     if (!text)
         return err_set("%s: could not serialize a log line", path);

@@ -43,6 +43,13 @@ checks the run with plain git and grove's own commands:
   duplicate   a script identical to an earlier node's is asked again, then
               recorded as a duplicate without running.
   replay      a recorded run replays offline to the same tree.
+  latin1      a Latin-1 train.csv against a mock that refuses bodies that are
+              not UTF-8: requests, replies, files and commits stay UTF-8; the
+              progress line, grade.json, git status and subjects at the end.
+  userargs    --name, train.csv and --resume mistakes refused with exit 2
+              before anything is written; a resume with nothing to do.
+  finalstop   the final re-run capped by the time limit and stopped by
+              SIGINT (then resumed), in a folder needing shell quotes.
   mlebench    a competition in MLE-bench's prepared layout whose registry entry
               does not describe its training data (spooky-author-identification,
               synthetic rows): grove infers the label, splits, grades every node
@@ -380,7 +387,7 @@ def sigkill_early(env):
 def timelimit(env):
     """--time-limit bounds the whole run, the final full-data re-run included:
     the search keeps a reserve for it (builtin coder, no step limit)."""
-    limit = 40
+    limit = 60
     t0 = time.time()
     r = env.run([GROVE, "run", "grove-titanic", "--data-dir", env.data, "--out", env.runs,
                  "--name", "timed", "--model", "builtin:baseline", "--steps", "1000",
@@ -388,13 +395,18 @@ def timelimit(env):
                 timeout=600)
     took = time.time() - t0
     print(r.stdout[-2500:], r.stderr[-2000:])
-    check(r.returncode == 0, "grove run exits 0")
     check("stopped: the time limit was reached" in r.stdout, "stopped by the time limit")
     run_dir = os.path.join(env.runs, "timed")
-    check(os.path.exists(os.path.join(run_dir, "best", "submission.csv")),
-          "the final re-run made a submission")
-    grade = json.load(open(os.path.join(run_dir, "best", "grade.json")))
-    check(grade["valid_submission"], "the final submission is valid")
+    # What is left of the limit caps the re-run: on a machine so loaded that
+    # the best node's script outgrows the reserve (a quarter of the limit at
+    # most), the run ends in time without a final submission and says so.
+    if "the time limit ran out on the full data" in r.stdout:
+        check(r.returncode == 1 and os.path.exists(os.path.join(run_dir, "best", "solution.py")),
+              "out of time for the re-run: exit 1, best/solution.py kept")
+    else:
+        check(r.returncode == 0, "grove run exits 0")
+        grade = json.load(open(os.path.join(run_dir, "best", "grade.json")))
+        check(grade["valid_submission"], "the final submission is valid")
     check_consistent(run_dir)
     # the clock starts after start-up (split, python probe); the final re-run
     # of a titanic script takes seconds, well within the reserve
@@ -827,6 +839,244 @@ raise ValueError("x" * 198 + "\\u2603\\u00e9 \\"quoted\\" \\\\ back")
     subject.decode("utf-8")
 
 
+def strict_json(data, what):
+    """data (bytes) as JSON read the way strict tools read it: UTF-8 or fail."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        fail("%s is not valid UTF-8 JSON (%s): %r" % (what, e, data[:300]))
+
+
+def check_files_utf8(run_dir):
+    """Every JSON file grove wrote into the run folder (not the scripts' own
+    workspaces), and every commit's message and node.json, is strict UTF-8."""
+    for root, dirs, files in os.walk(run_dir):
+        dirs[:] = [d for d in dirs if d not in (".git", "nodes", "final", "holdout")]
+        for f in files:
+            path = os.path.join(root, f)
+            if f.endswith(".json"):
+                strict_json(open(path, "rb").read(), path)
+            elif f.endswith(".jsonl"):
+                for i, line in enumerate(open(path, "rb").read().splitlines()):
+                    strict_json(line, "%s line %d" % (path, i + 1))
+    log = subprocess.run(["git", "-C", run_dir, "log", "--all", "--format=%B%x00"],
+                         capture_output=True).stdout
+    try:
+        log.decode("utf-8")
+    except UnicodeDecodeError as e:
+        fail("a commit message is not UTF-8 (%s)" % e)
+    for nid in node_refs(run_dir):
+        raw = subprocess.run(["git", "-C", run_dir, "show", "node/%d:node.json" % nid],
+                             capture_output=True).stdout
+        strict_json(raw, "node/%d:node.json" % nid)
+
+
+def latin1(env):
+    """A Latin-1 train.csv (M\xe4rs), as much Kaggle data is, against a mock
+    that refuses a body that is not UTF-8 as the providers do: every request
+    is UTF-8 JSON, the preview names the encoding and shows the text decoded,
+    a reply holding Latin-1 bytes is made UTF-8 where it enters, and every
+    JSON file grove writes, every commit message and node.json stay strict
+    UTF-8. The same run checks what a user sees at the end: the progress line
+    says which column a submission lacks, best/grade.json names the
+    submission where it is, git status in the run folder is clean, and no
+    commit subject claims *best*."""
+    train = os.path.join(env.data, "grove-titanic", "prepared", "public", "train.csv")
+    rows = open(train, "rb").read().split(b"\n")
+    rows[1] = rows[1].replace(b",", b",M\xe4rs ", 1) if b'"' not in rows[1] else \
+        rows[1].replace(b'"', b'"M\xe4rs ', 1)
+    open(train, "wb").write(b"\n".join(rows))
+    good = reply("Draft: logistic regression, Latin-1 aware.", 2, 1.0).replace(
+        'read_csv("./input/train.csv")', 'read_csv("./input/train.csv", encoding="latin-1")')
+    nocol = good.replace("target: model.predict_proba(Xt)[:, 1]", '"wrong": 0.5')
+    bytes_reply = good.replace("import pandas as pd", "# M\xe4rs, as the model wrote it\n"
+                               "import pandas as pd")
+    env.start_mock({"replies": [good, nocol, {"text": bytes_reply, "latin1": True}]})
+    r = env.run(env.grove_args("latin1", 3, 1), timeout=600)
+    print(r.stdout[-3000:], r.stderr[-2000:])
+    run_dir = os.path.join(env.runs, "latin1")
+    reqs = [json.loads(l) for l in open(env.record)]
+    check(len(reqs) == 3 and not any(q["invalid_utf8"] for q in reqs),
+          "every request body is UTF-8: %s" % [q["invalid_utf8"] for q in reqs])
+    first = json.dumps(reqs[0]["body"], ensure_ascii=False)
+    check("train.csv is not UTF-8" in first and "encoding='latin-1'" in first,
+          "the preview tells the model the encoding")
+    check("M\u00e4rs" in first, "the preview shows the text decoded")
+    check(r.returncode == 0, "grove run exits 0")
+    check_files_utf8(run_dir)
+    journal = json.load(open(os.path.join(run_dir, "journal.json"), encoding="utf-8"))
+    codes = {n["id"]: n["code"] for n in journal["nodes"]}
+    check("M\ufffdrs" in codes.get(2, ""), "the Latin-1 reply's byte became U+FFFD")
+    check(not node_json(run_dir, 0)["is_buggy"], "the Latin-1 aware script works")
+    line = [l for l in r.stdout.splitlines() if l.startswith("[") and " 1 " in l[:30]]
+    check(line and "column 'survived'" in line[0],
+          "the progress line names the missing column: %s" % line)
+    tree = subprocess.run([GROVE, "tree", run_dir], capture_output=True, text=True).stdout
+    check("submission.csv: line 1: missing required column 'survived'" in tree,
+          "grove tree shows the reason, not the folders:\n" + tree)
+    # what a user sees at the end
+    grade = json.load(open(os.path.join(run_dir, "best", "grade.json")))
+    check(os.path.exists(grade["submission_path"]) and
+          grade["submission_path"].endswith("/best/submission.csv"),
+          "grade.json names the submission where it is: %s" % grade["submission_path"])
+    status = git(run_dir, "status", "--porcelain")
+    check(status == "", "git status in the run folder is clean:\n" + status)
+    subjects = git(run_dir, "log", "--all", "--format=%s")
+    check("*best*" not in subjects, "no subject claims *best*:\n" + subjects)
+    check(not os.path.exists(os.path.join(run_dir, "best.tmp")), "no best.tmp/ left")
+
+
+def snapshot(top):
+    """Every path under top with its bytes and mtime: what 'untouched' means."""
+    seen = {}
+    for root, dirs, files in os.walk(top):
+        for name in dirs + files:
+            path = os.path.join(root, name)
+            st = os.lstat(path)
+            data = open(path, "rb").read() if os.path.isfile(path) else None
+            seen[os.path.relpath(path, top)] = (data, st.st_mtime_ns)
+    return seen
+
+
+def userargs(env):
+    """What a user can get wrong before a run starts, each refused with exit 2
+    before anything is written: a --name that is someone's folder (left
+    untouched, byte for byte), an empty name, '.', '..', a name with '/';
+    a train.csv that is missing, empty, binary or only a header (no run
+    folder made). Then a finished run resumed: --name, --out and --data-dir
+    refused; --steps at or below the nodes done has nothing to do (no final
+    re-run again, config.json untouched); --steps above them searches on and
+    is written to config.json."""
+    base = [GROVE, "run", "grove-titanic", "--data-dir", env.data, "--out", env.runs,
+            "--model", "builtin:baseline", "--steps", "2", "--workers", "1",
+            "--exec-timeout", "120"]
+    mine = os.path.join(env.runs, "mine")
+    for sub in ("best", "nodes/0"):
+        os.makedirs(os.path.join(mine, sub))
+    for rel, text in (("notes.txt", "my notes"), ("config.json", '{"mine": true}'),
+                      ("best/keep.csv", "a,b\n1,2\n"), ("nodes/0/model.bin", "weights")):
+        with open(os.path.join(mine, rel), "w") as f:
+            f.write(text)
+    before = snapshot(env.tmp)
+    for name, says in (("mine", "is not a grove run"), ("", "one folder name"),
+                       (".", "one folder name"), ("..", "one folder name"),
+                       ("../x", "one folder name"), ("a/b", "one folder name")):
+        r = env.run(base + ["--name", name], timeout=120)
+        check(r.returncode == 2 and says in r.stderr,
+              "--name %r refused with exit 2 (%d): %s" % (name, r.returncode, r.stderr))
+        check(snapshot(env.tmp) == before, "--name %r touched nothing" % name)
+    check("--name" in env.run(base + ["--name", "mine"]).stderr, "the message says the fix")
+
+    comp = os.path.join(env.data, "grove-titanic")
+    for kind, data in (("missing", None), ("empty", b""), ("binary", b"PK\x03\x04\x00\x00\xff"),
+                       ("header-only", b"PassengerId,Survived,Pclass,Name\n")):
+        bad = os.path.join(env.tmp, "bad-" + kind, "grove-titanic")
+        shutil.copytree(comp, bad)
+        train = os.path.join(bad, "prepared", "public", "train.csv")
+        if data is None:
+            os.unlink(train)
+        else:
+            open(train, "wb").write(data)
+        r = env.run([GROVE, "run", bad, "--out", env.runs, "--name", "bad-" + kind,
+                     "--model", "builtin:baseline", "--steps", "1"], timeout=120)
+        check(r.returncode == 2 and train in r.stderr and "data:" in r.stderr,
+              "%s train.csv refused with exit 2, naming it (%d): %s"
+              % (kind, r.returncode, r.stderr))
+        check(not os.path.exists(os.path.join(env.runs, "bad-" + kind)),
+              "no run folder made for a %s train.csv" % kind)
+
+    r = env.run(base + ["--name", "done"], timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0, "a 2-step run exits 0")
+    run_dir = os.path.join(env.runs, "done")
+    for flag in ("--name", "--out", "--data-dir"):
+        r = env.run([GROVE, "run", "--resume", run_dir, flag, "elsewhere"], timeout=120)
+        check(r.returncode == 2 and flag in r.stderr and "--resume" in r.stderr,
+              "--resume with %s refused (%d): %s" % (flag, r.returncode, r.stderr))
+    cfg = open(os.path.join(run_dir, "config.json"), "rb").read()
+    best = snapshot(os.path.join(run_dir, "best"))
+    r = env.run([GROVE, "run", "--resume", run_dir, "--steps", "1"], timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0 and "nothing to do" in r.stdout, "--steps 1 of 2 done: nothing to do")
+    check("re-running" not in r.stdout, "the final is not re-run again")
+    check(open(os.path.join(run_dir, "config.json"), "rb").read() == cfg,
+          "config.json untouched when nothing moves")
+    check(snapshot(os.path.join(run_dir, "best")) == best, "best/ untouched")
+    r = env.run([GROVE, "run", "--resume", run_dir, "--steps", "3"], timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0 and len(node_refs(run_dir)) == 3, "--steps 3 adds a node")
+    check(json.load(open(os.path.join(run_dir, "config.json")))["steps"] == 3,
+          "a flag that changes the resumed run is saved")
+
+
+def printed_command(out, prefix):
+    """The argument words of the first `PREFIX ...` command printed in out, as
+    a shell reads them."""
+    import shlex
+    at = out.find(prefix)
+    check(at >= 0, "a `%s` command is printed:\n%s" % (prefix, out[-1500:]))
+    end = out.find("`", at) if out[at - 1] == "`" else out.find(")", at)
+    return shlex.split(out[at:end])
+
+
+def finalstop(env):
+    """The end of a run, in a folder whose path has a space and a non-ASCII
+    letter (every command printed for a user to copy is shell-quoted):
+    --time-limit 30s with a slow script caps the final re-run by what is left
+    of the limit (it was given what the script was expected to need); a SIGINT during the final re-run says so and how to finish,
+    leaves no best.tmp/, and the resume makes best/."""
+    env.runs = os.path.join(env.tmp, "my runs \u00e9t\u00e9")
+    slow = reply("Draft: slow.", 2, 1.0).replace("import os\n", "import os, time\ntime.sleep(4)\n")
+    env.start_mock({"replies": [slow], "replies_cycle": True})
+    t0 = time.time()
+    # 30 s: the search keeps a quarter for the re-run, which the first node
+    # (4 s of sleep, a few of Python on a loaded machine) must finish before;
+    # its full-data estimate (its time x 1.25 x 1.5 + 10 s) is more than that
+    r = env.run(env.grove_args("timed", 1000, 1)[:-4] + ["--time-limit", "30s"], timeout=600)
+    took = time.time() - t0
+    print(r.stdout[-2500:], r.stderr[-1500:])
+    import re
+    m = re.search(r"timeout (\d+)s, (\d+)s of the time limit left", r.stdout)
+    check(m and int(m.group(1)) <= int(m.group(2)),
+          "the final re-run's timeout is capped by what is left of the limit: %s" %
+          (m.group(0) if m else "no re-run line"))
+    check(took <= 30 + 8, "a 30s run took %.1fs" % took)
+    run_dir = os.path.join(env.runs, "timed")
+    if "time limit ran out on the full data" in r.stdout:
+        check(printed_command(r.stdout, "grove run --resume")[3] == run_dir,
+              "the resume command names the run folder, quoted")
+    check(printed_command(r.stdout, "git -C")[2] == run_dir,
+          "the git command names the run folder, quoted")
+    env.close_mock()
+
+    # SIGINT during the final re-run (the script is slow on the full data only)
+    final_slow = reply("Draft: slow on the full data.", 2, 1.0).replace(
+        "import os\n", "import os, time\nif len(train) > 800: time.sleep(8)\n")
+    env.start_mock({"replies": [final_slow]})
+    run_dir = os.path.join(env.runs, "stopped")
+    p = subprocess.Popen(env.grove_args("stopped", 1, 1), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=env.env(), text=True)
+    out = []
+    for line in p.stdout:
+        out.append(line)
+        if "re-running node" in line:
+            time.sleep(1)
+            os.kill(p.pid, signal.SIGINT)
+            break
+    rest, err = p.communicate(timeout=60)
+    out = "".join(out) + rest
+    print(out[-2000:], err[-1500:])
+    check(p.returncode == 130, "exit 130 after SIGINT in the final re-run: %s" % p.returncode)
+    check("interrupted" in out and "final re-run" in out, "it says it was interrupted")
+    check(printed_command(out, "grove run --resume")[3] == run_dir, "and how to finish, quoted")
+    check(not os.path.exists(os.path.join(run_dir, "best.tmp")), "no best.tmp/ left")
+    r = env.run([GROVE, "run", "--resume", run_dir], timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0 and os.path.exists(os.path.join(run_dir, "best", "submission.csv")),
+          "the resume makes the final submission")
+    check(not os.path.exists(os.path.join(run_dir, "best.tmp")), "no best.tmp/ after the resume")
+
+
 # Scenarios whose files must not sit in /tmp (see Env).
 OUTSIDE_TMP = ("hidden", "symlink", "trainleak")
 
@@ -841,7 +1091,8 @@ def main():
          "timelimit": timelimit,
          "hidden": hidden, "symlink": symlink, "trainleak": trainleak, "badbytes": badbytes,
          "endpoint": endpoint, "refused": refused, "garbage": garbage,
-         "hang": hang, "replay": replay, "duplicate": duplicate}[scenario](env)
+         "hang": hang, "replay": replay, "duplicate": duplicate,
+         "latin1": latin1, "userargs": userargs, "finalstop": finalstop}[scenario](env)
     finally:
         env.close()
     print("e2e %s: ok" % scenario)

@@ -45,7 +45,7 @@ int main(void)
     CHECK(journal_commit_node(j, 0, -1, &f, "draft 0: plan zero | holdout auc 0.5", 1700000001) == 0);
     f.solution = "print(2)\n";
     f.node_json = "{\"id\": 1}\n";
-    CHECK(journal_commit_node(j, 1, 0, &f, "improve 1<-0: more | holdout auc 0.6 *best*", 1700000002) == 0);
+    CHECK(journal_commit_node(j, 1, 0, &f, "improve 1<-0: more | holdout auc 0.6", 1700000002) == 0);
     f.node_json = "{\"id\": 10}\n";
     CHECK(journal_commit_node(j, 10, 1, &f, "improve 10<-1: same", 1700000003) == 0);
     CHECK(journal_set_best(j, 1) == 0);
