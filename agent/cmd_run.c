@@ -41,6 +41,9 @@ const char usage_run[] =
     "  --resume RUN_DIR         continue a run from its git journal; nodes that were in\n"
     "                           flight when it stopped are redone\n"
     "  --policy NAME            search policy (default greedy: AIDE's, aware of workers)\n"
+    "  --analysis-top-k K       after the run, re-run the K best nodes on the full data and\n"
+    "                           grade them on the test answers, for analysis only\n"
+    "                           (RUN/analysis.json: oracle, final, selection regret)\n"
     "  --scoring MODE           auto, holdout (grove splits and grades) or self-report\n"
     "  --max-cost USD           stop gracefully once the LLM cost reaches this\n"
     "  --python PATH            interpreter for candidate scripts (default: one that can\n"
@@ -77,6 +80,7 @@ static const flag flags[] = {
     {"--out", "out"},
     {"--name", "name"},
     {"--policy", "policy"},
+    {"--analysis-top-k", "analysis_top_k"},
     {"--scoring", "scoring"},
     {"--max-cost", "max_cost"},
     {"--python", "python"},
@@ -85,6 +89,7 @@ static const flag flags[] = {
     {"--set", NULL},
     {"--config", NULL},
     {"--resume", NULL},
+    {"--no-sandbox", NULL},
     {NULL, NULL},
 };
 
@@ -102,9 +107,18 @@ static const flag *find_flag(const char *arg, const char **inline_value)
     return NULL;
 }
 
+int run_flag_arity(const char *arg)
+{
+    const char *v;
+    const flag *f = find_flag(arg, &v);
+    if (!f)
+        return -1;
+    return v || !strcmp(f->name, "--no-sandbox") ? 0 : 1;
+}
+
 /* Resolve the configuration: defaults (or a resumed run's config.json), then
  * --config, then the flags in order. */
-static int parse_args(int argc, char **argv, cJSON **cfg_out, char **resume_dir)
+int run_parse_args(int argc, char **argv, cJSON **cfg_out, char **resume_dir)
 {
     *resume_dir = NULL;
     const char *config_file = NULL;
@@ -216,7 +230,7 @@ int cmd_run(int argc, char **argv)
 {
     cJSON *cfg = NULL;
     char *resume_dir = NULL;
-    if (parse_args(argc, argv, &cfg, &resume_dir) < 0) {
+    if (run_parse_args(argc, argv, &cfg, &resume_dir) < 0) {
         fprintf(stderr, "grove run: %s\n", err_last());
         cJSON_Delete(cfg);
         free(resume_dir);
@@ -240,6 +254,8 @@ int cmd_run(int argc, char **argv)
     rc = run_finish(&r);
     if (r.exit_code)
         rc = r.exit_code; /* 130 interrupted, 143 terminated, 1 journal errors */
+    else if (run_write_finished(&r, rc) < 0)
+        log_error("%s", err_last());
     printf("run folder: %s  (git -C %s log --graph --all --oneline)\n", r.run_dir, r.run_dir);
 done:
     run_free(&r);

@@ -28,6 +28,8 @@ GROVE_COMMAND(competitions);
 GROVE_COMMAND(prepare);
 GROVE_COMMAND(llm);
 GROVE_COMMAND(exec);
+GROVE_COMMAND(bench);
+GROVE_COMMAND(report);
 
 /* Looks up a command by name, or NULL. */
 const grove_command *grove_command_find(const char *name);

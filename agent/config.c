@@ -32,6 +32,7 @@ static const char defaults_json[] =
     "\"scoring\": \"auto\","
     "\"holdout_fraction\": 0.2,"
     "\"final_top_k\": 1,"
+    "\"analysis_top_k\": 0,"
     "\"max_cost\": null,"
     "\"python\": null,"
     "\"sandbox\": \"auto\","
@@ -324,6 +325,7 @@ static const num_rule rules[] = {
     {"seed", 0, 4294967295.0, 0},
     {"holdout_fraction", 0.01, 0.9, 0},
     {"final_top_k", 0, 100, 0},
+    {"analysis_top_k", 0, 100, 0},
     {"memory_chars", 0, 1e6, 0},
     {"max_output_tokens", 16, 1e6, 0},
     {"temperature", 0, 2, 0},

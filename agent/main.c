@@ -14,6 +14,8 @@ static const grove_command commands[] = {
     {"tree", cmd_tree, summary_tree, usage_tree},
     {"show", cmd_show, summary_show, usage_show},
     {"diff", cmd_diff, summary_diff, usage_diff},
+    {"bench", cmd_bench, summary_bench, usage_bench},
+    {"report", cmd_report, summary_report, usage_report},
     {"grade", cmd_grade, summary_grade, usage_grade},
     {"competitions", cmd_competitions, summary_competitions, usage_competitions},
     {"prepare", cmd_prepare, summary_prepare, usage_prepare},

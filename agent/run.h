@@ -66,6 +66,8 @@ typedef struct run_ctx {
     int sigints;                 /* Ctrl-Cs received */
     int exit_code;               /* 0, or why the run ended abnormally (130, 143, 1) */
     const char *stop_reason;
+    const char *final_why;       /* why the run has no graded final submission
+                                    (static text), NULL when it has one */
     pipeline *inflight;          /* linked list */
     int n_inflight;
     int *redo;                   /* in-flight node ids found at resume */
@@ -78,6 +80,14 @@ typedef struct run_ctx {
     long n_requests;
     int warned_cost;
 } run_ctx;
+
+/* The `grove run` command line (argv[0] "run") into a resolved, validated
+ * configuration (*cfg_out, the caller cJSON_Delete()s it, also on error) and
+ * the --resume folder (*resume_dir, caller frees, NULL when none). */
+int run_parse_args(int argc, char **argv, cJSON **cfg_out, char **resume_dir);
+/* Whether arg is a `grove run` option and takes a value: 1 it takes the next
+ * argument, 0 it takes none (or has it inline, --steps=3), -1 unknown. */
+int run_flag_arity(const char *arg);
 
 int run_setup(run_ctx *r, cJSON *cfg, int resume);
 
@@ -105,6 +115,31 @@ int run_submission(const char *workdir, char **path);
 int run_loop(run_ctx *r);
 int run_finish(run_ctx *r);
 void run_free(run_ctx *r);
+/* RUN/finished.json: the run went to its end (exit code, stop reason, final
+ * node, why there is no graded submission). Written last, so its presence
+ * tells `grove bench --resume` that the run needs nothing more. */
+int run_write_finished(const run_ctx *r, int exit_code);
+
+/* ---- the final re-run and the selection analysis (run_final.c, run_analysis.c) ---- */
+
+/* Node ids of the k best good nodes by search score, best first; *n set.
+ * Caller frees. */
+int *run_top_k(const search_tree *t, int k, int *n);
+/* Re-run node n's script on the full public data in the workspace dir:
+ * 0 and the submission's path in *sub (caller frees) when it wrote one,
+ * else -1 with err_last() saying why. */
+int run_rerun_full(run_ctx *r, const search_node *n, const char *dir, char **sub);
+/* Grade sub on the competition's test answers into *rep (bench_report_free).
+ * 0 graded (the submission may still be invalid), 1 when the competition has
+ * no grader or no answers here, -1 when the grader failed; err_last() says. */
+int run_grade(run_ctx *r, const char *sub, bench_report *rep);
+/* The selection analysis (config analysis_top_k = K > 0): the K best nodes
+ * by search score, re-run on the full data and graded on the test answers,
+ * for analysis only (the search is over). Writes RUN/analysis.json: each
+ * node's search and test score, the oracle (best test score of the K and the
+ * final), the final submission's score and the regret (oracle - final in the
+ * metric's direction, >= 0). final_node/final are the run's final choice. */
+int run_analysis(run_ctx *r, int final_node, const bench_report *final);
 
 /* ---- node files (node_io.c) ---- */
 

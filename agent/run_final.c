@@ -15,8 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Node ids of the k best good nodes, best first; *n set. Caller frees. */
-static int *top_k(const search_tree *t, int k, int *n)
+int *run_top_k(const search_tree *t, int k, int *n)
 {
     int *ids = xcalloc((size_t)k + 1, sizeof *ids);
     *n = 0;
@@ -38,11 +37,8 @@ static int *top_k(const search_tree *t, int k, int *n)
     return ids;
 }
 
-/* Re-run node n's script on the full public data; 0 and the submission's
- * path (caller frees) when it produced one. */
-static int rerun_full(run_ctx *r, const search_node *n, char **sub)
+int run_rerun_full(run_ctx *r, const search_node *n, const char *dir, char **sub)
 {
-    char *dir = xasprintf("%s/final/%d", r->run_dir, n->id);
     *sub = NULL;
     /* What is left of the time limit (the search kept a reserve for this),
      * but never less than the node is expected to need: a re-run cut short
@@ -51,10 +47,8 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
     double left = run_total_left(r);
     double timeout = fmin(config_num(r->cfg, "exec_timeout", 600) * 2, fmax(left, need));
     exec_opts o;
-    if (run_workspace(r, dir, n->code, r->public_dir, timeout, &o) < 0) {
-        free(dir);
+    if (run_workspace(r, dir, n->code, r->public_dir, timeout, &o) < 0)
         return -1;
-    }
     printf("grove: re-running node %d on the full training data (timeout %.0fs, %.0fs of the "
            "time limit left)...\n", n->id, timeout, fmax(left, 0));
     fflush(stdout);
@@ -66,51 +60,65 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
         *sub = path;
         path = NULL;
     } else {
-        log_warn("node %d failed on the full data (%s); trying the next best", n->id,
-                 rc < 0 ? err_last() : res->timed_out ? "timed out"
-                 : res->exc_type ? res->exc_type : found < 0 ? err_last() : "no submission");
-        rc = -1;
+        err_set("node %d failed on the full data (%s)", n->id,
+                rc < 0 ? err_last() : res->timed_out ? "timed out"
+                : res->exc_type ? res->exc_type : found < 0 ? err_last() : "no submission");
     }
     exec_result_free(res);
     free(path);
-    free(dir);
     return *sub ? 0 : -1;
 }
 
-static void grade_final(run_ctx *r, const char *best_dir, const char *sub)
+int run_grade(run_ctx *r, const char *sub, bench_report *rep)
 {
-    if (!r->comp || !r->comp->graded || !r->comp->answers)
-        return;
+    memset(rep, 0, sizeof *rep);
+    if (!r->comp || !r->comp->graded || !r->comp->answers) {
+        err_set("%s has no grader in the registry", r->comp_id);
+        return 1;
+    }
     char *answers = path_join(r->private_dir, r->comp->answers);
+    int rc = 0;
     if (!file_exists(answers)) {
-        printf("final submission: not graded (no answers at %s)\n", answers);
-        free(answers);
+        err_set("no answers at %s", answers);
+        rc = 1;
+    } else if (bench_grade(rep, r->comp, sub, answers) < 0)
+        rc = -1;
+    free(answers);
+    return rc;
+}
+
+/* Grade the final submission (written at sub in best.tmp/, to be found at
+ * final_sub once best/ is in place), save grade.json beside it, and print
+ * the result; *rep holds it (valid_submission 0 when none). */
+static void grade_final(run_ctx *r, const char *best_dir, const char *sub, const char *final_sub,
+                        bench_report *rep)
+{
+    int rc = run_grade(r, sub, rep);
+    if (rc != 0) {
+        printf("final submission: not graded (%s)\n", err_last());
+        r->final_why = rc > 0 ? "not graded: no answers" : "not graded: the grader failed";
         return;
     }
-    bench_report rep;
-    memset(&rep, 0, sizeof rep);
-    if (bench_grade(&rep, r->comp, sub, answers) == 0) {
-        cJSON *j = bench_report_json(&rep);
-        char *text = cJSON_Print(j);
-        char *path = path_join(best_dir, "grade.json");
-        file_write_str(path, text);
-        free(path);
-        cJSON_free(text);
-        cJSON_Delete(j);
-        if (rep.valid_submission)
-            printf("final submission graded on the competition's test answers: %s %.5f%s%s\n",
-                   r->metric_name, rep.score,
-                   rep.any_medal ? (rep.gold_medal ? " (gold)" : rep.silver_medal ? " (silver)"
-                                                                                  : " (bronze)")
-                                 : "",
-                   rep.above_median ? ", above median" : "");
-        else
-            printf("final submission is invalid: %s\n", rep.error ? rep.error : "?");
+    free(rep->submission_path);
+    rep->submission_path = xstrdup(final_sub);
+    cJSON *j = bench_report_json(rep);
+    char *text = cJSON_Print(j);
+    char *path = path_join(best_dir, "grade.json");
+    file_write_str(path, text);
+    free(path);
+    cJSON_free(text);
+    cJSON_Delete(j);
+    if (rep->valid_submission) {
+        printf("final submission graded on the competition's test answers: %s %.5f%s%s\n",
+               r->metric_name, rep->score,
+               rep->any_medal ? (rep->gold_medal ? " (gold)" : rep->silver_medal ? " (silver)"
+                                                                                 : " (bronze)")
+                              : "",
+               rep->above_median ? ", above median" : "");
     } else {
-        printf("final submission: not graded (%s)\n", err_last());
+        printf("final submission is invalid: %s\n", rep->error ? rep->error : "?");
+        r->final_why = "the final submission is invalid";
     }
-    bench_report_free(&rep);
-    free(answers);
 }
 
 int run_finish(run_ctx *r)
@@ -131,6 +139,7 @@ int run_finish(run_ctx *r)
     int best = search_tree_best(r->tree);
     if (best < 0) {
         printf("no node produced a valid scored submission; see `grove tree %s`\n", r->run_dir);
+        r->final_why = "no node produced a valid scored submission";
         return 1;
     }
     const search_node *b = search_tree_node(r->tree, best);
@@ -162,10 +171,15 @@ int run_finish(run_ctx *r)
                "finishes the run\n", r->run_dir);
     } else if (r->holdout) {
         int n, k = (int)config_num(r->cfg, "final_top_k", 1);
-        int *ids = top_k(r->tree, k < 1 ? 1 : k, &n);
-        for (int i = 0; i < n && !sub; i++)
-            if (rerun_full(r, search_tree_node(r->tree, ids[i]), &sub) == 0)
+        int *ids = run_top_k(r->tree, k < 1 ? 1 : k, &n);
+        for (int i = 0; i < n && !sub; i++) {
+            char *dir = xasprintf("%s/final/%d", r->run_dir, ids[i]);
+            if (run_rerun_full(r, search_tree_node(r->tree, ids[i]), dir, &sub) == 0)
                 used = ids[i];
+            else
+                log_warn("%s; trying the next best", err_last());
+            free(dir);
+        }
         free(ids);
     } else {
         char *dir = xasprintf("%s/nodes/%d", r->run_dir, best);
@@ -178,11 +192,14 @@ int run_finish(run_ctx *r)
                                      ? search_tree_node(r->tree, used)->code : "");
     free(sol);
     char *dst = path_join(tmp_dir, "submission.csv");
+    char *final_sub = path_join(best_dir, "submission.csv");
+    bench_report rep;
+    memset(&rep, 0, sizeof rep);
     if (sub && rc == 0)
         rc = file_copy(sub, dst);
     if (sub && rc == 0) {
-        printf("final submission (node %d): %s/submission.csv\n", used, best_dir);
-        grade_final(r, tmp_dir, dst);
+        printf("final submission (node %d): %s\n", used, final_sub);
+        grade_final(r, tmp_dir, dst, final_sub, &rep);
     }
     if (rc == 0 && (rm_rf(best_dir) < 0 || rename(tmp_dir, best_dir) < 0))
         rc = err_set("%s: %s", best_dir, strerror(errno));
@@ -192,7 +209,16 @@ int run_finish(run_ctx *r)
         printf("no final submission%s; best/ holds the best node's solution.py\n",
                r->holdout && !(r->stopping >= 2 && r->exit_code)
                    ? ": the best node(s) failed on the full data" : "");
+    if (!sub)
+        r->final_why = r->holdout ? "the best node(s) failed on the full data"
+                                  : "the best node wrote no submission";
+    else if (rc < 0)
+        r->final_why = "best/ could not be written";
+    if (rc == 0 && sub && !r->exit_code && config_num(r->cfg, "analysis_top_k", 0) > 0)
+        run_analysis(r, used, &rep);
     rc = rc < 0 || !sub ? 1 : 0;
+    bench_report_free(&rep);
+    free(final_sub);
     free(dst);
     free(sub);
     free(tmp_dir);
@@ -237,4 +263,30 @@ void run_free(run_ctx *r)
     free(r->redo);
     if (r->lock_fd >= 0)
         close(r->lock_fd); /* releases the run's flock */
+}
+
+int run_write_finished(const run_ctx *r, int exit_code)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "exit_code", exit_code);
+    cJSON_AddStringToObject(o, "stop_reason", r->stop_reason ? r->stop_reason : "done");
+    int best = r->tree ? search_tree_best(r->tree) : -1;
+    if (best >= 0)
+        cJSON_AddNumberToObject(o, "best_node", best);
+    else
+        cJSON_AddNullToObject(o, "best_node");
+    if (r->final_why)
+        cJSON_AddStringToObject(o, "failure", r->final_why);
+    else
+        cJSON_AddNullToObject(o, "failure");
+    char at[32];
+    clock_iso8601(at, sizeof at, clock_wall());
+    cJSON_AddStringToObject(o, "finished_at", at);
+    char *text = cJSON_Print(o);
+    char *path = path_join(r->run_dir, "finished.json");
+    int rc = file_write_str(path, text);
+    free(path);
+    cJSON_free(text);
+    cJSON_Delete(o);
+    return rc;
 }
