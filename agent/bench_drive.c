@@ -20,8 +20,11 @@
 #include "config.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -228,6 +231,24 @@ static int make_folders(const bench_plan *p)
     return 0;
 }
 
+/* One driver per bench folder: a second `grove bench --resume` would start
+ * the same runs again, and clear folders the first is making. The flock
+ * goes with the process, however it ends. */
+static int lock_bench(const bench_plan *p)
+{
+    char *path = path_join(p->dir, ".bench.lock");
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int rc = fd;
+    if (fd < 0)
+        rc = err_set("%s: %s", path, strerror(errno));
+    else if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+        rc = err_set("another grove bench is driving %s (wait for it, or stop it first)", p->dir);
+    if (rc < 0 && fd >= 0)
+        close(fd);
+    free(path);
+    return rc;
+}
+
 int bench_drive(const bench_plan *p, const bench_backend_ops *ops, bench_backend_opts *o)
 {
     char exe[4096];
@@ -235,7 +256,8 @@ int bench_drive(const bench_plan *p, const bench_backend_ops *ops, bench_backend
     if (len <= 0)
         return err_set("bench: cannot find grove's own binary (/proc/self/exe)"), 1;
     exe[len] = 0;
-    if (make_folders(p) < 0)
+    int lock = make_folders(p) < 0 ? -1 : lock_bench(p);
+    if (lock < 0)
         return fprintf(stderr, "grove bench: %s\n", err_last()), 1;
     drive d;
     memset(&d, 0, sizeof d);
@@ -270,5 +292,6 @@ int bench_drive(const bench_plan *p, const bench_backend_ops *ops, bench_backend
     }
     uv_run(d.loop, UV_RUN_DEFAULT); /* the backend's closing handles */
     free_drive(&d);
+    close(lock);
     return rc;
 }

@@ -59,8 +59,8 @@ typedef enum bench_need {
 /* Resolve LIST (a split name or a file of ids) into p->comps. */
 int bench_plan_list(bench_plan *p, const char *list);
 /* Every check that can fail before anything starts: unknown ids, data that
- * is not prepared, the run options. On failure err_last() names every
- * offender, one per line. */
+ * is not prepared, the run options (which also set workers, time_limit and
+ * data_dir). On failure err_last() names every offender, one per line. */
 int bench_plan_check(bench_plan *p);
 /* Save p as DIR/bench.json / read it back (p zeroed first). */
 int bench_plan_save(const bench_plan *p);

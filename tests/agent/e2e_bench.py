@@ -15,6 +15,10 @@
             totals, per competition mean / SE / 95% interval over seeds, per
             split, the selection analysis), every submission_path exists, and
             `grove report RUN` reads one run.
+  sigint    a SIGINT to grove bench (as Ctrl-C sends it) stops every run at
+            once: exit 130, no grove run of the bench left, each begun run
+            resumable (its config.json, no finished.json), and the bench
+            says how to continue.
   badinput  an unknown id, a registry competition whose data is not
             prepared, bad run options and no such backend: one message naming
             every offender, exit 2, no bench folder created.
@@ -205,6 +209,61 @@ def scenario_local(tmp):
           "one run's report")
 
 
+def bench_processes(bench):
+    """Pids whose command line names the bench folder."""
+    pids = []
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if bench.encode() in f.read():
+                    pids.append(int(pid))
+        except (OSError, ValueError):
+            pass
+    return pids
+
+
+def scenario_sigint(tmp):
+    env = dict(os.environ, GROVE_DATA=os.path.join(tmp, "data"))
+    out = os.path.join(tmp, "benches")
+    bench = os.path.join(out, "b")
+    ids = os.path.join(tmp, "ids.txt")
+    with open(ids, "w") as f:
+        f.write("\n".join(COMPS) + "\n")
+    p = subprocess.Popen([GROVE, "bench", ids, "--seeds", str(SEEDS), "--jobs", "2", "--model", "builtin:baseline",
+                          "--steps", "50", "--workers", "1", "--out", out, "--name", "b"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                         start_new_session=True)
+    deadline = time.time() + 120
+    begun = []
+    while time.time() < deadline and len(begun) < 2:
+        runs = os.path.join(bench, "runs")
+        begun = [d for d in (os.listdir(runs) if os.path.isdir(runs) else [])
+                 if os.path.exists(os.path.join(runs, d, ".git"))]
+        time.sleep(0.2)
+    check(len(begun) == 2, f"two runs begun: {begun}")
+    t = time.time()
+    p.send_signal(signal.SIGINT)
+    try:
+        stdout, stderr = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        fail("grove bench did not stop within 60 s of a SIGINT")
+    print(stdout[-1500:], stderr[-1500:])
+    print(f"stopped in {time.time() - t:.1f}s")
+    check(p.returncode == 130, f"exit {p.returncode}, not 130")
+    check("--resume" in stderr, "says how to continue")
+    time.sleep(0.5)
+    check(not bench_processes(bench), "no process of the bench is left")
+    for d in begun:
+        run = os.path.join(bench, "runs", d)
+        check(os.path.exists(os.path.join(run, "config.json")), f"{d} is resumable")
+        check(not os.path.exists(os.path.join(run, "finished.json")), f"{d} is not finished")
+    r = subprocess.run([GROVE, "report", bench, "--json"], capture_output=True, text=True)
+    rep = json.loads(r.stdout)
+    check(rep["total_runs"] == 4, "every planned run is in the report")
+    check(all(x["failure"] for x in rep["competition_reports"]), "each says why it has no medal")
+
+
 def scenario_badinput(tmp):
     env = dict(os.environ, GROVE_DATA=os.path.join(tmp, "data"))
     ids = os.path.join(tmp, "ids.txt")
@@ -235,7 +294,8 @@ def main():
     scenario = sys.argv[1]
     tmp = tempfile.mkdtemp(prefix="grove-e2e-bench-")
     try:
-        {"local": scenario_local, "badinput": scenario_badinput}[scenario](tmp)
+        {"local": scenario_local, "sigint": scenario_sigint,
+         "badinput": scenario_badinput}[scenario](tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("ok", scenario)
