@@ -126,6 +126,8 @@ def check_report(bench, rep):
         for f in ["score", "any_medal", "gold_threshold", "median_threshold", "is_lower_better"]:
             check(r[f] == g[f], f"{name}.{f}")
         check(os.path.isfile(r["submission_path"]), f"{name}: submission_path exists")
+        check(os.path.isfile(g["submission_path"]), f"{name}: grade.json's submission_path "
+              "names the file where it is (best/, not best.tmp/)")
         check(r["finished"] and r["failure"] is None, f"{name} finished without failure")
     for c in rep["competitions"]:
         cid = c["competition_id"]
