@@ -97,7 +97,7 @@ static const char *failure(const cJSON *rep, const cJSON *fin, int folder,
     }
     if (!folder)
         return "never started";
-    snprintf(buf, n, "did not finish%s%s (`grove bench --resume` continues it)",
+    snprintf(buf, n, "did not finish%s%s (`grove bench --resume` tries it again)",
              job_failure ? ": " : "", job_failure ? job_failure : "");
     return buf;
 }
@@ -321,6 +321,42 @@ static cJSON *splits(const bench_plan *p, cJSON ***by_comp)
     return out;
 }
 
+/* The last non-empty line of a run's log (where grove run says why it
+ * stopped), at most n - 1 bytes, into buf; "" when there is none. */
+static void log_last_line(const char *path, char *buf, size_t n)
+{
+    char *text = NULL;
+    size_t len = 0;
+    buf[0] = 0;
+    if (file_read(path, &text, &len) < 0)
+        return;
+    while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+        text[--len] = 0;
+    const char *line = strrchr(text, '\n') ? strrchr(text, '\n') + 1 : text;
+    snprintf(buf, n, "%s", line);
+    free(text);
+}
+
+/* Why a job that did not finish ended, from jobs.json and its log; NULL
+ * when the driver never saw it end. */
+static const char *job_failure(const bench_plan *p, int i, const cJSON *record, char *buf,
+                               size_t n)
+{
+    char *run_dir = bench_plan_run_dir(p, i);
+    const cJSON *rec = cJSON_GetObjectItem(record, strrchr(run_dir, '/') + 1);
+    free(run_dir);
+    if (!rec)
+        return NULL;
+    const char *how = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "why"));
+    char *log = bench_plan_log(p, i);
+    char last[160];
+    log_last_line(log, last, sizeof last);
+    free(log);
+    snprintf(buf, n, "exit code %d%s%s%s%s", (int)num(rec, "exit_code"), how ? ", " : "",
+             how ? how : "", last[0] ? "; its log ends: " : "", last);
+    return buf;
+}
+
 int bench_report_bench(cJSON **out, const char *bench_dir)
 {
     *out = NULL;
@@ -336,13 +372,9 @@ int bench_report_bench(cJSON **out, const char *bench_dir)
         int seed;
         const char *id = bench_plan_comp(&p, i, &seed);
         char *run_dir = bench_plan_run_dir(&p, i);
-        const cJSON *rec = cJSON_GetObjectItem(record, strrchr(run_dir, '/') + 1);
-        const char *how = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "why"));
-        char why[200] = "";
-        if (rec)
-            snprintf(why, sizeof why, "exit code %d%s%s", (int)num(rec, "exit_code"),
-                     how ? ", " : "", how ? how : "");
-        cJSON *rep = bench_report_one(run_dir, id, seed, rec ? why : NULL);
+        char why[400];
+        cJSON *rep = bench_report_one(run_dir, id, seed,
+                                      job_failure(&p, i, record, why, sizeof why));
         cJSON_AddItemToArray(reports, rep);
         if (!by_comp[i / p.seeds])
             by_comp[i / p.seeds] = xcalloc((size_t)p.seeds, sizeof(cJSON *));
