@@ -169,10 +169,8 @@ static int prepare_bundled(const bench_plan *p)
 static void make_plan(bench_plan *p, const bench_args *a, sb *bad)
 {
     if (a->resume) {
-        if (bench_plan_load(p, a->resume) < 0) {
+        if (bench_plan_load(p, a->resume) < 0)
             sb_printf(bad, "\n  %s", err_last());
-            return;
-        }
     } else {
         p->seeds = a->seeds;
         p->seed0 = a->seed0;

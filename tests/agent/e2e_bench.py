@@ -289,6 +289,12 @@ def scenario_badinput(tmp):
     r = subprocess.run([GROVE, "bench", "--resume", os.path.join(tmp, "nothing")],
                        capture_output=True, text=True, env=env)
     check(r.returncode == 2 and "nothing" in r.stderr, "resume of no bench")
+    odd = os.path.join(tmp, "odd")
+    os.makedirs(odd)
+    with open(os.path.join(odd, "bench.json"), "w") as f:
+        f.write('{"list": "bundled"}')
+    r = subprocess.run([GROVE, "bench", "--resume", odd], capture_output=True, text=True, env=env)
+    check(r.returncode == 2 and "not a bench plan" in r.stderr, "resume of a bad bench.json")
     check(not os.path.exists(out), "nothing created")
 
 
