@@ -5,9 +5,10 @@
  * best/grade.json, written by grove run when it graded its final submission
  * (bench/ is the grader), or, for a run with no graded submission, a report
  * with no submission and every medal false: a failed, timed out or killed
- * run counts as a run without a medal, never dropped. grove adds to each
- * report: seed, run_dir, finished, failure (why it has no medal-capable
- * submission), and analysis (RUN/analysis.json, the selection analysis).
+ * run counts as a run without a medal, never dropped, and so does a run
+ * that has not finished (no finished.json), whatever it graded so far.
+ * grove adds to each report: seed, run_dir, finished, failure (why it has
+ * no medal-capable submission), and analysis (RUN/analysis.json).
  *
  * Over the runs: MLE-bench's summary (total_runs ... total_above_median,
  * competition_reports), then per competition the any-medal and above-median
@@ -106,7 +107,10 @@ cJSON *bench_report_one(const char *run_dir, const char *comp_id, int seed,
                         const char *job_failure)
 {
     char *best = path_join(run_dir, "best");
-    cJSON *rep = read_json(best, "grade.json");
+    cJSON *fin = read_json(run_dir, "finished.json");
+    /* a run counts once it has finished: one stopped after its final grade
+     * (in the selection analysis, say) may still change on --resume */
+    cJSON *rep = fin ? read_json(best, "grade.json") : NULL;
     if (!rep)
         rep = empty_report(comp_id);
     /* where the final submission lies now (older runs named best.tmp/) */
@@ -114,7 +118,6 @@ cJSON *bench_report_one(const char *run_dir, const char *comp_id, int seed,
     const char *had = cJSON_GetStringValue(cJSON_GetObjectItem(rep, "submission_path"));
     if (had && !file_exists(had) && file_exists(sub))
         set_item(rep, "submission_path", cJSON_CreateString(sub));
-    cJSON *fin = read_json(run_dir, "finished.json");
     char buf[400];
     const char *why = failure(rep, fin, dir_exists(run_dir), job_failure, buf, sizeof buf);
     cJSON_AddNumberToObject(rep, "seed", seed);
@@ -124,7 +127,7 @@ cJSON *bench_report_one(const char *run_dir, const char *comp_id, int seed,
     const char *stop = cJSON_GetStringValue(cJSON_GetObjectItem(fin, "stop_reason"));
     cJSON_AddItemToObject(rep, "stop_reason", stop ? cJSON_CreateString(stop)
                                                    : cJSON_CreateNull());
-    cJSON *an = read_json(run_dir, "analysis.json");
+    cJSON *an = fin ? read_json(run_dir, "analysis.json") : NULL;
     cJSON_AddItemToObject(rep, "analysis", an ? an : cJSON_CreateNull());
     cJSON_Delete(fin);
     free(sub);

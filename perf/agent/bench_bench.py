@@ -13,6 +13,8 @@ candidate scripts included, stays in it), and prints:
     overall and per 10% slice of the wall time, and the machine's own
     utilisation (/proc/stat) over the same window, so CPU taken by other
     processes on a shared machine shows;
+  - how many runs were in flight, sampled each second (the backend's own
+    use of its slots, whatever other processes take);
   - the orchestration's cost: grove bench's own CPU time (the driver, from its
     last line) as a fraction of the wall time. Target: under 1%.
 
@@ -44,6 +46,21 @@ def make_cgroup():
     path = os.path.join(CG_ROOT, "grove-bench-perf-%d" % os.getpid())
     os.makedirs(path, exist_ok=True)
     return path
+
+
+def runs_in_flight(cg):
+    """grove run processes in the cgroup (the bench's runs at this moment)."""
+    n = 0
+    with open(os.path.join(cg, "cgroup.procs")) as f:
+        pids = f.read().split()
+    for pid in pids:
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                argv = f.read().split(b"\0")
+            n += len(argv) > 1 and argv[1] == b"run" and argv[0].endswith(b"grove")
+        except OSError:
+            pass
+    return n
 
 
 def usage(cg):
@@ -84,7 +101,7 @@ def main():
 
     env = dict(os.environ)
     env.setdefault("GROVE_DATA", os.path.join(tmp, "data"))
-    slices = []
+    slices, flight = [], []
     busy0, total0 = proc_stat()
     c0, t0 = usage(cg), time.monotonic()
     p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -98,6 +115,7 @@ def main():
         time.sleep(1)
         c, t = usage(cg), time.monotonic()
         slices.append((t - t0, (c - last_c) / ((t - last_t) * ncpu)))
+        flight.append(runs_in_flight(cg))
         last_c, last_t = c, t
     reader.join()
     wall = time.monotonic() - t0
@@ -116,6 +134,12 @@ def main():
             part = [u for (at, u) in slices if k * wall / n <= at < (k + 1) * wall / n]
             per.append(100 * sum(part) / len(part) if part else float("nan"))
         print("  per tenth of the wall time: " + " ".join("%.0f%%" % u for u in per))
+    if flight:
+        k = max(flight)
+        full = sum(1 for n in flight if n == k)
+        print("runs in flight (sampled each second): at most %d, mean %.2f; all %d slots busy "
+              "%.0f%% of the time (the rest is the tail, when fewer runs are left than slots)"
+              % (k, sum(flight) / len(flight), k, 100 * full / len(flight)))
     print("machine utilisation over the same window (/proc/stat, all processes): %.1f%%"
           % (100 * (busy1 - busy0) / max(1, total1 - total0)))
     if m:
