@@ -104,17 +104,17 @@ static void check_run_args(bench_plan *p, sb *bad)
     for (int i = 0; i < p->n_run_args; i++)
         argv[i + 1] = p->run_args[i];
     argv[argc - 1] = "bench-check"; /* a competition, so the options alone are judged */
-    cJSON *cfg = NULL;
+    run_config cfg;
     char *resume = NULL;
     if (run_parse_args(argc, argv, &cfg, &resume) < 0) {
         sb_printf(bad, "\n  run options: %s", err_last());
     } else {
-        p->workers = (int)config_num(cfg, "workers", 2);
-        p->time_limit = config_num(cfg, "time_limit", 3600);
+        p->workers = (int)cfg.workers;
+        p->time_limit = cfg.time_limit;
         free(p->data_dir);
-        p->data_dir = xstrdup(config_str(cfg, "data_dir", NULL));
+        p->data_dir = xstrdup(cfg.data_dir);
     }
-    cJSON_Delete(cfg);
+    config_free(&cfg);
     free(resume);
     free(argv);
 }

@@ -11,7 +11,9 @@
 #ifndef GROVE_RUN_H
 #define GROVE_RUN_H
 
+#include "audit.h"
 #include "bench.h"
+#include "config.h"
 #include "exec.h"
 #include "holdout_infer.h"
 #include "journal.h"
@@ -25,7 +27,8 @@
 typedef struct pipeline pipeline;
 
 typedef struct run_ctx {
-    cJSON *cfg;                  /* resolved configuration (owned) */
+    run_config cfg;              /* resolved configuration (owned; saved as
+                                    config.json) */
     char *run_dir;               /* absolute */
     char *comp_id;               /* competition id */
     char *comp_dir;              /* <data>/<id>/prepared, absolute */
@@ -54,6 +57,7 @@ typedef struct run_ctx {
     search_policy *policy;
     search_rng rng;
     journal *journal;
+    audit *audit;                /* RUN/audit.jsonl: reads of private answers */
     uv_loop_t *loop;
     uv_signal_t sigint, sigterm;
     uv_timer_t deadline;
@@ -81,15 +85,19 @@ typedef struct run_ctx {
     int warned_cost;
 } run_ctx;
 
-/* The `grove run` command line (argv[0] "run") into a resolved, validated
- * configuration (*cfg_out, the caller cJSON_Delete()s it, also on error) and
- * the --resume folder (*resume_dir, caller frees, NULL when none). */
-int run_parse_args(int argc, char **argv, cJSON **cfg_out, char **resume_dir);
+/* The `grove run` command line (argv[0] "run") into a resolved, checked
+ * configuration (*cfg, config_free() it, also on error) and the --resume
+ * folder (*resume_dir, caller frees, NULL when none). */
+int run_parse_args(int argc, char **argv, run_config *cfg, char **resume_dir);
 /* Whether arg is a `grove run` option and takes a value: 1 it takes the next
  * argument, 0 it takes none (or has it inline, --steps=3), -1 unknown. */
 int run_flag_arity(const char *arg);
 
-int run_setup(run_ctx *r, cJSON *cfg, int resume);
+/* r->cfg holds the resolved configuration (and r->run_dir the folder on a
+ * resume). run_check checks all of it and creates nothing (its errors are
+ * the user's: exit 2); run_setup then makes or reopens the run folder. */
+int run_check(run_ctx *r, int resume);
+int run_setup(run_ctx *r, int resume);
 
 /* Seconds the search has left: the time limit less the time spent and less
  * the final re-run's reserve (all of that before the loop starts). */
@@ -129,10 +137,10 @@ int *run_top_k(const search_tree *t, int k, int *n);
  * 0 and the submission's path in *sub (caller frees) when it wrote one,
  * else -1 with err_last() saying why. */
 int run_rerun_full(run_ctx *r, const search_node *n, const char *dir, char **sub);
-/* Grade sub on the competition's test answers into *rep (bench_report_free).
- * 0 graded (the submission may still be invalid), 1 when the competition has
+/* Grade sub (node's) on the competition's test answers into *rep
+ * (bench_report_free), through the answers' audit log with why. 0 graded (the submission may still be invalid), 1 when the competition has
  * no grader or no answers here, -1 when the grader failed; err_last() says. */
-int run_grade(run_ctx *r, const char *sub, bench_report *rep);
+int run_grade(run_ctx *r, const char *sub, int node, const char *why, bench_report *rep);
 /* The selection analysis (config analysis_top_k = K > 0): the K best nodes
  * by search score, re-run on the full data and graded on the test answers,
  * for analysis only (the search is over). Writes RUN/analysis.json: each

@@ -42,7 +42,7 @@ static double grade_finalist(run_ctx *r, const search_node *n, cJSON *entry)
     memset(&rep, 0, sizeof rep);
     if (run_rerun_full(r, n, dir, &sub) < 0)
         cJSON_AddStringToObject(entry, "error", err_last());
-    else if (run_grade(r, sub, &rep) != 0)
+    else if (run_grade(r, sub, n->id, "selection analysis (after the search)", &rep) != 0)
         cJSON_AddStringToObject(entry, "error", err_last());
     else if (!rep.valid_submission)
         cJSON_AddStringToObject(entry, "error", rep.error ? rep.error : "invalid submission");
@@ -64,7 +64,7 @@ static double normalised(double regret, const bench_report *final)
 
 int run_analysis(run_ctx *r, int final_node, const bench_report *final)
 {
-    int k = (int)config_num(r->cfg, "analysis_top_k", 0);
+    int k = (int)r->cfg.analysis_top_k;
     if (k < 1 || !r->comp || !r->comp->graded || !final->competition_id)
         return 0; /* nothing to compare with: the final was not graded */
     int n;

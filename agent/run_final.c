@@ -45,7 +45,7 @@ int run_rerun_full(run_ctx *r, const search_node *n, const char *dir, char **sub
      * leaves no final submission at all. */
     double need = run_final_estimate(r, n->id);
     double left = run_total_left(r);
-    double timeout = fmin(config_num(r->cfg, "exec_timeout", 600) * 2, fmax(left, need));
+    double timeout = fmin(r->cfg.exec_timeout * 2, fmax(left, need));
     exec_opts o;
     if (run_workspace(r, dir, n->code, r->public_dir, timeout, &o) < 0)
         return -1;
@@ -69,7 +69,7 @@ int run_rerun_full(run_ctx *r, const search_node *n, const char *dir, char **sub
     return *sub ? 0 : -1;
 }
 
-int run_grade(run_ctx *r, const char *sub, bench_report *rep)
+int run_grade(run_ctx *r, const char *sub, int node, const char *why, bench_report *rep)
 {
     memset(rep, 0, sizeof *rep);
     if (!r->comp || !r->comp->graded || !r->comp->answers) {
@@ -81,8 +81,9 @@ int run_grade(run_ctx *r, const char *sub, bench_report *rep)
     if (!file_exists(answers)) {
         err_set("no answers at %s", answers);
         rc = 1;
-    } else if (bench_grade(rep, r->comp, sub, answers) < 0)
+    } else if (audit_grade(r->audit, rep, r->comp, sub, answers, node, why) < 0) {
         rc = -1;
+    }
     free(answers);
     return rc;
 }
@@ -91,9 +92,9 @@ int run_grade(run_ctx *r, const char *sub, bench_report *rep)
  * final_sub once best/ is in place), save grade.json beside it, and print
  * the result; *rep holds it (valid_submission 0 when none). */
 static void grade_final(run_ctx *r, const char *best_dir, const char *sub, const char *final_sub,
-                        bench_report *rep)
+                        int node, bench_report *rep)
 {
-    int rc = run_grade(r, sub, rep);
+    int rc = run_grade(r, sub, node, "final submission", rep);
     if (rc != 0) {
         printf("final submission: not graded (%s)\n", err_last());
         r->final_why = rc > 0 ? "not graded: no answers" : "not graded: the grader failed";
@@ -128,9 +129,11 @@ int run_finish(run_ctx *r)
     free(tree);
     printf("stopped: %s\n", r->stop_reason ? r->stop_reason : "done");
     if (r->n_requests) {
-        printf("llm: %ld requests, %ld input + %ld output tokens (%ld cached), cost ",
-               r->n_requests, r->spent.input_tokens, r->spent.output_tokens,
-               r->spent.cached_tokens);
+        printf("llm: %ld requests, %ld input + %ld output tokens (%ld cached", r->n_requests,
+               r->spent.input_tokens, r->spent.output_tokens, r->spent.cached_tokens);
+        if (r->spent.cache_write_tokens)
+            printf(", %ld of them cache writes", r->spent.cache_write_tokens);
+        printf("), cost ");
         if (r->spent.cost_known)
             printf("$%.4f\n", r->spent.cost_usd);
         else
@@ -170,7 +173,7 @@ int run_finish(run_ctx *r)
         printf("no re-run on the full data after a hard stop; `grove run --resume %s` "
                "finishes the run\n", r->run_dir);
     } else if (r->holdout) {
-        int n, k = (int)config_num(r->cfg, "final_top_k", 1);
+        int n, k = (int)r->cfg.final_top_k;
         int *ids = run_top_k(r->tree, k < 1 ? 1 : k, &n);
         for (int i = 0; i < n && !sub; i++) {
             char *dir = xasprintf("%s/final/%d", r->run_dir, ids[i]);
@@ -199,7 +202,7 @@ int run_finish(run_ctx *r)
         rc = file_copy(sub, dst);
     if (sub && rc == 0) {
         printf("final submission (node %d): %s\n", used, final_sub);
-        grade_final(r, tmp_dir, dst, final_sub, &rep);
+        grade_final(r, tmp_dir, dst, final_sub, used, &rep);
     }
     if (rc == 0 && (rm_rf(best_dir) < 0 || rename(tmp_dir, best_dir) < 0))
         rc = err_set("%s: %s", best_dir, strerror(errno));
@@ -214,7 +217,7 @@ int run_finish(run_ctx *r)
                                   : "the best node wrote no submission";
     else if (rc < 0)
         r->final_why = "best/ could not be written";
-    if (rc == 0 && sub && !r->exit_code && config_num(r->cfg, "analysis_top_k", 0) > 0)
+    if (rc == 0 && sub && !r->exit_code && r->cfg.analysis_top_k > 0)
         run_analysis(r, used, &rep);
     rc = rc < 0 || !sub ? 1 : 0;
     bench_report_free(&rep);
@@ -232,8 +235,9 @@ void run_free(run_ctx *r)
         llm_client_free(r->feedback);
     if (r->coder)
         llm_client_free(r->coder);
+    audit_free(r->audit);
     if (r->loop) {
-        /* let the clients' handles close, then the loop */
+        /* let the clients' and the audit's handles close, then the loop */
         for (int i = 0; i < 16 && uv_run(r->loop, UV_RUN_NOWAIT); i++)
             ;
         uv_loop_close(r->loop);
@@ -247,7 +251,7 @@ void run_free(run_ctx *r)
         bench_holdout_free(&r->split);
     holdout_inferred_free(&r->inferred);
     free(r->self_report_why);
-    cJSON_Delete(r->cfg);
+    config_free(&r->cfg);
     free(r->run_dir);
     free(r->comp_id);
     free(r->comp_dir);
