@@ -279,7 +279,7 @@ def scenario_badinput(tmp):
     err = r.stderr
     check(err.count("grove bench:") == 1, "one message")
     for offender in ["no-such-competition", "spooky-author-identification: its data is not "
-                     "prepared", "'steps'", "--backend nosuch"]:
+                     "prepared", "--steps", "--backend nosuch"]:
         check(offender in err, f"the message names {offender}")
     check("grove-churn" not in err, "a good competition is not an offender")
     check(not os.path.exists(out), "nothing created")
