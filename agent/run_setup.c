@@ -579,6 +579,10 @@ int run_setup(run_ctx *r, int resume)
     if (resume) {
         journal_recover(r->run_dir);
         remove_temp_files(r->run_dir);
+        /* it is going again: no longer finished until it says so */
+        char *fin = path_join(r->run_dir, "finished.json");
+        rm_rf(fin);
+        free(fin);
     }
     /* The saved config names the competition by absolute folder, so a
      * resume works from any working directory. */
