@@ -404,6 +404,10 @@ int main(void)
     finish_a(b, &a);
     fixture_free(&a);
     printf("longest poll() on a healthy controller: %.3f s\n", max_poll_s);
+    char *dir = xstrdup(cluster);
     test_stopped_controller();
+    if (check_failures == 0) /* kept for a look when something failed */
+        rm_rf(dir);
+    free(dir);
     return check_done("bench_slurm");
 }
