@@ -181,7 +181,10 @@ static char *script_text(char *const *sbatch, const bench_job *jobs, const int *
     sb_puts(&s, "\ncase \"${SLURM_ARRAY_TASK_ID:-}\" in\n");
     for (int j = 0; j < k; j++) {
         const bench_job *x = &jobs[pick[j]];
-        sb_printf(&s, "%d) # %s, seed %d\n   exec", j, x->comp_id ? x->comp_id : "?", x->seed);
+        sb_printf(&s, "%d) # ", j);
+        for (const char *c = x->comp_id ? x->comp_id : "?"; *c; c++) /* stays a comment */
+            sb_putc(&s, (unsigned char)*c < ' ' || *c == 127 ? '?' : *c);
+        sb_printf(&s, ", seed %d\n   exec", x->seed);
         for (char *const *a = x->argv; *a; a++) {
             sb_putc(&s, ' ');
             sh_quote(&s, *a);

@@ -7,7 +7,8 @@
  * SIGTERM from meson's timeout, and on its own alarm).
  *
  *   array A  exit 0, exit 3, SIGKILL, sleep past --time=1   -> DONE 0, DONE 3,
- *            DONE 137, LOST TIMEOUT (Slurm ends it 60-90 s in)
+ *            DONE 137, LOST TIMEOUT (Slurm ends it 60-90 s in); quotes in an
+ *            argv and a newline in a competition id reach the script intact
  *   array B  three sleeps, one at a time; the backend is dropped without a
  *            cancel (a crash), a new one on the same state folder adopts
  *            the three instead of submitting them again, cancels them: LOST
@@ -210,11 +211,13 @@ static void test_resource_args(void)
 }
 
 static const char *const a_cmds[] = {
-    "echo hello from task $SLURM_ARRAY_TASK_ID; exit 0", "exit 3", "kill -9 $$", "sleep 600"};
+    "echo \"it's\" hello from task $SLURM_ARRAY_TASK_ID; exit 0", "exit 3", "kill -9 $$",
+    "sleep 600"};
 
 static bench_backend *start_a(fixture *a)
 {
     fixture_init(a, "benchA", a_cmds, 4);
+    a->jobs[0].comp_id = "stand-in\nexit 9"; /* must stay inside the script's comment */
     char *args[] = {"--time=1", NULL};
     bench_backend_opts o = opts_for(a);
     o.slurm_args = args;
@@ -241,7 +244,7 @@ static void finish_a(bench_backend *b, fixture *a)
     for (int i = 0; i < 4; i++)
         printf("A[%d]: state %d exit %d %s\n", i, st[i].state, st[i].exit_code, st[i].why);
     char *log;
-    CHECK(file_read(a->logs[0], &log, NULL) == 0 && strstr(log, "hello from task 0"));
+    CHECK(file_read(a->logs[0], &log, NULL) == 0 && strstr(log, "it's hello from task 0"));
     free(log);
     bench_backend_slurm.destroy(b);
 }
