@@ -228,7 +228,7 @@ static int slurm_start(bench_backend *b, const bench_job *jobs, int n)
 {
     if (b->started)
         return err_set("slurm backend: start() called twice");
-    if (slurm_jobs_check(jobs, n) != 0)
+    if (slurm_jobs_check(&b->o, jobs, n) != 0)
         return -1;
     b->t = xcalloc((size_t)(n > 0 ? n : 1), sizeof *b->t);
     b->n = n;

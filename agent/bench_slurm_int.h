@@ -57,9 +57,10 @@ int slurm_state_record(slurm_state *s, long id, long off, const bench_job *jobs,
 /* The jobcomp offset recorded for array_id; 0 when unknown. */
 long slurm_state_offset(const slurm_state *s, long array_id);
 
-/* Options and jobs the backend can use? 0, or -1 with err_last(). */
+/* Options the backend can use (check(), before the bench folder exists)?
+ * Jobs and a state folder it can use (start())? 0, or -1 with err_last(). */
 int slurm_opts_check(const bench_backend_opts *o);
-int slurm_jobs_check(const bench_job *jobs, int n);
+int slurm_jobs_check(const bench_backend_opts *o, const bench_job *jobs, int n);
 
 /* Write the batch script for jobs[pick[0..k-1]] (task j runs jobs[pick[j]]),
  * submit it with sbatch and record it in the state file. *id is the array's

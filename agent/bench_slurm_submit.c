@@ -66,16 +66,16 @@ static int plain_name(const char *what, const char *v)
 
 int slurm_opts_check(const bench_backend_opts *o)
 {
-    if (!o->state_dir || o->state_dir[0] != '/')
-        return err_set("slurm backend: the state folder must be an absolute path (got '%s')",
-                       o->state_dir ? o->state_dir : "(none)");
     if (plain_name("partition", o->partition) != 0 || plain_name("account", o->account) != 0)
         return -1;
     return 0;
 }
 
-int slurm_jobs_check(const bench_job *jobs, int n)
+int slurm_jobs_check(const bench_backend_opts *o, const bench_job *jobs, int n)
 {
+    if (!o->state_dir || o->state_dir[0] != '/')
+        return err_set("slurm backend: the state folder must be an absolute path (got '%s')",
+                       o->state_dir ? o->state_dir : "(none)");
     for (int i = 0; i < n; i++) {
         const bench_job *j = &jobs[i];
         if (!j->argv || !j->argv[0] || !j->run_dir || j->run_dir[0] != '/' || !j->log_path ||
