@@ -33,6 +33,34 @@ static int wanted(const bench_competition *c, const char *split)
     return !strcmp(c->split, split);
 }
 
+/* An unknown --split is named, with the splits there are. */
+static int check_split(const char *split, const bench_competition *all, size_t n)
+{
+    sb known = {0};
+    sb_puts(&known, "split75");
+    suggest sg = {.typed = split};
+    suggest_add(&sg, "split75");
+    int found = !strcmp(split, "split75");
+    for (size_t i = 0; i < n; i++) {
+        const char *s = all[i].split;
+        size_t j = 0;
+        while (j < i && (!all[j].split || !s || strcmp(all[j].split, s)))
+            j++;
+        if (!s || !*s || j < i)
+            continue; /* none, or listed already */
+        found |= !strcmp(s, split);
+        sb_printf(&known, ", %s", s);
+        suggest_add(&sg, s);
+    }
+    int rc = 0;
+    if (!found)
+        rc = err_set("unknown split '%s'%s%s%s (the splits: %s)", split,
+                     sg.best ? "; did you mean '" : "", sg.best ? sg.best : "",
+                     sg.best ? "'?" : "", sb_str(&known));
+    sb_free(&known);
+    return rc;
+}
+
 static int is_reference(const bench_competition *c)
 {
     return c->thresholds_kind && !strcmp(c->thresholds_kind, "reference");
@@ -50,10 +78,14 @@ int cmd_competitions(int argc, char **argv)
         else if (!strcmp(argv[i], "--json"))
             json = 1;
         else
-            return cmd_usage("competitions", 1);
+            return cmd_bad_arg("competitions", argv[i]);
     }
     size_t n;
     const bench_competition *all = bench_registry_all(&n);
+    if (split && check_split(split, all, n) < 0) {
+        fprintf(stderr, "grove competitions: %s\n", err_last());
+        return 2;
+    }
     cJSON *list = cJSON_CreateArray();
     size_t shown = 0, width = 2;
     for (size_t i = 0; i < n; i++)
@@ -80,7 +112,8 @@ int cmd_competitions(int argc, char **argv)
                 cJSON_AddStringToObject(o, "reason", c->not_yet_reason ? c->not_yet_reason : "");
             cJSON_AddItemToArray(list, o);
         } else {
-            printf("%-*s  %-22s %-4s %-7s %s%s%s%s\n", (int)width, c->id, c->metric, dir,
+            printf("%-*s  %-22s %-4s %-7s %s%s%s%s\n", (int)width, c->id,
+                   bench_metric_label(c->metric), dir,
                    c->split ? c->split : "", c->graded ? "graded" : "not yet",
                    c->graded ? "" : ": ", c->graded ? "" : c->not_yet_reason,
                    is_reference(c)      ? " (thresholds: reference scores, not a leaderboard)"

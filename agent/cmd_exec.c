@@ -4,6 +4,7 @@
  * agent would see. For debugging a node, or the machine's sandbox.
  */
 #include "commands.h"
+#include "config.h"
 #include "exec.h"
 #include "util.h"
 
@@ -23,8 +24,9 @@ const char usage_exec[] =
     "options:\n"
     "  --python P      interpreter (default: GROVE_PYTHON, else the first of\n"
     "                  /usr/bin/python3, python3 that can import numpy)\n"
-    "  --timeout S     wall-clock limit in seconds (default: 3600; 0: none)\n"
-    "  --grace S       SIGTERM -> SIGKILL delay (default: 5)\n"
+    "  --timeout DUR   wall-clock limit: seconds, or 90s, 15m, 2h (default: 1h;\n"
+    "                  0: none)\n"
+    "  --grace DUR     SIGTERM -> SIGKILL delay (default: 5s)\n"
     "  --input DIR     shown read-only to the script as WORKDIR/input\n"
     "  --script F      the script, relative to WORKDIR (default: solution.py)\n"
     "  --mem-limit MB  memory cap (a cgroup where grove can make one, else the\n"
@@ -47,6 +49,18 @@ static int parse_num(const char *opt, const char *s, double *out)
     return 0;
 }
 
+/* A time: seconds, or a duration as `grove run` takes them ("90s", "15m"). */
+static int parse_dur(const char *opt, const char *s, double *out)
+{
+    *out = s ? config_parse_duration(s) : -1;
+    if (*out < 0) {
+        fprintf(stderr, "grove exec: %s needs seconds or a duration like 90s, 15m, 2h, got "
+                "'%s'\n", opt, s ? s : "");
+        return -1;
+    }
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, exec_opts *o)
 {
     o->timeout_s = 3600;
@@ -61,9 +75,9 @@ static int parse_args(int argc, char **argv, exec_opts *o)
         else if (!strcmp(a, "--script"))
             o->script = v;
         else if (!strcmp(a, "--timeout"))
-            bad = parse_num(a, v, &o->timeout_s);
+            bad = parse_dur(a, v, &o->timeout_s);
         else if (!strcmp(a, "--grace"))
-            bad = parse_num(a, v, &o->kill_grace_s);
+            bad = parse_dur(a, v, &o->kill_grace_s);
         else if (!strcmp(a, "--mem-limit")) {
             bad = parse_num(a, v, &num);
             o->mem_limit = (size_t)(num * 1024 * 1024);

@@ -2,9 +2,9 @@
  * cmd_grade.c: `grove grade`: grade one submission, a batch in MLE-bench's
  * JSONL format, or aggregate reports over seeds (medal rates per split).
  *
- * Grading an invalid submission succeeds (exit 0, valid_submission false and
- * the reason in "error"); a competition grove cannot grade, or missing
- * answers, is a failure (exit 1).
+ * An invalid submission still gets its report (valid_submission false and
+ * the reason in "error") but exits 3, so a script can tell; a competition
+ * grove cannot grade, or missing answers, is a failure (exit 1).
  */
 #include "bench.h"
 #include "commands.h"
@@ -32,7 +32,11 @@ const char usage_grade[] =
     "--aggregate: reads single or batch reports; the k-th report of a\n"
     "competition belongs to seed k. Prints, per split (lite, medium, hard,\n"
     "all), the any-medal rate per seed, its mean, standard error (ddof 1) and\n"
-    "mean +/- 1.96 SEM. A missing run counts as no medal.\n";
+    "mean +/- 1.96 SEM. A missing run counts as no medal.\n\n"
+    "exit status: 0 graded (one submission: a valid one), 3 the submission is\n"
+    "invalid (missing, unreadable, wrong rows or columns; the report is still\n"
+    "printed and says why), 1 grove cannot grade it (unknown competition, no\n"
+    "answers), 2 bad usage. --batch exits 0 when every line was graded, valid or not.\n";
 
 typedef struct grade_opts {
     const char *competition, *submission, *answers, *data_dir, *batch, *output_dir;
@@ -142,8 +146,9 @@ static int run_single(const grade_opts *o)
     } else {
         print_human(&r);
     }
+    int valid = r.valid_submission;
     bench_report_free(&r);
-    return 0;
+    return valid ? 0 : 3;
 }
 
 static void add_totals(cJSON *o, cJSON *list)

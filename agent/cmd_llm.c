@@ -7,6 +7,7 @@
  * the exchange failed (the endpoint URL and the server's own message).
  */
 #include "commands.h"
+#include "config.h"
 #include "llm.h"
 #include "util.h"
 
@@ -26,7 +27,7 @@ const char usage_llm[] =
     "                 OpenAI-compatible server works: vLLM, llama.cpp, Ollama, ...\n"
     "  --api-key-env  variable holding the key (default OPENAI_API_KEY or\n"
     "                 ANTHROPIC_API_KEY)\n"
-    "  --timeout      total seconds for the exchange (default 60)\n"
+    "  --timeout      total time for the exchange: seconds, or 30s, 2m (default 60)\n"
     "  --prices       price table overriding the built-in one (JSON)\n"
     "  --log          append the exchange to this llm.jsonl (key redacted)\n";
 
@@ -41,10 +42,10 @@ static int parse_args(int argc, char **argv, llm_config *cfg)
                          : !strcmp(a, "--prices") ? &cfg->prices_path
                          : !strcmp(a, "--log") ? &cfg->log_path : NULL;
         if (!strcmp(a, "--timeout") && v) {
-            char *end;
-            cfg->total_timeout_s = strtod(v, &end);
-            if (*end || cfg->total_timeout_s <= 0) {
-                fprintf(stderr, "grove llm ping: --timeout '%s' is not a positive number\n", v);
+            cfg->total_timeout_s = config_parse_duration(v);
+            if (cfg->total_timeout_s <= 0) {
+                fprintf(stderr, "grove llm ping: --timeout '%s' is not a positive number of "
+                        "seconds or a duration like 30s, 2m\n", v);
                 return -1;
             }
         } else if (dst && v) {

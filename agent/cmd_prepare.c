@@ -15,9 +15,9 @@
 
 const char summary_prepare[] = "build the bundled offline competitions from Debian data";
 const char usage_prepare[] =
-    "usage: grove prepare ID|--all [--data-dir DIR] [--seed N] [--force]\n"
+    "usage: grove prepare ID... | --all [--data-dir DIR] [--seed N] [--force]\n"
     "\n"
-    "Builds a bundled competition (ids grove-*, see `grove competitions`) in\n"
+    "Builds bundled competitions (ids grove-*, see `grove competitions`) in\n"
     "MLE-bench's layout: DATA/ID/prepared/public/ (train.csv, test.csv,\n"
     "sample_submission.csv, description.md) and DATA/ID/prepared/private/answers.csv.\n"
     "The data comes from Debian packages, so no network is needed; the same seed\n"
@@ -34,7 +34,8 @@ const char usage_prepare[] =
     "`scripts/setup --data` installs the packages of the others.\n";
 
 typedef struct prep_opts {
-    const char *id;
+    const char **ids; /* the IDs given, in order (points into argv) */
+    int n_ids;
     const char *data_dir;
     unsigned long seed;
     int all, force;
@@ -44,6 +45,7 @@ static int parse(prep_opts *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
     o->seed = BENCH_PREPARE_SEED;
+    o->ids = xcalloc((size_t)argc, sizeof *o->ids);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--all")) {
@@ -61,15 +63,15 @@ static int parse(prep_opts *o, int argc, char **argv)
                                 "not '%s'\n", argv[i]);
                 return -1;
             }
-        } else if (a[0] != '-' && !o->id) {
-            o->id = a;
+        } else if (a[0] != '-') {
+            o->ids[o->n_ids++] = a;
         } else {
             fprintf(stderr, "grove prepare: unexpected argument '%s'\n", a);
             return -1;
         }
     }
-    if (!o->all == !o->id) {
-        fprintf(stderr, "grove prepare: give one competition id or --all\n");
+    if (!o->all == !o->n_ids) {
+        fprintf(stderr, "grove prepare: give one or more competition ids, or --all (not both)\n");
         return -1;
     }
     return 0;
@@ -105,10 +107,18 @@ int cmd_prepare(int argc, char **argv)
     if (cmd_wants_help(argc, argv))
         return cmd_usage("prepare", 0);
     prep_opts o;
-    if (parse(&o, argc, argv) < 0)
+    if (parse(&o, argc, argv) < 0) {
+        free(o.ids);
         return 2;
-    if (!o.all)
-        return prepare_one(o.id, &o) < 0 ? 1 : 0;
+    }
+    if (!o.all) {
+        int failed = 0;
+        for (int i = 0; i < o.n_ids; i++)
+            failed += prepare_one(o.ids[i], &o) < 0;
+        free(o.ids);
+        return failed ? 1 : 0;
+    }
+    free(o.ids);
     size_t n = 0;
     const bench_competition *all = bench_registry_all(&n);
     int failed = 0, done = 0;

@@ -1,6 +1,7 @@
 /*
  * cmd_show.c: `grove show RUN NODE`: one node as the journal holds it.
  */
+#include "audit.h"
 #include "commands.h"
 #include "journal.h"
 #include "util.h"
@@ -10,13 +11,31 @@
 
 const char summary_show[] = "show one node of a run (plan, code, output, review)";
 const char usage_show[] =
-    "usage: grove show RUN_DIR NODE [FILE]\n\n"
+    "usage: grove show RUN_DIR NODE [FILE]\n"
+    "       grove show RUN_DIR --audit\n\n"
     "Prints node NODE of a run from its git journal: node.json, plan.md,\n"
     "solution.py, review.md and output.txt. With FILE (e.g. solution.py), only\n"
-    "that file, byte for byte. NODE may be `best` or `task`.\n";
+    "that file, byte for byte. NODE may be `best` or `task`.\n\n"
+    "--audit prints the run's audit log (RUN_DIR/audit.jsonl): every time grove's\n"
+    "grader read private answers (the holdout's, the test answers), for which\n"
+    "node and why, and any open of those files that was not the grader's\n"
+    "(\"unexplained\": a script run with --no-sandbox, or someone outside grove).\n";
+
+static int show_audit(const char *run_dir)
+{
+    int rc = audit_print(stdout, run_dir);
+    if (rc == 1)
+        fprintf(stderr, "grove show: %s has no audit log (audit.jsonl); runs made before "
+                "grove kept one have none\n", run_dir);
+    else if (rc < 0)
+        fprintf(stderr, "grove show: %s\n", err_last());
+    return rc == 0 ? 0 : 1;
+}
 
 int cmd_show(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[2], "--audit"))
+        return show_audit(argv[1]);
     if (argc < 3 || argc > 4)
         return cmd_usage("show", 1);
     journal *j;

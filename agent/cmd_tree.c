@@ -27,7 +27,7 @@ int cmd_tree(int argc, char **argv)
         else if (!dir && argv[i][0] != '-')
             dir = argv[i];
         else
-            return cmd_usage("tree", 1);
+            return cmd_bad_arg("tree", argv[i]);
     }
     if (!dir)
         return cmd_usage("tree", 1);

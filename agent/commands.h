@@ -6,11 +6,14 @@
 #ifndef GROVE_COMMANDS_H
 #define GROVE_COMMANDS_H
 
+#include <stdio.h>
+
 typedef struct grove_command {
     const char *name;
     int (*fn)(int argc, char **argv); /* argv[0] is the command name */
     const char *summary;              /* one line for `grove help` */
-    const char *usage;                /* full text for `grove help CMD` */
+    const char *usage;                /* text for `grove help CMD` */
+    void (*usage_more)(FILE *f);      /* prints the rest of it from a table, or NULL */
 } grove_command;
 
 #define GROVE_COMMAND(n) \
@@ -29,6 +32,9 @@ GROVE_COMMAND(prepare);
 GROVE_COMMAND(llm);
 GROVE_COMMAND(exec);
 
+/* run's options come from its option table (agent/config.c). */
+void usage_more_run(FILE *f);
+
 /* Looks up a command by name, or NULL. */
 const grove_command *grove_command_find(const char *name);
 
@@ -37,5 +43,8 @@ const grove_command *grove_command_find(const char *name);
 int cmd_wants_help(int argc, char **argv);
 /* Print a command's usage to stdout (help) or stderr (bad usage). */
 int cmd_usage(const char *name, int to_stderr);
+/* Bad usage naming the argument: "grove tree: unknown option '--html'"
+ * (or "unexpected argument 'x'"), then the usage on stderr; returns 2. */
+int cmd_bad_arg(const char *name, const char *arg);
 
 #endif

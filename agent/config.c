@@ -1,8 +1,15 @@
 /*
- * config.c: defaults, file merge, dotted overrides and validation for the run
- * configuration (see config.h).
+ * config.c: the run configuration (see config.h).
+ *
+ * Everything about an option is written once, in the table below: its JSON
+ * key, type, default, range, help and CLI flag. The defaults are the table's
+ * default texts parsed as --set would parse them; the usage is printed from
+ * the table; a --set value, a flag's value and a key of a config file all go
+ * through the same typed setters, which check the type and the range and say
+ * what was wanted; config.json is written from the table in its order.
  */
 #include "config.h"
+#include "search.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -10,68 +17,443 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char defaults_json[] =
-    "{"
-    "\"competition\": null,"
-    "\"data_dir\": null,"
-    "\"model\": null,"
-    "\"feedback_model\": null,"
-    "\"base_url\": null,"
-    "\"feedback_base_url\": null,"
-    "\"api_key_env\": null,"
-    "\"prices\": null,"
-    "\"reasoning_effort\": null,"
-    "\"steps\": 20,"
-    "\"time_limit\": 3600,"
-    "\"exec_timeout\": 600,"
-    "\"workers\": 2,"
-    "\"seed\": 0,"
-    "\"out\": \"runs\","
-    "\"name\": null,"
-    "\"policy\": \"greedy\","
-    "\"scoring\": \"auto\","
-    "\"holdout_fraction\": 0.2,"
-    "\"final_top_k\": 1,"
-    "\"max_cost\": null,"
-    "\"python\": null,"
-    "\"sandbox\": \"auto\","
-    "\"prompts\": null,"
-    "\"memory_chars\": 4000,"
-    "\"max_output_tokens\": 8192,"
-    "\"temperature\": 0.5,"
-    "\"gap_warning\": 0.05,"
-    "\"lower_is_better\": null,"
-    "\"metric\": null,"
-    "\"search\": {\"num_drafts\": 5, \"debug_prob\": 0.5, \"max_debug_depth\": 3,"
-    "             \"max_failed_drafts\": 15, \"top_k\": 3},"
-    "\"exec\": {\"memory_limit_mb\": 0, \"file_limit_mb\": 8192, \"max_procs\": 1024,"
-    "          \"allow_network\": false, \"threads\": 1}"
-    "}";
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define AT(field) offsetof(run_config, field)
 
-cJSON *config_defaults(void)
+static const char *const scoring_names[] = {"auto", "holdout", "self-report", NULL};
+static const char *const sandbox_names[] = {"auto", "on", "off", NULL};
+
+/* key, type, field, default, min, max, choices, flags, flag, metavar, help */
+static const config_option options[] = {
+    {"competition", CONFIG_STRING, AT(competition), NULL, 0, 0, NULL, CONFIG_NULLABLE, NULL,
+     "COMP", "the competition: a folder in MLE-bench's layout or an id in the data folder"},
+    {"data_dir", CONFIG_STRING, AT(data_dir), NULL, 0, 0, NULL, CONFIG_NULLABLE, "--data-dir",
+     "DIR", "data folder for bare ids (default $GROVE_DATA or ~/.cache/grove/data)"},
+    {"model", CONFIG_STRING, AT(model), NULL, 0, 0, NULL, CONFIG_NULLABLE, "--model",
+     "PROVIDER:MODEL", "coding model: openai:..., anthropic:..., builtin:baseline, "
+     "replay:RUN/llm.jsonl (default: openai:gpt-4o when OPENAI_API_KEY is set, "
+     "anthropic:claude-sonnet-4-5 when ANTHROPIC_API_KEY is, else the offline builtin coder)"},
+    {"feedback_model", CONFIG_STRING, AT(feedback_model), NULL, 0, 0, NULL, CONFIG_NULLABLE,
+     "--feedback-model", "P:M", "model that reviews runs in self-report mode (default: --model)"},
+    {"base_url", CONFIG_STRING, AT(base_url), NULL, 0, 0, NULL, CONFIG_NULLABLE, "--base-url",
+     "URL", "endpoint of --model (OpenAI-compatible servers, proxies)"},
+    {"feedback_base_url", CONFIG_STRING, AT(feedback_base_url), NULL, 0, 0, NULL,
+     CONFIG_NULLABLE, "--feedback-base-url", "URL", "endpoint of --feedback-model"},
+    {"api_key_env", CONFIG_STRING, AT(api_key_env), NULL, 0, 0, NULL, CONFIG_NULLABLE,
+     "--api-key-env", "VAR", "read the API key from VAR instead of the provider's default"},
+    {"prices", CONFIG_STRING, AT(prices), NULL, 0, 0, NULL, CONFIG_NULLABLE, "--prices", "FILE",
+     "price table (JSON) overriding grove's, for cost and --max-cost"},
+    {"reasoning_effort", CONFIG_STRING, AT(reasoning_effort), NULL, 0, 0, NULL,
+     CONFIG_NULLABLE, "--reasoning-effort", "E", "low, medium or high, for reasoning models"},
+    {"steps", CONFIG_INT, AT(steps), "20", 1, 1e6, NULL, 0, "--steps", "N",
+     "nodes in total, resumed ones included"},
+    {"time_limit", CONFIG_DURATION, AT(time_limit), "1h", 1, 1e7, NULL, 0, "--time-limit", "DUR",
+     "wall-clock budget, the final re-run included: 90s, 15m, 2h"},
+    {"exec_timeout", CONFIG_DURATION, AT(exec_timeout), "10m", 1, 1e6, NULL, 0,
+     "--exec-timeout", "DUR", "limit per script run"},
+    {"workers", CONFIG_INT, AT(workers), "2", 1, 256, NULL, 0, "--workers", "W",
+     "nodes in flight at once"},
+    {"seed", CONFIG_INT, AT(seed), "0", 0, 4294967295.0, NULL, 0, "--seed", "N",
+     "seed of the holdout split, the policy and the builtin coder"},
+    {"out", CONFIG_STRING, AT(out), "runs", 0, 0, NULL, 0, "--out", "DIR",
+     "where runs are created"},
+    {"name", CONFIG_STRING, AT(name), NULL, 0, 0, NULL, CONFIG_NULLABLE, "--name", "NAME",
+     "run folder name (default <competition>-<date>-<time>)"},
+    {"policy", CONFIG_STRING, AT(policy), "greedy", 0, 0, NULL, 0, "--policy", "NAME",
+     "search policy (greedy: AIDE's, aware of workers)"},
+    {"scoring", CONFIG_CHOICE, AT(scoring), "auto", 0, 0, scoring_names, 0, "--scoring", "MODE",
+     "auto, holdout (grove splits and grades) or self-report"},
+    {"holdout_fraction", CONFIG_NUMBER, AT(holdout_fraction), "0.2", 0.01, 0.9, NULL, 0, NULL,
+     NULL, "share of the training rows grove holds out to score nodes"},
+    {"final_top_k", CONFIG_INT, AT(final_top_k), "1", 0, 100, NULL, 0, NULL, NULL,
+     "best nodes re-run on the full training data at the end (0: none)"},
+    {"max_cost", CONFIG_NUMBER, AT(max_cost), NULL, 0, 1e9, NULL,
+     CONFIG_NULLABLE | CONFIG_ABOVE_MIN, "--max-cost", "USD",
+     "stop gracefully once the LLM cost reaches this"},
+    {"python", CONFIG_STRING, AT(python), NULL, 0, 0, NULL, CONFIG_NULLABLE, "--python", "PATH",
+     "interpreter for candidate scripts (default: one that can import numpy; "
+     "/usr/bin/python3 on Debian)"},
+    {"sandbox", CONFIG_CHOICE, AT(sandbox), "auto", 0, 0, sandbox_names, 0, NULL, NULL,
+     "bubblewrap around scripts: auto, on or off (--no-sandbox)"},
+    {"prompts", CONFIG_STRING, AT(prompts), NULL, 0, 0, NULL, CONFIG_NULLABLE, "--prompts", "DIR",
+     "override prompt templates by file name"},
+    {"memory_chars", CONFIG_INT, AT(memory_chars), "4000", 0, 1e6, NULL, 0, NULL, NULL,
+     "characters of the search memory (what was tried) in each prompt"},
+    {"max_output_tokens", CONFIG_INT, AT(max_output_tokens), "8192", 16, 1e6, NULL, 0, NULL,
+     NULL, "tokens per LLM reply"},
+    {"temperature", CONFIG_NUMBER, AT(temperature), "0.5", 0, 2, NULL, 0, NULL, NULL,
+     "sampling temperature of the coder"},
+    {"gap_warning", CONFIG_NUMBER, AT(gap_warning), "0.05", 0, 1e9, NULL, 0, NULL, NULL,
+     "relative gap between grove's score and the script's own claim that is flagged"},
+    {"lower_is_better", CONFIG_BOOL, AT(lower_is_better), NULL, 0, 0, NULL, CONFIG_NULLABLE,
+     NULL, NULL, "metric direction, for competitions outside grove's registry"},
+    {"metric", CONFIG_STRING, AT(metric), NULL, 0, 0, NULL, CONFIG_NULLABLE, NULL, NULL,
+     "metric name shown, for competitions outside grove's registry"},
+    {"search.num_drafts", CONFIG_INT, AT(search.num_drafts), STR(SEARCH_DEFAULT_NUM_DRAFTS), 1,
+     1e4, NULL, 0, NULL, NULL, "drafts before the policy improves the best nodes"},
+    {"search.debug_prob", CONFIG_NUMBER, AT(search.debug_prob), STR(SEARCH_DEFAULT_DEBUG_PROB), 0,
+     1, NULL, 0, NULL, NULL, "chance to debug a buggy leaf rather than improve"},
+    {"search.max_debug_depth", CONFIG_INT, AT(search.max_debug_depth),
+     STR(SEARCH_DEFAULT_MAX_DEBUG_DEPTH), 0, 100, NULL, 0, NULL, NULL,
+     "debug attempts in a row on one line"},
+    {"search.max_failed_drafts", CONFIG_INT, AT(search.max_failed_drafts),
+     STR(SEARCH_DEFAULT_MAX_FAILED_DRAFTS), 0, 1e5, NULL, 0, NULL, NULL,
+     "drafts allowed while nothing works; 0: 3 x num_drafts, else at least num_drafts"},
+    {"search.top_k", CONFIG_INT, AT(search.top_k), STR(SEARCH_DEFAULT_TOP_K), 1, 1000, NULL, 0,
+     NULL, NULL, "improvements spread across the top k nodes when workers are busy"},
+    {"exec.memory_limit_mb", CONFIG_INT, AT(exec.memory_limit_mb), "0", 0, 1e9, NULL, 0, NULL,
+     NULL, "memory cap per script in MB (0: none)"},
+    {"exec.file_limit_mb", CONFIG_INT, AT(exec.file_limit_mb), "8192", 0, 1e9, NULL, 0, NULL,
+     NULL, "largest file a script may write, in MB"},
+    {"exec.max_procs", CONFIG_INT, AT(exec.max_procs), "1024", -1, 1e6, NULL, 0, NULL, NULL,
+     "processes per script (-1: no limit)"},
+    {"exec.allow_network", CONFIG_BOOL, AT(exec.allow_network), "false", 0, 0, NULL, 0, NULL,
+     NULL, "let scripts reach the network"},
+    {"exec.threads", CONFIG_INT, AT(exec.threads), "1", 0, 1024, NULL, 0, NULL, NULL,
+     "BLAS/OpenMP threads per script (0: the libraries' default)"},
+};
+
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+const config_option *config_options(size_t *n)
 {
-    cJSON *c = cJSON_Parse(defaults_json);
-    if (!c)
-        abort(); /* the literal above is valid JSON; this is a programming error */
-    return c;
+    *n = N_OPTIONS;
+    return options;
 }
 
-static int known_key(const char *dotted);
-
-static void merge(cJSON *dst, const cJSON *src)
+const config_option *config_option_find(const char *key)
 {
-    for (const cJSON *it = src->child; it; it = it->next) {
-        cJSON *cur = cJSON_GetObjectItemCaseSensitive(dst, it->string);
-        if (cur && cJSON_IsObject(cur) && cJSON_IsObject(it)) {
-            merge(cur, it);
-            continue;
-        }
-        cJSON *copy = cJSON_Duplicate(it, 1);
-        if (cur)
-            cJSON_ReplaceItemInObjectCaseSensitive(dst, it->string, copy);
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (!strcmp(options[i].key, key))
+            return &options[i];
+    return NULL;
+}
+
+const config_option *config_option_by_flag(const char *flag)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (options[i].flag && !strcmp(options[i].flag, flag))
+            return &options[i];
+    return NULL;
+}
+
+/* The typed field of an option, in a run_config or a const one. */
+#define FIELD(c, o, type) ((type *)(void *)((char *)(c) + (o)->offset))
+#define CFIELD(c, o, type) ((const type *)(const void *)((const char *)(c) + (o)->offset))
+
+/* "1000000", not "1e+06": whole numbers print whole. */
+static void fmt_num(char *buf, size_t n, double v)
+{
+    if (v == floor(v) && fabs(v) < 1e15)
+        snprintf(buf, n, "%.0f", v);
+    else
+        snprintf(buf, n, "%g", v);
+}
+
+/* What a key takes, for errors and the usage: "a whole number from 1 to 256". */
+static char *wanted(const config_option *o)
+{
+    char lo[32], hi[32];
+    fmt_num(lo, sizeof lo, o->min);
+    fmt_num(hi, sizeof hi, o->max);
+    sb s = {0};
+    switch (o->type) {
+    case CONFIG_STRING: sb_puts(&s, "a string"); break;
+    case CONFIG_BOOL: sb_puts(&s, "true or false"); break;
+    case CONFIG_CHOICE:
+        sb_puts(&s, "one of ");
+        for (size_t i = 0; o->choices[i]; i++)
+            sb_printf(&s, "%s%s", i ? ", " : "", o->choices[i]);
+        break;
+    case CONFIG_INT: sb_printf(&s, "a whole number from %s to %s", lo, hi); break;
+    case CONFIG_NUMBER:
+        if (o->flags & CONFIG_ABOVE_MIN)
+            sb_printf(&s, "a number above %s", lo);
         else
-            cJSON_AddItemToObject(dst, it->string, copy);
+            sb_printf(&s, "a number from %s to %s", lo, hi);
+        break;
+    case CONFIG_DURATION:
+        sb_printf(&s, "a duration (seconds, or like 90s, 15m, 2h) from %ss to %ss", lo, hi);
+        break;
     }
+    if (o->flags & CONFIG_NULLABLE)
+        sb_puts(&s, o->type == CONFIG_STRING ? " or null" : ", or null for none");
+    return sb_steal(&s);
+}
+
+/* A value to show in a fix: the default, else the flag's metavar. */
+static const char *example(const config_option *o)
+{
+    if (o->dflt)
+        return o->dflt;
+    if (o->type == CONFIG_NUMBER)
+        return "1";
+    if (o->type == CONFIG_BOOL)
+        return "true";
+    return o->metavar ? o->metavar : "TEXT";
+}
+
+/* "'steps' must be a whole number from 1 to 1000000 (it is 1.7); e.g.
+ * --set steps=20". where is "--set", a flag, or "config FILE". */
+static int type_error(const config_option *o, const char *where, const char *given)
+{
+    char *w = wanted(o);
+    int json = str_starts(where, "config");
+    int quote = json && (o->type == CONFIG_STRING || o->type == CONFIG_CHOICE ||
+                         (o->type == CONFIG_DURATION && !isdigit((unsigned char)*example(o))));
+    if (json)
+        err_set("%s: '%s' must be %s (it is %s); e.g. \"%s\": %s%s%s", where, o->key, w, given,
+                strrchr(o->key, '.') ? strrchr(o->key, '.') + 1 : o->key, quote ? "\"" : "",
+                example(o), quote ? "\"" : "");
+    else if (o->flag && !strcmp(where, o->flag))
+        err_set("%s: must be %s (it is %s); e.g. %s %s", where, w, given, o->flag, example(o));
+    else
+        err_set("%s: '%s' must be %s (it is %s); e.g. --set %s=%s", where, o->key, w, given,
+                o->key, example(o));
+    free(w);
+    return -1;
+}
+
+static int store_num(run_config *c, const config_option *o, double v, const char *where,
+                     const char *given)
+{
+    int above = (o->flags & CONFIG_ABOVE_MIN) != 0;
+    if (!isfinite(v) || (o->type == CONFIG_INT && v != floor(v)) ||
+        (above ? v <= o->min : v < o->min) || v > o->max)
+        return type_error(o, where, given);
+    if (o->type == CONFIG_INT)
+        *FIELD(c, o, long) = (long)v;
+    else
+        *FIELD(c, o, double) = v;
+    return 0;
+}
+
+static int store_null(run_config *c, const config_option *o)
+{
+    switch (o->type) {
+    case CONFIG_STRING:
+        free(*FIELD(c, o, char *));
+        *FIELD(c, o, char *) = NULL;
+        break;
+    case CONFIG_BOOL: *FIELD(c, o, int) = -1; break;
+    case CONFIG_INT: *FIELD(c, o, long) = 0; break;
+    default: *FIELD(c, o, double) = 0; break;
+    }
+    return 0;
+}
+
+/* A value in its text form: a flag's value, the right side of --set, a
+ * string of a config file, or the table's default. */
+static int store_text(run_config *c, const config_option *o, const char *text, const char *where)
+{
+    char given[160];
+    snprintf(given, sizeof given, "'%s'", text);
+    if ((o->flags & CONFIG_NULLABLE) && !strcmp(text, "null"))
+        return store_null(c, o);
+    char *end;
+    double v;
+    switch (o->type) {
+    case CONFIG_STRING:
+        free(*FIELD(c, o, char *));
+        *FIELD(c, o, char *) = xstrdup(text);
+        return 0;
+    case CONFIG_CHOICE:
+        for (int i = 0; o->choices[i]; i++)
+            if (!strcmp(o->choices[i], text))
+                return *FIELD(c, o, int) = i, 0;
+        return type_error(o, where, given);
+    case CONFIG_BOOL:
+        if (strcmp(text, "true") && strcmp(text, "false"))
+            return type_error(o, where, given);
+        *FIELD(c, o, int) = !strcmp(text, "true");
+        return 0;
+    case CONFIG_DURATION:
+        v = config_parse_duration(text);
+        return v < 0 ? type_error(o, where, given) : store_num(c, o, v, where, given);
+    case CONFIG_INT:
+    case CONFIG_NUMBER:
+        v = strtod(text, &end);
+        if (!*text || *end || isspace((unsigned char)*text))
+            return type_error(o, where, given);
+        return store_num(c, o, v, where, given);
+    }
+    return -1;
+}
+
+/* A value of a config file: each JSON type goes where the option takes it. */
+static int store_json(run_config *c, const config_option *o, const cJSON *v, const char *where)
+{
+    if (cJSON_IsNull(v))
+        return (o->flags & CONFIG_NULLABLE) ? store_null(c, o) : store_text(c, o, o->dflt, where);
+    if (cJSON_IsString(v) && o->type == CONFIG_STRING) {
+        free(*FIELD(c, o, char *));
+        *FIELD(c, o, char *) = xstrdup(v->valuestring);
+        return 0;
+    }
+    if (cJSON_IsString(v) && (o->type == CONFIG_CHOICE || o->type == CONFIG_DURATION))
+        return store_text(c, o, v->valuestring, where);
+    if (cJSON_IsBool(v) && o->type == CONFIG_BOOL) {
+        *FIELD(c, o, int) = cJSON_IsTrue(v);
+        return 0;
+    }
+    char *shown = cJSON_PrintUnformatted(v);
+    int rc;
+    if (cJSON_IsNumber(v) &&
+        (o->type == CONFIG_INT || o->type == CONFIG_NUMBER || o->type == CONFIG_DURATION))
+        rc = store_num(c, o, v->valuedouble, where, shown ? shown : "?");
+    else
+        rc = type_error(o, where, shown ? shown : "?");
+    cJSON_free(shown);
+    return rc;
+}
+
+void config_init(run_config *c)
+{
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const config_option *o = &options[i];
+        /* the table's defaults are valid: a test walks them all */
+        if (o->dflt ? store_text(c, o, o->dflt, "default") < 0 : store_null(c, o) < 0)
+            abort();
+    }
+}
+
+void config_free(run_config *c)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (options[i].type == CONFIG_STRING)
+            free(*FIELD(c, &options[i], char *));
+    memset(c, 0, sizeof *c);
+}
+
+void config_copy(run_config *dst, const run_config *src)
+{
+    *dst = *src;
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (options[i].type == CONFIG_STRING)
+            *FIELD(dst, &options[i], char *) = xstrdup(*FIELD(src, &options[i], char *));
+}
+
+int config_same(const run_config *a, const run_config *b, const config_option *o)
+{
+    switch (o->type) {
+    case CONFIG_STRING: {
+        const char *s = *CFIELD(a, o, char *), *t = *CFIELD(b, o, char *);
+        return s == t || (s && t && !strcmp(s, t));
+    }
+    case CONFIG_CHOICE:
+    case CONFIG_BOOL: return *CFIELD(a, o, int) == *CFIELD(b, o, int);
+    case CONFIG_INT: return *CFIELD(a, o, long) == *CFIELD(b, o, long);
+    default: return *CFIELD(a, o, double) == *CFIELD(b, o, double);
+    }
+}
+
+/* The options under a group key ("search"), for errors: "search.num_drafts,
+ * search.debug_prob, ...", or NULL when key is no group. Caller frees. */
+static char *group_members(const char *key)
+{
+    sb s = {0};
+    size_t n = strlen(key);
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (!strncmp(options[i].key, key, n) && options[i].key[n] == '.')
+            sb_printf(&s, "%s%s", s.len ? ", " : "", options[i].key);
+    return s.len ? sb_steal(&s) : NULL;
+}
+
+/* A key that names a group ("search") given one value: say which settings
+ * it holds and how to set one. given is the JSON shown, or NULL from --set. */
+static int group_error(const char *where, const char *key, const char *members,
+                       const char *given)
+{
+    const char *first = members + strlen(key) + 1;
+    int len = (int)strcspn(first, ",");
+    if (given)
+        return err_set("%s: '%s' must be an object of settings (%s), not %s; e.g. "
+                       "\"%s\": {\"%.*s\": VALUE}", where, key, members, given, key, len, first);
+    return err_set("%s: '%s' is a group of settings (%s), not one value; set one of them, "
+                   "e.g. --set %s.%.*s=VALUE", where, key, members, key, len, first);
+}
+
+/* The unknown-key error, with the nearest key when it looks like a typo. */
+static int unknown_key(const char *where, const char *key)
+{
+    char *members = group_members(key);
+    if (members) {
+        group_error(where, key, members, NULL);
+        free(members);
+        return -1;
+    }
+    suggest sg = {.typed = key};
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        suggest_add(&sg, options[i].key);
+    if (sg.best)
+        return err_set("%s: unknown key '%s'; did you mean '%s'?", where, key, sg.best);
+    return err_set("%s: unknown key '%s' (see `grove help run` for the keys)", where, key);
+}
+
+int config_set_value(run_config *c, const char *key, const char *value)
+{
+    const config_option *o = config_option_find(key);
+    if (!o)
+        return unknown_key("config", key);
+    return store_text(c, o, value, o->flag ? o->flag : "--set");
+}
+
+int config_set(run_config *c, const char *assignment)
+{
+    const char *eq = strchr(assignment, '=');
+    if (!eq || eq == assignment)
+        return err_set("--set: '%s' is not KEY=VALUE (e.g. --set search.num_drafts=3)",
+                       assignment);
+    char *key = xstrndup(assignment, (size_t)(eq - assignment));
+    const config_option *o = config_option_find(key);
+    int rc;
+    if (!o) {
+        rc = unknown_key("--set", key);
+    } else {
+        /* "model=\"openai:gpt-4o\"": a JSON-quoted value is unquoted */
+        cJSON *j = cJSON_Parse(eq + 1);
+        const char *text = cJSON_IsString(j) ? j->valuestring : eq + 1;
+        rc = store_text(c, o, text, "--set");
+        cJSON_Delete(j);
+    }
+    free(key);
+    return rc;
+}
+
+/* Merge one member of a config file: a key of the table, or a group object. */
+static int merge_member(run_config *c, const cJSON *it, const char *prefix, const char *where)
+{
+    char *key = prefix ? xasprintf("%s.%s", prefix, it->string) : xstrdup(it->string);
+    const config_option *o = config_option_find(key);
+    char *members = o ? NULL : group_members(key);
+    int rc = 0;
+    if (o) {
+        rc = store_json(c, o, it, where);
+    } else if (members && cJSON_IsObject(it)) {
+        for (const cJSON *in = it->child; in && rc == 0; in = in->next)
+            rc = merge_member(c, in, key, where);
+    } else if (members) {
+        char *shown = cJSON_PrintUnformatted(it);
+        rc = group_error(where, key, members, shown ? shown : "?");
+        cJSON_free(shown);
+    } else {
+        rc = unknown_key(where, key);
+    }
+    free(members);
+    free(key);
+    return rc;
+}
+
+int config_from_json(run_config *c, const cJSON *j, const char *where)
+{
+    if (!cJSON_IsObject(j))
+        return err_set("%s: expected a JSON object of settings", where);
+    for (const cJSON *it = j->child; it; it = it->next)
+        if (merge_member(c, it, NULL, where) < 0)
+            return -1;
+    return 0;
 }
 
 static void line_col(const char *text, const char *at, int *line, int *col)
@@ -88,7 +470,7 @@ static void line_col(const char *text, const char *at, int *line, int *col)
     }
 }
 
-int config_merge_file(cJSON *cfg, const char *path)
+int config_merge_file(run_config *c, const char *path)
 {
     char *text = NULL;
     if (file_read(path, &text, NULL) < 0)
@@ -105,174 +487,116 @@ int config_merge_file(cJSON *cfg, const char *path)
         return -1;
     }
     free(text);
-    for (const cJSON *it = file->child; it; it = it->next) {
-        const cJSON *bad = known_key(it->string) ? NULL : it;
-        for (const cJSON *in = cJSON_IsObject(it) ? it->child : NULL; in && !bad; in = in->next) {
-            char *k = xasprintf("%s.%s", it->string, in->string);
-            if (!known_key(k))
-                bad = in;
-            free(k);
-        }
-        if (bad) {
-            err_set("config %s: unknown key '%s%s%s' (see `grove help run` for the keys)", path,
-                    bad == it ? "" : it->string, bad == it ? "" : ".", bad->string);
-            cJSON_Delete(file);
-            return -1;
-        }
-    }
-    merge(cfg, file);
+    char *where = xasprintf("config %s", path);
+    int rc = config_from_json(c, file, where);
+    free(where);
     cJSON_Delete(file);
-    return config_validate(cfg) < 0 ? err_prefix("config %s", path) : 0;
-}
-
-/* The object holding the last part of a dotted path, created as needed. */
-static cJSON *parent_of(cJSON *cfg, const char *dotted, char *last, size_t n)
-{
-    const char *p = dotted;
-    cJSON *cur = cfg;
-    for (;;) {
-        const char *dot = strchr(p, '.');
-        size_t len = dot ? (size_t)(dot - p) : strlen(p);
-        if (!len || len >= n)
-            return NULL;
-        memcpy(last, p, len);
-        last[len] = 0;
-        if (!dot)
-            return cur;
-        cJSON *next = cJSON_GetObjectItemCaseSensitive(cur, last);
-        if (!next || cJSON_IsNull(next)) {
-            next = cJSON_CreateObject();
-            cJSON_DeleteItemFromObjectCaseSensitive(cur, last);
-            cJSON_AddItemToObject(cur, last, next);
-        } else if (!cJSON_IsObject(next)) {
-            return NULL;
-        }
-        cur = next;
-        p = dot + 1;
-    }
-}
-
-static const cJSON *lookup(const cJSON *cfg, const char *dotted);
-
-/* A key is known when the defaults have it, or when it sits under a
- * top-level key whose default is not an object (free-form values). */
-static int known_key(const char *dotted)
-{
-    cJSON *d = config_defaults();
-    char top[128];
-    size_t tl = strcspn(dotted, ".");
-    snprintf(top, sizeof top, "%.*s", (int)(tl < sizeof top ? tl : sizeof top - 1), dotted);
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(d, top);
-    int ok = t && (!cJSON_IsObject(t) || !dotted[tl] ||
-                   cJSON_GetObjectItemCaseSensitive(t, dotted + tl + 1) != NULL);
-    cJSON_Delete(d);
-    return ok;
-}
-
-static int put(cJSON *cfg, const char *dotted, cJSON *value)
-{
-    char top[128];
-    const char *dot = strchr(dotted, '.');
-    size_t tl = dot ? (size_t)(dot - dotted) : strlen(dotted);
-    if (tl >= sizeof top) {
-        cJSON_Delete(value);
-        return err_set("config: key '%s' is too long", dotted);
-    }
-    memcpy(top, dotted, tl);
-    top[tl] = 0;
-    if (!cJSON_GetObjectItemCaseSensitive(cfg, top)) {
-        cJSON_Delete(value);
-        return err_set("config: unknown key '%s' (see `grove help run` for the keys)", dotted);
-    }
-    if (!known_key(dotted)) {
-        cJSON_Delete(value);
-        return err_set("config: unknown key '%s' (see `grove help run` and a run's config.json "
-                       "for the keys)", dotted);
-    }
-    char last[128];
-    cJSON *parent = parent_of(cfg, dotted, last, sizeof last);
-    if (!parent) {
-        cJSON_Delete(value);
-        return err_set("config: '%s' is not a valid key path", dotted);
-    }
-    if (cJSON_GetObjectItemCaseSensitive(parent, last))
-        cJSON_ReplaceItemInObjectCaseSensitive(parent, last, value);
-    else
-        cJSON_AddItemToObject(parent, last, value);
-    return 0;
-}
-
-int config_set(cJSON *cfg, const char *assignment)
-{
-    const char *eq = strchr(assignment, '=');
-    if (!eq || eq == assignment)
-        return err_set("config: '%s' is not KEY=VALUE (e.g. search.num_drafts=3)", assignment);
-    char *key = xstrndup(assignment, (size_t)(eq - assignment));
-    cJSON *v = cJSON_Parse(eq + 1);
-    if (!v)
-        v = cJSON_CreateString(eq + 1);
-    int rc = put(cfg, key, v);
-    free(key);
     return rc;
 }
 
-static int numeric_key(const char *dotted);
-
-int config_set_value(cJSON *cfg, const char *dotted, const char *value)
+/* The object holding a dotted key's value, created on the way. */
+static cJSON *parent_for(cJSON *root, const char *key, const char **last)
 {
-    char *end;
-    double d = strtod(value, &end);
-    /* "--name 7" names a run "7": only numeric keys take numbers */
-    int number = numeric_key(dotted) && *value && !*end && isfinite(d);
-    return put(cfg, dotted, number ? cJSON_CreateNumber(d) : cJSON_CreateString(value));
+    const char *dot = strchr(key, '.');
+    *last = dot ? dot + 1 : key;
+    if (!dot)
+        return root;
+    char *group = xstrndup(key, (size_t)(dot - key));
+    cJSON *g = cJSON_GetObjectItemCaseSensitive(root, group);
+    if (!g)
+        g = cJSON_AddObjectToObject(root, group);
+    free(group);
+    return g;
 }
 
-static const cJSON *lookup(const cJSON *cfg, const char *dotted)
+cJSON *config_to_json(const run_config *c)
 {
-    char part[128];
-    const char *p = dotted;
-    const cJSON *cur = cfg;
-    while (cur && *p) {
-        const char *dot = strchr(p, '.');
-        size_t len = dot ? (size_t)(dot - p) : strlen(p);
-        if (len >= sizeof part)
-            return NULL;
-        memcpy(part, p, len);
-        part[len] = 0;
-        cur = cJSON_GetObjectItemCaseSensitive(cur, part);
-        p = dot ? dot + 1 : p + len;
+    cJSON *root = cJSON_CreateObject();
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const config_option *o = &options[i];
+        const char *last;
+        cJSON *parent = parent_for(root, o->key, &last);
+        int null = (o->flags & CONFIG_NULLABLE) &&
+                   ((o->type == CONFIG_STRING && !*CFIELD(c, o, char *)) ||
+                    (o->type == CONFIG_BOOL && *CFIELD(c, o, int) < 0) ||
+                    (o->type == CONFIG_NUMBER && *CFIELD(c, o, double) == 0));
+        if (null)
+            cJSON_AddNullToObject(parent, last);
+        else if (o->type == CONFIG_STRING)
+            cJSON_AddStringToObject(parent, last, *CFIELD(c, o, char *));
+        else if (o->type == CONFIG_CHOICE)
+            cJSON_AddStringToObject(parent, last, o->choices[*CFIELD(c, o, int)]);
+        else if (o->type == CONFIG_BOOL)
+            cJSON_AddBoolToObject(parent, last, *CFIELD(c, o, int));
+        else if (o->type == CONFIG_INT)
+            cJSON_AddNumberToObject(parent, last, (double)*CFIELD(c, o, long));
+        else
+            cJSON_AddNumberToObject(parent, last, *CFIELD(c, o, double));
     }
-    return cur && !cJSON_IsNull(cur) ? cur : NULL;
+    return root;
 }
 
-const char *config_str(const cJSON *cfg, const char *dotted, const char *dflt)
-{
-    const cJSON *v = lookup(cfg, dotted);
-    return cJSON_IsString(v) ? v->valuestring : dflt;
-}
+/* ---- usage ---- */
 
-double config_num(const cJSON *cfg, const char *dotted, double dflt)
+/* text from column col, wrapped before column 88 (continuation at col) */
+static void wrap(FILE *f, size_t at, size_t col, const char *text)
 {
-    const cJSON *v = lookup(cfg, dotted);
-    if (cJSON_IsNumber(v))
-        return v->valuedouble;
-    if (cJSON_IsString(v)) {
-        double d = config_parse_duration(v->valuestring);
-        if (d >= 0)
-            return d;
+    for (; at < col; at++)
+        fputc(' ', f);
+    while (*text) {
+        size_t word = strcspn(text, " ");
+        if (at > col && at + 1 + word > 88) {
+            fprintf(f, "\n%*s", (int)col, "");
+            at = col;
+        } else if (at > col) {
+            fputc(' ', f);
+            at++;
+        }
+        fwrite(text, 1, word, f);
+        at += word;
+        text += word;
+        text += strspn(text, " ");
     }
-    return dflt;
+    fputc('\n', f);
 }
 
-int config_bool(const cJSON *cfg, const char *dotted, int dflt)
+static char *help_with_default(const config_option *o)
 {
-    const cJSON *v = lookup(cfg, dotted);
-    if (cJSON_IsBool(v))
-        return cJSON_IsTrue(v);
-    if (cJSON_IsNumber(v))
-        return v->valuedouble != 0;
-    return dflt;
+    if (!o->dflt)
+        return xstrdup(o->help);
+    return xasprintf("%s (default %s)", o->help, o->dflt);
 }
+
+void config_print_usage(FILE *f)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const config_option *o = &options[i];
+        if (!o->flag)
+            continue;
+        char *help = help_with_default(o);
+        int n = fprintf(f, "  %s %s ", o->flag, o->metavar);
+        wrap(f, (size_t)n, 27, help);
+        free(help);
+    }
+}
+
+void config_print_keys(FILE *f)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const config_option *o = &options[i];
+        char *w = wanted(o);
+        /* a key with a flag has its help there */
+        char *help = o->flag ? xasprintf("as %s", o->flag) : help_with_default(o);
+        char *text = xasprintf("%s; %s", help, w);
+        int n = fprintf(f, "  %s ", o->key);
+        wrap(f, (size_t)n, 27, text);
+        free(text);
+        free(help);
+        free(w);
+    }
+}
+
+/* ---- durations ---- */
 
 double config_parse_duration(const char *s)
 {
@@ -308,78 +632,4 @@ void config_format_duration(char *buf, size_t n, double seconds)
         snprintf(buf, n, "%ldm %02lds", s / 60, s % 60);
     else
         snprintf(buf, n, "%lds", s);
-}
-
-typedef struct num_rule {
-    const char *key;
-    double min, max;
-    int duration;
-} num_rule;
-
-static const num_rule rules[] = {
-    {"steps", 1, 1e6, 0},
-    {"time_limit", 1, 1e7, 1},
-    {"exec_timeout", 1, 1e6, 1},
-    {"workers", 1, 256, 0},
-    {"seed", 0, 4294967295.0, 0},
-    {"holdout_fraction", 0.01, 0.9, 0},
-    {"final_top_k", 0, 100, 0},
-    {"memory_chars", 0, 1e6, 0},
-    {"max_output_tokens", 16, 1e6, 0},
-    {"temperature", 0, 2, 0},
-    {"gap_warning", 0, 1e9, 0},
-    {"search.num_drafts", 0, 1e4, 0},
-    {"search.debug_prob", 0, 1, 0},
-    {"search.max_debug_depth", 0, 100, 0},
-    {"search.max_failed_drafts", 0, 1e5, 0},
-    {"search.top_k", 1, 1000, 0},
-    {"exec.memory_limit_mb", 0, 1e9, 0},
-    {"exec.threads", 0, 1024, 0},
-    {"exec.file_limit_mb", 0, 1e9, 0},
-    {"exec.max_procs", -1, 1e6, 0},
-};
-
-static int numeric_key(const char *dotted)
-{
-    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
-        if (!strcmp(rules[i].key, dotted))
-            return 1;
-    return !strcmp(dotted, "max_cost");
-}
-
-int config_validate(const cJSON *cfg)
-{
-    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-        const cJSON *v = lookup(cfg, rules[i].key);
-        if (!v)
-            continue;
-        double d;
-        if (cJSON_IsNumber(v))
-            d = v->valuedouble;
-        else if (rules[i].duration && cJSON_IsString(v) &&
-                 (d = config_parse_duration(v->valuestring)) >= 0)
-            ;
-        else
-            return err_set("config: '%s' must be a number%s", rules[i].key,
-                           rules[i].duration ? " or a duration like 90s, 15m, 2h" : "");
-        if (!(d >= rules[i].min && d <= rules[i].max))
-            return err_set("config: '%s' is %g; it must be between %g and %g", rules[i].key, d,
-                           rules[i].min, rules[i].max);
-    }
-    const cJSON *mc = lookup(cfg, "max_cost");
-    if (mc && (!cJSON_IsNumber(mc) || mc->valuedouble <= 0))
-        return err_set("config: 'max_cost' must be a positive number of US dollars");
-    static const char *const str_keys[] = {"scoring", "sandbox", "policy", "out"};
-    for (size_t i = 0; i < 4; i++) {
-        const cJSON *v = lookup(cfg, str_keys[i]);
-        if (v && !cJSON_IsString(v))
-            return err_set("config: '%s' must be a string", str_keys[i]);
-    }
-    const char *scoring = config_str(cfg, "scoring", "auto");
-    if (strcmp(scoring, "auto") && strcmp(scoring, "holdout") && strcmp(scoring, "self-report"))
-        return err_set("config: 'scoring' is '%s'; use auto, holdout or self-report", scoring);
-    const char *sandbox = config_str(cfg, "sandbox", "auto");
-    if (strcmp(sandbox, "auto") && strcmp(sandbox, "on") && strcmp(sandbox, "off"))
-        return err_set("config: 'sandbox' is '%s'; use auto, on or off", sandbox);
-    return 0;
 }

@@ -10,17 +10,17 @@
 #include <sys/prctl.h>
 
 static const grove_command commands[] = {
-    {"run", cmd_run, summary_run, usage_run},
-    {"tree", cmd_tree, summary_tree, usage_tree},
-    {"show", cmd_show, summary_show, usage_show},
-    {"diff", cmd_diff, summary_diff, usage_diff},
-    {"grade", cmd_grade, summary_grade, usage_grade},
-    {"competitions", cmd_competitions, summary_competitions, usage_competitions},
-    {"prepare", cmd_prepare, summary_prepare, usage_prepare},
-    {"llm", cmd_llm, summary_llm, usage_llm},
-    {"exec", cmd_exec, summary_exec, usage_exec},
-    {"version", cmd_version, summary_version, usage_version},
-    {NULL, NULL, NULL, NULL},
+    {"run", cmd_run, summary_run, usage_run, usage_more_run},
+    {"tree", cmd_tree, summary_tree, usage_tree, NULL},
+    {"show", cmd_show, summary_show, usage_show, NULL},
+    {"diff", cmd_diff, summary_diff, usage_diff, NULL},
+    {"grade", cmd_grade, summary_grade, usage_grade, NULL},
+    {"competitions", cmd_competitions, summary_competitions, usage_competitions, NULL},
+    {"prepare", cmd_prepare, summary_prepare, usage_prepare, NULL},
+    {"llm", cmd_llm, summary_llm, usage_llm, NULL},
+    {"exec", cmd_exec, summary_exec, usage_exec, NULL},
+    {"version", cmd_version, summary_version, usage_version, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 const grove_command *grove_command_find(const char *name)
@@ -47,8 +47,33 @@ int cmd_usage(const char *name, int to_stderr)
     const grove_command *c = grove_command_find(name);
     if (!c)
         return 2;
-    fputs(c->usage, to_stderr ? stderr : stdout);
+    FILE *f = to_stderr ? stderr : stdout;
+    fputs(c->usage, f);
+    if (c->usage_more)
+        c->usage_more(f);
     return to_stderr ? 2 : 0;
+}
+
+int cmd_bad_arg(const char *name, const char *arg)
+{
+    fprintf(stderr, "grove %s: %s '%s'\n\n", name,
+            arg[0] == '-' && arg[1] ? "unknown option" : "unexpected argument", arg);
+    return cmd_usage(name, 1);
+}
+
+/* "grove: 'rnu' is not a grove command; did you mean 'run'?" */
+static int unknown_command(const char *name)
+{
+    suggest sg = {.typed = name};
+    for (const grove_command *c = commands; c->name; c++)
+        suggest_add(&sg, c->name);
+    suggest_add(&sg, "help");
+    if (sg.best)
+        fprintf(stderr, "grove: '%s' is not a grove command; did you mean '%s'? (see `grove "
+                "help`)\n", name, sg.best);
+    else
+        fprintf(stderr, "grove: '%s' is not a grove command (see `grove help`)\n", name);
+    return 2;
 }
 
 static void print_overview(FILE *f)
@@ -96,17 +121,13 @@ int main(int argc, char **argv)
             print_overview(stdout);
             return 0;
         }
-        if (!grove_command_find(argv[i + 1])) {
-            fprintf(stderr, "grove: no such command '%s' (see `grove help`)\n", argv[i + 1]);
-            return 2;
-        }
+        if (!grove_command_find(argv[i + 1]))
+            return unknown_command(argv[i + 1]);
         return cmd_usage(argv[i + 1], 0);
     }
     const grove_command *c = grove_command_find(name);
-    if (!c) {
-        fprintf(stderr, "grove: '%s' is not a grove command (see `grove help`)\n", name);
-        return 2;
-    }
+    if (!c)
+        return unknown_command(name);
     if (cmd_wants_help(argc - i, argv + i))
         return cmd_usage(name, 0);
     return c->fn(argc - i, argv + i);

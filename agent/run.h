@@ -11,7 +11,9 @@
 #ifndef GROVE_RUN_H
 #define GROVE_RUN_H
 
+#include "audit.h"
 #include "bench.h"
+#include "config.h"
 #include "exec.h"
 #include "holdout_infer.h"
 #include "journal.h"
@@ -25,7 +27,8 @@
 typedef struct pipeline pipeline;
 
 typedef struct run_ctx {
-    cJSON *cfg;                  /* resolved configuration (owned) */
+    run_config cfg;              /* resolved configuration (owned; saved as
+                                    config.json) */
     char *run_dir;               /* absolute */
     char *comp_id;               /* competition id */
     char *comp_dir;              /* <data>/<id>/prepared, absolute */
@@ -54,6 +57,7 @@ typedef struct run_ctx {
     search_policy *policy;
     search_rng rng;
     journal *journal;
+    audit *audit;                /* RUN/audit.jsonl: reads of private answers */
     uv_loop_t *loop;
     uv_signal_t sigint, sigterm;
     uv_timer_t deadline;
@@ -79,7 +83,11 @@ typedef struct run_ctx {
     int warned_cost;
 } run_ctx;
 
-int run_setup(run_ctx *r, cJSON *cfg, int resume);
+/* r->cfg holds the resolved configuration (and r->run_dir the folder on a
+ * resume). run_check checks all of it and creates nothing (its errors are
+ * the user's: exit 2); run_setup then makes or reopens the run folder. */
+int run_check(run_ctx *r, int resume);
+int run_setup(run_ctx *r, int resume);
 
 /* Seconds the search has left: the time limit less the time spent and less
  * the final re-run's reserve (all of that before the loop starts). */

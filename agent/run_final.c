@@ -49,7 +49,7 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
      * leaves no final submission at all. */
     double need = run_final_estimate(r, n->id);
     double left = run_total_left(r);
-    double timeout = fmin(config_num(r->cfg, "exec_timeout", 600) * 2, fmax(left, need));
+    double timeout = fmin(r->cfg.exec_timeout * 2, fmax(left, need));
     exec_opts o;
     if (run_workspace(r, dir, n->code, r->public_dir, timeout, &o) < 0) {
         free(dir);
@@ -77,7 +77,7 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
     return *sub ? 0 : -1;
 }
 
-static void grade_final(run_ctx *r, const char *best_dir, const char *sub)
+static void grade_final(run_ctx *r, const char *best_dir, const char *sub, int node)
 {
     if (!r->comp || !r->comp->graded || !r->comp->answers)
         return;
@@ -89,7 +89,7 @@ static void grade_final(run_ctx *r, const char *best_dir, const char *sub)
     }
     bench_report rep;
     memset(&rep, 0, sizeof rep);
-    if (bench_grade(&rep, r->comp, sub, answers) == 0) {
+    if (audit_grade(r->audit, &rep, r->comp, sub, answers, node, "final submission") == 0) {
         cJSON *j = bench_report_json(&rep);
         char *text = cJSON_Print(j);
         char *path = path_join(best_dir, "grade.json");
@@ -120,9 +120,11 @@ int run_finish(run_ctx *r)
     free(tree);
     printf("stopped: %s\n", r->stop_reason ? r->stop_reason : "done");
     if (r->n_requests) {
-        printf("llm: %ld requests, %ld input + %ld output tokens (%ld cached), cost ",
-               r->n_requests, r->spent.input_tokens, r->spent.output_tokens,
-               r->spent.cached_tokens);
+        printf("llm: %ld requests, %ld input + %ld output tokens (%ld cached", r->n_requests,
+               r->spent.input_tokens, r->spent.output_tokens, r->spent.cached_tokens);
+        if (r->spent.cache_write_tokens)
+            printf(", %ld of them cache writes", r->spent.cache_write_tokens);
+        printf("), cost ");
         if (r->spent.cost_known)
             printf("$%.4f\n", r->spent.cost_usd);
         else
@@ -161,7 +163,7 @@ int run_finish(run_ctx *r)
         printf("no re-run on the full data after a hard stop; `grove run --resume %s` "
                "finishes the run\n", r->run_dir);
     } else if (r->holdout) {
-        int n, k = (int)config_num(r->cfg, "final_top_k", 1);
+        int n, k = (int)r->cfg.final_top_k;
         int *ids = top_k(r->tree, k < 1 ? 1 : k, &n);
         for (int i = 0; i < n && !sub; i++)
             if (rerun_full(r, search_tree_node(r->tree, ids[i]), &sub) == 0)
@@ -182,7 +184,7 @@ int run_finish(run_ctx *r)
         rc = file_copy(sub, dst);
     if (sub && rc == 0) {
         printf("final submission (node %d): %s/submission.csv\n", used, best_dir);
-        grade_final(r, tmp_dir, dst);
+        grade_final(r, tmp_dir, dst, used);
     }
     if (rc == 0 && (rm_rf(best_dir) < 0 || rename(tmp_dir, best_dir) < 0))
         rc = err_set("%s: %s", best_dir, strerror(errno));
@@ -206,8 +208,9 @@ void run_free(run_ctx *r)
         llm_client_free(r->feedback);
     if (r->coder)
         llm_client_free(r->coder);
+    audit_free(r->audit);
     if (r->loop) {
-        /* let the clients' handles close, then the loop */
+        /* let the clients' and the audit's handles close, then the loop */
         for (int i = 0; i < 16 && uv_run(r->loop, UV_RUN_NOWAIT); i++)
             ;
         uv_loop_close(r->loop);
@@ -221,7 +224,7 @@ void run_free(run_ctx *r)
         bench_holdout_free(&r->split);
     holdout_inferred_free(&r->inferred);
     free(r->self_report_why);
-    cJSON_Delete(r->cfg);
+    config_free(&r->cfg);
     free(r->run_dir);
     free(r->comp_id);
     free(r->comp_dir);

@@ -75,7 +75,7 @@ double run_final_estimate(const run_ctx *r, int id)
 
 double run_final_reserve(const run_ctx *r)
 {
-    if (!r->holdout || config_num(r->cfg, "final_top_k", 1) < 1)
+    if (!r->holdout || r->cfg.final_top_k < 1)
         return 0;
     return fmin(run_final_estimate(r, search_tree_best(r->tree)), r->time_limit * 0.25);
 }
@@ -84,6 +84,10 @@ double run_time_left(const run_ctx *r)
 {
     return run_total_left(r) - run_final_reserve(r);
 }
+
+/* config_sandbox -> exec's modes, in config_sandbox's order */
+static const enum exec_sandbox_mode sandbox_modes[] = {EXEC_SANDBOX_AUTO, EXEC_SANDBOX_ON,
+                                             EXEC_SANDBOX_OFF};
 
 int run_workspace(run_ctx *r, const char *dir, const char *code, const char *input_dir,
                   double timeout_s, exec_opts *o)
@@ -94,7 +98,6 @@ int run_workspace(run_ctx *r, const char *dir, const char *code, const char *inp
     free(script);
     if (rc)
         return err_prefix("workspace");
-    const char *sandbox = config_str(r->cfg, "sandbox", "auto");
     /* Not only private/: in holdout mode the full public train.csv still
      * labels the rows grove held out, so a script that read it would grade
      * itself perfect by lookup. The script sees the competition's data only
@@ -111,13 +114,12 @@ int run_workspace(run_ctx *r, const char *dir, const char *code, const char *inp
         .workdir = dir,
         .input_dir = input_dir,
         .timeout_s = timeout_s,
-        .mem_limit = (size_t)config_num(r->cfg, "exec.memory_limit_mb", 0) << 20,
-        .file_limit = (size_t)config_num(r->cfg, "exec.file_limit_mb", 8192) << 20,
-        .max_procs = (int)config_num(r->cfg, "exec.max_procs", 1024),
-        .allow_network = config_bool(r->cfg, "exec.allow_network", 0),
-        .sandbox = !strcmp(sandbox, "on") ? EXEC_SANDBOX_ON
-                   : !strcmp(sandbox, "off") ? EXEC_SANDBOX_OFF : EXEC_SANDBOX_AUTO,
-        .threads = (int)config_num(r->cfg, "exec.threads", 1),
+        .mem_limit = (size_t)r->cfg.exec.memory_limit_mb << 20,
+        .file_limit = (size_t)r->cfg.exec.file_limit_mb << 20,
+        .max_procs = (int)r->cfg.exec.max_procs,
+        .allow_network = r->cfg.exec.allow_network,
+        .sandbox = sandbox_modes[r->cfg.sandbox],
+        .threads = (int)r->cfg.exec.threads,
         .hide_paths = r->hide,
     };
     return 0;
@@ -200,7 +202,7 @@ static void print_node_line(const run_ctx *r, const search_node *n, int is_best)
     else
         printf("no score");
     if (n->has_self_score) {
-        double tol = config_num(r->cfg, "gap_warning", 0.05) * fmax(fabs(n->score), 1e-12);
+        double tol = r->cfg.gap_warning * fmax(fabs(n->score), 1e-12);
         int gap = !n->is_buggy && n->has_score && fabs(n->score - n->self_score) > tol;
         printf("  (script says %.5f%s)", n->self_score, gap ? ", gap!" : "");
     }
@@ -271,12 +273,12 @@ static void note_self_score(pipeline *p, search_node *n, int has_score, double s
     if (!has_score)
         return;
     double gap = fabs(score - n->self_score);
-    double tol = config_num(p->r->cfg, "gap_warning", 0.05) * fmax(fabs(score), 1e-12);
+    double tol = p->r->cfg.gap_warning * fmax(fabs(score), 1e-12);
     if (gap > tol)
         sb_printf(&p->review,
                   "- WARNING: the claim differs from grove's score by %.6f (more than %.0f%%): "
                   "the script's validation may leak or differ from the holdout\n",
-                  gap, config_num(p->r->cfg, "gap_warning", 0.05) * 100);
+                  gap, p->r->cfg.gap_warning * 100);
 }
 
 static void score_holdout(pipeline *p, search_node *n)
@@ -292,7 +294,8 @@ static void score_holdout(pipeline *p, search_node *n)
         free(why);
     } else if (found > 0) {
         finish_node(p, 1, "no ./submission/submission.csv was written", 0, 0);
-    } else if (bench_grade(&rep, r->comp, sub, r->split.answers_path) < 0) {
+    } else if (audit_grade(r->audit, &rep, r->comp, sub, r->split.answers_path, n->id,
+                           "holdout score") < 0) {
         char *why = xasprintf("grader: %s", err_last());
         finish_node(p, 1, why, 0, 0);
         free(why);
@@ -322,7 +325,7 @@ static void submit(pipeline *p, llm_client *c, const char *func, const cJSON *sc
     llm_request req = {
         .messages = msgs,
         .n_messages = (size_t)p->n_msgs,
-        .temperature = config_num(r->cfg, "temperature", 0.5),
+        .temperature = r->cfg.temperature,
         .func_name = func,
         .func_description = func ? "Record the review of a candidate solution's run" : NULL,
         .func_schema = schema,
@@ -473,7 +476,7 @@ static void start_exec(pipeline *p, search_node *n)
 {
     run_ctx *r = p->r;
     p->workdir = xasprintf("%s/nodes/%d", r->run_dir, n->id);
-    double limit = fmin(config_num(r->cfg, "exec_timeout", 600), fmax(run_time_left(r), 1));
+    double limit = fmin(r->cfg.exec_timeout, fmax(run_time_left(r), 1));
     exec_opts o;
     if (run_workspace(r, p->workdir, n->code, r->input_dir, limit, &o) < 0) {
         char *why = xstrdup(err_last());
@@ -502,25 +505,26 @@ static void check_cost(run_ctx *r)
         u.input_tokens += f.input_tokens;
         u.output_tokens += f.output_tokens;
         u.cached_tokens += f.cached_tokens;
+        u.cache_write_tokens += f.cache_write_tokens;
         u.reasoning_tokens += f.reasoning_tokens;
         u.cost_usd += f.cost_usd;
         u.cost_known = u.cost_known && f.cost_known;
     }
     r->spent = u;
     r->n_requests = n + m;
-    const cJSON *mc = cJSON_GetObjectItemCaseSensitive(r->cfg, "max_cost");
-    if (!cJSON_IsNumber(mc) || r->stopping)
+    double cap = r->cfg.max_cost; /* 0: no cap */
+    if (cap <= 0 || r->stopping)
         return;
     if (!u.cost_known && !r->warned_cost) {
         r->warned_cost = 1;
         log_warn("--max-cost: the model's price is unknown (not in the price table), so the "
                  "cap cannot be enforced; add it with --prices FILE");
     }
-    if (u.cost_usd >= mc->valuedouble) {
+    if (u.cost_usd >= cap) {
         r->stopping = 1;
         r->stop_reason = "the cost cap (--max-cost) was reached";
         printf("grove: cost $%.4f reached the cap of $%.4f: finishing running nodes\n",
-               u.cost_usd, mc->valuedouble);
+               u.cost_usd, cap);
     }
 }
 

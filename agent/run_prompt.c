@@ -31,9 +31,9 @@ char *run_render(run_ctx *r, const char *name, const search_node *n, const char 
     char tl[32], et[32], steps[32];
     double left = run_time_left(r);
     config_format_duration(tl, sizeof tl, left);
-    config_format_duration(et, sizeof et, fmin(config_num(r->cfg, "exec_timeout", 600), left));
+    config_format_duration(et, sizeof et, fmin(r->cfg.exec_timeout, left));
     snprintf(steps, sizeof steps, "%d", r->steps - (int)search_tree_count(r->tree));
-    char *memory = search_memory(r->tree, (size_t)config_num(r->cfg, "memory_chars", 4000));
+    char *memory = search_memory(r->tree, (size_t)r->cfg.memory_chars);
     char *exc = exception_text(parent);
     const prompt_var vars[] = {
         {"task_description", r->description},
@@ -138,7 +138,7 @@ cJSON *run_context(run_ctx *r, const search_node *n)
     }
     cJSON_AddNumberToObject(c, "n_drafts", drafts);
     cJSON_AddItemToObject(c, "competition", competition_json(r));
-    cJSON_AddNumberToObject(c, "exec_timeout_s", config_num(r->cfg, "exec_timeout", 600));
+    cJSON_AddNumberToObject(c, "exec_timeout_s", r->cfg.exec_timeout);
     const search_node *p = n->parent >= 0 ? search_tree_node(r->tree, n->parent) : NULL;
     if (!p) {
         cJSON_AddNullToObject(c, "exception");

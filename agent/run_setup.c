@@ -3,6 +3,11 @@
  * resolve the competition, choose the scoring mode, split the holdout, make or
  * reopen the run folder and its journal, load and check the prompts, make the
  * LLM clients, and (on --resume) rebuild the tree from the journal.
+ *
+ * Two steps: run_check checks everything a user can get wrong (competition,
+ * scoring, interpreter, prompts, policy, models and keys) and creates
+ * nothing; only then run_setup makes the run folder and what it holds, so a
+ * wrong --policy or a missing key leaves no half-made run behind.
  */
 #include "config.h"
 #include "preview.h"
@@ -62,15 +67,16 @@ static int resolve_competition(run_ctx *r, const char *arg_in, const char *data_
 
 /* Absolute form of a path-valued config key, so a resume works from any
  * folder. */
-static void absolutize(cJSON *cfg, const char *key)
+static void absolutize(char **path)
 {
-    const char *v = config_str(cfg, key, NULL);
+    const char *v = *path;
     if (!v || v[0] == '/' || (!strchr(v, '/') && !file_exists(v) && !dir_exists(v)))
         return;
     char *abs = path_real(v);
-    if (abs)
-        config_set_value(cfg, key, abs);
-    free(abs);
+    if (abs) {
+        free(*path);
+        *path = abs;
+    }
 }
 
 static int resolve_path(run_ctx *r, const char *arg, const char *data_flag)
@@ -140,29 +146,29 @@ static int resolve_path(run_ctx *r, const char *arg, const char *data_flag)
 
 static int choose_scoring(run_ctx *r)
 {
-    const char *mode = config_str(r->cfg, "scoring", "auto");
+    config_scoring mode = r->cfg.scoring;
     r->comp = bench_registry_find(r->comp_id);
-    const cJSON *lib = cJSON_GetObjectItemCaseSensitive(r->cfg, "lower_is_better");
     if (r->comp) {
         r->lower_is_better = r->comp->lower_is_better;
-        r->metric_name = r->comp->metric;
-    } else if (cJSON_IsBool(lib)) {
-        r->lower_is_better = cJSON_IsTrue(lib);
-        r->metric_name = config_str(r->cfg, "metric", "score");
+        r->metric_name = bench_metric_label(r->comp->metric);
+    } else if (r->cfg.lower_is_better >= 0) {
+        r->lower_is_better = r->cfg.lower_is_better;
+        if (!r->cfg.metric)
+            r->cfg.metric = xstrdup("score");
+        r->metric_name = r->cfg.metric;
     } else {
         return err_set("competition '%s' is not in grove's registry, so its metric direction is "
                        "unknown: pass --set lower_is_better=true|false (see `grove competitions`)",
                        r->comp_id);
     }
     /* Saved with the run, so `grove tree` ranks nodes the same way later. */
-    cJSON_DeleteItemFromObjectCaseSensitive(r->cfg, "lower_is_better");
-    cJSON_AddBoolToObject(r->cfg, "lower_is_better", r->lower_is_better);
-    if (!config_str(r->cfg, "metric", NULL))
-        config_set_value(r->cfg, "metric", r->metric_name);
+    r->cfg.lower_is_better = r->lower_is_better;
+    if (!r->cfg.metric)
+        r->cfg.metric = xstrdup(r->metric_name);
     int can_split = r->comp && r->comp->graded && r->comp->train_file && r->comp->label_col &&
                     r->comp->id_col && r->comp->test_file;
     r->split_comp = r->comp;
-    if (!can_split && r->comp && strcmp(mode, "self-report") != 0) {
+    if (!can_split && r->comp && mode != CONFIG_SCORING_SELF_REPORT) {
         if (holdout_infer(&r->inferred, r->comp, r->public_dir) == 0) {
             r->comp = &r->inferred.comp;
             r->split_comp = &r->inferred.split_comp;
@@ -171,23 +177,22 @@ static int choose_scoring(run_ctx *r)
             r->self_report_why = xstrdup(err_last());
         }
     }
-    if (!strcmp(mode, "holdout") && !can_split)
+    if (mode == CONFIG_SCORING_HOLDOUT && !can_split)
         return err_set("scoring 'holdout': competition '%s' %s; use --scoring self-report",
                        r->comp_id,
                        !r->comp ? "is not in the registry"
                        : !r->comp->graded ? "cannot be graded yet"
                        : r->self_report_why ? r->self_report_why
                                             : "does not describe its train file and label column");
-    r->holdout = can_split && strcmp(mode, "self-report") != 0;
+    r->holdout = can_split && mode != CONFIG_SCORING_SELF_REPORT;
     return 0;
 }
 
 static int make_split(run_ctx *r)
 {
     char *dir = path_join(r->run_dir, "holdout");
-    unsigned long seed = (unsigned long)config_num(r->cfg, "seed", 0);
-    double frac = config_num(r->cfg, "holdout_fraction", 0.2);
-    int rc = bench_holdout_split(&r->split, r->split_comp, r->public_dir, dir, seed, frac);
+    int rc = bench_holdout_split(&r->split, r->split_comp, r->public_dir, dir,
+                                 (unsigned long)r->cfg.seed, r->cfg.holdout_fraction);
     free(dir);
     if (rc < 0)
         return err_prefix("holdout split of %s", r->comp_id);
@@ -250,12 +255,12 @@ static int make_client(run_ctx *r, llm_client **out, const char *spec, const cha
     llm_config c = {
         .spec = spec,
         .base_url = base_url,
-        .api_key_env = config_str(r->cfg, "api_key_env", NULL),
+        .api_key_env = r->cfg.api_key_env,
         .log_path = log,
-        .prices_path = config_str(r->cfg, "prices", NULL),
-        .reasoning_effort = config_str(r->cfg, "reasoning_effort", NULL),
-        .seed = (unsigned long)config_num(r->cfg, "seed", 0),
-        .default_max_tokens = (int)config_num(r->cfg, "max_output_tokens", 8192),
+        .prices_path = r->cfg.prices,
+        .reasoning_effort = r->cfg.reasoning_effort,
+        .seed = (unsigned long)r->cfg.seed,
+        .default_max_tokens = (int)r->cfg.max_output_tokens,
     };
     int rc = llm_client_new(out, r->loop, &c);
     free(log);
@@ -264,25 +269,22 @@ static int make_client(run_ctx *r, llm_client **out, const char *spec, const cha
 
 static int make_clients(run_ctx *r)
 {
-    if (!config_str(r->cfg, "model", NULL)) {
-        char *m = default_model();
-        config_set_value(r->cfg, "model", m);
-        free(m);
-    }
-    const char *model = config_str(r->cfg, "model", NULL);
-    if (make_client(r, &r->coder, model, config_str(r->cfg, "base_url", NULL)) < 0)
+    if (!r->cfg.model)
+        r->cfg.model = default_model();
+    const char *model = r->cfg.model;
+    if (make_client(r, &r->coder, model, r->cfg.base_url) < 0)
         return -1;
-    const char *fb = config_str(r->cfg, "feedback_model", NULL);
+    const char *fb = r->cfg.feedback_model;
     if (!fb || !strcmp(fb, model)) {
         r->feedback = r->coder;
         return 0;
     }
-    return make_client(r, &r->feedback, fb, config_str(r->cfg, "feedback_base_url", NULL));
+    return make_client(r, &r->feedback, fb, r->cfg.feedback_base_url);
 }
 
 static int check_prompts(run_ctx *r)
 {
-    if (prompts_load(&r->prompts, config_str(r->cfg, "prompts", NULL)) < 0)
+    if (prompts_load(&r->prompts, r->cfg.prompts) < 0)
         return err_prefix("prompts");
     static const char *const names[] = {"system", "draft", "improve", "debug", "review"};
     for (size_t i = 0; i < 5; i++)
@@ -291,12 +293,14 @@ static int check_prompts(run_ctx *r)
     return 0;
 }
 
-static int make_run_dir(run_ctx *r, int resume)
+/* The run folder's absolute path, checked but not made: nothing is created
+ * before the whole configuration has been checked. */
+static int plan_run_dir(run_ctx *r, int resume)
 {
     if (resume)
         return 0; /* run_dir was set by the caller */
-    const char *out = config_str(r->cfg, "out", "runs");
-    const char *name = config_str(r->cfg, "name", NULL);
+    const char *out = r->cfg.out;
+    const char *name = r->cfg.name;
     char stamp[32];
     time_t now = time(NULL);
     struct tm tm;
@@ -304,7 +308,6 @@ static int make_run_dir(run_ctx *r, int resume)
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     char *n = name ? xstrdup(name) : xasprintf("%s-%s", r->comp_id, stamp);
     char *dir = path_join(out, n);
-    free(n);
     char *git = path_join(dir, ".git");
     int exists = dir_exists(git);
     free(git);
@@ -313,15 +316,30 @@ static int make_run_dir(run_ctx *r, int resume)
                 "or choose another --name",
                 dir, dir);
         free(dir);
+        free(n);
         return -1;
     }
-    if (mkdir_p(dir, 0755) < 0) {
-        free(dir);
-        return -1;
-    }
-    r->run_dir = path_real(dir);
     free(dir);
+    char cwd[4096];
+    char *out_abs = dir_exists(out) ? path_real(out)
+                    : out[0] == '/' || !getcwd(cwd, sizeof cwd) ? xstrdup(out)
+                                                                : path_join(cwd, out);
+    r->run_dir = path_join(out_abs, n);
+    free(out_abs);
+    free(n);
     return 0;
+}
+
+static int make_run_dir(run_ctx *r, int resume)
+{
+    if (resume)
+        return 0;
+    if (mkdir_p(r->run_dir, 0755) < 0)
+        return -1;
+    char *real = path_real(r->run_dir);
+    free(r->run_dir);
+    r->run_dir = real;
+    return real ? 0 : -1;
 }
 
 /* One grove per run folder: a second one (a resume started twice, say)
@@ -390,38 +408,101 @@ static int load_journal(run_ctx *r)
     return node_export_journal(r->tree, r->run_dir);
 }
 
-int run_setup(run_ctx *r, cJSON *cfg, int resume)
+/* The audit log, watching every private answers file this run may grade
+ * against: the holdout's answers and the competition's test answers. */
+static int open_audit(run_ctx *r)
 {
-    r->cfg = cfg;
+    if (audit_open(&r->audit, r->run_dir, r->loop) < 0)
+        return -1;
+    if (r->holdout)
+        audit_watch(r->audit, r->split.answers_path);
+    if (r->comp && r->comp->answers && r->private_dir) {
+        char *answers = path_join(r->private_dir, r->comp->answers);
+        if (file_exists(answers))
+            audit_watch(r->audit, answers);
+        free(answers);
+    }
+    return 0;
+}
+
+static int make_policy(run_ctx *r)
+{
+    const run_config *cfg = &r->cfg;
+    search_policy_params pp;
+    search_policy_params_default(&pp);
+    pp.num_drafts = (int)cfg->search.num_drafts;
+    pp.debug_prob = cfg->search.debug_prob;
+    pp.max_debug_depth = (int)cfg->search.max_debug_depth;
+    pp.max_failed_drafts = (int)cfg->search.max_failed_drafts;
+    pp.top_k = (int)cfg->search.top_k;
+    pp.workers = r->workers;
+    return search_policy_new(&r->policy, cfg->policy, &pp);
+}
+
+int run_check(run_ctx *r, int resume)
+{
+    run_config *cfg = &r->cfg;
     r->resumed = resume;
     r->lock_fd = -1;
-    const char *comp = config_str(cfg, "competition", NULL);
+    const char *comp = cfg->competition;
     if (!comp)
-        return err_set("run: no competition given (grove run COMPETITION)");
-    if (resolve_competition(r, comp, config_str(cfg, "data_dir", NULL)) < 0 ||
-        choose_scoring(r) < 0 || make_run_dir(r, resume) < 0)
+        return err_set("no competition given (grove run COMPETITION)");
+    if (resolve_competition(r, comp, cfg->data_dir) < 0 ||
+        choose_scoring(r) < 0 || plan_run_dir(r, resume) < 0)
         return -1;
-    if (lock_run(r) < 0)
+    absolutize(&cfg->python);
+    absolutize(&cfg->prompts);
+    absolutize(&cfg->prices);
+    absolutize(&cfg->data_dir);
+    const char *py = cfg->python;
+    if (py) {
+        r->python = path_real(py);
+        if (!r->python)
+            return err_prefix("--python");
+    } else if (exec_find_python(&r->python) < 0) {
         return -1;
-    absolutize(cfg, "python");
-    absolutize(cfg, "prompts");
-    absolutize(cfg, "prices");
-    absolutize(cfg, "data_dir");
+    }
+    if (check_prompts(r) < 0)
+        return -1;
+    r->time_limit = cfg->time_limit;
+    r->steps = (int)cfg->steps;
+    r->workers = (int)cfg->workers;
+    search_rng_seed(&r->rng, (uint64_t)cfg->seed * 2654435761u + 1);
+    if (make_policy(r) < 0)
+        return -1;
+    r->loop = xcalloc(1, sizeof *r->loop);
+    uv_loop_init(r->loop);
+    if (make_clients(r) < 0)
+        return -1;
+    /* The clients hold their own copies of the keys; wipe them from grove's
+     * environment so not even an unsandboxed script reading
+     * /proc/<grove>/environ can find them. */
+    env_scrub("OPENAI_API_KEY");
+    env_scrub("ANTHROPIC_API_KEY");
+    if (cfg->api_key_env)
+        env_scrub(cfg->api_key_env);
+    return 0;
+}
+
+int run_setup(run_ctx *r, int resume)
+{
+    run_config *cfg = &r->cfg;
+    if (make_run_dir(r, resume) < 0 || lock_run(r) < 0)
+        return -1;
     if (resume) {
         journal_recover(r->run_dir);
         remove_temp_files(r->run_dir);
     }
     /* The saved config names the competition by absolute folder, so a
      * resume works from any working directory. */
-    char *top = xstrdup(r->comp_dir);
-    *strrchr(top, '/') = 0;
-    config_set_value(cfg, "competition", top);
-    free(top);
+    free(cfg->competition);
+    cfg->competition = xstrdup(r->comp_dir);
+    *strrchr(cfg->competition, '/') = 0;
     if (r->holdout && make_split(r) < 0) {
         /* An inferred split that the data contradicts (a label value that is
          * no class, say) falls back to self-report unless holdout was asked. */
         if (r->comp != &r->inferred.comp ||
-            !strcmp(config_str(cfg, "scoring", "auto"), "holdout"))
+            cfg->scoring == CONFIG_SCORING_HOLDOUT)
             return -1;
         r->self_report_why = xstrdup(err_last());
         r->comp = bench_registry_find(r->comp_id);
@@ -437,49 +518,16 @@ int run_setup(run_ctx *r, cJSON *cfg, int resume)
     free(desc_path);
     r->preview = preview_dir(r->input_dir, 6000);
     r->modality = preview_modality(r->input_dir, r->comp ? r->comp->train_file : NULL);
-
-    const char *py = config_str(cfg, "python", NULL);
-    if (py) {
-        r->python = path_real(py);
-        if (!r->python)
-            return err_prefix("--python");
-    } else if (exec_find_python(&r->python) < 0) {
-        return -1;
-    }
-    if (check_prompts(r) < 0)
-        return -1;
-    r->time_limit = config_num(cfg, "time_limit", 3600);
-    r->steps = (int)config_num(cfg, "steps", 20);
-    r->workers = (int)config_num(cfg, "workers", 2);
-    search_rng_seed(&r->rng, (uint64_t)config_num(cfg, "seed", 0) * 2654435761u + 1);
     r->tree = search_tree_new(r->lower_is_better);
-    search_policy_params pp;
-    search_policy_params_default(&pp);
-    pp.num_drafts = (int)config_num(cfg, "search.num_drafts", pp.num_drafts);
-    pp.debug_prob = config_num(cfg, "search.debug_prob", pp.debug_prob);
-    pp.max_debug_depth = (int)config_num(cfg, "search.max_debug_depth", pp.max_debug_depth);
-    pp.max_failed_drafts = (int)config_num(cfg, "search.max_failed_drafts", pp.max_failed_drafts);
-    pp.top_k = (int)config_num(cfg, "search.top_k", pp.top_k);
-    pp.workers = r->workers;
-    if (search_policy_new(&r->policy, config_str(cfg, "policy", "greedy"), &pp) < 0)
+    if (open_audit(r) < 0)
         return -1;
-
-    r->loop = xcalloc(1, sizeof *r->loop);
-    uv_loop_init(r->loop);
-    if (make_clients(r) < 0)
-        return -1;
-    /* The clients hold their own copies of the keys; wipe them from grove's
-     * environment so not even an unsandboxed script reading
-     * /proc/<grove>/environ can find them. */
-    env_scrub("OPENAI_API_KEY");
-    env_scrub("ANTHROPIC_API_KEY");
-    if (config_str(cfg, "api_key_env", NULL))
-        env_scrub(config_str(cfg, "api_key_env", NULL));
     probe_python(r);
 
     /* config.json before the repository: a run folder with a .git always
      * has the config a resume needs, however early a kill came. */
-    char *cfg_text = cJSON_Print(cfg);
+    cJSON *cfg_json = config_to_json(cfg);
+    char *cfg_text = cJSON_Print(cfg_json);
+    cJSON_Delete(cfg_json);
     char *cfg_path = path_join(r->run_dir, "config.json");
     int rc = file_write_str(cfg_path, cfg_text);
     free(cfg_path);

@@ -124,6 +124,10 @@ typedef struct bench_competition {
 const bench_competition *bench_registry_find(const char *id);
 /* Every entry, for listing: *n is set. */
 const bench_competition *bench_registry_all(size_t *n);
+/* The name a user knows a metric by: "accuracy" for grove's accuracy_pd
+ * (accuracy as pandas types the cells), "qwk" for qwk_int; a metric without
+ * a grove-internal variant name is its own label. Static string. */
+const char *bench_metric_label(const char *metric);
 
 /* ---- grading ----------------------------------------------------------------- */
 

@@ -141,8 +141,19 @@ double box3d_overlap_area(const double a[4][2], const double b[4][2])
 {
     /* a collapsed footprint (corners that coincide) has no area to share;
      * clipping by its zero-length edges would cut nothing */
-    if (!(shoelace(a, 4) > 0) || !(shoelace(b, 4) > 0))
+    double area_a = shoelace(a, 4), area_b = shoelace(b, 4);
+    if (!(area_a > 0) || !(area_b > 0))
         return 0;
+    /* The overlap is symmetric; clip the smaller footprint by the larger's
+     * edges. The other way round, a footprint many orders of magnitude
+     * larger (a hostile 1e71 m box) was cut at crossings computed from its
+     * huge coordinates, and the "overlap" came out at 1e108 (found by the
+     * libFuzzer build of fuzz_lyft). What is left of the rounding stays
+     * within [0, the smaller area], where every overlap lies. */
+    if (area_b < area_a) {
+        const double(*t)[2] = a;
+        a = b, b = t;
+    }
     double buf[2][MAXV][2];
     int n = 4, cur = 0;
     memcpy(buf[0], a, 4 * sizeof a[0]);
@@ -163,7 +174,9 @@ double box3d_overlap_area(const double a[4][2], const double b[4][2])
         n = m;
         cur = !cur;
     }
-    return n >= 3 ? shoelace(buf[cur], n) : 0;
+    double area = n >= 3 ? shoelace(buf[cur], n) : 0;
+    double small = area_a < area_b ? area_a : area_b;
+    return area > small ? small : area;
 }
 
 double box3d_iou(const box3d *pred, const box3d *gt)

@@ -408,6 +408,17 @@ static size_t tok_set(text_tok *v, size_t n)
     return m;
 }
 
+/* Split s into *v (text_split), then tok_set. One function, because
+ * text_split may move *v: tok_set(s->a, text_split(&s->a, ...)) read the
+ * vector before or after the move depending on the compiler's order of
+ * evaluation (clang: before, so a NULL or freed vector; found by the
+ * libFuzzer build of fuzz_text). */
+static size_t tok_split_set(text_tok **v, size_t *cap, const char *s, int sep)
+{
+    size_t n = text_split(v, cap, s, sep);
+    return tok_set(*v, n);
+}
+
 static int tok_in(const text_tok *set, size_t n, const text_tok *t)
 {
     return n && bsearch(t, set, n, sizeof *set, tok_cmp) != NULL;
@@ -492,7 +503,7 @@ static int map_at_k(double *out, const metric_input *in, size_t k, scratch *s)
     const char **ps = pandas_text(&s->arena_p, in->ps, in->n, "nan");
     double sum = 0;
     for (size_t i = 0; i < in->n; i++) {
-        size_t na = tok_set(s->a, text_split(&s->a, &s->cap_a, ys[i], ' '));
+        size_t na = tok_split_set(&s->a, &s->cap_a, ys[i], ' ');
         size_t np = text_split(&s->b, &s->cap_b, ps[i], ' ');
         if (np > k)
             np = k;
@@ -531,8 +542,8 @@ static int jaccard(double *out, const metric_input *in, int samples, scratch *s)
     rc = check_utf8(in, ys, ps);
     for (size_t i = 0; rc == 0 && i < in->n; i++) {
         char *ly = text_lower(ys[i]), *lp = text_lower(ps[i]);
-        size_t na = tok_set(s->a, text_split(&s->a, &s->cap_a, ly, 0));
-        size_t np = tok_set(s->b, text_split(&s->b, &s->cap_b, lp, 0));
+        size_t na = tok_split_set(&s->a, &s->cap_a, ly, 0);
+        size_t np = tok_split_set(&s->b, &s->cap_b, lp, 0);
         size_t c = tok_common(s->a, na, s->b, np);
         if (na + np - c)
             sum += (double)c / (double)(na + np - c);
@@ -915,7 +926,7 @@ static int f1_micro_sets(double *out, const metric_input *in, scratch *s)
     n_classes = tok_set(classes, n_classes);
     double tp = 0, fp = 0, fn = 0;
     for (size_t i = 0; i < in->n; i++) {
-        size_t na = tok_set(s->a, text_split(&s->a, &s->cap_a, ys[i], 0));
+        size_t na = tok_split_set(&s->a, &s->cap_a, ys[i], 0);
         size_t np = text_split(&s->b, &s->cap_b, ps[i], 0), kept = 0;
         for (size_t j = 0; j < np; j++)
             if (tok_in(classes, n_classes, &s->b[j]))

@@ -130,6 +130,30 @@ const bench_competition *bench_registry_all(size_t *n)
     return g_entries;
 }
 
+/* grove's variants of a metric (how cells are typed, which rows count) and
+ * the metric a user knows. */
+static const struct {
+    const char *metric, *label;
+} metric_labels[] = {
+    {"accuracy_pd", "accuracy"},       {"accuracy_str", "accuracy"},
+    {"auc_cols_any", "auc_cols"},      {"f1_macro_int", "f1_macro"},
+    {"f1_micro_labels", "f1_micro"},   {"f1_micro_sets", "f1_micro"},
+    {"kendall_tau_order", "kendall_tau"}, {"levenshtein_seq", "levenshtein"},
+    {"levenshtein_str", "levenshtein"}, {"log_mae_groups", "log_mae"},
+    {"logloss_r6", "logloss"},         {"mae_int", "mae"},
+    {"mae_where0", "mae"},             {"map_at_5_strict", "map_at_5"},
+    {"qwk_int", "qwk"},                {"rmse_1_100", "rmse"},
+    {"rmse_kept", "mcrmse"},
+};
+
+const char *bench_metric_label(const char *metric)
+{
+    for (size_t i = 0; i < sizeof metric_labels / sizeof metric_labels[0]; i++)
+        if (!strcmp(metric_labels[i].metric, metric))
+            return metric_labels[i].label;
+    return metric;
+}
+
 const bench_competition *bench_registry_find(const char *id)
 {
     size_t n;

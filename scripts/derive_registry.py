@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """derive_registry.py: build bench/registry.tsv from MLE-bench's data.
 
-Reads ../shared/mlebench/ (competition configs, Kaggle leaderboards, splits) and
-writes one row per competition of split75 (plus the dev split): its grader,
+Reads bench/mlebench/ (MLE-bench's competition configs, the score column of its
+Kaggle leaderboards and its splits, kept in the repository: see its README.md for
+their origin and licence) and writes one row per competition of split75 (plus the dev split): its grader,
 grove's metric, the files and columns to grade, and the medal thresholds derived
 from the leaderboard exactly as MLE-bench's Grader.rank_score does (Kaggle's
 progression rules by team count, median of the score column, lower-is-better
@@ -10,8 +11,14 @@ when the first row's score is below the last row's). grove embeds the table,
 so the leaderboards themselves never enter the project.
 
     /usr/bin/python3 scripts/derive_registry.py [--shared DIR] [--out FILE] [--check]
+    /usr/bin/python3 scripts/derive_registry.py --refresh-from MLEBENCH_DATA [--check]
 
 --check recomputes and fails when the committed table differs (used by tests).
+--refresh-from DIR rewrites bench/mlebench/ from a folder laid out as MLE-bench's
+data (competitions/<id>/config.yaml and leaderboard.csv, splits/*.txt): the configs
+and splits are copied, each leaderboard is reduced to its score column
+(leaderboard_scores.csv), the only column the thresholds read. With --check it only
+compares and fails when bench/mlebench/ differs from what DIR gives.
 Standard library only.
 """
 import argparse
@@ -234,9 +241,67 @@ def thresholds(scores):
     return g, s, b, median(scores), lower
 
 
-def read_leaderboard(path):
+def leaderboard_path(comp):
+    """The leaderboard of a competition folder: MLE-bench's own file, or the
+    score column the repository keeps; None when it has none."""
+    for name in ("leaderboard.csv", "leaderboard_scores.csv"):
+        if os.path.exists(os.path.join(comp, name)):
+            return os.path.join(comp, name)
+    return None
+
+
+def read_scores_text(path):
     with open(path, newline="", encoding="utf-8") as f:
-        return [to_float(row["score"]) for row in csv.DictReader(f)]
+        return [row["score"] for row in csv.DictReader(f)]
+
+
+def read_leaderboard(path):
+    return [to_float(t) for t in read_scores_text(path)]
+
+
+def refreshed(src):
+    """{relative path: text} of bench/mlebench/ as src gives it."""
+    out = {}
+    for name in sorted(os.listdir(os.path.join(src, "splits"))):
+        with open(os.path.join(src, "splits", name), encoding="utf-8") as f:
+            out["splits/" + name] = f.read()
+    comps = os.path.join(src, "competitions")
+    for cid in sorted(os.listdir(comps)):
+        with open(os.path.join(comps, cid, "config.yaml"), encoding="utf-8") as f:
+            out["competitions/%s/config.yaml" % cid] = f.read()
+        lb = leaderboard_path(os.path.join(comps, cid))
+        if lb:
+            out["competitions/%s/leaderboard_scores.csv" % cid] = (
+                "score\n" + "".join(t + "\n" for t in read_scores_text(lb)))
+    return out
+
+
+def refresh(src, dst, check):
+    want = refreshed(src)
+    have = {}
+    for root, _, files in os.walk(dst):
+        for name in files:
+            if name == "README.md":
+                continue
+            full = os.path.join(root, name)
+            with open(full, encoding="utf-8") as f:
+                have[os.path.relpath(full, dst)] = f.read()
+    if check:
+        bad = sorted(k for k in set(want) | set(have) if want.get(k) != have.get(k))
+        if bad:
+            print("derive_registry: %s differs from %s in %d files, first %s"
+                  % (dst, src, len(bad), bad[0]), file=sys.stderr)
+            return 1
+        print("derive_registry: %s matches %s" % (dst, src))
+        return 0
+    for rel in set(have) - set(want):
+        os.remove(os.path.join(dst, rel))
+    for rel, text in want.items():
+        os.makedirs(os.path.dirname(os.path.join(dst, rel)), exist_ok=True)
+        with open(os.path.join(dst, rel), "w", encoding="utf-8") as f:
+            f.write(text)
+    print("derive_registry: wrote %d files to %s" % (len(want), dst))
+    return 0
 
 
 def fmt(x):
@@ -261,8 +326,8 @@ def derive(shared):
         comp = os.path.join(shared, "competitions", cid)
         cfg = read_config(os.path.join(comp, "config.yaml"))
         grader = cfg.get("grader.name", "")
-        lb = os.path.join(comp, "leaderboard.csv")
-        if os.path.exists(lb):
+        lb = leaderboard_path(comp)
+        if lb:
             scores = read_leaderboard(lb)
             g, s, b, med, lower = thresholds(scores)
             n = len(scores)
@@ -302,10 +367,15 @@ def render(rows):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--shared", default=os.path.join(here, "..", "..", "shared", "mlebench"))
+    facts = os.path.join(here, "..", "bench", "mlebench")
+    ap.add_argument("--shared", default=facts,
+                    help="MLE-bench's data to derive from (default: bench/mlebench)")
     ap.add_argument("--out", default=os.path.join(here, "..", "bench", "registry.tsv"))
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--refresh-from", metavar="DIR")
     args = ap.parse_args()
+    if args.refresh_from:
+        return refresh(args.refresh_from, facts, args.check)
     text = render(derive(args.shared))
     if args.check:
         with open(args.out, encoding="utf-8") as f:

@@ -23,11 +23,11 @@ static const struct {
 
 void search_policy_params_default(search_policy_params *p)
 {
-    p->num_drafts = 5;
-    p->debug_prob = 0.5;
-    p->max_debug_depth = 3;
-    p->max_failed_drafts = 0; /* 0: 3 x num_drafts, resolved in search_policy_new */
-    p->top_k = 3;
+    p->num_drafts = SEARCH_DEFAULT_NUM_DRAFTS;
+    p->debug_prob = SEARCH_DEFAULT_DEBUG_PROB;
+    p->max_debug_depth = SEARCH_DEFAULT_MAX_DEBUG_DEPTH;
+    p->max_failed_drafts = SEARCH_DEFAULT_MAX_FAILED_DRAFTS; /* resolved in search_policy_new */
+    p->top_k = SEARCH_DEFAULT_TOP_K;
     p->workers = 1;
 }
 

@@ -107,13 +107,21 @@ typedef struct search_action {
     const char *why;  /* the documented rule that chose it (static string) */
 } search_action;
 
+/* The defaults, here once: search_policy_params_default and the run's
+ * option table (agent/config.c) both use them. */
+#define SEARCH_DEFAULT_NUM_DRAFTS 5
+#define SEARCH_DEFAULT_DEBUG_PROB 0.5
+#define SEARCH_DEFAULT_MAX_DEBUG_DEPTH 3
+#define SEARCH_DEFAULT_MAX_FAILED_DRAFTS 0 /* 0: 3 x num_drafts */
+#define SEARCH_DEFAULT_TOP_K 3
+
 typedef struct search_policy_params {
-    int num_drafts;        /* default 5 */
-    double debug_prob;     /* default 0.5 */
-    int max_debug_depth;   /* default 3 */
+    int num_drafts;        /* drafts before the policy improves */
+    double debug_prob;     /* chance to debug a buggy leaf rather than improve */
+    int max_debug_depth;   /* debug attempts in a row on one line */
     int max_failed_drafts; /* drafts allowed while nothing works; 0 (the
                               default) means 3 x num_drafts; else >= num_drafts */
-    int top_k;             /* improve spreads across the top k when busy; default 3 */
+    int top_k;             /* improve spreads across the top k when busy */
     int workers;           /* W: nodes in flight at once */
 } search_policy_params;
 

@@ -117,6 +117,49 @@ int str_ends(const char *s, const char *suffix)
     return n >= m && memcmp(s + n - m, suffix, m) == 0;
 }
 
+/* Optimal string alignment distance, two rows kept plus the one before. */
+size_t str_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    size_t *row = xcalloc(3 * (m + 1), sizeof *row);
+    size_t *prev2 = row, *prev = row + m + 1, *cur = row + 2 * (m + 1);
+    for (size_t j = 0; j <= m; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t d = prev[j - 1] + cost;
+            if (prev[j] + 1 < d)
+                d = prev[j] + 1;
+            if (cur[j - 1] + 1 < d)
+                d = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                prev2[j - 2] + 1 < d)
+                d = prev2[j - 2] + 1;
+            cur[j] = d;
+        }
+        size_t *t = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = t;
+    }
+    size_t d = prev[m];
+    free(row);
+    return d;
+}
+
+/* Near enough to be a typo: at most one edit in three characters. */
+void suggest_add(suggest *s, const char *candidate)
+{
+    size_t d = str_distance(s->typed, candidate);
+    size_t len = strlen(candidate);
+    if (d == 0 || d * 3 > len || (s->best && d >= s->dist))
+        return;
+    s->best = candidate;
+    s->dist = d;
+}
+
 /* ---- string buffer ---- */
 
 static void sb_grow(sb *s, size_t extra)

@@ -72,6 +72,16 @@ char *xasprintf(const char *fmt, ...) UTIL_PRINTF(1, 2);
 void xqsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 int str_starts(const char *s, const char *prefix);
 int str_ends(const char *s, const char *suffix);
+/* Edits (insert, delete, replace, swap two neighbours) that turn a into b. */
+size_t str_distance(const char *a, const char *b);
+/* "Did you mean" over a list: feed every candidate to suggest_add, then
+ * best is the closest one near enough to be a typo of typed (else NULL). */
+typedef struct suggest {
+    const char *typed;
+    const char *best; /* a candidate (not copied), or NULL */
+    size_t dist;
+} suggest;
+void suggest_add(suggest *s, const char *candidate);
 
 /* ---- files -------------------------------------------------------------- */
 

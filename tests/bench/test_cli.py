@@ -2,7 +2,8 @@
 """test_cli.py: `grove grade` and `grove competitions` end to end (GROVE_BIN).
 
 Builds an MLE-bench data folder with one prepared competition, then checks
-single grading (JSON and text), an invalid submission (exit 0, reason), a
+single grading (JSON and text), an invalid submission (exit 3 with the
+report and the reason, a missing file too), a
 not-yet competition (exit 1), the batch report file and aggregation.
 """
 import datetime
@@ -83,8 +84,16 @@ check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?", rep["created_at"
 
 env = dict(os.environ, GROVE_DATA=data)
 r = run("grade", "--competition", comp, "--submission", bad, env=env)
-check(r.returncode == 0 and "valid" in r.stdout and "missing" in r.stdout,
-      "invalid submission: exit 0, text report says why")
+check(r.returncode == 3 and "valid" in r.stdout and "missing" in r.stdout,
+      "invalid submission: exit 3, text report says why (got %d)" % r.returncode)
+r = run("grade", "--competition", comp, "--submission", "/missing.csv", "--json", env=env)
+try:
+    rep = json.loads(r.stdout)
+except ValueError:
+    rep = {}
+check(r.returncode == 3 and rep.get("valid_submission") is False and rep.get("error"),
+      "a missing submission file: exit 3, the JSON report says why (got %d: %r)"
+      % (r.returncode, r.stderr))
 # an id that is not UTF-8 is quoted in the error: the report stays UTF-8 JSON
 odd = put(os.path.join(tmp, "odd.csv"),
           b"request_id,requester_received_pizza\nt2,0.1\nt1\xff\xfe,0.9\nt4,0.8\nt3,0.3\n")
@@ -94,7 +103,7 @@ try:
     rep = json.loads(r.stdout.decode("utf-8"))
 except ValueError as e:
     rep = {"error": "not UTF-8 JSON: %s" % e}
-check(r.returncode == 0 and rep.get("valid_submission") is False
+check(r.returncode == 3 and rep.get("valid_submission") is False
       and "'t1\ufffd\ufffd' is not in the answers" in rep.get("error", ""),
       "an id that is not UTF-8: the report is UTF-8 JSON: %r" % rep.get("error"))
 # a competition without a leaderboard: the score, null thresholds, no medal

@@ -1,7 +1,8 @@
 /*
  * test_prepare_cli.c: `grove prepare` as a user runs it ($GROVE_BIN): it
- * prepares, says "already prepared" the second time, rejects bad usage with
- * exit 2, names an unknown id, and `--help` prints the usage.
+ * prepares, says "already prepared" the second time, takes a list of ids
+ * (each one reported, exit 1 when one fails), rejects bad usage with exit 2,
+ * names an unknown id, and `--help` prints the usage.
  */
 #include "check.h"
 #include "util.h"
@@ -46,6 +47,10 @@ int main(void)
     CHECK(grove(&out, f) == 0);
     CHECK_MSG(strstr(out, "seed 3"), "%s", out);
     free(out), free(f);
+    char *list = xasprintf("prepare grove-titanic no-such-thing --data-dir %s", root);
+    CHECK(grove(&out, list) == 1);
+    CHECK_MSG(strstr(out, "already prepared") && strstr(out, "no-such-thing"), "%s", out);
+    free(out), free(list);
     CHECK(grove(&out, "prepare") == 2);
     free(out);
     CHECK(grove(&out, "prepare grove-titanic --seed abc") == 2);

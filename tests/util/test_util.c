@@ -8,6 +8,20 @@
 
 int main(void)
 {
+    /* did you mean: one transposition or letter is a typo, a different word is not */
+    CHECK(str_distance("rnu", "run") == 1);
+    CHECK(str_distance("--stepz", "--steps") == 1);
+    CHECK(str_distance("", "abc") == 3);
+    CHECK(str_distance("kitten", "sitting") == 3);
+    suggest sg = {.typed = "rnu"};
+    const char *const cmds[] = {"run", "tree", "show", "diff", "grade"};
+    for (size_t i = 0; i < 5; i++)
+        suggest_add(&sg, cmds[i]);
+    CHECK_STR(sg.best, "run");
+    suggest far = {.typed = "xyz"};
+    for (size_t i = 0; i < 5; i++)
+        suggest_add(&far, cmds[i]);
+    CHECK(far.best == NULL);
     sb s = {0};
     CHECK_STR(sb_str(&s), "");
     sb_printf(&s, "%d-%s", 42, "x");
