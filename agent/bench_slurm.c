@@ -4,14 +4,13 @@
  * squeue while Slurm remembers them and from the job completion record
  * (JobCompType=jobcomp/filetxt, the file named by JobCompLoc) for good.
  *
- * Submitting. start() writes STATE/array-N.sh, a batch script whose
- * #SBATCH lines carry the resources (the largest any job asks for: an array
- * has one set) and whose body maps $SLURM_ARRAY_TASK_ID to one job's argv,
- * run with stdout+stderr into the job's log. `sbatch --parsable` submits it
- * (free --slurm-arg arguments on the command line, where they override the
- * script's lines) and STATE/slurm-jobs.tsv records the array id and which
- * task runs which run folder, so a later `grove bench --resume` (or a
- * cancel after a crash) finds the array again.
+ * Submitting. start() writes STATE/array-N.sh, a batch script that maps
+ * $SLURM_ARRAY_TASK_ID to one job's argv, run with stdout+stderr into the
+ * job's log, and submits it with `sbatch --parsable` and the resources on
+ * its command line (the largest any job asks for: an array has one set;
+ * bench_slurm_submit.c). STATE/slurm-jobs.tsv records the array id and
+ * which task runs which run folder, so a later `grove bench --resume` (or
+ * a cancel after a crash) finds the array again.
  *
  * Resuming. A task of an earlier array that is still pending or running in
  * Slurm is not submitted twice: start() adopts it and watches it as if it
@@ -25,8 +24,8 @@
  * source knows twice in a row is LOST. Every client call runs with an
  * explicit argv and a deadline (subproc.h), synchronously: squeue answers
  * in ~10 ms on a healthy controller, so the loop is blocked that long every
- * few seconds; a controller that hangs blocks it CMD_TIMEOUT_S at most, and
- * then not again for RETRY_AFTER_S.
+ * few seconds; a controller that hangs blocks it SLURM_CMD_TIMEOUT_S at
+ * most, and then not again for RETRY_AFTER_S.
  *
  * Safety. Every array gets the bench's own job name ("grove-<bench>"), and
  * squeue and scancel are filtered by it as well as by job id, so an id that
@@ -44,7 +43,6 @@
 #include <string.h>
 
 enum { MISSES_LOST = 2 }; /* polls a task may be unknown to both sources */
-static const double CMD_TIMEOUT_S = 10.0;  /* squeue, scontrol, scancel */
 static const double POLL_INTERVAL_S = 3.0;
 static const double RETRY_AFTER_S = 30.0;
 
@@ -86,7 +84,7 @@ static int slurm_check(const bench_backend_opts *o)
         return -1;
     subproc_result r;
     char *argv[] = {"scontrol", "ping", NULL};
-    int rc = slurm_cmd(&r, argv, CMD_TIMEOUT_S);
+    int rc = slurm_cmd(&r, argv, SLURM_CMD_TIMEOUT_S);
     if (rc != 0) {
         const char *conf = getenv("SLURM_CONF");
         char said[200];
@@ -152,7 +150,7 @@ static int squeue_each(const bench_backend *b, const long *ids, int n,
     char *argv[] = {"squeue", "-h", "-r", "-t", "all", name, "-j", jobs,
                     "-O", SLURM_SQUEUE_FORMAT, NULL};
     subproc_result r;
-    int rc = slurm_cmd(&r, argv, CMD_TIMEOUT_S);
+    int rc = slurm_cmd(&r, argv, SLURM_CMD_TIMEOUT_S);
     /* every id given already forgotten: an empty list, not a failure */
     if (rc != 0 && !r.timed_out && r.err && strstr(r.err, "Invalid job id"))
         rc = 0;
@@ -358,7 +356,8 @@ static void slurm_cancel(bench_backend *b)
         argv[i + 2] = xasprintf("%ld", ids[i]);
     subproc_result r;
     /* an array that already ended is an "Invalid job id": nothing to do */
-    if (slurm_cmd(&r, argv, CMD_TIMEOUT_S) != 0 && !(r.err && strstr(r.err, "Invalid job id")))
+    if (slurm_cmd(&r, argv, SLURM_CMD_TIMEOUT_S) != 0 &&
+        !(r.err && strstr(r.err, "Invalid job id")))
         log_warn("slurm backend: cancelling the bench's arrays: %s", err_last());
     else
         log_info("slurm backend: cancelled %d job array%s", n, n == 1 ? "" : "s");

@@ -19,6 +19,9 @@
 #include "slurm_parse.h"
 #include "subproc.h"
 
+/* The most a query (squeue, scontrol, scancel) may take; sbatch gets more. */
+#define SLURM_CMD_TIMEOUT_S 10.0
+
 typedef struct slurm_task_rec {
     long array_id;
     int index;

@@ -18,8 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const double CONFIG_TIMEOUT_S = 10.0;
-
 /* ---- the state file ---------------------------------------------------- */
 
 /* The job name for a bench whose state folder is dir: "grove-" and the
@@ -153,7 +151,7 @@ static void find_jobcomp(slurm_state *s)
 {
     char *argv[] = {"scontrol", "show", "config", NULL};
     subproc_result r;
-    if (slurm_cmd(&r, argv, CONFIG_TIMEOUT_S) != 0) {
+    if (slurm_cmd(&r, argv, SLURM_CMD_TIMEOUT_S) != 0) {
         snprintf(s->jobcomp_note, sizeof s->jobcomp_note, "%s", err_last());
         subproc_result_free(&r);
         return;
