@@ -52,6 +52,7 @@ char *run_render(run_ctx *r, const char *name, const search_node *n, const char 
         {"scoring_mode", r->holdout ? "holdout" : "self-report"},
         {"code", code ? code : ""},
         {"output", output ? output : ""},
+        {"hardware", r->hardware ? r->hardware : ""},
     };
     char *out = NULL;
     if (prompts_render(&out, r->prompts, name, vars, sizeof vars / sizeof vars[0]) < 0) {

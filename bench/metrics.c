@@ -422,8 +422,11 @@ static const struct {
     {"auc_cols_any", METRIC_BOOL},
     {"accuracy", METRIC_STRING}, {"accuracy_str", METRIC_STRING}, {"qwk", 0},
     {"rmse", METRIC_BOOL}, {"rmsle", METRIC_NONNEG}, {"rmsle_cols", METRIC_NONNEG | METRIC_BOOL},
-    {"mae", 0}, {"mae_int", 0}, {"pearson", 0}, {"f1_macro", 0}, {"f1_micro", 0},
-    {"mcc", 0}, {"spearman_cols", 0},
+    /* sklearn's regression metrics and scipy's pearsonr take a bool column
+     * as 0/1; matthews_corrcoef refuses a "continuous" column (type_of_target)
+     * and takes a bool one as 0/1 */
+    {"mae", 0}, {"mae_int", METRIC_BOOL}, {"pearson", METRIC_BOOL}, {"f1_macro", 0},
+    {"f1_micro", 0}, {"mcc", METRIC_INTEGER | METRIC_BOOL}, {"spearman_cols", 0},
     /* metrics_text.c */
     {"map_at_5", METRIC_STRING | METRIC_TEXT},
     {"map_at_5_strict", METRIC_STRING | METRIC_TEXT | METRIC_ONLY_COLS},
@@ -453,6 +456,15 @@ int metric_is_na(const char *s)
         if (!strcmp(s, na[i]))
             return 1;
     return 0;
+}
+
+int metric_bool_literal(const char *s)
+{
+    if (!strcmp(s, "True") || !strcmp(s, "TRUE") || !strcmp(s, "true"))
+        return 1;
+    if (!strcmp(s, "False") || !strcmp(s, "FALSE") || !strcmp(s, "false"))
+        return 0;
+    return -1;
 }
 
 int metric_flags(const char *metric)

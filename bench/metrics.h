@@ -52,6 +52,8 @@ int metric_flags(const char *metric);
 /* Whether pandas reads the cell as missing (read_csv's default na_values,
  * pandas 2: "", "NA", "nan", "None", ...). */
 int metric_is_na(const char *s);
+/* pandas' default true_values / false_values: 1 true, 0 false, -1 neither. */
+int metric_bool_literal(const char *s);
 
 /* metrics_extra.c: the metrics that read labels the way pandas types them
  * (accuracy_pd, f1_macro_int, top1_error) and the base metrics behind a

@@ -43,16 +43,6 @@
 
 typedef enum pd_kind { PD_INT, PD_FLOAT, PD_BOOL, PD_STR } pd_kind;
 
-/* 1 true, 0 false, -1 neither (pandas' default true/false spellings). */
-static int pd_bool(const char *s)
-{
-    if (!strcmp(s, "True") || !strcmp(s, "TRUE") || !strcmp(s, "true"))
-        return 1;
-    if (!strcmp(s, "False") || !strcmp(s, "FALSE") || !strcmp(s, "false"))
-        return 0;
-    return -1;
-}
-
 /* An integer literal with optional sign and blanks around it. */
 static int is_int_text(const char *s)
 {
@@ -86,7 +76,7 @@ static void pd_type(pd_col *c, const char *const *cells, size_t n)
     for (size_t i = 0; i < n; i++) {
         const char *s = cells[i];
         double v = NAN;
-        int b = pd_bool(s);
+        int b = metric_bool_literal(s);
         if (metric_is_na(s)) {
             if (!c->n_na++)
                 c->first_na = i;
@@ -331,7 +321,7 @@ static const struct {
     {"accuracy_pd", METRIC_STRING, accuracy_pd},
     {"f1_macro_int", METRIC_STRING, f1_macro_int},
     {"top1_error", METRIC_STRING, top1_error},
-    {"qwk_int", METRIC_INTEGER, qwk_int},
+    {"qwk_int", METRIC_INTEGER | METRIC_BOOL, qwk_int},
     {"rmse_1_100", METRIC_BOUNDED, rmse_1_100},
     {"logloss_r6", METRIC_PROB | METRIC_ROUND6, logloss_r6},
 };

@@ -636,8 +636,10 @@ static const struct {
     int flags;
     int (*fn)(double *, const metric_input *);
 } table[] = {
-    {"log_mae_groups", 0, log_mae_groups},
-    {"auc_multilabel", 0, auc_multilabel},
+    /* sklearn's mean_absolute_error and roc_auc_score take a column all
+     * True/False as 0/1 (tests/bench/AUDIT.md) */
+    {"log_mae_groups", METRIC_BOOL, log_mae_groups},
+    {"auc_multilabel", METRIC_BOOL, auc_multilabel},
     {"weighted_auc", 0, weighted_auc},
     {"kl_votes", METRIC_PROB, kl_votes},
     {"lwlrap", 0, lwlrap},
@@ -648,7 +650,7 @@ static const struct {
     {"cervical_wll", METRIC_PROB, cervical_wll},
     {"rmse_kept", 0, rmse_kept},
     {"jigsaw_bias", 0, jigsaw_bias},
-    {"mae_where0", 0, mae_where0},
+    {"mae_where0", METRIC_BOOL, mae_where0},
 };
 
 int metric_numeric_flags(const char *metric)

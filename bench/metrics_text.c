@@ -25,7 +25,8 @@
  *    answers' labels (sklearn's MultiLabelBinarizer ignores the others).
  *
  * Limits, all documented in the report of the branch that added this: bool
- * columns ("True"/"False") are left as text; integers beyond 18 digits keep
+ * columns ("True"/"False") are left as text (f1_micro_labels refuses them,
+ * as sklearn does); integers beyond 18 digits keep
  * their text; Python's int() of non-ASCII digits is not accepted.
  */
 #include "metrics.h"
@@ -945,25 +946,38 @@ done:
     return rc;
 }
 
+/* Whether every cell is True/False or missing: pandas reads such a column
+ * as bools (or floats, when every cell is missing), not text. */
+static int bool_column(const char *const *cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!metric_is_na(cells[i]) && metric_bool_literal(cells[i]) < 0)
+            return 0;
+    return 1;
+}
+
 /* plant-seedlings: f1_score(average="micro") of one label per row, which is
- * accuracy; a missing label mixes NaN into the strings (sklearn fails). */
+ * accuracy, over the column's .tolist(). sklearn makes that list one numpy
+ * array: in a column of text a missing cell (NaN) becomes the string "nan",
+ * a wrong label; a column pandas reads as numbers or bools puts numbers
+ * beside the answers' text, which sklearn refuses. */
 static int f1_micro_labels(double *out, const metric_input *in)
 {
     int rc = check_not_numeric(in, "micro-F1");
     if (rc)
         return rc;
+    if (bool_column(in->ps, in->n)) {
+        err_set("submission column '%s' holds only True/False or missing cells, which "
+                "pandas reads as bools, where MLE-bench's micro-F1 grader needs text; "
+                "write the labels as text", in->cols[0]);
+        return 1;
+    }
     size_t hits = 0;
     for (size_t i = 0; i < in->n; i++) {
         if (metric_is_na(in->ys[i]))
             return err_set("answers row %zu, column '%s': missing label", i + 1,
                            in->cols[0]);
-        if (metric_is_na(in->ps[i])) {
-            err_set("submission line %zu, column '%s': '%s' is read as a missing label "
-                    "(NaN); give every row a label", line_of(in, i), in->cols[0],
-                    in->ps[i]);
-            return 1;
-        }
-        hits += !strcmp(in->ys[i], in->ps[i]);
+        hits += !metric_is_na(in->ps[i]) && !strcmp(in->ys[i], in->ps[i]);
     }
     *out = (double)hits / (double)in->n;
     return 0;

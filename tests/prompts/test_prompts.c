@@ -10,7 +10,7 @@
 static const char *const var_names[] = {"task_description", "data_preview", "memory",
     "parent_code", "parent_output", "exception", "time_left", "steps_left", "exec_timeout",
     "packages", "python_version", "metric_name", "metric_direction", "scoring_mode", "code",
-    "output"};
+    "output", "hardware"};
 #define N_VARS (sizeof var_names / sizeof *var_names)
 static const char *const templates[] = {"system", "draft", "improve", "debug", "review"};
 
@@ -19,7 +19,8 @@ static void vars_for(prompt_var *v, const char *mode, const char *memory)
     const char *values[N_VARS] = {"Predict house prices.", "train.csv: 1460 rows", memory,
         "print('parent')", "Traceback ...", "KeyError: 'SalePrice' (line 12)", "2h 10m", "17",
         "10m", "numpy, pandas, sklearn", "3.11", "rmse", "lower is better", mode,
-        "print('x')", "Validation score: 0.5"};
+        "print('x')", "Validation score: 0.5",
+        "each script may use 4 CPU cores; 1 GPU (NVIDIA H100 80GB HBM3, 80 GB of memory)"};
     for (size_t i = 0; i < N_VARS; i++)
         v[i] = (prompt_var){var_names[i], values[i]};
 }
@@ -56,6 +57,7 @@ static void test_rules(const prompts *p)
     CHECK(has(sys, "numpy, pandas, sklearn") && has(sys, "Python 3.11"));
     CHECK(has(sys, "2h 10m") && has(sys, "17 attempts") && has(sys, "10m"));
     CHECK(has(sys, "no network") && has(sys, "rmse; lower is better"));
+    CHECK(has(sys, "Hardware: each script may use 4 CPU cores; 1 GPU (NVIDIA H100 80GB HBM3"));
     CHECK(has(sys, "./input/test.csv is a held-out split") && has(sys, "grove scores"));
     vars_for(v, "self-report", "");
     CHECK(prompts_render(&self, p, "system", v, N_VARS) == 0);
