@@ -278,6 +278,11 @@ int bench_drive(const bench_plan *p, const bench_backend_ops *ops, bench_backend
         if (d.b)
             ops->destroy(d.b);
         rc = 1;
+    } else if (d.n && o->detach) {
+        /* the jobs live in the backend's queue (Slurm) without grove */
+        printf("grove bench: %d runs submitted; `grove bench --resume %s` watches them to the "
+               "end\n", d.n, p->dir);
+        ops->destroy(d.b);
     } else if (d.n) {
         uv_timer_init(d.loop, &d.tick);
         uv_signal_init(d.loop, &d.sigint);

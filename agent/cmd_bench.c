@@ -247,8 +247,13 @@ int cmd_bench(int argc, char **argv)
     const bench_backend_ops *ops = bench_backend_find(p.backend);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     int per_run = p.workers > 0 ? p.workers : 1;
+    /* the default K is this machine's share for the local backend; a Slurm
+     * array runs as wide as the cluster lets it unless --jobs says otherwise */
+    int local = ops == &bench_backend_local;
     bench_backend_opts o = {
-        .parallel = p.parallel ? p.parallel : (int)(cpus > per_run ? cpus / per_run : 1),
+        .parallel = p.parallel ? p.parallel
+                  : local      ? (int)(cpus > per_run ? cpus / per_run : 1)
+                               : 0,
         .partition = a.partition,
         .account = a.account,
         .slurm_args = a.slurm_args,
@@ -256,6 +261,8 @@ int cmd_bench(int argc, char **argv)
     };
     if (!ops)
         sb_printf(&bad, "\n  --backend %s: no such backend (local or slurm)", p.backend);
+    else if (a.detach && local)
+        sb_printf(&bad, "\n  --detach: only with --backend slurm (local runs stop with grove)");
     else if (ops->check(&o) < 0)
         sb_printf(&bad, "\n  %s", err_last());
     int rc = 2;
