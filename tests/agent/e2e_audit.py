@@ -55,8 +55,9 @@ def main():
         private = os.path.join(env.data, "grove-titanic", "prepared", "private", "answers.csv")
         holdout = os.path.join(run_dir, "holdout", "answers.csv")
         code = snooping_script(private, holdout)
-        env.start_mock({"replies": ["Look around.\n\n```python\n" + code + "```\n"],
-                        "replies_cycle": True})
+        # a script per node: grove never runs a byte-identical script twice
+        env.start_mock({"replies": ["Look around.\n\n```python\n# node %d\n%s```\n" % (i, code)
+                                    for i in range(STEPS)], "replies_cycle": True})
         extra = [] if sandbox else ["--no-sandbox"]
         r = env.run(env.grove_args(scenario, STEPS, 1, extra), timeout=600)
         print(r.stdout[-1500:], r.stderr[-1500:])

@@ -45,8 +45,10 @@ print("Validation score: 0.5")
 NODES = ["/dev/nvidia0", "/dev/nvidia1", "/dev/nvidiactl"]
 
 
-def gpu_reply():
-    return "Look at the GPUs.\n\n```python\n" + GPU_SCRIPT + "```\n"
+def gpu_reply(i):
+    # each node's script differs (grove never runs a script twice: a
+    # byte-identical one is recorded as a duplicate, not run)
+    return "Look at the GPUs.\n\n```python\n# variant %d\n%s```\n" % (i, GPU_SCRIPT)
 
 
 def seen(run_dir):
@@ -60,7 +62,7 @@ def seen(run_dir):
 
 
 def check_gpus(env, name, workers, steps):
-    env.start_mock({"replies": [gpu_reply()], "replies_cycle": True})
+    env.start_mock({"replies": [gpu_reply(i) for i in range(steps)], "replies_cycle": True})
     r = env.run(env.grove_args(name, steps, workers), timeout=600)
     print(r.stdout[-3000:], r.stderr[-2000:])
     check(r.returncode == 0, "grove run exits 0")

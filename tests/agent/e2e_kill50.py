@@ -81,7 +81,10 @@ def main():
     print("e2e_kill50: seed %d" % seed)
     env = e2e.Env()
     try:
-        replies = [e2e.reply("Variant %d." % i, 1 + i % 4, 0.2 * (i + 1)) for i in range(6)]
+        # a script per step (grove never runs a byte-identical script twice);
+        # redone nodes may take later replies, hence twice as many
+        replies = [e2e.reply("Variant %d." % i, 1 + i % 4, 0.2 * (i + 1)).replace(
+            "```python\n", "```python\n# variant %d\n" % i) for i in range(2 * STEPS)]
         env.start_mock({"replies": replies, "replies_cycle": True, "delay_all_ms": 60})
         run_dir = os.path.join(env.runs, "kill50")
         fresh = env.grove_args("kill50", STEPS, 2)
