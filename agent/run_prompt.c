@@ -28,6 +28,7 @@ char *run_render(run_ctx *r, const char *name, const search_node *n, const char 
                  const char *output)
 {
     const search_node *parent = n->parent >= 0 ? search_tree_node(r->tree, n->parent) : NULL;
+    const search_node *parent2 = n->parent2 >= 0 ? search_tree_node(r->tree, n->parent2) : NULL;
     char tl[32], et[32], steps[32];
     double left = run_time_left(r);
     config_format_duration(tl, sizeof tl, left);
@@ -52,6 +53,9 @@ char *run_render(run_ctx *r, const char *name, const search_node *n, const char 
         {"scoring_mode", r->holdout ? "holdout" : "self-report"},
         {"code", code ? code : ""},
         {"output", output ? output : ""},
+        {"parent_plan", parent && parent->plan ? parent->plan : ""},
+        {"parent2_plan", parent2 && parent2->plan ? parent2->plan : ""},
+        {"parent2_code", parent2 && parent2->code ? parent2->code : ""},
     };
     char *out = NULL;
     if (prompts_render(&out, r->prompts, name, vars, sizeof vars / sizeof vars[0]) < 0) {
@@ -158,5 +162,10 @@ cJSON *run_context(run_ctx *r, const search_node *n)
     const char *other = n->stage == STAGE_IMPROVE ? other_code(r, n->parent) : NULL;
     if (other)
         cJSON_AddStringToObject(c, "other_code", other);
+    const search_node *p2 = n->parent2 >= 0 ? search_tree_node(r->tree, n->parent2) : NULL;
+    if (p2) {
+        cJSON_AddNumberToObject(c, "parent2", p2->id);
+        cJSON_AddStringToObject(c, "parent2_code", p2->code ? p2->code : "");
+    }
     return c;
 }

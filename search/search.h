@@ -73,6 +73,8 @@ int search_tree_set_parent2(search_tree *t, int id, int parent2);
  * of a crossover); its id or < 0. */
 struct search_action;
 int search_tree_add_action(search_tree *t, const struct search_action *a, double now);
+/* The same with a given id, as search_tree_add_with_id (resume). */
+int search_tree_add_action_with_id(search_tree *t, int id, const struct search_action *a);
 
 /* The share of the run's budget used so far, in [0, 1]: the caller's
  * max(steps used / steps, time used / time limit), set before asking the

@@ -206,10 +206,9 @@ int search_tree_set_parent2(search_tree *t, int id, int parent2)
     return 0;
 }
 
-int search_tree_add_action(search_tree *t, const struct search_action *a, double now)
+/* Checked before adding, so a bad second parent leaves the tree as it was. */
+static int check_parent2(const search_tree *t, int id, const search_action *a)
 {
-    int id = t->next_id;
-    /* Checked before adding, so a bad second parent leaves the tree as it was. */
     if (a->stage == STAGE_CROSSOVER &&
         (a->parent2 < 0 || a->parent2 == a->parent || !search_tree_node(t, a->parent2)))
         return err_set("search: crossover node %d needs a second parent in the tree other "
@@ -217,9 +216,23 @@ int search_tree_add_action(search_tree *t, const struct search_action *a, double
     if (a->stage != STAGE_CROSSOVER && a->parent2 != -1)
         return err_set("search: %s node %d has a second parent %d (only crossover nodes have "
                        "one)", search_stage_name(a->stage), id, a->parent2);
-    if (search_tree_add(t, a->stage, a->parent, now) < 0)
+    return 0;
+}
+
+int search_tree_add_action(search_tree *t, const struct search_action *a, double now)
+{
+    int id = t->next_id;
+    if (check_parent2(t, id, a) < 0 || search_tree_add(t, a->stage, a->parent, now) < 0)
         return -1;
-    search_tree_node(t, id)->parent2 = a->stage == STAGE_CROSSOVER ? a->parent2 : -1;
+    search_tree_node(t, id)->parent2 = a->parent2;
+    return id;
+}
+
+int search_tree_add_action_with_id(search_tree *t, int id, const struct search_action *a)
+{
+    if (check_parent2(t, id, a) < 0 || search_tree_add_with_id(t, id, a->stage, a->parent) < 0)
+        return -1;
+    search_tree_node(t, id)->parent2 = a->parent2;
     return id;
 }
 

@@ -27,13 +27,14 @@
 /* The request's context, read once. Strings point into the cJSON context
  * (borrowed); missing strings are "" and missing numbers -1. */
 typedef struct bi_req {
-    const char *action;       /* draft, improve, debug, review */
+    const char *action;       /* draft, improve, debug, crossover, review */
     int node, parent, n_drafts, n_children, exec_timeout_s;
     const cJSON *comp;        /* the competition object (never NULL) */
     const char *task;         /* binary, multiclass, regression, other */
     const char *metric;
     const char *modality;     /* optional hint: tabular, text, image, "" */
     const char *parent_code, *parent_output, *other_code;
+    const char *parent2_code; /* crossover: the second parent's script */
     const char *code, *output; /* review */
     const char *exc_type, *exc_message; /* "" when no exception */
     unsigned long seed;       /* the run's seed (the scripts' split seed) */
@@ -81,6 +82,12 @@ int bi_config_check(cJSON *cfg);
 
 /* Apply one atomic improvement to cfg; appends the plan sentence. */
 int bi_improve(cJSON *cfg, const bi_req *r, sb *plan);
+
+/* ---- crossover.c ------------------------------------------------------- */
+
+/* Merge the second parent's config (r->parent2_code) into cfg, the first's;
+ * appends the plan sentences. 0 or < 0 with err_last(). */
+int bi_crossover(cJSON *cfg, const bi_req *r, sb *plan);
 
 /* ---- debug.c ----------------------------------------------------------- */
 
