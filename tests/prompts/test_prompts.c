@@ -10,16 +10,18 @@
 static const char *const var_names[] = {"task_description", "data_preview", "memory",
     "parent_code", "parent_output", "exception", "time_left", "steps_left", "exec_timeout",
     "packages", "python_version", "metric_name", "metric_direction", "scoring_mode", "code",
-    "output"};
+    "output", "parent_plan", "parent2_plan", "parent2_code"};
 #define N_VARS (sizeof var_names / sizeof *var_names)
-static const char *const templates[] = {"system", "draft", "improve", "debug", "review"};
+static const char *const templates[] = {"system", "draft", "improve", "debug", "review",
+                                        "crossover"};
 
 static void vars_for(prompt_var *v, const char *mode, const char *memory)
 {
     const char *values[N_VARS] = {"Predict house prices.", "train.csv: 1460 rows", memory,
         "print('parent')", "Traceback ...", "KeyError: 'SalePrice' (line 12)", "2h 10m", "17",
         "10m", "numpy, pandas, sklearn", "3.11", "rmse", "lower is better", mode,
-        "print('x')", "Validation score: 0.5"};
+        "print('x')", "Validation score: 0.5", "Plan: ridge.", "Plan: forest.",
+        "print('second parent')"};
     for (size_t i = 0; i < N_VARS; i++)
         v[i] = (prompt_var){var_names[i], values[i]};
 }
