@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char summary_run[] = "search for a solution to a competition (the main job)";
 const char usage_run[] =
@@ -27,7 +28,13 @@ void usage_more_run(FILE *f)
     config_print_usage(f);
     fputs("  --resume RUN_DIR         continue a run from its git journal; nodes that were in\n"
           "                           flight when it stopped are redone\n"
-          "  --no-sandbox             run scripts without bubblewrap (--set sandbox=off)\n"
+          "  --no-sandbox             run scripts without bubblewrap (--set sandbox=off); holdout\n"
+          "                           scores are then worth nothing against a script that\n"
+          "                           reads the answers\n"
+          "  --memory SIZE            memory cap per script: 4G, 512M or none (default: the\n"
+          "                           machine's memory less a reserve, shared by the workers)\n"
+          "  --gpu-share              with more workers than GPUs, let scripts share a GPU\n"
+          "                           instead of waiting for one (--set gpu_share=true)\n"
           "  --config FILE            a JSON config (keys as in a run's config.json)\n"
           "  --set KEY=VALUE          set a key below, e.g. search.num_drafts=3 (repeatable)\n"
           "\n"
@@ -40,7 +47,25 @@ void usage_more_run(FILE *f)
 }
 
 /* The flags of `grove run` that are not an option of the table. */
-static const char *const own_flags[] = {"--set", "--config", "--resume", "--no-sandbox", NULL};
+static const char *const own_flags[] = {"--set", "--config", "--resume", "--no-sandbox",
+                                        "--memory", "--gpu-share", NULL};
+
+/* --memory SIZE: "4G", "512M", "1.5G" or "none", into exec.memory_limit_mb. */
+static int set_memory(run_config *cfg, const char *v)
+{
+    char *end;
+    double x = strtod(v, &end);
+    double unit = !strcmp(end, "") || !strcasecmp(end, "M") || !strcasecmp(end, "MB") ? 1
+                  : !strcasecmp(end, "G") || !strcasecmp(end, "GB") ? 1024
+                  : !strcasecmp(end, "T") || !strcasecmp(end, "TB") ? 1024 * 1024 : -1;
+    if (!strcmp(v, "none"))
+        return config_set_value(cfg, "exec.memory_limit_mb", "-1");
+    if (end == v || unit < 0 || !(x * unit >= 16) || x * unit > 1e9)
+        return err_set("--memory '%s': give a size like 4G or 512M (at least 16M), or none", v);
+    char mb[32];
+    snprintf(mb, sizeof mb, "%.0f", x * unit);
+    return config_set_value(cfg, "exec.memory_limit_mb", mb);
+}
 
 /* "--steps=3" or "--steps 3": the flag's name in *name (caller frees) and an
  * inline value, or NULL. */
@@ -84,7 +109,7 @@ static int find_sources(int argc, char **argv, const char **config_file, char **
         char *name = split_flag(argv[i], &v);
         int config = !strcmp(name, "--config"), resume = !strcmp(name, "--resume");
         int takes_value = config || resume || config_option_by_flag(name) ||
-                          !strcmp(name, "--set");
+                          !strcmp(name, "--set") || !strcmp(name, "--memory");
         free(name);
         if (!v && takes_value && i + 1 < argc)
             v = argv[++i];
@@ -102,6 +127,8 @@ static int apply_arg(run_config *cfg, int argc, char **argv, int *i, int resumin
     const char *arg = argv[*i];
     if (!strcmp(arg, "--no-sandbox"))
         return config_set_value(cfg, "sandbox", "off");
+    if (!strcmp(arg, "--gpu-share"))
+        return config_set_value(cfg, "gpu_share", "true");
     if (arg[0] != '-' || !arg[1]) {
         if (resuming)
             return err_set("give either COMPETITION or --resume RUN_DIR, not both");
@@ -122,6 +149,8 @@ static int apply_arg(run_config *cfg, int argc, char **argv, int *i, int resumin
             rc = config_set_value(cfg, o->key, v);
         else if (!strcmp(name, "--set"))
             rc = config_set(cfg, v);
+        else if (!strcmp(name, "--memory"))
+            rc = set_memory(cfg, v);
     }
     free(name);
     return rc;
@@ -196,6 +225,8 @@ static void banner(const run_ctx *r)
         printf("  coder        %s:%s\n", llm_client_provider(r->coder), llm_client_model(r->coder));
     printf("  budget       %d step%s, %d worker%s, %s, %s per script\n", r->steps,
            r->steps == 1 ? "" : "s", r->workers, r->workers == 1 ? "" : "s", tl, et);
+    if (r->hardware)
+        printf("  hardware     %s\n", r->hardware);
     printf("  python       %s (%s)\n", r->python, r->packages);
     if (r->n_redo)
         printf("  resume       %zu nodes in the journal, %d in flight at the stop will be redone\n",

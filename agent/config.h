@@ -60,6 +60,8 @@ typedef struct run_config {
     double max_cost;         /* "max_cost": US dollars; 0 (null): no cap */
     char *python;            /* "python": interpreter; NULL: found at setup */
     config_sandbox sandbox;  /* "sandbox" */
+    char *gpus;              /* "gpus": all, none or a list of indices "0,2" */
+    int gpu_share;           /* "gpu_share": more workers than GPUs share them */
     char *prompts;           /* "prompts": folder overriding prompt templates */
     long memory_chars;       /* "memory_chars": size of the search memory in prompts */
     long max_output_tokens;  /* "max_output_tokens": per LLM reply */
@@ -85,10 +87,14 @@ typedef struct run_config {
         double crossover_rate;  /* "search.crossover_rate" */
     } search;
     struct {
-        long memory_limit_mb; /* "exec.memory_limit_mb": 0: none */
+        long memory_limit_mb; /* "exec.memory_limit_mb": 0: a share of the
+                                 machine's memory per worker; -1: none */
         long file_limit_mb;   /* "exec.file_limit_mb" */
         long max_procs;       /* "exec.max_procs": -1: no limit */
         int allow_network;    /* "exec.allow_network" */
+        int allow_loopback;   /* "exec.allow_loopback": with allow_network */
+        long disk_limit_mb;   /* "exec.disk_limit_mb": workspace quota; 0: none */
+        long files_limit;     /* "exec.files_limit": workspace files; 0: none */
         long threads;         /* "exec.threads": BLAS/OpenMP threads; 0: unset */
     } exec;
 } run_config;

@@ -78,6 +78,12 @@ typedef struct run_ctx {
     int lock_fd;                 /* flock on RUN/.grove.lock, held for the run; -1 none */
     const char *hide[5];         /* hidden from scripts: the competition's folder,
                                     its public/ and private/, the run folder */
+    exec_gpu *gpus;              /* the GPUs given to the run (--gpus), owned */
+    int n_gpus;
+    int gpu_slots;               /* scripts that hold GPUs at once; 0: no GPU */
+    unsigned char *gpu_busy;     /* per slot: a script holds it */
+    size_t mem_limit;            /* memory cap per script, bytes; 0: none */
+    char *hardware;              /* the prompt's {{hardware}} sentence */
     llm_usage spent;             /* LLM totals of this session, both clients */
     long n_requests;
     int warned_cost;
@@ -111,6 +117,19 @@ int run_workspace(run_ctx *r, const char *dir, const char *code, const char *inp
  * 0 with *path (caller frees), 1 when none was written, -1 with err_last(). */
 int run_submission(const char *workdir, char **path);
 int run_loop(run_ctx *r);
+
+/* ---- hardware (run_hardware.c) ---- */
+
+/* The run's GPUs (config "gpus", "gpu_share"), their slots, the memory cap
+ * per script and the prompt's hardware sentence. < 0 with err_last() for a
+ * --gpus naming a GPU the machine lacks. */
+int run_hardware_setup(run_ctx *r);
+/* A free GPU slot, held until run_gpu_release(); -1 when all are taken. */
+int run_gpu_acquire(run_ctx *r);
+void run_gpu_release(run_ctx *r, int slot);
+/* Give o the GPUs of slot (-1 or a run without GPUs: none). */
+void run_gpu_opts(const run_ctx *r, int slot, exec_opts *o);
+void run_hardware_free(run_ctx *r);
 int run_finish(run_ctx *r);
 void run_free(run_ctx *r);
 

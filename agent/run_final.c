@@ -55,6 +55,7 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
         free(dir);
         return -1;
     }
+    run_gpu_opts(r, 0, &o); /* the GPUs each script of the search had */
     printf("grove: re-running node %d on the full training data (timeout %.0fs, %.0fs of the "
            "time limit left)...\n", n->id, timeout, fmax(left, 0));
     fflush(stdout);
@@ -224,6 +225,7 @@ void run_free(run_ctx *r)
         bench_holdout_free(&r->split);
     holdout_inferred_free(&r->inferred);
     free(r->self_report_why);
+    run_hardware_free(r);
     config_free(&r->cfg);
     free(r->run_dir);
     free(r->comp_id);

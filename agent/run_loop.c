@@ -41,6 +41,8 @@ struct pipeline {
     exec_run *exec;
     char *workdir;
     int waiting_llm;
+    int gpu_slot;    /* the GPU slot its script holds, -1: none */
+    int waiting_gpu; /* its script waits for a GPU slot to free */
     int reviewing;
     int text_review; /* the endpoint refused tools: ask for JSON in text */
     int cost_unknown; /* an exchange of this node had no known price */
@@ -114,10 +116,13 @@ int run_workspace(run_ctx *r, const char *dir, const char *code, const char *inp
         .workdir = dir,
         .input_dir = input_dir,
         .timeout_s = timeout_s,
-        .mem_limit = (size_t)r->cfg.exec.memory_limit_mb << 20,
+        .mem_limit = r->mem_limit,
         .file_limit = (size_t)r->cfg.exec.file_limit_mb << 20,
+        .disk_limit = (size_t)r->cfg.exec.disk_limit_mb << 20,
+        .files_limit = r->cfg.exec.files_limit,
         .max_procs = (int)r->cfg.exec.max_procs,
         .allow_network = r->cfg.exec.allow_network,
+        .allow_loopback = r->cfg.exec.allow_loopback,
         .sandbox = sandbox_modes[r->cfg.sandbox],
         .threads = (int)r->cfg.exec.threads,
         .hide_paths = r->hide,
@@ -140,6 +145,7 @@ static pipeline *pipeline_new(run_ctx *r, int id)
     p->next = r->inflight;
     r->inflight = p;
     r->n_inflight++;
+    p->gpu_slot = -1;
     return p;
 }
 
@@ -152,6 +158,10 @@ static void pipeline_free(pipeline *p)
             r->n_inflight--;
             break;
         }
+    }
+    if (p->gpu_slot >= 0) {
+        run_gpu_release(r, p->gpu_slot);
+        kick(r); /* a script waiting for the slot can start */
     }
     for (int i = 0; i < p->n_msgs; i++)
         free(p->texts[i]);
@@ -423,6 +433,9 @@ static void on_exec(exec_run *run, exec_result *res, void *data)
     pipeline *p = data;
     run_ctx *r = p->r;
     p->exec = NULL;
+    run_gpu_release(r, p->gpu_slot);
+    p->gpu_slot = -1;
+    kick(r);
     if (r->stopping >= 2) {
         exec_result_free(res);
         drop_node(p);
@@ -477,6 +490,12 @@ static void on_exec(exec_run *run, exec_result *res, void *data)
 static void start_exec(pipeline *p, search_node *n)
 {
     run_ctx *r = p->r;
+    /* A script holds its GPUs from start to end; with every slot taken it
+     * waits, and tick() starts it when one frees. */
+    p->waiting_gpu = r->gpu_slots > 0 && p->gpu_slot < 0 && (p->gpu_slot = run_gpu_acquire(r)) < 0;
+    if (p->waiting_gpu)
+        return;
+    free(p->workdir);
     p->workdir = xasprintf("%s/nodes/%d", r->run_dir, n->id);
     double limit = fmin(r->cfg.exec_timeout, fmax(run_time_left(r), 1));
     exec_opts o;
@@ -486,6 +505,7 @@ static void start_exec(pipeline *p, search_node *n)
         free(why);
         return;
     }
+    run_gpu_opts(r, p->gpu_slot, &o);
     n->started_at = clock_wall();
     if (exec_start(&p->exec, r->loop, &o, on_exec, p) < 0) {
         char *why = xasprintf("could not start the script: %s", err_last());
@@ -688,8 +708,24 @@ static double budget_used(const run_ctx *r)
     return fmax(steps, time);
 }
 
+/* Scripts that waited for a GPU slot start as slots free; a hard stop
+ * drops them (they never ran: --resume redoes them). */
+static void start_waiting(run_ctx *r)
+{
+    for (pipeline *p = r->inflight, *next; p; p = next) {
+        next = p->next;
+        if (!p->waiting_gpu)
+            continue;
+        if (r->stopping >= 2)
+            drop_node(p);
+        else if (r->gpu_slots > 0)
+            start_exec(p, search_tree_node(r->tree, p->id));
+    }
+}
+
 static void tick(run_ctx *r)
 {
+    start_waiting(r);
     while (!r->stopping && r->n_inflight < r->workers) {
         if (r->n_redo > 0) {
             start_node(r, r->redo[--r->n_redo]);

@@ -56,6 +56,7 @@ char *run_render(run_ctx *r, const char *name, const search_node *n, const char 
         {"parent_plan", parent && parent->plan ? parent->plan : ""},
         {"parent2_plan", parent2 && parent2->plan ? parent2->plan : ""},
         {"parent2_code", parent2 && parent2->code ? parent2->code : ""},
+        {"hardware", r->hardware ? r->hardware : ""},
     };
     char *out = NULL;
     if (prompts_render(&out, r->prompts, name, vars, sizeof vars / sizeof vars[0]) < 0) {

@@ -30,6 +30,7 @@ const char *const run_prompt_vars[] = {
     "exception", "time_left", "steps_left", "exec_timeout", "packages",
     "python_version", "metric_name", "metric_direction", "scoring_mode", "code", "output",
     "parent_plan", "parent2_plan", "parent2_code",
+    "hardware",
 };
 const size_t run_n_prompt_vars = sizeof run_prompt_vars / sizeof run_prompt_vars[0];
 
@@ -480,6 +481,8 @@ int run_check(run_ctx *r, int resume)
     r->time_limit = cfg->time_limit;
     r->steps = (int)cfg->steps;
     r->workers = (int)cfg->workers;
+    if (run_hardware_setup(r) < 0)
+        return -1;
     search_rng_seed(&r->rng, (uint64_t)cfg->seed * 2654435761u + 1);
     if (make_policy(r) < 0)
         return -1;

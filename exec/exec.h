@@ -33,6 +33,17 @@ enum exec_sandbox_mode {
     EXEC_SANDBOX_OFF,      /* never */
 };
 
+/* One NVIDIA GPU of the machine (gpus.c). */
+typedef struct exec_gpu {
+    int index;      /* nvidia-smi's index (PCI bus order); the number a script
+                       sees in CUDA_VISIBLE_DEVICES (exec sets
+                       CUDA_DEVICE_ORDER=PCI_BUS_ID so CUDA counts alike) */
+    int minor;      /* N of its device file /dev/nvidiaN */
+    char name[96];  /* "NVIDIA H100 80GB HBM3"; "NVIDIA GPU" when only the
+                       device file is known */
+    long mem_mb;    /* total memory in MiB; 0 when unknown */
+} exec_gpu;
+
 typedef struct exec_opts {
     const char *python;     /* absolute interpreter path; NULL: exec_find_python() */
     const char *workdir;    /* the workspace (must exist) */
@@ -49,15 +60,29 @@ typedef struct exec_opts {
                                OOM kill, reported in limit_note), else by
                                RLIMIT_AS (an overrun is a MemoryError) */
     int allow_network;      /* 0: no network inside the sandbox */
+    int allow_loopback;     /* with allow_network: 0 keeps the host's loopback
+                               (127.0.0.0/8, ::1) closed to the script, by a
+                               socket filter on the run's cgroup; where that
+                               cannot be made, the run does not start */
     int sandbox;            /* enum exec_sandbox_mode */
     int threads;            /* OMP/MKL/OPENBLAS thread counts; 0: leave unset */
-    const char *cuda_visible_devices; /* NULL: "" (no GPU) */
+    const exec_gpu *gpus;   /* the GPUs the script may use: CUDA_VISIBLE_DEVICES
+                               lists them and the sandbox shows exactly their
+                               /dev/nvidiaN (plus nvidiactl, nvidia-uvm,
+                               nvidia-modeset); NULL: none, CUDA_VISIBLE_DEVICES="" */
+    int n_gpus;
     const char *const *hide_paths;    /* NULL-terminated host folders made invisible
                                          inside the sandbox (answers, run data) */
     int max_procs;          /* processes + threads of the run (pids cgroup), so a
                                fork bomb gets EAGAIN; 0: default 1024; < 0: none */
     size_t file_limit;      /* largest file the script may write (RLIMIT_FSIZE),
                                in bytes; 0: none */
+    size_t disk_limit;      /* bytes the workspace (input/ aside) may hold, and the
+                               size of the sandbox's private /tmp; checked while
+                               the script runs, which is killed when it is over
+                               (limit_note says so); 0: none */
+    long files_limit;       /* files and folders the workspace may hold, checked
+                               alike; 0: none */
 } exec_opts;
 
 typedef struct exec_result {
@@ -79,6 +104,7 @@ typedef struct exec_result {
     char *error;          /* NULL, or why the script could not be started */
     int oom_killed;       /* the memory cgroup's OOM killer ended a process */
     int procs_refused;    /* forks/threads refused at max_procs */
+    int disk_exceeded;    /* killed: the workspace passed disk_limit or files_limit */
     char *limit_note;     /* NULL, or what a limit did, e.g. "killed: out of memory
                              (limit 512 MB)"; also appended to output as
                              "[grove: ...]" so whoever reads the output sees it */
@@ -113,6 +139,28 @@ int exec_find_python(char **out);
 
 /* Whether bubblewrap works on this machine (probed once, cached). */
 int exec_sandbox_available(void);
+/* Why it does not ("" when it does or before the probe). */
+const char *exec_sandbox_why(void);
+
+/* The machine's GPUs: nvidia-smi's list when `smi` (NULL: nvidia-smi on
+ * PATH) runs, else the DEV_DIR/nvidia[0-9]* device files (dev_dir NULL:
+ * "/dev"; a test points it at a folder of fake ones). *out (caller frees)
+ * is NULL with *n = 0 when there is none. Returns 0. */
+int exec_gpus_detect(exec_gpu **out, int *n, const char *dev_dir, const char *smi);
+/* The GPUs `spec` names among all: "all" (or NULL), "none", or indices
+ * "0,2". *out is the caller's. < 0 with err_last() naming the unknown one
+ * and those there are. */
+int exec_gpus_select(exec_gpu **out, int *n, const exec_gpu *all, int n_all, const char *spec);
+/* Share n_gpus GPUs among `parts` users that run at once (a run's workers,
+ * a bench's runs): part `part` gets the GPUs [*first, *first + *count) of
+ * the list, contiguous blocks as even as possible. With more parts than
+ * GPUs each part gets one GPU, part % n_gpus, when `share` is set, else
+ * parts beyond the GPUs get none, so no two parts ever share one. Returns
+ * *count. */
+int exec_gpus_divide(int n_gpus, int parts, int part, int share, int *first, int *count);
+/* "0,2": the indices of gpus as --gpus and CUDA_VISIBLE_DEVICES take them
+ * ("" for none; caller frees). */
+char *exec_gpus_list(const exec_gpu *gpus, int n);
 
 /* Create WORKDIR with working/ and submission/ folders. */
 int exec_workspace_prepare(const char *workdir);

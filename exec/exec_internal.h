@@ -8,6 +8,9 @@
  *   cgroup.c     a cgroup per run: process and memory limits, kill-all
  *   capture.c    output capture: output.log with a cap, head+tail in memory
  *   traceback.c  Python traceback parsing (PCRE2)
+ *   quota.c      the disk and file count of a workspace, for its quota
+ *   netguard.c   the loopback closed to runs that may use the network
+ *   gpus.c       the machine's GPUs and their division (public: exec.h)
  *   python.c     interpreter discovery and workspace creation
  */
 #ifndef GROVE_EXEC_INTERNAL_H
@@ -21,6 +24,24 @@
 
 /* ---- spawn.c ---- */
 
+/* The unprivileged uid and gid a script runs as when grove is root. */
+enum { SANDBOX_UID = 65534, SANDBOX_GID = 65534 };
+
+/* Where a sandbox launched by root finds the folders and files it binds
+ * (sandbox.c says why): the spawned child, still root, makes a private mount
+ * namespace, opens each source (O_PATH), covers SANDBOX_STAGE_DIR with a
+ * small tmpfs and binds each source, through /proc/self/fd, at dst[i]
+ * there; bwrap, started as SANDBOX_UID, then binds dst[i], a path no closed
+ * folder stands in front of. */
+#define SANDBOX_STAGE_DIR "/tmp"
+enum { SANDBOX_MAX_STAGE = 16 };
+typedef struct sandbox_stage {
+    int n;
+    int is_dir[SANDBOX_MAX_STAGE];
+    char *src[SANDBOX_MAX_STAGE];    /* the host path */
+    char *dst[SANDBOX_MAX_STAGE];    /* SANDBOX_STAGE_DIR "/grove-bind-I" */
+} sandbox_stage;
+
 typedef struct spawn_req {
     char *const *argv;  /* argv[0] is an absolute path, exec'd as is */
     char *const *envp;  /* the child's whole environment */
@@ -31,6 +52,8 @@ typedef struct spawn_req {
     size_t file_limit;  /* RLIMIT_FSIZE in bytes; 0: none */
     const int *join_fds; /* cgroup.procs files the child writes itself into */
     int n_join;
+    int drop_root;      /* become SANDBOX_UID/GID, no groups, before exec */
+    const sandbox_stage *stage; /* staged binds (sandbox.c); NULL: none */
 } spawn_req;
 
 /* Fork and exec req in a new session (so its process group id is its pid),
@@ -41,7 +64,7 @@ int spawn_process(pid_t *pid, const spawn_req *req);
 
 /* Run argv to completion with output discarded, blocking; for the one-time
  * probes (bwrap, interpreter). Returns its wait status, or < 0. */
-int spawn_wait_quiet(char *const *argv, char *const *envp);
+int spawn_wait_quiet(char *const *argv, char *const *envp, int drop_root);
 
 /* Send sig (0: none) to every live process of group pgid except `except`
  * (0: none) and return how many live (not zombie) ones there are. Used to
@@ -65,14 +88,17 @@ void strv_free(char **v);
  * read-only at input_dst (NULL: none). */
 char **sandbox_argv(const exec_opts *opts, int sandboxed, const char *python,
                     const char *workdir, const char *script, const char *input_src,
-                    const char *input_dst);
+                    const char *input_dst, sandbox_stage *stage);
+/* Whether a sandboxed script runs as SANDBOX_UID on the host (grove is
+ * root), through staged binds; otherwise bwrap maps it to grove's own uid. */
+int sandbox_drops_root(void);
+/* Free the stage's strings. */
+void sandbox_stage_release(sandbox_stage *st);
 /* Parse the wrapper's stats line ("utime_us stime_us maxrss_kb status")
  * into ru and *status, the script's own wait status (bwrap can only pass on
  * 128 + N for a signal, which a script's sys.exit(137) would look like).
  * Returns 0, or -1 if the line is not there (the wrapper was killed). */
 int sandbox_parse_stats(const char *line, struct rusage *ru, int *status);
-/* Why exec_sandbox_available() said no ("" before the probe or if it works). */
-const char *sandbox_unavailable_reason(void);
 
 /* ---- cgroup.c ---- */
 
@@ -118,6 +144,25 @@ void cgroup_forget(cgroup_run *cg);
  * by bare name (looked up on PATH). *out is the caller's. < 0 with a message
  * saying how to name one when it does not exist or cannot be executed. */
 int python_resolve(const char *name, char **out);
+
+/* ---- quota.c ---- */
+
+typedef struct quota_use {
+    size_t bytes; /* allocated blocks of everything in the workspace */
+    long files;   /* files, folders and links in it */
+} quota_use;
+
+/* What the workspace holds, input/ left out; the walk stops early once a
+ * limit (0: none) is passed. Returns 1 when one is, else 0. */
+int quota_measure(quota_use *u, const char *workdir, size_t max_bytes, long max_files);
+
+/* ---- netguard.c ---- */
+
+/* Refuse connect() and UDP sendmsg() to the loopback (127.0.0.0/8, 0.0.0.0/8,
+ * ::1, ::, their IPv4-mapped forms) for every process of the cgroup v2
+ * folder cgroup_dir. < 0 with err_last() where the kernel or grove's
+ * privileges do not allow it. */
+int netguard_attach(const char *cgroup_dir);
 
 /* ---- capture.c ---- */
 

@@ -68,7 +68,7 @@ static int imports_numpy(const char *python)
     exec_opts none = {0};
     char **env = env_build(&none, python, NULL, "/tmp", "/tmp");
     char *argv[] = {(char *)python, "-c", "import numpy", NULL};
-    int status = spawn_wait_quiet(argv, env);
+    int status = spawn_wait_quiet(argv, env, 0);
     strv_free(env);
     return status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }

@@ -39,7 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { DRAIN_MS = 1000, GONE_POLL_MS = 5, GONE_POLLS = 400 };
+enum { DRAIN_MS = 1000, GONE_POLL_MS = 5, GONE_POLLS = 400, QUOTA_MS = 250 };
 
 struct exec_run {
     uv_loop_t *loop;
@@ -55,6 +55,12 @@ struct exec_run {
     uv_timer_t grace;    /* SIGTERM -> SIGKILL */
     uv_timer_t drain;    /* after exit: how long to wait for EOF, then for
                             the group to be gone */
+    uv_timer_t quota;    /* the workspace's disk and file count, re-measured */
+    char *workdir;       /* for the quota; NULL: no quota */
+    size_t disk_limit;
+    long files_limit;
+    quota_use disk_use;  /* as the walk that passed a limit found it */
+    int disk_exceeded;
     int stats_fd;        /* sandboxed: read end of the wrapper's rusage pipe */
     int gone_polls;
     int spawned;         /* out and the timers are initialised */
@@ -80,6 +86,8 @@ typedef struct launch {
     char *python, *workdir, *input_src, *input_dst, *home;
     char **argv, **envp;
     int sandboxed;
+    int drop_root;       /* the script runs as SANDBOX_UID on the host */
+    sandbox_stage stage; /* the binds bwrap finds staged (drop_root) */
 } launch;
 
 static void launch_free(launch *l)
@@ -91,6 +99,7 @@ static void launch_free(launch *l)
     free(l->home);
     strv_free(l->argv);
     strv_free(l->envp);
+    sandbox_stage_release(&l->stage);
 }
 
 static int choose_sandbox(int mode, int *sandboxed)
@@ -106,10 +115,10 @@ static int choose_sandbox(int mode, int *sandboxed)
     }
     if (mode == EXEC_SANDBOX_ON)
         return err_set("the sandbox is required but bubblewrap cannot run: %s",
-                       sandbox_unavailable_reason());
+                       exec_sandbox_why());
     if (!warned++)
         log_warn("exec: bubblewrap cannot run (%s); candidates run WITHOUT a sandbox",
-                 sandbox_unavailable_reason());
+                 exec_sandbox_why());
     return 0;
 }
 
@@ -150,6 +159,24 @@ static int resolve_input(launch *l, const exec_opts *opts)
     return rc;
 }
 
+/* A script that runs as SANDBOX_UID writes into the workspace: the folders
+ * grove made (the workspace, working/, submission/) become that uid's.
+ * What the script writes stays readable and removable by grove (root). */
+static int hand_over(launch *l)
+{
+    static const char *const dirs[] = {"", "working", "submission"};
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        char *d = path_join(l->workdir, dirs[i]);
+        int rc = lchown(d, SANDBOX_UID, SANDBOX_GID);
+        int e = errno;
+        free(d);
+        if (rc < 0)
+            return err_set("workspace %s/%s: chown to uid %d: %s", l->workdir, dirs[i],
+                           SANDBOX_UID, strerror(e));
+    }
+    return 0;
+}
+
 static int prepare_launch(launch *l, const exec_opts *opts, const char *script)
 {
     if (!opts->workdir || !dir_exists(opts->workdir))
@@ -173,9 +200,10 @@ static int prepare_launch(launch *l, const exec_opts *opts, const char *script)
     const char *tmp = getenv("TMPDIR");
     l->envp = env_build(opts, l->python, l->workdir, l->home,
                         l->sandboxed || !tmp || !*tmp ? "/tmp" : tmp);
+    l->drop_root = l->sandboxed && sandbox_drops_root();
     l->argv = sandbox_argv(opts, l->sandboxed, l->python, l->workdir, script,
-                           l->input_src, l->input_dst);
-    return 0;
+                           l->input_src, l->input_dst, l->drop_root ? &l->stage : NULL);
+    return l->drop_root ? hand_over(l) : 0;
 }
 
 /* ---- the run on the loop ---- */
@@ -191,6 +219,7 @@ static void on_close(uv_handle_t *h)
         exec_result_free(r->res);
     free(r->log_path);
     free(r->script);
+    free(r->workdir);
     free(r);
 }
 
@@ -203,6 +232,7 @@ static void close_handles(exec_run *r)
     uv_close((uv_handle_t *)&r->limit, on_close);
     uv_close((uv_handle_t *)&r->grace, on_close);
     uv_close((uv_handle_t *)&r->drain, on_close);
+    uv_close((uv_handle_t *)&r->quota, on_close);
 }
 
 /* Under the sandbox the wrapper's report on fd 3 (sandbox.c) is the
@@ -230,6 +260,7 @@ static void set_status(exec_result *res, const exec_run *r)
 static void note_limits(exec_result *res, const exec_run *r)
 {
     res->oom_killed = r->oom_kills > 0;
+    res->disk_exceeded = r->disk_exceeded;
     res->procs_refused = r->procs_refused;
     if (r->oom_kills > 0)
         res->limit_note = xasprintf("%s: out of memory (limit %zu MB)",
@@ -239,6 +270,10 @@ static void note_limits(exec_result *res, const exec_run *r)
     else if (res->term_signal == SIGXFSZ && r->file_limit)
         res->limit_note = xasprintf("killed: a file reached the size limit (%zu MB)",
                                     r->file_limit >> 20);
+    else if (r->disk_exceeded)
+        res->limit_note = xasprintf("killed: disk quota exceeded: the workspace held %zu MB in "
+                                    "%ld files (limit %zu MB, %ld files)", r->disk_use.bytes >> 20,
+                                    r->disk_use.files, r->disk_limit >> 20, r->files_limit);
     else if (res->procs_refused)
         res->limit_note = xasprintf("%d forks refused: process limit reached (%ld processes "
                                     "and threads)", res->procs_refused, r->cg.pids_max);
@@ -419,6 +454,26 @@ static void terminate(exec_run *r)
     uv_timer_start(&r->grace, on_grace, (uint64_t)(r->grace_s * 1000), 0);
 }
 
+/* The disk quota: measure, kill the run at once when it is over (a grace
+ * period would let it write on), else measure again after ten times what
+ * this walk took (at least QUOTA_MS), so the walks cost under a tenth of a
+ * core however large the workspace grows. */
+static void on_quota(uv_timer_t *t)
+{
+    exec_run *r = t->data;
+    if (r->exited)
+        return;
+    double t0 = clock_mono();
+    if (quota_measure(&r->disk_use, r->workdir, r->disk_limit, r->files_limit)) {
+        r->disk_exceeded = 1;
+        kill(-r->pid, SIGKILL);
+        cgroup_kill(&r->cg);
+        return;
+    }
+    double took_ms = (clock_mono() - t0) * 1000;
+    uv_timer_start(t, on_quota, took_ms * 10 > QUOTA_MS ? (uint64_t)(took_ms * 10) : QUOTA_MS, 0);
+}
+
 static void on_limit(uv_timer_t *t)
 {
     exec_run *r = t->data;
@@ -450,6 +505,7 @@ static int watch(exec_run *r, int read_fd, double timeout_s)
     init_timer(r, &r->limit);
     init_timer(r, &r->grace);
     init_timer(r, &r->drain);
+    init_timer(r, &r->quota);
     r->spawned = 1;
     int rc = uv_pipe_open(&r->out, read_fd);
     if (rc == 0)
@@ -460,6 +516,8 @@ static int watch(exec_run *r, int read_fd, double timeout_s)
     }
     if (timeout_s > 0)
         uv_timer_start(&r->limit, on_limit, (uint64_t)(timeout_s * 1000 + 0.5), 0);
+    if (r->disk_limit || r->files_limit > 0)
+        uv_timer_start(&r->quota, on_quota, QUOTA_MS, 0);
     return 0;
 }
 
@@ -499,11 +557,28 @@ static exec_run *run_new(uv_loop_t *loop, const exec_opts *opts, const char *scr
     r->wrapper_status = -1;
     r->mem_limit = opts->mem_limit;
     r->file_limit = opts->file_limit;
+    r->disk_limit = opts->disk_limit;
+    r->files_limit = opts->files_limit;
     /* the address makes the name unique among this process's live runs */
     char *name = xasprintf("grove-%d-%lx", (int)getpid(), (unsigned long)(uintptr_t)r);
     cgroup_setup(&r->cg, name, opts->max_procs ? opts->max_procs : 1024, opts->mem_limit);
     free(name);
     return r;
+}
+
+/* With the network allowed, the loopback is closed (netguard.c) unless
+ * asked for; a run that cannot have it closed does not start. */
+static int close_loopback(exec_run *r, const exec_opts *opts)
+{
+    if (!opts->allow_network || opts->allow_loopback)
+        return 0;
+    const char *dir = r->cg.kill_dir >= 0 ? r->cg.dirs[r->cg.kill_dir] : NULL;
+    if (netguard_attach(dir) < 0)
+        return err_set("the network is allowed, but the host's loopback cannot be closed to "
+                       "the script here (%s; it needs root and a cgroup v2 folder): allow the "
+                       "loopback too (exec.allow_loopback) or leave the network off",
+                       err_last());
+    return 0;
 }
 
 int exec_start(exec_run **out, uv_loop_t *loop, const exec_opts *opts,
@@ -519,13 +594,16 @@ int exec_start(exec_run **out, uv_loop_t *loop, const exec_opts *opts,
     exec_run *r = run_new(loop, opts, script, cb, data);
     r->sandboxed = l.sandboxed;
     r->log_path = path_join(l.workdir, "output.log");
+    r->workdir = xstrdup(l.workdir);
     int fds[2] = {-1, -1}, sfds[2] = {-1, -1};
-    if (capture_open(&r->cap, r->log_path, opts->log_cap ? opts->log_cap : 64u << 20,
+    if (close_loopback(r, opts) < 0 ||
+        capture_open(&r->cap, r->log_path, opts->log_cap ? opts->log_cap : 64u << 20,
                      opts->head_chars ? opts->head_chars : 2500,
                      opts->tail_chars ? opts->tail_chars : 2500) < 0) {
         launch_free(&l);
         free(r->log_path);
         free(r->script);
+        free(r->workdir);
         cgroup_destroy(&r->cg);
         cgroup_forget(&r->cg);
         free(r);
@@ -544,6 +622,7 @@ int exec_start(exec_run **out, uv_loop_t *loop, const exec_opts *opts,
     spawn_req req = {.argv = l.argv, .envp = l.envp, .cwd = l.workdir, .out_fd = fds[1],
                      .stats_fd = sfds[1], .file_limit = opts->file_limit,
                      .join_fds = r->cg.join_fds, .n_join = r->cg.n,
+                     .drop_root = l.drop_root, .stage = &l.stage,
                      /* the cgroup's cap counts what is used; RLIMIT_AS is the fallback */
                      .mem_limit = r->cg.mem_dir >= 0 ? 0 : opts->mem_limit};
     r->t0 = clock_mono();

@@ -3,11 +3,20 @@
  * whether bubblewrap works on this machine.
  *
  * The sandbox, in the order bwrap applies it:
- *   - a user namespace mapping the caller to uid/gid 65534 with every
- *     capability dropped. Without this, root launching bwrap keeps nearly all
- *     its capabilities inside. Files owned by the caller on the host appear
- *     owned by 65534 inside, which is why the workspace (created by grove,
- *     owned by the caller) stays writable to the script with no chmod;
+ *   - the script never runs as root. When grove is root, the spawned child
+ *     becomes uid/gid 65534 (no groups) before it starts bwrap, so the
+ *     script is 65534 on the host too, and root's 0600 files anywhere
+ *     (/etc/shadow, keys, other users' secrets) stay closed to it; grove
+ *     hands it the workspace folders (chown) and, being root, still reads
+ *     and removes what it writes. bwrap then runs as 65534 as well and
+ *     could not reach a bind source behind a folder closed to that uid
+ *     (root's home, a 0700 temporary folder), so each source is staged
+ *     first: the child, still root, binds it into a private tmpfs that
+ *     bwrap can reach (spawn.c, stage_binds). When grove is not root, bwrap
+ *     maps the script to grove's own uid, which owns nothing of root's;
+ *   - a user namespace with every capability dropped (CapEff 0,
+ *     no_new_privs). Without this, root launching bwrap keeps nearly all its
+ *     capabilities inside;
  *   - new pid, ipc and uts namespaces, and the network namespace unless the
  *     run allows network (then only a private loopback exists);
  *   - --die-with-parent: if grove dies, the sandbox gets SIGKILL; killing the
@@ -15,9 +24,7 @@
  *   - the host read-only (--ro-bind / /), a fresh /dev and /proc, a private
  *     /tmp; tmpfs over the homes (/home, /root, grove's $HOME: dotfiles with
  *     API keys, ssh keys) and /run, with the interpreter's installation bound
- *     back if it lives there. The script's uid maps to the user who started
- *     grove, so owner permissions still hold (root's 0600 files outside
- *     these stay readable), and connecting to a Unix socket needs no write
+ *     back if it lives there. Connecting to a Unix socket needs no write
  *     access to its mount: a session bus or docker.sock there would run
  *     commands outside the sandbox;
  *   - tmpfs over each hidden folder (the competition's data and answers,
@@ -38,15 +45,16 @@
  */
 #include "exec_internal.h"
 
-#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 typedef struct argv_b {
     char **v;
     size_t n, cap;
+    sandbox_stage *stage; /* binds go through it (grove is root); NULL: direct */
 } argv_b;
 
 static void add(argv_b *a, const char *s)
@@ -76,8 +84,41 @@ static const char *bwrap_path(void)
     return NULL;
 }
 
+/* A bind of src (a real path) at dst. Where the script runs as SANDBOX_UID,
+ * bwrap runs as that uid too and could not reach a source below a folder
+ * closed to it (root's home, a mkdtemp folder): the bind then names the
+ * source's staged copy, made by the spawned child (spawn.c). */
+static void add_bind(argv_b *a, const char *flag, const char *src, const char *dst)
+{
+    sandbox_stage *st = a->stage;
+    struct stat sb;
+    if (!st || st->n == SANDBOX_MAX_STAGE || stat(src, &sb) < 0) {
+        add3(a, flag, src, dst);
+        return;
+    }
+    int i = st->n++;
+    st->is_dir[i] = S_ISDIR(sb.st_mode);
+    st->src[i] = xstrdup(src);
+    st->dst[i] = xasprintf(SANDBOX_STAGE_DIR "/grove-bind-%d", i);
+    add3(a, flag, st->dst[i], dst);
+}
+
+int sandbox_drops_root(void)
+{
+    return geteuid() == 0;
+}
+
+void sandbox_stage_release(sandbox_stage *st)
+{
+    for (int i = 0; i < st->n; i++) {
+        free(st->src[i]);
+        free(st->dst[i]);
+    }
+    memset(st, 0, sizeof *st);
+}
+
 /* The flags every sandboxed command gets, probe included. */
-static void add_isolation(argv_b *a, int allow_network)
+static void add_isolation(argv_b *a, int allow_network, size_t tmp_size)
 {
     add(a, bwrap_path());
     add(a, "--unshare-user");
@@ -93,6 +134,11 @@ static void add_isolation(argv_b *a, int allow_network)
     add3(a, "--ro-bind", "/", "/");
     add3(a, "--dev", "/dev", NULL);
     add3(a, "--proc", "/proc", NULL);
+    if (tmp_size) { /* the disk quota holds for /tmp too */
+        char num[32];
+        snprintf(num, sizeof num, "%zu", tmp_size);
+        add3(a, "--size", num, NULL);
+    }
     add3(a, "--tmpfs", "/tmp", NULL);
 }
 
@@ -112,6 +158,39 @@ static void real_paths(argv_b *out, const char *const *paths)
         char *p = realpath(*paths, NULL);
         if (p && strcmp(p, "/") != 0)
             add(out, p);
+        free(p);
+    }
+}
+
+/* Whether SANDBOX_UID (no groups but SANDBOX_GID) may pass through dir. */
+static int open_to_sandbox(const struct stat *st)
+{
+    return st->st_uid == SANDBOX_UID ? (st->st_mode & S_IXUSR) != 0
+           : st->st_gid == SANDBOX_GID ? (st->st_mode & S_IXGRP) != 0
+                                       : (st->st_mode & S_IXOTH) != 0;
+}
+
+/* The topmost folder on the way to each of paths that SANDBOX_UID cannot
+ * pass (a 0700 temporary folder, a home), added to dirs: bwrap, running as
+ * that uid, could mount nothing below it. Hidden as a whole, which shows
+ * the script nothing it could have read, it becomes a tmpfs bwrap can build
+ * in, and what the script needs inside is bound back as for any hidden
+ * folder. */
+static void closed_ancestors(argv_b *dirs, const char *const *paths)
+{
+    for (; paths && *paths; paths++) {
+        char *p = realpath(*paths, NULL);
+        for (char *slash = p ? strchr(p + 1, '/') : NULL;; slash = strchr(slash + 1, '/')) {
+            if (slash)
+                *slash = 0;
+            struct stat st;
+            int closed = stat(p, &st) == 0 && S_ISDIR(st.st_mode) && !open_to_sandbox(&st);
+            if (closed)
+                add(dirs, p);
+            if (!slash || closed)
+                break;
+            *slash = '/';
+        }
         free(p);
     }
 }
@@ -151,7 +230,7 @@ static void bind_back(argv_b *a, const argv_b *dirs, const char *path, int up)
         for (size_t i = 0; folder && i < dirs->n; i++)
             folder = !path_within(dirs->v[i], top); /* it would show a hidden one */
         const char *what = folder ? top : real;
-        add3(a, "--ro-bind", what, what);
+        add_bind(a, "--ro-bind", what, what);
         free(top);
     }
     free(real);
@@ -176,17 +255,25 @@ static void add_interpreter(argv_b *a, const argv_b *dirs, const char *python)
     free(real);
 }
 
-/* --dev /dev leaves out GPUs; a run given devices gets the NVIDIA nodes. */
-static void add_gpus(argv_b *a, const char *cuda_visible_devices)
+/* --dev /dev leaves out GPUs; a run given GPUs gets exactly their device
+ * files, and the driver's shared ones that exist (a CUDA program opens
+ * nvidiactl and nvidia-uvm; nvidia-caps holds MIG's capability files). */
+static void add_gpus(argv_b *a, const exec_gpu *gpus, int n)
 {
-    if (!cuda_visible_devices || !*cuda_visible_devices)
+    static const char *const shared[] = {"/dev/nvidiactl", "/dev/nvidia-uvm",
+                                         "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset",
+                                         "/dev/nvidia-caps"};
+    if (!gpus || n <= 0)
         return;
-    glob_t g;
-    if (glob("/dev/nvidia*", 0, NULL, &g) != 0)
-        return;
-    for (size_t i = 0; i < g.gl_pathc; i++)
-        add3(a, "--dev-bind", g.gl_pathv[i], g.gl_pathv[i]);
-    globfree(&g);
+    for (int i = 0; i < n; i++) {
+        char dev[32];
+        snprintf(dev, sizeof dev, "/dev/nvidia%d", gpus[i].minor);
+        if (access(dev, F_OK) == 0)
+            add3(a, "--dev-bind", dev, dev);
+    }
+    for (size_t i = 0; i < sizeof shared / sizeof *shared; i++)
+        if (access(shared[i], F_OK) == 0)
+            add3(a, "--dev-bind", shared[i], shared[i]);
 }
 
 /* The wrapper makes itself non-dumpable before the fork, so the script (same
@@ -226,11 +313,11 @@ int sandbox_parse_stats(const char *line, struct rusage *ru, int *status)
 
 char **sandbox_argv(const exec_opts *opts, int sandboxed, const char *python,
                     const char *workdir, const char *script, const char *input_src,
-                    const char *input_dst)
+                    const char *input_dst, sandbox_stage *stage)
 {
-    argv_b a = {0};
+    argv_b a = {.stage = stage};
     if (sandboxed) {
-        add_isolation(&a, opts->allow_network);
+        add_isolation(&a, opts->allow_network, opts->disk_limit);
         /* the host's private folders, then the run's own */
         argv_b dirs = {0}, hidden = {0};
         static const char *const host_private[] = {"/home", "/root", "/run", NULL};
@@ -238,15 +325,20 @@ char **sandbox_argv(const exec_opts *opts, int sandboxed, const char *python,
         real_paths(&dirs, host_private);
         real_paths(&dirs, (const char *const[]){home && *home ? home : "/", NULL});
         real_paths(&dirs, opts->hide_paths);
+        if (a.stage) {
+            const char *const need[] = {workdir, python, "/etc/resolv.conf", NULL};
+            closed_ancestors(&dirs, need);
+            closed_ancestors(&dirs, opts->hide_paths);
+        }
         hide(&a, &hidden, &dirs);
         add_interpreter(&a, &dirs, python);
         if (opts->allow_network) /* often a link into /run/systemd/resolve */
             bind_back(&a, &dirs, "/etc/resolv.conf", 0);
         strv_free(dirs.v);
-        add_gpus(&a, opts->cuda_visible_devices);
-        add3(&a, "--bind", workdir, workdir);
+        add_gpus(&a, opts->gpus, opts->n_gpus);
+        add_bind(&a, "--bind", workdir, workdir);
         if (input_src)
-            add3(&a, "--ro-bind", input_src, input_dst);
+            add_bind(&a, "--ro-bind", input_src, input_dst);
         for (size_t i = 0; i < hidden.n; i++)
             add(&a, hidden.v[i]);
         strv_free(hidden.v);
@@ -276,10 +368,10 @@ int exec_sandbox_available(void)
         return 0;
     }
     argv_b a = {0};
-    add_isolation(&a, 0);
+    add_isolation(&a, 0, 0);
     add3(&a, "--", "/bin/true", NULL);
     char *envp[] = {"PATH=/usr/bin:/bin", NULL};
-    int status = spawn_wait_quiet(a.v, envp);
+    int status = spawn_wait_quiet(a.v, envp, sandbox_drops_root());
     strv_free(a.v);
     if (status < 0)
         snprintf(sandbox_why, sizeof sandbox_why, "%s", err_last());
@@ -293,7 +385,7 @@ int exec_sandbox_available(void)
     return sandbox_ok;
 }
 
-const char *sandbox_unavailable_reason(void)
+const char *exec_sandbox_why(void)
 {
     return sandbox_why;
 }

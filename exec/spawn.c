@@ -21,11 +21,16 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { STEP_CGROUP = 1, STEP_SETSID, STEP_STDIO, STEP_RLIMIT, STEP_CHDIR, STEP_EXEC };
+enum { STEP_CGROUP = 1, STEP_SETSID, STEP_STDIO, STEP_RLIMIT, STEP_CHDIR, STEP_STAGE,
+       STEP_DROP, STEP_EXEC };
 
 static const char *step_name(int step)
 {
@@ -35,6 +40,8 @@ static const char *step_name(int step)
     case STEP_STDIO: return "redirect stdin/stdout/stderr";
     case STEP_RLIMIT: return "set resource limits";
     case STEP_CHDIR: return "change into the workspace";
+    case STEP_STAGE: return "stage the sandbox's binds for";
+    case STEP_DROP: return "become uid 65534 to start";
     default: return "execute";
     }
 }
@@ -62,6 +69,61 @@ static void cloexec_rest(int first)
         fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+/* "/proc/self/fd/N" into buf, without snprintf (the child may only make
+ * async-signal-safe calls). */
+static void fd_path(char buf[32], int fd)
+{
+    static const char head[] = "/proc/self/fd/";
+    char digits[12];
+    int n = 0;
+    do
+        digits[n++] = (char)('0' + fd % 10);
+    while ((fd /= 10) > 0);
+    memcpy(buf, head, sizeof head - 1);
+    for (int i = 0; i < n; i++)
+        buf[sizeof head - 1 + i] = digits[n - 1 - i];
+    buf[sizeof head - 1 + n] = 0;
+}
+
+/* In a private mount namespace, a tmpfs at SANDBOX_STAGE_DIR holding a bind
+ * of each staged source (exec_internal.h). The sources are opened first, in
+ * the new namespace (a bind's source must be a mount of the caller's own),
+ * and before the tmpfs could cover one of them. Only system calls. The
+ * filesystem type "none" is ignored by the kernel for these mounts (valgrind
+ * wants a string there). */
+static int stage_binds(const sandbox_stage *st)
+{
+    int fds[SANDBOX_MAX_STAGE];
+    if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
+        return -1;
+    for (int i = 0; i < st->n; i++)
+        if ((fds[i] = open(st->src[i], O_PATH | O_CLOEXEC)) < 0)
+            return -1;
+    if (mount("grove-stage", SANDBOX_STAGE_DIR, "tmpfs", MS_NOSUID | MS_NODEV,
+              "mode=0755,size=64k") < 0)
+        return -1;
+    for (int i = 0; i < st->n; i++) {
+        char via[32];
+        fd_path(via, fds[i]);
+        int fd = st->is_dir[i] ? mkdir(st->dst[i], 0755)
+                               : open(st->dst[i], O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+        if (fd < 0 || (!st->is_dir[i] && close(fd) < 0) ||
+            mount(via, st->dst[i], "none", MS_BIND | MS_REC, NULL) < 0)
+            return -1;
+        close(fds[i]);
+    }
+    return 0;
+}
+
+/* setgroups first: a process that kept root's supplementary groups would
+ * still open root-group files. */
+static int drop_root(void)
+{
+    return setgroups(0, NULL) < 0 || setresgid(SANDBOX_GID, SANDBOX_GID, SANDBOX_GID) < 0 ||
+                   setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID) < 0
+               ? -1 : 0;
+}
+
 static _Noreturn void child_exec(const spawn_req *req, int errfd, pid_t parent)
 {
     /* The parent's handlers and ignored signals (SIGPIPE) must not leak in. */
@@ -82,11 +144,6 @@ static _Noreturn void child_exec(const spawn_req *req, int errfd, pid_t parent)
      * and no controlling terminal, so a Ctrl-C meant for grove is grove's. */
     if (setsid() < 0)
         child_fail(errfd, STEP_SETSID);
-    /* Die with grove even when it is SIGKILLed and never gets to clean up
-     * (bwrap has --die-with-parent; a bare run needs this). If grove died
-     * before this line, the parent is already someone else: stop here. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-        _exit(127);
     int nul = open("/dev/null", O_RDWR);
     int out = req->out_fd >= 0 ? req->out_fd : nul;
     if (nul < 0 || dup2(nul, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
@@ -102,6 +159,16 @@ static _Noreturn void child_exec(const spawn_req *req, int errfd, pid_t parent)
         child_fail(errfd, STEP_RLIMIT);
     if (req->cwd && chdir(req->cwd) < 0)
         child_fail(errfd, STEP_CHDIR);
+    if (req->stage && req->stage->n > 0 && stage_binds(req->stage) < 0)
+        child_fail(errfd, STEP_STAGE);
+    if (req->drop_root && drop_root() < 0)
+        child_fail(errfd, STEP_DROP);
+    /* Die with grove even when it is SIGKILLed and never gets to clean up
+     * (bwrap has --die-with-parent; a bare run needs this). After the uid
+     * change, which clears it. If grove died before this line, the parent
+     * is already someone else: stop here. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+        _exit(127);
     cloexec_rest(req->stats_fd >= 0 ? 4 : 3);
     execve(req->argv[0], req->argv, req->envp);
     child_fail(errfd, STEP_EXEC);
@@ -141,9 +208,10 @@ int spawn_process(pid_t *pid, const spawn_req *req)
     return 0;
 }
 
-int spawn_wait_quiet(char *const *argv, char *const *envp)
+int spawn_wait_quiet(char *const *argv, char *const *envp, int drop_root)
 {
-    spawn_req req = {.argv = argv, .envp = envp, .out_fd = -1, .stats_fd = -1};
+    spawn_req req = {.argv = argv, .envp = envp, .out_fd = -1, .stats_fd = -1,
+                     .drop_root = drop_root};
     pid_t pid;
     if (spawn_process(&pid, &req) < 0)
         return -1;
@@ -205,7 +273,7 @@ int signal_group_except(pid_t pgid, pid_t except, int sig)
 char **env_build(const exec_opts *opts, const char *python, const char *cwd,
                  const char *home, const char *tmpdir)
 {
-    char **env = xcalloc(20, sizeof *env);
+    char **env = xcalloc(24, sizeof *env);
     int n = 0;
     /* The interpreter's own folder first: a venv's python finds its tools. */
     const char *slash = strrchr(python, '/');
@@ -223,8 +291,11 @@ char **env_build(const exec_opts *opts, const char *python, const char *cwd,
     env[n++] = xstrdup("PYTHONHASHSEED=0");
     env[n++] = xstrdup("PYTHONDONTWRITEBYTECODE=1");
     env[n++] = xstrdup("MPLBACKEND=Agg"); /* there is no display */
-    env[n++] = xasprintf("CUDA_VISIBLE_DEVICES=%s",
-                         opts->cuda_visible_devices ? opts->cuda_visible_devices : "");
+    char *gpus = exec_gpus_list(opts->gpus, opts->gpus ? opts->n_gpus : 0);
+    env[n++] = xasprintf("CUDA_VISIBLE_DEVICES=%s", gpus);
+    free(gpus);
+    /* nvidia-smi's indices count in bus order; CUDA's own default would not */
+    env[n++] = xstrdup("CUDA_DEVICE_ORDER=PCI_BUS_ID");
     if (opts->threads > 0) {
         static const char *const names[] = {"OMP_NUM_THREADS", "MKL_NUM_THREADS",
                                             "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS"};

@@ -230,7 +230,9 @@ static void check_old_config(void)
     cJSON *j = config_to_json(&c), *o = cJSON_Parse(old);
     for (const cJSON *it = o->child; it; it = it->next)
         CHECK_MSG(cJSON_GetObjectItemCaseSensitive(j, it->string), "%s lost", it->string);
-    CHECK(cJSON_GetArraySize(j) == cJSON_GetArraySize(o));
+    /* and the keys added since (gpus, gpu_share) with their defaults */
+    CHECK(cJSON_GetArraySize(j) == cJSON_GetArraySize(o) + 2);
+    CHECK_STR(c.gpus, "all");
     cJSON_Delete(j);
     cJSON_Delete(o);
     config_free(&c);

@@ -126,7 +126,7 @@ static void on_cancel_timer(uv_timer_t *t)
 {
     cancel_ctx *c = t->data;
     char *text = NULL;
-    if (file_read(c->log, &text, NULL) == 0 && strstr(text, "waiting")) {
+    if (file_read(c->log, &text, NULL) == 0 && strstr(text, "waiting\n")) { /* print writes the newline apart */
         exec_cancel(c->run);
         exec_cancel(c->run); /* twice is harmless */
         uv_timer_stop(t);
@@ -185,7 +185,7 @@ static void test_env_scrubbed(void)
     exec_result *r = fx_run(&o);
     if (r) {
         CHECK(strstr(r->output, "ENVIRON_LEAK False\n") != NULL);
-        CHECK(strstr(r->output, "KEYS CUDA_VISIBLE_DEVICES HOME LANG LC_ALL MKL_NUM_THREADS "
+        CHECK(strstr(r->output, "KEYS CUDA_DEVICE_ORDER CUDA_VISIBLE_DEVICES HOME LANG LC_ALL MKL_NUM_THREADS "
                                 "MPLBACKEND NUMEXPR_NUM_THREADS OMP_NUM_THREADS "
                                 "OPENBLAS_NUM_THREADS PATH PWD PYTHONDONTWRITEBYTECODE "
                                 "PYTHONHASHSEED PYTHONUNBUFFERED TMPDIR\n") != NULL);

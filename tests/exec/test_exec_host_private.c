@@ -1,9 +1,8 @@
 /*
  * test_exec_host_private.c: what the sandbox hides of the host beyond the
- * run's own folders. The script runs read-only over the host, as the host
- * user who started grove (its uid 65534 maps to that user, so owner
- * permissions still apply: root's 0600 files are readable to it). So the
- * homes (the user's dotfiles with API keys and tokens, ssh keys) and /run
+ * run's own folders. The script runs read-only over the host (as uid 65534
+ * when grove is root, test_exec_rootfiles.c; else as grove's own user, whose
+ * own files would be readable). So the homes (the user's dotfiles with API keys and tokens, ssh keys) and /run
  * must be out of sight, and with them the Unix sockets there: connecting to
  * a socket needs no write access to its mount, and a user's session bus or
  * docker.sock runs commands outside any sandbox.

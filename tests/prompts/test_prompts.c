@@ -10,7 +10,7 @@
 static const char *const var_names[] = {"task_description", "data_preview", "memory",
     "parent_code", "parent_output", "exception", "time_left", "steps_left", "exec_timeout",
     "packages", "python_version", "metric_name", "metric_direction", "scoring_mode", "code",
-    "output", "parent_plan", "parent2_plan", "parent2_code"};
+    "output", "parent_plan", "parent2_plan", "parent2_code", "hardware"};
 #define N_VARS (sizeof var_names / sizeof *var_names)
 static const char *const templates[] = {"system", "draft", "improve", "debug", "review",
                                         "crossover"};
@@ -21,7 +21,8 @@ static void vars_for(prompt_var *v, const char *mode, const char *memory)
         "print('parent')", "Traceback ...", "KeyError: 'SalePrice' (line 12)", "2h 10m", "17",
         "10m", "numpy, pandas, sklearn", "3.11", "rmse", "lower is better", mode,
         "print('x')", "Validation score: 0.5", "Plan: ridge.", "Plan: forest.",
-        "print('second parent')"};
+        "print('second parent')",
+        "each script may use 4 CPU cores; 1 GPU (NVIDIA H100 80GB HBM3, 80 GB of memory)"};
     for (size_t i = 0; i < N_VARS; i++)
         v[i] = (prompt_var){var_names[i], values[i]};
 }
@@ -58,6 +59,7 @@ static void test_rules(const prompts *p)
     CHECK(has(sys, "numpy, pandas, sklearn") && has(sys, "Python 3.11"));
     CHECK(has(sys, "2h 10m") && has(sys, "17 attempts") && has(sys, "10m"));
     CHECK(has(sys, "no network") && has(sys, "rmse; lower is better"));
+    CHECK(has(sys, "Hardware: each script may use 4 CPU cores; 1 GPU (NVIDIA H100 80GB HBM3"));
     CHECK(has(sys, "./input/test.csv is a held-out split") && has(sys, "grove scores"));
     vars_for(v, "self-report", "");
     CHECK(prompts_render(&self, p, "system", v, N_VARS) == 0);
@@ -83,7 +85,7 @@ static void test_draft_and_errors(const prompts *p)
     free(later);
 
     /* a placeholder the agent does not provide is found at start */
-    CHECK(prompts_check(p, "review", var_names, N_VARS - 5) < 0);
+    CHECK(prompts_check(p, "review", var_names, 14) < 0); /* the names before "code" */
     CHECK(has(err_last(), "built-in review.txt") && has(err_last(), "{{code}}"));
     CHECK(prompts_check(p, "nope", var_names, N_VARS) < 0 && has(err_last(), "'nope'"));
     /* and rendering without it fails */
