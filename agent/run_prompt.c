@@ -35,6 +35,9 @@ char *run_render(run_ctx *r, const char *name, const search_node *n, const char 
     config_format_duration(et, sizeof et, fmin(r->cfg.exec_timeout, left));
     snprintf(steps, sizeof steps, "%d", r->steps - (int)search_tree_count(r->tree));
     char *memory = search_memory(r->tree, (size_t)r->cfg.memory_chars);
+    char *failures = n->stage == STAGE_DEBUG
+                         ? search_memory_failures(r->tree, n->id, (size_t)r->cfg.memory_chars)
+                         : xstrdup("");
     char *exc = exception_text(parent);
     const prompt_var vars[] = {
         {"task_description", r->description},
@@ -56,6 +59,7 @@ char *run_render(run_ctx *r, const char *name, const search_node *n, const char 
         {"parent_plan", parent && parent->plan ? parent->plan : ""},
         {"parent2_plan", parent2 && parent2->plan ? parent2->plan : ""},
         {"parent2_code", parent2 && parent2->code ? parent2->code : ""},
+        {"failures", failures},
         {"hardware", r->hardware ? r->hardware : ""},
     };
     char *out = NULL;
@@ -64,6 +68,7 @@ char *run_render(run_ctx *r, const char *name, const search_node *n, const char 
         out = xasprintf("(prompt %s could not be rendered: %s)", name, err_last());
     }
     free(memory);
+    free(failures);
     free(exc);
     return out;
 }

@@ -29,7 +29,7 @@ const char *const run_prompt_vars[] = {
     "task_description", "data_preview", "memory", "parent_code", "parent_output",
     "exception", "time_left", "steps_left", "exec_timeout", "packages",
     "python_version", "metric_name", "metric_direction", "scoring_mode", "code", "output",
-    "parent_plan", "parent2_plan", "parent2_code",
+    "parent_plan", "parent2_plan", "parent2_code", "failures",
     "hardware",
 };
 const size_t run_n_prompt_vars = sizeof run_prompt_vars / sizeof run_prompt_vars[0];

@@ -199,6 +199,10 @@ double search_uct_constant(const search_policy_params *p, double used);
  * When there is room it also lists the latest failures (exception type,
  * reason, plan) so the model does not repeat them; see search/memory.c. */
 char *search_memory(const search_tree *t, size_t max_chars);
+/* For a debug step: the failed ancestors of node `id` (its parent first,
+ * then up the line: exception type, reason, plan), whole entries only, at
+ * most max_chars long; "" when none failed. Caller frees. */
+char *search_memory_failures(const search_tree *t, int id, size_t max_chars);
 
 /* ---- reply parsing -------------------------------------------------------- */
 

@@ -10,7 +10,7 @@
 static const char *const var_names[] = {"task_description", "data_preview", "memory",
     "parent_code", "parent_output", "exception", "time_left", "steps_left", "exec_timeout",
     "packages", "python_version", "metric_name", "metric_direction", "scoring_mode", "code",
-    "output", "parent_plan", "parent2_plan", "parent2_code", "hardware"};
+    "output", "parent_plan", "parent2_plan", "parent2_code", "failures", "hardware"};
 #define N_VARS (sizeof var_names / sizeof *var_names)
 static const char *const templates[] = {"system", "draft", "improve", "debug", "review",
                                         "crossover"};
@@ -21,7 +21,7 @@ static void vars_for(prompt_var *v, const char *mode, const char *memory)
         "print('parent')", "Traceback ...", "KeyError: 'SalePrice' (line 12)", "2h 10m", "17",
         "10m", "numpy, pandas, sklearn", "3.11", "rmse", "lower is better", mode,
         "print('x')", "Validation score: 0.5", "Plan: ridge.", "Plan: forest.",
-        "print('second parent')",
+        "print('second parent')", "- node 4 (debug): failed with KeyError",
         "each script may use 4 CPU cores; 1 GPU (NVIDIA H100 80GB HBM3, 80 GB of memory)"};
     for (size_t i = 0; i < N_VARS; i++)
         v[i] = (prompt_var){var_names[i], values[i]};
@@ -40,6 +40,11 @@ static void test_builtin(const prompts *p)
         char *out = NULL;
         CHECK_MSG(prompts_render(&out, p, templates[i], v, N_VARS) == 0, "%s", err_last());
         CHECK_MSG(out && !has(out, "{{") && !has(out, "}}"), "%s has a raw tag", templates[i]);
+        if (!strcmp(templates[i], "crossover")) /* both parents' plans and code */
+            CHECK(has(out, "print('parent')") && has(out, "print('second parent')") &&
+                  has(out, "Plan: ridge.") && has(out, "Plan: forest."));
+        if (!strcmp(templates[i], "debug")) /* the failures on its line */
+            CHECK(has(out, "failed with KeyError"));
         free(out);
     }
     CHECK(prompts_get(p, "draft.txt") == prompts_get(p, "draft"));
