@@ -4,11 +4,11 @@
  *
  * The root is virtual; its children are the drafts. Each call rebuilds the
  * statistics from the tree (the tree is the state), then decides, in order:
- *   1. exploit_after of the budget is spent and a good node
+ *   1. fewer than num_drafts drafts exist            -> draft (the root's
+ *                                                       expansion width)
+ *   2. exploit_after of the budget is spent and a good node
  *      exists                                        -> improve the top_k
  *                                                       (policy_exploit)
- *   2. fewer than num_drafts drafts exist            -> draft (the root's
- *                                                       expansion width)
  *   3. descend from the root by UCT to the first node that can be expanded:
  *      a good node with fewer than improves_per_node children -> improve it;
  *      a buggy node with no child whose debug_depth is below
@@ -176,11 +176,11 @@ static int mcts_next(search_policy *p, const search_tree *t, search_rng *rng,
                      search_action *out)
 {
     (void)rng;
-    if (policy_exploit(p, t, out) == 0)
-        return 0;
     int drafts = policy_count_drafts(t);
     if (drafts < p->params.num_drafts)
         return policy_set(out, STAGE_DRAFT, -1, why_draft);
+    if (policy_exploit(p, t, out) == 0)
+        return 0;
     size_t count = search_tree_count(t);
     int max_id = count ? search_tree_at(t, count - 1)->id : 0;
     mcts_view v = {p, t, xcalloc((size_t)max_id + 1, sizeof(stat)), 0, 0,
