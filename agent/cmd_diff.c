@@ -30,7 +30,7 @@ int cmd_diff(int argc, char **argv)
     if (np != 3)
         return cmd_usage("diff", 1);
     journal *j;
-    if (journal_open(&j, pos[0], 0) < 0) {
+    if (journal_open_read(&j, pos[0]) < 0) {
         fprintf(stderr, "grove diff: %s\n", err_last());
         return 1;
     }

@@ -21,13 +21,15 @@ const char usage_llm[] =
     "                      [--timeout SECONDS] [--prices FILE] [--log FILE]\n\n"
     "Sends one short request and prints the reply, latency, tokens and cost, or\n"
     "the exact reason it failed.\n\n"
-    "  --model        openai:MODEL, anthropic:MODEL, builtin or replay:PATH/llm.jsonl\n"
+    "  --model        openai:MODEL, anthropic:MODEL, builtin (offline: no network, so\n"
+    "                 nothing to check) or replay:PATH/llm.jsonl\n"
     "  --base-url     endpoint base (openai default https://api.openai.com/v1;\n"
     "                 anthropic default https://api.anthropic.com); any\n"
     "                 OpenAI-compatible server works: vLLM, llama.cpp, Ollama, ...\n"
     "  --api-key-env  variable holding the key (default OPENAI_API_KEY or\n"
     "                 ANTHROPIC_API_KEY)\n"
-    "  --timeout      total time for the exchange: seconds, or 30s, 2m (default 60)\n"
+    "  --timeout      total time for the exchange, retries included: seconds, or\n"
+    "                 30s, 2m (default 60)\n"
     "  --prices       price table overriding the built-in one (JSON)\n"
     "  --log          append the exchange to this llm.jsonl (key redacted)\n";
 
@@ -93,6 +95,13 @@ int cmd_llm(int argc, char **argv)
     cfg.max_retry_wait_s = 30;
     if (parse_args(argc, argv, &cfg) < 0)
         return 2;
+    if (llm_spec_is_builtin(cfg.spec)) {
+        /* nothing to reach: it answers grove run's requests from templates */
+        printf("model:    %s: the builtin offline baseline coder, not an LLM\n"
+               "reply:    none needed: it uses no network and no key, and is always ready\n",
+               cfg.spec);
+        return 0;
+    }
     llm_message msgs[] = {
         {LLM_SYSTEM, "You are a health check. Answer with one word."},
         {LLM_USER, "Reply with the single word: pong"},

@@ -5,6 +5,7 @@
  */
 #include "commands.h"
 #include "config.h"
+#include "report_html.h"
 #include "run.h"
 #include "util.h"
 
@@ -175,6 +176,24 @@ static int check_fixed(const run_config *saved, const run_config *cfg)
     return 0;
 }
 
+/* --resume continues a run in its own folder: the flags that only name a
+ * new run's folder, or where a competition id is looked up, mean nothing
+ * there, and accepting them silently would suggest they did something. */
+static int refuse_with_resume(int argc, char **argv)
+{
+    static const char *const fresh_only[] = {"--name", "--out", "--data-dir"};
+    for (int i = 1; i < argc; i++) {
+        for (size_t k = 0; k < sizeof fresh_only / sizeof fresh_only[0]; k++) {
+            size_t n = strlen(fresh_only[k]);
+            if (!strncmp(argv[i], fresh_only[k], n) && (!argv[i][n] || argv[i][n] == '='))
+                return err_set("--resume continues a run in its own folder; %s only applies to "
+                               "a new run: leave it out (to start a new run, give COMPETITION "
+                               "instead of --resume)", fresh_only[k]);
+        }
+    }
+    return 0;
+}
+
 /* Resolve the configuration: defaults (or a resumed run's config.json), then
  * --config, then the flags in order. */
 static int parse_args(int argc, char **argv, run_config *cfg, char **resume_dir)
@@ -183,6 +202,8 @@ static int parse_args(int argc, char **argv, run_config *cfg, char **resume_dir)
     const char *config_file = NULL;
     config_init(cfg);
     if (find_sources(argc, argv, &config_file, resume_dir) < 0)
+        return -1;
+    if (*resume_dir && refuse_with_resume(argc, argv) < 0)
         return -1;
     if (*resume_dir) {
         char *saved = path_join(*resume_dir, "config.json");
@@ -261,12 +282,25 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "grove run: %s\n", err_last());
         goto done;
     }
+    if (r.idle) {
+        char *q = shell_quote(r.run_dir);
+        printf("grove: %s already has %d nodes (--steps %d) and nothing left to finish: "
+               "nothing to do; `grove run --resume %s --steps N` with N > %d searches further\n",
+               r.run_dir, search_tree_count_state(r.tree, NODE_DONE), r.steps, q,
+               search_tree_count_state(r.tree, NODE_DONE));
+        free(q);
+        rc = 0;
+        goto done;
+    }
     banner(&r);
     run_loop(&r);
     rc = run_finish(&r);
+    report_live_update(&r, 1);
     if (r.exit_code)
         rc = r.exit_code; /* 130 interrupted, 143 terminated, 1 journal errors */
-    printf("run folder: %s  (git -C %s log --graph --all --oneline)\n", r.run_dir, r.run_dir);
+    char *q = shell_quote(r.run_dir);
+    printf("run folder: %s  (git -C %s log --graph --all --oneline)\n", r.run_dir, q);
+    free(q);
 done:
     run_free(&r);
     return rc;

@@ -39,7 +39,7 @@ int cmd_show(int argc, char **argv)
     if (argc < 3 || argc > 4)
         return cmd_usage("show", 1);
     journal *j;
-    if (journal_open(&j, argv[1], 0) < 0) {
+    if (journal_open_read(&j, argv[1]) < 0) {
         fprintf(stderr, "grove show: %s\n", err_last());
         return 1;
     }

@@ -87,6 +87,12 @@ typedef struct run_config {
         double crossover_rate;  /* "search.crossover_rate" */
     } search;
     struct {
+        double timeout;       /* "llm.timeout": seconds per request, retries included */
+        long max_attempts;    /* "llm.max_attempts" */
+        double retry_wait;    /* "llm.retry_wait": seconds of waits per request */
+        double wait_notice;   /* "llm.wait_notice": seconds between waiting lines */
+    } llm;
+    struct {
         long memory_limit_mb; /* "exec.memory_limit_mb": 0: a share of the
                                  machine's memory per worker; -1: none */
         long file_limit_mb;   /* "exec.file_limit_mb" */

@@ -70,6 +70,26 @@ int journal_open(journal **out, const char *run_dir, int create)
     return 0;
 }
 
+int journal_open_read(journal **out, const char *run_dir)
+{
+    *out = NULL;
+    git_libgit2_init();
+    journal *j = xcalloc(1, sizeof *j);
+    if (git_repository_open(&j->repo, run_dir) < 0) {
+        git_fail(run_dir);
+        free(j);
+        git_libgit2_shutdown();
+        return -1;
+    }
+    if (!journal_has_task(j)) {
+        journal_free(j);
+        return err_set("%s is not a grove run (its git repository has no task commit); "
+                       "give a run folder made by grove run", run_dir);
+    }
+    *out = j;
+    return 0;
+}
+
 void journal_free(journal *j)
 {
     if (!j)
@@ -196,10 +216,39 @@ int journal_commit_node(journal *j, int id, int parent, const journal_node_files
     char ref[64];
     ref_name(ref, sizeof ref, id);
     sb msg = {0};
-    sb_printf(&msg, "%s\n", subject);
+    utf8_sanitize(&msg, subject, strlen(subject)); /* git log readers expect UTF-8 */
+    sb_putc(&msg, '\n');
     int rc = commit(j, e, 5, parent < 0 ? -1 : parent, ref, sb_str(&msg), when);
     sb_free(&msg);
     return rc;
+}
+
+/* The index as `git status` needs it: HEAD is refs/heads/best, so an empty
+ * index reads as the best node's five files staged for deletion. It holds
+ * best's tree, each entry marked skip-worktree because the files live in
+ * commits, not in the run folder (best/ has the copies a user opens); with
+ * info/exclude's `*`, git status says the tree is clean. A failure here costs
+ * only that, so it is a warning. */
+static void index_follow(journal *j, const git_oid *commit_oid)
+{
+    git_commit *c = NULL;
+    git_tree *t = NULL;
+    git_index *ix = NULL;
+    int ok = git_commit_lookup(&c, j->repo, commit_oid) == 0 && git_commit_tree(&t, c) == 0 &&
+             git_repository_index(&ix, j->repo) == 0 && git_index_read_tree(ix, t) == 0;
+    for (size_t i = 0; ok && i < git_index_entrycount(ix); i++) {
+        git_index_entry e = *git_index_get_byindex(ix, i);
+        e.flags |= GIT_INDEX_ENTRY_EXTENDED;
+        e.flags_extended |= GIT_INDEX_ENTRY_SKIP_WORKTREE;
+        ok = git_index_add(ix, &e) == 0;
+    }
+    if (!ok || git_index_write(ix) < 0) {
+        git_fail("the index (git status in the run folder may list changes)");
+        log_warn("%s", err_last());
+    }
+    git_index_free(ix);
+    git_tree_free(t);
+    git_commit_free(c);
 }
 
 int journal_set_best(journal *j, int id)
@@ -213,6 +262,7 @@ int journal_set_best(journal *j, int id)
     if (git_reference_create(&r, j->repo, "refs/heads/best", &oid, 1, msg) < 0)
         return git_fail("refs/heads/best");
     git_reference_free(r);
+    index_follow(j, &oid);
     return 0;
 }
 

@@ -18,8 +18,14 @@
 
 typedef struct journal journal;
 
-/* Open the repository in run_dir, creating it when `create` is set. */
+/* Open the repository in run_dir for writing, creating it when `create` is
+ * set (grove run). Points HEAD at best and keeps info/exclude. */
 int journal_open(journal **out, const char *run_dir, int create);
+/* Open a run's repository to read it (tree, show, diff, report): writes
+ * nothing, and refuses a repository without grove's task commit ("not a
+ * grove run"), so a reader pointed at another git repository leaves it as
+ * it was. */
+int journal_open_read(journal **out, const char *run_dir);
 void journal_free(journal *j);
 
 /* After a crash: remove the lock files a killed writer left in the

@@ -66,7 +66,7 @@ static cJSON *node_json_obj(const search_node *n, const char *model)
 char *node_to_json(const search_node *n, const char *model)
 {
     cJSON *o = node_json_obj(n, model);
-    char *s = cJSON_Print(o);
+    char *s = utf8_fix(cJSON_Print(o));
     cJSON_Delete(o);
     char *out = xasprintf("%s\n", s);
     cJSON_free(s);
@@ -124,7 +124,7 @@ int node_from_json(search_tree *t, const cJSON *j, const char *code, const char 
     return 0;
 }
 
-char *node_subject(const search_node *n, const char *score_label, int is_best)
+char *node_subject(const search_node *n, const char *score_label)
 {
     sb s = {0};
     sb_printf(&s, "%s %d", search_stage_name(n->stage), n->id);
@@ -141,8 +141,6 @@ char *node_subject(const search_node *n, const char *score_label, int is_best)
         sb_printf(&s, "%s %.4f", score_label, n->score);
     else
         sb_puts(&s, "no score");
-    if (is_best)
-        sb_puts(&s, " *best*");
     /* a subject is one line */
     for (char *p = s.buf; p && *p; p++)
         if (*p == '\n' || *p == '\r')
@@ -176,7 +174,7 @@ int node_export_journal(const search_tree *t, const char *run_dir)
             cJSON_AddItemToArray(kids, cJSON_CreateNumber(n->children[k]));
         cJSON_AddItemToArray(nodes, o);
     }
-    char *text = cJSON_Print(root);
+    char *text = utf8_fix(cJSON_Print(root));
     cJSON_Delete(root);
     char *path = path_join(run_dir, "journal.json");
     int rc = file_write_str(path, text);

@@ -143,6 +143,53 @@ static const char *value_kind(const char *v)
     return "str";
 }
 
+/* cp1252's characters for the bytes 0x80-0x9F (0: undefined there), where
+ * it differs from Latin-1; Kaggle's non-UTF-8 files are mostly one of the two. */
+static const unsigned short cp1252_c1[32] = {
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+};
+
+static void put_code_point(sb *out, unsigned cp)
+{
+    char b[3];
+    if (cp < 0x80) {
+        sb_putc(out, (char)cp);
+    } else if (cp < 0x800) {
+        b[0] = (char)(0xC0 | cp >> 6), b[1] = (char)(0x80 | (cp & 0x3F));
+        sb_append(out, b, 2);
+    } else {
+        b[0] = (char)(0xE0 | cp >> 12), b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (char)(0x80 | (cp & 0x3F));
+        sb_append(out, b, 3);
+    }
+}
+
+/* A file that is not UTF-8 (its bytes go into a JSON request, which must
+ * be): decoded as cp1252 when it holds bytes 0x80-0x9F and cp1252 defines
+ * them all (curly quotes, the euro sign), else as Latin-1, which decodes any
+ * byte and reads the rest as cp1252 does. *codec names the one used, in Python's spelling,
+ * so the preview can tell the model how to open the file. */
+static char *decode_8bit(const char *data, size_t len, const char **codec, size_t *out_len)
+{
+    int c1 = 0, undefined = 0; /* bytes 0x80-0x9F: control codes in Latin-1 */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)data[i];
+        c1 |= c >= 0x80 && c <= 0x9F;
+        undefined |= c >= 0x80 && c <= 0x9F && !cp1252_c1[c - 0x80];
+    }
+    int cp1252 = c1 && !undefined; /* else both read it the same */
+    *codec = cp1252 ? "cp1252" : "latin-1";
+    sb out = {0};
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)data[i];
+        put_code_point(&out, cp1252 && c >= 0x80 && c <= 0x9F ? cp1252_c1[c - 0x80] : c);
+    }
+    *out_len = out.len;
+    return sb_steal(&out);
+}
+
 /* One column: its type (the widest kind seen), missing count, samples. */
 static void describe_column(sb *out, const bench_csv *csv, size_t col)
 {
@@ -201,6 +248,12 @@ static void describe_csv(sb *out, const char *path, const char *name, off_t size
             len--;
         data[len] = 0;
     }
+    const char *codec = NULL;
+    if (!utf8_valid(data, len) && !memchr(data, 0, len)) {
+        char *dec = decode_8bit(data, len, &codec, &len);
+        free(data);
+        data = dec;
+    }
     bench_csv *csv = NULL;
     if (bench_csv_parse(&csv, data, len, name) < 0) {
         sb_printf(out, "\n%s: not a well-formed CSV (%s)\n", name, err_last());
@@ -208,6 +261,11 @@ static void describe_csv(sb *out, const char *path, const char *name, off_t size
         return;
     }
     free(data);
+    if (codec)
+        sb_printf(out, "\n%s is not UTF-8; it decodes as %s (shown decoded below): read it "
+                       "with encoding='%s', e.g. pd.read_csv(path, encoding='%s')",
+                  name, !strcmp(codec, "cp1252") ? "Windows-1252 (cp1252)" : "Latin-1",
+                  codec, codec);
     if (partial)
         sb_printf(out, "\n%s: ~%.0f rows (estimated from the first %u MB) x %zu columns\n",
                   name, (double)csv->n_rows * (double)size / PREFIX_CSV, PREFIX_CSV >> 20,
@@ -266,6 +324,14 @@ char *preview_dir(const char *dir, size_t max_chars)
     sb_puts(&out, "Files in ./input:\n");
     tree(&out, dir, 0);
     describe_files(&out, dir, NULL, 0);
+    /* file names and text files can hold any bytes; the preview goes into
+     * JSON requests, which must be UTF-8 */
+    if (!utf8_valid(out.buf, out.len)) {
+        sb fixed = {0};
+        utf8_sanitize(&fixed, out.buf, out.len);
+        sb_free(&out);
+        out = fixed;
+    }
     if (out.len > max_chars) {
         out.len = max_chars;
         while (out.len && (out.buf[out.len - 1] & 0xC0) == 0x80)

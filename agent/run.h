@@ -70,11 +70,14 @@ typedef struct run_ctx {
     int sigints;                 /* Ctrl-Cs received */
     int exit_code;               /* 0, or why the run ended abnormally (130, 143, 1) */
     const char *stop_reason;
+    char *llm_failure;           /* the endpoint error that stopped the run (owned), or NULL */
+    uv_timer_t waiting;          /* says which LLM calls are taking long */
     pipeline *inflight;          /* linked list */
     int n_inflight;
     int *redo;                   /* in-flight node ids found at resume */
     int n_redo;
     int resumed;
+    int idle;                    /* resumed with nothing left to do (see run_setup.c) */
     int lock_fd;                 /* flock on RUN/.grove.lock, held for the run; -1 none */
     const char *hide[5];         /* hidden from scripts: the competition's folder,
                                     its public/ and private/, the run folder */
@@ -94,6 +97,12 @@ typedef struct run_ctx {
  * the user's: exit 2); run_setup then makes or reopens the run folder. */
 int run_check(run_ctx *r, int resume);
 int run_setup(run_ctx *r, int resume);
+/* The competition's training file (comp's train_file, else train.csv) in
+ * public_dir is there and is a CSV with at least one data row: 0, or -1 with
+ * err_last() naming the file and what is wrong with it. Without a train_file
+ * in the registry, a missing train.csv passes when public_dir holds other
+ * train* data (a folder of images, a .gz). Part of run_check. */
+int run_check_train(const char *public_dir, const bench_competition *comp);
 
 /* Seconds the search has left: the time limit less the time spent and less
  * the final re-run's reserve (all of that before the loop starts). */
@@ -140,8 +149,10 @@ char *node_to_json(const search_node *n, const char *model);
 /* Rebuild a node in t from its node.json and files (resume). */
 int node_from_json(search_tree *t, const cJSON *j, const char *code, const char *plan,
                    const char *output);
-/* "improve 12<-7: add target encoding | holdout auc 0.8123 *best*" (caller frees). */
-char *node_subject(const search_node *n, const char *score_label, int is_best);
+/* "improve 12<-7: add target encoding | holdout auc 0.8123" (caller frees). No
+ * best mark: a commit's subject is permanent and the title moves; the best
+ * ref (and `grove tree`'s star) says which node holds it now. */
+char *node_subject(const search_node *n, const char *score_label);
 /* Write journal.json (every node, one file) into the run folder. */
 int node_export_journal(const search_tree *t, const char *run_dir);
 

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,18 +39,78 @@ static int *top_k(const search_tree *t, int k, int *n)
     return ids;
 }
 
+/* The re-run waits on a loop of its own (the search's is closed by now)
+ * that also listens for SIGINT and SIGTERM: either cancels the script (its
+ * process group, as any node's) and is reported, instead of killing grove
+ * with best.tmp/ half made and not a word said. */
+typedef struct rerun_wait {
+    exec_result **out;
+    exec_run *run;
+    int signum;
+    uv_signal_t sig[2];
+} rerun_wait;
+
+static void rerun_signal(uv_signal_t *h, int signum)
+{
+    rerun_wait *w = h->data;
+    w->signum = signum;
+    if (w->run)
+        exec_cancel(w->run);
+}
+
+static void rerun_unlisten(rerun_wait *w)
+{
+    for (int i = 0; i < 2; i++)
+        uv_close((uv_handle_t *)&w->sig[i], NULL);
+}
+
+static void rerun_done(exec_run *run, exec_result *res, void *data)
+{
+    (void)run;
+    rerun_wait *w = data;
+    *w->out = res;
+    w->run = NULL;
+    rerun_unlisten(w);
+}
+
+/* exec_run_sync with the signals above; *signum is 0 or the signal that
+ * cancelled the run. */
+static int rerun_exec(exec_result **out, const exec_opts *o, int *signum)
+{
+    uv_loop_t loop;
+    int rc = uv_loop_init(&loop);
+    if (rc < 0)
+        return err_set("final re-run: loop: %s", uv_strerror(rc));
+    rerun_wait w = {.out = out};
+    *out = NULL;
+    static const int sigs[2] = {SIGINT, SIGTERM};
+    for (int i = 0; i < 2; i++) {
+        uv_signal_init(&loop, &w.sig[i]);
+        w.sig[i].data = &w;
+        uv_signal_start(&w.sig[i], rerun_signal, sigs[i]);
+    }
+    rc = exec_start(&w.run, &loop, o, rerun_done, &w);
+    if (rc < 0)
+        rerun_unlisten(&w);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    *signum = w.signum;
+    return rc;
+}
+
 /* Re-run node n's script on the full public data; 0 and the submission's
- * path (caller frees) when it produced one. */
+ * path (caller frees) when it produced one, -2 when a signal stopped it
+ * (r->exit_code says which). */
 static int rerun_full(run_ctx *r, const search_node *n, char **sub)
 {
     char *dir = xasprintf("%s/final/%d", r->run_dir, n->id);
     *sub = NULL;
-    /* What is left of the time limit (the search kept a reserve for this),
-     * but never less than the node is expected to need: a re-run cut short
-     * leaves no final submission at all. */
-    double need = run_final_estimate(r, n->id);
+    /* The time limit covers the re-run (the README promises it, and the
+     * search kept a reserve for it): what is left of the limit caps it, even
+     * below what the node is expected to need. A limit too short for the
+     * re-run ends without a final submission, and says how to make one. */
     double left = run_total_left(r);
-    double timeout = fmin(r->cfg.exec_timeout * 2, fmax(left, need));
+    double timeout = fmin(r->cfg.exec_timeout * 2, left);
     exec_opts o;
     if (run_workspace(r, dir, n->code, r->public_dir, timeout, &o) < 0) {
         free(dir);
@@ -60,14 +121,23 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
            "time limit left)...\n", n->id, timeout, fmax(left, 0));
     fflush(stdout);
     exec_result *res = NULL;
-    int rc = exec_run_sync(&res, &o);
+    int signum = 0;
+    int rc = rerun_exec(&res, &o, &signum);
+    if (signum) {
+        r->exit_code = signum == SIGINT ? 130 : 143;
+        r->stop_reason = signum == SIGINT ? "interrupted (SIGINT) during the final re-run"
+                                          : "terminated (SIGTERM) during the final re-run";
+        exec_result_free(res);
+        free(dir);
+        return -2;
+    }
     char *path = NULL;
     int found = rc == 0 ? run_submission(dir, &path) : 1;
     if (rc == 0 && res->exit_code == 0 && !res->timed_out && found == 0) {
         *sub = path;
         path = NULL;
     } else {
-        log_warn("node %d failed on the full data (%s); trying the next best", n->id,
+        log_warn("node %d failed on the full data (%s)", n->id,
                  rc < 0 ? err_last() : res->timed_out ? "timed out"
                  : res->exc_type ? res->exc_type : found < 0 ? err_last() : "no submission");
         rc = -1;
@@ -78,7 +148,26 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
     return *sub ? 0 : -1;
 }
 
-static void grade_final(run_ctx *r, const char *best_dir, const char *sub, int node)
+/* The final re-runs: the top final_top_k nodes, best first, until one makes
+ * a submission (*sub, *used), the time limit is spent, or a signal stops
+ * one (returns 1). */
+static int rerun_top(run_ctx *r, char **sub, int *used)
+{
+    int n, k = (int)r->cfg.final_top_k, interrupted = 0;
+    int *ids = top_k(r->tree, k < 1 ? 1 : k, &n);
+    for (int i = 0; i < n && !*sub && !interrupted && run_total_left(r) >= 1; i++) {
+        int got = rerun_full(r, search_tree_node(r->tree, ids[i]), sub);
+        *used = got == 0 ? ids[i] : *used;
+        interrupted = got == -2;
+    }
+    free(ids);
+    return interrupted;
+}
+
+/* Grade sub (in tmp_dir, which becomes best_dir) and write tmp_dir/grade.json,
+ * naming the submission where it will be once the folder is renamed. */
+static void grade_final(run_ctx *r, const char *tmp_dir, const char *best_dir, const char *sub,
+                        int node)
 {
     if (!r->comp || !r->comp->graded || !r->comp->answers)
         return;
@@ -91,9 +180,11 @@ static void grade_final(run_ctx *r, const char *best_dir, const char *sub, int n
     bench_report rep;
     memset(&rep, 0, sizeof rep);
     if (audit_grade(r->audit, &rep, r->comp, sub, answers, node, "final submission") == 0) {
+        free(rep.submission_path);
+        rep.submission_path = path_join(best_dir, "submission.csv");
         cJSON *j = bench_report_json(&rep);
-        char *text = cJSON_Print(j);
-        char *path = path_join(best_dir, "grade.json");
+        char *text = utf8_fix(cJSON_Print(j));
+        char *path = path_join(tmp_dir, "grade.json");
         file_write_str(path, text);
         free(path);
         cJSON_free(text);
@@ -133,7 +224,9 @@ int run_finish(run_ctx *r)
     }
     int best = search_tree_best(r->tree);
     if (best < 0) {
-        printf("no node produced a valid scored submission; see `grove tree %s`\n", r->run_dir);
+        char *q = shell_quote(r->run_dir);
+        printf("no node produced a valid scored submission; see `grove tree %s`\n", q);
+        free(q);
         return 1;
     }
     const search_node *b = search_tree_node(r->tree, best);
@@ -159,22 +252,29 @@ int run_finish(run_ctx *r)
     rm_rf(tmp_dir);
     mkdir_p(tmp_dir, 0755);
     char *sub = NULL;
-    int used = best;
+    int used = best, interrupted = 0;
+    char *q = shell_quote(r->run_dir);
     if (r->holdout && r->stopping >= 2 && r->exit_code) {
         printf("no re-run on the full data after a hard stop; `grove run --resume %s` "
-               "finishes the run\n", r->run_dir);
+               "finishes the run\n", q);
     } else if (r->holdout) {
-        int n, k = (int)r->cfg.final_top_k;
-        int *ids = top_k(r->tree, k < 1 ? 1 : k, &n);
-        for (int i = 0; i < n && !sub; i++)
-            if (rerun_full(r, search_tree_node(r->tree, ids[i]), &sub) == 0)
-                used = ids[i];
-        free(ids);
+        interrupted = rerun_top(r, &sub, &used);
     } else {
         char *dir = xasprintf("%s/nodes/%d", r->run_dir, best);
         if (run_submission(dir, &sub) < 0)
             log_warn("node %d: %s", best, err_last());
         free(dir);
+    }
+    if (interrupted) {
+        /* best.tmp/ goes (nothing in it is finished); best/ keeps what an
+         * earlier session made, and a resume re-runs the final */
+        rm_rf(tmp_dir);
+        printf("grove: %s: no final submission made; `grove run --resume %s` re-runs node %d "
+               "on the full data and finishes the run\n", r->stop_reason, q, best);
+        free(q);
+        free(tmp_dir);
+        free(best_dir);
+        return 1;
     }
     char *sol = path_join(tmp_dir, "solution.py");
     int rc = file_write_str(sol, search_tree_node(r->tree, used)->code
@@ -185,16 +285,21 @@ int run_finish(run_ctx *r)
         rc = file_copy(sub, dst);
     if (sub && rc == 0) {
         printf("final submission (node %d): %s/submission.csv\n", used, best_dir);
-        grade_final(r, tmp_dir, dst, used);
+        grade_final(r, tmp_dir, best_dir, dst, used);
     }
     if (rc == 0 && (rm_rf(best_dir) < 0 || rename(tmp_dir, best_dir) < 0))
         rc = err_set("%s: %s", best_dir, strerror(errno));
     if (rc < 0)
         log_error("%s", err_last());
+    else if (!sub && r->holdout && run_total_left(r) < 1)
+        printf("no final submission: the time limit ran out on the full data; best/ holds the "
+               "best node's solution.py; `grove run --resume %s` goes on with the time limit "
+               "started again and makes it at the end\n", q);
     else if (!sub)
         printf("no final submission%s; best/ holds the best node's solution.py\n",
                r->holdout && !(r->stopping >= 2 && r->exit_code)
                    ? ": the best node(s) failed on the full data" : "");
+    free(q);
     rc = rc < 0 || !sub ? 1 : 0;
     free(dst);
     free(sub);
@@ -225,6 +330,7 @@ void run_free(run_ctx *r)
         bench_holdout_free(&r->split);
     holdout_inferred_free(&r->inferred);
     free(r->self_report_why);
+    free(r->llm_failure);
     run_hardware_free(r);
     config_free(&r->cfg);
     free(r->run_dir);

@@ -16,8 +16,24 @@
  * SIGINT stop new work and let running nodes finish; a second SIGINT,
  * SIGTERM or the time limit kill what runs. Killed nodes are not committed;
  * they stay in inflight.json and `--resume` redoes them.
+ *
+ * An LLM call that still fails after llm/'s bounded retries (a bad key, a
+ * wrong path or model, an endpoint that is down, refuses, hangs past the
+ * request's limit or keeps sending garbage) is the endpoint's fault, not the
+ * node's: it is never recorded as a node nor counted as a step. The run
+ * stops at once with the error in full and exits non-zero; the nodes in
+ * flight are redone by `--resume` once the endpoint works. Every
+ * llm.wait_notice seconds a call is still waiting, a line says so.
+ *
+ * A script byte-identical to another node's is never run: it would cost a
+ * run and tell nothing. The coder is asked again for a different one (the
+ * re-ask names the node it repeats, and the context's tried_codes gains
+ * it); when the asks are used up, the node is recorded as a buggy
+ * "duplicate of node N", not run and with no code of its own, so it is
+ * never debugged either. It still counts as a step: the LLM was asked.
  */
 #include "config.h"
+#include "report_html.h"
 #include "run.h"
 #include "util.h"
 
@@ -41,6 +57,8 @@ struct pipeline {
     exec_run *exec;
     char *workdir;
     int waiting_llm;
+    double llm_since;  /* when the call being waited on was submitted */
+    int notices;       /* "waiting on the model" lines printed for it */
     int gpu_slot;    /* the GPU slot its script holds, -1: none */
     int waiting_gpu; /* its script waits for a GPU slot to free */
     int reviewing;
@@ -196,6 +214,22 @@ static void add_usage(pipeline *p, search_node *n, const llm_response *resp)
 
 /* ---- finishing a node ---- */
 
+/* A node's reason as the progress line shows it: whole (the part that says
+ * what to fix comes last: "invalid submission: PATH: column 'Survived' is
+ * missing"), on one line, with the run folder's paths relative to it. */
+static void print_reason(const run_ctx *r, const char *reason)
+{
+    size_t dl = strlen(r->run_dir);
+    for (const char *p = reason; *p;) {
+        if (!strncmp(p, r->run_dir, dl) && p[dl] == '/') {
+            p += dl + 1;
+            continue;
+        }
+        putchar(*p == '\n' || *p == '\r' || *p == '\t' ? ' ' : *p);
+        p++;
+    }
+}
+
 static void print_node_line(const run_ctx *r, const search_node *n, int is_best)
 {
     char head[64];
@@ -207,8 +241,10 @@ static void print_node_line(const run_ctx *r, const search_node *n, int is_best)
         snprintf(head, sizeof head, "%d", n->id);
     printf("[%3d/%d] %-8s %-8s ", search_tree_count_state(r->tree, NODE_DONE), r->steps,
            search_stage_name(n->stage), head);
-    if (n->is_buggy)
-        printf("buggy: %.70s", n->bug_reason ? n->bug_reason : "failed");
+    if (n->is_buggy) {
+        printf("buggy: ");
+        print_reason(r, n->bug_reason ? n->bug_reason : "failed");
+    }
     else if (n->has_score)
         printf("%s %s %.5f", score_label(r), r->metric_name, n->score);
     else
@@ -242,7 +278,7 @@ static void finish_node(pipeline *p, int is_buggy, const char *reason, int has_s
 
     char *json = node_to_json(n, r->coder ? llm_client_model(r->coder) : NULL);
     char *label = xasprintf("%s %s", r->holdout ? "holdout" : "self-reported", r->metric_name);
-    char *subject = node_subject(n, label, best == n->id);
+    char *subject = node_subject(n, label);
     free(label);
     journal_node_files f = {n->code, n->plan, n->output, sb_str(&p->review), json};
     if (journal_commit_node(r->journal, n->id, n->parent, &f, subject, clock_wall()) < 0) {
@@ -264,13 +300,18 @@ static void finish_node(pipeline *p, int is_buggy, const char *reason, int has_s
     if (inflight_save(r) < 0 || node_export_journal(r->tree, r->run_dir) < 0)
         log_warn("%s", err_last());
     print_node_line(r, n, best == n->id);
+    report_live_update(r, 0);
     kick(r);
 }
 
-/* A node abandoned by a hard stop: not committed; inflight.json keeps it. */
+/* A node abandoned by a hard stop: not committed; inflight.json keeps it,
+ * pending, for --resume to redo. */
 static void drop_node(pipeline *p)
 {
     run_ctx *r = p->r;
+    search_node *n = search_tree_node(r->tree, p->id);
+    if (n && n->state == NODE_RUNNING)
+        n->state = NODE_PENDING;
     pipeline_free(p);
     kick(r);
 }
@@ -331,9 +372,18 @@ static void submit(pipeline *p, llm_client *c, const char *func, const cJSON *sc
     llm_message msgs[MAX_MSGS];
     for (int i = 0; i < p->n_msgs; i++)
         msgs[i] = (llm_message){p->roles[i], p->texts[i]};
+    const search_node *n = search_tree_node(r->tree, p->id);
+    const char *action = p->reviewing ? "review" : search_stage_name(n->stage);
     char tag[64];
-    snprintf(tag, sizeof tag, "node %d %s", p->id,
-             p->reviewing ? "review" : search_stage_name(search_tree_node(r->tree, p->id)->stage));
+    snprintf(tag, sizeof tag, "node %d %s", p->id, action);
+    /* what replay matches this exchange on (its prompt holds the time left) */
+    llm_exchange x = {
+        .client = p->reviewing ? "feedback" : "coder",
+        .action = action,
+        .node = p->id,
+        .parent = n->parent,
+        .ask = p->reviewing ? p->text_review : p->asks,
+    };
     llm_request req = {
         .messages = msgs,
         .n_messages = (size_t)p->n_msgs,
@@ -343,8 +393,11 @@ static void submit(pipeline *p, llm_client *c, const char *func, const cJSON *sc
         .func_schema = schema,
         .context = p->context,
         .tag = tag,
+        .exchange = &x,
     };
     p->waiting_llm = 1;
+    p->llm_since = clock_mono();
+    p->notices = 0;
     if (llm_submit(c, &req, on_llm, p) < 0) {
         p->waiting_llm = 0;
         char *why = xasprintf("LLM request failed: %s", err_last());
@@ -550,6 +603,70 @@ static void check_cost(run_ctx *r)
     }
 }
 
+static void stop_now(run_ctx *r, const char *reason);
+
+/* Another node whose script is byte-identical to code, or NULL. */
+static const search_node *duplicate_of(const run_ctx *r, int id, const char *code)
+{
+    for (size_t i = 0; i < search_tree_count(r->tree); i++) {
+        const search_node *m = search_tree_at(r->tree, i);
+        if (m->id != id && m->code && strcmp(m->code, code) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+/* Ask the coder again, after its reply `said`, with `why`. */
+static void ask_again(pipeline *p, const char *said, char *why)
+{
+    push_msg(p, LLM_ASSISTANT, xstrdup(said ? said : ""));
+    push_msg(p, LLM_USER, why);
+    submit(p, p->r->coder, NULL, NULL);
+}
+
+/* The reply's script repeats node dup's: ask again, or record the node as
+ * a duplicate without running it (see the top of this file). */
+static void on_duplicate(pipeline *p, search_node *n, const search_node *dup,
+                         const char *said, const char *plan, const char *code)
+{
+    if (p->asks < MAX_ASKS) {
+        cJSON *tried = cJSON_GetObjectItemCaseSensitive(p->context, "tried_codes");
+        if (!tried)
+            tried = cJSON_AddArrayToObject(p->context, "tried_codes");
+        cJSON_AddItemToArray(tried, cJSON_CreateString(code));
+        ask_again(p, said, xasprintf(
+            "That script is identical to node %d's, %s; running it again would tell "
+            "nothing. Make a different change and reply with a short plan, then the complete "
+            "script in one ```python fenced block.", dup->id,
+            dup->state != NODE_DONE ? "which is being run now"
+            : dup->is_buggy         ? "which was already run and failed"
+                                    : "which was already run and worked"));
+        return;
+    }
+    search_node_set(&n->plan, plan);
+    char *why = xasprintf("duplicate of node %d (the same script; not run)", dup->id);
+    finish_node(p, 1, why, 0, 0);
+    free(why);
+}
+
+/* The endpoint failed this call after its retries: stop the run, say why in
+ * full, and leave the node unrecorded (see the top of this file). */
+static void llm_failed(pipeline *p, const char *error)
+{
+    run_ctx *r = p->r;
+    if (!r->llm_failure) {
+        r->llm_failure = xasprintf("the model's endpoint failed: %s", error);
+        fprintf(stderr,
+                "\ngrove: the model's endpoint failed; stopping the run (node %d is not "
+                "recorded, no step is spent):\n  %s\n"
+                "grove: fix the cause, then `grove run --resume %s` goes on from here\n",
+                p->id, error, r->run_dir);
+    }
+    r->exit_code = 1;
+    stop_now(r, r->llm_failure);
+    drop_node(p);
+}
+
 static void on_llm(llm_response *resp, void *data)
 {
     pipeline *p = data;
@@ -563,6 +680,10 @@ static void on_llm(llm_response *resp, void *data)
     search_node *n = search_tree_node(r->tree, p->id);
     add_usage(p, n, resp);
     check_cost(r);
+    /* A reply enters here: invalid bytes in it (an endpoint that cut a
+     * character, a model that wrote Latin-1) would follow the plan and the
+     * code into node.json, journal.json, the commits and the next request. */
+    resp->text = utf8_fix(resp->text);
     if (p->reviewing) {
         if (!resp->ok && resp->tools_unsupported && !p->text_review) {
             p->text_review = 1; /* fall back to JSON in text */
@@ -570,39 +691,40 @@ static void on_llm(llm_response *resp, void *data)
             start_review(p, n);
             return;
         }
-        if (!resp->ok) {
-            char *why = xasprintf("review error: %s", resp->error ? resp->error : "LLM failed");
-            finish_node(p, 1, why, 0, 0);
-            free(why);
-        } else {
+        if (!resp->ok)
+            llm_failed(p, resp->error ? resp->error : "no reply");
+        else
             on_review(p, resp);
-        }
         llm_response_free(resp);
         return;
     }
     if (!resp->ok) {
-        char *why = xasprintf("LLM error: %s", resp->error ? resp->error : "unknown");
+        llm_failed(p, resp->error ? resp->error : "no reply");
         llm_response_free(resp);
-        finish_node(p, 1, why, 0, 0);
-        free(why);
         return;
     }
     char *plan = NULL, *code = NULL;
     p->asks++;
     if (search_parse_reply(resp->text, &plan, &code) < 0) {
         if (p->asks < MAX_ASKS) {
-            push_msg(p, LLM_ASSISTANT, xstrdup(resp->text ? resp->text : ""));
-            push_msg(p, LLM_USER,
-                     xstrdup("Your reply had no fenced Python code block. Reply again with a "
-                             "short plan in prose, then the complete script in one ```python "
-                             "fenced block."));
+            ask_again(p, resp->text,
+                      xstrdup("Your reply had no fenced Python code block. Reply again with a "
+                              "short plan in prose, then the complete script in one ```python "
+                              "fenced block."));
             llm_response_free(resp);
-            submit(p, r->coder, NULL, NULL);
             return;
         }
         search_node_set(&n->plan, resp->text);
         llm_response_free(resp);
         finish_node(p, 1, "no code block in the reply after 3 attempts", 0, 0);
+        return;
+    }
+    const search_node *dup = duplicate_of(r, n->id, code);
+    if (dup) {
+        on_duplicate(p, n, dup, resp->text, plan, code);
+        llm_response_free(resp);
+        free(plan);
+        free(code);
         return;
     }
     llm_response_free(resp);
@@ -614,6 +736,19 @@ static void on_llm(llm_response *resp, void *data)
 }
 
 /* ---- starting nodes ---- */
+
+/* The codes already tried on n's parent (its other children), for the
+ * coder's context: the builtin coder never repeats one of them. */
+static void add_tried_codes(run_ctx *r, const search_node *n, cJSON *ctx)
+{
+    const search_node *par = n->parent >= 0 ? search_tree_node(r->tree, n->parent) : NULL;
+    cJSON *arr = cJSON_AddArrayToObject(ctx, "tried_codes");
+    for (int i = 0; par && i < par->n_children; i++) {
+        const search_node *c = search_tree_node(r->tree, par->children[i]);
+        if (c && c->id != n->id && c->code && *c->code)
+            cJSON_AddItemToArray(arr, cJSON_CreateString(c->code));
+    }
+}
 
 cJSON *run_context(run_ctx *r, const search_node *n);
 
@@ -627,6 +762,7 @@ static void start_node(run_ctx *r, int id)
     if (inflight_save(r) < 0)
         log_warn("%s", err_last());
     p->context = run_context(r, n);
+    add_tried_codes(r, n, p->context);
     push_msg(p, LLM_SYSTEM, run_render(r, "system", n, NULL, NULL));
     push_msg(p, LLM_USER, run_render(r, search_stage_name(n->stage), n, NULL, NULL));
     submit(p, r->coder, NULL, NULL);
@@ -690,8 +826,28 @@ static void arm_deadline(run_ctx *r)
     uv_timer_start(&r->deadline, on_deadline, (uint64_t)(fmax(run_time_left(r), 0) * 1000), 0);
 }
 
+/* Once a second: a plain line for each call that has waited another
+ * llm.wait_notice seconds, so a slow or silent endpoint is visible. */
+static void on_waiting(uv_timer_t *t)
+{
+    run_ctx *r = t->data;
+    double every = r->cfg.llm.wait_notice;
+    for (pipeline *p = r->inflight; p; p = p->next) {
+        if (!p->waiting_llm || r->stopping >= 2)
+            continue;
+        int k = (int)((clock_mono() - p->llm_since) / every);
+        if (k > p->notices) {
+            p->notices = k;
+            printf("waiting on the model for %.0fs (node %d%s)\n", k * every, p->id,
+                   p->reviewing ? ", review" : "");
+            fflush(stdout);
+        }
+    }
+}
+
 static void close_all(run_ctx *r)
 {
+    uv_close((uv_handle_t *)&r->waiting, NULL);
     uv_close((uv_handle_t *)&r->kick, NULL);
     uv_close((uv_handle_t *)&r->sigint, NULL);
     uv_close((uv_handle_t *)&r->sigterm, NULL);
@@ -779,11 +935,18 @@ int run_loop(run_ctx *r)
     uv_signal_init(r->loop, &r->sigint);
     uv_signal_init(r->loop, &r->sigterm);
     uv_timer_init(r->loop, &r->deadline);
-    r->kick.data = r->sigint.data = r->sigterm.data = r->deadline.data = r;
+    uv_timer_init(r->loop, &r->waiting);
+    r->kick.data = r->sigint.data = r->sigterm.data = r->deadline.data = r->waiting.data = r;
+    uv_timer_start(&r->waiting, on_waiting, 1000, 1000);
+    uv_unref((uv_handle_t *)&r->waiting);
     uv_signal_start(&r->sigint, on_signal, SIGINT);
     uv_signal_start(&r->sigterm, on_signal, SIGTERM);
     arm_deadline(r);
     uv_idle_start(&r->kick, on_kick);
     uv_run(r->loop, UV_RUN_DEFAULT);
+    /* journal.json exists even when no node was recorded (the endpoint
+     * failed on the first call), so tools reading it find an empty tree */
+    if (inflight_save(r) < 0 || node_export_journal(r->tree, r->run_dir) < 0)
+        log_warn("%s", err_last());
     return 0;
 }

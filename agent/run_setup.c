@@ -263,6 +263,9 @@ static int make_client(run_ctx *r, llm_client **out, const char *spec, const cha
         .reasoning_effort = r->cfg.reasoning_effort,
         .seed = (unsigned long)r->cfg.seed,
         .default_max_tokens = (int)r->cfg.max_output_tokens,
+        .total_timeout_s = r->cfg.llm.timeout,
+        .max_attempts = (int)r->cfg.llm.max_attempts,
+        .max_retry_wait_s = r->cfg.llm.retry_wait,
     };
     int rc = llm_client_new(out, r->loop, &c);
     free(log);
@@ -296,6 +299,47 @@ static int check_prompts(run_ctx *r)
     return 0;
 }
 
+/* --name is one folder inside --out: an empty name would make --out itself
+ * (with the runs in it) a run, and '/', '.' or '..' would reach elsewhere. */
+static int check_name(const char *name)
+{
+    if (!name)
+        return 0;
+    if (!*name || !strcmp(name, ".") || !strcmp(name, "..") || strchr(name, '/'))
+        return err_set("--name '%s': a run's name is one folder name inside --out (no '/', "
+                       "not empty, '.' or '..'); to put runs elsewhere use --out DIR", name);
+    return 0;
+}
+
+/* A new run may be made in a folder that is missing, empty, or one a grove
+ * killed at its start left behind (its lock file and no repository yet, which
+ * a new start completes). Any other folder is someone's: a run there would
+ * overwrite its config.json and delete files in best/ and nodes/, so it is
+ * refused before anything is written. */
+static int check_new_run_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int entries = 0, grove_lock = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            entries++;
+        grove_lock |= !strcmp(e->d_name, ".grove.lock");
+    }
+    closedir(d);
+    if (entries && !grove_lock) {
+        char *q = shell_quote(dir);
+        err_set("run folder %s exists, is not empty and is not a grove run: grove leaves it "
+                "untouched; choose another --name (or --out), or move its files elsewhere (mv %s ...)",
+                dir, q);
+        free(q);
+        return -1;
+    }
+    return 0;
+}
+
 /* The run folder's absolute path, checked but not made: nothing is created
  * before the whole configuration has been checked. */
 static int plan_run_dir(run_ctx *r, int resume)
@@ -315,9 +359,15 @@ static int plan_run_dir(run_ctx *r, int resume)
     int exists = dir_exists(git);
     free(git);
     if (exists) {
+        char *q = shell_quote(dir);
         err_set("run folder %s already holds a run: resume it with `grove run --resume %s`, "
-                "or choose another --name",
-                dir, dir);
+                "or choose another --name", dir, q);
+        free(q);
+        free(dir);
+        free(n);
+        return -1;
+    }
+    if (check_new_run_dir(dir) < 0) {
         free(dir);
         free(n);
         return -1;
@@ -375,6 +425,37 @@ static void remove_temp_files(const char *dir)
     }
     if (d)
         closedir(d);
+}
+
+static int write_config(const char *run_dir, const char *text)
+{
+    char *path = path_join(run_dir, "config.json");
+    int rc = file_write_str(path, text);
+    free(path);
+    return rc;
+}
+
+/* 1 when a resumed run has nothing left to do: its step budget is used, no
+ * node was in flight at the stop, and best/ holds the final result for the
+ * current best node (its script and a submission), or no node has a score.
+ * Re-running the final then would only spend its time again. */
+static int resume_is_idle(const run_ctx *r)
+{
+    if ((int)search_tree_count_state(r->tree, NODE_DONE) < r->steps || r->n_redo)
+        return 0;
+    int best = search_tree_best(r->tree);
+    if (best < 0)
+        return 1;
+    char *sol_path = xasprintf("%s/best/solution.py", r->run_dir);
+    char *sub_path = xasprintf("%s/best/submission.csv", r->run_dir);
+    char *sol = NULL;
+    const char *code = search_tree_node(r->tree, best)->code;
+    int idle = file_read(sol_path, &sol, NULL) == 0 && !strcmp(sol, code ? code : "") &&
+               file_exists(sub_path);
+    free(sol);
+    free(sol_path);
+    free(sub_path);
+    return idle;
 }
 
 static int load_node(const cJSON *nj, const journal_node_files *f, void *data)
@@ -461,7 +542,10 @@ int run_check(run_ctx *r, int resume)
     const char *comp = cfg->competition;
     if (!comp)
         return err_set("no competition given (grove run COMPETITION)");
+    if (!resume && check_name(cfg->name) < 0)
+        return -1;
     if (resolve_competition(r, comp, cfg->data_dir) < 0 ||
+        run_check_train(r->public_dir, bench_registry_find(r->comp_id)) < 0 ||
         choose_scoring(r) < 0 || plan_run_dir(r, resume) < 0)
         return -1;
     absolutize(&cfg->python);
@@ -531,6 +615,7 @@ int run_setup(run_ctx *r, int resume)
     if (file_read(desc_path, &r->description, NULL) < 0)
         r->description = xasprintf("(the competition folder has no description.md; its id is %s)",
                                    r->comp_id);
+    r->description = utf8_fix(r->description); /* it goes into every request */
     free(desc_path);
     r->preview = preview_dir(r->input_dir, 6000);
     r->modality = preview_modality(r->input_dir, r->comp ? r->comp->train_file : NULL);
@@ -540,19 +625,21 @@ int run_setup(run_ctx *r, int resume)
     probe_python(r);
 
     /* config.json before the repository: a run folder with a .git always
-     * has the config a resume needs, however early a kill came. */
+     * has the config a resume needs, however early a kill came. A resume
+     * rewrites it (with the flags that change a resumed run) only when there
+     * is something to do. */
     cJSON *cfg_json = config_to_json(cfg);
-    char *cfg_text = cJSON_Print(cfg_json);
+    char *cfg_text = utf8_fix(cJSON_Print(cfg_json));
     cJSON_Delete(cfg_json);
-    char *cfg_path = path_join(r->run_dir, "config.json");
-    int rc = file_write_str(cfg_path, cfg_text);
-    free(cfg_path);
+    int rc = resume ? 0 : write_config(r->run_dir, cfg_text);
     if (rc == 0)
         rc = journal_open(&r->journal, r->run_dir, !resume);
     if (rc == 0 && !journal_has_task(r->journal))
         rc = journal_commit_task(r->journal, r->description, r->preview, cfg_text, clock_wall());
+    if (rc == 0 && resume)
+        rc = load_journal(r);
+    if (rc == 0 && resume && !(r->idle = resume_is_idle(r)))
+        rc = write_config(r->run_dir, cfg_text);
     cJSON_free(cfg_text);
-    if (rc < 0)
-        return -1;
-    return resume ? load_journal(r) : 0;
+    return rc;
 }

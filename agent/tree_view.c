@@ -15,6 +15,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A buggy node's note for the tree's last column: an absolute path in it
+ * shortened to its file name, so "invalid submission: /tmp/runs/x/nodes/1/
+ * submission/submission.csv: missing required column 'survived'" shows the
+ * reason, not the folders; one line, at most 100 characters. */
+static void put_note(sb *out, const char *note)
+{
+    size_t start = out->len;
+    for (const char *p = note; *p; p++) {
+        if (*p == '/' && (p == note || p[-1] == ' ')) {
+            const char *end = p + strcspn(p, " :,;)");
+            const char *base = p;
+            for (const char *q = p; q < end; q++)
+                if (*q == '/' && q + 1 < end)
+                    base = q + 1;
+            p = base;
+        }
+        sb_putc(out, *p == '\n' || *p == '\t' ? ' ' : *p);
+        if (out->len - start >= 100 && p[1]) {
+            while (out->len > start && (out->buf[out->len - 1] & 0xC0) == 0x80)
+                out->len--; /* never half a character */
+            out->buf[out->len] = 0;
+            sb_puts(out, "...");
+            return;
+        }
+    }
+}
+
 static void row(sb *out, const search_tree *t, const search_node *n, const char *prefix,
                 int last, int depth, int best)
 {
@@ -35,9 +62,10 @@ static void row(sb *out, const search_tree *t, const search_node *n, const char 
     snprintf(time, sizeof time, "%.1fs", n->exec_time);
     const char *note = n->is_buggy ? (n->exc_type ? n->exc_type : n->bug_reason ? n->bug_reason : "")
                                    : "";
-    sb_printf(out, "%-24s %-9s %-12s %-2s %8s  %.48s%s\n", sb_str(&label),
-              search_stage_name(n->stage), score, n->id == best ? "*" : "", time, note,
-              strlen(note) > 48 ? "..." : "");
+    sb_printf(out, "%-24s %-9s %-12s %-2s %8s  ", sb_str(&label), search_stage_name(n->stage),
+              score, n->id == best ? "*" : "", time);
+    put_note(out, note);
+    sb_putc(out, '\n');
     sb_free(&label);
     char *child_prefix = depth ? xasprintf("%s%s", prefix, last ? "   " : "|  ") : xstrdup("");
     for (int k = 0; k < n->n_children; k++) {
@@ -77,7 +105,7 @@ int run_open_view(const char *run_dir, journal **j, search_tree **t, char **metr
     *j = NULL;
     *t = NULL;
     *metric = NULL;
-    if (journal_open(j, run_dir, 0) < 0)
+    if (journal_open_read(j, run_dir) < 0)
         return err_prefix("%s is not a grove run folder", run_dir);
     char *cfg_text = NULL;
     if (journal_read_file(*j, -1, "config.json", &cfg_text) < 0) {

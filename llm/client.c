@@ -57,6 +57,16 @@ int llm_key_available(const char *spec, const char *api_key_env)
     return v && *v;
 }
 
+int llm_spec_is_builtin(const char *spec)
+{
+    prov_kind kind;
+    char *model = NULL;
+    if (parse_spec(spec, &kind, &model) < 0)
+        return 0;
+    free(model);
+    return kind == PROV_BUILTIN;
+}
+
 static int make_url(llm_client *c, const char *base_url)
 {
     const char *base = base_url ? base_url

@@ -10,6 +10,11 @@
  * llm_submit() nor inside a libcurl callback, so it may submit more work or
  * free the client. The job is freed when its timer has closed.
  *
+ * The request's limit (total_timeout_s) bounds every attempt and every
+ * wait together: each attempt gets what is left of it, and no retry starts
+ * that could not finish in time. Per attempt, a 6-attempt request to a
+ * server that never answers waited six limits.
+ *
  * Accounting happens once, at finish: tokens and cost go into the response
  * and the client's totals. Every HTTP attempt is one llm.jsonl line; the
  * final one carries the usage, the cost and the neutral reply for replay.
@@ -30,6 +35,8 @@ struct llm_job {
     llm_request req;        /* deep copy; its pointers are owned below */
     llm_message *msgs;
     cJSON *schema, *context;
+    cJSON *exchange;        /* the request's exchange as JSON, or NULL */
+    char key[EXCHANGE_KEY_MAX];
     cJSON *body;            /* what is sent (http) or the canonical request */
     char *body_text;
     char hash[17];
@@ -58,6 +65,9 @@ static void copy_request(llm_job *j, const llm_request *req)
     j->req.func_schema = j->schema;
     j->req.context = j->context;
     j->req.tag = xstrdup(req->tag);
+    j->req.exchange = NULL; /* kept as JSON below; its strings are the caller's */
+    j->exchange = exchange_json(req->exchange);
+    exchange_key(j->exchange, j->key);
 }
 
 static void free_job(uv_handle_t *h)
@@ -71,6 +81,7 @@ static void free_job(uv_handle_t *h)
     free((char *)j->req.tag);
     cJSON_Delete(j->schema);
     cJSON_Delete(j->context);
+    cJSON_Delete(j->exchange);
     cJSON_Delete(j->body);
     cJSON_free(j->body_text);
     llm_response_free(j->resp);
@@ -112,7 +123,7 @@ static void log_exchange(llm_job *j, const http_req *hr, const char *error, int 
     llm_client *c = j->c;
     log_entry e = {
         .tag = j->req.tag, .provider = c->provider, .model = c->model, .url = c->ep.shown,
-        .hash = j->hash, .attempt = j->attempt, .final = final,
+        .hash = j->hash, .exchange = j->exchange, .attempt = j->attempt, .final = final,
         .status = hr ? hr->status : 0, .latency_s = clock_mono() - j->t_attempt,
         .total_latency_s = clock_mono() - j->t_submit, .request = j->body,
         .response = hr ? sb_str(&hr->resp) : NULL, .response_len = hr ? hr->resp.len : 0,
@@ -183,6 +194,14 @@ static void clear_reply(llm_response *r)
     memset(&r->usage, 0, sizeof r->usage);
 }
 
+/* Seconds left of the request's own limit (total_timeout_s), which bounds
+ * every attempt and every wait between them together: a server that
+ * accepts and never answers costs that limit once, not once per attempt. */
+static double time_left(const llm_job *j)
+{
+    return j->c->http.total_timeout_s - (clock_mono() - j->t_submit);
+}
+
 static void on_http_done(http_req *hr, void *data)
 {
     llm_job *j = data;
@@ -210,6 +229,12 @@ static void on_http_done(http_req *hr, void *data)
             char *e2 = xasprintf("%s (gave up after %d attempts: waiting %.1f s more would "
                                  "pass the %.0f s retry budget)", error, j->attempt, wait,
                                  c->max_retry_wait_s);
+            free(error);
+            error = e2;
+        } else if (time_left(j) - wait < 0.1) {
+            char *e2 = xasprintf("%s (gave up after %d attempt%s: the request's limit of "
+                                 "%g s is spent)", error, j->attempt,
+                                 j->attempt == 1 ? "" : "s", c->http.total_timeout_s);
             free(error);
             error = e2;
         } else {
@@ -241,7 +266,9 @@ static void attempt_http(llm_job *j)
     } else if (c->key) {
         headers[n++] = auth = xasprintf("Authorization: Bearer %s", c->key);
     }
-    int rc = http_post(&j->http, c->multi, c->ep.url, headers, n, j->body_text, &c->http,
+    http_opts o = c->http;
+    o.total_timeout_s = time_left(j) > 0.1 ? time_left(j) : 0.1;
+    int rc = http_post(&j->http, c->multi, c->ep.url, headers, n, j->body_text, &o,
                        on_http_done, j);
     if (auth) {
         memset(auth, 0, strlen(auth));
@@ -264,7 +291,7 @@ static void attempt_local(llm_job *j)
         if (rc == 0)
             j->resp->finish_reason = xstrdup("stop");
     } else {
-        rc = replay_lookup(c->replay, j->hash, j->resp);
+        rc = replay_lookup(c->replay, j->key, j->hash, j->resp);
     }
     if (rc < 0) {
         clear_reply(j->resp);
@@ -308,7 +335,9 @@ int job_start(llm_client *c, const llm_request *req, llm_done_cb cb, void *data)
         if (j->context)
             cJSON_AddItemToObject(j->body, "context", cJSON_Duplicate(j->context, 1));
     }
-    j->body_text = cJSON_PrintUnformatted(j->body);
+    /* the last guard: a strict endpoint answers 400 to a body that is not
+     * UTF-8, which would fail every request of a run */
+    j->body_text = utf8_fix(cJSON_PrintUnformatted(j->body));
     j->resp = xcalloc(1, sizeof *j->resp);
     j->t_submit = clock_mono();
     uv_timer_init(c->loop, &j->timer);

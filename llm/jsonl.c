@@ -11,6 +11,10 @@
  * the API key and any key in the URL's query are scrubbed from the finished
  * line as a last line of defence (a server echoing the key in an error).
  *
+ * "exchange" says which exchange of the run it was ({client, action, node,
+ * parent, ask}): replay matches on it, as the prompts themselves change
+ * from run to run (they carry the time left).
+ *
  * The hash is FNV-1a 64 over the canonical request: the messages in order
  * (role, content) and the forced function (name, schema), printed by cJSON
  * without formatting. It ignores the model, temperature and provider on
@@ -22,6 +26,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+cJSON *exchange_json(const llm_exchange *x)
+{
+    if (!x)
+        return NULL;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "client", x->client ? x->client : "");
+    cJSON_AddStringToObject(o, "action", x->action ? x->action : "");
+    cJSON_AddNumberToObject(o, "node", x->node);
+    cJSON_AddNumberToObject(o, "parent", x->parent);
+    cJSON_AddNumberToObject(o, "ask", x->ask);
+    return o;
+}
+
+void exchange_key(const cJSON *x, char out[EXCHANGE_KEY_MAX])
+{
+    const cJSON *client = cJSON_GetObjectItemCaseSensitive(x, "client");
+    const cJSON *action = cJSON_GetObjectItemCaseSensitive(x, "action");
+    const cJSON *node = cJSON_GetObjectItemCaseSensitive(x, "node");
+    const cJSON *parent = cJSON_GetObjectItemCaseSensitive(x, "parent");
+    const cJSON *ask = cJSON_GetObjectItemCaseSensitive(x, "ask");
+    out[0] = 0;
+    if (cJSON_IsString(client) && cJSON_IsString(action) && cJSON_IsNumber(node) &&
+        cJSON_IsNumber(parent) && cJSON_IsNumber(ask))
+        snprintf(out, EXCHANGE_KEY_MAX, "%.20s/%.20s/%d/%d/%d", client->valuestring,
+                 action->valuestring, node->valueint, parent->valueint, ask->valueint);
+}
 
 cJSON *canonical_request(const llm_request *req)
 {
@@ -137,6 +168,8 @@ static cJSON *build_line(const log_entry *e)
     if (e->final)
         cJSON_AddNumberToObject(line, "total_latency_s", e->total_latency_s);
     add_str(line, "request_hash", e->hash);
+    if (e->exchange)
+        cJSON_AddItemToObject(line, "exchange", cJSON_Duplicate(e->exchange, 1));
     cJSON_AddBoolToObject(line, "ok", e->error == NULL);
     add_usage(line, e->final ? e->resp : NULL);
     cJSON_AddItemToObject(line, "request", e->request ? cJSON_Duplicate(e->request, 1)
@@ -159,7 +192,7 @@ int jsonl_append(const char *path, const char *const *secrets, const log_entry *
     if (!path)
         return 0;
     cJSON *line = build_line(e);
-    char *text = cJSON_PrintUnformatted(line);
+    char *text = utf8_fix(cJSON_PrintUnformatted(line)); /* one UTF-8 JSON text per line */
     cJSON_Delete(line);
     if (!text)
         return err_set("%s: could not serialize a log line", path);

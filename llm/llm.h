@@ -22,6 +22,18 @@ typedef struct llm_message {
     const char *content;
 } llm_message;
 
+/* What identifies an exchange within a run, whatever its prompt says (the
+ * prompts carry the time left, which differs from one run to the next):
+ * written to llm.jsonl as "exchange", and what replay matches on. */
+typedef struct llm_exchange {
+    const char *client;   /* "coder" or "feedback" */
+    const char *action;   /* "draft", "improve", "debug" or "review" */
+    int node;             /* the node's id */
+    int parent;           /* its parent's id, -1 for a draft */
+    int ask;              /* 0 for the first ask; n for the n-th ask again of the
+                             same node and action (no code block, text review) */
+} llm_exchange;
+
 typedef struct llm_request {
     const llm_message *messages; /* in order; system messages anywhere are merged */
     size_t n_messages;
@@ -38,6 +50,7 @@ typedef struct llm_request {
      * "competition": {...}, "parent_code": "...", ...}. May be NULL. */
     const cJSON *context;
     const char *tag;             /* short label for the log ("node 12 draft") */
+    const llm_exchange *exchange;/* NULL: replay matches the whole request's hash */
 } llm_request;
 
 typedef struct llm_usage {
@@ -78,7 +91,8 @@ typedef struct llm_config {
     double retry_base_s;         /* first backoff step (full jitter below
                                     base * 2^n); 0: default 1 */
     double connect_timeout_s;    /* 0: default 30 */
-    double total_timeout_s;      /* 0: default 600 */
+    double total_timeout_s;      /* the whole request, every attempt and every
+                                    wait between them included; 0: default 600 */
     double stall_timeout_s;      /* under 1 KB/s (silence or a drip) for this
                                     long aborts; 0: default 300, as a reply
                                     sends nothing while it is generated (8192
@@ -120,6 +134,9 @@ const char *llm_client_model(const llm_client *c);
 int llm_client_is_builtin(const llm_client *c);
 
 void llm_response_free(llm_response *r);
+
+/* 1 when `spec` names the offline builtin coder ("builtin", "builtin:X"). */
+int llm_spec_is_builtin(const char *spec);
 
 /* 1 when an API key for `spec`'s provider is present in the environment. */
 int llm_key_available(const char *spec, const char *api_key_env);

@@ -169,6 +169,12 @@ char *body_quote(const char *body, size_t len, size_t n);
 /* The canonical, provider-neutral form of a request (messages in order and
  * the forced function) and its 64-bit FNV-1a hash as 16 hex digits. */
 cJSON *canonical_request(const llm_request *req);
+/* An exchange as the JSON object llm.jsonl keeps ({client, action, node,
+ * parent, ask}), NULL for none; and the key replay matches on, made from
+ * that object ("coder/improve/12/7/0"), "" when it is not one. */
+cJSON *exchange_json(const llm_exchange *x);
+#define EXCHANGE_KEY_MAX 96
+void exchange_key(const cJSON *x, char out[EXCHANGE_KEY_MAX]);
 void request_hash(const llm_request *req, char out[17]);
 /* Replace every occurrence of `secret` in s (in place) with "[REDACTED]";
  * returns a new string when it changed anything, else s. */
@@ -179,6 +185,7 @@ char *redact_all(char *s, const char *const *secrets);
 /* One line of llm.jsonl: one HTTP exchange (or one builtin/replay answer). */
 typedef struct log_entry {
     const char *tag, *provider, *model, *url, *hash;
+    const cJSON *exchange;      /* what identifies the exchange, may be NULL */
     int attempt;
     int final;                  /* the request's last attempt */
     long status;
@@ -202,8 +209,10 @@ typedef struct replay_table replay_table;
 int replay_load(replay_table **out, const char *path);
 void replay_free(replay_table *t);
 /* Fill r (text, func_args, finish_reason, usage) with the next recorded
- * reply to a request with this hash. < 0 when it was never recorded. */
-int replay_lookup(replay_table *t, const char *hash, llm_response *r);
+ * reply to the exchange with this key (exchange_key; "" for none), or, when
+ * the log recorded no such key, to a request with this hash. < 0 when
+ * neither was recorded. */
+int replay_lookup(replay_table *t, const char *key, const char *hash, llm_response *r);
 
 /* ---- client internals (client.c, job.c) ------------------------------------ */
 

@@ -161,6 +161,13 @@ int openai_parse(llm_response *r, const cJSON *root, const char *func_name)
                   : args ? cJSON_Parse(args->valuestring) : NULL;
     if (cJSON_IsObject(parsed)) {
         r->func_args = parsed;
+    } else if (args && func_name) {
+        /* The forced call came back with arguments that are not a JSON
+         * object (cut off, or not JSON at all): an unusable reply. */
+        cJSON_Delete(parsed);
+        sb_free(&text);
+        return err_set("the arguments of the function call %s are not a JSON object",
+                       func_name);
     } else if (args) {
         cJSON_Delete(parsed);
         if (text.len)

@@ -2,13 +2,18 @@
  * replay.c: the `replay:PATH` provider -- a recorded run's llm.jsonl served
  * back with no network.
  *
- * Loading keeps, from each final successful line, its request_hash, its
- * provider-neutral reply and its usage. A request is answered by the first
- * not-yet-served reply recorded for the same hash, so a run that asked the
- * same question twice gets its two answers in order; once they are used
- * up, the last one is served again (a replay that asks more often than the
- * recording did is still deterministic). A hash never recorded is an error
- * that says so: the prompts of this run differ from the recorded run's.
+ * Loading keeps, from each final successful line, its exchange (which
+ * client asked, for which action, node, parent and ask), its request_hash,
+ * its provider-neutral reply and its usage. A request is matched on its
+ * exchange, not on its text: a run's prompts carry the time left, which is
+ * never the same twice, so a hash of the whole text matched the first
+ * request only. The hash still serves logs written before exchanges were
+ * recorded, and requests that name none. A request is answered by the
+ * first not-yet-served reply recorded for it, so a run that asked the same
+ * question twice gets its two answers in order; once they are used up, the
+ * last one is served again (a replay that asks more often than the
+ * recording did is still deterministic). A request never recorded is an
+ * error that names it.
  * Lines that do not parse (a run killed mid-write) are skipped with a
  * warning; a log without a single usable reply is an error.
  */
@@ -19,6 +24,7 @@
 
 typedef struct replay_entry {
     char hash[17];
+    char key[EXCHANGE_KEY_MAX]; /* "" for a line without an exchange */
     cJSON *reply;   /* {text, func_args, finish_reason} */
     llm_usage usage;
     int served;
@@ -42,6 +48,7 @@ static void add_line(replay_table *t, const cJSON *line)
     replay_entry *e = &t->e[t->n++];
     memset(e, 0, sizeof *e);
     memcpy(e->hash, hash->valuestring, 17);
+    exchange_key(cJSON_GetObjectItemCaseSensitive(line, "exchange"), e->key);
     e->reply = cJSON_Duplicate(reply, 1);
     const cJSON *u = cJSON_GetObjectItemCaseSensitive(line, "usage");
     e->usage.input_tokens = json_count(u, "input_tokens");
@@ -96,18 +103,31 @@ void replay_free(replay_table *t)
     free(t);
 }
 
-int replay_lookup(replay_table *t, const char *hash, llm_response *r)
+/* The first unserved entry whose key (by_key) or hash equals want, else the
+ * last one that does; NULL when none does. */
+static replay_entry *find(replay_table *t, int by_key, const char *want)
 {
-    replay_entry *pick = NULL, *last = NULL;
-    for (size_t i = 0; i < t->n && !pick; i++) {
-        if (strcmp(t->e[i].hash, hash) != 0)
+    replay_entry *last = NULL;
+    for (size_t i = 0; i < t->n; i++) {
+        if (strcmp(by_key ? t->e[i].key : t->e[i].hash, want) != 0)
             continue;
-        last = &t->e[i];
         if (!t->e[i].served)
-            pick = &t->e[i];
+            return &t->e[i];
+        last = &t->e[i];
     }
+    return last;
+}
+
+int replay_lookup(replay_table *t, const char *key, const char *hash, llm_response *r)
+{
+    replay_entry *pick = *key ? find(t, 1, key) : NULL;
     if (!pick)
-        pick = last;
+        pick = find(t, 0, hash);
+    if (!pick && *key)
+        return err_set("replay: %s has no recorded reply for %s (client/action/node/parent/"
+                       "ask) nor for this exact request (hash %s): this run took another "
+                       "path than the recorded one (another seed, policy or step budget?)",
+                       t->path, key, hash);
     if (!pick)
         return err_set("replay: %s has no recorded reply for this request (hash %s); "
                        "the prompts differ from the recorded run's", t->path, hash);

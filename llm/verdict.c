@@ -7,7 +7,7 @@
  * one that is not JSON, or not the expected shape, or that carries an
  * "error" object instead of a reply (OpenRouter and some gateways answer
  * 200 with the upstream's failure, in the body or in its choice), is an
- * error quoting the body's first bytes. A 3xx is reported with its Location and never followed: a
+ * error quoting the body's first bytes, and retried like a 5xx. A 3xx is reported with its Location and never followed: a
  * redirect would carry the key to another host. Other statuses carry the
  * server's own message and a hint. Retry decisions come from retry.c,
  * unless the server's x-should-retry header says otherwise, with one
@@ -23,14 +23,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *status_hint(const llm_client *c, long status)
+/* A hint for a status that will not pass; caller frees. */
+static char *status_hint(const llm_client *c, long status)
 {
     if (status == 401 || status == 403)
-        return c->key ? " (check the key in the environment variable you named)"
-                      : " (no key was sent: set the API key variable)";
+        return c->key ? xasprintf(" (check the key in %s, and that it may use this model)",
+                                  c->key_env)
+                      : xasprintf(" (no key was sent: set %s)", c->key_env);
     if (status == 404)
-        return " (check --base-url and the model name)";
-    return "";
+        return xstrdup(" (check --base-url and the model name)");
+    return xstrdup("");
 }
 
 /* " [request-id X]" or "" */
@@ -64,10 +66,16 @@ static char *transport_error(const llm_client *c, const http_req *hr, int *retry
                          "hostile server; check --base-url)", c->provider, c->ep.shown,
                          HTTP_MAX_BODY >> 20);
     *retry = retry_curl_retryable(hr->result);
+    int unreachable = hr->result == CURLE_COULDNT_CONNECT ||
+                      hr->result == CURLE_COULDNT_RESOLVE_HOST ||
+                      hr->result == CURLE_COULDNT_RESOLVE_PROXY;
     /* libcurl's error buffer is the specific message; its strerror the
      * generic one, kept for when the buffer is empty. */
-    return xasprintf("%s: POST %s: %s", c->provider, c->ep.shown,
-                     hr->errbuf[0] ? hr->errbuf : curl_easy_strerror(hr->result));
+    return xasprintf("%s: POST %s: %s%s", c->provider, c->ep.shown,
+                     hr->errbuf[0] ? hr->errbuf : curl_easy_strerror(hr->result),
+                     unreachable ? " (the endpoint is unreachable: is the server running and "
+                                   "listening there? check --base-url, the host name and the "
+                                   "network or proxy settings)" : "");
 }
 
 /* The object whose "error" a 2xx body carries instead of a reply, or NULL.
@@ -123,6 +131,11 @@ static char *success_body(const llm_client *c, const llm_request *req, llm_respo
     }
     if (rc == 0)
         return NULL;
+    /* No usable completion in a 200 (an HTML page from a proxy, not JSON,
+     * no choices, no message, a function call whose arguments do not
+     * parse) is the endpoint's fault and as transient as a 502. */
+    if (!holder)
+        *retry = 1;
     char *q = quote(hr), *id = request_id_note(hr);
     char *e = xasprintf("%s: POST %s: HTTP %ld but the reply is unusable (%s)%s: %s",
                         c->provider, c->ep.shown, hr->status, err_last(), id, q);
@@ -154,16 +167,18 @@ static char *failure_body(const llm_client *c, const llm_request *req, llm_respo
         *retry = 0;
     else if (strcmp(hr->should_retry, "true") == 0 && !never)
         *retry = 1;
-    const char *hint = status_hint(c, hr->status);
+    char *hint = status_hint(c, hr->status);
     if (hr->status == 429 && strcmp(error_code(root), "insufficient_quota") == 0) {
         *retry = 0;
-        hint = " (the account is out of credit: waiting will not help)";
+        free(hint);
+        hint = xstrdup(" (the account is out of credit: waiting will not help)");
     }
     if (hr->status == 400 && req->func_name && (strstr(msg, "tool") || strstr(msg, "function")))
         r->tools_unsupported = 1;
     char *id = request_id_note(hr);
     char *e = xasprintf("%s: POST %s: HTTP %ld: %s%s%s", c->provider, c->ep.shown, hr->status,
                         msg, hint, id);
+    free(hint);
     free(id);
     free(msg);
     return e;

@@ -27,8 +27,10 @@ int policy_pick_debug(const search_policy *p, const search_tree *t, search_rng *
     int *cand = xmalloc((n ? n : 1) * sizeof *cand);
     for (size_t i = 0; i < n; i++) {
         const search_node *node = search_tree_at(t, i);
+        /* a node with no code (a duplicate not run, an endpoint failure an
+         * older grove recorded) has nothing to debug */
         if (node->state == NODE_DONE && node->is_buggy && node->n_children == 0 &&
-            node->debug_depth < p->params.max_debug_depth)
+            node->debug_depth < p->params.max_debug_depth && node->code && *node->code)
             cand[k++] = node->id;
     }
     int id = k ? cand[search_rng_below(rng, k)] : -1;

@@ -5,6 +5,7 @@
  *   1. fewer than num_drafts drafts exist            -> draft
  *   2. with probability debug_prob, a buggy leaf whose
  *      debug depth allows one more debug exists      -> debug it (at random)
+ *      (and code: a node without code has nothing to debug)
  *   3. a good node exists                            -> improve the best one
  *   4. otherwise                                     -> draft
  * grove keeps that order and adds what W parallel workers and a hopeless

@@ -82,8 +82,8 @@ static int expansion(const mcts_view *v, const search_node *n)
     if (search_node_is_good(n) && n->n_children < v->p->params.improves_per_node)
         return 1;
     if (n->state == NODE_DONE && n->is_buggy && n->n_children == 0 &&
-        n->debug_depth < v->p->params.max_debug_depth)
-        return 2;
+        n->debug_depth < v->p->params.max_debug_depth && n->code && *n->code)
+        return 2; /* as policy_pick_debug: no code, nothing to debug */
     return 0;
 }
 

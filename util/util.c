@@ -330,3 +330,38 @@ char *utf8_dup(const char *s)
     utf8_sanitize(&out, s, strlen(s));
     return sb_steal(&out);
 }
+
+int utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0, k; i < n; i += k)
+        if (!(k = utf8_valid_len(p + i, n - i)))
+            return 0;
+    return 1;
+}
+
+char *utf8_fix(char *s)
+{
+    if (!s || utf8_valid(s, strlen(s)))
+        return s;
+    char *fixed = utf8_dup(s);
+    free(s);
+    return fixed;
+}
+
+char *shell_quote(const char *s)
+{
+    static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "0123456789_@%+=:,./-";
+    if (*s && strspn(s, safe) == strlen(s))
+        return xstrdup(s);
+    sb out = {0};
+    sb_putc(&out, '\'');
+    for (const char *p = s; *p; p++)
+        if (*p == '\'')
+            sb_puts(&out, "'\\''");
+        else
+            sb_putc(&out, *p);
+    sb_putc(&out, '\'');
+    return sb_steal(&out);
+}

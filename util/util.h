@@ -53,6 +53,16 @@ void sb_vprintf(sb *s, const char *fmt, va_list ap);
 void utf8_sanitize(sb *out, const char *s, size_t n);
 /* A valid UTF-8 copy of the NUL-terminated s (NULL stays NULL); caller frees. */
 char *utf8_dup(const char *s);
+/* 1 when the n bytes at s are valid UTF-8 holding no NUL, else 0. */
+int utf8_valid(const char *s, size_t n);
+/* The last guard where text leaves grove as JSON (a request body, a log
+ * line, a journal file): s itself when it is valid UTF-8, else a valid copy
+ * with U+FFFD for each bad byte, s freed with free(). NULL stays NULL. */
+char *utf8_fix(char *s);
+/* The word s as a POSIX shell reads it back: s itself (copied) when every
+ * byte is one a shell leaves alone, else single-quoted with each ' written
+ * '\''. For every command grove prints for a user to copy; caller frees. */
+char *shell_quote(const char *s);
 /* Contents as a C string ("" when empty); owned by the buffer. */
 const char *sb_str(const sb *s);
 /* Hand the contents to the caller (free() it); the buffer becomes empty. */

@@ -60,6 +60,7 @@ static int read_request(bi_req *r, const cJSON *ctx, unsigned long seed)
     r->parent_output = get_str(ctx, "parent_output");
     r->other_code = get_str(ctx, "other_code");
     r->parent2_code = get_str(ctx, "parent2_code");
+    r->tried_codes = cJSON_GetObjectItemCaseSensitive(ctx, "tried_codes");
     r->code = get_str(ctx, "code");
     r->output = get_str(ctx, "output");
     const cJSON *exc = cJSON_GetObjectItemCaseSensitive(ctx, "exception");
@@ -143,10 +144,10 @@ int builtin_reply(const llm_request *req, unsigned long seed, char **text)
     else
         cfg = parent_config(&r, &plan, &fresh);
     if (!fresh && strcmp(r.action, "improve") == 0)
-        bi_improve(cfg, &r, &plan);
+        cfg = bi_improve(cfg, &r, &plan);
     else if (!fresh && strcmp(r.action, "debug") == 0)
         bi_debug(cfg, &r, &plan);
-    else if (!fresh && strcmp(r.action, "crossover") == 0 && bi_crossover(cfg, &r, &plan) < 0)
+    else if (!fresh && strcmp(r.action, "crossover") == 0 && !(cfg = bi_crossover(cfg, &r, &plan)))
         goto done;
     if (bi_script(&script, cfg, &r) < 0)
         goto done;

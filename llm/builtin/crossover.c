@@ -77,7 +77,7 @@ static int take_model(cJSON *cfg, const cJSON *other, sb *plan)
     return 1;
 }
 
-int bi_crossover(cJSON *cfg, const bi_req *req, sb *plan)
+cJSON *bi_crossover(cJSON *cfg, const bi_req *req, sb *plan)
 {
     bi_req r = *req; /* its RNG advances */
     cJSON *other = NULL;
@@ -97,5 +97,9 @@ int bi_crossover(cJSON *cfg, const bi_req *req, sb *plan)
                       "config line), so make one improvement instead. ");
         return bi_improve(cfg, &r, plan);
     }
-    return bi_config_check(cfg);
+    if (bi_config_check(cfg) < 0) {
+        cJSON_Delete(cfg);
+        return NULL;
+    }
+    return cfg;
 }

@@ -35,6 +35,8 @@ typedef struct bi_req {
     const char *modality;     /* optional hint: tabular, text, image, "" */
     const char *parent_code, *parent_output, *other_code;
     const char *parent2_code; /* crossover: the second parent's script */
+    const cJSON *tried_codes; /* codes already tried on the parent (its other
+                                 children), an array of strings, or NULL */
     const char *code, *output; /* review */
     const char *exc_type, *exc_message; /* "" when no exception */
     unsigned long seed;       /* the run's seed (the scripts' split seed) */
@@ -80,14 +82,17 @@ int bi_config_check(cJSON *cfg);
 
 /* ---- change.c ---------------------------------------------------------- */
 
-/* Apply one atomic improvement to cfg; appends the plan sentence. */
-int bi_improve(cJSON *cfg, const bi_req *r, sb *plan);
+/* One atomic improvement of cfg (taken and freed) that was not tried on
+ * the parent yet; returns the new config (the caller frees it) and appends
+ * the plan sentence. */
+cJSON *bi_improve(cJSON *cfg, const bi_req *r, sb *plan);
 
 /* ---- crossover.c ------------------------------------------------------- */
 
-/* Merge the second parent's config (r->parent2_code) into cfg, the first's;
- * appends the plan sentences. 0 or < 0 with err_last(). */
-int bi_crossover(cJSON *cfg, const bi_req *r, sb *plan);
+/* Merge the second parent's config (r->parent2_code) into cfg, the first's
+ * (taken and freed); returns the child's config (the caller frees it), or
+ * NULL with err_last(); appends the plan sentences. */
+cJSON *bi_crossover(cJSON *cfg, const bi_req *r, sb *plan);
 
 /* ---- debug.c ----------------------------------------------------------- */
 

@@ -33,6 +33,23 @@ checks the run with plain git and grove's own commands:
               the final re-run still reads public/ as its input/.
   badbytes    hostile output bytes and an exception message cut inside a
               character: node.json, journal.json and the commit stay UTF-8.
+  endpoint    a 401 and a 404 model_not_found stop the run at once with the
+              server's message in full, no node recorded; a resume makes
+              every step.
+  refused     nothing listens at --base-url: retried, then "unreachable".
+  garbage     200s that are not completions are retried; no node lost.
+  hang        a server that never answers: "waiting on the model" lines, the
+              request's limit ends it, no node recorded or left running.
+  duplicate   a script identical to an earlier node's is asked again, then
+              recorded as a duplicate without running.
+  replay      a recorded run replays offline to the same tree.
+  latin1      a Latin-1 train.csv against a mock that refuses bodies that are
+              not UTF-8: requests, replies, files and commits stay UTF-8; the
+              progress line, grade.json, git status and subjects at the end.
+  userargs    --name, train.csv and --resume mistakes refused with exit 2
+              before anything is written; a resume with nothing to do.
+  finalstop   the final re-run capped by the time limit and stopped by
+              SIGINT (then resumed), in a folder needing shell quotes.
   mlebench    a competition in MLE-bench's prepared layout whose registry entry
               does not describe its training data (spooky-author-identification,
               synthetic rows): grove infers the label, splits, grades every node
@@ -370,7 +387,7 @@ def sigkill_early(env):
 def timelimit(env):
     """--time-limit bounds the whole run, the final full-data re-run included:
     the search keeps a reserve for it (builtin coder, no step limit)."""
-    limit = 40
+    limit = 60
     t0 = time.time()
     r = env.run([GROVE, "run", "grove-titanic", "--data-dir", env.data, "--out", env.runs,
                  "--name", "timed", "--model", "builtin:baseline", "--steps", "1000",
@@ -378,13 +395,18 @@ def timelimit(env):
                 timeout=600)
     took = time.time() - t0
     print(r.stdout[-2500:], r.stderr[-2000:])
-    check(r.returncode == 0, "grove run exits 0")
     check("stopped: the time limit was reached" in r.stdout, "stopped by the time limit")
     run_dir = os.path.join(env.runs, "timed")
-    check(os.path.exists(os.path.join(run_dir, "best", "submission.csv")),
-          "the final re-run made a submission")
-    grade = json.load(open(os.path.join(run_dir, "best", "grade.json")))
-    check(grade["valid_submission"], "the final submission is valid")
+    # What is left of the limit caps the re-run: on a machine so loaded that
+    # the best node's script outgrows the reserve (a quarter of the limit at
+    # most), the run ends in time without a final submission and says so.
+    if "the time limit ran out on the full data" in r.stdout:
+        check(r.returncode == 1 and os.path.exists(os.path.join(run_dir, "best", "solution.py")),
+              "out of time for the re-run: exit 1, best/solution.py kept")
+    else:
+        check(r.returncode == 0, "grove run exits 0")
+        grade = json.load(open(os.path.join(run_dir, "best", "grade.json")))
+        check(grade["valid_submission"], "the final submission is valid")
     check_consistent(run_dir)
     # the clock starts after start-up (split, python probe); the final re-run
     # of a titanic script takes seconds, well within the reserve
@@ -418,7 +440,7 @@ def selfreport(env):
                                             "type": "invalid_request_error"}}},
         {"text": 'Here is my review: {"is_bug": false, "summary": "ran fine",'
                  ' "metric": "0.8123", "has_submission": true}'},
-        {"text": good},                                   # node 1 code
+        {"text": reply("Another draft.", 3, 1.0)},        # node 1 code (not a duplicate)
         {"text": "I think it went well."},                # unparseable review
     ]
     env.start_mock({"routes": {"/v1/chat/completions": steps}})
@@ -434,6 +456,189 @@ def selfreport(env):
           "review metric \"0.8123\" read after the tools fallback: %s" % n0)
     check(n1["is_buggy"] and "review" in n1.get("bug_reason", ""),
           "a review without JSON is a review error on the node: %s" % n1)
+
+
+def endpoint(env):
+    """Errors that cannot pass stop the run at once with the reason in full:
+    a 401 (bad key) and a 404 model_not_found. No node is recorded, no step
+    spent; a resume against a working endpoint then makes all its steps."""
+    key_msg = ("Incorrect API key provided: sk-e2e-*****1706. You can find your API key "
+               "at https://platform.openai.com/account/api-keys.")
+    env.start_mock({"routes": {"/v1/chat/completions": [
+        {"status": 401, "repeat": 20, "json": {"error": {
+            "message": key_msg, "type": "invalid_request_error", "param": None,
+            "code": "invalid_api_key"}}}]}})
+    t0 = time.time()
+    r = env.run(env.grove_args("badkey", 4, 2), timeout=300)
+    took = time.time() - t0
+    print(r.stdout[-2000:], r.stderr[-2000:])
+    check(r.returncode not in (0, None), "a 401 exits non-zero")
+    check(key_msg in r.stderr and "HTTP 401" in r.stderr and "OPENAI_API_KEY" in r.stderr,
+          "the reason in full on stderr: %s" % r.stderr[-600:])
+    check("LLM error" not in r.stdout, "no LLM-error node line")
+    run_dir = os.path.join(env.runs, "badkey")
+    refs = check_consistent(run_dir)
+    check(refs == {}, "no node recorded for a 401: %s" % refs)
+    reqs = [json.loads(l) for l in open(env.record)]
+    check(len(reqs) <= 2, "stopped at once: %d requests for 4 steps" % len(reqs))
+    check(took < 60, "a 401 took %.0fs" % took)
+    env.close_mock()
+    # the endpoint is fixed: a resume makes all 4 steps, none spent above
+    env.start_mock({"replies": [reply("Variant %d." % i, 1 + i % 3, 0.5) for i in range(4)],
+                    "replies_cycle": True})
+    r = env.run([GROVE, "run", "--resume", run_dir, "--base-url",
+                 "http://127.0.0.1:%d/v1" % env.port], timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0, "the resume exits 0")
+    refs = check_consistent(run_dir)
+    check(sorted(refs) == [0, 1, 2, 3], "the resume makes the 4 steps: %s" % sorted(refs))
+    env.close_mock()
+    # a bad model name (OpenAI's 404 model_not_found)
+    model_msg = "The model `e2e-model` does not exist or you do not have access to it."
+    env.start_mock({"routes": {"/v1/chat/completions": [
+        {"status": 404, "repeat": 20, "json": {"error": {
+            "message": model_msg, "type": "invalid_request_error", "param": None,
+            "code": "model_not_found"}}}]}})
+    r = env.run(env.grove_args("badmodel", 4, 1), timeout=300)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode not in (0, None), "a bad model exits non-zero")
+    check(model_msg in r.stderr, "the server's message in full")
+    check(node_refs(os.path.join(env.runs, "badmodel")) == {}, "no node for a bad model")
+
+
+def refused(env):
+    """Nothing listens at the base URL: the connection is retried within the
+    budget, then the run stops saying the endpoint is unreachable."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    env.port = s.getsockname()[1]
+    s.close()
+    t0 = time.time()
+    r = env.run(env.grove_args("refused", 4, 2, ["--set", "llm.retry_wait=3s"]), timeout=300)
+    took = time.time() - t0
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode not in (0, None), "exits non-zero")
+    check("unreachable" in r.stderr and "127.0.0.1:%d" % env.port in r.stderr,
+          "says the endpoint is unreachable, with its address")
+    check("attempts" in r.stderr, "says it retried")
+    check(node_refs(os.path.join(env.runs, "refused")) == {}, "no node recorded")
+    check(took < 90, "took %.0fs" % took)
+
+
+def garbage(env):
+    """200s that are not completions (HTML, not JSON, choices: [], no message)
+    between good replies: each is retried, every node gets its script."""
+    junk = [{"body": "<html><body>Bad gateway</body></html>"}, {"json": {"choices": []}},
+            {"body": "{\"choices\": [{\"mess"}, {"json": {"choices": [{"index": 0}]}}]
+    replies = []
+    for i in range(4):
+        replies.append(junk[i % len(junk)])
+        replies.append({"text": reply("Variant %d." % i, 1 + i % 3, 0.3 * (i + 1))})
+    env.start_mock({"replies": replies})
+    r = env.run(env.grove_args("garbage", 4, 1), timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0, "exits 0")
+    refs = check_consistent(os.path.join(env.runs, "garbage"))
+    check(sorted(refs) == [0, 1, 2, 3], "four nodes")
+    for nid in refs:
+        nj = node_json(os.path.join(env.runs, "garbage"), nid)
+        check(not nj["is_buggy"], "node %d lost to a garbage reply: %s" % (nid, nj))
+
+
+def hang(env):
+    """An endpoint that accepts and never answers: a plain line says a call is
+    waiting and for how long, the request's limit ends it, the run stops
+    saying why with no node recorded and none left running."""
+    env.start_mock({"routes": {"/v1/chat/completions": [{"silent": True, "repeat": 10}]}})
+    t0 = time.time()
+    r = env.run(env.grove_args("hang", 4, 1, ["--set", "llm.timeout=7s",
+                                               "--set", "llm.wait_notice=2s"]), timeout=300)
+    took = time.time() - t0
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode not in (0, None), "exits non-zero")
+    check("waiting on the model for 2s (node 0)" in r.stdout, "a waiting line")
+    check("waiting on the model for 4s (node 0)" in r.stdout, "repeated")
+    check("timed out" in r.stderr and "limit of 7 s" in r.stderr, "says the limit ran out")
+    check("running" not in r.stdout.split("stopped:")[0].split("\n\n")[-1],
+          "no node left running in the final tree")
+    run_dir = os.path.join(env.runs, "hang")
+    check(node_refs(run_dir) == {}, "no node recorded")
+    check(took < 60, "took %.0fs" % took)
+
+
+def replay(env):
+    """A run recorded against the mock replays offline (--model
+    replay:RUN/llm.jsonl) to the same tree: node ids, stages, parents, code
+    and scores, though every prompt differs in the time left it states."""
+    replies = [
+        reply("Draft: two numeric columns.", 2, 1.0),
+        "No code this time, sorry.",  # a re-ask: the exchange's ask index
+        reply("Draft: a deliberate bug.", 3, 1.0, bug='raise ValueError("not ready")'),
+        reply("Draft: one column.", 1, 0.5),
+    ] + [reply("Improve: %d columns, C=%.2f." % (2 + i % 4, 0.1 * (i + 1)), 2 + i % 4,
+               0.1 * (i + 1)) for i in range(6)]
+    env.start_mock({"replies": replies})
+    rec = env.run(env.grove_args("recorded", 7, 1, ["--set", "search.debug_prob=1"]),
+                  timeout=600)
+    print(rec.stdout[-1500:], rec.stderr[-1500:])
+    check(rec.returncode == 0, "the recorded run exits 0")
+    env.close_mock()
+    rec_dir = os.path.join(env.runs, "recorded")
+    log = [json.loads(l) for l in open(os.path.join(rec_dir, "llm.jsonl"))]
+    check(all(set(l.get("exchange", {})) == {"client", "action", "node", "parent", "ask"}
+              for l in log), "every llm.jsonl line says which exchange it was")
+    check(any(l["exchange"]["ask"] == 1 for l in log), "the re-ask is recorded as ask 1")
+    args = [GROVE, "run", "grove-titanic", "--data-dir", env.data, "--out", env.runs,
+            "--name", "replayed", "--model", "replay:" + os.path.join(rec_dir, "llm.jsonl"),
+            "--steps", "7", "--workers", "1", "--seed", "3", "--exec-timeout", "120",
+            "--time-limit", "15m", "--set", "search.num_drafts=3",
+            "--set", "search.debug_prob=1"]
+    e = env.env()
+    del e["OPENAI_API_KEY"]
+    rep = subprocess.run(args, capture_output=True, text=True, env=e, timeout=600)
+    print(rep.stdout[-1500:], rep.stderr[-1500:])
+    check(rep.returncode == 0, "the replay exits 0")
+    check("no recorded reply" not in rep.stdout + rep.stderr, "every request was answered")
+    rep_dir = os.path.join(env.runs, "replayed")
+    a, b = check_consistent(rec_dir), check_consistent(rep_dir)
+    check(sorted(a) == sorted(b) == list(range(7)), "7 nodes each: %s %s" % (sorted(a), sorted(b)))
+    stages = []
+    for nid in sorted(a):
+        x, y = node_json(rec_dir, nid), node_json(rep_dir, nid)
+        for k in ("stage", "parent", "is_buggy", "score"):
+            check(x[k] == y[k], "node %d: %s %r recorded, %r replayed" % (nid, k, x[k], y[k]))
+        code = [git(d, "show", "node/%d:solution.py" % nid) for d in (rec_dir, rep_dir)]
+        check(code[0] == code[1], "node %d: same code" % nid)
+        stages.append(x["stage"])
+    check("debug" in stages and "improve" in stages, "the tree has every action: %s" % stages)
+
+
+def duplicate(env):
+    """A script byte-identical to an earlier node's is never run: grove asks
+    again for a different one; when the re-asks bring the same script, the
+    node is recorded as a duplicate, not run, with no code of its own."""
+    a = reply("Draft: two columns.", 2, 1.0)
+    b = reply("Draft: three columns.", 3, 1.0)
+    c = reply("Draft: one column.", 1, 0.5)
+    env.start_mock({"replies": [a, b, a, c, a, a, a]})
+    r = env.run(env.grove_args("dups", 4, 1), timeout=600)
+    print(r.stdout[-2000:], r.stderr[-1500:])
+    check(r.returncode == 0, "exits 0")
+    run_dir = os.path.join(env.runs, "dups")
+    refs = check_consistent(run_dir)
+    check(sorted(refs) == [0, 1, 2, 3], "four nodes: %s" % sorted(refs))
+    code = lambda nid: git(run_dir, "show", "node/%d:solution.py" % nid)
+    check(code(2) != code(0) and "C=0.5" in code(2), "node 2 got a new script after a re-ask")
+    n3 = node_json(run_dir, 3)
+    check(n3["is_buggy"] and "duplicate of node 0" in (n3.get("bug_reason") or ""),
+          "node 3 is recorded as a duplicate: %s" % n3)
+    check(code(3) == "", "a duplicate keeps no code (nothing to debug)")
+    check(not os.path.exists(os.path.join(run_dir, "nodes", "3")), "node 3 was not run")
+    reqs = [json.loads(l) for l in open(env.record)]
+    check(len(reqs) == 7, "7 requests: %d" % len(reqs))
+    said = json.dumps(reqs[3]["body"]["messages"][-1])
+    check("identical to node 0" in said, "the re-ask says which node it repeats: %s" % said)
 
 
 def mlebench(env):
@@ -634,6 +839,244 @@ raise ValueError("x" * 198 + "\\u2603\\u00e9 \\"quoted\\" \\\\ back")
     subject.decode("utf-8")
 
 
+def strict_json(data, what):
+    """data (bytes) as JSON read the way strict tools read it: UTF-8 or fail."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        fail("%s is not valid UTF-8 JSON (%s): %r" % (what, e, data[:300]))
+
+
+def check_files_utf8(run_dir):
+    """Every JSON file grove wrote into the run folder (not the scripts' own
+    workspaces), and every commit's message and node.json, is strict UTF-8."""
+    for root, dirs, files in os.walk(run_dir):
+        dirs[:] = [d for d in dirs if d not in (".git", "nodes", "final", "holdout")]
+        for f in files:
+            path = os.path.join(root, f)
+            if f.endswith(".json"):
+                strict_json(open(path, "rb").read(), path)
+            elif f.endswith(".jsonl"):
+                for i, line in enumerate(open(path, "rb").read().splitlines()):
+                    strict_json(line, "%s line %d" % (path, i + 1))
+    log = subprocess.run(["git", "-C", run_dir, "log", "--all", "--format=%B%x00"],
+                         capture_output=True).stdout
+    try:
+        log.decode("utf-8")
+    except UnicodeDecodeError as e:
+        fail("a commit message is not UTF-8 (%s)" % e)
+    for nid in node_refs(run_dir):
+        raw = subprocess.run(["git", "-C", run_dir, "show", "node/%d:node.json" % nid],
+                             capture_output=True).stdout
+        strict_json(raw, "node/%d:node.json" % nid)
+
+
+def latin1(env):
+    """A Latin-1 train.csv (M\xe4rs), as much Kaggle data is, against a mock
+    that refuses a body that is not UTF-8 as the providers do: every request
+    is UTF-8 JSON, the preview names the encoding and shows the text decoded,
+    a reply holding Latin-1 bytes is made UTF-8 where it enters, and every
+    JSON file grove writes, every commit message and node.json stay strict
+    UTF-8. The same run checks what a user sees at the end: the progress line
+    says which column a submission lacks, best/grade.json names the
+    submission where it is, git status in the run folder is clean, and no
+    commit subject claims *best*."""
+    train = os.path.join(env.data, "grove-titanic", "prepared", "public", "train.csv")
+    rows = open(train, "rb").read().split(b"\n")
+    rows[1] = rows[1].replace(b",", b",M\xe4rs ", 1) if b'"' not in rows[1] else \
+        rows[1].replace(b'"', b'"M\xe4rs ', 1)
+    open(train, "wb").write(b"\n".join(rows))
+    good = reply("Draft: logistic regression, Latin-1 aware.", 2, 1.0).replace(
+        'read_csv("./input/train.csv")', 'read_csv("./input/train.csv", encoding="latin-1")')
+    nocol = good.replace("target: model.predict_proba(Xt)[:, 1]", '"wrong": 0.5')
+    bytes_reply = good.replace("import pandas as pd", "# M\xe4rs, as the model wrote it\n"
+                               "import pandas as pd")
+    env.start_mock({"replies": [good, nocol, {"text": bytes_reply, "latin1": True}]})
+    r = env.run(env.grove_args("latin1", 3, 1), timeout=600)
+    print(r.stdout[-3000:], r.stderr[-2000:])
+    run_dir = os.path.join(env.runs, "latin1")
+    reqs = [json.loads(l) for l in open(env.record)]
+    check(len(reqs) == 3 and not any(q["invalid_utf8"] for q in reqs),
+          "every request body is UTF-8: %s" % [q["invalid_utf8"] for q in reqs])
+    first = json.dumps(reqs[0]["body"], ensure_ascii=False)
+    check("train.csv is not UTF-8" in first and "encoding='latin-1'" in first,
+          "the preview tells the model the encoding")
+    check("M\u00e4rs" in first, "the preview shows the text decoded")
+    check(r.returncode == 0, "grove run exits 0")
+    check_files_utf8(run_dir)
+    journal = json.load(open(os.path.join(run_dir, "journal.json"), encoding="utf-8"))
+    codes = {n["id"]: n["code"] for n in journal["nodes"]}
+    check("M\ufffdrs" in codes.get(2, ""), "the Latin-1 reply's byte became U+FFFD")
+    check(not node_json(run_dir, 0)["is_buggy"], "the Latin-1 aware script works")
+    line = [l for l in r.stdout.splitlines() if l.startswith("[") and " 1 " in l[:30]]
+    check(line and "column 'survived'" in line[0],
+          "the progress line names the missing column: %s" % line)
+    tree = subprocess.run([GROVE, "tree", run_dir], capture_output=True, text=True).stdout
+    check("submission.csv: line 1: missing required column 'survived'" in tree,
+          "grove tree shows the reason, not the folders:\n" + tree)
+    # what a user sees at the end
+    grade = json.load(open(os.path.join(run_dir, "best", "grade.json")))
+    check(os.path.exists(grade["submission_path"]) and
+          grade["submission_path"].endswith("/best/submission.csv"),
+          "grade.json names the submission where it is: %s" % grade["submission_path"])
+    status = git(run_dir, "status", "--porcelain")
+    check(status == "", "git status in the run folder is clean:\n" + status)
+    subjects = git(run_dir, "log", "--all", "--format=%s")
+    check("*best*" not in subjects, "no subject claims *best*:\n" + subjects)
+    check(not os.path.exists(os.path.join(run_dir, "best.tmp")), "no best.tmp/ left")
+
+
+def snapshot(top):
+    """Every path under top with its bytes and mtime: what 'untouched' means."""
+    seen = {}
+    for root, dirs, files in os.walk(top):
+        for name in dirs + files:
+            path = os.path.join(root, name)
+            st = os.lstat(path)
+            data = open(path, "rb").read() if os.path.isfile(path) else None
+            seen[os.path.relpath(path, top)] = (data, st.st_mtime_ns)
+    return seen
+
+
+def userargs(env):
+    """What a user can get wrong before a run starts, each refused with exit 2
+    before anything is written: a --name that is someone's folder (left
+    untouched, byte for byte), an empty name, '.', '..', a name with '/';
+    a train.csv that is missing, empty, binary or only a header (no run
+    folder made). Then a finished run resumed: --name, --out and --data-dir
+    refused; --steps at or below the nodes done has nothing to do (no final
+    re-run again, config.json untouched); --steps above them searches on and
+    is written to config.json."""
+    base = [GROVE, "run", "grove-titanic", "--data-dir", env.data, "--out", env.runs,
+            "--model", "builtin:baseline", "--steps", "2", "--workers", "1",
+            "--exec-timeout", "120"]
+    mine = os.path.join(env.runs, "mine")
+    for sub in ("best", "nodes/0"):
+        os.makedirs(os.path.join(mine, sub))
+    for rel, text in (("notes.txt", "my notes"), ("config.json", '{"mine": true}'),
+                      ("best/keep.csv", "a,b\n1,2\n"), ("nodes/0/model.bin", "weights")):
+        with open(os.path.join(mine, rel), "w") as f:
+            f.write(text)
+    before = snapshot(env.tmp)
+    for name, says in (("mine", "is not a grove run"), ("", "one folder name"),
+                       (".", "one folder name"), ("..", "one folder name"),
+                       ("../x", "one folder name"), ("a/b", "one folder name")):
+        r = env.run(base + ["--name", name], timeout=120)
+        check(r.returncode == 2 and says in r.stderr,
+              "--name %r refused with exit 2 (%d): %s" % (name, r.returncode, r.stderr))
+        check(snapshot(env.tmp) == before, "--name %r touched nothing" % name)
+    check("--name" in env.run(base + ["--name", "mine"]).stderr, "the message says the fix")
+
+    comp = os.path.join(env.data, "grove-titanic")
+    for kind, data in (("missing", None), ("empty", b""), ("binary", b"PK\x03\x04\x00\x00\xff"),
+                       ("header-only", b"PassengerId,Survived,Pclass,Name\n")):
+        bad = os.path.join(env.tmp, "bad-" + kind, "grove-titanic")
+        shutil.copytree(comp, bad)
+        train = os.path.join(bad, "prepared", "public", "train.csv")
+        if data is None:
+            os.unlink(train)
+        else:
+            open(train, "wb").write(data)
+        r = env.run([GROVE, "run", bad, "--out", env.runs, "--name", "bad-" + kind,
+                     "--model", "builtin:baseline", "--steps", "1"], timeout=120)
+        check(r.returncode == 2 and train in r.stderr and "data:" in r.stderr,
+              "%s train.csv refused with exit 2, naming it (%d): %s"
+              % (kind, r.returncode, r.stderr))
+        check(not os.path.exists(os.path.join(env.runs, "bad-" + kind)),
+              "no run folder made for a %s train.csv" % kind)
+
+    r = env.run(base + ["--name", "done"], timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0, "a 2-step run exits 0")
+    run_dir = os.path.join(env.runs, "done")
+    for flag in ("--name", "--out", "--data-dir"):
+        r = env.run([GROVE, "run", "--resume", run_dir, flag, "elsewhere"], timeout=120)
+        check(r.returncode == 2 and flag in r.stderr and "--resume" in r.stderr,
+              "--resume with %s refused (%d): %s" % (flag, r.returncode, r.stderr))
+    cfg = open(os.path.join(run_dir, "config.json"), "rb").read()
+    best = snapshot(os.path.join(run_dir, "best"))
+    r = env.run([GROVE, "run", "--resume", run_dir, "--steps", "1"], timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0 and "nothing to do" in r.stdout, "--steps 1 of 2 done: nothing to do")
+    check("re-running" not in r.stdout, "the final is not re-run again")
+    check(open(os.path.join(run_dir, "config.json"), "rb").read() == cfg,
+          "config.json untouched when nothing moves")
+    check(snapshot(os.path.join(run_dir, "best")) == best, "best/ untouched")
+    r = env.run([GROVE, "run", "--resume", run_dir, "--steps", "3"], timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0 and len(node_refs(run_dir)) == 3, "--steps 3 adds a node")
+    check(json.load(open(os.path.join(run_dir, "config.json")))["steps"] == 3,
+          "a flag that changes the resumed run is saved")
+
+
+def printed_command(out, prefix):
+    """The argument words of the first `PREFIX ...` command printed in out, as
+    a shell reads them."""
+    import shlex
+    at = out.find(prefix)
+    check(at >= 0, "a `%s` command is printed:\n%s" % (prefix, out[-1500:]))
+    end = out.find("`", at) if out[at - 1] == "`" else out.find(")", at)
+    return shlex.split(out[at:end])
+
+
+def finalstop(env):
+    """The end of a run, in a folder whose path has a space and a non-ASCII
+    letter (every command printed for a user to copy is shell-quoted):
+    --time-limit 30s with a slow script caps the final re-run by what is left
+    of the limit (it was given what the script was expected to need); a SIGINT during the final re-run says so and how to finish,
+    leaves no best.tmp/, and the resume makes best/."""
+    env.runs = os.path.join(env.tmp, "my runs \u00e9t\u00e9")
+    slow = reply("Draft: slow.", 2, 1.0).replace("import os\n", "import os, time\ntime.sleep(4)\n")
+    env.start_mock({"replies": [slow], "replies_cycle": True})
+    t0 = time.time()
+    # 30 s: the search keeps a quarter for the re-run, which the first node
+    # (4 s of sleep, a few of Python on a loaded machine) must finish before;
+    # its full-data estimate (its time x 1.25 x 1.5 + 10 s) is more than that
+    r = env.run(env.grove_args("timed", 1000, 1)[:-4] + ["--time-limit", "30s"], timeout=600)
+    took = time.time() - t0
+    print(r.stdout[-2500:], r.stderr[-1500:])
+    import re
+    m = re.search(r"timeout (\d+)s, (\d+)s of the time limit left", r.stdout)
+    check(m and int(m.group(1)) <= int(m.group(2)),
+          "the final re-run's timeout is capped by what is left of the limit: %s" %
+          (m.group(0) if m else "no re-run line"))
+    check(took <= 30 + 8, "a 30s run took %.1fs" % took)
+    run_dir = os.path.join(env.runs, "timed")
+    if "time limit ran out on the full data" in r.stdout:
+        check(printed_command(r.stdout, "grove run --resume")[3] == run_dir,
+              "the resume command names the run folder, quoted")
+    check(printed_command(r.stdout, "git -C")[2] == run_dir,
+          "the git command names the run folder, quoted")
+    env.close_mock()
+
+    # SIGINT during the final re-run (the script is slow on the full data only)
+    final_slow = reply("Draft: slow on the full data.", 2, 1.0).replace(
+        "import os\n", "import os, time\nif len(train) > 800: time.sleep(8)\n")
+    env.start_mock({"replies": [final_slow]})
+    run_dir = os.path.join(env.runs, "stopped")
+    p = subprocess.Popen(env.grove_args("stopped", 1, 1), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=env.env(), text=True)
+    out = []
+    for line in p.stdout:
+        out.append(line)
+        if "re-running node" in line:
+            time.sleep(1)
+            os.kill(p.pid, signal.SIGINT)
+            break
+    rest, err = p.communicate(timeout=60)
+    out = "".join(out) + rest
+    print(out[-2000:], err[-1500:])
+    check(p.returncode == 130, "exit 130 after SIGINT in the final re-run: %s" % p.returncode)
+    check("interrupted" in out and "final re-run" in out, "it says it was interrupted")
+    check(printed_command(out, "grove run --resume")[3] == run_dir, "and how to finish, quoted")
+    check(not os.path.exists(os.path.join(run_dir, "best.tmp")), "no best.tmp/ left")
+    r = env.run([GROVE, "run", "--resume", run_dir], timeout=600)
+    print(r.stdout[-1500:], r.stderr[-1500:])
+    check(r.returncode == 0 and os.path.exists(os.path.join(run_dir, "best", "submission.csv")),
+          "the resume makes the final submission")
+    check(not os.path.exists(os.path.join(run_dir, "best.tmp")), "no best.tmp/ after the resume")
+
+
 # Scenarios whose files must not sit in /tmp (see Env).
 OUTSIDE_TMP = ("hidden", "symlink", "trainleak")
 
@@ -646,7 +1089,10 @@ def main():
          "selfreport": selfreport, "mlebench": mlebench,
          "sigkill-bare": sigkill_bare, "sigkill-early": sigkill_early,
          "timelimit": timelimit,
-         "hidden": hidden, "symlink": symlink, "trainleak": trainleak, "badbytes": badbytes}[scenario](env)
+         "hidden": hidden, "symlink": symlink, "trainleak": trainleak, "badbytes": badbytes,
+         "endpoint": endpoint, "refused": refused, "garbage": garbage,
+         "hang": hang, "replay": replay, "duplicate": duplicate,
+         "latin1": latin1, "userargs": userargs, "finalstop": finalstop}[scenario](env)
     finally:
         env.close()
     print("e2e %s: ok" % scenario)

@@ -230,8 +230,9 @@ static void check_old_config(void)
     cJSON *j = config_to_json(&c), *o = cJSON_Parse(old);
     for (const cJSON *it = o->child; it; it = it->next)
         CHECK_MSG(cJSON_GetObjectItemCaseSensitive(j, it->string), "%s lost", it->string);
-    /* and the keys added since (gpus, gpu_share) with their defaults */
-    CHECK(cJSON_GetArraySize(j) == cJSON_GetArraySize(o) + 2);
+    /* and the keys added since (gpus, gpu_share, llm) with their defaults */
+    CHECK(cJSON_GetArraySize(j) == cJSON_GetArraySize(o) + 3);
+    CHECK(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "llm")));
     CHECK_STR(c.gpus, "all");
     cJSON_Delete(j);
     cJSON_Delete(o);

@@ -45,7 +45,7 @@ int main(void)
     CHECK(journal_commit_node(j, 0, -1, &f, "draft 0: plan zero | holdout auc 0.5", 1700000001) == 0);
     f.solution = "print(2)\n";
     f.node_json = "{\"id\": 1}\n";
-    CHECK(journal_commit_node(j, 1, 0, &f, "improve 1<-0: more | holdout auc 0.6 *best*", 1700000002) == 0);
+    CHECK(journal_commit_node(j, 1, 0, &f, "improve 1<-0: more | holdout auc 0.6", 1700000002) == 0);
     f.node_json = "{\"id\": 10}\n";
     CHECK(journal_commit_node(j, 10, 1, &f, "improve 10<-1: same", 1700000003) == 0);
     CHECK(journal_set_best(j, 1) == 0);
@@ -117,6 +117,25 @@ int main(void)
     rm_rf(half);
     CHECK(journal_open(&j, "/nonexistent/grove-run", 0) < 0);
     CHECK(strstr(err_last(), "/nonexistent/grove-run") != NULL);
+
+    /* readers (grove tree, show, diff, report) write nothing: a grove run's
+     * HEAD stays where a user put it, and a repository that is not a grove
+     * run is refused untouched (journal_open pointed its HEAD at best and
+     * wrote its info/exclude) */
+    CHECK(sh("git -C %s symbolic-ref HEAD refs/heads/task", tmpl) == 0);
+    CHECK(journal_open_read(&j, tmpl) == 0);
+    CHECK(journal_has_task(j));
+    journal_free(j);
+    CHECK(sh("git -C %s symbolic-ref HEAD | grep -q '^refs/heads/task$'", tmpl) == 0);
+    char plain[] = "/tmp/grove-journal-plain-XXXXXX";
+    CHECK(mkdtemp(plain) != NULL);
+    CHECK(sh("git init -q %s", plain) == 0);
+    CHECK(sh("git -C %s symbolic-ref HEAD refs/heads/main", plain) == 0);
+    CHECK(journal_open_read(&j, plain) < 0);
+    CHECK(strstr(err_last(), "not a grove run") != NULL);
+    CHECK(sh("git -C %s symbolic-ref HEAD | grep -q '^refs/heads/main$'", plain) == 0);
+    CHECK(sh("! grep -qs grove %s/.git/info/exclude", plain) == 0);
+    rm_rf(plain);
     rm_rf(tmpl);
     return check_done("journal");
 }

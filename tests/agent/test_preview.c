@@ -58,6 +58,29 @@ int main(void)
     free(t);
     CHECK_STR(preview_modality(tmpl, NULL), "text");
 
+    /* Latin-1 and cp1252 data, and a file name that is not UTF-8: the
+     * preview (which goes into JSON requests) is UTF-8 and names the codec */
+    char *enc = xasprintf("%s/enc", tmpl);
+    mkdir_p(enc, 0755);
+    char *f = path_join(enc, "train.csv");
+    file_write_str(f, "id,city\n1,M\xe4rs\n2,K\xf6ln\n");
+    free(f);
+    f = path_join(enc, "quotes.csv");
+    file_write_str(f, "id,q\n1,\x93hi\x94\n");
+    free(f);
+    f = path_join(enc, "odd\xff.txt");
+    file_write_str(f, "caf\xe9\n");
+    free(f);
+    out = preview_dir(enc, 0);
+    CHECK(utf8_valid(out, strlen(out)));
+    CHECK(strstr(out, "train.csv is not UTF-8; it decodes as Latin-1") != NULL);
+    CHECK(strstr(out, "encoding='latin-1'") != NULL);
+    CHECK(strstr(out, "M\xc3\xa4rs") != NULL); /* shown decoded */
+    CHECK(strstr(out, "quotes.csv is not UTF-8; it decodes as Windows-1252") != NULL);
+    CHECK(strstr(out, "\xe2\x80\x9chi\xe2\x80\x9d") != NULL);
+    free(out);
+    free(enc);
+
     out = preview_dir("/nonexistent/grove", 0); /* never fails */
     CHECK(out != NULL);
     free(out);

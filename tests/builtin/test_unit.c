@@ -418,8 +418,53 @@ static void test_scripts_compile(void)
     rm_rf(dir);
 }
 
+/* Children of one parent never repeat a change: the agent sends the codes
+ * already tried on the parent ("tried_codes"), and each improvement differs
+ * from every one of them and from the parent (4 of 11 improvements on
+ * grove-spambase were byte-identical to an earlier sibling). Several seeds,
+ * parents and draft families. */
+static void test_no_repeats(void)
+{
+    for (unsigned long seed = 0; seed < 4; seed++) {
+        for (int d = 0; d < 5; d++) {
+            cJSON *dctx = t_context("draft", "binary", d);
+            char *parent = t_code(dctx, seed);
+            cJSON_Delete(dctx);
+            cJSON *tried = cJSON_CreateArray();
+            int dups = 0;
+            for (int c = 0; c < 16 && parent; c++) {
+                cJSON *ctx = t_context("improve", "binary", 5);
+                cJSON_ReplaceItemInObject(ctx, "node", cJSON_CreateNumber(10 + c));
+                cJSON_ReplaceItemInObject(ctx, "parent", cJSON_CreateNumber(d));
+                cJSON_ReplaceItemInObject(ctx, "n_children", cJSON_CreateNumber(c));
+                cJSON_AddStringToObject(ctx, "parent_code", parent);
+                /* numeric columns only, as grove-spambase: few kinds apply */
+                if (seed & 1)
+                    cJSON_AddStringToObject(ctx, "parent_output",
+                                            "Detected columns: {\"numeric\": 57, \"categorical\": "
+                                            "0, \"text\": 0, \"image\": 0, \"date\": 0}\n");
+                cJSON_AddItemToObject(ctx, "tried_codes", cJSON_Duplicate(tried, 1));
+                char *code = t_code(ctx, seed);
+                cJSON_Delete(ctx);
+                int dup = !code || !strcmp(code, parent);
+                const cJSON *t;
+                cJSON_ArrayForEach(t, tried)
+                    dup |= code && !strcmp(code, t->valuestring);
+                dups += dup;
+                cJSON_AddItemToArray(tried, cJSON_CreateString(code ? code : ""));
+                free(code);
+            }
+            CHECK_MSG(dups == 0, "seed %lu, draft %d: %d of 16 improvements repeat an earlier "
+                      "one or the parent", seed, d, dups);
+            cJSON_Delete(tried);
+            free(parent);
+        }
+    }
+}
+
 int main(void)
 {
+    test_no_repeats();
     test_request_errors();
     test_drafts();
     test_render();

@@ -37,6 +37,10 @@ STEP (one HTTP answer):
   body          a body to send as a raw string (HTML pages, broken JSON)
   text          reply text, wrapped in the path's protocol (as REPLY)
   function_args reply function-call arguments (object), wrapped (as REPLY)
+  raw_arguments reply a function call whose arguments are this string sent
+                 as is (malformed JSON: "{\"is_bug\": tru"); OpenAI's
+                 arguments are a JSON-encoded string, so only it can carry
+                 text that does not parse
   usage         {"input": N, "output": N, "cached": N, "reasoning": N,
                  "cache_write": N} token counts for a wrapped reply
   delay_s       sleep this long before answering (timeouts)
@@ -49,11 +53,15 @@ STEP (one HTTP answer):
   gzip          true: gzip the body and say so (Content-Encoding: gzip)
   pad_bytes     append this many spaces to the body (huge replies)
   repeat        serve this step N times (default 1)
+  latin1        true: send a wrapped reply as Latin-1 bytes, not UTF-8 (a
+                 reply holding bytes that are not UTF-8; text must be Latin-1)
 
 REPLY (for "replies"): a string (reply text), or an object with text,
 function_args and usage as in STEP (wrapped in the request's protocol).
 
-Validation: like the real API, an Anthropic request whose messages hold an
+Validation: like the real APIs, a request body that is not valid UTF-8 JSON
+is answered 400 invalid_request_error (and recorded with "invalid_utf8": true
+and the body as text with the bad bytes replaced). An Anthropic request whose messages hold an
 empty or whitespace-only content (any but the final assistant turn, which
 may be empty but not end in whitespace) is answered 400 invalid_request_error
 before any scripted step is used.
@@ -134,6 +142,9 @@ def wrap(step, req, anthropic):
     model = req.get("model", "mock") if isinstance(req, dict) else "mock"
     fname = forced_function(req, anthropic) or "answer"
     args = step.get("function_args")
+    raw_args = step.get("raw_arguments")
+    if raw_args is not None and args is None:
+        args = {}
     text = step.get("text")
     if anthropic:
         blocks = []
@@ -151,7 +162,9 @@ def wrap(step, req, anthropic):
     message = {"role": "assistant", "content": text}
     if args is not None:
         message["tool_calls"] = [{"id": "call_mock", "type": "function",
-                                  "function": {"name": fname, "arguments": json.dumps(args)}}]
+                                  "function": {"name": fname,
+                                               "arguments": raw_args if raw_args is not None
+                                               else json.dumps(args)}}]
     return {"id": "chatcmpl-mock", "object": "chat.completion", "created": int(time.time()),
             "model": model,
             "choices": [{"index": 0, "message": message,
@@ -205,7 +218,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length", 0) or 0)
-        raw = self.rfile.read(n).decode("utf-8", "replace")
+        data = self.rfile.read(n)
+        try:
+            raw, bad_utf8 = data.decode("utf-8"), False
+        except UnicodeDecodeError:
+            raw, bad_utf8 = data.decode("utf-8", "replace"), True
         try:
             req = json.loads(raw)
         except ValueError:
@@ -213,10 +230,16 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if self.record:
             line = {"path": path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                    "body": req, "client_port": self.client_address[1], "time": time.time()}
+                    "body": req, "client_port": self.client_address[1], "time": time.time(),
+                    "invalid_utf8": bad_utf8}
             with self.record_lock, open(self.record, "a") as f:
                 f.write(json.dumps(line) + "\n")
         anthropic = path in ANTHROPIC_PATHS
+        if bad_utf8:  # as the providers do: the body must be UTF-8 JSON text
+            self.answer({"status": 400, "json": {"error": {
+                "message": "The request body is not valid UTF-8 JSON",
+                "type": "invalid_request_error"}}}, req, anthropic)
+            return
         if path not in OPENAI_PATHS + ANTHROPIC_PATHS:
             self.answer({"status": 404, "json": {"error": {"message": "no route " + path}}},
                         req, anthropic)
@@ -241,7 +264,8 @@ class Handler(BaseHTTPRequestHandler):
             ctype = "text/html" if body.lstrip().startswith(b"<") else "application/json"
         else:
             obj = step["json"] if "json" in step else wrap(step, req, anthropic)
-            body = json.dumps(obj).encode()
+            latin1 = step.get("latin1")
+            body = json.dumps(obj, ensure_ascii=not latin1).encode("latin-1" if latin1 else "utf-8")
             ctype = "application/json"
         body += b" " * int(step.get("pad_bytes", 0))
         self.send_response(int(step.get("status", 200)))

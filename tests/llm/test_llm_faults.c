@@ -15,7 +15,11 @@
 #include "mock.h"
 #include "util.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #define KEY "sk-test-Fa9Qw2Er7Ty4"
 #define URL_KEY "AIzaTestQueryKey0123456789"
@@ -83,10 +87,12 @@ static void test_reset_and_empty(void)
         CHECK_STR(r->text, "kept");
     llm_response_free(r);
 
-    r = ask("{\"routes\": {\"/v1/chat/completions\": [{\"body\": \"\"}]}}", "openai:gpt-4o",
-            cfg(), NULL);
-    CHECK(r && !r->ok && r->attempts == 1 && r->http_status == 200);
+    /* an empty 200 is no reply: retried like a 5xx, then given up on */
+    r = ask("{\"routes\": {\"/v1/chat/completions\": [{\"body\": \"\", \"repeat\": 3}]}}",
+            "openai:gpt-4o", cfg(), NULL);
+    CHECK(r && !r->ok && r->attempts == 3 && r->http_status == 200);
     CHECK(mock_error_has(r, "empty body") && mock_error_has(r, "not JSON"));
+    CHECK(mock_error_has(r, "gave up after 3 attempts"));
     llm_response_free(r);
 }
 
@@ -182,6 +188,130 @@ static void test_error_in_200_and_request_id(void)
     CHECK(mock_error_has(r, "max_tokens: too large") && mock_error_has(r, "invalid_request_error"));
     CHECK(mock_error_has(r, "req_011CXyz"));
     llm_response_free(r);
+}
+
+/* A 200 whose body is not a usable completion is the endpoint's fault, as
+ * transient as a 502: an HTML page, choices: [], a choice with no message,
+ * a forced function call whose arguments do not parse. Each is retried in
+ * the same bounded budget, and a good reply after them is used. */
+static void test_garbage_200_retried(void)
+{
+    llm_config c = cfg();
+    c.max_attempts = 5;
+    llm_response *r = ask("{\"routes\": {\"/v1/chat/completions\": ["
+                          "{\"body\": \"<html><body>502 Bad Gateway</body></html>\"},"
+                          "{\"json\": {\"choices\": []}},"
+                          "{\"json\": {\"choices\": [{\"index\": 0, \"finish_reason\": \"stop\"}]}},"
+                          "{\"body\": \"{\\\"choices\\\": [\"},"
+                          "{\"text\": \"fine\"}]}}", "openai:gpt-4o", c, NULL);
+    CHECK(r && r->ok && r->attempts == 5);
+    if (r && r->ok)
+        CHECK_STR(r->text, "fine");
+    llm_response_free(r);
+
+    /* Anthropic: a 200 that is an HTML page, then a good reply */
+    r = ask("{\"routes\": {\"/v1/messages\": [{\"body\": \"<html>oops</html>\"},"
+            "{\"text\": \"fine\"}]}}", "anthropic:claude-haiku-4-5", cfg(), NULL);
+    CHECK(r && r->ok && r->attempts == 2);
+    llm_response_free(r);
+
+    /* malformed arguments of the forced function (the review call) */
+    cJSON *schema = llm_review_schema();
+    llm_request req = {.messages = hi, .n_messages = 2, .temperature = -1, .tag = "t",
+                       .func_name = "submit_review", .func_schema = schema};
+    c = cfg();
+    c.spec = "openai:gpt-4o";
+    r = mock_exchange(tmp, "{\"routes\": {\"/v1/chat/completions\": ["
+                      "{\"raw_arguments\": \"{\\\"is_bug\\\": tru\"},"
+                      "{\"function_args\": {\"is_bug\": false, \"summary\": \"ok\", "
+                      "\"metric\": 0.5, \"has_submission\": true}}]}}", c, 0, &req, NULL);
+    CHECK(r && r->ok && r->attempts == 2 && cJSON_IsObject(r->func_args));
+    llm_response_free(r);
+    /* ... and when every attempt is malformed, the error says so */
+    r = mock_exchange(tmp, "{\"routes\": {\"/v1/chat/completions\": ["
+                      "{\"raw_arguments\": \"{\\\"is_bug\\\": tru\", \"repeat\": 3}]}}",
+                      c, 0, &req, NULL);
+    CHECK(r && !r->ok && r->attempts == 3);
+    CHECK(mock_error_has(r, "submit_review") && mock_error_has(r, "gave up after 3 attempts"));
+    llm_response_free(r);
+    cJSON_Delete(schema);
+}
+
+/* The per-request limit bounds the whole request, retries included: a
+ * server that accepts and never answers costs total_timeout_s, not
+ * max_attempts times it (6 x 300 s of stall limit was 30 minutes). */
+static void test_silent_total_limit(void)
+{
+    llm_config c = cfg();
+    c.max_attempts = 6;
+    c.stall_timeout_s = 100;
+    c.total_timeout_s = 3;
+    double t0 = clock_mono();
+    llm_response *r = ask("{\"routes\": {\"/v1/chat/completions\": [{\"silent\": true, "
+                          "\"repeat\": 6}]}}", "openai:gpt-4o", c, NULL);
+    double dt = clock_mono() - t0;
+    CHECK(r && !r->ok && r->http_status == 0);
+    CHECK(mock_error_has(r, "3 s"));
+    CHECK_MSG(dt < 4.5, "a silent server with a 3 s request limit took %.1f s", dt);
+    llm_response_free(r);
+}
+
+/* A refused connection is retried in the budget, then the error names the
+ * address and what to check. */
+static void test_refused(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    CHECK(bind(fd, (struct sockaddr *)&a, sizeof a) == 0);
+    CHECK(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+    close(fd); /* nothing listens there now */
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/v1", ntohs(a.sin_port));
+    llm_config c = cfg();
+    c.spec = "openai:gpt-4o";
+    c.base_url = url;
+    llm_request req = {.messages = hi, .n_messages = 2, .temperature = -1, .tag = "t"};
+    llm_response *r = NULL;
+    CHECK(llm_complete_sync(&c, &req, &r) == 0);
+    CHECK(r && !r->ok && r->attempts == 3);
+    CHECK(mock_error_has(r, url) && mock_error_has(r, "unreachable"));
+    CHECK(mock_error_has(r, "--base-url"));
+    llm_response_free(r);
+}
+
+/* Errors that cannot pass are not retried and keep the server's message
+ * whole: a bad key, no access, a wrong path or model, in both protocols. */
+static void test_fatal_not_retried(void)
+{
+    static const struct { const char *spec, *path, *step, *needle; } cases[] = {
+        {"anthropic:claude-nosuch", "/v1/messages",
+         "{\"status\": 404, \"json\": {\"type\": \"error\", \"error\": {\"type\": "
+         "\"not_found_error\", \"message\": \"model: claude-nosuch\"}}}", "model: claude-nosuch"},
+        {"anthropic:claude-nosuch", "/v1/messages",
+         "{\"status\": 400, \"json\": {\"type\": \"error\", \"error\": {\"type\": "
+         "\"invalid_request_error\", \"message\": \"model: String should have at most 256 "
+         "characters\"}}}", "at most 256 characters"},
+        {"anthropic:claude-haiku-4-5", "/v1/messages",
+         "{\"status\": 403, \"json\": {\"type\": \"error\", \"error\": {\"type\": "
+         "\"permission_error\", \"message\": \"Your API key does not have permission to use "
+         "the specified resource.\"}}}", "does not have permission to use the specified resource."},
+        {"openai:gpt-nosuch", "/v1/chat/completions",
+         "{\"status\": 404, \"json\": {\"error\": {\"message\": \"The model `gpt-nosuch` does "
+         "not exist or you do not have access to it.\", \"type\": \"invalid_request_error\", "
+         "\"param\": null, \"code\": \"model_not_found\"}}}",
+         "The model `gpt-nosuch` does not exist or you do not have access to it."},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *script = xasprintf("{\"routes\": {\"%s\": [%s, %s]}}", cases[i].path,
+                                 cases[i].step, cases[i].step);
+        llm_response *r = ask(script, cases[i].spec, cfg(), NULL);
+        CHECK_MSG(r && !r->ok && r->attempts == 1, "%s: %d attempts", cases[i].spec,
+                  r ? r->attempts : -1);
+        CHECK(mock_error_has(r, cases[i].needle));
+        llm_response_free(r);
+        free(script);
+    }
 }
 
 static int file_has(const char *path, const char *needle)
@@ -310,6 +440,10 @@ int main(void)
     test_retry_after_date();
     test_overloaded_and_quota();
     test_error_in_200_and_request_id();
+    test_garbage_200_retried();
+    test_silent_total_limit();
+    test_refused();
+    test_fatal_not_retried();
     test_keys_hidden();
     test_compatible_replies();
     test_anthropic_turns();

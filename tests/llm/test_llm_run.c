@@ -267,6 +267,38 @@ static void test_ping_cli(void)
     mock_stop(&m);
 }
 
+/* --timeout is the whole exchange's seconds, retries included (17 s for
+ * --timeout 5 before: each of 3 attempts had its own 5 s); the builtin
+ * coder answers a ping as what it is, with no network. */
+static void test_ping_timeout_and_builtin(void)
+{
+    const char *bin = getenv("GROVE_BIN");
+    if (!bin)
+        return;
+    mock m;
+    if (mock_start(&m, tmp, "{\"delay_all_ms\": 20000}") < 0) {
+        CHECK(0);
+        return;
+    }
+    char *cmd = xasprintf("'%s' llm ping --model openai:gpt-4o --base-url %s --api-key-env "
+                          "GROVE_TEST_KEY --timeout 3 2>&1", bin, m.openai);
+    char *out;
+    double t0 = clock_mono();
+    CHECK(run_capture(cmd, &out) == 1);
+    double dt = clock_mono() - t0;
+    CHECK_MSG(dt < 4.5, "ping --timeout 3 took %.1f s: %s", dt, out);
+    CHECK_MSG(strstr(out, "timed out"), "%s", out);
+    free(out);
+    free(cmd);
+    mock_stop(&m);
+    cmd = xasprintf("'%s' llm ping --model builtin 2>&1", bin);
+    CHECK(run_capture(cmd, &out) == 0);
+    CHECK_MSG(strstr(out, "builtin") && strstr(out, "offline") && strstr(out, "no network"),
+              "%s", out);
+    free(out);
+    free(cmd);
+}
+
 int main(void)
 {
     setenv("GROVE_TEST_KEY", KEY, 1);
@@ -278,6 +310,7 @@ int main(void)
     test_key_and_replay();
     test_free_in_flight();
     test_ping_cli();
+    test_ping_timeout_and_builtin();
     rm_rf(tmp);
     return check_done("llm_run");
 }

@@ -18,10 +18,11 @@ static search_policy *make(const char *name, const search_policy_params *prm)
     return pol;
 }
 
-/* Add a done node: buggy, or good with `score`. */
+/* Add a done node with code: buggy, or good with `score`. */
 static int done(search_tree *t, search_stage stage, int parent, int buggy, double score)
 {
     int id = search_tree_add(t, stage, parent, 0);
+    search_node_set(&search_tree_node(t, id)->code, "print(1)\n");
     search_node_finish(t, id, buggy, buggy ? "ValueError" : NULL, !buggy, score, 1);
     return id;
 }
@@ -173,13 +174,21 @@ static void test_mcts_debug_depth(void)
             debugs++;
         }
         drafts += a.stage == STAGE_DRAFT;
-        CHECK(search_tree_add_action(t, &a, 0) >= 0);
-        search_node_finish(t, (int)search_tree_count(t) - 1, 1, "boom", 0, 0, 1);
+        int id = search_tree_add_action(t, &a, 0);
+        CHECK(id >= 0);
+        search_node_set(&search_tree_node(t, id)->code, "raise SystemExit(1)\n");
+        search_node_finish(t, id, 1, "boom", 0, 0, 1);
         if (search_tree_count(t) > 20)
             break;
     }
     CHECK_MSG(drafts == 2 && debugs == 4, "%d drafts, %d debugs", drafts, debugs);
     CHECK(has(a.why, "wait"));
+    /* a buggy node without code (an endpoint failure) is never debugged */
+    search_tree *t2 = search_tree_new(0);
+    int id = search_tree_add(t2, STAGE_DRAFT, -1, 0);
+    search_node_finish(t2, id, 1, "LLM error", 0, 0, 1);
+    CHECK(search_policy_next(pol, t2, &rng, &a) == 0 && a.stage == STAGE_DRAFT);
+    search_tree_free(t2);
     search_policy_free(pol);
     search_tree_free(t);
 }

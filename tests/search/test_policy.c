@@ -30,6 +30,7 @@ static search_policy *policy(int num_drafts, double debug_prob, int max_debug_de
 static int run_node(search_tree *t, const search_action *a, int buggy, double score)
 {
     int id = search_tree_add(t, a->stage, a->parent, 0);
+    search_node_set(&search_tree_node(t, id)->code, "print('a script')\n");
     search_node_finish(t, id, buggy, buggy ? "ValueError" : NULL, !buggy, score, 1);
     return id;
 }
@@ -129,6 +130,25 @@ static void test_debug_or_improve(void)
     CHECK(a.stage == STAGE_IMPROVE && a.parent == 2);
     search_policy_free(always);
     search_policy_free(never);
+    search_tree_free(t);
+}
+
+/* A buggy node with no code (an endpoint failure recorded by an older
+ * grove, a duplicate not run) has nothing to debug: never picked. */
+static void test_no_debug_without_code(void)
+{
+    search_tree *t = search_tree_new(0);
+    search_action d = {STAGE_DRAFT, -1, -1, ""};
+    run_node(t, &d, 0, 0.6);
+    int id = search_tree_add(t, STAGE_DRAFT, -1, 0);
+    search_node_finish(t, id, 1, "LLM error: HTTP 401", 0, 0, 1);
+    search_rng rng;
+    search_rng_seed(&rng, 7);
+    search_action a;
+    search_policy *always = policy(2, 1.0, 3, 0, 3, 1);
+    CHECK(search_policy_next(always, t, &rng, &a) == 0);
+    CHECK_MSG(a.stage != STAGE_DEBUG, "debugs node %d, which has no code", a.parent);
+    search_policy_free(always);
     search_tree_free(t);
 }
 
@@ -324,6 +344,7 @@ int main(void)
     test_initial_drafts();
     test_debug_or_improve();
     test_debug_frequency();
+    test_no_debug_without_code();
     test_debug_depth();
     test_failure_bound();
     test_improve_spread();

@@ -77,6 +77,24 @@ int main(void)
     CHECK(getenv("GROVE_TEST_SECRET") == NULL);
     CHECK(strstr(val, "secret") == NULL);
     env_scrub("GROVE_TEST_NEVER_SET");
+    /* utf8_fix: the last guard before JSON leaves grove */
+    CHECK(utf8_valid("M\xc3\xa4rs", 5) && !utf8_valid("M\xe4rs", 4));
+    char *fx = utf8_fix(xstrdup("{\"v\": \"M\xe4rs\"}"));
+    CHECK_STR(fx, "{\"v\": \"M\xef\xbf\xbdrs\"}");
+    free(fx);
+    char *keep = xstrdup("ok \xe2\x98\x83"), *same = utf8_fix(keep);
+    CHECK(same == keep);
+    free(same);
+    /* shell_quote: what a user copies runs as printed */
+    char *q[] = {shell_quote("runs/a-1_b.c"), shell_quote("my runs/x"), shell_quote("it's"),
+                 shell_quote("r\xc3\xa9sultats"), shell_quote("")};
+    CHECK_STR(q[0], "runs/a-1_b.c");
+    CHECK_STR(q[1], "'my runs/x'");
+    CHECK_STR(q[2], "'it'\\''s'");
+    CHECK_STR(q[3], "'r\xc3\xa9sultats'");
+    CHECK_STR(q[4], "''");
+    for (int i = 0; i < 5; i++)
+        free(q[i]);
     free(deep);
     free(f);
     free(g);

@@ -1,0 +1,44 @@
+/*
+ * report_int.h (private to the report_*.c files): the pieces the run page
+ * and the bench page share.
+ *
+ * Text pool: a page carries the code, plan, output and review of every node.
+ * Most lines repeat between nodes (a child keeps most of its parent's code),
+ * so each text is stored as runs into one table of distinct lines: the text
+ * "a\nb\nc" whose lines are table entries 7, 8 and 9 is [7, 3] (start,
+ * count pairs), and a child that changed one line is a few pairs. report.js
+ * joins them back. A 1,000-node run of the builtin coder (23 KB scripts)
+ * fits in a few MiB this way.
+ */
+#ifndef GROVE_REPORT_INT_H
+#define GROVE_REPORT_INT_H
+
+#include <cjson/cJSON.h>
+
+typedef struct report_pool report_pool;
+
+report_pool *report_pool_new(void);
+void report_pool_free(report_pool *p);
+/* The runs of `text` as a JSON array (caller owns), or JSON null for NULL. */
+cJSON *report_pool_text(report_pool *p, const char *text);
+/* The table of distinct lines, in index order (caller owns). */
+cJSON *report_pool_lines(const report_pool *p);
+
+/* The last part of a path ("/runs/r1" -> "r1"), a pointer into it; the
+ * whole path when it ends with '/'. Callers pass real paths. */
+const char *report_base_name(const char *path);
+
+/* A JSON file parsed, or NULL when it is missing or not JSON. */
+cJSON *report_read_json(const char *path);
+
+/* The data of the run in run_dir (caller owns): config, status, nodes with
+ * their texts in `pool`, best, final submission, totals. NULL with
+ * err_last() when run_dir is not a run folder. */
+cJSON *report_run_data(const char *run_dir, report_pool *pool);
+
+/* Fill the page template with the data (kind "run" or "bench") and write it
+ * to out_path atomically. Adds the line table of `pool` to data. 0 or -1. */
+int report_page_write(const char *out_path, const char *title, cJSON *data,
+                      const report_pool *pool);
+
+#endif
