@@ -147,7 +147,9 @@ int builtin_reply(const llm_request *req, unsigned long seed, char **text)
         cfg = bi_improve(cfg, &r, &plan);
     else if (!fresh && strcmp(r.action, "debug") == 0)
         bi_debug(cfg, &r, &plan);
-    else if (!fresh && strcmp(r.action, "crossover") == 0 && !(cfg = bi_crossover(cfg, &r, &plan)))
+    else if (!fresh && strcmp(r.action, "crossover") == 0)
+        cfg = bi_crossover(cfg, &r, &plan);
+    if (!cfg)
         goto done;
     if (bi_script(&script, cfg, &r) < 0)
         goto done;
