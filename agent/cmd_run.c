@@ -194,9 +194,19 @@ static int refuse_with_resume(int argc, char **argv)
     return 0;
 }
 
+int run_flag_arity(const char *arg)
+{
+    const char *v;
+    char *name = split_flag(arg, &v);
+    int arity = !config_option_by_flag(name) && !is_own_flag(name) ? -1
+                : v || !strcmp(name, "--no-sandbox") ? 0 : 1;
+    free(name);
+    return arity;
+}
+
 /* Resolve the configuration: defaults (or a resumed run's config.json), then
  * --config, then the flags in order. */
-static int parse_args(int argc, char **argv, run_config *cfg, char **resume_dir)
+int run_parse_args(int argc, char **argv, run_config *cfg, char **resume_dir)
 {
     *resume_dir = NULL;
     const char *config_file = NULL;
@@ -260,7 +270,7 @@ int cmd_run(int argc, char **argv)
     run_ctx r;
     memset(&r, 0, sizeof r);
     char *resume_dir = NULL;
-    if (parse_args(argc, argv, &r.cfg, &resume_dir) < 0) {
+    if (run_parse_args(argc, argv, &r.cfg, &resume_dir) < 0) {
         fprintf(stderr, "grove run: %s\n", err_last());
         config_free(&r.cfg);
         free(resume_dir);
@@ -295,9 +305,11 @@ int cmd_run(int argc, char **argv)
     banner(&r);
     run_loop(&r);
     rc = run_finish(&r);
-    report_live_update(&r, 1);
     if (r.exit_code)
         rc = r.exit_code; /* 130 interrupted, 143 terminated, 1 journal errors */
+    else if (run_write_finished(&r, rc) < 0)
+        log_error("%s", err_last());
+    report_live_update(&r, 1); /* after finished.json, which the final page shows */
     char *q = shell_quote(r.run_dir);
     printf("run folder: %s  (git -C %s log --graph --all --oneline)\n", r.run_dir, q);
     free(q);

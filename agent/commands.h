@@ -31,6 +31,7 @@ GROVE_COMMAND(competitions);
 GROVE_COMMAND(prepare);
 GROVE_COMMAND(llm);
 GROVE_COMMAND(exec);
+GROVE_COMMAND(bench);
 GROVE_COMMAND(report);
 
 /* run's options come from its option table (agent/config.c). */

@@ -69,6 +69,9 @@ static const config_option options[] = {
      NULL, "share of the training rows grove holds out to score nodes"},
     {"final_top_k", CONFIG_INT, AT(final_top_k), "1", 0, 100, NULL, 0, NULL, NULL,
      "best nodes re-run on the full training data at the end (0: none)"},
+    {"analysis_top_k", CONFIG_INT, AT(analysis_top_k), "0", 0, 100, NULL, 0, "--analysis-top-k",
+     "K", "after the run, re-run the K best nodes on the full data and grade them on the test "
+     "answers, for analysis only (RUN/analysis.json: oracle, final, selection regret)"},
     {"max_cost", CONFIG_NUMBER, AT(max_cost), NULL, 0, 1e9, NULL,
      CONFIG_NULLABLE | CONFIG_ABOVE_MIN, "--max-cost", "USD",
      "stop gracefully once the LLM cost reaches this"},

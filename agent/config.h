@@ -57,6 +57,8 @@ typedef struct run_config {
     config_scoring scoring;  /* "scoring" */
     double holdout_fraction; /* "holdout_fraction": share of train rows held out */
     long final_top_k;        /* "final_top_k": best nodes re-run on the full data */
+    long analysis_top_k;     /* "analysis_top_k": best nodes re-run and graded on the
+                                test answers after the run, for analysis only */
     double max_cost;         /* "max_cost": US dollars; 0 (null): no cap */
     char *python;            /* "python": interpreter; NULL: found at setup */
     config_sandbox sandbox;  /* "sandbox" */

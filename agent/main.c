@@ -14,6 +14,7 @@ static const grove_command commands[] = {
     {"tree", cmd_tree, summary_tree, usage_tree, NULL},
     {"show", cmd_show, summary_show, usage_show, NULL},
     {"diff", cmd_diff, summary_diff, usage_diff, NULL},
+    {"bench", cmd_bench, summary_bench, usage_bench, NULL},
     {"report", cmd_report, summary_report, usage_report, NULL},
     {"grade", cmd_grade, summary_grade, usage_grade, NULL},
     {"competitions", cmd_competitions, summary_competitions, usage_competitions, NULL},

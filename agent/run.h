@@ -72,6 +72,8 @@ typedef struct run_ctx {
     const char *stop_reason;
     char *llm_failure;           /* the endpoint error that stopped the run (owned), or NULL */
     uv_timer_t waiting;          /* says which LLM calls are taking long */
+    const char *final_why;       /* why the run has no graded final submission
+                                    (static text), NULL when it has one */
     pipeline *inflight;          /* linked list */
     int n_inflight;
     int *redo;                   /* in-flight node ids found at resume */
@@ -91,6 +93,14 @@ typedef struct run_ctx {
     long n_requests;
     int warned_cost;
 } run_ctx;
+
+/* The `grove run` command line (argv[0] "run") into a resolved, checked
+ * configuration (*cfg, config_free() it, also on error) and the --resume
+ * folder (*resume_dir, caller frees, NULL when none). */
+int run_parse_args(int argc, char **argv, run_config *cfg, char **resume_dir);
+/* Whether arg is a `grove run` option and takes a value: 1 it takes the next
+ * argument, 0 it takes none (or has it inline, --steps=3), -1 unknown. */
+int run_flag_arity(const char *arg);
 
 /* r->cfg holds the resolved configuration (and r->run_dir the folder on a
  * resume). run_check checks all of it and creates nothing (its errors are
@@ -141,6 +151,34 @@ void run_gpu_opts(const run_ctx *r, int slot, exec_opts *o);
 void run_hardware_free(run_ctx *r);
 int run_finish(run_ctx *r);
 void run_free(run_ctx *r);
+/* RUN/finished.json: the run went to its end (exit code, stop reason, final
+ * node, why there is no graded submission). Written last, so its presence
+ * tells `grove bench --resume` that the run needs nothing more. */
+int run_write_finished(const run_ctx *r, int exit_code);
+
+/* ---- the final re-run and the selection analysis (run_final.c, run_analysis.c) ---- */
+
+/* Node ids of the k best good nodes by search score, best first; *n set.
+ * Caller frees. */
+int *run_top_k(const search_tree *t, int k, int *n);
+/* Re-run node n's script on the full public data in the workspace dir,
+ * within timeout seconds, with the first worker's GPUs: 0 and the
+ * submission's path in *sub (caller frees) when it wrote one; -1 with
+ * err_last() saying why not; -2 when SIGINT or SIGTERM cancelled it
+ * (r->exit_code and r->stop_reason say which). */
+int run_rerun_full(run_ctx *r, const search_node *n, const char *dir, double timeout,
+                   char **sub);
+/* Grade sub (node's) on the competition's test answers into *rep
+ * (bench_report_free), through the answers' audit log with why. 0 graded (the submission may still be invalid), 1 when the competition has
+ * no grader or no answers here, -1 when the grader failed; err_last() says. */
+int run_grade(run_ctx *r, const char *sub, int node, const char *why, bench_report *rep);
+/* The selection analysis (config analysis_top_k = K > 0): the K best nodes
+ * by search score, re-run on the full data and graded on the test answers,
+ * for analysis only (the search is over). Writes RUN/analysis.json: each
+ * node's search and test score, the oracle (best test score of the K and the
+ * final), the final submission's score and the regret (oracle - final in the
+ * metric's direction, >= 0). final_node/final are the run's final choice. */
+int run_analysis(run_ctx *r, int final_node, const bench_report *final);
 
 /* ---- node files (node_io.c) ---- */
 

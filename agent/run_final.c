@@ -16,8 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Node ids of the k best good nodes, best first; *n set. Caller frees. */
-static int *top_k(const search_tree *t, int k, int *n)
+int *run_top_k(const search_tree *t, int k, int *n)
 {
     int *ids = xcalloc((size_t)k + 1, sizeof *ids);
     *n = 0;
@@ -98,27 +97,16 @@ static int rerun_exec(exec_result **out, const exec_opts *o, int *signum)
     return rc;
 }
 
-/* Re-run node n's script on the full public data; 0 and the submission's
- * path (caller frees) when it produced one, -2 when a signal stopped it
- * (r->exit_code says which). */
-static int rerun_full(run_ctx *r, const search_node *n, char **sub)
+int run_rerun_full(run_ctx *r, const search_node *n, const char *dir, double timeout,
+                   char **sub)
 {
-    char *dir = xasprintf("%s/final/%d", r->run_dir, n->id);
     *sub = NULL;
-    /* The time limit covers the re-run (the README promises it, and the
-     * search kept a reserve for it): what is left of the limit caps it, even
-     * below what the node is expected to need. A limit too short for the
-     * re-run ends without a final submission, and says how to make one. */
-    double left = run_total_left(r);
-    double timeout = fmin(r->cfg.exec_timeout * 2, left);
     exec_opts o;
-    if (run_workspace(r, dir, n->code, r->public_dir, timeout, &o) < 0) {
-        free(dir);
+    if (run_workspace(r, dir, n->code, r->public_dir, timeout, &o) < 0)
         return -1;
-    }
     run_gpu_opts(r, 0, &o); /* the GPUs each script of the search had */
     printf("grove: re-running node %d on the full training data (timeout %.0fs, %.0fs of the "
-           "time limit left)...\n", n->id, timeout, fmax(left, 0));
+           "time limit left)...\n", n->id, timeout, fmax(run_total_left(r), 0));
     fflush(stdout);
     exec_result *res = NULL;
     int signum = 0;
@@ -128,7 +116,7 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
         r->stop_reason = signum == SIGINT ? "interrupted (SIGINT) during the final re-run"
                                           : "terminated (SIGTERM) during the final re-run";
         exec_result_free(res);
-        free(dir);
+        err_set("node %d: %s", n->id, r->stop_reason);
         return -2;
     }
     char *path = NULL;
@@ -137,26 +125,33 @@ static int rerun_full(run_ctx *r, const search_node *n, char **sub)
         *sub = path;
         path = NULL;
     } else {
-        log_warn("node %d failed on the full data (%s)", n->id,
-                 rc < 0 ? err_last() : res->timed_out ? "timed out"
-                 : res->exc_type ? res->exc_type : found < 0 ? err_last() : "no submission");
-        rc = -1;
+        err_set("node %d failed on the full data (%s)", n->id,
+                rc < 0 ? err_last() : res->timed_out ? "timed out"
+                : res->exc_type ? res->exc_type : found < 0 ? err_last() : "no submission");
     }
     exec_result_free(res);
     free(path);
-    free(dir);
     return *sub ? 0 : -1;
 }
 
 /* The final re-runs: the top final_top_k nodes, best first, until one makes
  * a submission (*sub, *used), the time limit is spent, or a signal stops
- * one (returns 1). */
+ * one (returns 1). The time limit covers the re-run (the README promises it,
+ * and the search kept a reserve for it): what is left of the limit caps each
+ * one, even below what the node is expected to need. A limit too short for
+ * the re-run ends without a final submission, and says how to make one. */
 static int rerun_top(run_ctx *r, char **sub, int *used)
 {
     int n, k = (int)r->cfg.final_top_k, interrupted = 0;
-    int *ids = top_k(r->tree, k < 1 ? 1 : k, &n);
+    int *ids = run_top_k(r->tree, k < 1 ? 1 : k, &n);
     for (int i = 0; i < n && !*sub && !interrupted && run_total_left(r) >= 1; i++) {
-        int got = rerun_full(r, search_tree_node(r->tree, ids[i]), sub);
+        char *dir = xasprintf("%s/final/%d", r->run_dir, ids[i]);
+        double left = run_total_left(r);
+        int got = run_rerun_full(r, search_tree_node(r->tree, ids[i]), dir,
+                                 fmin(r->cfg.exec_timeout * 2, left), sub);
+        free(dir);
+        if (got == -1)
+            log_warn("%s%s", err_last(), i + 1 < n ? "; trying the next best" : "");
         *used = got == 0 ? ids[i] : *used;
         interrupted = got == -2;
     }
@@ -164,45 +159,57 @@ static int rerun_top(run_ctx *r, char **sub, int *used)
     return interrupted;
 }
 
-/* Grade sub (in tmp_dir, which becomes best_dir) and write tmp_dir/grade.json,
- * naming the submission where it will be once the folder is renamed. */
-static void grade_final(run_ctx *r, const char *tmp_dir, const char *best_dir, const char *sub,
-                        int node)
+int run_grade(run_ctx *r, const char *sub, int node, const char *why, bench_report *rep)
 {
-    if (!r->comp || !r->comp->graded || !r->comp->answers)
-        return;
+    memset(rep, 0, sizeof *rep);
+    if (!r->comp || !r->comp->graded || !r->comp->answers) {
+        err_set("%s has no grader in the registry", r->comp_id);
+        return 1;
+    }
     char *answers = path_join(r->private_dir, r->comp->answers);
+    int rc = 0;
     if (!file_exists(answers)) {
-        printf("final submission: not graded (no answers at %s)\n", answers);
-        free(answers);
+        err_set("no answers at %s", answers);
+        rc = 1;
+    } else if (audit_grade(r->audit, rep, r->comp, sub, answers, node, why) < 0) {
+        rc = -1;
+    }
+    free(answers);
+    return rc;
+}
+
+/* Grade the final submission (written at sub in best.tmp/, to be found at
+ * final_sub once best/ is in place), save grade.json beside it, and print
+ * the result; *rep holds it (valid_submission 0 when none). */
+static void grade_final(run_ctx *r, const char *best_dir, const char *sub, const char *final_sub,
+                        int node, bench_report *rep)
+{
+    int rc = run_grade(r, sub, node, "final submission", rep);
+    if (rc != 0) {
+        printf("final submission: not graded (%s)\n", err_last());
+        r->final_why = rc > 0 ? "not graded: no answers" : "not graded: the grader failed";
         return;
     }
-    bench_report rep;
-    memset(&rep, 0, sizeof rep);
-    if (audit_grade(r->audit, &rep, r->comp, sub, answers, node, "final submission") == 0) {
-        free(rep.submission_path);
-        rep.submission_path = path_join(best_dir, "submission.csv");
-        cJSON *j = bench_report_json(&rep);
-        char *text = utf8_fix(cJSON_Print(j));
-        char *path = path_join(tmp_dir, "grade.json");
-        file_write_str(path, text);
-        free(path);
-        cJSON_free(text);
-        cJSON_Delete(j);
-        if (rep.valid_submission)
-            printf("final submission graded on the competition's test answers: %s %.5f%s%s\n",
-                   r->metric_name, rep.score,
-                   rep.any_medal ? (rep.gold_medal ? " (gold)" : rep.silver_medal ? " (silver)"
-                                                                                  : " (bronze)")
-                                 : "",
-                   rep.above_median ? ", above median" : "");
-        else
-            printf("final submission is invalid: %s\n", rep.error ? rep.error : "?");
+    free(rep->submission_path);
+    rep->submission_path = xstrdup(final_sub);
+    cJSON *j = bench_report_json(rep);
+    char *text = utf8_fix(cJSON_Print(j));
+    char *path = path_join(best_dir, "grade.json");
+    file_write_str(path, text);
+    free(path);
+    cJSON_free(text);
+    cJSON_Delete(j);
+    if (rep->valid_submission) {
+        printf("final submission graded on the competition's test answers: %s %.5f%s%s\n",
+               r->metric_name, rep->score,
+               rep->any_medal ? (rep->gold_medal ? " (gold)" : rep->silver_medal ? " (silver)"
+                                                                                 : " (bronze)")
+                              : "",
+               rep->above_median ? ", above median" : "");
     } else {
-        printf("final submission: not graded (%s)\n", err_last());
+        printf("final submission is invalid: %s\n", rep->error ? rep->error : "?");
+        r->final_why = "the final submission is invalid";
     }
-    bench_report_free(&rep);
-    free(answers);
 }
 
 int run_finish(run_ctx *r)
@@ -227,6 +234,7 @@ int run_finish(run_ctx *r)
         char *q = shell_quote(r->run_dir);
         printf("no node produced a valid scored submission; see `grove tree %s`\n", q);
         free(q);
+        r->final_why = "no node produced a valid scored submission";
         return 1;
     }
     const search_node *b = search_tree_node(r->tree, best);
@@ -271,6 +279,7 @@ int run_finish(run_ctx *r)
         rm_rf(tmp_dir);
         printf("grove: %s: no final submission made; `grove run --resume %s` re-runs node %d "
                "on the full data and finishes the run\n", r->stop_reason, q, best);
+        r->final_why = "interrupted during the final re-run";
         free(q);
         free(tmp_dir);
         free(best_dir);
@@ -281,11 +290,14 @@ int run_finish(run_ctx *r)
                                      ? search_tree_node(r->tree, used)->code : "");
     free(sol);
     char *dst = path_join(tmp_dir, "submission.csv");
+    char *final_sub = path_join(best_dir, "submission.csv");
+    bench_report rep;
+    memset(&rep, 0, sizeof rep);
     if (sub && rc == 0)
         rc = file_copy(sub, dst);
     if (sub && rc == 0) {
-        printf("final submission (node %d): %s/submission.csv\n", used, best_dir);
-        grade_final(r, tmp_dir, best_dir, dst, used);
+        printf("final submission (node %d): %s\n", used, final_sub);
+        grade_final(r, tmp_dir, dst, final_sub, used, &rep);
     }
     if (rc == 0 && (rm_rf(best_dir) < 0 || rename(tmp_dir, best_dir) < 0))
         rc = err_set("%s: %s", best_dir, strerror(errno));
@@ -300,7 +312,16 @@ int run_finish(run_ctx *r)
                r->holdout && !(r->stopping >= 2 && r->exit_code)
                    ? ": the best node(s) failed on the full data" : "");
     free(q);
+    if (!sub)
+        r->final_why = r->holdout ? "the best node(s) failed on the full data"
+                                  : "the best node wrote no submission";
+    else if (rc < 0)
+        r->final_why = "best/ could not be written";
+    if (rc == 0 && sub && !r->exit_code && r->cfg.analysis_top_k > 0)
+        run_analysis(r, used, &rep);
     rc = rc < 0 || !sub ? 1 : 0;
+    bench_report_free(&rep);
+    free(final_sub);
     free(dst);
     free(sub);
     free(tmp_dir);
@@ -348,4 +369,30 @@ void run_free(run_ctx *r)
     free(r->redo);
     if (r->lock_fd >= 0)
         close(r->lock_fd); /* releases the run's flock */
+}
+
+int run_write_finished(const run_ctx *r, int exit_code)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "exit_code", exit_code);
+    cJSON_AddStringToObject(o, "stop_reason", r->stop_reason ? r->stop_reason : "done");
+    int best = r->tree ? search_tree_best(r->tree) : -1;
+    if (best >= 0)
+        cJSON_AddNumberToObject(o, "best_node", best);
+    else
+        cJSON_AddNullToObject(o, "best_node");
+    if (r->final_why)
+        cJSON_AddStringToObject(o, "failure", r->final_why);
+    else
+        cJSON_AddNullToObject(o, "failure");
+    char at[32];
+    clock_iso8601(at, sizeof at, clock_wall());
+    cJSON_AddStringToObject(o, "finished_at", at);
+    char *text = cJSON_Print(o);
+    char *path = path_join(r->run_dir, "finished.json");
+    int rc = file_write_str(path, text);
+    free(path);
+    cJSON_free(text);
+    cJSON_Delete(o);
+    return rc;
 }

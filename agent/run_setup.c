@@ -436,12 +436,19 @@ static int write_config(const char *run_dir, const char *text)
 }
 
 /* 1 when a resumed run has nothing left to do: its step budget is used, no
- * node was in flight at the stop, and best/ holds the final result for the
- * current best node (its script and a submission), or no node has a score.
- * Re-running the final then would only spend its time again. */
+ * node was in flight at the stop, the run wrote finished.json (its last
+ * act, after the final grading and the selection analysis), and best/ holds
+ * the final result for the current best node (its script and a submission),
+ * or no node has a score. Re-running the final then would only spend its
+ * time again. A run killed after best/ but before finished.json re-runs the
+ * final, so the analysis and finished.json (which grove bench waits for)
+ * get made. */
 static int resume_is_idle(const run_ctx *r)
 {
-    if ((int)search_tree_count_state(r->tree, NODE_DONE) < r->steps || r->n_redo)
+    char *finished = path_join(r->run_dir, "finished.json");
+    int done = file_exists(finished);
+    free(finished);
+    if (!done || (int)search_tree_count_state(r->tree, NODE_DONE) < r->steps || r->n_redo)
         return 0;
     int best = search_tree_best(r->tree);
     if (best < 0)
@@ -638,8 +645,13 @@ int run_setup(run_ctx *r, int resume)
         rc = journal_commit_task(r->journal, r->description, r->preview, cfg_text, clock_wall());
     if (rc == 0 && resume)
         rc = load_journal(r);
-    if (rc == 0 && resume && !(r->idle = resume_is_idle(r)))
+    if (rc == 0 && resume && !(r->idle = resume_is_idle(r))) {
+        /* it is going again: no longer finished until it says so */
+        char *fin = path_join(r->run_dir, "finished.json");
+        rm_rf(fin);
+        free(fin);
         rc = write_config(r->run_dir, cfg_text);
+    }
     cJSON_free(cfg_text);
     return rc;
 }

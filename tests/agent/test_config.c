@@ -231,9 +231,10 @@ static void check_old_config(void)
     for (const cJSON *it = o->child; it; it = it->next)
         CHECK_MSG(cJSON_GetObjectItemCaseSensitive(j, it->string), "%s lost", it->string);
     /* and the keys added since (gpus, gpu_share, llm) with their defaults */
-    CHECK(cJSON_GetArraySize(j) == cJSON_GetArraySize(o) + 3);
+    CHECK(cJSON_GetArraySize(j) == cJSON_GetArraySize(o) + 4);
     CHECK(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "llm")));
     CHECK_STR(c.gpus, "all");
+    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "analysis_top_k")) == 0);
     cJSON_Delete(j);
     cJSON_Delete(o);
     config_free(&c);
