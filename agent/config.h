@@ -80,6 +80,13 @@ typedef struct run_config {
         long max_failed_drafts; /* "search.max_failed_drafts": 0 means the
                                    policy's rule (3 x num_drafts) */
         long top_k;             /* "search.top_k" */
+        double exploit_after;   /* "search.exploit_after" */
+        double uct_c_start;     /* "search.uct_c_start" */
+        double uct_c_end;       /* "search.uct_c_end" */
+        long improves_per_node; /* "search.improves_per_node" */
+        long population;        /* "search.population" */
+        long tournament;        /* "search.tournament" */
+        double crossover_rate;  /* "search.crossover_rate" */
     } search;
     struct {
         double timeout;       /* "llm.timeout": seconds per request, retries included */

@@ -39,6 +39,8 @@ static cJSON *node_json_obj(const search_node *n, const char *model)
     cJSON_AddNumberToObject(o, "step", n->step);
     cJSON_AddStringToObject(o, "stage", search_stage_name(n->stage));
     add_num_or_null(o, "parent", n->parent >= 0, n->parent);
+    if (n->parent2 >= 0)
+        cJSON_AddNumberToObject(o, "parent2", n->parent2);
     add_num_or_null(o, "score", n->has_score, n->score);
     add_num_or_null(o, "self_score", n->has_self_score, n->self_score);
     cJSON_AddBoolToObject(o, "is_buggy", n->is_buggy);
@@ -95,7 +97,10 @@ int node_from_json(search_tree *t, const cJSON *j, const char *code, const char 
     const char *sname = str(j, "stage");
     if (!has_id || !sname || search_stage_parse(sname, &stage) < 0)
         return err_set("node.json: missing or invalid 'id' or 'stage'");
-    if (search_tree_add_with_id(t, (int)id, stage, has_parent ? (int)parent : -1) < 0)
+    int has_parent2;
+    double parent2 = num(j, "parent2", &has_parent2);
+    if (search_tree_add_with_id(t, (int)id, stage, has_parent ? (int)parent : -1) < 0 ||
+        search_tree_set_parent2(t, (int)id, has_parent2 ? (int)parent2 : -1) < 0)
         return err_prefix("node %d", (int)id);
     search_node *n = search_tree_node(t, (int)id);
     n->step = (int)num(j, "step", NULL);
@@ -125,6 +130,8 @@ char *node_subject(const search_node *n, const char *score_label)
     sb_printf(&s, "%s %d", search_stage_name(n->stage), n->id);
     if (n->parent >= 0)
         sb_printf(&s, "<-%d", n->parent);
+    if (n->parent2 >= 0)
+        sb_printf(&s, "+%d", n->parent2);
     char *summary = search_plan_summary(n->plan ? n->plan : "", 60);
     sb_printf(&s, ": %s | ", *summary ? summary : "(no plan)");
     free(summary);
@@ -187,6 +194,8 @@ int inflight_save(const run_ctx *r)
         cJSON_AddNumberToObject(o, "id", n->id);
         cJSON_AddStringToObject(o, "stage", search_stage_name(n->stage));
         cJSON_AddNumberToObject(o, "parent", n->parent);
+        if (n->parent2 >= 0)
+            cJSON_AddNumberToObject(o, "parent2", n->parent2);
         cJSON_AddItemToArray(arr, o);
     }
     char *text = cJSON_PrintUnformatted(arr);
@@ -198,9 +207,10 @@ int inflight_save(const run_ctx *r)
     return rc;
 }
 
-int inflight_load(const char *run_dir, int **ids, int **stages, int **parents, int *n)
+int inflight_load(const char *run_dir, int **ids, int **stages, int **parents, int **parents2,
+                  int *n)
 {
-    *ids = *stages = *parents = NULL;
+    *ids = *stages = *parents = *parents2 = NULL;
     *n = 0;
     char *path = path_join(run_dir, "inflight.json");
     char *text = NULL;
@@ -214,6 +224,7 @@ int inflight_load(const char *run_dir, int **ids, int **stages, int **parents, i
     *ids = xcalloc((size_t)count + 1, sizeof **ids);
     *stages = xcalloc((size_t)count + 1, sizeof **stages);
     *parents = xcalloc((size_t)count + 1, sizeof **parents);
+    *parents2 = xcalloc((size_t)count + 1, sizeof **parents2);
     const cJSON *o;
     cJSON_ArrayForEach(o, arr) {
         search_stage st;
@@ -225,6 +236,9 @@ int inflight_load(const char *run_dir, int **ids, int **stages, int **parents, i
         (*ids)[*n] = (int)id;
         (*stages)[*n] = (int)st;
         (*parents)[*n] = (int)num(o, "parent", NULL);
+        int has_parent2;
+        double parent2 = num(o, "parent2", &has_parent2);
+        (*parents2)[*n] = has_parent2 ? (int)parent2 : -1;
         (*n)++;
     }
     cJSON_Delete(arr);

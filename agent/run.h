@@ -197,7 +197,8 @@ int node_export_journal(const search_tree *t, const char *run_dir);
 /* The in-flight list (run_dir/inflight.json): nodes started but not yet
  * committed, so a resume can redo them. */
 int inflight_save(const run_ctx *r);
-int inflight_load(const char *run_dir, int **ids, int **stages, int **parents, int *n);
+int inflight_load(const char *run_dir, int **ids, int **stages, int **parents, int **parents2,
+                  int *n);
 
 /* ---- tree view (tree_view.c) ---- */
 

@@ -233,7 +233,9 @@ static void print_reason(const run_ctx *r, const char *reason)
 static void print_node_line(const run_ctx *r, const search_node *n, int is_best)
 {
     char head[64];
-    if (n->parent >= 0)
+    if (n->parent2 >= 0)
+        snprintf(head, sizeof head, "%d<-%d+%d", n->id, n->parent, n->parent2);
+    else if (n->parent >= 0)
         snprintf(head, sizeof head, "%d<-%d", n->id, n->parent);
     else
         snprintf(head, sizeof head, "%d", n->id);
@@ -853,6 +855,15 @@ static void close_all(run_ctx *r)
     uv_stop(r->loop);
 }
 
+/* The share of the budget spent, for the policies' switch to exploitation:
+ * the larger of the steps' share and the time's. */
+static double budget_used(const run_ctx *r)
+{
+    double steps = (double)search_tree_count(r->tree) / (r->steps > 0 ? r->steps : 1);
+    double time = r->time_limit > 0 ? 1.0 - run_total_left(r) / r->time_limit : 0.0;
+    return fmax(steps, time);
+}
+
 /* Scripts that waited for a GPU slot start as slots free; a hard stop
  * drops them (they never ran: --resume redoes them). */
 static void start_waiting(run_ctx *r)
@@ -887,6 +898,7 @@ static void tick(run_ctx *r)
             break;
         }
         search_action a;
+        search_tree_set_budget_used(r->tree, budget_used(r));
         if (search_policy_next(r->policy, r->tree, &r->rng, &a) != 0) {
             if (!r->n_inflight) {
                 r->stopping = 1;
@@ -894,7 +906,7 @@ static void tick(run_ctx *r)
             }
             break;
         }
-        int id = search_tree_add(r->tree, a.stage, a.parent, clock_wall());
+        int id = search_tree_add_action(r->tree, &a, clock_wall());
         if (id < 0) {
             log_error("policy chose an invalid parent %d: %s", a.parent, err_last());
             r->stopping = 1;

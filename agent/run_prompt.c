@@ -28,12 +28,16 @@ char *run_render(run_ctx *r, const char *name, const search_node *n, const char 
                  const char *output)
 {
     const search_node *parent = n->parent >= 0 ? search_tree_node(r->tree, n->parent) : NULL;
+    const search_node *parent2 = n->parent2 >= 0 ? search_tree_node(r->tree, n->parent2) : NULL;
     char tl[32], et[32], steps[32];
     double left = run_time_left(r);
     config_format_duration(tl, sizeof tl, left);
     config_format_duration(et, sizeof et, fmin(r->cfg.exec_timeout, left));
     snprintf(steps, sizeof steps, "%d", r->steps - (int)search_tree_count(r->tree));
     char *memory = search_memory(r->tree, (size_t)r->cfg.memory_chars);
+    char *failures = n->stage == STAGE_DEBUG
+                         ? search_memory_failures(r->tree, n->id, (size_t)r->cfg.memory_chars)
+                         : xstrdup("");
     char *exc = exception_text(parent);
     const prompt_var vars[] = {
         {"task_description", r->description},
@@ -52,6 +56,10 @@ char *run_render(run_ctx *r, const char *name, const search_node *n, const char 
         {"scoring_mode", r->holdout ? "holdout" : "self-report"},
         {"code", code ? code : ""},
         {"output", output ? output : ""},
+        {"parent_plan", parent && parent->plan ? parent->plan : ""},
+        {"parent2_plan", parent2 && parent2->plan ? parent2->plan : ""},
+        {"parent2_code", parent2 && parent2->code ? parent2->code : ""},
+        {"failures", failures},
         {"hardware", r->hardware ? r->hardware : ""},
     };
     char *out = NULL;
@@ -60,6 +68,7 @@ char *run_render(run_ctx *r, const char *name, const search_node *n, const char 
         out = xasprintf("(prompt %s could not be rendered: %s)", name, err_last());
     }
     free(memory);
+    free(failures);
     free(exc);
     return out;
 }
@@ -159,5 +168,10 @@ cJSON *run_context(run_ctx *r, const search_node *n)
     const char *other = n->stage == STAGE_IMPROVE ? other_code(r, n->parent) : NULL;
     if (other)
         cJSON_AddStringToObject(c, "other_code", other);
+    const search_node *p2 = n->parent2 >= 0 ? search_tree_node(r->tree, n->parent2) : NULL;
+    if (p2) {
+        cJSON_AddNumberToObject(c, "parent2", p2->id);
+        cJSON_AddStringToObject(c, "parent2_code", p2->code ? p2->code : "");
+    }
     return c;
 }

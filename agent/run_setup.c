@@ -29,6 +29,7 @@ const char *const run_prompt_vars[] = {
     "task_description", "data_preview", "memory", "parent_code", "parent_output",
     "exception", "time_left", "steps_left", "exec_timeout", "packages",
     "python_version", "metric_name", "metric_direction", "scoring_mode", "code", "output",
+    "parent_plan", "parent2_plan", "parent2_code", "failures",
     "hardware",
 };
 const size_t run_n_prompt_vars = sizeof run_prompt_vars / sizeof run_prompt_vars[0];
@@ -290,8 +291,9 @@ static int check_prompts(run_ctx *r)
 {
     if (prompts_load(&r->prompts, r->cfg.prompts) < 0)
         return err_prefix("prompts");
-    static const char *const names[] = {"system", "draft", "improve", "debug", "review"};
-    for (size_t i = 0; i < 5; i++)
+    static const char *const names[] = {"system", "draft", "improve", "debug", "review",
+                                        "crossover"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (prompts_check(r->prompts, names[i], run_prompt_vars, run_n_prompt_vars) < 0)
             return -1;
     return 0;
@@ -473,20 +475,24 @@ static int load_journal(run_ctx *r)
 {
     if (journal_load(r->journal, load_node, r) < 0)
         return err_prefix("resume %s", r->run_dir);
-    int *stages = NULL, *parents = NULL;
-    inflight_load(r->run_dir, &r->redo, &stages, &parents, &r->n_redo);
+    int *stages = NULL, *parents = NULL, *parents2 = NULL;
+    inflight_load(r->run_dir, &r->redo, &stages, &parents, &parents2, &r->n_redo);
     /* Keep only in-flight nodes that never reached a commit. */
     int k = 0;
     for (int i = 0; i < r->n_redo; i++) {
         if (search_tree_node(r->tree, r->redo[i]))
             continue;
-        if (search_tree_add_with_id(r->tree, r->redo[i], (search_stage)stages[i], parents[i]) < 0)
+        search_action a = {(search_stage)stages[i], parents[i], parents2[i], ""};
+        if (search_tree_add_action_with_id(r->tree, r->redo[i], &a) < 0) {
+            log_warn("resume: %s; in-flight node %d is not redone", err_last(), r->redo[i]);
             continue;
+        }
         r->redo[k++] = r->redo[i];
     }
     r->n_redo = k;
     free(stages);
     free(parents);
+    free(parents2);
     /* a kill between a node's commit and the best ref's update leaves best
      * behind: the tree decides */
     int best = search_tree_best(r->tree), cur = -1;
@@ -524,6 +530,13 @@ static int make_policy(run_ctx *r)
     pp.max_debug_depth = (int)cfg->search.max_debug_depth;
     pp.max_failed_drafts = (int)cfg->search.max_failed_drafts;
     pp.top_k = (int)cfg->search.top_k;
+    pp.exploit_after = cfg->search.exploit_after;
+    pp.uct_c_start = cfg->search.uct_c_start;
+    pp.uct_c_end = cfg->search.uct_c_end;
+    pp.improves_per_node = (int)cfg->search.improves_per_node;
+    pp.population = (int)cfg->search.population;
+    pp.tournament = (int)cfg->search.tournament;
+    pp.crossover_rate = cfg->search.crossover_rate;
     pp.workers = r->workers;
     return search_policy_new(&r->policy, cfg->policy, &pp);
 }

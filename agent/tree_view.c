@@ -62,7 +62,7 @@ static void row(sb *out, const search_tree *t, const search_node *n, const char 
     snprintf(time, sizeof time, "%.1fs", n->exec_time);
     const char *note = n->is_buggy ? (n->exc_type ? n->exc_type : n->bug_reason ? n->bug_reason : "")
                                    : "";
-    sb_printf(out, "%-24s %-8s %-12s %-2s %8s  ", sb_str(&label), search_stage_name(n->stage),
+    sb_printf(out, "%-24s %-9s %-12s %-2s %8s  ", sb_str(&label), search_stage_name(n->stage),
               score, n->id == best ? "*" : "", time);
     put_note(out, note);
     sb_putc(out, '\n');
@@ -85,7 +85,7 @@ char *tree_render(const search_tree *t, const char *score_label)
 {
     sb out = {0};
     int best = search_tree_best(t);
-    sb_printf(&out, "%-24s %-8s %-12s %-2s %8s  %s\n", "node", "stage", score_label, "", "time",
+    sb_printf(&out, "%-24s %-9s %-12s %-2s %8s  %s\n", "node", "stage", score_label, "", "time",
               "note");
     for (size_t i = 0; i < search_tree_count(t); i++) {
         const search_node *n = search_tree_at(t, i);

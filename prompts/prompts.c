@@ -18,7 +18,8 @@
 
 extern const embed_file prompts_embedded[]; /* generated: prompts_embed.c */
 
-static const char *const names[] = {"system", "draft", "improve", "debug", "review"};
+static const char *const names[] = {"system", "draft", "improve", "debug", "review",
+                                     "crossover"};
 #define N_TEMPLATES (sizeof names / sizeof *names)
 
 struct prompts {
@@ -50,7 +51,8 @@ static int check_override_names(const char *dir)
     DIR *d = opendir(dir);
     if (!d)
         return err_set("prompts: cannot open the --prompts folder %s (give a folder holding "
-                       "some of system.txt, draft.txt, improve.txt, debug.txt, review.txt)",
+                       "some of system.txt, draft.txt, improve.txt, debug.txt, review.txt, "
+                       "crossover.txt)",
                        dir);
     int rc = 0;
     struct dirent *e;

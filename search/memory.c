@@ -9,6 +9,12 @@
  * recent failures (exception type and reason), so the LLM does not repeat
  * them. An entry is added whole or not at all. The chosen good nodes are
  * printed best first, each with its id and score; failures follow.
+ *
+ * A debug step gets its own, narrower memory (search_memory_failures): the
+ * failures along the node's line, its parent first and then up the
+ * ancestors, so the model sees what the earlier fixes of this same script
+ * already tried. It is bounded the same way: whole entries, nearest first,
+ * until the next one would not fit.
  */
 #include "search.h"
 #include "util.h"
@@ -186,5 +192,34 @@ char *search_memory(const search_tree *t, size_t max_chars)
     }
     if (!out.buf)
         return xstrdup("");
+    return sb_steal(&out);
+}
+
+char *search_memory_failures(const search_tree *t, int id, size_t max_chars)
+{
+    static const char head[] =
+        "Earlier failures on this line (the parent first, then its ancestors):\n";
+    const search_node *n = search_tree_node(t, id);
+    sb out = {0}, entry = {0};
+    sb_puts(&out, head);
+    size_t added = 0;
+    for (int p = n ? n->parent : -1; p >= 0;) {
+        const search_node *a = search_tree_node(t, p);
+        if (!a)
+            break;
+        if (a->state == NODE_DONE && a->is_buggy) {
+            sb_reset(&entry);
+            failure_entry(&entry, a);
+            if (!fits(&out, &entry, max_chars))
+                break;
+            added++;
+        }
+        p = a->parent;
+    }
+    sb_free(&entry);
+    if (!added) {
+        sb_free(&out);
+        return xstrdup("");
+    }
     return sb_steal(&out);
 }

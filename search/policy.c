@@ -17,6 +17,8 @@ static const struct {
     policy_ctor init;
 } registry[] = {
     {"greedy", policy_greedy_init},
+    {"mcts", policy_mcts_init},
+    {"evolutionary", policy_evo_init},
 };
 
 #define N_POLICIES (sizeof registry / sizeof *registry)
@@ -29,9 +31,49 @@ void search_policy_params_default(search_policy_params *p)
     p->max_failed_drafts = SEARCH_DEFAULT_MAX_FAILED_DRAFTS; /* resolved in search_policy_new */
     p->top_k = SEARCH_DEFAULT_TOP_K;
     p->workers = 1;
+    p->exploit_after = SEARCH_DEFAULT_EXPLOIT_AFTER;
+    p->uct_c_start = SEARCH_DEFAULT_UCT_C_START;
+    p->uct_c_end = SEARCH_DEFAULT_UCT_C_END;
+    p->improves_per_node = SEARCH_DEFAULT_IMPROVES_PER_NODE;
+    p->population = SEARCH_DEFAULT_POPULATION;
+    p->tournament = SEARCH_DEFAULT_TOURNAMENT;
+    p->crossover_rate = SEARCH_DEFAULT_CROSSOVER_RATE;
 }
 
-const char *search_policy_names(void) { return "greedy"; }
+const char *search_policy_names(void) { return "greedy, mcts, evolutionary"; }
+
+double search_uct_constant(const search_policy_params *p, double used)
+{
+    used = fmin(fmax(isfinite(used) ? used : 0.0, 0.0), 1.0);
+    return p->uct_c_start + (p->uct_c_end - p->uct_c_start) * used;
+}
+
+static int check_fraction(const char *field, double v)
+{
+    if (!(v >= 0.0 && v <= 1.0))
+        return err_set("policy: %s is %g; it must lie in [0, 1]", field, v);
+    return 0;
+}
+
+static int check_more_params(const search_policy_params *p)
+{
+    if (check_fraction("exploit_after", p->exploit_after) < 0 ||
+        check_fraction("crossover_rate", p->crossover_rate) < 0)
+        return -1;
+    if (!(p->uct_c_start >= 0.0 && p->uct_c_end >= 0.0 && isfinite(p->uct_c_start) &&
+          isfinite(p->uct_c_end)))
+        return err_set("policy: uct_c_start and uct_c_end are %g and %g; both must be finite "
+                       "and at least 0", p->uct_c_start, p->uct_c_end);
+    if (p->improves_per_node < 1)
+        return err_set("policy: improves_per_node is %d; it must be at least 1",
+                       p->improves_per_node);
+    if (p->population < 2)
+        return err_set("policy: population is %d; it must be at least 2 (a crossover needs "
+                       "two parents)", p->population);
+    if (p->tournament < 1)
+        return err_set("policy: tournament is %d; it must be at least 1", p->tournament);
+    return 0;
+}
 
 static int check_params(const search_policy_params *p)
 {
@@ -49,7 +91,7 @@ static int check_params(const search_policy_params *p)
         return err_set("policy: top_k is %d; it must be at least 1", p->top_k);
     if (p->workers < 1)
         return err_set("policy: workers is %d; it must be at least 1", p->workers);
-    return 0;
+    return check_more_params(p);
 }
 
 int search_policy_new(search_policy **out, const char *name, const search_policy_params *params)
@@ -101,6 +143,7 @@ int search_policy_next(search_policy *p, const search_tree *t, search_rng *rng,
 {
     out->stage = STAGE_DRAFT;
     out->parent = -1;
+    out->parent2 = -1;
     out->why = "";
     return p->vt->next(p, t, rng, out);
 }

@@ -11,7 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum search_stage { STAGE_DRAFT = 0, STAGE_DEBUG, STAGE_IMPROVE } search_stage;
+/* A crossover merges two parents' solutions: `parent` is the first, and
+ * `parent2` the second (the only stage with one). */
+typedef enum search_stage {
+    STAGE_DRAFT = 0, STAGE_DEBUG, STAGE_IMPROVE, STAGE_CROSSOVER
+} search_stage;
 typedef enum search_state { NODE_PENDING = 0, NODE_RUNNING, NODE_DONE } search_state;
 
 const char *search_stage_name(search_stage s);            /* "draft", ... */
@@ -21,6 +25,7 @@ typedef struct search_node {
     int id;                /* 0, 1, 2, ... in creation order */
     int step;              /* the step that created it (== id unless resumed) */
     int parent;            /* parent id, -1 for drafts */
+    int parent2;           /* a crossover's second parent, else -1 */
     int *children;         /* ids, in creation order */
     int n_children;
     search_stage stage;
@@ -61,6 +66,21 @@ int search_tree_add(search_tree *t, search_stage stage, int parent, double now);
  * duplicate or negative id. The node is pending; set its fields and call
  * search_node_finish as the repository says. */
 int search_tree_add_with_id(search_tree *t, int id, search_stage stage, int parent);
+/* Set a crossover's second parent (an existing node other than its first);
+ * 0 or < 0 with err_last(). Any other stage takes only -1. */
+int search_tree_set_parent2(search_tree *t, int id, int parent2);
+/* Add the node an action asks for (search_tree_add, then the second parent
+ * of a crossover); its id or < 0. */
+struct search_action;
+int search_tree_add_action(search_tree *t, const struct search_action *a, double now);
+/* The same with a given id, as search_tree_add_with_id (resume). */
+int search_tree_add_action_with_id(search_tree *t, int id, const struct search_action *a);
+
+/* The share of the run's budget used so far, in [0, 1]: the caller's
+ * max(steps used / steps, time used / time limit), set before asking the
+ * policy (search/ reads no clock). 0 until set. */
+void search_tree_set_budget_used(search_tree *t, double fraction);
+double search_tree_budget_used(const search_tree *t);
 search_node *search_tree_node(const search_tree *t, int id); /* NULL if absent */
 size_t search_tree_count(const search_tree *t);
 /* The i-th node in id order, for iteration (0 <= i < count). */
@@ -104,6 +124,7 @@ uint64_t search_rng_below(search_rng *r, uint64_t n); /* unbiased, [0, n); 0 if 
 typedef struct search_action {
     search_stage stage;
     int parent;       /* -1 for a draft */
+    int parent2;      /* a crossover's second parent, else -1 */
     const char *why;  /* the documented rule that chose it (static string) */
 } search_action;
 
@@ -114,6 +135,13 @@ typedef struct search_action {
 #define SEARCH_DEFAULT_MAX_DEBUG_DEPTH 3
 #define SEARCH_DEFAULT_MAX_FAILED_DRAFTS 0 /* 0: 3 x num_drafts */
 #define SEARCH_DEFAULT_TOP_K 3
+#define SEARCH_DEFAULT_EXPLOIT_AFTER 0.6 /* MLEvolve switches at 50-70% */
+#define SEARCH_DEFAULT_UCT_C_START 1.414
+#define SEARCH_DEFAULT_UCT_C_END 0.5
+#define SEARCH_DEFAULT_IMPROVES_PER_NODE 3
+#define SEARCH_DEFAULT_POPULATION 5
+#define SEARCH_DEFAULT_TOURNAMENT 2
+#define SEARCH_DEFAULT_CROSSOVER_RATE 0.5
 
 typedef struct search_policy_params {
     int num_drafts;        /* drafts before the policy improves */
@@ -123,6 +151,15 @@ typedef struct search_policy_params {
                               default) means 3 x num_drafts; else >= num_drafts */
     int top_k;             /* improve spreads across the top k when busy */
     int workers;           /* W: nodes in flight at once */
+    double exploit_after;  /* budget share after which mcts and evolutionary
+                              only improve the top_k (1: never) */
+    double uct_c_start;    /* mcts: UCT exploration constant at the start, */
+    double uct_c_end;      /* decaying linearly to this at the end */
+    int improves_per_node; /* mcts: children of a good node before UCT
+                              descends below it */
+    int population;        /* evolutionary: the best good nodes that breed */
+    int tournament;        /* evolutionary: members drawn per selection */
+    double crossover_rate; /* evolutionary: chance of crossover vs improve */
 } search_policy_params;
 
 void search_policy_params_default(search_policy_params *p);
@@ -130,14 +167,15 @@ void search_policy_params_default(search_policy_params *p);
 typedef struct search_policy search_policy;
 
 /* Policies by name: "greedy" (AIDE's, aware of nodes in flight; its rules
- * are in search/policy_greedy.c). params NULL means the defaults. < 0 and
+ * are in search/policy_greedy.c), "mcts" (search/policy_mcts.c) and
+ * "evolutionary" (search/policy_evo.c). params NULL means the defaults. < 0 and
  * err_last() for an unknown name or a parameter out of range (the message
  * names the field). *out is freed with search_policy_free. */
 int search_policy_new(search_policy **out, const char *name,
                       const search_policy_params *params);
 void search_policy_free(search_policy *p);
 const char *search_policy_name(const search_policy *p);
-const char *search_policy_names(void); /* "greedy": for usage texts */
+const char *search_policy_names(void); /* "greedy, mcts, ...": for usage texts */
 /* The parameters in force (max_failed_drafts resolved). */
 const search_policy_params *search_policy_params_of(const search_policy *p);
 
@@ -150,6 +188,10 @@ const search_policy_params *search_policy_params_of(const search_policy *p);
 int search_policy_next(search_policy *p, const search_tree *t, search_rng *rng,
                        search_action *out);
 
+/* The mcts exploration constant once `used` of the budget is spent:
+ * uct_c_start decaying linearly to uct_c_end. */
+double search_uct_constant(const search_policy_params *p, double used);
+
 /* ---- memory of earlier attempts ---------------------------------------------- */
 
 /* A summary of earlier good attempts (plan, outcome, score), best and most
@@ -157,6 +199,10 @@ int search_policy_next(search_policy *p, const search_tree *t, search_rng *rng,
  * When there is room it also lists the latest failures (exception type,
  * reason, plan) so the model does not repeat them; see search/memory.c. */
 char *search_memory(const search_tree *t, size_t max_chars);
+/* For a debug step: the failed ancestors of node `id` (its parent first,
+ * then up the line: exception type, reason, plan), whole entries only, at
+ * most max_chars long; "" when none failed. Caller frees. */
+char *search_memory_failures(const search_tree *t, int id, size_t max_chars);
 
 /* ---- reply parsing -------------------------------------------------------- */
 

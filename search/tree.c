@@ -25,9 +25,10 @@ struct search_tree {
     size_t n, cap;
     int next_id;
     int lower_is_better;
+    double budget_used; /* [0, 1], set by the caller */
 };
 
-static const char *const stage_names[] = {"draft", "debug", "improve"};
+static const char *const stage_names[] = {"draft", "debug", "improve", "crossover"};
 
 const char *search_stage_name(search_stage s)
 {
@@ -44,7 +45,7 @@ int search_stage_parse(const char *name, search_stage *out)
             return 0;
         }
     }
-    return err_set("unknown stage '%s' (expected draft, debug or improve)",
+    return err_set("unknown stage '%s' (expected draft, debug, improve or crossover)",
                    name ? name : "(null)");
 }
 
@@ -116,7 +117,7 @@ void search_node_set(char **field, const char *value)
 /* Check that `parent` may carry a child of `stage`; 0 or < 0 with err_set. */
 static int check_parent(const search_tree *t, int id, search_stage stage, int parent)
 {
-    if ((unsigned)stage > STAGE_IMPROVE)
+    if ((unsigned)stage > STAGE_CROSSOVER)
         return err_set("search: node %d has an invalid stage %d", id, (int)stage);
     if (stage == STAGE_DRAFT) {
         if (parent != -1)
@@ -141,6 +142,7 @@ static search_node *insert(search_tree *t, int id, search_stage stage, int paren
     n->id = id;
     n->step = id;
     n->parent = parent;
+    n->parent2 = -1;
     n->stage = stage;
     n->state = NODE_PENDING;
     search_node *p = parent >= 0 ? search_tree_node(t, parent) : NULL;
@@ -182,6 +184,64 @@ int search_tree_add_with_id(search_tree *t, int id, search_stage stage, int pare
     insert(t, id, stage, parent);
     return id;
 }
+
+int search_tree_set_parent2(search_tree *t, int id, int parent2)
+{
+    search_node *n = search_tree_node(t, id);
+    if (!n)
+        return err_set("search: node %d is not in the tree", id);
+    if (n->stage != STAGE_CROSSOVER) {
+        if (parent2 != -1)
+            return err_set("search: %s node %d has a second parent %d (only crossover nodes "
+                           "have one; use -1)", search_stage_name(n->stage), id, parent2);
+        return 0;
+    }
+    if (parent2 < 0 || !search_tree_node(t, parent2))
+        return err_set("search: crossover node %d names second parent %d, which is not in the "
+                       "tree (add nodes in id order)", id, parent2);
+    if (parent2 == n->parent || parent2 == id)
+        return err_set("search: crossover node %d needs two distinct parents (got %d and %d)",
+                       id, n->parent, parent2);
+    n->parent2 = parent2;
+    return 0;
+}
+
+/* Checked before adding, so a bad second parent leaves the tree as it was. */
+static int check_parent2(const search_tree *t, int id, const search_action *a)
+{
+    if (a->stage == STAGE_CROSSOVER &&
+        (a->parent2 < 0 || a->parent2 == a->parent || !search_tree_node(t, a->parent2)))
+        return err_set("search: crossover node %d needs a second parent in the tree other "
+                       "than its first (got %d and %d)", id, a->parent, a->parent2);
+    if (a->stage != STAGE_CROSSOVER && a->parent2 != -1)
+        return err_set("search: %s node %d has a second parent %d (only crossover nodes have "
+                       "one)", search_stage_name(a->stage), id, a->parent2);
+    return 0;
+}
+
+int search_tree_add_action(search_tree *t, const struct search_action *a, double now)
+{
+    int id = t->next_id;
+    if (check_parent2(t, id, a) < 0 || search_tree_add(t, a->stage, a->parent, now) < 0)
+        return -1;
+    search_tree_node(t, id)->parent2 = a->parent2;
+    return id;
+}
+
+int search_tree_add_action_with_id(search_tree *t, int id, const struct search_action *a)
+{
+    if (check_parent2(t, id, a) < 0 || search_tree_add_with_id(t, id, a->stage, a->parent) < 0)
+        return -1;
+    search_tree_node(t, id)->parent2 = a->parent2;
+    return id;
+}
+
+void search_tree_set_budget_used(search_tree *t, double fraction)
+{
+    t->budget_used = isfinite(fraction) ? fmin(fmax(fraction, 0.0), 1.0) : 0.0;
+}
+
+double search_tree_budget_used(const search_tree *t) { return t->budget_used; }
 
 void search_node_start(search_tree *t, int id, double now)
 {

@@ -16,7 +16,7 @@
 
   var D = JSON.parse(document.getElementById('grove-data').textContent);
   var main = document.getElementById('main');
-  var STAGES = ['draft', 'improve', 'debug'];
+  var STAGES = ['draft', 'improve', 'debug', 'crossover'];
 
   /* ---- small helpers ---- */
 
@@ -276,6 +276,7 @@ parts.push('<g class="' + cls.join(' ') + '" id="n-' + n.id + '" data-id="' + n.
       '<span><i style="border-color:var(--draft)"></i>draft</span>' +
       '<span><i style="border-color:var(--improve)"></i>improve</span>' +
       '<span><i style="border-color:var(--debug)"></i>debug</span>' +
+      '<span><i style="border-color:var(--crossover)"></i>crossover</span>' +
       '<span><i style="background:#cfe8d8"></i>scored</span>' +
       '<span><i style="background:var(--buggy)"></i>buggy</span>' +
       '<span><i style="background:var(--best)"></i>best</span>' +

@@ -31,7 +31,8 @@ static int get_int(const cJSON *o, const char *k)
 
 static int read_request(bi_req *r, const cJSON *ctx, unsigned long seed)
 {
-    static const char *const actions[] = {"draft", "improve", "debug", "review", NULL};
+    static const char *const actions[] = {"draft", "improve", "debug", "crossover", "review",
+                                          NULL};
     static const char *const tasks[] = {"binary", "multiclass", "regression", "other", NULL};
     memset(r, 0, sizeof *r);
     if (!cJSON_IsObject(ctx))
@@ -40,7 +41,7 @@ static int read_request(bi_req *r, const cJSON *ctx, unsigned long seed)
     r->action = get_str(ctx, "action");
     if (!bi_in_list(actions, r->action))
         return err_set("builtin coder: context field 'action' is '%s'; expected draft, "
-                       "improve, debug or review", r->action);
+                       "improve, debug, crossover or review", r->action);
     r->comp = cJSON_GetObjectItemCaseSensitive(ctx, "competition");
     if (!cJSON_IsObject(r->comp))
         return err_set("builtin coder: context field 'competition' must be an object with "
@@ -58,6 +59,7 @@ static int read_request(bi_req *r, const cJSON *ctx, unsigned long seed)
     r->parent_code = get_str(ctx, "parent_code");
     r->parent_output = get_str(ctx, "parent_output");
     r->other_code = get_str(ctx, "other_code");
+    r->parent2_code = get_str(ctx, "parent2_code");
     r->tried_codes = cJSON_GetObjectItemCaseSensitive(ctx, "tried_codes");
     r->code = get_str(ctx, "code");
     r->output = get_str(ctx, "output");
@@ -145,6 +147,10 @@ int builtin_reply(const llm_request *req, unsigned long seed, char **text)
         cfg = bi_improve(cfg, &r, &plan);
     else if (!fresh && strcmp(r.action, "debug") == 0)
         bi_debug(cfg, &r, &plan);
+    else if (!fresh && strcmp(r.action, "crossover") == 0)
+        cfg = bi_crossover(cfg, &r, &plan);
+    if (!cfg)
+        goto done;
     if (bi_script(&script, cfg, &r) < 0)
         goto done;
     sb_puts(&reply, sb_str(&plan));

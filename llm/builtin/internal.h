@@ -27,13 +27,14 @@
 /* The request's context, read once. Strings point into the cJSON context
  * (borrowed); missing strings are "" and missing numbers -1. */
 typedef struct bi_req {
-    const char *action;       /* draft, improve, debug, review */
+    const char *action;       /* draft, improve, debug, crossover, review */
     int node, parent, n_drafts, n_children, exec_timeout_s;
     const cJSON *comp;        /* the competition object (never NULL) */
     const char *task;         /* binary, multiclass, regression, other */
     const char *metric;
     const char *modality;     /* optional hint: tabular, text, image, "" */
     const char *parent_code, *parent_output, *other_code;
+    const char *parent2_code; /* crossover: the second parent's script */
     const cJSON *tried_codes; /* codes already tried on the parent (its other
                                  children), an array of strings, or NULL */
     const char *code, *output; /* review */
@@ -85,6 +86,13 @@ int bi_config_check(cJSON *cfg);
  * the parent yet; returns the new config (the caller frees it) and appends
  * the plan sentence. */
 cJSON *bi_improve(cJSON *cfg, const bi_req *r, sb *plan);
+
+/* ---- crossover.c ------------------------------------------------------- */
+
+/* Merge the second parent's config (r->parent2_code) into cfg, the first's
+ * (taken and freed); returns the child's config (the caller frees it), or
+ * NULL with err_last(); appends the plan sentences. */
+cJSON *bi_crossover(cJSON *cfg, const bi_req *r, sb *plan);
 
 /* ---- debug.c ----------------------------------------------------------- */
 

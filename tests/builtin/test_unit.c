@@ -209,6 +209,93 @@ static void test_improve(void)
     free(other);
 }
 
+/* A crossover request: the first parent's code, the second's (or none). */
+static cJSON *crossover_cfg(const char *first, const char *second, char **reply_out)
+{
+    cJSON *ctx = improve_ctx("binary", first, NULL, "", 0);
+    cJSON_ReplaceItemInObject(ctx, "action", cJSON_CreateString("crossover"));
+    if (second)
+        cJSON_AddStringToObject(ctx, "parent2_code", second);
+    char *reply = t_reply(ctx, 0);
+    cJSON_Delete(ctx);
+    *reply_out = reply;
+    return cfg_of(reply);
+}
+
+/* Is every field of the child either the first parent's or the second's
+ * (features: in the union; ensemble: the second's model when added)? */
+static int from_parents(const cJSON *child, const cJSON *a, const cJSON *b)
+{
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(child, "params")) {
+        const cJSON *pa = cJSON_GetObjectItem(cJSON_GetObjectItem(a, "params"), p->string);
+        const cJSON *pb = cJSON_GetObjectItem(cJSON_GetObjectItem(b, "params"), p->string);
+        if (!cJSON_Compare(p, pa, 1) && !cJSON_Compare(p, pb, 1))
+            return 0;
+    }
+    const cJSON *f;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItem(child, "features")) {
+        int found = 0;
+        const cJSON *g;
+        cJSON_ArrayForEach(g, cJSON_GetObjectItem(a, "features")) found |= cJSON_Compare(f, g, 1);
+        cJSON_ArrayForEach(g, cJSON_GetObjectItem(b, "features")) found |= cJSON_Compare(f, g, 1);
+        if (!found)
+            return 0;
+    }
+    return !strcmp(fam_of(child), fam_of(a));
+}
+
+static void test_crossover(void)
+{
+    /* different families: the second's model joins as the ensemble partner */
+    char *lin = draft_code("binary", "linear"), *rf = draft_code("binary", "rf");
+    char *reply;
+    cJSON *cfg = crossover_cfg(lin, rf, &reply);
+    CHECK_MSG(cfg && !strcmp(fam_of(cfg), "linear") &&
+              !strcmp(fam_of(cJSON_GetObjectItem(cfg, "ensemble")), "rf"), "%s", reply);
+    CHECK(reply && strstr(reply, "Crossover of two parents") && strstr(reply, "random forest"));
+    cJSON_Delete(cfg);
+    free(reply);
+    /* same family: the child takes the second's differing parameters and
+     * features, nothing else, and differs from the first */
+    char *hgb = draft_code("binary", "hgb");
+    cJSON *a = t_config(hgb);
+    int merged = 0;
+    for (int c = 0; c < 6; c++) {
+        cJSON *ctx = improve_ctx("binary", hgb, NULL, "", c);
+        char *r2 = t_reply(ctx, 0);
+        char *second = t_python_block(r2);
+        cJSON *b = t_config(second);
+        cfg = crossover_cfg(hgb, second, &reply);
+        if (cfg && !cJSON_IsObject(cJSON_GetObjectItem(b, "ensemble")) &&
+            !strstr(reply, "improvement instead")) {
+            CHECK_MSG(from_parents(cfg, a, b) && t_config_diff(a, cfg) >= 1, "%s", reply);
+            merged++;
+        }
+        cJSON_Delete(cfg);
+        cJSON_Delete(b);
+        cJSON_Delete(ctx);
+        free(reply);
+        free(second);
+        free(r2);
+    }
+    CHECK(merged > 0);
+    /* nothing to take (the same script twice, or no second script): one
+     * improvement instead, not a copy */
+    const char *seconds[] = {hgb, NULL};
+    for (int i = 0; i < 2; i++) {
+        cfg = crossover_cfg(hgb, seconds[i], &reply);
+        CHECK_MSG(cfg && t_config_diff(a, cfg) == 1 && strstr(reply, "improvement instead"),
+                  "%s", reply);
+        cJSON_Delete(cfg);
+        free(reply);
+    }
+    cJSON_Delete(a);
+    free(hgb);
+    free(lin);
+    free(rf);
+}
+
 /* Debug `family`'s draft given an exception; returns the child's config. */
 static cJSON *debug_cfg(const char *family, const char *type, const char *msg, const char *output,
                         char **reply_out)
@@ -383,6 +470,7 @@ int main(void)
     test_render();
     test_config_lines();
     test_improve();
+    test_crossover();
     test_debug();
     test_review();
     test_scripts_compile();

@@ -10,16 +10,18 @@
 static const char *const var_names[] = {"task_description", "data_preview", "memory",
     "parent_code", "parent_output", "exception", "time_left", "steps_left", "exec_timeout",
     "packages", "python_version", "metric_name", "metric_direction", "scoring_mode", "code",
-    "output", "hardware"};
+    "output", "parent_plan", "parent2_plan", "parent2_code", "failures", "hardware"};
 #define N_VARS (sizeof var_names / sizeof *var_names)
-static const char *const templates[] = {"system", "draft", "improve", "debug", "review"};
+static const char *const templates[] = {"system", "draft", "improve", "debug", "review",
+                                        "crossover"};
 
 static void vars_for(prompt_var *v, const char *mode, const char *memory)
 {
     const char *values[N_VARS] = {"Predict house prices.", "train.csv: 1460 rows", memory,
         "print('parent')", "Traceback ...", "KeyError: 'SalePrice' (line 12)", "2h 10m", "17",
         "10m", "numpy, pandas, sklearn", "3.11", "rmse", "lower is better", mode,
-        "print('x')", "Validation score: 0.5",
+        "print('x')", "Validation score: 0.5", "Plan: ridge.", "Plan: forest.",
+        "print('second parent')", "- node 4 (debug): failed with KeyError",
         "each script may use 4 CPU cores; 1 GPU (NVIDIA H100 80GB HBM3, 80 GB of memory)"};
     for (size_t i = 0; i < N_VARS; i++)
         v[i] = (prompt_var){var_names[i], values[i]};
@@ -38,6 +40,11 @@ static void test_builtin(const prompts *p)
         char *out = NULL;
         CHECK_MSG(prompts_render(&out, p, templates[i], v, N_VARS) == 0, "%s", err_last());
         CHECK_MSG(out && !has(out, "{{") && !has(out, "}}"), "%s has a raw tag", templates[i]);
+        if (!strcmp(templates[i], "crossover")) /* both parents' plans and code */
+            CHECK(has(out, "print('parent')") && has(out, "print('second parent')") &&
+                  has(out, "Plan: ridge.") && has(out, "Plan: forest."));
+        if (!strcmp(templates[i], "debug")) /* the failures on its line */
+            CHECK(has(out, "failed with KeyError"));
         free(out);
     }
     CHECK(prompts_get(p, "draft.txt") == prompts_get(p, "draft"));
@@ -83,7 +90,7 @@ static void test_draft_and_errors(const prompts *p)
     free(later);
 
     /* a placeholder the agent does not provide is found at start */
-    CHECK(prompts_check(p, "review", var_names, N_VARS - 5) < 0);
+    CHECK(prompts_check(p, "review", var_names, 14) < 0); /* the names before "code" */
     CHECK(has(err_last(), "built-in review.txt") && has(err_last(), "{{code}}"));
     CHECK(prompts_check(p, "nope", var_names, N_VARS) < 0 && has(err_last(), "'nope'"));
     /* and rendering without it fails */

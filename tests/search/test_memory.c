@@ -92,10 +92,53 @@ static void test_bound(void)
     search_tree_free(t);
 }
 
+/* A debug step's memory: the failed ancestors on its line, nearest first,
+ * whole entries within the bound, nothing from other lines. */
+static void test_failure_chain(void)
+{
+    search_tree *t = search_tree_new(0);
+    int good = add(t, STAGE_DRAFT, -1, "A working ridge model.", 0, 0.7, "ok", NULL);
+    int other = add(t, STAGE_DRAFT, -1, "Another line that broke.", 1, 0, NULL, "OSError");
+    char plan[200];
+    int id = add(t, STAGE_IMPROVE, good, "Fix 0: add target encoding.", 1, 0, NULL, "KeyError");
+    for (int i = 1; i < 40; i++) {
+        snprintf(plan, sizeof plan, "Fix %d: a long description of the change that this debug "
+                 "attempt made to the failing script", i);
+        id = add(t, STAGE_DEBUG, id, plan, 1, 0, NULL, i % 2 ? "ValueError" : "MemoryError");
+    }
+    int leaf = search_tree_add(t, STAGE_DEBUG, id, 0); /* the step being prompted */
+    char *all = search_memory_failures(t, leaf, 1000000);
+    CHECK(at(all, "node 41 ") >= 0 && at(all, "node 2 ") > at(all, "node 41 "));
+    CHECK(at(all, "OSError") < 0 && at(all, "ridge") < 0); /* other lines, good nodes */
+    CHECK(at(all, "Fix 0: add target encoding") >= 0);
+    size_t sizes[] = {0, 60, 200, 500, 1500, 4000};
+    size_t prev = 0;
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        char *m = search_memory_failures(t, leaf, sizes[k]);
+        CHECK_MSG(strlen(m) <= sizes[k], "%zu > %zu", strlen(m), sizes[k]);
+        CHECK(strlen(m) >= prev);
+        CHECK(!*m || at(m, "node 41 ") >= 0); /* the parent comes first */
+        CHECK(!*m || m[strlen(m) - 1] == '\n'); /* whole entries */
+        prev = strlen(m);
+        free(m);
+    }
+    CHECK(prev > 1000 && prev < strlen(all));
+    free(all);
+    char *none = search_memory_failures(t, good, 4000);
+    CHECK_STR(none, ""); /* a draft has no ancestors */
+    free(none);
+    none = search_memory_failures(t, 999, 4000);
+    CHECK_STR(none, "");
+    free(none);
+    (void)other;
+    search_tree_free(t);
+}
+
 int main(void)
 {
     test_empty();
     test_content();
     test_bound();
+    test_failure_chain();
     return check_done("search memory");
 }

@@ -1,5 +1,6 @@
 /* test_policy.c: every rule of the greedy policy, with a seeded RNG, for one
- * worker and for several nodes in flight. */
+ * worker and for several nodes in flight; a simulated run for every policy
+ * (mcts and evolutionary have their own rules in test_policies.c). */
 #include "check.h"
 #include "search.h"
 #include "util.h"
@@ -70,8 +71,8 @@ static void test_params(void)
     CHECK_STR(search_policy_name(pol), "greedy");
     CHECK(search_policy_params_of(pol)->max_failed_drafts == 15);
     search_policy_free(pol);
-    CHECK(search_policy_new(&pol, "mcts", NULL) < 0 && pol == NULL);
-    CHECK(has(err_last(), "unknown policy 'mcts'") && has(err_last(), "greedy"));
+    CHECK(search_policy_new(&pol, "beam", NULL) < 0 && pol == NULL);
+    CHECK(has(err_last(), "unknown policy 'beam'") && has(err_last(), "greedy, mcts"));
     p.debug_prob = 1.5;
     CHECK(search_policy_new(&pol, "greedy", &p) < 0 && has(err_last(), "debug_prob"));
     search_policy_params_default(&p);
@@ -108,7 +109,7 @@ static void test_initial_drafts(void)
 static void test_debug_or_improve(void)
 {
     search_tree *t = search_tree_new(0);
-    search_action d = {STAGE_DRAFT, -1, ""};
+    search_action d = {STAGE_DRAFT, -1, -1, ""};
     run_node(t, &d, 0, 0.6);
     run_node(t, &d, 1, 0);
     run_node(t, &d, 0, 0.9);
@@ -137,7 +138,7 @@ static void test_debug_or_improve(void)
 static void test_no_debug_without_code(void)
 {
     search_tree *t = search_tree_new(0);
-    search_action d = {STAGE_DRAFT, -1, ""};
+    search_action d = {STAGE_DRAFT, -1, -1, ""};
     run_node(t, &d, 0, 0.6);
     int id = search_tree_add(t, STAGE_DRAFT, -1, 0);
     search_node_finish(t, id, 1, "LLM error: HTTP 401", 0, 0, 1);
@@ -155,7 +156,7 @@ static void test_no_debug_without_code(void)
 static void test_debug_frequency(void)
 {
     search_tree *t = search_tree_new(1);
-    search_action d = {STAGE_DRAFT, -1, ""};
+    search_action d = {STAGE_DRAFT, -1, -1, ""};
     run_node(t, &d, 0, 3.0);
     for (int i = 0; i < 4; i++)
         run_node(t, &d, 1, 0);
@@ -231,7 +232,7 @@ static void test_failure_bound(void)
     /* a debug in flight may still fix things: the answer is "wait", and
      * once it works, improving resumes */
     fx_open(&f, policy(2, 0.0, 1, 4, 3, 2), 6);
-    search_action d = {STAGE_DRAFT, -1, ""};
+    search_action d = {STAGE_DRAFT, -1, -1, ""};
     for (int i = 0; i < 4; i++)
         run_node(f.t, &d, 1, 0);
     for (int i = 0; i < 4; i++) {
@@ -249,7 +250,7 @@ static void test_improve_spread(void)
 {
     fixture f;
     fx_open(&f, policy(4, 0.0, 3, 0, 3, 4), 11);
-    search_action d = {STAGE_DRAFT, -1, ""};
+    search_action d = {STAGE_DRAFT, -1, -1, ""};
     run_node(f.t, &d, 0, 0.70); /* 0: third */
     run_node(f.t, &d, 0, 0.90); /* 1: best */
     run_node(f.t, &d, 0, 0.50); /* 2: fourth, outside the top 3 */
@@ -270,11 +271,34 @@ static void test_improve_spread(void)
     fx_close(&f);
 }
 
-/* A simulated run with 4 workers and random outcomes: every decision obeys
- * the rules, whatever the interleaving. */
-static void test_simulation(uint64_t seed)
+/* Is action a, about to be added to t, allowed by the rules every policy
+ * shares? 0 when it is, else 1. */
+static int breaks_rule(const search_tree *t, const search_action *a)
 {
-    search_policy *pol = policy(5, 0.5, 3, 0, 3, 4);
+    const search_node *p = a->parent >= 0 ? search_tree_node(t, a->parent) : NULL;
+    switch (a->stage) {
+    case STAGE_DEBUG:
+        return !p || p->state != NODE_DONE || !p->is_buggy || p->n_children != 0 ||
+               p->debug_depth >= 3;
+    case STAGE_IMPROVE:
+        return !search_node_is_good(p) || a->parent2 != -1;
+    case STAGE_CROSSOVER:
+        return !search_node_is_good(p) || a->parent2 == a->parent ||
+               !search_node_is_good(search_tree_node(t, a->parent2));
+    default:
+        return a->parent != -1 || a->parent2 != -1;
+    }
+}
+
+/* A simulated run with 4 workers and random outcomes: every decision obeys
+ * the rules, whatever the interleaving and whatever the policy. */
+static void test_simulation(const char *name, uint64_t seed)
+{
+    search_policy_params prm;
+    search_policy_params_default(&prm);
+    prm.workers = 4;
+    search_policy *pol = NULL;
+    CHECK(search_policy_new(&pol, name, &prm) == 0);
     search_tree *t = search_tree_new(seed & 1);
     search_rng rng, world;
     search_rng_seed(&rng, seed);
@@ -282,17 +306,11 @@ static void test_simulation(uint64_t seed)
     int flight[4], n_flight = 0, steps = 0, bad = 0;
     while (steps < 60) {
         search_action a;
+        search_tree_set_budget_used(t, steps / 60.0);
         int rc = n_flight < 4 ? search_policy_next(pol, t, &rng, &a) : 1;
         if (rc == 0) {
-            const search_node *p = a.parent >= 0 ? search_tree_node(t, a.parent) : NULL;
-            if (a.stage == STAGE_DEBUG)
-                bad += !p || p->state != NODE_DONE || !p->is_buggy || p->n_children != 0 ||
-                       p->debug_depth >= 3;
-            if (a.stage == STAGE_IMPROVE)
-                bad += !search_node_is_good(p);
-            if (a.stage == STAGE_DRAFT)
-                bad += a.parent != -1;
-            int id = search_tree_add(t, a.stage, a.parent, steps);
+            bad += breaks_rule(t, &a) || !a.why || !*a.why;
+            int id = search_tree_add_action(t, &a, steps);
             bad += id < 0;
             search_node_start(t, id, steps);
             flight[n_flight++] = id;
@@ -306,7 +324,8 @@ static void test_simulation(uint64_t seed)
         search_node_finish(t, flight[k], buggy, "err", 1, search_rng_uniform(&world), steps);
         flight[k] = flight[--n_flight];
     }
-    CHECK_MSG(bad == 0, "seed %llu: %d decisions broke a rule", (unsigned long long)seed, bad);
+    CHECK_MSG(bad == 0, "%s, seed %llu: %d decisions broke a rule", name,
+              (unsigned long long)seed, bad);
     /* never more than one debug child per node */
     for (size_t i = 0; i < search_tree_count(t); i++) {
         const search_node *n = search_tree_at(t, i);
@@ -329,7 +348,9 @@ int main(void)
     test_debug_depth();
     test_failure_bound();
     test_improve_spread();
-    for (uint64_t seed = 1; seed <= 40; seed++)
-        test_simulation(seed);
+    const char *names[] = {"greedy", "mcts", "evolutionary"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        for (uint64_t seed = 1; seed <= 40; seed++)
+            test_simulation(names[i], seed);
     return check_done("search policy");
 }
