@@ -119,8 +119,11 @@ static char *success_body(const llm_client *c, const llm_request *req, llm_respo
         /* The code is the upstream's HTTP status where one is given; a
          * generation that failed midway with no code is the upstream's
          * trouble too, and as transient as a 502. */
-        *retry = cJSON_IsNumber(code) ? retry_status_retryable((long)code->valuedouble)
-                                      : in_choice;
+        /* a code outside any HTTP status (1e300, NaN: the server's JSON is
+         * anything) is no status: converting it to long is undefined */
+        int status_code = cJSON_IsNumber(code) && code->valuedouble >= 100 &&
+                          code->valuedouble < 1000;
+        *retry = status_code ? retry_status_retryable((long)code->valuedouble) : in_choice;
         rc = err_set("the server reported an error instead of a reply: %s",
                      msg ? msg : in_choice ? "the generation ended with finish_reason "
                                              "\"error\"" : "(no message)");
