@@ -14,6 +14,7 @@
 #include "run.h"
 #include "util.h"
 
+#include <assert.h>
 #include <math.h>
 
 double run_total_left(const run_ctx *r)
@@ -36,7 +37,9 @@ double run_final_reserve(const run_ctx *r)
 {
     if (!r->holdout || r->cfg.final_top_k < 1)
         return 0;
-    return fmin(run_final_estimate(r, search_tree_best(r->tree)), r->time_limit * 0.25);
+    double reserve = fmin(run_final_estimate(r, search_tree_best(r->tree)), r->time_limit * 0.25);
+    assert(reserve >= 0 && reserve <= r->time_limit * 0.25);
+    return reserve;
 }
 
 double run_time_left(const run_ctx *r)

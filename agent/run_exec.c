@@ -7,6 +7,7 @@
  */
 #include "run_pipeline.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,8 @@ static void on_exec(exec_run *run, exec_result *res, void *data)
 void start_exec(pipeline *p, search_node *n)
 {
     run_ctx *r = p->r;
+    assert(p->state == PIPE_CODING || p->state == PIPE_GPU_WAIT);
+    assert(n->code && !p->exec);
     /* A script holds its GPUs from start to end; with every slot taken it
      * waits, and tick() starts it when one frees. */
     if (r->gpu_slots > 0 && p->gpu_slot < 0 && (p->gpu_slot = run_gpu_acquire(r)) < 0) {

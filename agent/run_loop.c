@@ -40,6 +40,7 @@
 #include "report_html.h"
 #include "run_pipeline.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -78,13 +79,18 @@ static pipeline *pipeline_new(run_ctx *r, int id)
 static void pipeline_free(pipeline *p)
 {
     run_ctx *r = p->r;
+    int listed = 0;
     for (pipeline **pp = &r->inflight; *pp; pp = &(*pp)->next) {
         if (*pp == p) {
             *pp = p->next;
             r->n_inflight--;
+            listed = 1;
             break;
         }
     }
+    assert(listed && r->n_inflight >= 0); /* freed once, from the in-flight list */
+    assert(!p->exec && !p->waiting_llm);  /* nothing left to call it back */
+    (void)listed;
     if (p->gpu_slot >= 0) {
         run_gpu_release(r, p->gpu_slot);
         run_kick(r); /* a script waiting for the slot can start */
@@ -170,6 +176,7 @@ void finish_node(pipeline *p, int is_buggy, const char *reason, int has_score, d
 {
     run_ctx *r = p->r;
     search_node *n = search_tree_node(r->tree, p->id);
+    assert(n && n->state == NODE_RUNNING); /* a node is committed once */
     int old_best = search_tree_best(r->tree);
     search_node_finish(r->tree, p->id, is_buggy, reason, has_score, score, clock_wall());
     int best = search_tree_best(r->tree);
@@ -224,6 +231,7 @@ void fail_node(pipeline *p, const char *fmt, ...)
 void drop_node(pipeline *p)
 {
     run_ctx *r = p->r;
+    assert(r->stopping == RUN_STOP_NOW); /* only a hard stop abandons a node */
     search_node *n = search_tree_node(r->tree, p->id);
     if (n && n->state == NODE_RUNNING)
         n->state = NODE_PENDING;
@@ -234,6 +242,9 @@ void drop_node(pipeline *p)
 void pipeline_submit(pipeline *p, llm_client *c, const char *func, const cJSON *schema)
 {
     run_ctx *r = p->r;
+    /* one request out at a time, from a state that waits on a model */
+    assert(!p->waiting_llm && (p->state == PIPE_CODING || p->state == PIPE_REVIEWING));
+    assert(p->n_msgs > 0 && p->n_msgs <= MAX_MSGS);
     llm_message msgs[MAX_MSGS];
     for (int i = 0; i < p->n_msgs; i++)
         msgs[i] = (llm_message){p->roles[i], p->texts[i]};
@@ -335,6 +346,7 @@ static void on_llm(llm_response *resp, void *data)
 {
     pipeline *p = data;
     run_ctx *r = p->r;
+    assert(p->waiting_llm); /* the reply to the one request out */
     p->waiting_llm = 0;
     if (r->stopping == RUN_STOP_NOW) {
         llm_response_free(resp);

@@ -21,6 +21,7 @@
  */
 #include "llm_int.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +114,8 @@ static void on_timer(uv_timer_t *t);
 
 static void later(llm_job *j, int state, double delay_s)
 {
+    assert(state == JOB_ATTEMPT || state == JOB_DELIVER);
+    assert(j->state != JOB_DELIVER); /* a delivery is the job's last step */
     j->state = state;
     uv_timer_start(&j->timer, on_timer, (uint64_t)(delay_s * 1000.0 + 0.5), 0);
 }
@@ -147,6 +150,8 @@ static void finish(llm_job *j, const http_req *hr, char *error)
 {
     llm_client *c = j->c;
     llm_response *r = j->resp;
+    /* once per request: the accounting below must not count it twice */
+    assert(r && j->state == JOB_ATTEMPT && !j->http);
     r->attempts = j->attempt;
     r->latency_s = clock_mono() - j->t_submit;
     r->ok = error == NULL;
@@ -252,6 +257,7 @@ static void attempt_http(llm_job *j)
     headers[n++] = "Content-Type: application/json";
     headers[n++] = "Expect:"; /* no 100-continue round trip for large prompts */
     n += provider_of(c)->headers(c, headers + n, &auth);
+    assert(n <= sizeof headers / sizeof *headers); /* a provider adds at most 2 */
     http_opts o = c->http;
     o.total_timeout_s = time_left(j) > 0.1 ? time_left(j) : 0.1;
     int rc = http_post(&j->http, c->multi, c->ep.url, headers, n, j->body_text, &o,
@@ -283,6 +289,7 @@ static void on_timer(uv_timer_t *t)
         deliver(j);
         return;
     }
+    assert(!j->http); /* one attempt at a time */
     j->attempt++;
     j->t_attempt = clock_mono();
     if (provider_of(j->c)->answer)

@@ -9,6 +9,7 @@
  */
 #include "llm_int.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +20,18 @@ static const provider *const registry[PROV_COUNT] = {
     [PROV_REPLAY] = &provider_replay,
 };
 
-const provider *provider_at(prov_kind k) { return registry[k]; }
+/* A provider answers locally or over HTTP, and has what that takes. */
+static inline int provider_complete(const provider *p)
+{
+    return p && p->name && p->setup && p->body && p->price &&
+           (p->answer || (p->headers && p->parse && p->usage_in && p->usage_out));
+}
+
+const provider *provider_at(prov_kind k)
+{
+    assert((unsigned)k < PROV_COUNT && provider_complete(registry[k]));
+    return registry[k];
+}
 
 int provider_find(const char *name, size_t len)
 {
@@ -37,6 +49,7 @@ static void collect_secrets(llm_client *c)
         c->secrets[n++] = c->key;
     for (size_t i = 0; c->ep.secrets[i] && n < ENDPOINT_MAX_SECRETS; i++)
         c->secrets[n++] = c->ep.secrets[i];
+    assert(n <= ENDPOINT_MAX_SECRETS); /* the list keeps room for its NULL */
     c->secrets[n] = NULL;
 }
 
