@@ -224,25 +224,13 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
                    g->comp->id_col ? g->comp->id_col : "(none)", needed, needed == 1 ? "" : "s");
 }
 
-/* pandas' default true_values / false_values: 1, 0; -1 for anything else. */
-static int bool_literal(const char *s)
-{
-    if (*s != 'T' && *s != 't' && *s != 'F' && *s != 'f')
-        return -1; /* a number, the common case, at one compare */
-    if (!strcmp(s, "True") || !strcmp(s, "TRUE") || !strcmp(s, "true"))
-        return 1;
-    if (!strcmp(s, "False") || !strcmp(s, "FALSE") || !strcmp(s, "false"))
-        return 0;
-    return -1;
-}
-
 /* A submission cell where a METRIC_BOOL metric may take True/False: the
  * column is bool when its first row is, and then every row must be (the
  * fast readers take numbers only, so they stand aside once a column is
  * bool: any_bool). 0 with *v set, or the reason the cell is bad. */
 static const char *bool_cell(grade_data *g, size_t j, const char *cell, double *v)
 {
-    int b = bool_literal(cell), first = g->seq_row == 1; /* claimed already */
+    int b = metric_bool_literal(cell), first = g->seq_row == 1; /* claimed already */
     if (first && b >= 0) {
         g->bool_col[j] = 1;
         g->any_bool = 1;
@@ -259,8 +247,7 @@ static const char *bool_cell(grade_data *g, size_t j, const char *cell, double *
 
 static int out_of_bounds(const grade_data *g, double v)
 {
-    double lo, hi;
-    return metric_bounds(g->comp->metric, &lo, &hi) && !(v >= lo && v <= hi);
+    return !(v >= g->metric->lo && v <= g->metric->hi);
 }
 
 int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *dst,
@@ -286,7 +273,7 @@ int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *
         const char *bad = NULL;
         if (!*cell && (is_answers ? g->mark[j] == '?' || g->mark[j] == '-' : g->mark[j] == '+'))
             v = NAN; /* pandas reads it as NaN; the metric decides */
-        else if (!is_answers && g->bool_col && (g->bool_col[j] || bool_literal(cell) >= 0))
+        else if (!is_answers && g->bool_col && (g->bool_col[j] || metric_bool_literal(cell) >= 0))
             bad = bool_cell(g, j, cell, &v);
         else if (num_parse(cell, &v) < 0)
             bad = *cell ? "is not a number" : "is empty (a number is needed)";
@@ -451,9 +438,15 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
 {
     memset(g, 0, sizeof *g);
     g->comp = comp;
-    g->flags = metric_flags(comp->metric);
-    if (!(g->flags & METRIC_KNOWN))
-        return err_set("%s: unknown metric '%s'", comp->id, comp->metric);
+    g->metric = metric_find(comp->metric);
+    if (!g->metric) {
+        char *names = metric_names();
+        err_set("%s: unknown metric '%s' (grove implements: %s)", comp->id, comp->metric,
+                names);
+        free(names);
+        return -1;
+    }
+    g->flags = METRIC_KNOWN | g->metric->flags;
     if (answers_rows(&g->conv, comp, answers_path) < 0 ||
         load_answers(g, answers_path, 1) < 0)
         return -1;
@@ -522,7 +515,7 @@ int grade_score(double *out, grade_data *g)
     }
     const double *y = g->flags & METRIC_MASK ? g->mask_dims : g->y;
     metric_input in = {n, g->k, y, g->p, ys, ps, (const char *const *)g->cols, g->pline, group};
-    int rc = metric_compute(out, g->comp->metric, &in);
+    int rc = metric_compute(out, g->metric->name, &in);
     free(ys);
     free(ps);
     free(group);

@@ -19,7 +19,8 @@ typedef struct ll_fault {
 
 typedef struct grade_data {
     const bench_competition *comp;
-    int flags;              /* metric_flags() of comp->metric */
+    const struct metric_def *metric; /* comp->metric's row of the metric table */
+    int flags;              /* METRIC_KNOWN | metric->flags */
     size_t n, k;            /* answer rows, target columns */
     char **cols;            /* k target column names */
     char *mark;             /* k registry markers (bench.h's target_cols): 0,

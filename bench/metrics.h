@@ -37,7 +37,7 @@ enum {
     METRIC_PROB = 4,        /* submission values must lie in [0, 1] */
     METRIC_NONNEG = 8,      /* values must be > -1 (log1p) */
     METRIC_INTEGER = 16,    /* submission values must be whole numbers */
-    METRIC_BOUNDED = 32,    /* submission values in metric_bounds() */
+    METRIC_BOUNDED = 32,    /* submission values in the def's [lo, hi] */
     METRIC_ROUND6 = 64,     /* rows must sum to 1 once rounded to 6 decimals */
     METRIC_TEXT = 128,      /* string metric of metrics_text.c */
     METRIC_EXTRA_IDS = 256, /* submission rows whose id is not in the answers
@@ -47,32 +47,72 @@ enum {
     METRIC_MASK = 1024,     /* run-length encoded masks (metrics_mask.c) */
     METRIC_BOOL = 2048,     /* a submission column all True/False (pandas:
                                bool) is 0/1, as sklearn takes it */
+    METRIC_ONE_COL = 4096,  /* scores one target column: metric_compute
+                               refuses k != 1 before calling it */
 };
+
+/* ---- the metric table (metrics_table.c) ----------------------------------
+ * Every metric is one row of one table: each metrics_*.c file exports its
+ * rows as a const array ending in {NULL}, and metrics_table.c lists those
+ * arrays. To add a metric, add its row to the array of the file that
+ * computes it. */
+
+/* The score into *out; < 0 with err_last() when the metric is undefined for
+ * this data (AUC with one class present, log loss with one label, ...); 1
+ * with err_last() when the submission is invalid for it (values MLE-bench's
+ * grader rejects or fails on), naming the line and column where it can.
+ * in->n > 0, and in->k == 1 for METRIC_ONE_COL (metric_compute checks). */
+typedef int (*metric_fn)(double *out, const metric_input *in);
+
+typedef struct metric_def {
+    const char *name;  /* the registry's metric column */
+    int flags;         /* METRIC_* but METRIC_KNOWN */
+    metric_fn compute;
+    double lo, hi;     /* METRIC_BOUNDED: the inclusive range of a value */
+} metric_def;
+
+extern const metric_def metrics_base[];    /* metrics.c */
+extern const metric_def metrics_extra[];   /* metrics_extra.c */
+extern const metric_def metrics_text[];    /* metrics_text.c */
+extern const metric_def metrics_numeric[]; /* metrics_numeric.c */
+extern const metric_def metrics_detect[];  /* metrics_detect.c, metrics_lyft.c */
+extern const metric_def metrics_mask[];    /* metrics_mask.c, metrics_volume.c */
+extern const metric_def metrics_points[];  /* metrics_points.c */
+
+/* The row of metric, or NULL when no table has it. */
+const metric_def *metric_find(const char *metric);
+/* METRIC_KNOWN | the row's flags, or 0 for an unknown metric. */
 int metric_flags(const char *metric);
+/* Computes the metric (contract of metric_fn); an unknown metric is an
+ * error that lists every metric of the table. */
+int metric_compute(double *out, const char *metric, const metric_input *in);
+/* Every metric name, ", "-separated, in table order (caller frees). */
+char *metric_names(void);
+
+/* ---- helpers every metrics_*.c shares (metrics_common.c) ---------------- */
+
 /* Whether pandas reads the cell as missing (read_csv's default na_values,
  * pandas 2: "", "NA", "nan", "None", ...). */
 int metric_is_na(const char *s);
 /* pandas' default true_values / false_values: 1 true, 0 false, -1 neither. */
 int metric_bool_literal(const char *s);
+/* Whether every cell is True/False or missing: pandas reads such a column
+ * as bools (or floats, when every cell is missing), not text. */
+int metric_bool_column(const char *const *cells, size_t n);
+/* Row i's line in the submission, for messages (i + 2 when in->lines is
+ * NULL: the header is line 1). */
+size_t metric_line_of(const metric_input *in, size_t i);
 
-/* metrics_extra.c: the metrics that read labels the way pandas types them
- * (accuracy_pd, f1_macro_int, top1_error) and the base metrics behind a
- * per-cell rule (qwk_int, rmse_1_100, logloss_r6). Flags (0: not one of
- * them); the score, or 1 with err_last() when the submission is invalid;
- * the inclusive value range of a METRIC_BOUNDED metric (1, or 0). */
-int metric_extra_flags(const char *metric);
-int metric_extra_compute(double *out, const char *metric, const metric_input *in);
-int metric_bounds(const char *metric, double *lo, double *hi);
+/* A key whose unsigned order is the double's numeric order (-0.0 and 0.0
+ * tie). */
+uint64_t metric_sort_key(double x);
+/* ROC AUC from sort keys: keys[0 .. n_pos) of the positives, then n_neg of
+ * the negatives, both non-empty; sorts each part in place. Ties count half,
+ * exactly (the Mann-Whitney statistic). */
+double metric_auc_keys(uint64_t *keys, size_t n_pos, size_t n_neg);
 
-/* Computes the metric; < 0 with err_last() when it is undefined for this data
- * (AUC with one class present, log loss with one label, ...); 1 with
- * err_last() when the submission is invalid for it (values MLE-bench's
- * grader rejects or fails on), naming the line and column where it can. */
-int metric_compute(double *out, const char *metric, const metric_input *in);
-
-/* metrics_text.c: the METRIC_TEXT metrics (same contract as metric_compute)
- * and the pieces of Python's str they rest on, exposed for the fuzz test. */
-int metric_text(double *out, const char *metric, const metric_input *in);
+/* metrics_text.c: the pieces of Python's str the METRIC_TEXT metrics rest
+ * on, exposed for the fuzz test. */
 typedef struct text_tok {
     const char *s;
     size_t len;
@@ -90,38 +130,17 @@ size_t text_split(text_tok **v, size_t *cap, const char *s, int sep);
 char *text_lower(const char *s);
 /* python-Levenshtein's distance() of two UTF-8 texts, over code points. */
 size_t text_levenshtein(const char *a, const char *b);
-/* metrics_numeric.c: the competition-specific numeric metrics (log_mae_groups,
- * auc_multilabel, weighted_auc, kl_votes, lwlrap, angular_error, ...); flags
- * as metric_flags (0: not one of them), compute as metric_compute. */
-int metric_numeric_flags(const char *metric);
-int metric_numeric_compute(double *out, const char *metric, const metric_input *in);
-
-/* metrics_detect.c: PredictionString metrics (map_siim, coco_map40) and
- * f1_tf2qa; flags and compute as metric_numeric_*. detect_py_float() is
- * Python's float() of text (0, or -1 where Python raises), for the fuzz
- * test. */
-int metric_detect_flags(const char *metric);
-int metric_detect_compute(double *out, const char *metric, const metric_input *in);
+/* metrics_detect.c: Python's float() of text (0, or -1 where Python
+ * raises), for the fuzz test. */
 int detect_py_float(const char *s, size_t len, double *out);
-/* metrics_lyft.c: the 3-D box mAP of the Lyft competition (same contract;
- * reached through metric_detect_compute). */
+/* metrics_lyft.c: the 3-D box mAP of the Lyft competition (metric_fn;
+ * metrics_detect[]'s map_lyft3d row). */
 int map_lyft3d(double *out, const metric_input *in);
 
-/* A key whose unsigned order is the double's numeric order (-0.0 and 0.0
- * tie). */
-uint64_t metric_sort_key(double x);
-/* ROC AUC from sort keys: keys[0 .. n_pos) of the positives, then n_neg of
- * the negatives, both non-empty; sorts each part in place. Ties count half,
- * exactly (the Mann-Whitney statistic). */
-double metric_auc_keys(uint64_t *keys, size_t n_pos, size_t n_neg);
-
-/* metrics_mask.c: whether metric is one over run-length encoded masks, and
- * the metric itself: ys/ps the answers' and the submission's encodings
- * (each accepted by rle_check), y the answers' image sizes (n x 2: height,
- * width; NULL when the metric fixes them), group the answers' ids (for
- * rle_dice_hausdorff). */
-int mask_is_metric(const char *metric);
-int mask_compute(double *out, const char *metric, const metric_input *in);
+/* metrics_mask.c: the metrics over run-length encoded masks (metrics_mask[])
+ * read ys/ps, the answers' and the submission's encodings (each accepted by
+ * rle_check), y the answers' image sizes (n x 2: height, width; NULL when
+ * the metric fixes them), group the answers' ids (for rle_dice_hausdorff). */
 /* Check one encoding against an image of n_pixels pixels as MLE-bench's
  * decoder does: 0, or 1 with *why (the caller frees) saying what is wrong. */
 int rle_check(const char *s, uint64_t n_pixels, char **why);
@@ -131,14 +150,12 @@ int rle_check(const char *s, uint64_t n_pixels, char **why);
 void rle_paint(unsigned char *img, const char *s, uint64_t h, uint64_t w);
 void rle_counts(uint64_t c[3], const char *truth, const char *pred, uint64_t n_pixels);
 /* metrics_volume.c: UW-Madison's 0.4 Dice + 0.6 (1 - Hausdorff) over
- * case-day volumes (y required, and group: each row's answer id). */
+ * case-day volumes (y required, and group: each row's answer id);
+ * metrics_mask[]'s rle_dice_hausdorff row. */
 int mask_dice_hausdorff(double *out, const metric_input *in);
 
-/* metrics_points.c: the Kuzushiji F1 of predicted points inside answer
- * boxes over ys/ps (same contract as metric_compute: 1 when a submission
- * cell is malformed); the check of one cell (0, or 1 with *why, which the
- * caller frees). */
-int points_f1(double *out, const metric_input *in);
+/* metrics_points.c: the check of one Kuzushiji cell (0, or 1 with *why,
+ * which the caller frees); the metric is metrics_points[]'s points_f1. */
 int points_check_cell(const char *cell, int is_answers, char **why);
 
 #endif

@@ -159,11 +159,6 @@ static int parse_cell(dets *d, const char *s, size_t img, int siim, text_tok **t
     return 0;
 }
 
-static size_t line_of(const metric_input *in, size_t i)
-{
-    return in->lines ? in->lines[i] : i + 2;
-}
-
 /* Every row's boxes, answers into *y and submission into *p. 0, 1 (the
  * submission is invalid: err_last()) or < 0 (the answers are bad). */
 static int parse_all(dets *y, dets *p, const metric_input *in, int siim, int na_invalid)
@@ -180,13 +175,13 @@ static int parse_all(dets *y, dets *p, const metric_input *in, int siim, int na_
             rc = (err_set("submission line %zu, column '%s': '%s' is read as a missing value "
                           "(NaN), on which the grader fails; give every row a prediction "
                           "string (label confidence x_min y_min x_max y_max ...)",
-                          line_of(in, i), in->cols[0], in->ps[i]), 1);
+                          metric_line_of(in, i), in->cols[0], in->ps[i]), 1);
         else if (parse_cell(p, in->ps[i], i, siim, &tok, &cap, &why, &at) < 0) {
             if (at)
-                err_set("submission line %zu, column '%s': value %zu %s", line_of(in, i),
+                err_set("submission line %zu, column '%s': value %zu %s", metric_line_of(in, i),
                         in->cols[0], at, why);
             else
-                err_set("submission line %zu, column '%s': %s", line_of(in, i), in->cols[0],
+                err_set("submission line %zu, column '%s': %s", metric_line_of(in, i), in->cols[0],
                         why);
             rc = 1;
         }
@@ -318,7 +313,7 @@ static int map_siim(double *out, const metric_input *in)
     for (size_t i = 0; rc == 0 && i < p.n; i++)
         if (isnan(p.v[i].v[1]))
             rc = (err_set("submission line %zu, column '%s': box %zu has the confidence "
-                          "nan, which cannot be ranked", line_of(in, p.v[i].img), in->cols[0],
+                          "nan, which cannot be ranked", metric_line_of(in, p.v[i].img), in->cols[0],
                           p.v[i].seq + 1), 1);
     if (rc)
         goto done;
@@ -338,7 +333,7 @@ static int map_siim(double *out, const metric_input *in)
             if (isinf(p.v[i].v[1]) && label_is(&p.v[i], cls[c])) {
                 rc = (err_set("submission line %zu, column '%s': box %zu has an infinite "
                               "confidence, which the metric rejects",
-                              line_of(in, p.v[i].img), in->cols[0], p.v[i].seq + 1), 1);
+                              metric_line_of(in, p.v[i].img), in->cols[0], p.v[i].seq + 1), 1);
                 goto done;
             }
     xqsort(p.v, p.n, sizeof *p.v, cmp_conf_desc);
@@ -539,7 +534,7 @@ static int coco_map40(double *out, const metric_input *in)
         y.v[0].first = 1;
     size_t first_row = 0; /* the submission's first line holds detection id 0 */
     for (size_t i = 1; i < in->n; i++)
-        if (line_of(in, i) < line_of(in, first_row))
+        if (metric_line_of(in, i) < metric_line_of(in, first_row))
             first_row = i;
     for (size_t i = 0; i < p.n; i++)
         p.v[i].first = p.v[i].img == first_row && p.v[i].seq == 0;
@@ -685,7 +680,7 @@ static int f1_tf2qa(double *out, const metric_input *in)
         int hit = tf2qa_hit(s, len, in->ys[i]);
         if (hit < 0)
             rc = (err_set("submission line %zu, column '%s': '%.*s' is not an answer "
-                          "(\"start_token:end_token\", YES, NO or empty)", line_of(in, i),
+                          "(\"start_token:end_token\", YES, NO or empty)", metric_line_of(in, i),
                           in->cols[0], (int)(len > 200 ? 200 : len), s), 1);
         hits += hit > 0;
     }
@@ -695,28 +690,12 @@ static int f1_tf2qa(double *out, const metric_input *in)
     return rc;
 }
 
-/* ---- dispatch ------------------------------------------------------------------ */
+/* ---- table ------------------------------------------------------------------ */
 
-int metric_detect_flags(const char *metric)
-{
-    static const char *const names[] = {"map_siim", "coco_map40", "f1_tf2qa", "map_lyft3d"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (!strcmp(metric, names[i]))
-            return METRIC_KNOWN | METRIC_STRING;
-    return 0;
-}
-
-int metric_detect_compute(double *out, const char *metric, const metric_input *in)
-{
-    if (in->k != 1)
-        return err_set("metric %s compares one column, the registry gives %zu", metric, in->k);
-    if (!strcmp(metric, "map_siim"))
-        return map_siim(out, in);
-    if (!strcmp(metric, "coco_map40"))
-        return coco_map40(out, in);
-    if (!strcmp(metric, "f1_tf2qa"))
-        return f1_tf2qa(out, in);
-    if (!strcmp(metric, "map_lyft3d"))
-        return map_lyft3d(out, in);
-    return err_set("unknown detection metric '%s'", metric);
-}
+const metric_def metrics_detect[] = {
+    {"map_siim", METRIC_STRING | METRIC_ONE_COL, map_siim, 0, 0},
+    {"coco_map40", METRIC_STRING | METRIC_ONE_COL, coco_map40, 0, 0},
+    {"f1_tf2qa", METRIC_STRING | METRIC_ONE_COL, f1_tf2qa, 0, 0},
+    {"map_lyft3d", METRIC_STRING | METRIC_ONE_COL, map_lyft3d, 0, 0}, /* metrics_lyft.c */
+    {NULL, 0, NULL, 0, 0},
+};

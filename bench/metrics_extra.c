@@ -313,40 +313,12 @@ static int logloss_r6(double *out, const metric_input *in)
 
 /* ---- table --------------------------------------------------------------- */
 
-static const struct {
-    const char *name;
-    int flags;
-    int (*fn)(double *, const metric_input *);
-} extra[] = {
-    {"accuracy_pd", METRIC_STRING, accuracy_pd},
-    {"f1_macro_int", METRIC_STRING, f1_macro_int},
-    {"top1_error", METRIC_STRING, top1_error},
-    {"qwk_int", METRIC_INTEGER | METRIC_BOOL, qwk_int},
-    {"rmse_1_100", METRIC_BOUNDED, rmse_1_100},
-    {"logloss_r6", METRIC_PROB | METRIC_ROUND6, logloss_r6},
+const metric_def metrics_extra[] = {
+    {"accuracy_pd", METRIC_STRING, accuracy_pd, 0, 0},
+    {"f1_macro_int", METRIC_STRING, f1_macro_int, 0, 0},
+    {"top1_error", METRIC_STRING, top1_error, 0, 0},
+    {"qwk_int", METRIC_INTEGER | METRIC_BOOL, qwk_int, 0, 0},
+    {"rmse_1_100", METRIC_BOUNDED, rmse_1_100, 1, 100},
+    {"logloss_r6", METRIC_PROB | METRIC_ROUND6, logloss_r6, 0, 0},
+    {NULL, 0, NULL, 0, 0},
 };
-
-int metric_bounds(const char *metric, double *lo, double *hi)
-{
-    if (strcmp(metric, "rmse_1_100"))
-        return 0;
-    *lo = 1;
-    *hi = 100;
-    return 1;
-}
-
-int metric_extra_flags(const char *metric)
-{
-    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
-        if (!strcmp(extra[i].name, metric))
-            return METRIC_KNOWN | extra[i].flags;
-    return 0;
-}
-
-int metric_extra_compute(double *out, const char *metric, const metric_input *in)
-{
-    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
-        if (!strcmp(extra[i].name, metric))
-            return extra[i].fn(out, in);
-    return err_set("unknown metric '%s'", metric);
-}

@@ -44,6 +44,7 @@
 #include "numparse.h"
 #include "util.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -69,12 +70,12 @@ typedef struct mask_kind {
     const char *sub_col;  /* another column the submission must have */
 } mask_kind;
 
-static const mask_kind kinds[] = {
-    {"rle_dice", DICE_MEAN, "encoding", "height_pixels", "width_pixels", 1, 0, 0, 0, NULL},
-    {"rle_dice_global", DICE_GLOBAL, NULL, "height", "width", 0, 1, 0, 0, NULL},
-    {"rle_iou_prec_101", IOU_PREC, NULL, NULL, NULL, 1, 0, 101, 0, NULL},
-    {"rle_f05", F05, NULL, "height", "width", 0, 0, 0, 1, NULL},
-    {"rle_dice_hausdorff", DICE_HD, NULL, "image_height", "image_width", 1, 0, 0, 1, "class"},
+static const mask_kind kinds[] = { /* indexed by score */
+    [DICE_MEAN] = {"rle_dice", DICE_MEAN, "encoding", "height_pixels", "width_pixels", 1, 0, 0, 0, NULL},
+    [DICE_GLOBAL] = {"rle_dice_global", DICE_GLOBAL, NULL, "height", "width", 0, 1, 0, 0, NULL},
+    [IOU_PREC] = {"rle_iou_prec_101", IOU_PREC, NULL, NULL, NULL, 1, 0, 101, 0, NULL},
+    [F05] = {"rle_f05", F05, NULL, "height", "width", 0, 0, 0, 1, NULL},
+    [DICE_HD] = {"rle_dice_hausdorff", DICE_HD, NULL, "image_height", "image_width", 1, 0, 0, 1, "class"},
 };
 
 static const mask_kind *kind_of(const char *metric)
@@ -83,11 +84,6 @@ static const mask_kind *kind_of(const char *metric)
         if (!strcmp(kinds[i].metric, metric))
             return &kinds[i];
     return NULL;
-}
-
-int mask_is_metric(const char *metric)
-{
-    return kind_of(metric) != NULL;
 }
 
 /* ---- reading an encoding ------------------------------------------------- */
@@ -281,14 +277,12 @@ static int image_pixels(uint64_t *out, const mask_kind *kind, const metric_input
     return 0;
 }
 
-int mask_compute(double *out, const char *metric, const metric_input *in)
+static int mask_score(double *out, const mask_kind *kind, const metric_input *in)
 {
-    const mask_kind *kind = kind_of(metric);
+    assert(kind->score >= DICE_MEAN && kind->score <= DICE_HD);
     *out = NAN;
-    if (!kind)
-        return err_set("unknown mask metric '%s'", metric);
     if (!in->ys || !in->ps)
-        return err_set("metric %s scores run-length encoded masks (text cells)", metric);
+        return err_set("metric %s scores run-length encoded masks (text cells)", kind->metric);
     if (kind->score == DICE_HD)
         return mask_dice_hausdorff(out, in);
     double sum = 0;
@@ -318,6 +312,29 @@ int mask_compute(double *out, const char *metric, const metric_input *in)
     *out = 2.0 * (double)gi / (double)(gt + gp);
     return 0;
 }
+
+/* ---- the table ----------------------------------------------------------- */
+
+#define MASK_METRIC(name, score)                                                            \
+    static int name(double *out, const metric_input *in)                                    \
+    {                                                                                       \
+        return mask_score(out, &kinds[score], in);                                          \
+    }
+MASK_METRIC(rle_dice, DICE_MEAN)
+MASK_METRIC(rle_dice_global, DICE_GLOBAL)
+MASK_METRIC(rle_iou_prec_101, IOU_PREC)
+MASK_METRIC(rle_f05, F05)
+MASK_METRIC(rle_dice_hausdorff, DICE_HD)
+
+const metric_def metrics_mask[] = {
+    {"rle_dice", METRIC_MASK, rle_dice, 0, 0},
+    {"rle_dice_global", METRIC_MASK, rle_dice_global, 0, 0},
+    /* TGS and Vesuvius take the id and mask columns and no other */
+    {"rle_iou_prec_101", METRIC_MASK | METRIC_ONLY_COLS, rle_iou_prec_101, 0, 0},
+    {"rle_f05", METRIC_MASK | METRIC_ONLY_COLS, rle_f05, 0, 0},
+    {"rle_dice_hausdorff", METRIC_MASK, rle_dice_hausdorff, 0, 0},
+    {NULL, 0, NULL, 0, 0},
+};
 
 /* ---- reading the columns (grade.c's hooks) --------------------------------- */
 

@@ -629,42 +629,23 @@ static int mae_where0(double *out, const metric_input *in)
     return 0;
 }
 
-/* ---- dispatch ----------------------------------------------------------------- */
+/* ---- table -------------------------------------------------------------------- */
 
-static const struct {
-    const char *name;
-    int flags;
-    int (*fn)(double *, const metric_input *);
-} table[] = {
+const metric_def metrics_numeric[] = {
     /* sklearn's mean_absolute_error and roc_auc_score take a column all
      * True/False as 0/1 (tests/bench/AUDIT.md) */
-    {"log_mae_groups", METRIC_BOOL, log_mae_groups},
-    {"auc_multilabel", METRIC_BOOL, auc_multilabel},
-    {"weighted_auc", 0, weighted_auc},
-    {"kl_votes", METRIC_PROB, kl_votes},
-    {"lwlrap", 0, lwlrap},
-    {"angular_error", 0, angular_error},
-    {"haversine_trips", 0, haversine_trips},
-    {"laplace_ll", 0, laplace_ll},
-    {"pf1", 0, pf1},
-    {"cervical_wll", METRIC_PROB, cervical_wll},
-    {"rmse_kept", 0, rmse_kept},
-    {"jigsaw_bias", 0, jigsaw_bias},
-    {"mae_where0", METRIC_BOOL, mae_where0},
+    {"log_mae_groups", METRIC_BOOL, log_mae_groups, 0, 0},
+    {"auc_multilabel", METRIC_BOOL, auc_multilabel, 0, 0},
+    {"weighted_auc", 0, weighted_auc, 0, 0},
+    {"kl_votes", METRIC_PROB, kl_votes, 0, 0},
+    {"lwlrap", 0, lwlrap, 0, 0},
+    {"angular_error", 0, angular_error, 0, 0},
+    {"haversine_trips", 0, haversine_trips, 0, 0},
+    {"laplace_ll", 0, laplace_ll, 0, 0},
+    {"pf1", 0, pf1, 0, 0},
+    {"cervical_wll", METRIC_PROB, cervical_wll, 0, 0},
+    {"rmse_kept", 0, rmse_kept, 0, 0},
+    {"jigsaw_bias", 0, jigsaw_bias, 0, 0},
+    {"mae_where0", METRIC_BOOL, mae_where0, 0, 0},
+    {NULL, 0, NULL, 0, 0},
 };
-
-int metric_numeric_flags(const char *metric)
-{
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (!strcmp(table[i].name, metric))
-            return METRIC_KNOWN | table[i].flags;
-    return 0;
-}
-
-int metric_numeric_compute(double *out, const char *metric, const metric_input *in)
-{
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (!strcmp(table[i].name, metric))
-            return table[i].fn(out, in);
-    return err_set("unknown metric '%s'", metric);
-}

@@ -453,12 +453,6 @@ static void scratch_free(scratch *s)
     sb_free(&s->arena_p);
 }
 
-/* The submission row's place, for messages. */
-static size_t line_of(const metric_input *in, size_t i)
-{
-    return in->lines ? in->lines[i] : i + 2;
-}
-
 /* Every cell valid UTF-8: a bad submission cell is an invalid submission
  * (1), a bad answers cell an error (< 0). */
 static int check_utf8(const metric_input *in, const char *const *ys, const char *const *ps)
@@ -470,7 +464,7 @@ static int check_utf8(const metric_input *in, const char *const *ys, const char 
         long at = text_utf8_check(ps[i], strlen(ps[i]));
         if (at >= 0) {
             err_set("submission line %zu, column '%s': not valid UTF-8 (byte %ld); save "
-                    "the file as UTF-8", line_of(in, i), in->cols[0], at + 1);
+                    "the file as UTF-8", metric_line_of(in, i), in->cols[0], at + 1);
             return 1;
         }
     }
@@ -551,7 +545,7 @@ static int jaccard(double *out, const metric_input *in, int samples, scratch *s)
         else if (!samples) {
             err_set("submission line %zu, column '%s': the prediction and the answer "
                     "both have no words, where the Jaccard score is undefined (MLE-bench's "
-                    "grader divides by zero); predict at least one word", line_of(in, i),
+                    "grader divides by zero); predict at least one word", metric_line_of(in, i),
                     in->cols[0]);
             rc = 1;
         }
@@ -646,7 +640,7 @@ static int levenshtein_mean(double *out, const metric_input *in, int astype_str,
             if (metric_is_na(in->ps[i])) {
                 err_set("submission line %zu, column '%s': '%s' is read as a missing value "
                         "(NaN), which MLE-bench's Levenshtein cannot compare; write the "
-                        "text", line_of(in, i), in->cols[0], in->ps[i]);
+                        "text", metric_line_of(in, i), in->cols[0], in->ps[i]);
                 return 1;
             }
         }
@@ -776,7 +770,7 @@ static int levenshtein_seq(double *out, const metric_input *in, scratch *s)
                          in->cols[0], bad);
         } else {
             err_set("submission line %zu, column '%s': '%s' is not an integer (the "
-                    "sequence must be integers separated by spaces)", line_of(in, i),
+                    "sequence must be integers separated by spaces)", metric_line_of(in, i),
                     in->cols[0], bad);
             rc = 1;
         }
@@ -837,7 +831,7 @@ static int order_ranks(size_t *rank, const text_tok *ans, size_t n, const text_t
 {
     if (n != m) {
         err_set("submission line %zu, column '%s': %zu cell ids, the answers' order has "
-                "%zu; list every cell of the notebook once", line_of(in, row), in->cols[0],
+                "%zu; list every cell of the notebook once", metric_line_of(in, row), in->cols[0],
                 m, n);
         return 1;
     }
@@ -857,7 +851,7 @@ static int order_ranks(size_t *rank, const text_tok *ans, size_t n, const text_t
         }
         if (lo == m || tok_cmp(&p[lo].t, &ans[j])) {
             err_set("submission line %zu, column '%s': cell id '%.*s' of the notebook is "
-                    "missing from the order; list every cell once", line_of(in, row),
+                    "missing from the order; list every cell once", metric_line_of(in, row),
                     in->cols[0], (int)ans[j].len, ans[j].s);
             rc = 1;
         } else
@@ -946,16 +940,6 @@ done:
     return rc;
 }
 
-/* Whether every cell is True/False or missing: pandas reads such a column
- * as bools (or floats, when every cell is missing), not text. */
-static int bool_column(const char *const *cells, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!metric_is_na(cells[i]) && metric_bool_literal(cells[i]) < 0)
-            return 0;
-    return 1;
-}
-
 /* plant-seedlings: f1_score(average="micro") of one label per row, which is
  * accuracy, over the column's .tolist(). sklearn makes that list one numpy
  * array: in a column of text a missing cell (NaN) becomes the string "nan",
@@ -966,7 +950,7 @@ static int f1_micro_labels(double *out, const metric_input *in)
     int rc = check_not_numeric(in, "micro-F1");
     if (rc)
         return rc;
-    if (bool_column(in->ps, in->n)) {
+    if (metric_bool_column(in->ps, in->n)) {
         err_set("submission column '%s' holds only True/False or missing cells, which "
                 "pandas reads as bools, where MLE-bench's micro-F1 grader needs text; "
                 "write the labels as text", in->cols[0]);
@@ -983,32 +967,40 @@ static int f1_micro_labels(double *out, const metric_input *in)
     return 0;
 }
 
-/* ---- dispatch ------------------------------------------------------------------ */
+/* ---- table ------------------------------------------------------------------ */
 
-int metric_text(double *out, const char *m, const metric_input *in)
-{
-    if (in->k != 1)
-        return err_set("metric %s compares one column, the registry gives %zu", m, in->k);
-    scratch s = {0};
-    int rc;
-    if (!strcmp(m, "map_at_5") || !strcmp(m, "map_at_5_strict"))
-        rc = map_at_k(out, in, 5, &s);
-    else if (!strcmp(m, "map_at_12"))
-        rc = map_at_k(out, in, 12, &s);
-    else if (!strcmp(m, "jaccard_tweet") || !strcmp(m, "jaccard_words"))
-        rc = jaccard(out, in, !strcmp(m, "jaccard_words"), &s);
-    else if (!strcmp(m, "levenshtein") || !strcmp(m, "levenshtein_str"))
-        rc = levenshtein_mean(out, in, !strcmp(m, "levenshtein_str"), &s);
-    else if (!strcmp(m, "levenshtein_seq"))
-        rc = levenshtein_seq(out, in, &s);
-    else if (!strcmp(m, "kendall_tau_order"))
-        rc = kendall_order(out, in, &s);
-    else if (!strcmp(m, "f1_micro_sets"))
-        rc = f1_micro_sets(out, in, &s);
-    else if (!strcmp(m, "f1_micro_labels"))
-        rc = f1_micro_labels(out, in);
-    else
-        rc = err_set("unknown text metric '%s'", m);
-    scratch_free(&s);
-    return rc;
-}
+/* A row of the table: the metric f called with a fresh scratch, freed after. */
+#define WITH_SCRATCH(name, call)                                                            \
+    static int name(double *out, const metric_input *in)                                    \
+    {                                                                                       \
+        scratch s = {0};                                                                    \
+        int rc = call;                                                                      \
+        scratch_free(&s);                                                                   \
+        return rc;                                                                          \
+    }
+WITH_SCRATCH(map_at_5, map_at_k(out, in, 5, &s))
+WITH_SCRATCH(map_at_12, map_at_k(out, in, 12, &s))
+WITH_SCRATCH(jaccard_tweet, jaccard(out, in, 0, &s))
+WITH_SCRATCH(jaccard_words, jaccard(out, in, 1, &s))
+WITH_SCRATCH(levenshtein_chars, levenshtein_mean(out, in, 0, &s))
+WITH_SCRATCH(levenshtein_str, levenshtein_mean(out, in, 1, &s))
+WITH_SCRATCH(levenshtein_seq_mean, levenshtein_seq(out, in, &s))
+WITH_SCRATCH(kendall_tau_order, kendall_order(out, in, &s))
+WITH_SCRATCH(f1_micro_sets_mean, f1_micro_sets(out, in, &s))
+
+enum { TEXT = METRIC_STRING | METRIC_TEXT | METRIC_ONE_COL };
+
+const metric_def metrics_text[] = {
+    {"map_at_5", TEXT, map_at_5, 0, 0},
+    {"map_at_5_strict", TEXT | METRIC_ONLY_COLS, map_at_5, 0, 0},
+    {"map_at_12", TEXT | METRIC_EXTRA_IDS | METRIC_ONLY_COLS, map_at_12, 0, 0},
+    {"jaccard_tweet", TEXT, jaccard_tweet, 0, 0},
+    {"jaccard_words", TEXT, jaccard_words, 0, 0},
+    {"levenshtein", TEXT, levenshtein_chars, 0, 0},
+    {"levenshtein_str", TEXT, levenshtein_str, 0, 0},
+    {"levenshtein_seq", TEXT, levenshtein_seq_mean, 0, 0},
+    {"kendall_tau_order", TEXT, kendall_tau_order, 0, 0},
+    {"f1_micro_sets", TEXT, f1_micro_sets_mean, 0, 0},
+    {"f1_micro_labels", TEXT, f1_micro_labels, 0, 0},
+    {NULL, 0, NULL, 0, 0},
+};
