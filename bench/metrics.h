@@ -137,7 +137,25 @@ int detect_py_float(const char *s, size_t len, double *out);
  * metrics_detect[]'s map_lyft3d row). */
 int map_lyft3d(double *out, const metric_input *in);
 
-/* metrics_mask.c: the metrics over run-length encoded masks (metrics_mask[])
+/* metrics_mask.c: what a mask metric's grade.py does around the metric (the
+ * grading side, mask_grade.c, reads the answers' columns by it). */
+enum { MASK_DICE_MEAN, MASK_DICE_GLOBAL, MASK_IOU_PREC, MASK_F05, MASK_DICE_HD };
+typedef struct mask_kind {
+    const char *metric;
+    int score;            /* MASK_DICE_MEAN ... */
+    const char *ans_mask; /* the answers' mask column (NULL: the target's name) */
+    const char *height, *width; /* the answers' size columns (NULL: fixed_side) */
+    int sub_empty_ok;     /* an empty (NA) submission cell is the empty mask;
+                             else it makes the submission invalid (in the
+                             answers it is always the empty mask) */
+    int dash_empty;       /* a cell "-" is the empty mask */
+    unsigned fixed_side;  /* square images of this side, or 0 */
+    int in_order;         /* submission rows in the answers' order */
+    const char *sub_col;  /* another column the submission must have */
+} mask_kind;
+/* The kind of a METRIC_MASK metric (NULL for any other). */
+const mask_kind *mask_kind_of(const char *metric);
+/* The metrics over run-length encoded masks (metrics_mask[])
  * read ys/ps, the answers' and the submission's encodings (each accepted by
  * rle_check), y the answers' image sizes (n x 2: height, width; NULL when
  * the metric fixes them), group the answers' ids (for rle_dice_hausdorff). */

@@ -9,7 +9,8 @@
  * the thresholds and has every flag false.
  */
 #include "bench.h"
-#include "grade_internal.h"
+#include "grade.h"
+#include "grade_data.h"
 #include "metrics.h"
 #include "util.h"
 
