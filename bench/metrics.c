@@ -80,7 +80,7 @@ static int auc_mean(double *out, const metric_input *in, int skip_negative)
 
 /* ---- log loss ------------------------------------------------------------ */
 
-static int log_loss(double *out, const metric_input *in)
+int metric_log_loss(double *out, const metric_input *in)
 {
     const double eps = DBL_EPSILON;
     size_t k = in->k;
@@ -211,7 +211,7 @@ static size_t label_union(double **out, const double *y, const double *p, size_t
 }
 
 /* cohen_kappa_score(pred, true, weights="quadratic") */
-static int qwk(double *out, const metric_input *in)
+int metric_qwk(double *out, const metric_input *in)
 {
     size_t n = in->n;
     double *labels;
@@ -370,7 +370,7 @@ static int accuracy_str(double *out, const metric_input *in)
     return accuracy(out, in, 1);
 }
 
-static int rmse(double *out, const metric_input *in)
+int metric_rmse(double *out, const metric_input *in)
 {
     return rmse_like(out, in, 0, 1);
 }
@@ -393,7 +393,7 @@ static int mae_int(double *out, const metric_input *in)
     return 0;
 }
 
-static int f1_macro(double *out, const metric_input *in)
+int metric_f1_macro(double *out, const metric_input *in)
 {
     return f1_score(out, in, 1);
 }
@@ -406,14 +406,14 @@ static int f1_micro(double *out, const metric_input *in)
 const metric_def metrics_base[] = {
     {"auc", METRIC_PROB | METRIC_BOOL, auc, 0, 0},
     {"auc_cols", METRIC_PROB | METRIC_BOOL, auc_cols, 0, 0},
-    {"logloss", METRIC_PROB | METRIC_BOOL, log_loss, 0, 0},
+    {"logloss", METRIC_PROB | METRIC_BOOL, metric_log_loss, 0, 0},
     /* auc_cols without the [0, 1] check: graders that call roc_auc_score on
      * the raw columns (jigsaw-toxic, plant-pathology-2020) */
     {"auc_cols_any", METRIC_BOOL, auc_cols, 0, 0},
     {"accuracy", METRIC_STRING, accuracy_num, 0, 0},
     {"accuracy_str", METRIC_STRING, accuracy_str, 0, 0},
-    {"qwk", METRIC_ONE_COL, qwk, 0, 0},
-    {"rmse", METRIC_BOOL | METRIC_ONE_COL, rmse, 0, 0},
+    {"qwk", METRIC_ONE_COL, metric_qwk, 0, 0},
+    {"rmse", METRIC_BOOL | METRIC_ONE_COL, metric_rmse, 0, 0},
     {"rmsle", METRIC_NONNEG | METRIC_ONE_COL, rmsle, 0, 0},
     {"rmsle_cols", METRIC_NONNEG | METRIC_BOOL, rmsle, 0, 0},
     /* sklearn's regression metrics and scipy's pearsonr take a bool column
@@ -422,7 +422,7 @@ const metric_def metrics_base[] = {
     {"mae", METRIC_ONE_COL, mae, 0, 0},
     {"mae_int", METRIC_BOOL | METRIC_ONE_COL, mae_int, 0, 0},
     {"pearson", METRIC_BOOL | METRIC_ONE_COL, pearson, 0, 0},
-    {"f1_macro", METRIC_ONE_COL, f1_macro, 0, 0},
+    {"f1_macro", METRIC_ONE_COL, metric_f1_macro, 0, 0},
     {"f1_micro", METRIC_ONE_COL, f1_micro, 0, 0},
     {"mcc", METRIC_INTEGER | METRIC_BOOL | METRIC_ONE_COL, mcc, 0, 0},
     {"spearman_cols", 0, spearman_cols, 0, 0},

@@ -75,9 +75,17 @@ extern const metric_def metrics_base[];    /* metrics.c */
 extern const metric_def metrics_extra[];   /* metrics_extra.c */
 extern const metric_def metrics_text[];    /* metrics_text.c */
 extern const metric_def metrics_numeric[]; /* metrics_numeric.c */
-extern const metric_def metrics_detect[];  /* metrics_detect.c, metrics_lyft.c */
-extern const metric_def metrics_mask[];    /* metrics_mask.c, metrics_volume.c */
+extern const metric_def metrics_detect[];  /* metrics_detect.c */
+extern const metric_def metrics_lyft[];    /* metrics_lyft.c */
+extern const metric_def metrics_mask[];    /* metrics_mask.c */
+extern const metric_def metrics_volume[];  /* metrics_volume.c */
 extern const metric_def metrics_points[];  /* metrics_points.c */
+
+/* metrics.c's metrics that metrics_extra.c's rest on (metric_fn). */
+int metric_qwk(double *out, const metric_input *in);
+int metric_rmse(double *out, const metric_input *in);
+int metric_log_loss(double *out, const metric_input *in);
+int metric_f1_macro(double *out, const metric_input *in);
 
 /* The row of metric, or NULL when no table has it. */
 const metric_def *metric_find(const char *metric);
@@ -134,7 +142,7 @@ size_t text_levenshtein(const char *a, const char *b);
  * raises), for the fuzz test. */
 int detect_py_float(const char *s, size_t len, double *out);
 /* metrics_lyft.c: the 3-D box mAP of the Lyft competition (metric_fn;
- * metrics_detect[]'s map_lyft3d row). */
+ * metrics_lyft[]'s map_lyft3d row), exposed for the fuzz test. */
 int map_lyft3d(double *out, const metric_input *in);
 
 /* metrics_mask.c: what a mask metric's grade.py does around the metric (the
@@ -167,10 +175,6 @@ int rle_check(const char *s, uint64_t n_pixels, char **why);
  * count the pixels of truth (c[0]), pred (c[1]) and of both (c[2]). */
 void rle_paint(unsigned char *img, const char *s, uint64_t h, uint64_t w);
 void rle_counts(uint64_t c[3], const char *truth, const char *pred, uint64_t n_pixels);
-/* metrics_volume.c: UW-Madison's 0.4 Dice + 0.6 (1 - Hausdorff) over
- * case-day volumes (y required, and group: each row's answer id);
- * metrics_mask[]'s rle_dice_hausdorff row. */
-int mask_dice_hausdorff(double *out, const metric_input *in);
 
 /* metrics_points.c: the check of one Kuzushiji cell (0, or 1 with *why,
  * which the caller frees); the metric is metrics_points[]'s points_f1. */

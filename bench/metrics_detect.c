@@ -313,8 +313,8 @@ static int map_siim(double *out, const metric_input *in)
     for (size_t i = 0; rc == 0 && i < p.n; i++)
         if (isnan(p.v[i].v[1]))
             rc = (err_set("submission line %zu, column '%s': box %zu has the confidence "
-                          "nan, which cannot be ranked", metric_line_of(in, p.v[i].img), in->cols[0],
-                          p.v[i].seq + 1), 1);
+                          "nan, which cannot be ranked", metric_line_of(in, p.v[i].img),
+                          in->cols[0], p.v[i].seq + 1), 1);
     if (rc)
         goto done;
     /* the classes: the answers' distinct labels */
@@ -696,6 +696,5 @@ const metric_def metrics_detect[] = {
     {"map_siim", METRIC_STRING | METRIC_ONE_COL, map_siim, 0, 0},
     {"coco_map40", METRIC_STRING | METRIC_ONE_COL, coco_map40, 0, 0},
     {"f1_tf2qa", METRIC_STRING | METRIC_ONE_COL, f1_tf2qa, 0, 0},
-    {"map_lyft3d", METRIC_STRING | METRIC_ONE_COL, map_lyft3d, 0, 0}, /* metrics_lyft.c */
     {NULL, 0, NULL, 0, 0},
 };

@@ -413,3 +413,8 @@ done:
     free(p.start);
     return rc;
 }
+
+const metric_def metrics_lyft[] = {
+    {"map_lyft3d", METRIC_STRING | METRIC_ONE_COL, map_lyft3d, 0, 0},
+    {NULL, 0, NULL, 0, 0},
+};

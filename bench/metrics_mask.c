@@ -39,7 +39,6 @@
  *   (metrics_volume.c); rows in the answers' order, a 'class' column.
  */
 #include "metrics.h"
-#include "numparse.h"
 #include "util.h"
 
 #include <assert.h>
@@ -262,12 +261,10 @@ static int image_pixels(uint64_t *out, const mask_kind *kind, const metric_input
 
 static int mask_score(double *out, const mask_kind *kind, const metric_input *in)
 {
-    assert(kind->score >= MASK_DICE_MEAN && kind->score <= MASK_DICE_HD);
+    assert(kind->score >= MASK_DICE_MEAN && kind->score < MASK_DICE_HD); /* volume.c's */
     *out = NAN;
     if (!in->ys || !in->ps)
         return err_set("metric %s scores run-length encoded masks (text cells)", kind->metric);
-    if (kind->score == MASK_DICE_HD)
-        return mask_dice_hausdorff(out, in);
     double sum = 0;
     uint64_t gi = 0, gt = 0, gp = 0;
     for (size_t r = 0; r < in->n; r++) {
@@ -307,7 +304,6 @@ MASK_METRIC(rle_dice, MASK_DICE_MEAN)
 MASK_METRIC(rle_dice_global, MASK_DICE_GLOBAL)
 MASK_METRIC(rle_iou_prec_101, MASK_IOU_PREC)
 MASK_METRIC(rle_f05, MASK_F05)
-MASK_METRIC(rle_dice_hausdorff, MASK_DICE_HD)
 
 const metric_def metrics_mask[] = {
     {"rle_dice", METRIC_MASK, rle_dice, 0, 0},
@@ -315,6 +311,5 @@ const metric_def metrics_mask[] = {
     /* TGS and Vesuvius take the id and mask columns and no other */
     {"rle_iou_prec_101", METRIC_MASK | METRIC_ONLY_COLS, rle_iou_prec_101, 0, 0},
     {"rle_f05", METRIC_MASK | METRIC_ONLY_COLS, rle_f05, 0, 0},
-    {"rle_dice_hausdorff", METRIC_MASK, rle_dice_hausdorff, 0, 0},
     {NULL, 0, NULL, 0, 0},
 };

@@ -15,7 +15,7 @@
 
 static const metric_def *const lists[] = {
     metrics_base, metrics_extra, metrics_text, metrics_numeric,
-    metrics_detect, metrics_mask, metrics_points,
+    metrics_detect, metrics_lyft, metrics_mask, metrics_volume, metrics_points,
 };
 
 const metric_def *metric_find(const char *metric)
