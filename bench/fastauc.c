@@ -211,18 +211,9 @@ static void destroy(grade_path *p)
 }
 
 static const grade_path_ops auc_ops = {
-    .name = "binary AUC",
-    .two_pass = 0,
-    .answer_row = answer_row,
-    .answer_in_place = NULL,
-    .take_row = take_row,
-    .match_rows = match_rows,
-    .lane_rows = lane_rows,
-    .lanes_begin = lanes_begin,
-    .lanes_end = lanes_end,
-    .check_rows = check_rows,
-    .score = score,
-    .destroy = destroy,
+    .name = "binary AUC", .answer_row = answer_row, .take_row = take_row,
+    .match_rows = match_rows, .lane_rows = lane_rows, .lanes_begin = lanes_begin,
+    .lanes_end = lanes_end, .check_rows = check_rows, .score = score, .destroy = destroy,
 };
 
 grade_path *auc_path_open(const grade_data *g)

@@ -275,18 +275,10 @@ static void destroy(grade_path *p)
 }
 
 static const grade_path_ops ll_ops = {
-    .name = "reduced log loss",
-    .two_pass = 0,
-    .answer_row = answer_row,
-    .answer_in_place = answer_in_place,
-    .take_row = take_matched,
-    .match_rows = match_rows,
-    .lane_rows = lane_rows,
-    .lanes_begin = lanes_begin,
-    .lanes_end = lanes_end,
-    .check_rows = check_rows,
-    .score = score,
-    .destroy = destroy,
+    .name = "reduced log loss", .answer_row = answer_row, .answer_in_place = answer_in_place,
+    .take_row = take_matched, .match_rows = match_rows, .lane_rows = lane_rows,
+    .lanes_begin = lanes_begin, .lanes_end = lanes_end, .check_rows = check_rows,
+    .score = score, .destroy = destroy,
 };
 
 grade_path *ll_path_open(const grade_data *g)

@@ -245,8 +245,10 @@ static int load_answers(grade_data *g, const char *path, int pass)
     if (rc == 0)
         rc = err_set("%s: empty answers file", path);
     if (rc < 0 || (pass == 1 && pick_columns(g, &r, path) < 0) ||
-        map_header(g, &r, 1, &id_at) < 0)
-        goto fail;
+        map_header(g, &r, 1, &id_at) < 0) {
+        csv_reader_close(&r);
+        return -1;
+    }
     if (pass == 1)
         choose_path(g);
     size_t ncols = r.n_fields, row = 0;
@@ -301,13 +303,8 @@ static int load_answers(grade_data *g, const char *path, int pass)
     sb_free(&idbuf);
     if (rc >= 0 && pass == 2 && row != g->n)
         rc = err_set("%s changed while grading", path);
-    if (rc < 0)
-        goto fail;
     csv_reader_close(&r);
-    return 0;
-fail:
-    csv_reader_close(&r);
-    return -1;
+    return rc < 0 ? -1 : 0;
 }
 
 static int check_row_sums(grade_path *p, grade_data *g)
@@ -451,12 +448,8 @@ static void tables_destroy(grade_path *p)
 /* The general path: n x k tables of both sides (or the cells' text), the
  * answers' values read in a second pass once the ids are dropped. */
 static const grade_path_ops tables_ops = {
-    .name = "tables",
-    .two_pass = 1,
-    .match_rows = tables_match_rows,
-    .check_rows = check_row_sums,
-    .score = tables_score,
-    .destroy = tables_destroy,
+    .name = "tables", .two_pass = 1, .match_rows = tables_match_rows,
+    .check_rows = check_row_sums, .score = tables_score, .destroy = tables_destroy,
 };
 
 int grade_score(double *out, grade_data *g)

@@ -367,6 +367,7 @@ static void prefetch(grade_data *g, batch *b, long id_at, size_t ncols)
 
 void grade_claim(grade_data *g, long at)
 {
+    assert(at >= 0 && (size_t)at < g->n && !is_used(g, (size_t)at)); /* once each */
     g->used[at >> 3] |= (unsigned char)(1u << (at & 7));
     if (g->seq_row < g->n)
         g->seq_off += strlen(g->ids + g->seq_off) + 1;

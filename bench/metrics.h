@@ -75,7 +75,9 @@ extern const metric_def metrics_base[];    /* metrics.c */
 extern const metric_def metrics_extra[];   /* metrics_extra.c */
 extern const metric_def metrics_text[];    /* metrics_text.c */
 extern const metric_def metrics_numeric[]; /* metrics_numeric.c */
+extern const metric_def metrics_jigsaw[];  /* metrics_jigsaw.c */
 extern const metric_def metrics_detect[];  /* metrics_detect.c */
+extern const metric_def metrics_tf2qa[];   /* metrics_tf2qa.c */
 extern const metric_def metrics_lyft[];    /* metrics_lyft.c */
 extern const metric_def metrics_mask[];    /* metrics_mask.c */
 extern const metric_def metrics_volume[];  /* metrics_volume.c */
@@ -110,6 +112,8 @@ int metric_bool_column(const char *const *cells, size_t n);
 /* Row i's line in the submission, for messages (i + 2 when in->lines is
  * NULL: the header is line 1). */
 size_t metric_line_of(const metric_input *in, size_t i);
+/* The index of the target column name, or < 0 with err_last(). */
+long metric_target_col(const metric_input *in, const char *name);
 
 /* A key whose unsigned order is the double's numeric order (-0.0 and 0.0
  * tie). */
@@ -119,8 +123,8 @@ uint64_t metric_sort_key(double x);
  * exactly (the Mann-Whitney statistic). */
 double metric_auc_keys(uint64_t *keys, size_t n_pos, size_t n_neg);
 
-/* metrics_text.c: the pieces of Python's str the METRIC_TEXT metrics rest
- * on, exposed for the fuzz test. */
+/* metrics_pystr.c: the pieces of Python's str and pandas the METRIC_TEXT
+ * metrics (metrics_text.c) rest on, exposed for it and the fuzz test. */
 typedef struct text_tok {
     const char *s;
     size_t len;
@@ -138,6 +142,16 @@ size_t text_split(text_tok **v, size_t *cap, const char *s, int sep);
 char *text_lower(const char *s);
 /* python-Levenshtein's distance() of two UTF-8 texts, over code points. */
 size_t text_levenshtein(const char *a, const char *b);
+/* Unit-cost edit distance of a[0..n) and b[0..m). */
+size_t text_edit_distance(const uint32_t *a, size_t n, const uint32_t *b, size_t m);
+/* A column's cells as the grader's str sees them: .fillna(na).astype(str)
+ * (na "nan" is a plain .astype(str)). *arena holds the converted texts;
+ * returns n pointers (caller frees it and sb_free()s the arena). */
+struct sb;
+const char **text_pandas(struct sb *arena, const char *const *cells, size_t n, const char *na);
+/* Does pandas read this column as numbers (so that .str or str methods on
+ * its cells fail)? At least one non-NA cell, all of them numbers. */
+int text_numeric_column(const char *const *cells, size_t n);
 /* metrics_detect.c: Python's float() of text (0, or -1 where Python
  * raises), for the fuzz test. */
 int detect_py_float(const char *s, size_t len, double *out);

@@ -57,6 +57,14 @@ size_t metric_line_of(const metric_input *in, size_t i)
     return in->lines ? in->lines[i] : i + 2; /* the header is line 1 */
 }
 
+long metric_target_col(const metric_input *in, const char *name)
+{
+    for (size_t j = 0; j < in->k; j++)
+        if (!strcmp(in->cols[j], name))
+            return (long)j;
+    return err_set("the metric needs a target column '%s'", name);
+}
+
 /* ---- sorting and ROC AUC ------------------------------------------------ */
 
 uint64_t metric_sort_key(double x)

@@ -14,8 +14,8 @@
 #include <string.h>
 
 static const metric_def *const lists[] = {
-    metrics_base, metrics_extra, metrics_text, metrics_numeric,
-    metrics_detect, metrics_lyft, metrics_mask, metrics_volume, metrics_points,
+    metrics_base, metrics_extra, metrics_text, metrics_numeric, metrics_jigsaw,
+    metrics_detect, metrics_tf2qa, metrics_lyft, metrics_mask, metrics_volume, metrics_points,
 };
 
 const metric_def *metric_find(const char *metric)
