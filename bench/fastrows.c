@@ -67,6 +67,7 @@ typedef struct ll_path {
  * its non-zero cells. */
 static void add_sparse(ll_path *lp, const grade_data *g)
 {
+    assert(g->n > 0);
     size_t row = g->n - 1;
     if (row % 1024 == 0)
         lp->nz_end = xrealloc(lp->nz_end, (row + 1024) * sizeof *lp->nz_end);

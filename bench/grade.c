@@ -235,6 +235,7 @@ static void choose_path(grade_data *g)
  * values are never held together with the hash. */
 static int load_answers(grade_data *g, const char *path, int pass)
 {
+    assert(pass == 1 || (!g->ids && !g->slots && !g->slots32)); /* see above */
     csv_reader r;
     if (g->conv.len)
         csv_reader_init(&r, g->conv.buf, g->conv.len, path);

@@ -125,6 +125,7 @@ static void insert(grade_data *g, uint64_t h, size_t s, size_t off, size_t i)
         if (!g->dup_ids && (v & tag_mask) == tag && !strcmp(g->ids + id_off(g, v), g->ids + off))
             g->dup_ids = 1;
     }
+    assert(i < ((uint64_t)1 << g->row_bits) - 1); /* the row field of a slot is never all ones */
     if (g->slots32)
         g->slots32[s] = (uint32_t)(tag_of(g, h) | i);
     else
@@ -184,6 +185,7 @@ void grade_numeric_ids(grade_data *g)
         num_int_canon(g->ids + in, g->ids + out);
         in += len + 1;
         out += strlen(g->ids + out) + 1;
+        assert(out <= in); /* never longer than its text: nothing unread is overwritten */
     }
     g->ids_len = out;
     g->id_stride = strlen(g->ids) + 1; /* as grade_add_id counts it */
