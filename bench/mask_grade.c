@@ -29,6 +29,13 @@ struct mask_state {
     size_t *id_off;    /* row i's id is ids.buf + id_off[i] */
 };
 
+/* The metric's kind: its row of the metric table carries it. */
+static const mask_kind *kind_of(const grade_data *g)
+{
+    assert(g->metric->spec && (g->flags & METRIC_MASK));
+    return g->metric->spec;
+}
+
 int mask_check_columns(const grade_data *g)
 {
     if (g->k != 1)
@@ -42,7 +49,7 @@ int mask_map_answers(grade_data *g, const csv_reader *r, long id_at)
     if (!g->mask)
         g->mask = xcalloc(1, sizeof *g->mask);
     mask_state *m = g->mask;
-    const mask_kind *kind = mask_kind_of(g->comp->metric);
+    const mask_kind *kind = kind_of(g);
     const char *want[3] = {kind->ans_mask ? kind->ans_mask : g->cols[0], kind->height,
                            kind->width};
     m->col[3] = id_at;
@@ -63,7 +70,7 @@ int mask_map_answers(grade_data *g, const csv_reader *r, long id_at)
 
 int mask_check_header(grade_data *g, const csv_reader *r)
 {
-    const mask_kind *kind = mask_kind_of(g->comp->metric);
+    const mask_kind *kind = kind_of(g);
     if (!kind->sub_col)
         return 0;
     for (size_t i = 0; i < r->n_fields; i++)
@@ -77,7 +84,7 @@ int mask_check_header(grade_data *g, const csv_reader *r)
 /* The name of the answers' column mask_col[j], for messages. */
 static const char *csv_name(const grade_data *g, int j)
 {
-    const mask_kind *kind = mask_kind_of(g->comp->metric);
+    const mask_kind *kind = kind_of(g);
     const char *names[3] = {kind->ans_mask ? kind->ans_mask : g->cols[0], kind->height,
                             kind->width};
     return names[j];
@@ -107,7 +114,7 @@ int mask_answer_row(grade_data *g, const row_view *r)
         m->dims = xrealloc(m->dims, m->cap * 2 * sizeof *m->dims);
         m->id_off = xrealloc(m->id_off, m->cap * sizeof *m->id_off);
     }
-    if (mask_kind_of(g->comp->metric)->score == MASK_DICE_HD) { /* it groups rows by id */
+    if (kind_of(g)->score == MASK_DICE_HD) { /* it groups rows by id */
         const char *id = m->col[3] >= 0 ? r->buf + r->off[m->col[3]] : "";
         m->id_off[g->n - 1] = m->ids.len;
         sb_append(&m->ids, id, strlen(id) + 1);
@@ -135,7 +142,7 @@ const char **mask_row_ids(const grade_data *g)
 int mask_take_text(grade_data *g, const row_view *r, int is_answers, size_t row, sb *strs,
                    size_t *soff)
 {
-    const mask_kind *kind = mask_kind_of(g->comp->metric);
+    const mask_kind *kind = kind_of(g);
     const mask_state *m = g->mask;
     assert(row < g->n);
     long at = is_answers ? m->col[0] : g->col_idx[0];

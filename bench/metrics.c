@@ -404,27 +404,27 @@ static int f1_micro(double *out, const metric_input *in)
 }
 
 const metric_def metrics_base[] = {
-    {"auc", METRIC_PROB | METRIC_BOOL, auc, 0, 0},
-    {"auc_cols", METRIC_PROB | METRIC_BOOL, auc_cols, 0, 0},
-    {"logloss", METRIC_PROB | METRIC_BOOL, metric_log_loss, 0, 0},
+    {"auc", METRIC_PROB | METRIC_BOOL, auc, 0, 0, NULL},
+    {"auc_cols", METRIC_PROB | METRIC_BOOL, auc_cols, 0, 0, NULL},
+    {"logloss", METRIC_PROB | METRIC_BOOL, metric_log_loss, 0, 0, NULL},
     /* auc_cols without the [0, 1] check: graders that call roc_auc_score on
      * the raw columns (jigsaw-toxic, plant-pathology-2020) */
-    {"auc_cols_any", METRIC_BOOL, auc_cols, 0, 0},
-    {"accuracy", METRIC_STRING, accuracy_num, 0, 0},
-    {"accuracy_str", METRIC_STRING, accuracy_str, 0, 0},
-    {"qwk", METRIC_ONE_COL, metric_qwk, 0, 0},
-    {"rmse", METRIC_BOOL | METRIC_ONE_COL, metric_rmse, 0, 0},
-    {"rmsle", METRIC_NONNEG | METRIC_ONE_COL, rmsle, 0, 0},
-    {"rmsle_cols", METRIC_NONNEG | METRIC_BOOL, rmsle, 0, 0},
+    {"auc_cols_any", METRIC_BOOL, auc_cols, 0, 0, NULL},
+    {"accuracy", METRIC_STRING, accuracy_num, 0, 0, NULL},
+    {"accuracy_str", METRIC_STRING, accuracy_str, 0, 0, NULL},
+    {"qwk", METRIC_ONE_COL, metric_qwk, 0, 0, NULL},
+    {"rmse", METRIC_BOOL | METRIC_ONE_COL, metric_rmse, 0, 0, NULL},
+    {"rmsle", METRIC_NONNEG | METRIC_ONE_COL, rmsle, 0, 0, NULL},
+    {"rmsle_cols", METRIC_NONNEG | METRIC_BOOL, rmsle, 0, 0, NULL},
     /* sklearn's regression metrics and scipy's pearsonr take a bool column
      * as 0/1; matthews_corrcoef refuses a "continuous" column (type_of_target)
      * and takes a bool one as 0/1 */
-    {"mae", METRIC_ONE_COL, mae, 0, 0},
-    {"mae_int", METRIC_BOOL | METRIC_ONE_COL, mae_int, 0, 0},
-    {"pearson", METRIC_BOOL | METRIC_ONE_COL, pearson, 0, 0},
-    {"f1_macro", METRIC_ONE_COL, metric_f1_macro, 0, 0},
-    {"f1_micro", METRIC_ONE_COL, f1_micro, 0, 0},
-    {"mcc", METRIC_INTEGER | METRIC_BOOL | METRIC_ONE_COL, mcc, 0, 0},
-    {"spearman_cols", 0, spearman_cols, 0, 0},
-    {NULL, 0, NULL, 0, 0},
+    {"mae", METRIC_ONE_COL, mae, 0, 0, NULL},
+    {"mae_int", METRIC_BOOL | METRIC_ONE_COL, mae_int, 0, 0, NULL},
+    {"pearson", METRIC_BOOL | METRIC_ONE_COL, pearson, 0, 0, NULL},
+    {"f1_macro", METRIC_ONE_COL, metric_f1_macro, 0, 0, NULL},
+    {"f1_micro", METRIC_ONE_COL, f1_micro, 0, 0, NULL},
+    {"mcc", METRIC_INTEGER | METRIC_BOOL | METRIC_ONE_COL, mcc, 0, 0, NULL},
+    {"spearman_cols", 0, spearman_cols, 0, 0, NULL},
+    {NULL, 0, NULL, 0, 0, NULL},
 };

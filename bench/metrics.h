@@ -69,6 +69,8 @@ typedef struct metric_def {
     int flags;         /* METRIC_* but METRIC_KNOWN */
     metric_fn compute;
     double lo, hi;     /* METRIC_BOUNDED: the inclusive range of a value */
+    const void *spec;  /* what the grading side reads besides the flags (a
+                          mask_kind for METRIC_MASK), or NULL */
 } metric_def;
 
 extern const metric_def metrics_base[];    /* metrics.c */
@@ -160,7 +162,8 @@ int detect_py_float(const char *s, size_t len, double *out);
 int map_lyft3d(double *out, const metric_input *in);
 
 /* metrics_mask.c: what a mask metric's grade.py does around the metric (the
- * grading side, mask_grade.c, reads the answers' columns by it). */
+ * grading side, mask_grade.c, reads the answers' columns by it: the
+ * metric_def's spec). */
 enum { MASK_DICE_MEAN, MASK_DICE_GLOBAL, MASK_IOU_PREC, MASK_F05, MASK_DICE_HD };
 typedef struct mask_kind {
     const char *metric;
@@ -175,8 +178,8 @@ typedef struct mask_kind {
     int in_order;         /* submission rows in the answers' order */
     const char *sub_col;  /* another column the submission must have */
 } mask_kind;
-/* The kind of a METRIC_MASK metric (NULL for any other). */
-const mask_kind *mask_kind_of(const char *metric);
+/* Indexed by score; a METRIC_MASK row's spec points at its kind. */
+extern const mask_kind mask_kinds[];
 /* The metrics over run-length encoded masks (metrics_mask[])
  * read ys/ps, the answers' and the submission's encodings (each accepted by
  * rle_check), y the answers' image sizes (n x 2: height, width; NULL when

@@ -587,7 +587,7 @@ done:
 /* ---- table ------------------------------------------------------------------ */
 
 const metric_def metrics_detect[] = {
-    {"map_siim", METRIC_STRING | METRIC_ONE_COL, map_siim, 0, 0},
-    {"coco_map40", METRIC_STRING | METRIC_ONE_COL, coco_map40, 0, 0},
-    {NULL, 0, NULL, 0, 0},
+    {"map_siim", METRIC_STRING | METRIC_ONE_COL, map_siim, 0, 0, NULL},
+    {"coco_map40", METRIC_STRING | METRIC_ONE_COL, coco_map40, 0, 0, NULL},
+    {NULL, 0, NULL, 0, 0, NULL},
 };

@@ -314,11 +314,11 @@ static int logloss_r6(double *out, const metric_input *in)
 /* ---- table --------------------------------------------------------------- */
 
 const metric_def metrics_extra[] = {
-    {"accuracy_pd", METRIC_STRING, accuracy_pd, 0, 0},
-    {"f1_macro_int", METRIC_STRING, f1_macro_int, 0, 0},
-    {"top1_error", METRIC_STRING, top1_error, 0, 0},
-    {"qwk_int", METRIC_INTEGER | METRIC_BOOL | METRIC_ONE_COL, qwk_int, 0, 0},
-    {"rmse_1_100", METRIC_BOUNDED | METRIC_ONE_COL, rmse_1_100, 1, 100},
-    {"logloss_r6", METRIC_PROB | METRIC_ROUND6, logloss_r6, 0, 0},
-    {NULL, 0, NULL, 0, 0},
+    {"accuracy_pd", METRIC_STRING, accuracy_pd, 0, 0, NULL},
+    {"f1_macro_int", METRIC_STRING, f1_macro_int, 0, 0, NULL},
+    {"top1_error", METRIC_STRING, top1_error, 0, 0, NULL},
+    {"qwk_int", METRIC_INTEGER | METRIC_BOOL | METRIC_ONE_COL, qwk_int, 0, 0, NULL},
+    {"rmse_1_100", METRIC_BOUNDED | METRIC_ONE_COL, rmse_1_100, 1, 100, NULL},
+    {"logloss_r6", METRIC_PROB | METRIC_ROUND6, logloss_r6, 0, 0, NULL},
+    {NULL, 0, NULL, 0, 0, NULL},
 };

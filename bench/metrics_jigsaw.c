@@ -77,6 +77,6 @@ static int jigsaw_bias(double *out, const metric_input *in)
 }
 
 const metric_def metrics_jigsaw[] = {
-    {"jigsaw_bias", 0, jigsaw_bias, 0, 0},
-    {NULL, 0, NULL, 0, 0},
+    {"jigsaw_bias", 0, jigsaw_bias, 0, 0, NULL},
+    {NULL, 0, NULL, 0, 0, NULL},
 };

@@ -415,6 +415,6 @@ done:
 }
 
 const metric_def metrics_lyft[] = {
-    {"map_lyft3d", METRIC_STRING | METRIC_ONE_COL, map_lyft3d, 0, 0},
-    {NULL, 0, NULL, 0, 0},
+    {"map_lyft3d", METRIC_STRING | METRIC_ONE_COL, map_lyft3d, 0, 0, NULL},
+    {NULL, 0, NULL, 0, 0, NULL},
 };

@@ -49,7 +49,7 @@
 
 #define RLE_MAX 1000000000000000000ULL /* larger values are not pixel offsets */
 
-static const mask_kind kinds[] = { /* indexed by score */
+const mask_kind mask_kinds[] = { /* indexed by score */
     [MASK_DICE_MEAN] = {"rle_dice", MASK_DICE_MEAN, "encoding", "height_pixels",
                         "width_pixels", 1, 0, 0, 0, NULL},
     [MASK_DICE_GLOBAL] = {"rle_dice_global", MASK_DICE_GLOBAL, NULL, "height", "width", 0, 1,
@@ -59,14 +59,6 @@ static const mask_kind kinds[] = { /* indexed by score */
     [MASK_DICE_HD] = {"rle_dice_hausdorff", MASK_DICE_HD, NULL, "image_height", "image_width",
                       1, 0, 0, 1, "class"},
 };
-
-const mask_kind *mask_kind_of(const char *metric)
-{
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (!strcmp(kinds[i].metric, metric))
-            return &kinds[i];
-    return NULL;
-}
 
 /* ---- reading an encoding ------------------------------------------------- */
 
@@ -298,7 +290,7 @@ static int mask_score(double *out, const mask_kind *kind, const metric_input *in
 #define MASK_METRIC(name, score)                                                            \
     static int name(double *out, const metric_input *in)                                    \
     {                                                                                       \
-        return mask_score(out, &kinds[score], in);                                          \
+        return mask_score(out, &mask_kinds[score], in);                                     \
     }
 MASK_METRIC(rle_dice, MASK_DICE_MEAN)
 MASK_METRIC(rle_dice_global, MASK_DICE_GLOBAL)
@@ -306,10 +298,11 @@ MASK_METRIC(rle_iou_prec_101, MASK_IOU_PREC)
 MASK_METRIC(rle_f05, MASK_F05)
 
 const metric_def metrics_mask[] = {
-    {"rle_dice", METRIC_MASK, rle_dice, 0, 0},
-    {"rle_dice_global", METRIC_MASK, rle_dice_global, 0, 0},
+    {"rle_dice", METRIC_MASK, rle_dice, 0, 0, &mask_kinds[MASK_DICE_MEAN]},
+    {"rle_dice_global", METRIC_MASK, rle_dice_global, 0, 0, &mask_kinds[MASK_DICE_GLOBAL]},
     /* TGS and Vesuvius take the id and mask columns and no other */
-    {"rle_iou_prec_101", METRIC_MASK | METRIC_ONLY_COLS, rle_iou_prec_101, 0, 0},
-    {"rle_f05", METRIC_MASK | METRIC_ONLY_COLS, rle_f05, 0, 0},
-    {NULL, 0, NULL, 0, 0},
+    {"rle_iou_prec_101", METRIC_MASK | METRIC_ONLY_COLS, rle_iou_prec_101, 0, 0,
+     &mask_kinds[MASK_IOU_PREC]},
+    {"rle_f05", METRIC_MASK | METRIC_ONLY_COLS, rle_f05, 0, 0, &mask_kinds[MASK_F05]},
+    {NULL, 0, NULL, 0, 0, NULL},
 };

@@ -297,7 +297,8 @@ static int cmp_double_asc(const void *a, const void *b)
 static int haversine_trips(double *out, const metric_input *in)
 {
     const double radius = 6371000, rad = M_PI / 180;
-    long la = metric_target_col(in, "LatitudeDegrees"), lo = metric_target_col(in, "LongitudeDegrees");
+    long la = metric_target_col(in, "LatitudeDegrees");
+    long lo = metric_target_col(in, "LongitudeDegrees");
     if (la < 0 || lo < 0)
         return -1;
     if (!in->group)
@@ -557,17 +558,17 @@ static int mae_where0(double *out, const metric_input *in)
 const metric_def metrics_numeric[] = {
     /* sklearn's mean_absolute_error and roc_auc_score take a column all
      * True/False as 0/1 (tests/bench/AUDIT.md) */
-    {"log_mae_groups", METRIC_BOOL, log_mae_groups, 0, 0},
-    {"auc_multilabel", METRIC_BOOL, auc_multilabel, 0, 0},
-    {"weighted_auc", 0, weighted_auc, 0, 0},
-    {"kl_votes", METRIC_PROB, kl_votes, 0, 0},
-    {"lwlrap", 0, lwlrap, 0, 0},
-    {"angular_error", 0, angular_error, 0, 0},
-    {"haversine_trips", 0, haversine_trips, 0, 0},
-    {"laplace_ll", 0, laplace_ll, 0, 0},
-    {"pf1", 0, pf1, 0, 0},
-    {"cervical_wll", METRIC_PROB, cervical_wll, 0, 0},
-    {"rmse_kept", 0, rmse_kept, 0, 0},
-    {"mae_where0", METRIC_BOOL, mae_where0, 0, 0},
-    {NULL, 0, NULL, 0, 0},
+    {"log_mae_groups", METRIC_BOOL, log_mae_groups, 0, 0, NULL},
+    {"auc_multilabel", METRIC_BOOL, auc_multilabel, 0, 0, NULL},
+    {"weighted_auc", 0, weighted_auc, 0, 0, NULL},
+    {"kl_votes", METRIC_PROB, kl_votes, 0, 0, NULL},
+    {"lwlrap", 0, lwlrap, 0, 0, NULL},
+    {"angular_error", 0, angular_error, 0, 0, NULL},
+    {"haversine_trips", 0, haversine_trips, 0, 0, NULL},
+    {"laplace_ll", 0, laplace_ll, 0, 0, NULL},
+    {"pf1", 0, pf1, 0, 0, NULL},
+    {"cervical_wll", METRIC_PROB, cervical_wll, 0, 0, NULL},
+    {"rmse_kept", 0, rmse_kept, 0, 0, NULL},
+    {"mae_where0", METRIC_BOOL, mae_where0, 0, 0, NULL},
+    {NULL, 0, NULL, 0, 0, NULL},
 };

@@ -245,6 +245,6 @@ static int points_f1(double *out, const metric_input *in)
 }
 
 const metric_def metrics_points[] = {
-    {"points_f1", METRIC_STRING, points_f1, 0, 0},
-    {NULL, 0, NULL, 0, 0},
+    {"points_f1", METRIC_STRING, points_f1, 0, 0, NULL},
+    {NULL, 0, NULL, 0, 0, NULL},
 };

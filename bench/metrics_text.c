@@ -577,16 +577,16 @@ WITH_SCRATCH(f1_micro_sets_mean, f1_micro_sets(out, in, &s))
 enum { TEXT = METRIC_STRING | METRIC_TEXT | METRIC_ONE_COL };
 
 const metric_def metrics_text[] = {
-    {"map_at_5", TEXT, map_at_5, 0, 0},
-    {"map_at_5_strict", TEXT | METRIC_ONLY_COLS, map_at_5, 0, 0},
-    {"map_at_12", TEXT | METRIC_EXTRA_IDS | METRIC_ONLY_COLS, map_at_12, 0, 0},
-    {"jaccard_tweet", TEXT, jaccard_tweet, 0, 0},
-    {"jaccard_words", TEXT, jaccard_words, 0, 0},
-    {"levenshtein", TEXT, levenshtein_chars, 0, 0},
-    {"levenshtein_str", TEXT, levenshtein_str, 0, 0},
-    {"levenshtein_seq", TEXT, levenshtein_seq_mean, 0, 0},
-    {"kendall_tau_order", TEXT, kendall_tau_order, 0, 0},
-    {"f1_micro_sets", TEXT, f1_micro_sets_mean, 0, 0},
-    {"f1_micro_labels", TEXT, f1_micro_labels, 0, 0},
-    {NULL, 0, NULL, 0, 0},
+    {"map_at_5", TEXT, map_at_5, 0, 0, NULL},
+    {"map_at_5_strict", TEXT | METRIC_ONLY_COLS, map_at_5, 0, 0, NULL},
+    {"map_at_12", TEXT | METRIC_EXTRA_IDS | METRIC_ONLY_COLS, map_at_12, 0, 0, NULL},
+    {"jaccard_tweet", TEXT, jaccard_tweet, 0, 0, NULL},
+    {"jaccard_words", TEXT, jaccard_words, 0, 0, NULL},
+    {"levenshtein", TEXT, levenshtein_chars, 0, 0, NULL},
+    {"levenshtein_str", TEXT, levenshtein_str, 0, 0, NULL},
+    {"levenshtein_seq", TEXT, levenshtein_seq_mean, 0, 0, NULL},
+    {"kendall_tau_order", TEXT, kendall_tau_order, 0, 0, NULL},
+    {"f1_micro_sets", TEXT, f1_micro_sets_mean, 0, 0, NULL},
+    {"f1_micro_labels", TEXT, f1_micro_labels, 0, 0, NULL},
+    {NULL, 0, NULL, 0, 0, NULL},
 };

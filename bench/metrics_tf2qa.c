@@ -114,6 +114,6 @@ static int f1_tf2qa(double *out, const metric_input *in)
 }
 
 const metric_def metrics_tf2qa[] = {
-    {"f1_tf2qa", METRIC_STRING | METRIC_ONE_COL, f1_tf2qa, 0, 0},
-    {NULL, 0, NULL, 0, 0},
+    {"f1_tf2qa", METRIC_STRING | METRIC_ONE_COL, f1_tf2qa, 0, 0, NULL},
+    {NULL, 0, NULL, 0, 0, NULL},
 };

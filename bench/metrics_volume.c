@@ -271,6 +271,7 @@ static int rle_dice_hausdorff(double *out, const metric_input *in)
 }
 
 const metric_def metrics_volume[] = {
-    {"rle_dice_hausdorff", METRIC_MASK, rle_dice_hausdorff, 0, 0},
-    {NULL, 0, NULL, 0, 0},
+    {"rle_dice_hausdorff", METRIC_MASK, rle_dice_hausdorff, 0, 0,
+     &mask_kinds[MASK_DICE_HD]},
+    {NULL, 0, NULL, 0, 0, NULL},
 };

@@ -48,6 +48,9 @@ static void test_table(void)
         CHECK_MSG(!(d->flags & METRIC_BOUNDED) || d->lo < d->hi, "%s", p);
         CHECK_MSG(!(d->flags & METRIC_STRING) || !(d->flags & METRIC_MASK), "%s", p);
         CHECK(metric_flags(p) == (METRIC_KNOWN | d->flags));
+        /* a mask metric's row carries its kind, the grading side's columns */
+        const mask_kind *kind = d->spec;
+        CHECK_MSG(!(d->flags & METRIC_MASK) || (kind && !strcmp(kind->metric, p)), "%s", p);
         /* each name once: the one metric_find finds is the only one */
         char *rest = strdup(next ? next : "");
         for (char *q = rest, *nq; q && *q; q = nq) {
