@@ -98,6 +98,8 @@ static const config_option options[] = {
      NULL, NULL, "metric direction, for competitions outside grove's registry"},
     {"metric", CONFIG_STRING, AT(metric), NULL, 0, 0, NULL, CONFIG_NULLABLE, NULL, NULL,
      "metric name shown, for competitions outside grove's registry"},
+    {"quiet", CONFIG_BOOL, AT(quiet), "false", 0, 0, NULL, 0, NULL, NULL,
+     "no live status line on the terminal, nor its plain line a minute in a log (--quiet)"},
     {"search.num_drafts", CONFIG_INT, AT(search.num_drafts), STR(SEARCH_DEFAULT_NUM_DRAFTS), 1,
      1e4, NULL, 0, NULL, NULL, "drafts before the policy improves the best nodes"},
     {"search.debug_prob", CONFIG_NUMBER, AT(search.debug_prob), STR(SEARCH_DEFAULT_DEBUG_PROB), 0,

@@ -73,6 +73,7 @@ typedef struct run_config {
     int lower_is_better;     /* "lower_is_better": -1 (null) unknown, 0 or 1; setup
                                 stores the direction in force */
     char *metric;            /* "metric": metric name; setup stores the one in force */
+    int quiet;               /* "quiet": no status line (status_line.h) */
     struct {
         long num_drafts;        /* "search.num_drafts" */
         double debug_prob;      /* "search.debug_prob" */
