@@ -13,6 +13,9 @@ module) and the builtin coder (offline, no key).
           output ends at the start of a clean line
   sigint  the same, with a SIGINT (Ctrl-C) while scripts run: the terminal is
           given back as cleanly
+  sigterm the same with SIGTERM
+  resize  the terminal shrinks mid-run (SIGWINCH): the block is reserved
+          again for the new height and its rows are cut to the new width
   plain   stdout a pipe: not one escape sequence in the whole output
   quiet   --quiet on a pty: no status output and not one escape sequence
   bench   `grove bench` on a pty: its live line (runs done/running/left,
@@ -60,9 +63,11 @@ def env_for(tmp):
     return e
 
 
-def on_pty(args, env, until=None, then_signal=None, timeout=400):
+def on_pty(args, env, until=None, then_signal=None, timeout=400, resize=None):
     """Run args with stdin/stdout/stderr on a fresh pty of ROWS x COLS; all
-    it wrote, and its exit status. until(text) -> True sends then_signal."""
+    it wrote, and its exit status. until(text) -> True sends then_signal;
+    with resize (rows, cols), the pty takes that size first (and the signal
+    is SIGWINCH, as a terminal sends it)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
     p = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=env,
@@ -82,6 +87,9 @@ def on_pty(args, env, until=None, then_signal=None, timeout=400):
         elif p.poll() is not None:
             break
         if until and not sent and until(out.decode("utf-8", "replace")):
+            if resize:
+                fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", resize[0],
+                                                                    resize[1], 0, 0))
             p.send_signal(then_signal)
             sent = True
     else:
@@ -108,14 +116,14 @@ def run_args(tmp, name, steps, *more):
             "--model", "builtin:baseline", "--workers", "2", "--steps", str(steps)] + list(more)
 
 
-def check_clean_end(out, what):
+def check_clean_end(out, what, rows=ROWS):
     """The terminal as grove leaves it: block erased, region reset, cursor
     shown, the output ending at the start of a clean line."""
     reserves = list(RESERVE.finditer(out))
     releases = list(RELEASE.finditer(out))
     check(reserves, "%s: the block was never reserved (a scrolling region): %r" % (what, out[:800]))
     check(releases, "%s: the terminal was never given back (region reset, block erased)" % what)
-    rows, bottom = ROWS, int(reserves[-1].group(2))
+    bottom = int(reserves[-1].group(2))
     check(bottom < rows, "%s: the region %d leaves rows for the block" % (what, bottom))
     last = releases[-1]
     check(int(last.group(1)) == bottom + 1,
@@ -184,14 +192,41 @@ def scenario_run(tmp, env):
     check("run folder:" in check_clean_end(out, "run"), "the run's last line follows the block")
 
 
+def running(text):
+    return "running the script" in text
+
+
 def scenario_sigint(tmp, env):
-    def running(text):
-        return "running the script" in text
     out, rc = on_pty(run_args(tmp, "int", 40), env, until=running, then_signal=signal.SIGINT)
     check(rc == 130, "a SIGINT'd run exits 130, not %d: %r" % (rc, out[-1500:]))
     check("finishing" in out, "the Ctrl-C message was printed")
     check_clean_end(out, "sigint")
     node_lines_whole(scrolled(out), 40, "sigint")
+
+
+def scenario_sigterm(tmp, env):
+    out, rc = on_pty(run_args(tmp, "term", 40), env, until=running, then_signal=signal.SIGTERM)
+    check(rc == 143, "a SIGTERM'd run exits 143, not %d: %r" % (rc, out[-1500:]))
+    check_clean_end(out, "sigterm")
+
+
+def scenario_resize(tmp, env):
+    rows, cols = 16, 60
+    out, rc = on_pty(run_args(tmp, "resize", 6), env, until=running,
+                     then_signal=signal.SIGWINCH, resize=(rows, cols))
+    check(rc == 0, "a resized run exits 0, not %d: %r" % (rc, out[-1500:]))
+    bottoms = [int(m.group(2)) for m in RESERVE.finditer(out)]
+    check(bottoms[0] == ROWS - 3 and rows - 3 in bottoms,
+          "the block was reserved again for %d rows: regions %s" % (rows, bottoms))
+    last = out.rfind("\x1b[1;%dr" % (rows - 3))
+    later = [d for d in draws(out[last:])]
+    check(later, "the block was drawn after the resize")
+    for d in later:
+        for l in block_lines(d):
+            check(len(l) < cols, "a row wider than the resized terminal: %r" % l)
+        check(all(int(r) > rows - 3 for r in re.findall(r"\x1b\[(\d+);1H", d)),
+              "a draw after the resize writes above its block: %r" % d[:200])
+    check_clean_end(out, "resize", rows)
 
 
 def scenario_plain(tmp, env):
@@ -238,7 +273,8 @@ def main():
     try:
         env = env_for(tmp)
         prepare(tmp, env)
-        {"run": scenario_run, "sigint": scenario_sigint, "plain": scenario_plain,
+        {"run": scenario_run, "sigint": scenario_sigint, "sigterm": scenario_sigterm,
+         "resize": scenario_resize, "plain": scenario_plain,
          "quiet": scenario_quiet, "bench": scenario_bench}[which](tmp, env)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
