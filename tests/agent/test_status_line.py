@@ -16,6 +16,9 @@ module) and the builtin coder (offline, no key).
   sigterm the same with SIGTERM
   resize  the terminal shrinks mid-run (SIGWINCH): the block is reserved
           again for the new height and its rows are cut to the new width
+  model   against the mock LLM server answering slowly: a worker row says
+          'waiting on the model' with its elapsed time, the summary counts
+          the tokens
   plain   stdout a pipe: not one escape sequence in the whole output
   quiet   --quiet on a pty: no status output and not one escape sequence
   bench   `grove bench` on a pty: its live line (runs done/running/left,
@@ -25,6 +28,7 @@ module) and the builtin coder (offline, no key).
 Standard library only; meson passes GROVE_BIN.
 """
 import fcntl
+import json
 import os
 import pty
 import re
@@ -229,6 +233,35 @@ def scenario_resize(tmp, env):
     check_clean_end(out, "resize", rows)
 
 
+def scenario_model(tmp, env):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import e2e_run  # its candidate scripts and API key
+    script = os.path.join(tmp, "script.json")
+    with open(script, "w") as f:
+        json.dump({"delay_all_ms": 2500, "replies_cycle": True,
+                   "replies": [e2e_run.reply("Draft %d." % i, 1 + i, 0.5 + i) for i in range(4)]},
+                  f)
+    mock = subprocess.Popen(["/usr/bin/python3", os.path.join(e2e_run.SRC, "tests/llm/mock_llm.py"),
+                             "--script", script], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(mock.stdout.readline().strip())
+        env = dict(env, OPENAI_API_KEY=e2e_run.KEY)
+        args = run_args(tmp, "model", 3) + ["--model", "openai:e2e-model", "--base-url",
+                                            "http://127.0.0.1:%d/v1" % port]
+        out, rc = on_pty(args, env)
+    finally:
+        mock.terminate()
+        mock.wait()
+        mock.stdout.close()
+    check(rc == 0, "a run against the mock exits 0, not %d: %r" % (rc, out[-1500:]))
+    check(e2e_run.KEY not in out, "the API key reached the terminal")
+    rows = [l for d in draws(out) for l in block_lines(d)]
+    waits = [l for l in rows if re.match(r"^  node \d+ +draft +waiting on the model +[12]s$", l)]
+    check(waits, "no worker row waited on the model for a second or two: %r" % rows[-6:])
+    check(any(re.search(r"\| [1-9]\d* tokens, ", l) for l in rows), "the summary counts tokens")
+    check_clean_end(out, "model")
+
+
 def scenario_plain(tmp, env):
     r = subprocess.run(run_args(tmp, "plain", 3), capture_output=True, text=True, env=env,
                        timeout=400)
@@ -274,6 +307,7 @@ def main():
         env = env_for(tmp)
         prepare(tmp, env)
         {"run": scenario_run, "sigint": scenario_sigint, "sigterm": scenario_sigterm,
+         "model": scenario_model,
          "resize": scenario_resize, "plain": scenario_plain,
          "quiet": scenario_quiet, "bench": scenario_bench}[which](tmp, env)
     finally:
