@@ -173,15 +173,18 @@ static void on_timer(uv_timer_t *t)
         draw(s);
         return;
     }
+    /* rendered every second even when not printed: a renderer may track
+     * changes between its calls (status_run.c: since when a node does what
+     * it does) */
     double now = clock_mono();
-    if (now - s->last_plain < s->plain_every)
-        return;
-    s->last_plain = now;
     sb line = {0};
     s->fn(s->data, 1, &line);
-    fflush(stdout);
-    printf("%s\n", sb_str(&line));
-    fflush(stdout);
+    if (now - s->last_plain >= s->plain_every) {
+        s->last_plain = now;
+        fflush(stdout);
+        printf("%s\n", sb_str(&line));
+        fflush(stdout);
+    }
     sb_free(&line);
 }
 

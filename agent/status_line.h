@@ -24,7 +24,9 @@
 typedef struct status_line status_line;
 
 /* Write the status into out: the full block (lines separated by '\n', the
- * first the summary) or, when compact, one line for a log. */
+ * first the summary) or, when compact, one line for a log. Called at least
+ * once a second while the status shows (also between plain lines, whose
+ * text is then dropped), so it may track what changed since its last call. */
 typedef void (*status_line_render)(void *data, int compact, sb *out);
 
 /* Show the status of data on stdout, driven by loop. lines: the most lines

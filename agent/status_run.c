@@ -11,7 +11,8 @@
  * thing the context does not keep is since when each node has been doing
  * what it does, so this file remembers it: a node whose activity differs
  * from the last draw's started it now (to the redraw's quarter of a second).
- * Not on a terminal, the same in one plain line a minute; --quiet: nothing.
+ * Not on a terminal, the same in one plain line every status_every seconds
+ * (a minute); --quiet: nothing.
  */
 #include "run.h"
 #include "status_line.h"
@@ -20,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PLAIN_EVERY 60.0 /* seconds between plain status lines in a log */
 #define MAX_LINES 13     /* the summary and up to 12 workers; more are counted */
 
 typedef struct seen {
@@ -117,7 +117,7 @@ run_status *run_status_start(run_ctx *r)
     s->r = r;
     s->now = xcalloc((size_t)r->workers + 1, sizeof *s->now);
     int lines = 1 + (r->workers < MAX_LINES - 1 ? r->workers : MAX_LINES - 1);
-    s->line = status_line_start(r->loop, r->cfg.quiet, lines, PLAIN_EVERY, render, s);
+    s->line = status_line_start(r->loop, r->cfg.quiet, lines, r->cfg.status_every, render, s);
     if (!s->line) {
         run_status_stop(s);
         return NULL;

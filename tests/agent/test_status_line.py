@@ -19,7 +19,9 @@ module) and the builtin coder (offline, no key).
   model   against the mock LLM server answering slowly: a worker row says
           'waiting on the model' with its elapsed time, the summary counts
           the tokens
-  plain   stdout a pipe: not one escape sequence in the whole output
+  plain   stdout a pipe: not one escape sequence in the whole output; with
+          --set status_every=1, plain 'status:' lines between the per-node
+          lines say the same as the block (nodes, workers and what they do)
   quiet   --quiet on a pty: no status output and not one escape sequence
   bench   `grove bench` on a pty: its live line (runs done/running/left,
           medals by kind, elapsed) redrawn in place and the terminal given
@@ -263,13 +265,22 @@ def scenario_model(tmp, env):
 
 
 def scenario_plain(tmp, env):
-    r = subprocess.run(run_args(tmp, "plain", 3), capture_output=True, text=True, env=env,
-                       timeout=400)
-    check(r.returncode == 0, "grove run to a pipe exits 0: %s" % r.stderr[-1000:])
-    both = r.stdout + r.stderr
-    check(ESC not in both, "an escape sequence in a piped run's output: %r"
-          % both[max(0, both.find(ESC) - 200):both.find(ESC) + 200])
-    node_lines_whole(r.stdout, 3, "plain")
+    for every in ("1m", "1"):
+        r = subprocess.run(run_args(tmp, "plain" + every, 3, "--set", "status_every=" + every),
+                           capture_output=True, text=True, env=env, timeout=400)
+        check(r.returncode == 0, "grove run to a pipe exits 0: %s" % r.stderr[-1000:])
+        both = r.stdout + r.stderr
+        check(ESC not in both, "an escape sequence in a piped run's output: %r"
+              % both[max(0, both.find(ESC) - 200):both.find(ESC) + 200])
+        node_lines_whole(r.stdout, 3, "plain")
+        status = [l for l in r.stdout.split("\n") if l.startswith("status: ")]
+        if every == "1m":
+            check(not status, "a short run printed a minute's status line: %r" % status)
+            continue
+        check(status, "no plain status line a second: %r" % r.stdout[-1500:])
+        line = re.compile(r"^status: nodes \d/3 done, \d running, \d left \| .* elapsed, .* left"
+                          r" \| .*( \| node \d+ draft (running the script|grading) \d+s(;|$))+")
+        check(any(line.match(l) for l in status), "the plain status lines: %r" % status[:3])
 
 
 def scenario_quiet(tmp, env):
