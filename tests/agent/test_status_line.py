@@ -167,7 +167,7 @@ def node_lines_whole(text, steps, what):
 
 
 def scenario_run(tmp, env):
-    out, rc = on_pty(run_args(tmp, "live", 6), env)
+    out, rc = on_pty(run_args(tmp, "live", 4), env)
     check(rc == 0, "grove run on a pty exits 0, not %d: %r" % (rc, out[-1500:]))
     ds = draws(out)
     check(len(ds) >= 3, "the status line was drawn %d times" % len(ds))
@@ -194,7 +194,7 @@ def scenario_run(tmp, env):
     two = any(sum(1 for l in block_lines(d)[1:] if workers.match(l)) == 2 for d in ds)
     check(two, "no draw showed both workers at once")
     rest = scrolled(out)
-    node_lines_whole(rest, 6, "run")
+    node_lines_whole(rest, 4, "run")
     check("run folder:" in check_clean_end(out, "run"), "the run's last line follows the block")
 
 
@@ -218,7 +218,7 @@ def scenario_sigterm(tmp, env):
 
 def scenario_resize(tmp, env):
     rows, cols = 16, 60
-    out, rc = on_pty(run_args(tmp, "resize", 6), env, until=running,
+    out, rc = on_pty(run_args(tmp, "resize", 4), env, until=running,
                      then_signal=signal.SIGWINCH, resize=(rows, cols))
     check(rc == 0, "a resized run exits 0, not %d: %r" % (rc, out[-1500:]))
     bottoms = [int(m.group(2)) for m in RESERVE.finditer(out)]
