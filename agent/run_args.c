@@ -17,7 +17,7 @@
 
 /* The flags of `grove run` that are not an option of the table. */
 static const char *const own_flags[] = {"--set", "--config", "--resume", "--no-sandbox",
-                                        "--memory", "--gpu-share", NULL};
+                                        "--memory", "--gpu-share", "--quiet", NULL};
 
 /* --memory SIZE: "4G", "512M", "1.5G" or "none", into exec.memory_limit_mb. */
 static int set_memory(run_config *cfg, const char *v)
@@ -98,6 +98,8 @@ static int apply_arg(run_config *cfg, int argc, char **argv, int *i, int resumin
         return config_set_value(cfg, "sandbox", "off");
     if (!strcmp(arg, "--gpu-share"))
         return config_set_value(cfg, "gpu_share", "true");
+    if (!strcmp(arg, "--quiet"))
+        return config_set_value(cfg, "quiet", "true");
     if (arg[0] != '-' || !arg[1]) {
         if (resuming)
             return err_set("give either COMPETITION or --resume RUN_DIR, not both");
@@ -167,7 +169,8 @@ int run_flag_arity(const char *arg)
     const char *v;
     char *name = split_flag(arg, &v);
     int arity = !config_option_by_flag(name) && !is_own_flag(name) ? -1
-                : v || !strcmp(name, "--no-sandbox") ? 0 : 1;
+                : v || !strcmp(name, "--no-sandbox") || !strcmp(name, "--gpu-share") ||
+                          !strcmp(name, "--quiet") ? 0 : 1;
     free(name);
     return arity;
 }
