@@ -129,6 +129,10 @@ cJSON *bench_report_one(const char *run_dir, const char *comp_id, int seed,
                                                    : cJSON_CreateNull());
     cJSON *an = fin ? read_json(run_dir, "analysis.json") : NULL;
     cJSON_AddItemToObject(rep, "analysis", an ? an : cJSON_CreateNull());
+    /* the final selection: its rule, each finalist's search and hidden
+     * scores, the pick and why (run_select.c) */
+    cJSON *sel = read_json(run_dir, "selection.json");
+    cJSON_AddItemToObject(rep, "selection", sel ? sel : cJSON_CreateNull());
     cJSON_Delete(fin);
     free(sub);
     free(best);

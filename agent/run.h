@@ -259,4 +259,25 @@ int run_open_view(const char *run_dir, journal **j, search_tree **t, char **metr
 /* The aligned ASCII tree: id, stage, score, buggy mark, best star, time. */
 char *tree_render(const search_tree *t, const char *score_label);
 
+/* The final selection's finalists (RUN/selection.json), to mark in the
+ * tree: ids[i] with hidden[i] (NaN: none), and the pick (-1 none). */
+typedef struct tree_marks {
+    int *ids;
+    double *hidden;
+    int n;
+    int pick;
+} tree_marks;
+/* 0 with *m filled (tree_marks_free), 1 when the run has no selection.json
+ * (yet, or made by a grove before it). */
+int tree_marks_load(tree_marks *m, const char *run_dir);
+void tree_marks_free(tree_marks *m);
+/* tree_render with the finalists noted ("finalist, hidden 0.81922", "final
+ * pick") and the pick's reason at the end; m may be NULL. */
+char *tree_render_marked(const search_tree *t, const char *score_label, const tree_marks *m,
+                         const char *reason);
+/* The line of `grove show` for node id of run_dir's final selection:
+ * its search and hidden scores, whether it is the pick and why (caller
+ * frees); NULL when the node is no finalist or there is no selection. */
+char *tree_selection_text(const char *run_dir, int id);
+
 #endif
