@@ -1,8 +1,10 @@
 /*
- * run_final.c: the end of a run. In holdout mode the best node was scored on
- * grove's own split, so its script is re-run on the full training data to
- * produce the final submission (the next-best of the top k stands in when it
- * fails there). The result goes to runs/<name>/best/ and is graded when the
+ * run_final.c: the end of a run. In holdout mode the nodes were scored on
+ * grove's own split; the final selection (run_select.c) picks the final node,
+ * and its script is re-run on the full training data to produce the final
+ * submission (the next finalists by search score stand in when it fails
+ * there). run_rerun_grade, the one helper for "re-run node N on data D and
+ * grade it on answers A", serves the selection and the selection analysis. The result goes to runs/<name>/best/ and is graded when the
  * competition's answers exist. Then the tree and a summary are printed.
  */
 #include "config.h"
