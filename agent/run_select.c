@@ -222,6 +222,10 @@ int run_select(run_ctx *r, int max_n, int **out, int *out_n)
         free(ids);
         return 0;
     }
+    /* an earlier session's pick is no longer the pick until this one ends */
+    char *old = path_join(r->run_dir, "selection.json");
+    rm_rf(old);
+    free(old);
     printf("grove: final selection: re-running the %d best nodes by search score on train + "
            "search holdout and grading them on the hidden holdout (%zu rows, %ld run%s each)\n",
            n, r->select.n_valid, r->cfg.selection_seeds, r->cfg.selection_seeds > 1 ? "s" : "");
