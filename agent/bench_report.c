@@ -129,6 +129,10 @@ cJSON *bench_report_one(const char *run_dir, const char *comp_id, int seed,
                                                    : cJSON_CreateNull());
     cJSON *an = fin ? read_json(run_dir, "analysis.json") : NULL;
     cJSON_AddItemToObject(rep, "analysis", an ? an : cJSON_CreateNull());
+    /* the final selection: its rule, each finalist's search and hidden
+     * scores, the pick and why (run_select.c) */
+    cJSON *sel = read_json(run_dir, "selection.json");
+    cJSON_AddItemToObject(rep, "selection", sel ? sel : cJSON_CreateNull());
     cJSON_Delete(fin);
     free(sub);
     free(best);
@@ -198,6 +202,7 @@ static void add_series(cJSON *o, const char *key, series *s)
 static cJSON *analysis_stats(cJSON *const *reps, int n, int raw)
 {
     series oracle = {0}, final = {0}, regret = {0}, nregret = {0}, noracle = {0}, nfinal = {0};
+    series nsearch = {0}; /* the best search score's regret, beside the final pick's */
     for (int i = 0; i < n; i++) {
         const cJSON *a = cJSON_GetObjectItem(reps[i], "analysis");
         if (!cJSON_IsObject(a))
@@ -206,6 +211,7 @@ static cJSON *analysis_stats(cJSON *const *reps, int n, int raw)
         push(&final, num(a, "final_score"));
         push(&regret, num(a, "regret"));
         push(&nregret, num(a, "regret_normalised"));
+        push(&nsearch, num(a, "search_pick_regret_normalised"));
         push(&noracle, normalised(reps[i], num(a, "oracle_score")));
         push(&nfinal, normalised(reps[i], num(a, "final_score")));
     }
@@ -218,6 +224,7 @@ static cJSON *analysis_stats(cJSON *const *reps, int n, int raw)
     add_series(o, "oracle_normalised", &noracle);
     add_series(o, "final_normalised", &nfinal);
     add_series(o, "regret_normalised", &nregret);
+    add_series(o, "search_pick_regret_normalised", &nsearch);
     free(oracle.x);
     free(final.x);
     free(regret.x);

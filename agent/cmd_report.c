@@ -145,6 +145,27 @@ static void print_failures(FILE *f, const cJSON *reports)
     }
 }
 
+/* The final selection (RUN/selection.json): each finalist's search and
+ * hidden scores, the pick and its reason. */
+static void print_selection(FILE *f, const cJSON *sel)
+{
+    if (!cJSON_IsObject(sel))
+        return;
+    const char *rule = cJSON_GetStringValue(cJSON_GetObjectItem(sel, "rule"));
+    fprintf(f, "final selection (%s):\n", rule && !strcmp(rule, "hidden")
+            ? "the top by search score, graded on the hidden holdout" : "best search score");
+    const cJSON *n;
+    cJSON_ArrayForEach(n, cJSON_GetObjectItem(sel, "finalists")) {
+        fprintf(f, "  node %-4.0f search %-10.5f", num(n, "id"), num(n, "search_score"));
+        if (cJSON_GetObjectItem(n, "hidden_score"))
+            fprintf(f, " hidden %.5f", num(n, "hidden_score"));
+        fprintf(f, "%s\n", num(n, "id") == num(sel, "pick") ? "  <- pick" : "");
+    }
+    const char *why = cJSON_GetStringValue(cJSON_GetObjectItem(sel, "reason"));
+    if (why)
+        fprintf(f, "  %s\n", why);
+}
+
 static void print_run(FILE *f, const cJSON *r)
 {
     double score = num(r, "score");
@@ -158,6 +179,7 @@ static void print_run(FILE *f, const cJSON *r)
                 : cJSON_IsTrue(cJSON_GetObjectItem(r, "silver_medal")) ? ", silver"
                 : cJSON_IsTrue(cJSON_GetObjectItem(r, "bronze_medal")) ? ", bronze" : "",
                 cJSON_IsTrue(cJSON_GetObjectItem(r, "above_median")) ? ", above the median" : "");
+    print_selection(f, cJSON_GetObjectItem(r, "selection"));
     const cJSON *a = cJSON_GetObjectItem(r, "analysis");
     if (!cJSON_IsObject(a))
         return;
@@ -170,6 +192,10 @@ static void print_run(FILE *f, const cJSON *r)
     fprintf(f, "  oracle node %.0f %.5f, final node %.0f %.5f, regret %.5f (normalised %.4f)\n",
             num(a, "oracle_node"), num(a, "oracle_score"), num(a, "final_node"),
             num(a, "final_score"), num(a, "regret"), num(a, "regret_normalised"));
+    if (cJSON_GetObjectItem(a, "search_pick_node"))
+        fprintf(f, "  best search score: node %.0f %.5f, regret %.5f (normalised %.4f)\n",
+                num(a, "search_pick_node"), num(a, "search_pick_score"),
+                num(a, "search_pick_regret"), num(a, "search_pick_regret_normalised"));
 }
 
 void bench_report_print(FILE *f, const cJSON *rep)

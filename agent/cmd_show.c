@@ -4,6 +4,7 @@
 #include "audit.h"
 #include "commands.h"
 #include "journal.h"
+#include "run.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -15,7 +16,9 @@ const char usage_show[] =
     "       grove show RUN_DIR --audit\n\n"
     "Prints node NODE of a run from its git journal: node.json, plan.md,\n"
     "solution.py, review.md and output.txt. With FILE (e.g. solution.py), only\n"
-    "that file, byte for byte. NODE may be `best` or `task`.\n\n"
+    "that file, byte for byte. NODE may be `best` or `task`. A finalist of the\n"
+    "final selection also shows its search and hidden-holdout scores (and, for\n"
+    "the pick, why it won; RUN_DIR/selection.json).\n\n"
     "--audit prints the run's audit log (RUN_DIR/audit.jsonl): every time grove's\n"
     "grader read private answers (the holdout's, the test answers), for which\n"
     "node and why, and any open of those files that was not the grader's\n"
@@ -70,6 +73,10 @@ int cmd_show(int argc, char **argv)
                    *text && text[strlen(text) - 1] == '\n' ? "" : "\n");
         free(text);
     }
+    char *sel = argc == 3 && id >= 0 ? tree_selection_text(argv[1], id) : NULL;
+    if (sel)
+        printf("==> final selection <==\n%s\n", sel);
+    free(sel);
     if (argc == 4 && !rc) {
         int known = 0;
         for (size_t i = 0; i < n; i++)

@@ -14,7 +14,8 @@ const char summary_tree[] = "print a run's search tree";
 const char usage_tree[] =
     "usage: grove tree RUN_DIR [--json]\n\n"
     "Prints the aligned tree of a run: node id, stage, score, buggy mark, best star,\n"
-    "script time and the exception of buggy nodes. --json prints the run's journal\n"
+    "script time and the exception of buggy nodes; the final selection's finalists\n"
+    "are noted with their hidden-holdout score, the final pick and why it won. --json prints the run's journal\n"
     "(every node with plan, code and scores) as one JSON document instead.\n";
 
 int cmd_tree(int argc, char **argv)
@@ -50,9 +51,19 @@ int cmd_tree(int argc, char **argv)
         rm_rf(tmp);
         free(tmp);
     } else {
-        char *out = tree_render(t, metric);
+        tree_marks m;
+        int has = tree_marks_load(&m, dir) == 0;
+        char *reason = has ? tree_selection_text(dir, m.pick) : NULL;
+        char *why = reason ? strstr(reason, "the final pick: ") : NULL;
+        if (why)
+            why[strcspn(why, "\n")] = 0;
+        char *out = tree_render_marked(t, metric, has ? &m : NULL,
+                                       why ? why + strlen("the final pick: ") : NULL);
         fputs(out, stdout);
         free(out);
+        free(reason);
+        if (has)
+            tree_marks_free(&m);
     }
     free(metric);
     search_tree_free(t);

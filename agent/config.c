@@ -23,6 +23,7 @@
 
 static const char *const scoring_names[] = {"auto", "holdout", "self-report", NULL};
 static const char *const sandbox_names[] = {"auto", "on", "off", NULL};
+static const char *const selection_names[] = {"hidden", "search", NULL};
 
 /* key, type, field, default, min, max, choices, flags, flag, metavar, help */
 static const config_option options[] = {
@@ -72,6 +73,17 @@ static const config_option options[] = {
     {"analysis_top_k", CONFIG_INT, AT(analysis_top_k), "0", 0, 100, NULL, 0, "--analysis-top-k",
      "K", "after the run, re-run the K best nodes on the full data and grade them on the test "
      "answers, for analysis only (RUN/analysis.json: oracle, final, selection regret)"},
+    {"selection", CONFIG_CHOICE, AT(selection), "hidden", 0, 0, selection_names, 0,
+     "--selection", "RULE", "how the final node is chosen (holdout mode): hidden (the top "
+     "--selection-k by search score re-run and graded on a holdout the search never saw) "
+     "or search (AIDE's rule: the best search score)"},
+    {"selection_k", CONFIG_INT, AT(selection_k), "5", 1, 100, NULL, 0, "--selection-k", "K",
+     "finalists graded on the hidden holdout"},
+    {"selection_seeds", CONFIG_INT, AT(selection_seeds), "1", 1, 20, NULL, 0,
+     "--selection-seeds", "N", "hidden-holdout runs per finalist, each with its own "
+     "GROVE_SEED; with N > 1 their spread is the noise a pick must beat"},
+    {"selection_fraction", CONFIG_NUMBER, AT(selection_fraction), "0.2", 0.01, 0.5, NULL, 0,
+     NULL, NULL, "share of the training rows in the hidden selection holdout"},
     {"max_cost", CONFIG_NUMBER, AT(max_cost), NULL, 0, 1e9, NULL,
      CONFIG_NULLABLE | CONFIG_ABOVE_MIN, "--max-cost", "USD",
      "stop gracefully once the LLM cost reaches this"},

@@ -23,6 +23,13 @@ typedef enum config_scoring {
     CONFIG_SCORING_SELF_REPORT, /* the feedback model reads each run's output */
 } config_scoring;
 
+/* How the final node is chosen (holdout mode; README "Final selection"). */
+typedef enum config_selection {
+    CONFIG_SELECTION_HIDDEN, /* a hidden holdout the search never sees decides
+                                among the top selection_k (three-way split) */
+    CONFIG_SELECTION_SEARCH, /* AIDE's rule: the best search score (two-way split) */
+} config_selection;
+
 /* "sandbox": bubblewrap around candidate scripts. */
 typedef enum config_sandbox {
     CONFIG_SANDBOX_AUTO, /* when bwrap works */
@@ -59,6 +66,11 @@ typedef struct run_config {
     long final_top_k;        /* "final_top_k": best nodes re-run on the full data */
     long analysis_top_k;     /* "analysis_top_k": best nodes re-run and graded on the
                                 test answers after the run, for analysis only */
+    config_selection selection; /* "selection": how the final node is chosen */
+    long selection_k;        /* "selection_k": finalists graded on the hidden holdout */
+    long selection_seeds;    /* "selection_seeds": re-runs per finalist (GROVE_SEED) */
+    double selection_fraction; /* "selection_fraction": share of the training rows
+                                in the hidden holdout */
     double max_cost;         /* "max_cost": US dollars; 0 (null): no cap */
     char *python;            /* "python": interpreter; NULL: found at setup */
     config_sandbox sandbox;  /* "sandbox" */

@@ -17,6 +17,8 @@
  *   best/                      the final submission's code and grade.json
  *   final/<id>/                nodes re-run on the full data at the end
  *   finished.json              written by a run as its last act (grove bench)
+ *   selection.json             the final selection: finalists with search and
+ *                              hidden-holdout scores, the pick and why
  *   analysis.json              the selection analysis, where a run made one:
  *                              the K best nodes by search score graded on the
  *                              test answers, the oracle and the regret
@@ -199,7 +201,8 @@ cJSON *report_run_data(const char *run_dir, report_pool *pool)
         cJSON_AddItemToObject(fin, "grade", grade);
     cJSON_AddItemToObject(fin, "reruns", reruns(run_dir));
     static const struct { const char *file, *key; } extra[] = {
-        {"analysis.json", "analysis"}, {"finished.json", "finished"}};
+        {"analysis.json", "analysis"}, {"finished.json", "finished"},
+        {"selection.json", "selection"}};
     for (size_t i = 0; i < sizeof extra / sizeof *extra; i++) {
         char *path = path_join(run_dir, extra[i].file);
         cJSON *o = report_read_json(path);

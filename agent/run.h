@@ -58,7 +58,16 @@ typedef struct run_ctx {
     holdout_inferred inferred;   /* for registry entries without train data */
     const bench_competition *split_comp; /* the entry as the split needs it */
     char *self_report_why;       /* why a registry competition is not split */
-    bench_holdout split;         /* when holdout */
+    bench_holdout split;         /* when holdout: the search holdout */
+    int three_way;               /* 1: a hidden selection holdout was split off
+                                    first (run_setup.c, run_select.c) */
+    bench_holdout select;        /* when three_way: public_dir is train + search
+                                    holdout with the hidden rows' features as its
+                                    test file, answers_path the hidden answers */
+    char *select_why;            /* why --selection hidden fell back to the
+                                    search score (owned), or NULL */
+    int final_node;              /* the node whose re-run is the final
+                                    submission; -1 none (yet) */
     char *input_dir;             /* what scripts see as ./input */
     char *description;           /* task description text */
     char *preview;               /* data preview text */
@@ -226,6 +235,41 @@ int run_write_finished(const run_ctx *r, int exit_code);
 
 /* ---- the final re-run and the selection analysis (run_final.c, run_analysis.c) ---- */
 
+/* The smallest hidden selection holdout, in rows: below it the hidden
+ * scores would be noise, so --selection hidden falls back to the search
+ * score (with selection_fraction 0.2: training sets under 500 rows). */
+#define RUN_SELECT_MIN_ROWS 100
+
+/* One re-run of a node on some data, graded on some answers (the final
+ * selection, the selection analysis). */
+typedef struct run_rerun_spec {
+    const char *dir;        /* the workspace (made afresh) */
+    const char *input_dir;  /* what the script sees as ./input */
+    const char *data_label; /* for the progress line: "the full training data" */
+    const char *answers;    /* answers file to grade on (audited) */
+    const char *why;        /* the audit log's reason */
+    double timeout;         /* seconds */
+    int seed;               /* > 0: GROVE_SEED for the script; 0: unset */
+} run_rerun_spec;
+
+/* Re-run node n as s says and grade its submission: 0 with *score (a valid
+ * submission), -1 with err_last() saying why not (failed, invalid, not
+ * graded), -2 when SIGINT or SIGTERM cancelled it (r->exit_code and
+ * r->stop_reason say which). */
+int run_rerun_grade(run_ctx *r, const search_node *n, const run_rerun_spec *s, double *score);
+/* The competition's test answers file (caller frees), or NULL with
+ * err_last() when it has no grader or no answers here. */
+char *run_test_answers(const run_ctx *r);
+
+/* The final selection (run_select.c), before the final re-run: in holdout
+ * mode, the candidates for the final re-run, in the order to try them (the
+ * pick first, then the next by search score), max_n at most, into *ids
+ * (caller frees) and *n; writes RUN/selection.json. 0, or -2 when a signal
+ * stopped it (a resume redoes only the re-runs it had not finished). */
+int run_select(run_ctx *r, int max_n, int **ids, int *n);
+/* Seconds the search keeps back for the final selection's re-runs. */
+double run_select_reserve(const run_ctx *r);
+
 /* Node ids of the k best good nodes by search score, best first; *n set.
  * Caller frees. */
 int *run_top_k(const search_tree *t, int k, int *n);
@@ -236,6 +280,10 @@ int *run_top_k(const search_tree *t, int k, int *n);
  * (r->exit_code and r->stop_reason say which). */
 int run_rerun_full(run_ctx *r, const search_node *n, const char *dir, double timeout,
                    char **sub);
+/* The same on any data (input_dir, described by data_label), with seed as
+ * GROVE_SEED (0: unset). */
+int run_rerun(run_ctx *r, const search_node *n, const char *dir, const char *input_dir,
+              const char *data_label, double timeout, int seed, char **sub);
 /* Grade sub (node's) on the competition's test answers into *rep
  * (bench_report_free), through the answers' audit log with why. 0 graded (the submission may still be invalid), 1 when the competition has
  * no grader or no answers here, -1 when the grader failed; err_last() says. */
@@ -245,7 +293,9 @@ int run_grade(run_ctx *r, const char *sub, int node, const char *why, bench_repo
  * for analysis only (the search is over). Writes RUN/analysis.json: each
  * node's search and test score, the oracle (best test score of the K and the
  * final), the final submission's score and the regret (oracle - final in the
- * metric's direction, >= 0). final_node/final are the run's final choice. */
+ * metric's direction, >= 0), and the same for the best search score's node
+ * (search_pick_*), so the final selection's gain or loss shows.
+ * final_node/final are the run's final choice. */
 int run_analysis(run_ctx *r, int final_node, const bench_report *final);
 
 /* ---- node files (node_io.c) ---- */
@@ -276,5 +326,26 @@ int run_open_view(const char *run_dir, journal **j, search_tree **t, char **metr
 
 /* The aligned ASCII tree: id, stage, score, buggy mark, best star, time. */
 char *tree_render(const search_tree *t, const char *score_label);
+
+/* The final selection's finalists (RUN/selection.json), to mark in the
+ * tree: ids[i] with hidden[i] (NaN: none), and the pick (-1 none). */
+typedef struct tree_marks {
+    int *ids;
+    double *hidden;
+    int n;
+    int pick;
+} tree_marks;
+/* 0 with *m filled (tree_marks_free), 1 when the run has no selection.json
+ * (yet, or made by a grove before it). */
+int tree_marks_load(tree_marks *m, const char *run_dir);
+void tree_marks_free(tree_marks *m);
+/* tree_render with the finalists noted ("finalist, hidden 0.81922", "final
+ * pick") and the pick's reason at the end; m may be NULL. */
+char *tree_render_marked(const search_tree *t, const char *score_label, const tree_marks *m,
+                         const char *reason);
+/* The line of `grove show` for node id of run_dir's final selection:
+ * its search and hidden scores, whether it is the pick and why (caller
+ * frees); NULL when the node is no finalist or there is no selection. */
+char *tree_selection_text(const char *run_dir, int id);
 
 #endif

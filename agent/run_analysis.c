@@ -31,26 +31,22 @@ static void add_score(cJSON *o, const char *key, double v)
         cJSON_AddNumberToObject(o, key, v);
 }
 
-/* Re-run and grade one finalist; its test score, NaN when it has none
- * (why goes into the node's entry). */
-static double grade_finalist(run_ctx *r, const search_node *n, cJSON *entry)
+/* Re-run and grade one finalist on the full data and the test answers
+ * (run_rerun_grade, the final selection's helper too); its test score, NaN
+ * when it has none (why goes into the node's entry). */
+static double grade_finalist(run_ctx *r, const search_node *n, const char *answers,
+                             cJSON *entry)
 {
     char *dir = xasprintf("%s/analysis/%d", r->run_dir, n->id);
-    char *sub = NULL;
     double score = NAN;
-    bench_report rep;
-    memset(&rep, 0, sizeof rep);
     /* after the search, outside its time limit: the script's own limit */
-    if (run_rerun_full(r, n, dir, r->cfg.exec_timeout * 2, &sub) < 0)
+    run_rerun_spec spec = {
+        .dir = dir, .input_dir = r->public_dir, .data_label = "the full training data",
+        .answers = answers, .why = "selection analysis (after the search)",
+        .timeout = r->cfg.exec_timeout * 2,
+    };
+    if (!answers || run_rerun_grade(r, n, &spec, &score) < 0)
         cJSON_AddStringToObject(entry, "error", err_last());
-    else if (run_grade(r, sub, n->id, "selection analysis (after the search)", &rep) != 0)
-        cJSON_AddStringToObject(entry, "error", err_last());
-    else if (!rep.valid_submission)
-        cJSON_AddStringToObject(entry, "error", rep.error ? rep.error : "invalid submission");
-    else
-        score = rep.score;
-    bench_report_free(&rep);
-    free(sub);
     free(dir);
     return score;
 }
@@ -78,6 +74,8 @@ int run_analysis(run_ctx *r, int final_node, const bench_report *final)
     cJSON_AddStringToObject(o, "metric", r->metric_name);
     cJSON_AddBoolToObject(o, "lower_is_better", r->lower_is_better);
     cJSON *nodes = cJSON_AddArrayToObject(o, "nodes");
+    char *answers = run_test_answers(r);
+    double search_pick = NAN; /* AIDE's pick, the best search score: ids[0] */
     double final_score = final->valid_submission ? final->score : NAN;
     double oracle = final_score;
     int oracle_node = final_node;
@@ -89,7 +87,9 @@ int run_analysis(run_ctx *r, int final_node, const bench_report *final)
         add_score(e, "search_score", node->score);
         /* the final node's full-data run was graded already: same script,
          * same data, so its score is the final one */
-        double s = node->id == final_node ? final_score : grade_finalist(r, node, e);
+        double s = node->id == final_node ? final_score : grade_finalist(r, node, answers, e);
+        if (i == 0)
+            search_pick = s;
         add_score(e, "test_score", s);
         cJSON_AddItemToArray(nodes, e);
         if (!isnan(s) && (isnan(oracle) || search_score_better(r->tree, s, oracle))) {
@@ -97,8 +97,16 @@ int run_analysis(run_ctx *r, int final_node, const bench_report *final)
             oracle_node = node->id;
         }
     }
+    int search_node = n ? ids[0] : -1;
     free(ids);
+    free(answers);
     double regret = isnan(final_score) || isnan(oracle) ? NAN : fabs(oracle - final_score);
+    /* the final selection's pick against the best search score's: what the
+     * hidden holdout gained (a regret of the search pick above the final's)
+     * or cost */
+    double search_regret = isnan(search_pick) || isnan(oracle) ? NAN : fabs(oracle - search_pick);
+    const char *rule = r->three_way && r->cfg.selection == CONFIG_SELECTION_HIDDEN ? "hidden"
+                                                                                     : "search";
     cJSON_AddNumberToObject(o, "final_node", final_node);
     add_score(o, "final_score", final_score);
     cJSON_AddNumberToObject(o, "oracle_node", oracle_node);
@@ -107,13 +115,20 @@ int run_analysis(run_ctx *r, int final_node, const bench_report *final)
     add_score(o, "median_threshold", final->median_threshold);
     add_score(o, "silver_threshold", final->silver_threshold);
     add_score(o, "regret_normalised", normalised(regret, final));
+    cJSON_AddStringToObject(o, "selection", rule);
+    if (search_node >= 0)
+        cJSON_AddNumberToObject(o, "search_pick_node", search_node);
+    add_score(o, "search_pick_score", search_pick);
+    add_score(o, "search_pick_regret", search_regret);
+    add_score(o, "search_pick_regret_normalised", normalised(search_regret, final));
     char *text = cJSON_Print(o);
     char *path = path_join(r->run_dir, "analysis.json");
     int rc = file_write_str(path, text);
     if (rc == 0)
-        printf("selection analysis: oracle node %d %s %.5f, final node %d %.5f, regret %.5f "
-               "(%s)\n", oracle_node, r->metric_name, oracle, final_node, final_score, regret,
-               path);
+        printf("selection analysis: oracle node %d %s %.5f, final node %d %.5f (%s pick), "
+               "regret %.5f; the best search score's node %d: regret %.5f (%s)\n", oracle_node,
+               r->metric_name, oracle, final_node, final_score, rule, regret, search_node,
+               search_regret, path);
     else
         log_error("%s", err_last());
     free(path);

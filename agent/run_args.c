@@ -130,7 +130,8 @@ static int apply_arg(run_config *cfg, int argc, char **argv, int *i, int resumin
 /* What every score of a run depends on cannot change when it resumes. */
 static int check_fixed(const run_config *saved, const run_config *cfg)
 {
-    static const char *const fixed[] = {"competition", "seed", "holdout_fraction", "scoring"};
+    static const char *const fixed[] = {"competition", "seed", "holdout_fraction", "scoring",
+                                        "selection_fraction"};
     for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++) {
         const config_option *o = config_option_find(fixed[k]);
         if (config_same(saved, cfg, o))

@@ -27,8 +27,8 @@ double run_final_estimate(const run_ctx *r, int id)
     const search_node *n = id >= 0 ? search_tree_node(r->tree, id) : NULL;
     if (!n || n->exec_time <= 0)
         return 30;
-    double scale = r->split.n_train ? (double)(r->split.n_train + r->split.n_valid) /
-                                          (double)r->split.n_train
+    double scale = r->split.n_train ? (double)(r->split.n_train + r->split.n_valid +
+                                               r->select.n_valid) / (double)r->split.n_train
                                     : 1.25;
     return n->exec_time * scale * 1.5 + 10;
 }
@@ -37,8 +37,10 @@ double run_final_reserve(const run_ctx *r)
 {
     if (!r->holdout || r->cfg.final_top_k < 1)
         return 0;
-    double reserve = fmin(run_final_estimate(r, search_tree_best(r->tree)), r->time_limit * 0.25);
-    assert(reserve >= 0 && reserve <= r->time_limit * 0.25);
+    double select = run_select_reserve(r); /* the final selection's re-runs */
+    double cap = r->time_limit * (select > 0 ? 0.4 : 0.25);
+    double reserve = fmin(run_final_estimate(r, search_tree_best(r->tree)) + select, cap);
+    assert(reserve >= 0 && reserve <= cap);
     return reserve;
 }
 

@@ -1,8 +1,10 @@
 /*
- * run_final.c: the end of a run. In holdout mode the best node was scored on
- * grove's own split, so its script is re-run on the full training data to
- * produce the final submission (the next-best of the top k stands in when it
- * fails there). The result goes to runs/<name>/best/ and is graded when the
+ * run_final.c: the end of a run. In holdout mode the nodes were scored on
+ * grove's own split; the final selection (run_select.c) picks the final node,
+ * and its script is re-run on the full training data to produce the final
+ * submission (the next finalists by search score stand in when it fails
+ * there). run_rerun_grade, the one helper for "re-run node N on data D and
+ * grade it on answers A", serves the selection and the selection analysis. The result goes to runs/<name>/best/ and is graded when the
  * competition's answers exist. Then the tree and a summary are printed.
  */
 #include "config.h"
@@ -97,16 +99,20 @@ static int rerun_exec(exec_result **out, const exec_opts *o, int *signum)
     return rc;
 }
 
-int run_rerun_full(run_ctx *r, const search_node *n, const char *dir, double timeout,
-                   char **sub)
+int run_rerun(run_ctx *r, const search_node *n, const char *dir, const char *input_dir,
+              const char *data_label, double timeout, int seed, char **sub)
 {
     *sub = NULL;
     exec_opts o;
-    if (run_workspace(r, dir, n->code, r->public_dir, timeout, &o) < 0)
+    if (run_workspace(r, dir, n->code, input_dir, timeout, &o) < 0)
         return -1;
     run_gpu_opts(r, 0, &o); /* the GPUs each script of the search had */
-    printf("grove: re-running node %d on the full training data (timeout %.0fs, %.0fs of the "
-           "time limit left)...\n", n->id, timeout, fmax(run_total_left(r), 0));
+    o.seed = seed;
+    printf("grove: re-running node %d on %s", n->id, data_label);
+    if (seed > 0)
+        printf(" with GROVE_SEED=%d", seed);
+    printf(" (timeout %.0fs, %.0fs of the time limit left)...\n", timeout,
+           fmax(run_total_left(r), 0));
     fflush(stdout);
     exec_result *res = NULL;
     int signum = 0;
@@ -125,7 +131,7 @@ int run_rerun_full(run_ctx *r, const search_node *n, const char *dir, double tim
         *sub = path;
         path = NULL;
     } else {
-        err_set("node %d failed on the full data (%s)", n->id,
+        err_set("node %d failed on %s (%s)", n->id, data_label,
                 rc < 0 ? err_last() : res->timed_out ? "timed out"
                 : res->exc_type ? res->exc_type : found < 0 ? err_last() : "no submission");
     }
@@ -134,7 +140,33 @@ int run_rerun_full(run_ctx *r, const search_node *n, const char *dir, double tim
     return *sub ? 0 : -1;
 }
 
-/* The final re-runs: the top final_top_k nodes, best first, until one makes
+int run_rerun_full(run_ctx *r, const search_node *n, const char *dir, double timeout,
+                   char **sub)
+{
+    return run_rerun(r, n, dir, r->public_dir, "the full training data", timeout, 0, sub);
+}
+
+int run_rerun_grade(run_ctx *r, const search_node *n, const run_rerun_spec *s, double *score)
+{
+    char *sub = NULL;
+    bench_report rep;
+    memset(&rep, 0, sizeof rep);
+    *score = NAN;
+    int rc = run_rerun(r, n, s->dir, s->input_dir, s->data_label, s->timeout, s->seed, &sub);
+    if (rc == 0 && audit_grade(r->audit, &rep, r->comp, sub, s->answers, n->id, s->why) < 0)
+        rc = err_prefix("node %d: grader", n->id);
+    else if (rc == 0 && !rep.valid_submission)
+        rc = err_set("node %d: invalid submission: %s", n->id,
+                     rep.error ? rep.error : "rejected");
+    else if (rc == 0)
+        *score = rep.score;
+    bench_report_free(&rep);
+    free(sub);
+    return rc;
+}
+
+/* The final re-runs: the candidates of the final selection (the pick, then
+ * the next by search score; final_top_k of them), in order, until one makes
  * a submission (*sub, *used), the time limit is spent, or a signal stops
  * one (returns 1). The time limit covers the re-run (the README promises it,
  * and the search kept a reserve for it): what is left of the limit caps each
@@ -143,7 +175,12 @@ int run_rerun_full(run_ctx *r, const search_node *n, const char *dir, double tim
 static int rerun_top(run_ctx *r, char **sub, int *used)
 {
     int n, k = (int)r->cfg.final_top_k, interrupted = 0;
-    int *ids = run_top_k(r->tree, k < 1 ? 1 : k, &n);
+    int *ids = NULL;
+    if (run_select(r, k < 1 ? 1 : k, &ids, &n) == -2) {
+        free(ids);
+        return 1;
+    }
+    *used = n > 0 ? ids[0] : *used;
     for (int i = 0; i < n && !*sub && !interrupted && run_total_left(r) >= 1; i++) {
         char *dir = xasprintf("%s/final/%d", r->run_dir, ids[i]);
         double left = run_total_left(r);
@@ -151,7 +188,7 @@ static int rerun_top(run_ctx *r, char **sub, int *used)
                                  fmin(r->cfg.exec_timeout * 2, left), sub);
         free(dir);
         if (got == -1)
-            log_warn("%s%s", err_last(), i + 1 < n ? "; trying the next best" : "");
+            log_warn("%s%s", err_last(), i + 1 < n ? "; trying the next candidate" : "");
         *used = got == 0 ? ids[i] : *used;
         interrupted = got == -2;
     }
@@ -159,21 +196,28 @@ static int rerun_top(run_ctx *r, char **sub, int *used)
     return interrupted;
 }
 
+char *run_test_answers(const run_ctx *r)
+{
+    if (!r->comp || !r->comp->graded || !r->comp->answers) {
+        err_set("%s has no grader in the registry", r->comp_id);
+        return NULL;
+    }
+    char *answers = path_join(r->private_dir, r->comp->answers);
+    if (!file_exists(answers)) {
+        err_set("no answers at %s", answers);
+        free(answers);
+        return NULL;
+    }
+    return answers;
+}
+
 int run_grade(run_ctx *r, const char *sub, int node, const char *why, bench_report *rep)
 {
     memset(rep, 0, sizeof *rep);
-    if (!r->comp || !r->comp->graded || !r->comp->answers) {
-        err_set("%s has no grader in the registry", r->comp_id);
+    char *answers = run_test_answers(r);
+    if (!answers)
         return 1;
-    }
-    char *answers = path_join(r->private_dir, r->comp->answers);
-    int rc = 0;
-    if (!file_exists(answers)) {
-        err_set("no answers at %s", answers);
-        rc = 1;
-    } else if (audit_grade(r->audit, rep, r->comp, sub, answers, node, why) < 0) {
-        rc = -1;
-    }
+    int rc = audit_grade(r->audit, rep, r->comp, sub, answers, node, why) < 0 ? -1 : 0;
     free(answers);
     return rc;
 }
@@ -277,9 +321,10 @@ int run_finish(run_ctx *r)
         /* best.tmp/ goes (nothing in it is finished); best/ keeps what an
          * earlier session made, and a resume re-runs the final */
         rm_rf(tmp_dir);
-        printf("grove: %s: no final submission made; `grove run --resume %s` re-runs node %d "
-               "on the full data and finishes the run\n", r->stop_reason, q, best);
-        r->final_why = "interrupted during the final re-run";
+        printf("grove: %s: no final submission made; `grove run --resume %s` finishes the "
+               "final selection and the re-run of node %d on the full data\n", r->stop_reason,
+               q, used);
+        r->final_why = "interrupted during the final selection or re-run";
         free(q);
         free(tmp_dir);
         free(best_dir);
@@ -295,6 +340,7 @@ int run_finish(run_ctx *r)
     memset(&rep, 0, sizeof rep);
     if (sub && rc == 0)
         rc = file_copy(sub, dst);
+    r->final_node = sub ? used : -1;
     if (sub && rc == 0) {
         printf("final submission (node %d): %s\n", used, final_sub);
         grade_final(r, tmp_dir, dst, final_sub, used, &rep);
@@ -349,6 +395,8 @@ void run_free(run_ctx *r)
     prompts_free(r->prompts);
     if (r->holdout)
         bench_holdout_free(&r->split);
+    bench_holdout_free(&r->select);
+    free(r->select_why);
     holdout_inferred_free(&r->inferred);
     free(r->self_report_why);
     free(r->llm_failure);
@@ -381,6 +429,12 @@ int run_write_finished(const run_ctx *r, int exit_code)
         cJSON_AddNumberToObject(o, "best_node", best);
     else
         cJSON_AddNullToObject(o, "best_node");
+    /* the node whose re-run is in best/: the final selection's pick, which
+     * may differ from the best search score */
+    if (r->final_node >= 0)
+        cJSON_AddNumberToObject(o, "final_node", r->final_node);
+    else
+        cJSON_AddNullToObject(o, "final_node");
     if (r->final_why)
         cJSON_AddStringToObject(o, "failure", r->final_why);
     else

@@ -180,15 +180,68 @@ static int choose_scoring(run_ctx *r)
     return 0;
 }
 
-static int make_split(run_ctx *r)
+/* The hidden selection holdout (README "Final selection"), cut first from
+ * the full training data into RUN/select/: its public/ is the rest (train +
+ * search holdout) with the hidden rows' features as the test file, and
+ * RUN/select/answers.csv their answers. Both sit in the run folder, which
+ * the sandbox hides; the search holdout is then cut from select/public, so
+ * no hidden row reaches the search's data, its preview, a prompt or a
+ * script. A new run makes it for --selection hidden; a resume keeps the
+ * split it started with (select/ there or not), so the search holdout and
+ * its scores never change under a resumed run. 1 made, 0 not wanted or too
+ * small (select_why says why), -1 error. */
+static int make_select_split(run_ctx *r, int resume)
 {
+    char *dir = path_join(r->run_dir, "select");
+    int want = resume ? dir_exists(dir) : r->cfg.selection == CONFIG_SELECTION_HIDDEN;
+    if (!want) {
+        if (r->cfg.selection == CONFIG_SELECTION_HIDDEN)
+            r->select_why = xstrdup("the run was started without a hidden holdout (--selection "
+                                    "search, or by a grove before it)");
+        free(dir);
+        return 0;
+    }
+    double frac = r->cfg.holdout_fraction + r->cfg.selection_fraction;
+    int rc = frac < 0.9 ? 0
+                        : err_set("holdout_fraction %g + selection_fraction %g leave under 10%% "
+                                  "of the rows to train on: lower one of them",
+                                  r->cfg.holdout_fraction, r->cfg.selection_fraction);
+    if (rc == 0)
+        rc = bench_holdout_split(&r->select, r->split_comp, r->public_dir, dir,
+                                 (unsigned long)r->cfg.seed ^ 0x5e1ec7UL,
+                                 r->cfg.selection_fraction);
+    if (rc == 0 && r->select.n_valid < RUN_SELECT_MIN_ROWS) {
+        r->select_why = xasprintf("the training data is too small for a hidden holdout: %zu "
+                                  "of its rows would be hidden, under the %d that selection "
+                                  "needs", r->select.n_valid, RUN_SELECT_MIN_ROWS);
+        bench_holdout_free(&r->select);
+        rm_rf(dir);
+    }
+    free(dir);
+    if (rc < 0)
+        return err_prefix("hidden selection split of %s", r->comp_id);
+    r->three_way = r->select.public_dir != NULL;
+    return r->three_way;
+}
+
+static int make_split(run_ctx *r, int resume)
+{
+    int three = make_select_split(r, resume);
+    if (three < 0)
+        return -1;
+    /* the search holdout keeps its share of the full training data */
+    const char *src = three ? r->select.public_dir : r->public_dir;
+    double frac = three ? r->cfg.holdout_fraction / (1 - r->cfg.selection_fraction)
+                        : r->cfg.holdout_fraction;
     char *dir = path_join(r->run_dir, "holdout");
-    int rc = bench_holdout_split(&r->split, r->split_comp, r->public_dir, dir,
-                                 (unsigned long)r->cfg.seed, r->cfg.holdout_fraction);
+    int rc = bench_holdout_split(&r->split, r->split_comp, src, dir,
+                                 (unsigned long)r->cfg.seed, frac);
     free(dir);
     if (rc < 0)
         return err_prefix("holdout split of %s", r->comp_id);
     r->input_dir = xstrdup(r->split.public_dir);
+    if (r->select_why)
+        printf("grove: final selection by search score: %s\n", r->select_why);
     return 0;
 }
 
@@ -436,17 +489,27 @@ static int write_config(const char *run_dir, const char *text)
 static int resume_is_idle(const run_ctx *r)
 {
     char *finished = path_join(r->run_dir, "finished.json");
-    int done = file_exists(finished);
+    char *text = NULL;
+    int done = file_read(finished, &text, NULL) == 0;
     free(finished);
+    cJSON *fin = done ? cJSON_Parse(text) : NULL;
+    free(text);
+    /* the final node: the final selection's pick (finished.json says which,
+     * since a grove that knew selection), else the best search score */
+    const cJSON *fnode = cJSON_GetObjectItemCaseSensitive(fin, "final_node");
+    int final = cJSON_IsNumber(fnode) ? fnode->valueint : search_tree_best(r->tree);
+    cJSON_Delete(fin);
     if (!done || (int)search_tree_count_state(r->tree, NODE_DONE) < r->steps || r->n_redo)
         return 0;
-    int best = search_tree_best(r->tree);
-    if (best < 0)
+    if (search_tree_best(r->tree) < 0)
         return 1;
+    const search_node *fn = search_tree_node(r->tree, final);
+    if (!fn)
+        return 0;
     char *sol_path = xasprintf("%s/best/solution.py", r->run_dir);
     char *sub_path = xasprintf("%s/best/submission.csv", r->run_dir);
     char *sol = NULL;
-    const char *code = search_tree_node(r->tree, best)->code;
+    const char *code = fn->code;
     int idle = file_read(sol_path, &sol, NULL) == 0 && !strcmp(sol, code ? code : "") &&
                file_exists(sub_path);
     free(sol);
@@ -501,6 +564,8 @@ static int open_audit(run_ctx *r)
         return -1;
     if (r->holdout)
         audit_watch(r->audit, r->split.answers_path);
+    if (r->three_way)
+        audit_watch(r->audit, r->select.answers_path);
     if (r->comp && r->comp->answers && r->private_dir) {
         char *answers = path_join(r->private_dir, r->comp->answers);
         if (file_exists(answers))
@@ -536,6 +601,7 @@ int run_check(run_ctx *r, int resume)
     run_config *cfg = &r->cfg;
     r->resumed = resume;
     r->lock_fd = -1;
+    r->final_node = -1;
     const char *comp = cfg->competition;
     if (!comp)
         return err_set("no competition given (grove run COMPETITION)");
@@ -595,7 +661,7 @@ int run_setup(run_ctx *r, int resume)
     free(cfg->competition);
     cfg->competition = xstrdup(r->comp_dir);
     *strrchr(cfg->competition, '/') = 0;
-    if (r->holdout && make_split(r) < 0) {
+    if (r->holdout && make_split(r, resume) < 0) {
         /* An inferred split that the data contradicts (a label value that is
          * no class, say) falls back to self-report unless holdout was asked. */
         if (r->comp != &r->inferred.comp ||
@@ -604,6 +670,8 @@ int run_setup(run_ctx *r, int resume)
         r->self_report_why = xstrdup(err_last());
         r->comp = bench_registry_find(r->comp_id);
         r->holdout = 0;
+        bench_holdout_free(&r->select);
+        r->three_way = 0;
     }
     if (!r->holdout) {
         r->input_dir = xstrdup(r->public_dir);

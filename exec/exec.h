@@ -83,6 +83,9 @@ typedef struct exec_opts {
                                (limit_note says so); 0: none */
     long files_limit;       /* files and folders the workspace may hold, checked
                                alike; 0: none */
+    int seed;               /* > 0: GROVE_SEED=seed in the script's environment
+                               (the final selection's extra runs of a script,
+                               which measure its noise); 0: unset */
 } exec_opts;
 
 typedef struct exec_result {

@@ -290,6 +290,8 @@ char **env_build(const exec_opts *opts, const char *python, const char *cwd,
     /* Same hashes every run, so a re-run of a node behaves the same. */
     env[n++] = xstrdup("PYTHONHASHSEED=0");
     env[n++] = xstrdup("PYTHONDONTWRITEBYTECODE=1");
+    if (opts->seed > 0)
+        env[n++] = xasprintf("GROVE_SEED=%d", opts->seed);
     env[n++] = xstrdup("MPLBACKEND=Agg"); /* there is no display */
     char *gpus = exec_gpus_list(opts->gpus, opts->gpus ? opts->n_gpus : 0);
     env[n++] = xasprintf("CUDA_VISIBLE_DEVICES=%s", gpus);

@@ -227,4 +227,40 @@ char *search_plan_summary(const char *plan, size_t max);
  * names. 1 when found (and *out set), 0 when not. */
 int search_parse_self_score(const char *output, double *out);
 
+/* ---- final selection ------------------------------------------------------ */
+
+/* One finalist of the final selection (README "Final selection"): a node
+ * (or any candidate with an id: an ensemble, say) with its score on the
+ * search holdout and on the hidden selection holdout. */
+typedef struct search_finalist {
+    int id;            /* node id */
+    double search;     /* score on the search holdout (what the policy saw) */
+    double hidden;     /* mean score on the hidden holdout over its runs; NaN: none */
+    double hidden_sd;  /* sample standard deviation of those runs; NaN: fewer than 2 */
+    int n_runs;        /* hidden-holdout runs that gave a score */
+} search_finalist;
+
+/* The pick and why. */
+typedef struct search_pick {
+    int index;          /* into the finalists; -1 when there are none */
+    int incumbent;      /* the finalist the rule starts from: the best by
+                           search score that has a hidden score; -1 none */
+    double noise;       /* the margin a challenger had to beat (>= 0) */
+    const char *noise_from; /* "seeds", "finalists" or "none" (static) */
+    char reason[320];   /* one line for logs and reports */
+} search_pick;
+
+/* Choose the final node among f[0..n), which are ordered by search score,
+ * best first. The rule: keep the incumbent (the best search score among
+ * the finalists with a hidden score) unless another finalist's hidden score
+ * beats the incumbent's by more than the noise; then the best hidden score
+ * wins. The noise: the pooled standard deviation of the finalists' seed
+ * runs when some finalist has 2 or more (noise_from "seeds"); else the
+ * standard deviation of (hidden - search) over the finalists with both, when
+ * there are at least 3 ("finalists": how far one node's score moves between
+ * two holdouts); else 0 ("none"). With no hidden score at all the first
+ * finalist is kept. Scores compare in the metric's direction. Pure. */
+void search_select_final(search_pick *out, const search_finalist *f, int n,
+                         int lower_is_better);
+
 #endif

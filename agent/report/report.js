@@ -131,6 +131,7 @@
     /* the final node: as the selection analysis names it, else the node whose
      * script best/solution.py is */
     if (D.analysis && num(D.analysis.final_node)) D.final.node = D.analysis.final_node;
+    else if (D.finished && num(D.finished.final_node)) D.final.node = D.finished.final_node;
     if (!st.stop_reason && D.finished) st.stop_reason = D.finished.stop_reason;
     nodes.forEach(function (n) { byId[n.id] = n; n.kids = []; });
     (st.inflight || st.inflight_file || []).forEach(function (f) {
@@ -154,6 +155,7 @@
     grid.appendChild(right);
     section('Search tree', 'tree').appendChild(grid);
     drawTree(ctx, left);
+    finalSelectionSection(ctx);
     selectionSection(ctx);
     charts(ctx);
     nodeTable(ctx);
@@ -185,6 +187,7 @@
     });
     ((D.final || {}).reruns || []).forEach(function (id) { set[id] = 1; });
     ((D.analysis || {}).nodes || []).forEach(function (e) { set[e.id] = 1; });
+    ((D.selection || {}).finalists || []).forEach(function (e) { set[e.id] = 1; });
     return set;
   }
 
@@ -371,6 +374,14 @@ parts.push('<g class="' + cls.join(' ') + '" id="n-' + n.id + '" data-id="' + n.
         (g.any_medal ? ' <b>' + (g.gold_medal ? 'gold' : g.silver_medal ? 'silver' : 'bronze') + '</b>' : '') +
         (g.above_median ? ', above median' : '') : '<span class="bug">invalid: ' + esc(g.error) + '</span>']);
     }
+    ((D.selection || {}).finalists || []).forEach(function (e) {
+      if (e.id !== n.id || D.selection.rule !== 'hidden') return;
+      rows.push(['hidden holdout (final selection)', num(e.hidden_score) ? esc(fmtScore(e.hidden_score)) +
+        (num(e.hidden_sd) ? ' ± ' + esc(fmtScore(e.hidden_sd, 4)) + ' (sd of ' + (e.hidden_runs || []).length + ' runs)' : '') +
+        (e.id === D.selection.pick ? ' <b>pick</b>' : '') : '<span class="bug">' + esc(e.error || 'none') + '</span>']);
+    });
+    if (D.selection && n.id === D.selection.pick && D.selection.reason)
+      rows.push(['why it was picked', esc(D.selection.reason)]);
     ((D.analysis || {}).nodes || []).forEach(function (e) {
       if (e.id !== n.id || n.id === fin.node) return;
       rows.push(['test (re-run on the full data, analysis only)', num(e.test_score) ? esc(fmtScore(e.test_score)) +
@@ -425,6 +436,25 @@ parts.push('<g class="' + cls.join(' ') + '" id="n-' + n.id + '" data-id="' + n.
       if (e.target.getAttribute('data-t')) show(e.target.getAttribute('data-t'));
     });
     document.getElementById('node-git').addEventListener('focus', function (e) { e.target.select(); });
+  }
+
+  /* The final selection (RUN/selection.json): the finalists' search and
+   * hidden-holdout scores, the pick and why. */
+  function finalSelectionSection(ctx) {
+    var sel = D.selection;
+    if (!sel || !sel.finalists) return;
+    var hidden = sel.rule === 'hidden';
+    var rows = sel.finalists.map(function (e) {
+      return '<tr><td class="num">' + e.rank + '</td><td class="num"><a href="#node-' + e.id + '">' + e.id + '</a></td><td class="num">' +
+        esc(fmtScore(e.search_score)) + '</td>' + (hidden ? '<td class="num">' + esc(num(e.hidden_score) ? fmtScore(e.hidden_score) : e.error || '–') +
+        '</td>' : '') + '<td>' + (e.id === sel.pick ? 'pick' : '') + '</td></tr>';
+    });
+    var s = section('Final selection', 'final-selection');
+    s.appendChild(el('div', {class: 'panel'}, '<p>' + (hidden ? 'the ' + esc(sel.k) + ' best nodes by search score, re-run on train + search holdout ' +
+      'and graded on a hidden holdout of ' + esc(sel.hidden_rows) + ' rows that the search never saw: ' : 'by search score: ') +
+      '<b id="selection-reason">' + esc(sel.reason || '') + '</b></p>' +
+      '<table id="finalists"><thead><tr><th class="num">rank</th><th class="num">node</th><th class="num">search score</th>' +
+      (hidden ? '<th class="num">hidden score</th>' : '') + '<th></th></tr></thead><tbody>' + rows.join('') + '</tbody></table>'));
   }
 
   /* The selection analysis (RUN/analysis.json), where the run made one: the

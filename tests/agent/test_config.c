@@ -197,6 +197,11 @@ static void check_issue11_cases(void)
     /* num_drafts=20 no longer fights a fixed max_failed_drafts */
     CHECK(config_set(&c, "search.num_drafts=20") == 0);
     CHECK(c.search.num_drafts == 20 && c.search.max_failed_drafts == 0);
+    /* the final selection's rule: a choice, refused with the choices named */
+    CHECK(config_set_value(&c, "selection", "search") == 0 &&
+          c.selection == CONFIG_SELECTION_SEARCH);
+    CHECK(config_set_value(&c, "selection", "oracle") < 0);
+    CHECK_MSG(strstr(err_last(), "hidden") && strstr(err_last(), "search"), "%s", err_last());
     config_free(&c);
 }
 
@@ -231,10 +236,14 @@ static void check_old_config(void)
     for (const cJSON *it = o->child; it; it = it->next)
         CHECK_MSG(cJSON_GetObjectItemCaseSensitive(j, it->string), "%s lost", it->string);
     /* and the keys added since (gpus, gpu_share, llm, analysis_top_k, quiet,
-     * status_every) with their defaults */
-    CHECK(cJSON_GetArraySize(j) == cJSON_GetArraySize(o) + 6);
+     * status_every; selection, selection_k, selection_seeds, selection_fraction)
+     * with their defaults */
+    CHECK(cJSON_GetArraySize(j) == cJSON_GetArraySize(o) + 10);
     CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "status_every")) == 60);
     CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "quiet")));
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "selection")), "hidden");
+    CHECK(c.selection == CONFIG_SELECTION_HIDDEN && c.selection_k == 5 &&
+          c.selection_seeds == 1 && c.selection_fraction == 0.2);
     CHECK(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "llm")));
     CHECK_STR(c.gpus, "all");
     CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "analysis_top_k")) == 0);

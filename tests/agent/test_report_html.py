@@ -174,6 +174,21 @@ def finished():
         check("the step budget was used" in dom.text("stop-reason"), "the page says why it stopped")
         dom = check_page(report(run_dir, "finished"), run_dir, "finished", shot="finished")
         check("test score of the final submission" in dom.text("totals"), "the final grade is shown")
+        # the final selection: the pick's reason, each finalist's hidden score
+        sel = json.load(open(os.path.join(run_dir, "selection.json")))
+        check(dom.text("selection-reason") == sel["reason"], "the page gives the pick's reason")
+        table = dom.text("finalists") or ""
+        for f in sel["finalists"]:
+            check(("%.5f" % f["hidden_score"]) in table,
+                  "finalist %d's hidden score is shown: %r" % (f["id"], table))
+        page = report(run_dir, "finished")
+        out, console, _ = browser.dump_dom("file://%s#node-%d" % (page, sel["pick"]))
+        check(not console, "no JavaScript error: %s" % console[:3])
+        shown = browser.Dom(out).text("node") or ""
+        pick = [f for f in sel["finalists"] if f["id"] == sel["pick"]][0]
+        check("hidden holdout (final selection)" + "%.5f" % pick["hidden_score"] in shown and
+              "why it was picked" + sel["reason"] in shown,
+              "the pick's node detail shows its hidden score and why: %r" % shown[:800])
     finally:
         env.close()
 

@@ -173,6 +173,7 @@ static void test_env_scrubbed(void)
     char *ws = fx_workspace("env",
         "import os, glob\n"
         "print('KEYS', ' '.join(sorted(os.environ)))\n"
+        "print('SEED', os.environ.get('GROVE_SEED'))\n"
         "print('ENVIRON_LEAK', 'sk-grove' in repr(dict(os.environ)))\n"
         "seen = []\n"
         "for p in glob.glob('/proc/[0-9]*/environ'):\n"
@@ -197,6 +198,13 @@ static void test_env_scrubbed(void)
         if (strstr(r->output, "KEYS") == NULL)
             fprintf(stderr, "output:\n%s\n", r->output);
     }
+    exec_result_free(r);
+    /* a seed (the final selection's extra runs) is GROVE_SEED, nothing else */
+    o.seed = 7;
+    r = fx_run(&o);
+    if (r)
+        CHECK(strstr(r->output, "KEYS CUDA_DEVICE_ORDER CUDA_VISIBLE_DEVICES GROVE_SEED HOME ") &&
+              strstr(r->output, "SEED 7\n") && strstr(r->output, "ENVIRON_LEAK False\n"));
     exec_result_free(r);
     free(ws);
 }

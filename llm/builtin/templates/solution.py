@@ -26,7 +26,8 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 warnings.filterwarnings("ignore")
 
-SEED = {{seed}}
+# grove's final selection re-runs a script with other seeds to measure its noise
+SEED = int(os.environ.get("GROVE_SEED", {{seed}}))
 TASK = {{task}}
 METRIC = {{metric}}
 TRAIN_FILE = {{train_file}}
