@@ -281,7 +281,9 @@ static void finish_node(pipeline *p, int is_buggy, const char *reason, int has_s
     char *subject = node_subject(n, label);
     free(label);
     journal_node_files f = {n->code, n->plan, n->output, sb_str(&p->review), json};
-    if (journal_commit_node(r->journal, n->id, n->parent, &f, subject, clock_wall()) < 0) {
+    int committed = journal_commit_node(r->journal, n->id, n->parent, &f, subject,
+                                        clock_wall()) == 0;
+    if (!committed) {
         /* A node that cannot be journaled is a node that could be lost: stop
          * starting new ones rather than pile up work the disk cannot hold. */
         log_error("node %d could not be committed: %s", n->id, err_last());
@@ -297,7 +299,8 @@ static void finish_node(pipeline *p, int is_buggy, const char *reason, int has_s
     free(json);
     free(subject);
     pipeline_free(p);
-    if (inflight_save(r) < 0 || node_export_journal(r->tree, r->run_dir) < 0)
+    if (inflight_save(r) < 0 ||
+        (committed && node_journal_append(r->tree, n, r->run_dir) < 0))
         log_warn("%s", err_last());
     print_node_line(r, n, best == n->id);
     report_live_update(r, 0);

@@ -10,6 +10,11 @@
  * them. An entry is added whole or not at all. The chosen good nodes are
  * printed best first, each with its id and score; failures follow.
  *
+ * A prompt costs the same at 10,000 nodes as at 100: only the best and the
+ * newest max_chars / MIN_ENTRY good nodes can be candidates (no more could
+ * fit), the best found in one pass, and the look for a candidate that still
+ * fits ends after MAX_MISSES in a row that did not.
+ *
  * A debug step gets its own, narrower memory (search_memory_failures): the
  * failures along the node's line, its parent first and then up the
  * ancestors, so the model sees what the earlier fixes of this same script
@@ -55,16 +60,29 @@ static void failure_entry(sb *out, const search_node *n)
     free(why);
 }
 
-/* Positions (in id order) of the good nodes, best first, ties to the
- * earlier node: a stable insertion sort, the tree being small. */
-static size_t rank_positions(const search_tree *t, size_t *pos)
+/* The smallest a good entry can be ("- node 0 (draft), score 0: x\n" is
+ * 29 bytes): no summary of max_chars holds more than max_chars / MIN_ENTRY
+ * of them, so no more candidates than that are ever needed. */
+#define MIN_ENTRY 24
+/* Candidates in a row that did not fit, after which the summary is full:
+ * without this stop, every good node of a large tree would be formatted
+ * for every prompt, only to be found too long. */
+#define MAX_MISSES 32
+
+/* Positions (in id order) of the best `cap` good nodes, best first, ties to
+ * the earlier node, in one pass over the tree: a node enters the sorted
+ * top list only when it beats its last entry, so the pass costs one
+ * comparison for most nodes however large the tree. */
+static size_t rank_positions(const search_tree *t, size_t *pos, size_t cap)
 {
     size_t k = 0;
     for (size_t i = 0; i < search_tree_count(t); i++) {
         const search_node *n = search_tree_at(t, i);
         if (!search_node_is_good(n))
             continue;
-        size_t at = k++;
+        if (k == cap && !search_score_better(t, n->score, search_tree_at(t, pos[k - 1])->score))
+            continue;
+        size_t at = k < cap ? k++ : k - 1;
         while (at > 0 && search_score_better(t, n->score, search_tree_at(t, pos[at - 1])->score)) {
             pos[at] = pos[at - 1];
             at--;
@@ -75,15 +93,16 @@ static size_t rank_positions(const search_tree *t, size_t *pos)
 }
 
 /* The good nodes in the order they are considered for the summary:
- * alternately the next best and the next newest not yet taken. Fills
- * order[] with positions in id order and returns the count. */
-static size_t priority_order(const search_tree *t, size_t *order)
+ * alternately the next best and the next newest not yet taken, from the
+ * `cap` best and the `cap` newest. Fills order[] (room for 2 * cap) with
+ * positions in id order and returns the count. */
+static size_t priority_order(const search_tree *t, size_t *order, size_t cap)
 {
     size_t n = search_tree_count(t);
-    size_t *ranked = xmalloc((n ? n : 1) * sizeof *ranked);
+    size_t *ranked = xmalloc(cap * sizeof *ranked);
     char *taken = xcalloc(n ? n : 1, 1);
-    size_t k = rank_positions(t, ranked), m = 0, bi = 0, ri = n;
-    while (m < k) {
+    size_t k = rank_positions(t, ranked, cap), m = 0, bi = 0, ri = n, newest = 0;
+    while (bi < k || (ri > 0 && newest < cap)) {
         while (bi < k && taken[ranked[bi]])
             bi++;
         if (bi < k) {
@@ -92,9 +111,10 @@ static size_t priority_order(const search_tree *t, size_t *order)
         }
         while (ri > 0 && (taken[ri - 1] || !search_node_is_good(search_tree_at(t, ri - 1))))
             ri--;
-        if (ri > 0) {
+        if (ri > 0 && newest < cap) {
             taken[ri - 1] = 1;
             order[m++] = ri - 1;
+            newest++;
         }
     }
     free(taken);
@@ -126,16 +146,22 @@ static int by_score(const search_tree *t, const size_t *a, const size_t *b)
 static size_t add_good(sb *out, const search_tree *t, size_t max)
 {
     size_t n = search_tree_count(t);
-    size_t *order = xmalloc((n ? n : 1) * sizeof *order);
-    size_t k = priority_order(t, order), chosen = 0;
+    size_t cap = max / MIN_ENTRY + 1;
+    if (cap > n)
+        cap = n ? n : 1;
+    size_t *order = xmalloc(2 * cap * sizeof *order);
+    size_t k = priority_order(t, order, cap), chosen = 0, misses = 0;
     size_t budget = out->len;
     sb entry = {0};
-    for (size_t i = 0; i < k; i++) {
+    for (size_t i = 0; i < k && budget + MIN_ENTRY <= max && misses < MAX_MISSES; i++) {
         sb_reset(&entry);
         good_entry(&entry, search_tree_at(t, order[i]));
         if (budget + entry.len <= max) {
             budget += entry.len;
             order[chosen++] = order[i];
+            misses = 0;
+        } else {
+            misses++;
         }
     }
     /* Insertion sort of the chosen few into best-first order for printing. */
