@@ -92,6 +92,10 @@ typedef struct run_ctx {
     llm_usage spent;             /* LLM totals of this session, both clients */
     long n_requests;
     int warned_cost;
+    int page_pid;                /* the live page's writer while it runs, else 0 */
+    int page_writes;             /* pages written by writers (report_live.c) */
+    double page_cpu_s;           /* their CPU time, seconds */
+    long page_max_rss_kb;        /* the largest one's peak memory */
 } run_ctx;
 
 /* The `grove run` command line (argv[0] "run") into a resolved, checked

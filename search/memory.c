@@ -69,51 +69,31 @@ static void failure_entry(sb *out, const search_node *n)
  * for every prompt, only to be found too long. */
 #define MAX_MISSES 32
 
-/* Positions (in id order) of the best `cap` good nodes, best first, ties to
- * the earlier node, in one pass over the tree: a node enters the sorted
- * top list only when it beats its last entry, so the pass costs one
- * comparison for most nodes however large the tree. */
-static size_t rank_positions(const search_tree *t, size_t *pos, size_t cap)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < search_tree_count(t); i++) {
-        const search_node *n = search_tree_at(t, i);
-        if (!search_node_is_good(n))
-            continue;
-        if (k == cap && !search_score_better(t, n->score, search_tree_at(t, pos[k - 1])->score))
-            continue;
-        size_t at = k < cap ? k++ : k - 1;
-        while (at > 0 && search_score_better(t, n->score, search_tree_at(t, pos[at - 1])->score)) {
-            pos[at] = pos[at - 1];
-            at--;
-        }
-        pos[at] = i;
-    }
-    return k;
-}
-
 /* The good nodes in the order they are considered for the summary:
  * alternately the next best and the next newest not yet taken, from the
- * `cap` best and the `cap` newest. Fills order[] (room for 2 * cap) with
- * positions in id order and returns the count. */
-static size_t priority_order(const search_tree *t, size_t *order, size_t cap)
+ * `cap` best (search_tree_ranked: one pass, ties to the earlier node) and
+ * the `cap` newest. Fills ids[] (room for 2 * cap) and returns the count. */
+static size_t priority_order(const search_tree *t, int *ids, size_t cap)
 {
     size_t n = search_tree_count(t);
-    size_t *ranked = xmalloc(cap * sizeof *ranked);
-    char *taken = xcalloc(n ? n : 1, 1);
-    size_t k = rank_positions(t, ranked, cap), m = 0, bi = 0, ri = n, newest = 0;
+    int *ranked = xmalloc(cap * sizeof *ranked);
+    size_t max_id = n ? (size_t)search_tree_at(t, n - 1)->id : 0; /* nodes are in id order */
+    char *taken = xcalloc(max_id + 1, 1);
+    size_t k = search_tree_ranked(t, ranked, cap), m = 0, bi = 0, ri = n, newest = 0;
     while (bi < k || (ri > 0 && newest < cap)) {
         while (bi < k && taken[ranked[bi]])
             bi++;
         if (bi < k) {
             taken[ranked[bi]] = 1;
-            order[m++] = ranked[bi];
+            ids[m++] = ranked[bi];
         }
-        while (ri > 0 && (taken[ri - 1] || !search_node_is_good(search_tree_at(t, ri - 1))))
+        const search_node *nn = NULL;
+        while (ri > 0 && (nn = search_tree_at(t, ri - 1)) &&
+               (taken[nn->id] || !search_node_is_good(nn)))
             ri--;
         if (ri > 0 && newest < cap) {
-            taken[ri - 1] = 1;
-            order[m++] = ri - 1;
+            taken[nn->id] = 1;
+            ids[m++] = nn->id;
             newest++;
         }
     }
@@ -131,9 +111,9 @@ static int fits(sb *out, const sb *entry, size_t max)
     return 1;
 }
 
-static int by_score(const search_tree *t, const size_t *a, const size_t *b)
+static int by_score(const search_tree *t, const int *a, const int *b)
 {
-    const search_node *x = search_tree_at(t, *a), *y = search_tree_at(t, *b);
+    const search_node *x = search_tree_node(t, *a), *y = search_tree_node(t, *b);
     if (search_score_better(t, x->score, y->score))
         return -1;
     if (search_score_better(t, y->score, x->score))
@@ -149,13 +129,13 @@ static size_t add_good(sb *out, const search_tree *t, size_t max)
     size_t cap = max / MIN_ENTRY + 1;
     if (cap > n)
         cap = n ? n : 1;
-    size_t *order = xmalloc(2 * cap * sizeof *order);
+    int *order = xmalloc(2 * cap * sizeof *order);
     size_t k = priority_order(t, order, cap), chosen = 0, misses = 0;
     size_t budget = out->len;
     sb entry = {0};
     for (size_t i = 0; i < k && budget + MIN_ENTRY <= max && misses < MAX_MISSES; i++) {
         sb_reset(&entry);
-        good_entry(&entry, search_tree_at(t, order[i]));
+        good_entry(&entry, search_tree_node(t, order[i]));
         if (budget + entry.len <= max) {
             budget += entry.len;
             order[chosen++] = order[i];
@@ -167,13 +147,13 @@ static size_t add_good(sb *out, const search_tree *t, size_t max)
     /* Insertion sort of the chosen few into best-first order for printing. */
     for (size_t i = 1; i < chosen; i++)
         for (size_t j = i; j > 0 && by_score(t, &order[j], &order[j - 1]) < 0; j--) {
-            size_t tmp = order[j];
+            int tmp = order[j];
             order[j] = order[j - 1];
             order[j - 1] = tmp;
         }
     for (size_t i = 0; i < chosen; i++) {
         sb_reset(&entry);
-        good_entry(&entry, search_tree_at(t, order[i]));
+        good_entry(&entry, search_tree_node(t, order[i]));
         fits(out, &entry, max);
     }
     sb_free(&entry);

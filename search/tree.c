@@ -26,6 +26,8 @@ struct search_tree {
     int next_id;
     int lower_is_better;
     double budget_used; /* [0, 1], set by the caller */
+    int best;           /* the best node's id, -1 none: kept by search_node_finish,
+                           the one place a node becomes done or gets a score */
 };
 
 static const char *const stage_names[] = {"draft", "debug", "improve", "crossover"};
@@ -53,6 +55,7 @@ search_tree *search_tree_new(int lower_is_better)
 {
     search_tree *t = xcalloc(1, sizeof *t);
     t->lower_is_better = lower_is_better ? 1 : 0;
+    t->best = -1;
     return t;
 }
 
@@ -252,6 +255,8 @@ void search_node_start(search_tree *t, int id, double now)
     n->started_at = now;
 }
 
+static void update_best(search_tree *t, const search_node *n);
+
 void search_node_finish(search_tree *t, int id, int is_buggy, const char *reason,
                         int has_score, double score, double now)
 {
@@ -266,6 +271,7 @@ void search_node_finish(search_tree *t, int id, int is_buggy, const char *reason
     n->has_score = has_score && isfinite(score);
     n->score = n->has_score ? score : 0.0;
     n->finished_at = now;
+    update_best(t, n);
 }
 
 int search_score_better(const search_tree *t, double a, double b)
@@ -278,7 +284,8 @@ int search_node_is_good(const search_node *n)
     return n && n->state == NODE_DONE && !n->is_buggy && n->has_score && isfinite(n->score);
 }
 
-int search_tree_best(const search_tree *t)
+/* The best node by a pass over the tree: ties to the earlier node. */
+static int best_by_scan(const search_tree *t)
 {
     const search_node *best = NULL;
     for (size_t i = 0; i < t->n; i++) {
@@ -287,6 +294,25 @@ int search_tree_best(const search_tree *t)
             best = n;
     }
     return best ? best->id : -1;
+}
+
+/* After node n was finished: the best stays, or is n, or (n was the best:
+ * finished again) is found again. Ties go to the earlier node, which a
+ * resume may add after a later one. */
+static void update_best(search_tree *t, const search_node *n)
+{
+    const search_node *b = t->best >= 0 ? search_tree_node(t, t->best) : NULL;
+    if (b == n)
+        t->best = best_by_scan(t); /* finished again: its score may have gone */
+    else if (search_node_is_good(n) &&
+             (!b || search_score_better(t, n->score, b->score) ||
+              (!search_score_better(t, b->score, n->score) && n->id < b->id)))
+        t->best = n->id;
+}
+
+int search_tree_best(const search_tree *t)
+{
+    return t->best;
 }
 
 int search_tree_count_state(const search_tree *t, search_state s)
@@ -307,23 +333,28 @@ int search_tree_good_count(const search_tree *t)
 
 size_t search_tree_ranked(const search_tree *t, int *ids, size_t max)
 {
-    /* Insertion into a bounded, sorted list: trees hold hundreds of nodes at
-     * most and callers want a handful, so this beats sorting everything. */
+    /* Insertion into a bounded, sorted list (scores kept beside the ids, so
+     * a comparison touches no other node): most nodes cost one comparison
+     * with the list's last entry, so a pass is linear in the tree. */
     size_t k = 0;
+    double *scores = xmalloc((max ? max : 1) * sizeof *scores);
     for (size_t i = 0; i < t->n && max; i++) {
         const search_node *n = t->nodes[i];
         if (!search_node_is_good(n))
             continue;
         size_t at = k;
-        while (at > 0 && search_score_better(t, n->score, search_tree_node(t, ids[at - 1])->score))
+        while (at > 0 && search_score_better(t, n->score, scores[at - 1]))
             at--;
         if (at >= max)
             continue;
         size_t move = (k < max ? k : max - 1) - at;
         memmove(ids + at + 1, ids + at, move * sizeof *ids);
+        memmove(scores + at + 1, scores + at, move * sizeof *scores);
         ids[at] = n->id;
+        scores[at] = n->score;
         if (k < max)
             k++;
     }
+    free(scores);
     return k;
 }

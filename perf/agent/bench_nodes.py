@@ -16,7 +16,10 @@ its resident memory peak (VmHWM) are read each time it prints a node line.
 Printed for each mark N (default 200, 2,000 and 10,000): the CPU per node
 over the last --window nodes before N (the marginal cost at N, which is
 what grows when some step scans the whole tree) and over the whole run so
-far, and the peak RSS at N. The figure at the first mark is the baseline
+far, and the peak RSS at N. grove writes its live report.html in a child
+process (agent/report_live.c); that child's CPU per node over the whole run
+and its peak RSS, which grove reports in status.json, are printed beside
+grove's own figures, never hidden in them or left out. The figure at the first mark is the baseline
 for flatness, measured in the same run: the last line gives the ratio of
 the last mark to it. With --baseline OLD_GROVE, the same run (fewer nodes,
 --baseline-nodes) is repeated with another grove binary first, so the old
@@ -73,9 +76,25 @@ def proc_cpu(pid):
     return cpu, int(hwm[0].split()[1]) / 1024 if hwm else 0.0
 
 
-def run(grove, nodes, tmp, data, name, perf=None):
-    """One run of `nodes` steps; returns [(done, cpu_s, hwm_mb, wall_s)] per
-    node line and the run's wall time."""
+def page_writer(run_dir):
+    """The live page's writers so far (status.json, written with each page):
+    their CPU seconds and the largest one's peak RSS in MB; zeros for a grove
+    that writes the page itself (then its cost is in grove's own CPU)."""
+    try:
+        with open(os.path.join(run_dir, "status.json")) as f:
+            pw = json.load(f).get("page_writer") or {}
+    except (OSError, ValueError):
+        pw = {}
+    return pw.get("cpu_s", 0.0), pw.get("max_rss_mb", 0.0)
+
+
+def run(grove, nodes, tmp, data, name, marks, window, perf=None):
+    """One run of `nodes` steps; returns [(done, cpu_s, hwm_mb, wall_s,
+    page_cpu_s, page_rss_mb)] per node line (the page writer read only at
+    the edges of the marks' windows) and the run's wall time."""
+    edges = set()
+    for m in marks:
+        edges.update((max(1, m - window), m))
     script = os.path.join(tmp, "script-%s.json" % name)
     with open(script, "w") as f:
         json.dump({"replies": [reply(v) for v in range(1, 2 * nodes + 40)]}, f)
@@ -89,7 +108,8 @@ def run(grove, nodes, tmp, data, name, perf=None):
             "--workers", "1", "--seed", "1", "--time-limit", "24h", "--no-sandbox",
             "--exec-timeout", "60"]
     t0 = time.monotonic()
-    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    wrap = os.environ.get("BENCH_NODES_WRAP")  # e.g. "heaptrack": diagnosis only
+    p = subprocess.Popen((wrap.split() if wrap else []) + args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                          env=env, text=True)
     prof = subprocess.Popen(["perf", "record", "-g", "-q", "-o", perf, "-p", str(p.pid)],
                             stderr=subprocess.DEVNULL) if perf else None
@@ -99,7 +119,9 @@ def run(grove, nodes, tmp, data, name, perf=None):
             continue
         s = proc_cpu(p.pid)
         if s:
-            samples.append((len(samples) + 1, s[0], s[1], time.monotonic() - t0))
+            k = len(samples) + 1
+            pw = page_writer(os.path.join(tmp, "runs", name)) if k in edges else (0.0, 0.0)
+            samples.append((k, s[0], s[1], time.monotonic() - t0) + pw)
         n = len(samples)
         if n % 500 == 0:
             print("  %s: %d nodes, %.0f s" % (name, n, time.monotonic() - t0), flush=True)
@@ -116,18 +138,20 @@ def run(grove, nodes, tmp, data, name, perf=None):
 
 def report(label, samples, marks, window):
     print("%s" % label)
-    print("  %7s  %14s  %14s  %8s  %8s" % ("nodes", "ms/node (last", "ms/node (all)",
-                                           "RSS MB", "wall s"))
-    print("  %7s  %14s  %14s  %8s  %8s" % ("", "%d)" % window, "", "", ""))
+    print("  %7s  %13s  %13s  %8s  %13s  %8s  %7s" % (
+        "nodes", "grove ms/node", "grove ms/node", "grove", "page writer", "page", "wall"))
+    print("  %7s  %13s  %13s  %8s  %13s  %8s  %7s" % (
+        "", "(last %d)" % window, "(all)", "RSS MB", "ms/node", "RSS MB", "s"))
     figs = []
     for m in marks:
         if m > len(samples):
             continue
-        n, cpu, hwm, wall = samples[m - 1]
-        lo = max(0, m - 1 - window)
-        _, cpu0, _, _ = samples[lo]
-        per = 1000 * (cpu - cpu0) / (m - 1 - lo)
-        print("  %7d  %14.2f  %14.2f  %8.1f  %8.0f" % (m, per, 1000 * cpu / m, hwm, wall))
+        n, cpu, hwm, wall, pcpu, prss = samples[m - 1]
+        lo = max(1, m - window)
+        _, cpu0, _, _, pcpu0, _ = samples[lo - 1]
+        per = 1000 * (cpu - cpu0) / (m - lo)
+        print("  %7d  %13.2f  %13.2f  %8.1f  %13.2f  %8.1f  %7.0f" % (
+            m, per, 1000 * cpu / m, hwm, 1000 * pcpu / m, prss, wall))
         figs.append((m, per, hwm))
     return figs
 
@@ -156,10 +180,12 @@ def main():
         sys.exit("grove prepare grove-titanic failed: " + r.stderr)
     try:
         if a.baseline:
-            s, _ = run(os.path.abspath(a.baseline), a.baseline_nodes, tmp, data, "baseline")
-            report("baseline %s" % a.baseline, s,
-                   [m for m in marks if m <= a.baseline_nodes] + [a.baseline_nodes], a.window)
-        s, wall = run(os.path.abspath(a.grove), a.nodes, tmp, data, "grove", a.perf)
+            bmarks = sorted(set([m for m in marks if m <= a.baseline_nodes] + [a.baseline_nodes]))
+            s, _ = run(os.path.abspath(a.baseline), a.baseline_nodes, tmp, data, "baseline",
+                       bmarks, a.window)
+            report("baseline %s" % a.baseline, s, bmarks, a.window)
+        s, wall = run(os.path.abspath(a.grove), a.nodes, tmp, data, "grove", marks, a.window,
+                      a.perf)
         figs = report("grove %s (%d nodes in %.0f s)" % (a.grove, a.nodes, wall), s, marks,
                       a.window)
         if len(figs) >= 2:

@@ -110,6 +110,23 @@ static void test_best(void)
     CHECK(search_tree_best(t) == 3);
     CHECK(search_tree_ranked(t, ids, 8) == 4);
     CHECK(ids[0] == 3 && ids[1] == 1 && ids[2] == 2 && ids[3] == 0);
+    /* the best, finished again without its score, gives way to the next */
+    search_node_finish(t, 3, 1, "killed", 0, 0, 2);
+    CHECK(search_tree_best(t) == 1);
+    search_tree_free(t);
+
+    /* a resume adds nodes out of id order: an equal score still goes to the
+     * earlier node, whichever was finished first */
+    t = search_tree_new(0);
+    search_tree_add_with_id(t, 5, STAGE_DRAFT, -1);
+    search_node_finish(t, 5, 0, NULL, 1, 0.5, 1);
+    CHECK(search_tree_best(t) == 5);
+    search_tree_add_with_id(t, 2, STAGE_DRAFT, -1);
+    search_node_finish(t, 2, 0, NULL, 1, 0.5, 1);
+    CHECK(search_tree_best(t) == 2);
+    search_tree_add_with_id(t, 1, STAGE_DRAFT, -1);
+    search_node_finish(t, 1, 0, NULL, 1, 0.4, 1);
+    CHECK(search_tree_best(t) == 2);
     search_tree_free(t);
 }
 
