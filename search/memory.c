@@ -13,7 +13,9 @@
  * A prompt costs the same at 10,000 nodes as at 100: only the best and the
  * newest max_chars / MIN_ENTRY good nodes can be candidates (no more could
  * fit), the best found in one pass, and the look for a candidate that still
- * fits ends after MAX_MISSES in a row that did not.
+ * fits ends after MAX_MISSES in a row that did not (so does the look for
+ * failures: with the good ones filling the room, it would format every
+ * failure of the run, only to find none fits).
  *
  * A debug step gets its own, narrower memory (search_memory_failures): the
  * failures along the node's line, its parent first and then up the
@@ -163,15 +165,18 @@ static size_t add_good(sb *out, const search_tree *t, size_t max)
 
 static size_t add_failures(sb *out, const search_tree *t, size_t max)
 {
-    size_t added = 0;
+    size_t added = 0, misses = 0;
     sb entry = {0};
-    for (size_t i = search_tree_count(t); i > 0 && added < MAX_FAILURES; i--) {
+    for (size_t i = search_tree_count(t); i > 0 && added < MAX_FAILURES && misses < MAX_MISSES;
+         i--) {
         const search_node *n = search_tree_at(t, i - 1);
         if (n->state != NODE_DONE || !n->is_buggy)
             continue;
         sb_reset(&entry);
         failure_entry(&entry, n);
-        added += fits(out, &entry, max);
+        int fit = fits(out, &entry, max);
+        added += fit;
+        misses = fit ? 0 : misses + 1;
     }
     sb_free(&entry);
     return added;
