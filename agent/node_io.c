@@ -260,7 +260,7 @@ int node_journal_append(const search_tree *t, const search_node *n, const char *
 int inflight_save(const run_ctx *r)
 {
     cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; i < search_tree_count(r->tree); i++) {
+    for (size_t i = search_tree_first_open(r->tree); i < search_tree_count(r->tree); i++) {
         const search_node *n = search_tree_at(r->tree, i);
         if (n->state == NODE_DONE)
             continue;

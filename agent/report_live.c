@@ -5,8 +5,9 @@
  * and once at the end, the run writes status.json, what only the running
  * process knows (its state, why it stopped, what is in flight, this
  * session's LLM totals), then report.html from the folder, as
- * `grove report RUN --html` would. The interval is kept without state: the
- * page's own modification time says when it was last written (too_soon). A SIGKILL
+ * `grove report RUN --html` would. The page's own modification time says
+ * when it was last written, the last writer's CPU time how long to wait
+ * (too_soon). A SIGKILL
  * leaves status.json saying "running" with no lock held, which the page
  * shows as a killed run.
  *
@@ -37,7 +38,7 @@
 static cJSON *inflight(const run_ctx *r)
 {
     cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; i < search_tree_count(r->tree); i++) {
+    for (size_t i = search_tree_first_open(r->tree); i < search_tree_count(r->tree); i++) {
         const search_node *n = search_tree_at(r->tree, i);
         if (n->state == NODE_DONE)
             continue;
@@ -100,16 +101,16 @@ static double mtime(const char *path)
 }
 
 /* 1 when the page was written too recently to write it again: within
- * REPORT_LIVE_INTERVAL_S, or within 100 times what writing it took last
- * time (status.json is written just before the page, so the gap between
- * their modification times is that), which keeps a large run's refreshes
- * under about 1% of the machine's time. */
-static int too_soon(const char *page, const char *status)
+ * REPORT_LIVE_INTERVAL_S, or within 100 times the CPU time the last writer
+ * took, which keeps a large run's pages under about 1% of a CPU. CPU time,
+ * not the writer's wall time: on a loaded machine the wall time stretches
+ * with the load, and the page would go stale for it. */
+static int too_soon(const run_ctx *r, const char *page)
 {
-    double page_t = mtime(page), status_t = mtime(status);
+    double page_t = mtime(page);
     if (page_t < 0)
         return 0;
-    double took = status_t >= 0 && page_t >= status_t ? page_t - status_t : 0;
+    double took = r->page_last_cpu_s;
     double interval = took * 100 > REPORT_LIVE_INTERVAL_S ? took * 100 : REPORT_LIVE_INTERVAL_S;
     return clock_wall() - page_t < interval;
 }
@@ -132,8 +133,9 @@ static int reap_writer(run_ctx *r, int block)
     if (p < 0)
         return 0;
     r->page_writes++;
-    r->page_cpu_s += ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec +
-                     ru.ru_stime.tv_usec * 1e-6;
+    r->page_last_cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec +
+                         ru.ru_stime.tv_usec * 1e-6;
+    r->page_cpu_s += r->page_last_cpu_s;
     if (ru.ru_maxrss > r->page_max_rss_kb)
         r->page_max_rss_kb = ru.ru_maxrss;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -183,8 +185,7 @@ void report_live_update(run_ctx *r, int final)
     if (reap_writer(r, final) && !final)
         return; /* the last page is still being written */
     char *page = path_join(r->run_dir, "report.html");
-    char *status = path_join(r->run_dir, "status.json");
-    if (final || !too_soon(page, status)) {
+    if (final || !too_soon(r, page)) {
         if (write_status(r, final) < 0)
             log_warn("report: %s", err_last());
         else
@@ -192,6 +193,5 @@ void report_live_update(run_ctx *r, int final)
         if (final && file_exists(page))
             printf("report: %s\n", page);
     }
-    free(status);
     free(page);
 }

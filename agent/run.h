@@ -95,6 +95,7 @@ typedef struct run_ctx {
     int page_pid;                /* the live page's writer while it runs, else 0 */
     int page_writes;             /* pages written by writers (report_live.c) */
     double page_cpu_s;           /* their CPU time, seconds */
+    double page_last_cpu_s;      /* the last one's */
     long page_max_rss_kb;        /* the largest one's peak memory */
 } run_ctx;
 

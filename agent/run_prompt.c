@@ -123,14 +123,10 @@ static cJSON *competition_json(const run_ctx *r)
  * best good node other than the parent. */
 static const char *other_code(const run_ctx *r, int parent)
 {
-    const search_node *best = NULL;
-    for (size_t i = 0; i < search_tree_count(r->tree); i++) {
-        const search_node *n = search_tree_at(r->tree, i);
-        if (n->id == parent || n->state != NODE_DONE || n->is_buggy || !n->has_score)
-            continue;
-        if (!best || search_score_better(r->tree, n->score, best->score))
-            best = n;
-    }
+    int top[2];
+    size_t k = search_tree_ranked(r->tree, top, 2);
+    int id = k > 0 && top[0] != parent ? top[0] : k > 1 ? top[1] : -1;
+    const search_node *best = id >= 0 ? search_tree_node(r->tree, id) : NULL;
     return best ? best->code : NULL;
 }
 

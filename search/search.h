@@ -85,6 +85,10 @@ search_node *search_tree_node(const search_tree *t, int id); /* NULL if absent *
 size_t search_tree_count(const search_tree *t);
 /* The i-th node in id order, for iteration (0 <= i < count). */
 search_node *search_tree_at(const search_tree *t, size_t i);
+/* A position before which every node is done (finished): a pass looking for
+ * the nodes in flight starts there, not at 0, so it costs what is in flight
+ * rather than the whole tree. */
+size_t search_tree_first_open(const search_tree *t);
 /* Set a node's string field, copying `value`. */
 void search_node_set(char **field, const char *value);
 

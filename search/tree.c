@@ -32,7 +32,8 @@
 typedef struct rank_fact {
     double score;
     int id;
-    int good; /* search_node_is_good */
+    unsigned char good; /* search_node_is_good */
+    unsigned char done; /* finished */
 } rank_fact;
 
 struct search_tree {
@@ -47,6 +48,7 @@ struct search_tree {
     int best;           /* the best node's id, -1 none: kept by search_node_finish,
                            the one place a node becomes done or gets a score */
     int n_done;         /* nodes done (a node never leaves that state), likewise */
+    size_t first_open;  /* every node before this position is done */
 };
 
 static const char *const stage_names[] = {"draft", "debug", "improve", "crossover"};
@@ -138,6 +140,8 @@ search_node *search_tree_node(const search_tree *t, int id)
 
 size_t search_tree_count(const search_tree *t) { return t->n; }
 
+size_t search_tree_first_open(const search_tree *t) { return t->first_open; }
+
 search_node *search_tree_at(const search_tree *t, size_t i)
 {
     return i < t->n ? t->nodes[i] : NULL;
@@ -196,7 +200,9 @@ static search_node *insert(search_tree *t, int id, search_stage stage, int paren
     memmove(t->nodes + at + 1, t->nodes + at, (t->n - at) * sizeof *t->nodes);
     memmove(t->facts + at + 1, t->facts + at, (t->n - at) * sizeof *t->facts);
     t->nodes[at] = n;
-    t->facts[at] = (rank_fact){0, id, 0};
+    t->facts[at] = (rank_fact){0, id, 0, 0};
+    if (at < t->first_open)
+        t->first_open = at;
     t->n++;
     if (id >= t->next_id)
         t->next_id = id + 1;
@@ -308,7 +314,9 @@ void search_node_finish(search_tree *t, int id, int is_buggy, const char *reason
     n->has_score = has_score && isfinite(score);
     n->score = n->has_score ? score : 0.0;
     n->finished_at = now;
-    t->facts[lower_bound(t, id)] = (rank_fact){n->score, id, search_node_is_good(n)};
+    t->facts[lower_bound(t, id)] = (rank_fact){n->score, id, search_node_is_good(n) != 0, 1};
+    while (t->first_open < t->n && t->facts[t->first_open].done)
+        t->first_open++;
     update_best(t, n);
 }
 

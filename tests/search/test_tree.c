@@ -130,6 +130,37 @@ static void test_best(void)
     search_tree_free(t);
 }
 
+/* The nodes in flight are found from search_tree_first_open on: every node
+ * before it is done, whatever order nodes finish or a resume adds them in. */
+static void test_first_open(void)
+{
+    search_tree *t = search_tree_new(0);
+    CHECK(search_tree_first_open(t) == 0);
+    for (int i = 0; i < 4; i++)
+        search_tree_add(t, STAGE_DRAFT, -1, i);
+    search_node_finish(t, 1, 0, NULL, 1, 0.5, 1);
+    CHECK(search_tree_first_open(t) == 0); /* node 0 still runs */
+    search_node_finish(t, 0, 0, NULL, 1, 0.5, 1);
+    CHECK(search_tree_first_open(t) == 2); /* past 0 and 1 */
+    search_node_finish(t, 3, 1, "x", 0, 0, 1);
+    search_node_finish(t, 2, 0, NULL, 1, 0.5, 1);
+    CHECK(search_tree_first_open(t) == 4);
+    search_node_finish(t, 2, 0, NULL, 1, 0.6, 1); /* finished again: still done */
+    CHECK(search_tree_first_open(t) == 4 && search_tree_count_state(t, NODE_DONE) == 4);
+    search_tree_free(t);
+
+    t = search_tree_new(0); /* a resume: nodes 5, 9, then an in-flight 7 */
+    search_tree_add_with_id(t, 5, STAGE_DRAFT, -1);
+    search_tree_add_with_id(t, 9, STAGE_DRAFT, -1);
+    search_node_finish(t, 5, 0, NULL, 1, 0.5, 1);
+    search_node_finish(t, 9, 0, NULL, 1, 0.5, 1);
+    CHECK(search_tree_first_open(t) == 2);
+    search_tree_add_with_id(t, 7, STAGE_DRAFT, -1);
+    CHECK(search_tree_first_open(t) == 1);
+    CHECK(search_tree_at(t, search_tree_first_open(t))->id == 7);
+    search_tree_free(t);
+}
+
 static void test_rng(void)
 {
     search_rng a, b, c;
@@ -171,6 +202,7 @@ int main(void)
     test_links();
     test_resume_ids();
     test_best();
+    test_first_open();
     test_rng();
     return check_done("search tree");
 }
