@@ -136,11 +136,13 @@ cJSON *run_context(run_ctx *r, const search_node *n)
     cJSON_AddStringToObject(c, "action", search_stage_name(n->stage));
     cJSON_AddNumberToObject(c, "node", n->id);
     cJSON_AddNumberToObject(c, "parent", n->parent);
-    int drafts = 0;
-    for (size_t i = 0; i < search_tree_count(r->tree); i++) {
+    /* drafts before n: all of them less those from n on (few: n is new) */
+    int drafts = search_tree_count_stage(r->tree, STAGE_DRAFT);
+    for (size_t i = search_tree_count(r->tree); i-- > 0;) {
         const search_node *m = search_tree_at(r->tree, i);
-        if (m->stage == STAGE_DRAFT && m->id != n->id && m->id < n->id)
-            drafts++;
+        if (m->id < n->id)
+            break;
+        drafts -= m->stage == STAGE_DRAFT;
     }
     cJSON_AddNumberToObject(c, "n_drafts", drafts);
     cJSON_AddItemToObject(c, "competition", competition_json(r));

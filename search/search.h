@@ -89,6 +89,8 @@ search_node *search_tree_at(const search_tree *t, size_t i);
  * the nodes in flight starts there, not at 0, so it costs what is in flight
  * rather than the whole tree. */
 size_t search_tree_first_open(const search_tree *t);
+/* How many nodes of stage s the tree holds (kept as nodes are added). */
+int search_tree_count_stage(const search_tree *t, search_stage s);
 /* Set a node's string field, copying `value`. */
 void search_node_set(char **field, const char *value);
 

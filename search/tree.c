@@ -49,6 +49,7 @@ struct search_tree {
                            the one place a node becomes done or gets a score */
     int n_done;         /* nodes done (a node never leaves that state), likewise */
     size_t first_open;  /* every node before this position is done */
+    int n_stage[4];     /* nodes by stage (set when added, never changed) */
 };
 
 static const char *const stage_names[] = {"draft", "debug", "improve", "crossover"};
@@ -142,6 +143,11 @@ size_t search_tree_count(const search_tree *t) { return t->n; }
 
 size_t search_tree_first_open(const search_tree *t) { return t->first_open; }
 
+int search_tree_count_stage(const search_tree *t, search_stage s)
+{
+    return (unsigned)s < sizeof t->n_stage / sizeof *t->n_stage ? t->n_stage[s] : 0;
+}
+
 search_node *search_tree_at(const search_tree *t, size_t i)
 {
     return i < t->n ? t->nodes[i] : NULL;
@@ -201,6 +207,8 @@ static search_node *insert(search_tree *t, int id, search_stage stage, int paren
     memmove(t->facts + at + 1, t->facts + at, (t->n - at) * sizeof *t->facts);
     t->nodes[at] = n;
     t->facts[at] = (rank_fact){0, id, 0, 0};
+    if ((unsigned)stage < sizeof t->n_stage / sizeof *t->n_stage)
+        t->n_stage[stage]++;
     if (at < t->first_open)
         t->first_open = at;
     t->n++;

@@ -147,6 +147,9 @@ static void test_first_open(void)
     CHECK(search_tree_first_open(t) == 4);
     search_node_finish(t, 2, 0, NULL, 1, 0.6, 1); /* finished again: still done */
     CHECK(search_tree_first_open(t) == 4 && search_tree_count_state(t, NODE_DONE) == 4);
+    search_tree_add(t, STAGE_DEBUG, 3, 5);
+    CHECK(search_tree_count_stage(t, STAGE_DRAFT) == 4 && search_tree_count_stage(t, STAGE_DEBUG) == 1);
+    CHECK(search_tree_count_stage(t, STAGE_IMPROVE) == 0);
     search_tree_free(t);
 
     t = search_tree_new(0); /* a resume: nodes 5, 9, then an in-flight 7 */
