@@ -178,30 +178,38 @@ static cJSON *node_export_obj(const search_node *n, int with_children)
     return o;
 }
 
-static int write_json(const char *run_dir, const char *name, cJSON *root, int pretty)
-{
-    char *text = utf8_fix(pretty ? cJSON_Print(root) : cJSON_PrintUnformatted(root));
-    char *path = path_join(run_dir, name);
-    int rc = file_write_str(path, text);
-    free(path);
-    cJSON_free(text);
-    return rc;
-}
-
 int node_export_journal(const search_tree *t, const char *run_dir)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddBoolToObject(root, "lower_is_better", search_tree_lower_is_better(t));
+    /* Printed a node at a time into one buffer: a cJSON tree of every node
+     * and its printed copy at once were several times the file's size at
+     * the top of the run's memory. */
     int best = search_tree_best(t);
-    add_num_or_null(root, "best", best >= 0, best);
-    cJSON *nodes = cJSON_AddArrayToObject(root, "nodes");
+    sb out = {0};
+    sb_printf(&out, "{\n\t\"lower_is_better\":\t%s,\n\t\"best\":\t",
+              search_tree_lower_is_better(t) ? "true" : "false");
+    if (best >= 0)
+        sb_printf(&out, "%d", best);
+    else
+        sb_puts(&out, "null");
+    sb_puts(&out, ",\n\t\"nodes\":\t[");
+    int first = 1;
     for (size_t i = 0; i < search_tree_count(t); i++) {
         const search_node *n = search_tree_at(t, i);
-        if (n->state == NODE_DONE)
-            cJSON_AddItemToArray(nodes, node_export_obj(n, 1));
+        if (n->state != NODE_DONE)
+            continue;
+        cJSON *o = node_export_obj(n, 1);
+        char *text = utf8_fix(cJSON_Print(o));
+        cJSON_Delete(o);
+        sb_puts(&out, first ? "\n" : ",\n");
+        sb_puts(&out, text);
+        cJSON_free(text);
+        first = 0;
     }
-    int rc = write_json(run_dir, "journal.json", root, 1);
-    cJSON_Delete(root);
+    sb_puts(&out, "]\n}\n");
+    char *path = path_join(run_dir, "journal.json");
+    int rc = file_write(path, out.buf, out.len);
+    free(path);
+    sb_free(&out);
     return rc;
 }
 

@@ -611,12 +611,7 @@ static void stop_now(run_ctx *r, const char *reason);
 /* Another node whose script is byte-identical to code, or NULL. */
 static const search_node *duplicate_of(const run_ctx *r, int id, const char *code)
 {
-    for (size_t i = 0; i < search_tree_count(r->tree); i++) {
-        const search_node *m = search_tree_at(r->tree, i);
-        if (m->id != id && m->code && strcmp(m->code, code) == 0)
-            return m;
-    }
-    return NULL;
+    return search_tree_find_code(r->tree, code, id);
 }
 
 /* Ask the coder again, after its reply `said`, with `why`. */

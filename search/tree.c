@@ -31,10 +31,22 @@
  * node is added and when it is finished, the only times they change. */
 typedef struct rank_fact {
     double score;
+    uint64_t code_hash; /* of a done node's code (search_tree_find_code) */
     int id;
     unsigned char good; /* search_node_is_good */
     unsigned char done; /* finished */
 } rank_fact;
+
+/* FNV-1a of a script; 0 stands for none. */
+static uint64_t code_hash(const char *code)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const unsigned char *p = (const unsigned char *)code; p && *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ull;
+    }
+    return code ? h | 1 : 0;
+}
 
 struct search_tree {
     search_node **nodes; /* sorted by id; each in one of the slabs */
@@ -143,6 +155,20 @@ size_t search_tree_count(const search_tree *t) { return t->n; }
 
 size_t search_tree_first_open(const search_tree *t) { return t->first_open; }
 
+const search_node *search_tree_find_code(const search_tree *t, const char *code, int except)
+{
+    uint64_t h = code_hash(code);
+    for (size_t i = 0; i < t->n; i++) {
+        const rank_fact *f = &t->facts[i];
+        if (f->id == except || (f->done && f->code_hash != h))
+            continue;
+        const search_node *m = t->nodes[i];
+        if (m->code && strcmp(m->code, code) == 0)
+            return m;
+    }
+    return NULL;
+}
+
 int search_tree_count_stage(const search_tree *t, search_stage s)
 {
     return (unsigned)s < sizeof t->n_stage / sizeof *t->n_stage ? t->n_stage[s] : 0;
@@ -206,7 +232,7 @@ static search_node *insert(search_tree *t, int id, search_stage stage, int paren
     memmove(t->nodes + at + 1, t->nodes + at, (t->n - at) * sizeof *t->nodes);
     memmove(t->facts + at + 1, t->facts + at, (t->n - at) * sizeof *t->facts);
     t->nodes[at] = n;
-    t->facts[at] = (rank_fact){0, id, 0, 0};
+    t->facts[at] = (rank_fact){0, 0, id, 0, 0};
     if ((unsigned)stage < sizeof t->n_stage / sizeof *t->n_stage)
         t->n_stage[stage]++;
     if (at < t->first_open)
@@ -322,7 +348,8 @@ void search_node_finish(search_tree *t, int id, int is_buggy, const char *reason
     n->has_score = has_score && isfinite(score);
     n->score = n->has_score ? score : 0.0;
     n->finished_at = now;
-    t->facts[lower_bound(t, id)] = (rank_fact){n->score, id, search_node_is_good(n) != 0, 1};
+    t->facts[lower_bound(t, id)] =
+        (rank_fact){n->score, code_hash(n->code), id, search_node_is_good(n) != 0, 1};
     while (t->first_open < t->n && t->facts[t->first_open].done)
         t->first_open++;
     update_best(t, n);

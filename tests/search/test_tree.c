@@ -152,6 +152,24 @@ static void test_first_open(void)
     CHECK(search_tree_count_stage(t, STAGE_IMPROVE) == 0);
     search_tree_free(t);
 
+    /* byte-identical code: done nodes (by their hash), in-flight ones, never
+     * the node asking; a done node's code as it was when it finished */
+    t = search_tree_new(0);
+    for (int i = 0; i < 4; i++)
+        search_tree_add(t, STAGE_DRAFT, -1, i);
+    search_node_set(&search_tree_node(t, 0)->code, "print(1)\n");
+    search_node_set(&search_tree_node(t, 1)->code, "print(2)\n");
+    search_node_set(&search_tree_node(t, 2)->code, "print(2)\n");
+    search_node_finish(t, 0, 0, NULL, 1, 0.5, 1);
+    search_node_finish(t, 1, 0, NULL, 1, 0.5, 1);
+    CHECK(search_tree_find_code(t, "print(1)\n", 3) == search_tree_node(t, 0));
+    CHECK(search_tree_find_code(t, "print(2)\n", 3) == search_tree_node(t, 1));
+    CHECK(search_tree_find_code(t, "print(2)\n", 1) == search_tree_node(t, 2)); /* in flight */
+    CHECK(search_tree_find_code(t, "print(1)\n", 0) == NULL);
+    CHECK(search_tree_find_code(t, "print(3)\n", -1) == NULL);
+    CHECK(search_tree_find_code(t, "", -1) == NULL);
+    search_tree_free(t);
+
     t = search_tree_new(0); /* a resume: nodes 5, 9, then an in-flight 7 */
     search_tree_add_with_id(t, 5, STAGE_DRAFT, -1);
     search_tree_add_with_id(t, 9, STAGE_DRAFT, -1);
