@@ -3,7 +3,7 @@
 
     /usr/bin/python3 perf/agent/bench_nodes.py GROVE [--nodes 10000]
         [--marks 200,2000,10000] [--window 100] [--baseline OLD_GROVE]
-        [--baseline-nodes 2000] [--keep DIR]
+        [--baseline-nodes 2000] [--keep DIR] [--max-seconds S] [--perf FILE]
 
 One `grove run grove-titanic` of --nodes steps against tests/llm/mock_llm.py
 at zero latency (one reply per node, each a different trivially fast script:
@@ -25,6 +25,9 @@ the last mark to it. With --baseline OLD_GROVE, the same run (fewer nodes,
 --baseline-nodes) is repeated with another grove binary first, so the old
 code path shows beside the new one on the same machine and load.
 
+Each mark's line is printed as the run passes it; --max-seconds stops grove
+(SIGINT) after that long, for a machine too loaded to reach the last mark.
+
 Targets (issue 14 item 5): at most 3 ms per node, flat from 100 to 10,000
 nodes; RSS under 64 MB at 10,000 nodes. Standard library only; needs
 grove-titanic's source package (`grove prepare grove-titanic`).
@@ -33,6 +36,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -88,10 +92,12 @@ def page_writer(run_dir):
     return pw.get("cpu_s", 0.0), pw.get("max_rss_mb", 0.0)
 
 
-def run(grove, nodes, tmp, data, name, marks, window, perf=None):
+def run(grove, nodes, tmp, data, name, marks, window, perf=None, max_s=None):
     """One run of `nodes` steps; returns [(done, cpu_s, hwm_mb, wall_s,
     page_cpu_s, page_rss_mb)] per node line (the page writer read only at
-    the edges of the marks' windows) and the run's wall time."""
+    the edges of the marks' windows) and the run's wall time. Each mark's
+    figures are printed as it is passed. After max_s seconds grove is
+    stopped (SIGINT) and the run counts what it reached."""
     edges = set()
     for m in marks:
         edges.update((max(1, m - window), m))
@@ -109,8 +115,8 @@ def run(grove, nodes, tmp, data, name, marks, window, perf=None):
             "--exec-timeout", "60"]
     t0 = time.monotonic()
     wrap = os.environ.get("BENCH_NODES_WRAP")  # e.g. "heaptrack": diagnosis only
-    p = subprocess.Popen((wrap.split() if wrap else []) + args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                         env=env, text=True)
+    p = subprocess.Popen((wrap.split() if wrap else []) + args, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, env=env, text=True)
     prof = subprocess.Popen(["perf", "record", "-g", "-q", "-o", perf, "-p", str(p.pid)],
                             stderr=subprocess.DEVNULL) if perf else None
     samples = []
@@ -125,12 +131,21 @@ def run(grove, nodes, tmp, data, name, marks, window, perf=None):
         n = len(samples)
         if n % 500 == 0:
             print("  %s: %d nodes, %.0f s" % (name, n, time.monotonic() - t0), flush=True)
+        if n in marks:
+            report("  %s at %d nodes:" % (name, n), samples, [n], window)
+            sys.stdout.flush()
+        if max_s and time.monotonic() - t0 > max_s and p.poll() is None:
+            p.send_signal(signal.SIGINT)
+            max_s = None
     p.wait()
     if prof:
         prof.wait()
     mock.terminate()
     mock.wait()
-    if p.returncode != 0 or len(samples) < nodes:
+    if p.returncode == 130 and samples:
+        print("  %s: stopped after %d s at %d nodes (--max-seconds)" % (
+            name, time.monotonic() - t0, len(samples)))
+    elif p.returncode != 0 or len(samples) < nodes:
         sys.exit("grove exited %s after %d node lines (of %d)" % (p.returncode, len(samples),
                                                                   nodes))
     return samples, time.monotonic() - t0
@@ -166,6 +181,8 @@ def main():
     ap.add_argument("--baseline-nodes", type=int, default=2000)
     ap.add_argument("--keep", default=None)
     ap.add_argument("--perf", default=None, help="perf record -g grove into this file")
+    ap.add_argument("--max-seconds", type=float, default=None,
+                    help="stop grove (SIGINT) after this long; the marks reached are printed")
     a = ap.parse_args()
     marks = [int(x) for x in a.marks.split(",")]
     # fsync on tmpfs costs no disk wait, so a 10,000-node run fits in minutes
@@ -185,8 +202,8 @@ def main():
                        bmarks, a.window)
             report("baseline %s" % a.baseline, s, bmarks, a.window)
         s, wall = run(os.path.abspath(a.grove), a.nodes, tmp, data, "grove", marks, a.window,
-                      a.perf)
-        figs = report("grove %s (%d nodes in %.0f s)" % (a.grove, a.nodes, wall), s, marks,
+                      a.perf, a.max_seconds)
+        figs = report("grove %s (%d nodes in %.0f s)" % (a.grove, len(s), wall), s, marks,
                       a.window)
         if len(figs) >= 2:
             print("flatness: %.2f ms/node at %d nodes vs %.2f at %d (baseline): x%.2f; "
