@@ -760,7 +760,11 @@ static void start_node(run_ctx *r, int id)
     if (inflight_save(r) < 0)
         log_warn("%s", err_last());
     p->context = run_context(r, n);
-    add_tried_codes(r, n, p->context);
+    /* Only the builtin coder reads them; an endpoint's request never
+     * carries the context, and the best node of a long run has thousands
+     * of children whose scripts were copied here twice per node. */
+    if (llm_client_is_builtin(r->coder))
+        add_tried_codes(r, n, p->context);
     push_msg(p, LLM_SYSTEM, run_render(r, "system", n, NULL, NULL));
     push_msg(p, LLM_USER, run_render(r, search_stage_name(n->stage), n, NULL, NULL));
     submit(p, r->coder, NULL, NULL);
