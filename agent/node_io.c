@@ -1,10 +1,18 @@
 /*
  * node_io.c: a node's files in the journal (node.json, the commit subject),
- * the journal.json export, and the in-flight list used by --resume.
+ * the exported views journal.jsonl and journal.json, and the in-flight list
+ * used by --resume.
  *
  * node.json carries everything needed to rebuild the search tree, so a run
  * can be resumed from the git repository alone; times are kept both as epoch
  * seconds (exact) and ISO 8601 (for people).
+ *
+ * The views are for people and tools; the git refs are the journal. A
+ * finished node adds one line to journal.jsonl (what changed, nothing
+ * more), so a node costs the same at 10,000 nodes as at 10. journal.json,
+ * the whole tree in one file, is rewritten only when the count of finished
+ * nodes doubles and at the end of each session; a resume rewrites both from
+ * the refs, so a kill between a commit and its line loses nothing.
  */
 #include "run.h"
 #include "util.h"
@@ -166,38 +174,112 @@ char *node_subject(const search_node *n, const char *score_label)
     return sb_steal(&s);
 }
 
+/* A node as journal.json and journal.jsonl list it: node.json's fields,
+ * its plan and code, and (with_children) its children's ids. */
+static cJSON *node_export_obj(const search_node *n, int with_children)
+{
+    cJSON *o = node_json_obj(n, NULL);
+    cJSON_AddStringToObject(o, "plan", n->plan ? n->plan : "");
+    cJSON_AddStringToObject(o, "code", n->code ? n->code : "");
+    if (with_children) {
+        cJSON *kids = cJSON_AddArrayToObject(o, "children");
+        for (int k = 0; k < n->n_children; k++)
+            cJSON_AddItemToArray(kids, cJSON_CreateNumber(n->children[k]));
+    }
+    return o;
+}
+
 int node_export_journal(const search_tree *t, const char *run_dir)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddBoolToObject(root, "lower_is_better", search_tree_lower_is_better(t));
+    /* Printed a node at a time into one buffer: a cJSON tree of every node
+     * and its printed copy at once were several times the file's size at
+     * the top of the run's memory. */
     int best = search_tree_best(t);
-    add_num_or_null(root, "best", best >= 0, best);
-    cJSON *nodes = cJSON_AddArrayToObject(root, "nodes");
+    sb out = {0};
+    sb_printf(&out, "{\n\t\"lower_is_better\":\t%s,\n\t\"best\":\t",
+              search_tree_lower_is_better(t) ? "true" : "false");
+    if (best >= 0)
+        sb_printf(&out, "%d", best);
+    else
+        sb_puts(&out, "null");
+    sb_puts(&out, ",\n\t\"nodes\":\t[");
+    int first = 1;
     for (size_t i = 0; i < search_tree_count(t); i++) {
         const search_node *n = search_tree_at(t, i);
         if (n->state != NODE_DONE)
             continue;
-        cJSON *o = node_json_obj(n, NULL);
-        cJSON_AddStringToObject(o, "plan", n->plan ? n->plan : "");
-        cJSON_AddStringToObject(o, "code", n->code ? n->code : "");
-        cJSON *kids = cJSON_AddArrayToObject(o, "children");
-        for (int k = 0; k < n->n_children; k++)
-            cJSON_AddItemToArray(kids, cJSON_CreateNumber(n->children[k]));
-        cJSON_AddItemToArray(nodes, o);
+        cJSON *o = node_export_obj(n, 1);
+        char *text = utf8_fix(cJSON_Print(o));
+        cJSON_Delete(o);
+        sb_puts(&out, first ? "\n" : ",\n");
+        sb_puts(&out, text);
+        cJSON_free(text);
+        first = 0;
     }
-    char *text = utf8_fix(cJSON_Print(root));
-    cJSON_Delete(root);
+    sb_puts(&out, "]\n}\n");
     char *path = path_join(run_dir, "journal.json");
-    int rc = file_write_str(path, text);
+    int rc = file_write(path, out.buf, out.len);
     free(path);
-    cJSON_free(text);
+    sb_free(&out);
     return rc;
+}
+
+/* One line of journal.jsonl (caller frees): the node without its children,
+ * which come later and are found through their "parent". */
+static char *jsonl_line(const search_node *n)
+{
+    cJSON *o = node_export_obj(n, 0);
+    char *s = utf8_fix(cJSON_PrintUnformatted(o));
+    cJSON_Delete(o);
+    char *line = xasprintf("%s\n", s);
+    cJSON_free(s);
+    return line;
+}
+
+int node_journal_rewrite(const search_tree *t, const char *run_dir)
+{
+    sb all = {0};
+    for (size_t i = 0; i < search_tree_count(t); i++) {
+        const search_node *n = search_tree_at(t, i);
+        if (n->state != NODE_DONE)
+            continue;
+        char *line = jsonl_line(n);
+        sb_puts(&all, line);
+        free(line);
+    }
+    char *path = path_join(run_dir, "journal.jsonl");
+    int rc = file_write(path, all.buf ? all.buf : "", all.len);
+    free(path);
+    sb_free(&all);
+    return rc < 0 ? -1 : node_export_journal(t, run_dir);
+}
+
+/* 1 when count is a power of two: journal.json is rewritten at 1, 2, 4, ...
+ * finished nodes, so its rewrites cost at most twice one export per node
+ * whatever the tree's size, and it lags the log by at most half the run. */
+static int compaction_due(size_t count)
+{
+    return count > 0 && (count & (count - 1)) == 0;
+}
+
+int node_journal_append(const search_tree *t, const search_node *n, const char *run_dir)
+{
+    char *line = jsonl_line(n);
+    char *path = path_join(run_dir, "journal.jsonl");
+    int rc = file_append(path, line, strlen(line));
+    free(path);
+    free(line);
+    if (rc < 0)
+        return -1;
+    return compaction_due(search_tree_count_state(t, NODE_DONE))
+               ? node_export_journal(t, run_dir)
+               : 0;
 }
 
 int inflight_save(const run_ctx *r)
 {
     cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; i < search_tree_count(r->tree); i++) {
+    for (size_t i = search_tree_first_open(r->tree); i < search_tree_count(r->tree); i++) {
         const search_node *n = search_tree_at(r->tree, i);
         if (n->state == NODE_DONE)
             continue;

@@ -28,8 +28,9 @@ int report_html_bench(const char *bench_dir, const char *out_path);
  * reason, what is in flight, this session's LLM totals) and RUN/report.html.
  * While the run goes (final == 0) it does so at most every
  * REPORT_LIVE_INTERVAL_S seconds (longer for a page that takes long to
- * write: at most about 5% of the time); final == 1 always writes, and says where
- * the page is. Failures are logged as warnings: a report never stops a run. */
+ * write: at most about 1% of a CPU), through a child process (report_live.c
+ * says why); final == 1 always writes, waits for it, and says where the page
+ * is. Failures are logged as warnings: a report never stops a run. */
 #define REPORT_LIVE_INTERVAL_S 5.0
 struct run_ctx;
 void report_live_update(struct run_ctx *r, int final);

@@ -5,24 +5,40 @@
  * and once at the end, the run writes status.json, what only the running
  * process knows (its state, why it stopped, what is in flight, this
  * session's LLM totals), then report.html from the folder, as
- * `grove report RUN --html` would. The interval is kept without state: the
- * page's own modification time says when it was last written (too_soon). A SIGKILL
+ * `grove report RUN --html` would. The page's own modification time says
+ * when it was last written, the last writer's CPU time how long to wait
+ * (too_soon). A SIGKILL
  * leaves status.json saying "running" with no lock held, which the page
  * shows as a killed run.
+ *
+ * The page holds every node's script, plan and output, read back from the
+ * journal: at 10,000 nodes that is tens of megabytes built and dropped at
+ * each refresh. A child process writes it (fork, then report_html_run), so
+ * the run's own process neither waits for it nor keeps the high-water mark
+ * of its memory; one writer at a time, reaped with wait4 for what it cost,
+ * which status.json reports ("page_writer") and the interval follows.
+ * The child holds no lock (it closes its copy of the run's lock, so a kill
+ * of grove frees the run at once), dies with grove, and leaves grove's
+ * signals to grove. The final page is written the same way, waited for.
  */
 #include "report_html.h"
 #include "report_int.h"
 #include "run.h"
 #include "util.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static cJSON *inflight(const run_ctx *r)
 {
     cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; i < search_tree_count(r->tree); i++) {
+    for (size_t i = search_tree_first_open(r->tree); i < search_tree_count(r->tree); i++) {
         const search_node *n = search_tree_at(r->tree, i);
         if (n->state == NODE_DONE)
             continue;
@@ -65,6 +81,10 @@ static int write_status(const run_ctx *r, int final)
         cJSON_AddNumberToObject(llm, "cost_usd", r->spent.cost_usd);
     else
         cJSON_AddNullToObject(llm, "cost_usd");
+    cJSON *pw = cJSON_AddObjectToObject(st, "page_writer");
+    cJSON_AddNumberToObject(pw, "pages", r->page_writes);
+    cJSON_AddNumberToObject(pw, "cpu_s", r->page_cpu_s);
+    cJSON_AddNumberToObject(pw, "max_rss_mb", r->page_max_rss_kb / 1024.0);
     char *text = cJSON_Print(st);
     cJSON_Delete(st);
     char *path = path_join(r->run_dir, "status.json");
@@ -81,30 +101,97 @@ static double mtime(const char *path)
 }
 
 /* 1 when the page was written too recently to write it again: within
- * REPORT_LIVE_INTERVAL_S, or within 20 times what writing it took last time
- * (status.json is written just before the page, so the gap between their
- * modification times is that), which keeps a large run's refreshes under
- * about 5% of the loop's time. */
-static int too_soon(const char *page, const char *status)
+ * REPORT_LIVE_INTERVAL_S, or within 100 times the CPU time the last writer
+ * took, which keeps a large run's pages under about 1% of a CPU. CPU time,
+ * not the writer's wall time: on a loaded machine the wall time stretches
+ * with the load, and the page would go stale for it. */
+static int too_soon(const run_ctx *r, const char *page)
 {
-    double page_t = mtime(page), status_t = mtime(status);
+    double page_t = mtime(page);
     if (page_t < 0)
         return 0;
-    double took = status_t >= 0 && page_t >= status_t ? page_t - status_t : 0;
-    double interval = took * 20 > REPORT_LIVE_INTERVAL_S ? took * 20 : REPORT_LIVE_INTERVAL_S;
+    double took = r->page_last_cpu_s;
+    double interval = took * 100 > REPORT_LIVE_INTERVAL_S ? took * 100 : REPORT_LIVE_INTERVAL_S;
     return clock_wall() - page_t < interval;
+}
+
+/* Collect the page writer when it has ended (block: wait for it): its CPU
+ * time and peak memory into r, a warning when it failed. 1 while it runs. */
+static int reap_writer(run_ctx *r, int block)
+{
+    if (r->page_pid <= 0)
+        return 0;
+    int status = 0;
+    struct rusage ru;
+    pid_t p;
+    do
+        p = wait4(r->page_pid, &status, block ? 0 : WNOHANG, &ru);
+    while (p < 0 && errno == EINTR);
+    if (p == 0)
+        return 1;
+    r->page_pid = 0;
+    if (p < 0)
+        return 0;
+    r->page_writes++;
+    r->page_last_cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec +
+                         ru.ru_stime.tv_usec * 1e-6;
+    r->page_cpu_s += r->page_last_cpu_s;
+    if (ru.ru_maxrss > r->page_max_rss_kb)
+        r->page_max_rss_kb = ru.ru_maxrss;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        log_warn("report: the page writer (pid %d) failed; %s is not up to date", (int)p,
+                 "report.html");
+    return 0;
+}
+
+/* In the page writer: let go of what is grove's, then write the page. */
+static _Noreturn void writer_main(const run_ctx *r, const char *page, pid_t grove)
+{
+    /* grove's handlers would report a Ctrl-C to grove's loop a second time */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGCHLD, SIG_DFL);
+    if (r->lock_fd >= 0)
+        close(r->lock_fd);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != grove)
+        _exit(1);
+    int rc = report_html_run(r->run_dir, page);
+    if (rc < 0)
+        log_warn("report: %s", err_last());
+    _exit(rc < 0 ? 1 : 0); /* not exit(): grove's stdio buffers are grove's to flush */
+}
+
+/* Start the page writer (final: and wait for it); in this process when no
+ * child can be made. */
+static void write_page(run_ctx *r, const char *page, int final)
+{
+    pid_t grove = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        writer_main(r, page, grove);
+    if (pid < 0) {
+        if (report_html_run(r->run_dir, page) < 0)
+            log_warn("report: %s", err_last());
+        return;
+    }
+    r->page_pid = pid;
+    if (final)
+        reap_writer(r, 1);
 }
 
 void report_live_update(run_ctx *r, int final)
 {
+    if (reap_writer(r, final) && !final)
+        return; /* the last page is still being written */
     char *page = path_join(r->run_dir, "report.html");
-    char *status = path_join(r->run_dir, "status.json");
-    if (final || !too_soon(page, status)) {
-        if (write_status(r, final) < 0 || report_html_run(r->run_dir, page) < 0)
+    if (final || !too_soon(r, page)) {
+        if (write_status(r, final) < 0)
             log_warn("report: %s", err_last());
-        else if (final)
+        else
+            write_page(r, page, final);
+        if (final && file_exists(page))
             printf("report: %s\n", page);
     }
-    free(status);
     free(page);
 }

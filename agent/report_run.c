@@ -100,10 +100,11 @@ static cJSON *status_of(const char *run_dir)
     const char *last = cJSON_IsString(said) ? said->valuestring : NULL;
     char *lock = path_join(run_dir, ".grove.lock");
     char *finished = path_join(run_dir, "finished.json");
-    /* the run writes its last page itself, still holding its lock */
+    /* the run writes its last page itself, still holding its lock, through
+     * a child process (report_live.c): the run is this process or its parent */
     const cJSON *pid = cJSON_GetObjectItemCaseSensitive(st, "pid");
     int own_end = last && strcmp(last, "finished") == 0 && cJSON_IsNumber(pid) &&
-                  (pid_t)pid->valuedouble == getpid();
+                  ((pid_t)pid->valuedouble == getpid() || (pid_t)pid->valuedouble == getppid());
     const char *state;
     if (!own_end && lock_held(lock))
         state = "running";

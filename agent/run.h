@@ -117,6 +117,11 @@ typedef struct run_ctx {
     llm_usage spent;             /* LLM totals of this session, both clients */
     long n_requests;
     int warned_cost;
+    int page_pid;                /* the live page's writer while it runs, else 0 */
+    int page_writes;             /* pages written by writers (report_live.c) */
+    double page_cpu_s;           /* their CPU time, seconds */
+    double page_last_cpu_s;      /* the last one's */
+    long page_max_rss_kb;        /* the largest one's peak memory */
 } run_ctx;
 
 /* The `grove run` command line (argv[0] "run") into a resolved, checked
@@ -309,8 +314,13 @@ int node_from_json(search_tree *t, const cJSON *j, const char *code, const char 
  * best mark: a commit's subject is permanent and the title moves; the best
  * ref (and `grove tree`'s star) says which node holds it now. */
 char *node_subject(const search_node *n, const char *score_label);
-/* Write journal.json (every node, one file) into the run folder. */
+/* Write journal.json (every finished node, one file) into the run folder. */
 int node_export_journal(const search_tree *t, const char *run_dir);
+/* After node n's commit: append its line to RUN/journal.jsonl, and rewrite
+ * journal.json when the count of finished nodes reached a power of two. */
+int node_journal_append(const search_tree *t, const search_node *n, const char *run_dir);
+/* Rewrite journal.jsonl and journal.json from the tree (a resume). */
+int node_journal_rewrite(const search_tree *t, const char *run_dir);
 
 /* The in-flight list (run_dir/inflight.json): nodes started but not yet
  * committed, so a resume can redo them. */

@@ -195,7 +195,9 @@ void finish_node(pipeline *p, int is_buggy, const char *reason, int has_score, d
     char *subject = node_subject(n, label);
     free(label);
     journal_node_files f = {n->code, n->plan, n->output, sb_str(&p->review), json};
-    if (journal_commit_node(r->journal, n->id, n->parent, &f, subject, clock_wall()) < 0) {
+    int committed = journal_commit_node(r->journal, n->id, n->parent, &f, subject,
+                                        clock_wall()) == 0;
+    if (!committed) {
         /* A node that cannot be journaled is a node that could be lost: stop
          * starting new ones rather than pile up work the disk cannot hold. */
         log_error("node %d could not be committed: %s", n->id, err_last());
@@ -208,7 +210,8 @@ void finish_node(pipeline *p, int is_buggy, const char *reason, int has_score, d
     free(json);
     free(subject);
     pipeline_free(p);
-    if (inflight_save(r) < 0 || node_export_journal(r->tree, r->run_dir) < 0)
+    if (inflight_save(r) < 0 ||
+        (committed && node_journal_append(r->tree, n, r->run_dir) < 0))
         log_warn("%s", err_last());
     print_node_line(r, n, best == n->id);
     report_live_update(r, 0);
@@ -285,12 +288,7 @@ void pipeline_submit(pipeline *p, llm_client *c, const char *func, const cJSON *
 /* Another node whose script is byte-identical to code, or NULL. */
 static const search_node *duplicate_of(const run_ctx *r, int id, const char *code)
 {
-    for (size_t i = 0; i < search_tree_count(r->tree); i++) {
-        const search_node *m = search_tree_at(r->tree, i);
-        if (m->id != id && m->code && strcmp(m->code, code) == 0)
-            return m;
-    }
-    return NULL;
+    return search_tree_find_code(r->tree, code, id);
 }
 
 /* Ask the coder again, after its reply `said`, with `why`. */
@@ -436,7 +434,11 @@ static void start_node(run_ctx *r, int id)
     if (inflight_save(r) < 0)
         log_warn("%s", err_last());
     p->context = run_context(r, n);
-    add_tried_codes(r, n, p->context);
+    /* Only the builtin coder reads them; an endpoint's request never
+     * carries the context, and the best node of a long run has thousands
+     * of children whose scripts were copied here twice per node. */
+    if (llm_client_is_builtin(r->coder))
+        add_tried_codes(r, n, p->context);
     pipeline_push_msg(p, LLM_SYSTEM, run_render(r, "system", n, NULL, NULL));
     pipeline_push_msg(p, LLM_USER, run_render(r, search_stage_name(n->stage), n, NULL, NULL));
     pipeline_submit(p, r->coder, NULL, NULL);

@@ -130,14 +130,10 @@ static cJSON *competition_json(const run_ctx *r)
  * best good node other than the parent. */
 static const char *other_code(const run_ctx *r, int parent)
 {
-    const search_node *best = NULL;
-    for (size_t i = 0; i < search_tree_count(r->tree); i++) {
-        const search_node *n = search_tree_at(r->tree, i);
-        if (n->id == parent || n->state != NODE_DONE || n->is_buggy || !n->has_score)
-            continue;
-        if (!best || search_score_better(r->tree, n->score, best->score))
-            best = n;
-    }
+    int top[2];
+    size_t k = search_tree_ranked(r->tree, top, 2);
+    int id = k > 0 && top[0] != parent ? top[0] : k > 1 ? top[1] : -1;
+    const search_node *best = id >= 0 ? search_tree_node(r->tree, id) : NULL;
     return best ? best->code : NULL;
 }
 
@@ -147,11 +143,13 @@ cJSON *run_context(run_ctx *r, const search_node *n)
     cJSON_AddStringToObject(c, "action", search_stage_name(n->stage));
     cJSON_AddNumberToObject(c, "node", n->id);
     cJSON_AddNumberToObject(c, "parent", n->parent);
-    int drafts = 0;
-    for (size_t i = 0; i < search_tree_count(r->tree); i++) {
+    /* drafts before n: all of them less those from n on (few: n is new) */
+    int drafts = search_tree_count_stage(r->tree, STAGE_DRAFT);
+    for (size_t i = search_tree_count(r->tree); i-- > 0;) {
         const search_node *m = search_tree_at(r->tree, i);
-        if (m->stage == STAGE_DRAFT && m->id != n->id && m->id < n->id)
-            drafts++;
+        if (m->id < n->id)
+            break;
+        drafts -= m->stage == STAGE_DRAFT;
     }
     cJSON_AddNumberToObject(c, "n_drafts", drafts);
     cJSON_AddItemToObject(c, "competition", competition_json(r));

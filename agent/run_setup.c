@@ -552,8 +552,8 @@ static int load_journal(run_ctx *r)
     if (best >= 0 && (journal_best_id(r->journal, &cur) < 0 || cur != best) &&
         journal_set_best(r->journal, best) < 0)
         return err_prefix("resume %s", r->run_dir);
-    /* the exported view may lag the refs after a kill: bring it up to date */
-    return node_export_journal(r->tree, r->run_dir);
+    /* the exported views may lag the refs after a kill: bring them up to date */
+    return node_journal_rewrite(r->tree, r->run_dir);
 }
 
 /* The audit log, watching every private answers file this run may grade

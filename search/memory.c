@@ -10,6 +10,13 @@
  * them. An entry is added whole or not at all. The chosen good nodes are
  * printed best first, each with its id and score; failures follow.
  *
+ * A prompt costs the same at 10,000 nodes as at 100: only the best and the
+ * newest max_chars / MIN_ENTRY good nodes can be candidates (no more could
+ * fit), the best found in one pass, and the look for a candidate that still
+ * fits ends after MAX_MISSES in a row that did not (so does the look for
+ * failures: with the good ones filling the room, it would format every
+ * failure of the run, only to find none fits).
+ *
  * A debug step gets its own, narrower memory (search_memory_failures): the
  * failures along the node's line, its parent first and then up the
  * ancestors, so the model sees what the earlier fixes of this same script
@@ -55,46 +62,41 @@ static void failure_entry(sb *out, const search_node *n)
     free(why);
 }
 
-/* Positions (in id order) of the good nodes, best first, ties to the
- * earlier node: a stable insertion sort, the tree being small. */
-static size_t rank_positions(const search_tree *t, size_t *pos)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < search_tree_count(t); i++) {
-        const search_node *n = search_tree_at(t, i);
-        if (!search_node_is_good(n))
-            continue;
-        size_t at = k++;
-        while (at > 0 && search_score_better(t, n->score, search_tree_at(t, pos[at - 1])->score)) {
-            pos[at] = pos[at - 1];
-            at--;
-        }
-        pos[at] = i;
-    }
-    return k;
-}
+/* The smallest a good entry can be ("- node 0 (draft), score 0: x\n" is
+ * 29 bytes): no summary of max_chars holds more than max_chars / MIN_ENTRY
+ * of them, so no more candidates than that are ever needed. */
+#define MIN_ENTRY 24
+/* Candidates in a row that did not fit, after which the summary is full:
+ * without this stop, every good node of a large tree would be formatted
+ * for every prompt, only to be found too long. */
+#define MAX_MISSES 32
 
 /* The good nodes in the order they are considered for the summary:
- * alternately the next best and the next newest not yet taken. Fills
- * order[] with positions in id order and returns the count. */
-static size_t priority_order(const search_tree *t, size_t *order)
+ * alternately the next best and the next newest not yet taken, from the
+ * `cap` best (search_tree_ranked: one pass, ties to the earlier node) and
+ * the `cap` newest. Fills ids[] (room for 2 * cap) and returns the count. */
+static size_t priority_order(const search_tree *t, int *ids, size_t cap)
 {
     size_t n = search_tree_count(t);
-    size_t *ranked = xmalloc((n ? n : 1) * sizeof *ranked);
-    char *taken = xcalloc(n ? n : 1, 1);
-    size_t k = rank_positions(t, ranked), m = 0, bi = 0, ri = n;
-    while (m < k) {
+    int *ranked = xmalloc(cap * sizeof *ranked);
+    size_t max_id = n ? (size_t)search_tree_at(t, n - 1)->id : 0; /* nodes are in id order */
+    char *taken = xcalloc(max_id + 1, 1);
+    size_t k = search_tree_ranked(t, ranked, cap), m = 0, bi = 0, ri = n, newest = 0;
+    while (bi < k || (ri > 0 && newest < cap)) {
         while (bi < k && taken[ranked[bi]])
             bi++;
         if (bi < k) {
             taken[ranked[bi]] = 1;
-            order[m++] = ranked[bi];
+            ids[m++] = ranked[bi];
         }
-        while (ri > 0 && (taken[ri - 1] || !search_node_is_good(search_tree_at(t, ri - 1))))
+        const search_node *nn = NULL;
+        while (ri > 0 && (nn = search_tree_at(t, ri - 1)) &&
+               (taken[nn->id] || !search_node_is_good(nn)))
             ri--;
-        if (ri > 0) {
-            taken[ri - 1] = 1;
-            order[m++] = ri - 1;
+        if (ri > 0 && newest < cap) {
+            taken[nn->id] = 1;
+            ids[m++] = nn->id;
+            newest++;
         }
     }
     free(taken);
@@ -111,9 +113,9 @@ static int fits(sb *out, const sb *entry, size_t max)
     return 1;
 }
 
-static int by_score(const search_tree *t, const size_t *a, const size_t *b)
+static int by_score(const search_tree *t, const int *a, const int *b)
 {
-    const search_node *x = search_tree_at(t, *a), *y = search_tree_at(t, *b);
+    const search_node *x = search_tree_node(t, *a), *y = search_tree_node(t, *b);
     if (search_score_better(t, x->score, y->score))
         return -1;
     if (search_score_better(t, y->score, x->score))
@@ -126,28 +128,34 @@ static int by_score(const search_tree *t, const size_t *a, const size_t *b)
 static size_t add_good(sb *out, const search_tree *t, size_t max)
 {
     size_t n = search_tree_count(t);
-    size_t *order = xmalloc((n ? n : 1) * sizeof *order);
-    size_t k = priority_order(t, order), chosen = 0;
+    size_t cap = max / MIN_ENTRY + 1;
+    if (cap > n)
+        cap = n ? n : 1;
+    int *order = xmalloc(2 * cap * sizeof *order);
+    size_t k = priority_order(t, order, cap), chosen = 0, misses = 0;
     size_t budget = out->len;
     sb entry = {0};
-    for (size_t i = 0; i < k; i++) {
+    for (size_t i = 0; i < k && budget + MIN_ENTRY <= max && misses < MAX_MISSES; i++) {
         sb_reset(&entry);
-        good_entry(&entry, search_tree_at(t, order[i]));
+        good_entry(&entry, search_tree_node(t, order[i]));
         if (budget + entry.len <= max) {
             budget += entry.len;
             order[chosen++] = order[i];
+            misses = 0;
+        } else {
+            misses++;
         }
     }
     /* Insertion sort of the chosen few into best-first order for printing. */
     for (size_t i = 1; i < chosen; i++)
         for (size_t j = i; j > 0 && by_score(t, &order[j], &order[j - 1]) < 0; j--) {
-            size_t tmp = order[j];
+            int tmp = order[j];
             order[j] = order[j - 1];
             order[j - 1] = tmp;
         }
     for (size_t i = 0; i < chosen; i++) {
         sb_reset(&entry);
-        good_entry(&entry, search_tree_at(t, order[i]));
+        good_entry(&entry, search_tree_node(t, order[i]));
         fits(out, &entry, max);
     }
     sb_free(&entry);
@@ -157,15 +165,18 @@ static size_t add_good(sb *out, const search_tree *t, size_t max)
 
 static size_t add_failures(sb *out, const search_tree *t, size_t max)
 {
-    size_t added = 0;
+    size_t added = 0, misses = 0;
     sb entry = {0};
-    for (size_t i = search_tree_count(t); i > 0 && added < MAX_FAILURES; i--) {
+    for (size_t i = search_tree_count(t); i > 0 && added < MAX_FAILURES && misses < MAX_MISSES;
+         i--) {
         const search_node *n = search_tree_at(t, i - 1);
         if (n->state != NODE_DONE || !n->is_buggy)
             continue;
         sb_reset(&entry);
         failure_entry(&entry, n);
-        added += fits(out, &entry, max);
+        int fit = fits(out, &entry, max);
+        added += fit;
+        misses = fit ? 0 : misses + 1;
     }
     sb_free(&entry);
     return added;

@@ -16,10 +16,7 @@ int policy_in_flight(const search_node *n)
 
 int policy_count_drafts(const search_tree *t)
 {
-    int drafts = 0;
-    for (size_t i = 0; i < search_tree_count(t); i++)
-        drafts += search_tree_at(t, i)->stage == STAGE_DRAFT;
-    return drafts;
+    return search_tree_count_stage(t, STAGE_DRAFT);
 }
 
 int policy_pick_debug(const search_policy *p, const search_tree *t, search_rng *rng)
@@ -43,10 +40,12 @@ int policy_pick_debug(const search_policy *p, const search_tree *t, search_rng *
 
 int policy_improves_in_flight(const search_tree *t, const search_node *n)
 {
+    /* n's children in flight, found among the nodes in flight: the best
+     * node of a long run has thousands of children, nearly all done */
     int busy = 0;
-    for (int i = 0; i < n->n_children; i++) {
-        const search_node *c = search_tree_node(t, n->children[i]);
-        busy += c && c->stage == STAGE_IMPROVE && policy_in_flight(c);
+    for (size_t i = search_tree_first_open(t); i < search_tree_count(t); i++) {
+        const search_node *c = search_tree_at(t, i);
+        busy += c->parent == n->id && c->stage == STAGE_IMPROVE && policy_in_flight(c);
     }
     return busy;
 }

@@ -85,6 +85,17 @@ search_node *search_tree_node(const search_tree *t, int id); /* NULL if absent *
 size_t search_tree_count(const search_tree *t);
 /* The i-th node in id order, for iteration (0 <= i < count). */
 search_node *search_tree_at(const search_tree *t, size_t i);
+/* A position before which every node is done (finished): a pass looking for
+ * the nodes in flight starts there, not at 0, so it costs what is in flight
+ * rather than the whole tree. */
+size_t search_tree_first_open(const search_tree *t);
+/* The first node (in id order) other than `except` whose code is
+ * byte-identical to code, or NULL. A done node's code is compared through a
+ * hash taken when it finished (its code no longer changes), so the pass
+ * reads no script but those in flight and the hash's matches. */
+const search_node *search_tree_find_code(const search_tree *t, const char *code, int except);
+/* How many nodes of stage s the tree holds (kept as nodes are added). */
+int search_tree_count_stage(const search_tree *t, search_stage s);
 /* Set a node's string field, copying `value`. */
 void search_node_set(char **field, const char *value);
 

@@ -2,9 +2,13 @@
  * tree.c: the search tree: nodes, their links, the metric direction and the
  * best node.
  *
- * Nodes are allocated one by one and kept in an array sorted by id, so a
- * `search_node *` stays valid while the tree grows (the agent holds pointers
- * to nodes in flight) and lookups by id are a binary search. Fresh nodes get
+ * Nodes are allocated in slabs of NODES_PER_SLAB and kept in an array sorted
+ * by id, so a `search_node *` stays valid while the tree grows (the agent
+ * holds pointers to nodes in flight) and lookups by id are a binary search.
+ * The slabs keep the nodes side by side in memory, away from their texts,
+ * so the passes over the tree that every step makes (the policy's, the
+ * in-flight list's) read memory in order instead of a scattered line per
+ * node: at 10,000 nodes that was most of such a pass's time. Fresh nodes get
  * the next id after the largest one, so appending keeps the order; only
  * search_tree_add_with_id (resume) may insert in the middle.
  *
@@ -21,12 +25,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define NODES_PER_SLAB 256
+
+/* What ranking reads of a node, kept beside the nodes array (same index) so
+ * the passes that rank the tree read 16 bytes a node in order. Set when a
+ * node is added and when it is finished, the only times they change. */
+typedef struct rank_fact {
+    double score;
+    uint64_t code_hash; /* of a done node's code (search_tree_find_code) */
+    int id;
+    unsigned char good; /* search_node_is_good */
+    unsigned char done; /* finished */
+} rank_fact;
+
+/* FNV-1a of a script; 0 stands for none. */
+static uint64_t code_hash(const char *code)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const unsigned char *p = (const unsigned char *)code; p && *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ull;
+    }
+    return code ? h | 1 : 0;
+}
+
 struct search_tree {
-    search_node **nodes; /* sorted by id */
+    search_node **nodes; /* sorted by id; each in one of the slabs */
+    rank_fact *facts;    /* facts[i] is nodes[i]'s */
     size_t n, cap;
+    search_node **slabs; /* owned, NODES_PER_SLAB nodes each */
+    size_t n_slabs, slab_used; /* slab_used: nodes taken from the last one */
     int next_id;
     int lower_is_better;
     double budget_used; /* [0, 1], set by the caller */
+    int best;           /* the best node's id, -1 none: kept by search_node_finish,
+                           the one place a node becomes done or gets a score */
+    int n_done;         /* nodes done (a node never leaves that state), likewise */
+    size_t first_open;  /* every node before this position is done */
+    int n_stage[4];     /* nodes by stage (set when added, never changed) */
 };
 
 static const char *const stage_names[] = {"draft", "debug", "improve", "crossover"};
@@ -54,6 +90,7 @@ search_tree *search_tree_new(int lower_is_better)
 {
     search_tree *t = xcalloc(1, sizeof *t);
     t->lower_is_better = lower_is_better ? 1 : 0;
+    t->best = -1;
     return t;
 }
 
@@ -66,7 +103,17 @@ static void node_free(search_node *n)
     free(n->summary);
     free(n->bug_reason);
     free(n->exc_type);
-    free(n);
+}
+
+/* A zeroed node from the slabs; freed with the tree. */
+static search_node *node_alloc(search_tree *t)
+{
+    if (!t->n_slabs || t->slab_used == NODES_PER_SLAB) {
+        t->slabs = xrealloc(t->slabs, (t->n_slabs + 1) * sizeof *t->slabs);
+        t->slabs[t->n_slabs++] = xcalloc(NODES_PER_SLAB, sizeof(search_node));
+        t->slab_used = 0;
+    }
+    return &t->slabs[t->n_slabs - 1][t->slab_used++];
 }
 
 void search_tree_free(search_tree *t)
@@ -75,7 +122,11 @@ void search_tree_free(search_tree *t)
         return;
     for (size_t i = 0; i < t->n; i++)
         node_free(t->nodes[i]);
+    for (size_t i = 0; i < t->n_slabs; i++)
+        free(t->slabs[i]);
+    free(t->slabs);
     free(t->nodes);
+    free(t->facts);
     free(t);
 }
 
@@ -102,6 +153,27 @@ search_node *search_tree_node(const search_tree *t, int id)
 }
 
 size_t search_tree_count(const search_tree *t) { return t->n; }
+
+size_t search_tree_first_open(const search_tree *t) { return t->first_open; }
+
+const search_node *search_tree_find_code(const search_tree *t, const char *code, int except)
+{
+    uint64_t h = code_hash(code);
+    for (size_t i = 0; i < t->n; i++) {
+        const rank_fact *f = &t->facts[i];
+        if (f->id == except || (f->done && f->code_hash != h))
+            continue;
+        const search_node *m = t->nodes[i];
+        if (m->code && strcmp(m->code, code) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+int search_tree_count_stage(const search_tree *t, search_stage s)
+{
+    return (unsigned)s < sizeof t->n_stage / sizeof *t->n_stage ? t->n_stage[s] : 0;
+}
 
 search_node *search_tree_at(const search_tree *t, size_t i)
 {
@@ -140,7 +212,7 @@ static int check_parent(const search_tree *t, int id, search_stage stage, int pa
 static search_node *insert(search_tree *t, int id, search_stage stage, int parent)
 {
     assert(id >= 0 && !search_tree_node(t, id));
-    search_node *n = xcalloc(1, sizeof *n);
+    search_node *n = node_alloc(t);
     n->id = id;
     n->step = id;
     n->parent = parent;
@@ -156,10 +228,17 @@ static search_node *insert(search_tree *t, int id, search_stage stage, int paren
     if (t->n == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 16;
         t->nodes = xrealloc(t->nodes, t->cap * sizeof *t->nodes);
+        t->facts = xrealloc(t->facts, t->cap * sizeof *t->facts);
     }
     size_t at = lower_bound(t, id);
     memmove(t->nodes + at + 1, t->nodes + at, (t->n - at) * sizeof *t->nodes);
+    memmove(t->facts + at + 1, t->facts + at, (t->n - at) * sizeof *t->facts);
     t->nodes[at] = n;
+    t->facts[at] = (rank_fact){0, 0, id, 0, 0};
+    if ((unsigned)stage < sizeof t->n_stage / sizeof *t->n_stage)
+        t->n_stage[stage]++;
+    if (at < t->first_open)
+        t->first_open = at;
     t->n++;
     /* sorted by id, which lookups rely on */
     assert(at == 0 || t->nodes[at - 1]->id < id);
@@ -259,12 +338,15 @@ void search_node_start(search_tree *t, int id, double now)
     n->started_at = now;
 }
 
+static void update_best(search_tree *t, const search_node *n);
+
 void search_node_finish(search_tree *t, int id, int is_buggy, const char *reason,
                         int has_score, double score, double now)
 {
     search_node *n = search_tree_node(t, id);
     if (!n)
         return;
+    t->n_done += n->state != NODE_DONE;
     n->state = NODE_DONE;
     n->is_buggy = is_buggy ? 1 : 0;
     search_node_set(&n->bug_reason, is_buggy ? reason : NULL);
@@ -273,6 +355,11 @@ void search_node_finish(search_tree *t, int id, int is_buggy, const char *reason
     n->has_score = has_score && isfinite(score);
     n->score = n->has_score ? score : 0.0;
     n->finished_at = now;
+    t->facts[lower_bound(t, id)] =
+        (rank_fact){n->score, code_hash(n->code), id, search_node_is_good(n) != 0, 1};
+    while (t->first_open < t->n && t->facts[t->first_open].done)
+        t->first_open++;
+    update_best(t, n);
 }
 
 int search_score_better(const search_tree *t, double a, double b)
@@ -285,19 +372,41 @@ int search_node_is_good(const search_node *n)
     return n && n->state == NODE_DONE && !n->is_buggy && n->has_score && isfinite(n->score);
 }
 
-int search_tree_best(const search_tree *t)
+/* The best node by a pass over the tree: ties to the earlier node. */
+static int best_by_scan(const search_tree *t)
 {
-    const search_node *best = NULL;
+    const rank_fact *best = NULL;
     for (size_t i = 0; i < t->n; i++) {
-        const search_node *n = t->nodes[i];
-        if (search_node_is_good(n) && (!best || search_score_better(t, n->score, best->score)))
-            best = n;
+        const rank_fact *f = &t->facts[i];
+        if (f->good && (!best || search_score_better(t, f->score, best->score)))
+            best = f;
     }
     return best ? best->id : -1;
 }
 
+/* After node n was finished: the best stays, or is n, or (n was the best:
+ * finished again) is found again. Ties go to the earlier node, which a
+ * resume may add after a later one. */
+static void update_best(search_tree *t, const search_node *n)
+{
+    const search_node *b = t->best >= 0 ? search_tree_node(t, t->best) : NULL;
+    if (b == n)
+        t->best = best_by_scan(t); /* finished again: its score may have gone */
+    else if (search_node_is_good(n) &&
+             (!b || search_score_better(t, n->score, b->score) ||
+              (!search_score_better(t, b->score, n->score) && n->id < b->id)))
+        t->best = n->id;
+}
+
+int search_tree_best(const search_tree *t)
+{
+    return t->best;
+}
+
 int search_tree_count_state(const search_tree *t, search_state s)
 {
+    if (s == NODE_DONE)
+        return t->n_done;
     int count = 0;
     for (size_t i = 0; i < t->n; i++)
         count += t->nodes[i]->state == s;
@@ -308,30 +417,39 @@ int search_tree_good_count(const search_tree *t)
 {
     int count = 0;
     for (size_t i = 0; i < t->n; i++)
-        count += search_node_is_good(t->nodes[i]);
+        count += t->facts[i].good;
     return count;
 }
 
 size_t search_tree_ranked(const search_tree *t, int *ids, size_t max)
 {
-    /* Insertion into a bounded, sorted list: trees hold hundreds of nodes at
-     * most and callers want a handful, so this beats sorting everything. */
+    /* Insertion into a bounded, sorted list, the scores kept beside the ids
+     * so a comparison touches no other node: most nodes cost one comparison
+     * with the list's last entry, the others a binary search (after the
+     * entries they tie with: ties go to the earlier node). */
     size_t k = 0;
+    double *scores = xmalloc((max ? max : 1) * sizeof *scores);
     for (size_t i = 0; i < t->n && max; i++) {
-        const search_node *n = t->nodes[i];
-        if (!search_node_is_good(n))
+        const rank_fact *n = &t->facts[i];
+        if (!n->good || (k == max && !search_score_better(t, n->score, scores[k - 1])))
             continue;
-        size_t at = k;
-        while (at > 0 && search_score_better(t, n->score, search_tree_node(t, ids[at - 1])->score))
-            at--;
-        if (at >= max)
-            continue;
-        assert(at <= k && k <= max);
-        size_t move = (k < max ? k : max - 1) - at;
-        memmove(ids + at + 1, ids + at, move * sizeof *ids);
-        ids[at] = n->id;
+        size_t lo = 0, hi = k;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (search_score_better(t, n->score, scores[mid]))
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        assert(lo <= k && k <= max);
+        size_t move = (k < max ? k : max - 1) - lo;
+        memmove(ids + lo + 1, ids + lo, move * sizeof *ids);
+        memmove(scores + lo + 1, scores + lo, move * sizeof *scores);
+        ids[lo] = n->id;
+        scores[lo] = n->score;
         if (k < max)
             k++;
     }
+    free(scores);
     return k;
 }

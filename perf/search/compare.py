@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """compare.py: the search configurations of issue 16 side by side, from benches.
 
-    compare.py GROVE LABEL=BENCH [LABEL=BENCH ...] [--split bundled] [--baseline LABEL]
+    compare.py GROVE LABEL=BENCH [LABEL=BENCH ...] [--baseline LABEL]
 
 Each BENCH is a folder made by `grove bench` (the same list, seeds, steps and time
 limit for every configuration, one configuration per bench). For each, this reads
@@ -12,7 +12,7 @@ limit for every configuration, one configuration per bench). For each, this read
                          thresholds: 0 is the median reference, 1.0 the stronger
                          reference model, in either metric direction; mean +- SE
                          over runs
-  any medal %            MLE-bench's rate, mean +- SE over seeds
+  any medal %            share of runs with a medal, mean +- SE over runs
   selection regret       the oracle among the K best nodes (re-run on the full data
                          and graded on the test answers) less the final score, in
                          the same normalised units; mean +- SE over runs
@@ -21,8 +21,8 @@ limit for every configuration, one configuration per bench). For each, this read
                          competition and seed, so the SE is that of the paired
                          differences)
 
-Nothing is computed here that `grove report` does not report, except the paired
-difference. Standard library only.
+Only the runs that every configuration finished count (a bench stopped early
+compares on what it has); the header line names them. Standard library only.
 """
 import json
 import math
@@ -67,13 +67,11 @@ def main():
     if len(args) < 2:
         sys.exit(__doc__)
     grove = args.pop(0)
-    split, base = "bundled", None
+    base = None
     pairs = []
     while args:
         a = args.pop(0)
-        if a == "--split":
-            split = args.pop(0)
-        elif a == "--baseline":
+        if a == "--baseline":
             base = args.pop(0)
         else:
             label, _, bench = a.partition("=")
@@ -81,27 +79,26 @@ def main():
     reps = {label: report(grove, bench) for label, bench in pairs}
     base = base or pairs[0][0]
     key = lambda r: (r["competition_id"], r["seed"])  # noqa: E731
-    base_norm = {key(r): normalised(r) for r in reps[base]["competition_reports"]}
-    print("| configuration | runs | normalised test score | any medal % | selection regret "
-          "(normalised) | vs " + base + " |")
-    print("|---|---|---|---|---|---|")
+    done = {label: {key(r): r for r in rep["competition_reports"]
+                    if r.get("finished") and normalised(r) is not None}
+            for label, rep in reps.items()}
+    common = set.intersection(*(set(d) for d in done.values()))
+    comps = sorted({c for c, _ in common})
+    print(f"runs finished by every configuration: {len(common)} "
+          f"({', '.join(comps)}); every figure below is over these runs only\n")
+    print("| configuration | normalised test score | any medal % | selection regret "
+          "(normalised) | vs " + base + " (paired) |")
+    print("|---|---|---|---|---|")
     for label, _ in pairs:
-        rep = reps[label]
-        runs = rep["competition_reports"]
-        norm = [normalised(r) for r in runs]
-        sp = next(s for s in rep["splits"] if s["split"] == split)
-        medal = sp["any_medal_pct"]
-        regret = [r["analysis"]["regret_normalised"] if r.get("analysis") else None
-                  for r in runs]
-        diffs = [normalised(r) - base_norm[key(r)] for r in runs
-                 if normalised(r) is not None and base_norm.get(key(r)) is not None]
-        m, se, n = mean_se(norm)
-        rm, rse, _ = mean_se(regret)
-        dm, dse, _ = mean_se(diffs)
-        print(f"| {label} | {n}/{len(runs)} | {fmt(m, se)} | "
-              f"{fmt(medal['mean'], medal['sem'], 1)} | {fmt(rm, rse, 4)} | "
+        runs = [done[label][k] for k in sorted(common)]
+        m, se, _ = mean_se([normalised(r) for r in runs])
+        am, ase, _ = mean_se([100.0 * bool(r["any_medal"]) for r in runs])
+        rm, rse, _ = mean_se([r["analysis"]["regret_normalised"] if r.get("analysis") else None
+                              for r in runs])
+        dm, dse, _ = mean_se([normalised(done[label][k]) - normalised(done[base][k])
+                              for k in sorted(common)])
+        print(f"| {label} | {fmt(m, se)} | {fmt(am, ase, 1)} | {fmt(rm, rse, 4)} | "
               f"{'—' if label == base else fmt(dm, dse)} |")
-
 
 if __name__ == "__main__":
     main()

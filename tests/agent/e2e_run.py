@@ -200,8 +200,11 @@ def node_json(run_dir, nid):
 
 def check_consistent(run_dir, killed=False):
     """Invariants every run must keep, however it stopped. After a SIGKILL,
-    journal.json (an exported view, rewritten after each commit) may lag
-    behind the refs by the nodes committed just before the kill."""
+    journal.json (an exported view, rewritten when the node count doubles and
+    at the end of a session) may lag behind the refs, and journal.jsonl (a
+    line appended after each commit) by the node committed just before the
+    kill; neither lists a node that has no commit. Otherwise both list every
+    committed node, journal.jsonl once each, with its code as committed."""
     git(run_dir, "fsck", "--strict", "--no-dangling")
     refs = node_refs(run_dir)
     task = git(run_dir, "rev-parse", "task")
@@ -213,10 +216,23 @@ def check_consistent(run_dir, killed=False):
         check(parent == want, "node %d's commit hangs off its parent's" % nid)
     journal = json.load(open(os.path.join(run_dir, "journal.json")))
     listed = set(n["id"] for n in journal["nodes"])
+    jsonl = os.path.join(run_dir, "journal.jsonl")  # made by the first commit
+    lines = [json.loads(l) for l in open(jsonl, encoding="utf-8")
+             if l.strip()] if os.path.exists(jsonl) else []
+    logged = [n["id"] for n in lines]
+    check(len(logged) == len(set(logged)), "journal.jsonl lists each node once: %s" % logged)
     if killed:
         check(listed <= set(refs), "journal.json lists only committed nodes")
+        check(set(logged) <= set(refs), "journal.jsonl lists only committed nodes")
+        check(len(set(refs) - set(logged)) <= 1,
+              "journal.jsonl lags the refs by at most the node being logged: %s"
+              % sorted(set(refs) - set(logged)))
     else:
         check(listed == set(refs), "journal.json lists every committed node")
+        check(set(logged) == set(refs), "journal.jsonl lists every committed node")
+    for n in lines[:3]:
+        code = git(run_dir, "show", "node/%d:solution.py" % n["id"])
+        check(n["code"].strip() == code.strip(), "journal.jsonl holds node %d's code" % n["id"])
     return refs
 
 

@@ -110,6 +110,75 @@ static void test_best(void)
     CHECK(search_tree_best(t) == 3);
     CHECK(search_tree_ranked(t, ids, 8) == 4);
     CHECK(ids[0] == 3 && ids[1] == 1 && ids[2] == 2 && ids[3] == 0);
+    /* the best, finished again without its score, gives way to the next */
+    search_node_finish(t, 3, 1, "killed", 0, 0, 2);
+    CHECK(search_tree_best(t) == 1);
+    search_tree_free(t);
+
+    /* a resume adds nodes out of id order: an equal score still goes to the
+     * earlier node, whichever was finished first */
+    t = search_tree_new(0);
+    search_tree_add_with_id(t, 5, STAGE_DRAFT, -1);
+    search_node_finish(t, 5, 0, NULL, 1, 0.5, 1);
+    CHECK(search_tree_best(t) == 5);
+    search_tree_add_with_id(t, 2, STAGE_DRAFT, -1);
+    search_node_finish(t, 2, 0, NULL, 1, 0.5, 1);
+    CHECK(search_tree_best(t) == 2);
+    search_tree_add_with_id(t, 1, STAGE_DRAFT, -1);
+    search_node_finish(t, 1, 0, NULL, 1, 0.4, 1);
+    CHECK(search_tree_best(t) == 2);
+    search_tree_free(t);
+}
+
+/* The nodes in flight are found from search_tree_first_open on: every node
+ * before it is done, whatever order nodes finish or a resume adds them in. */
+static void test_first_open(void)
+{
+    search_tree *t = search_tree_new(0);
+    CHECK(search_tree_first_open(t) == 0);
+    for (int i = 0; i < 4; i++)
+        search_tree_add(t, STAGE_DRAFT, -1, i);
+    search_node_finish(t, 1, 0, NULL, 1, 0.5, 1);
+    CHECK(search_tree_first_open(t) == 0); /* node 0 still runs */
+    search_node_finish(t, 0, 0, NULL, 1, 0.5, 1);
+    CHECK(search_tree_first_open(t) == 2); /* past 0 and 1 */
+    search_node_finish(t, 3, 1, "x", 0, 0, 1);
+    search_node_finish(t, 2, 0, NULL, 1, 0.5, 1);
+    CHECK(search_tree_first_open(t) == 4);
+    search_node_finish(t, 2, 0, NULL, 1, 0.6, 1); /* finished again: still done */
+    CHECK(search_tree_first_open(t) == 4 && search_tree_count_state(t, NODE_DONE) == 4);
+    search_tree_add(t, STAGE_DEBUG, 3, 5);
+    CHECK(search_tree_count_stage(t, STAGE_DRAFT) == 4 && search_tree_count_stage(t, STAGE_DEBUG) == 1);
+    CHECK(search_tree_count_stage(t, STAGE_IMPROVE) == 0);
+    search_tree_free(t);
+
+    /* byte-identical code: done nodes (by their hash), in-flight ones, never
+     * the node asking; a done node's code as it was when it finished */
+    t = search_tree_new(0);
+    for (int i = 0; i < 4; i++)
+        search_tree_add(t, STAGE_DRAFT, -1, i);
+    search_node_set(&search_tree_node(t, 0)->code, "print(1)\n");
+    search_node_set(&search_tree_node(t, 1)->code, "print(2)\n");
+    search_node_set(&search_tree_node(t, 2)->code, "print(2)\n");
+    search_node_finish(t, 0, 0, NULL, 1, 0.5, 1);
+    search_node_finish(t, 1, 0, NULL, 1, 0.5, 1);
+    CHECK(search_tree_find_code(t, "print(1)\n", 3) == search_tree_node(t, 0));
+    CHECK(search_tree_find_code(t, "print(2)\n", 3) == search_tree_node(t, 1));
+    CHECK(search_tree_find_code(t, "print(2)\n", 1) == search_tree_node(t, 2)); /* in flight */
+    CHECK(search_tree_find_code(t, "print(1)\n", 0) == NULL);
+    CHECK(search_tree_find_code(t, "print(3)\n", -1) == NULL);
+    CHECK(search_tree_find_code(t, "", -1) == NULL);
+    search_tree_free(t);
+
+    t = search_tree_new(0); /* a resume: nodes 5, 9, then an in-flight 7 */
+    search_tree_add_with_id(t, 5, STAGE_DRAFT, -1);
+    search_tree_add_with_id(t, 9, STAGE_DRAFT, -1);
+    search_node_finish(t, 5, 0, NULL, 1, 0.5, 1);
+    search_node_finish(t, 9, 0, NULL, 1, 0.5, 1);
+    CHECK(search_tree_first_open(t) == 2);
+    search_tree_add_with_id(t, 7, STAGE_DRAFT, -1);
+    CHECK(search_tree_first_open(t) == 1);
+    CHECK(search_tree_at(t, search_tree_first_open(t))->id == 7);
     search_tree_free(t);
 }
 
@@ -154,6 +223,7 @@ int main(void)
     test_links();
     test_resume_ids();
     test_best();
+    test_first_open();
     test_rng();
     return check_done("search tree");
 }
