@@ -13,7 +13,8 @@
  * fits the weights is the one the single nodes were ranked on, so a blend
  * competes with them on equal terms.
  *
- * Each round tries each member once more in the bag; the bag that scores
+ * Each round tries each member once more in the bag (on an exact tie, the
+ * member less often in the bag, then the earlier one); the bag that scores
  * best (the earliest, so the smallest, on ties) gives the weights. Round 1
  * tries each member alone, which makes the best single member the floor:
  * a blend is only chosen when it scores strictly better.
@@ -57,7 +58,11 @@ static long best_addition(const bench_blend *b, int lower, int *count, double *w
         int ok = bench_blend_write(b, w, scratch) == 0 && fn(&s, scratch, data) == 0 &&
                  isfinite(s);
         count[j]--;
-        if (ok && (pick < 0 || better(lower, s, *score))) {
+        /* on an exact tie the member less often in the bag: a vote where
+         * the best member's copies win every tie would otherwise never
+         * let a third member break one */
+        int tie = pick >= 0 && !better(lower, s, *score) && !better(lower, *score, s);
+        if (ok && (pick < 0 || better(lower, s, *score) || (tie && count[j] < count[pick]))) {
             pick = (long)j;
             *score = s;
         }

@@ -157,7 +157,8 @@ def caruana(preds, score, lower, rounds):
             count[j] += 1
             s = score(count / count.sum())
             count[j] -= 1
-            if pick < 0 or better(s, pick_s):
+            tie = pick >= 0 and not better(s, pick_s) and not better(pick_s, s)
+            if pick < 0 or better(s, pick_s) or (tie and count[j] < count[pick]):
                 pick, pick_s = j, s
         count[pick] += 1
         if r == 0:
