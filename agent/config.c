@@ -72,6 +72,13 @@ static const config_option options[] = {
     {"analysis_top_k", CONFIG_INT, AT(analysis_top_k), "0", 0, 100, NULL, 0, "--analysis-top-k",
      "K", "after the run, re-run the K best nodes on the full data and grade them on the test "
      "answers, for analysis only (RUN/analysis.json: oracle, final, selection regret)"},
+    {"ensemble", CONFIG_BOOL, AT(ensemble), "true", 0, 0, NULL, 0, "--ensemble", "BOOL",
+     "after the search, blend the best nodes' submissions (weights fitted on the holdout) and "
+     "keep the blend as a node when it beats the best one (true or false)"},
+    {"ensemble_members", CONFIG_INT, AT(ensemble_members), "5", 2, 50, NULL, 0, NULL, NULL,
+     "the best nodes an ensemble may blend"},
+    {"ensemble_rounds", CONFIG_INT, AT(ensemble_rounds), "10", 1, 1000, NULL, 0, NULL, NULL,
+     "rounds of the ensemble's greedy forward selection (each grades one blend per member)"},
     {"max_cost", CONFIG_NUMBER, AT(max_cost), NULL, 0, 1e9, NULL,
      CONFIG_NULLABLE | CONFIG_ABOVE_MIN, "--max-cost", "USD",
      "stop gracefully once the LLM cost reaches this"},

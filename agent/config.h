@@ -59,6 +59,9 @@ typedef struct run_config {
     long final_top_k;        /* "final_top_k": best nodes re-run on the full data */
     long analysis_top_k;     /* "analysis_top_k": best nodes re-run and graded on the
                                 test answers after the run, for analysis only */
+    int ensemble;            /* "ensemble": blend the best nodes after the search */
+    long ensemble_members;   /* "ensemble_members": most nodes in a blend */
+    long ensemble_rounds;    /* "ensemble_rounds": greedy forward selection rounds */
     double max_cost;         /* "max_cost": US dollars; 0 (null): no cap */
     char *python;            /* "python": interpreter; NULL: found at setup */
     config_sandbox sandbox;  /* "sandbox" */

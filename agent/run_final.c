@@ -100,6 +100,8 @@ static int rerun_exec(exec_result **out, const exec_opts *o, int *signum)
 int run_rerun_full(run_ctx *r, const search_node *n, const char *dir, double timeout,
                    char **sub)
 {
+    if (n->stage == STAGE_ENSEMBLE)
+        return run_rerun_ensemble(r, n, dir, timeout, sub);
     *sub = NULL;
     exec_opts o;
     if (run_workspace(r, dir, n->code, r->public_dir, timeout, &o) < 0)
@@ -289,6 +291,7 @@ int run_finish(run_ctx *r)
     int rc = file_write_str(sol, search_tree_node(r->tree, used)->code
                                      ? search_tree_node(r->tree, used)->code : "");
     free(sol);
+    run_ensemble_files(r, search_tree_node(r->tree, used), tmp_dir);
     char *dst = path_join(tmp_dir, "submission.csv");
     char *final_sub = path_join(best_dir, "submission.csv");
     bench_report rep;

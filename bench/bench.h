@@ -202,10 +202,10 @@ typedef int (*bench_blend_score_fn)(double *score, const char *path, void *data)
 /* Weights by Caruana et al.'s greedy forward selection with replacement:
  * `rounds` times, add the member whose extra vote most improves the blend's
  * score (ties to the member less often in the bag, then the earlier), each
- * candidate written to scratch and scored by fn; the weights are the counts of the best round's bag over its
- * size (the earliest best round: the smallest bag). Round 1 tries each
- * member alone, so *single is the best single member's score. w has n
- * entries; *score is the chosen blend's. < 0 with err_last() when no
+ * candidate written to scratch and scored by fn; the weights are the
+ * counts of the best round's bag over its size (the earliest best round:
+ * the smallest bag). Round 1 tries each member alone, so *single is the
+ * best single member's score. w has n entries; *score is the chosen blend's. < 0 with err_last() when no
  * candidate could be scored. */
 int bench_blend_fit(const bench_blend *b, int lower_is_better, int rounds,
                     bench_blend_score_fn fn, void *data, const char *scratch, double *w,

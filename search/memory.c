@@ -62,7 +62,7 @@ static size_t rank_positions(const search_tree *t, size_t *pos)
     size_t k = 0;
     for (size_t i = 0; i < search_tree_count(t); i++) {
         const search_node *n = search_tree_at(t, i);
-        if (!search_node_is_good(n))
+        if (!search_node_has_script(n))
             continue;
         size_t at = k++;
         while (at > 0 && search_score_better(t, n->score, search_tree_at(t, pos[at - 1])->score)) {
@@ -90,7 +90,7 @@ static size_t priority_order(const search_tree *t, size_t *order)
             taken[ranked[bi]] = 1;
             order[m++] = ranked[bi];
         }
-        while (ri > 0 && (taken[ri - 1] || !search_node_is_good(search_tree_at(t, ri - 1))))
+        while (ri > 0 && (taken[ri - 1] || !search_node_has_script(search_tree_at(t, ri - 1))))
             ri--;
         if (ri > 0) {
             taken[ri - 1] = 1;

@@ -28,7 +28,7 @@ struct search_tree {
     double budget_used; /* [0, 1], set by the caller */
 };
 
-static const char *const stage_names[] = {"draft", "debug", "improve", "crossover"};
+static const char *const stage_names[] = {"draft", "debug", "improve", "crossover", "ensemble"};
 
 const char *search_stage_name(search_stage s)
 {
@@ -45,7 +45,7 @@ int search_stage_parse(const char *name, search_stage *out)
             return 0;
         }
     }
-    return err_set("unknown stage '%s' (expected draft, debug, improve or crossover)",
+    return err_set("unknown stage '%s' (expected draft, debug, improve, crossover or ensemble)",
                    name ? name : "(null)");
 }
 
@@ -65,6 +65,8 @@ static void node_free(search_node *n)
     free(n->summary);
     free(n->bug_reason);
     free(n->exc_type);
+    free(n->members);
+    free(n->weights);
     free(n);
 }
 
@@ -102,6 +104,14 @@ search_node *search_tree_node(const search_tree *t, int id)
 
 size_t search_tree_count(const search_tree *t) { return t->n; }
 
+int search_tree_steps(const search_tree *t)
+{
+    int steps = 0;
+    for (size_t i = 0; i < t->n; i++)
+        steps += t->nodes[i]->stage != STAGE_ENSEMBLE;
+    return steps;
+}
+
 search_node *search_tree_at(const search_tree *t, size_t i)
 {
     return i < t->n ? t->nodes[i] : NULL;
@@ -117,7 +127,7 @@ void search_node_set(char **field, const char *value)
 /* Check that `parent` may carry a child of `stage`; 0 or < 0 with err_set. */
 static int check_parent(const search_tree *t, int id, search_stage stage, int parent)
 {
-    if ((unsigned)stage > STAGE_CROSSOVER)
+    if ((unsigned)stage > STAGE_ENSEMBLE)
         return err_set("search: node %d has an invalid stage %d", id, (int)stage);
     if (stage == STAGE_DRAFT) {
         if (parent != -1)
@@ -206,6 +216,31 @@ int search_tree_set_parent2(search_tree *t, int id, int parent2)
     return 0;
 }
 
+int search_tree_set_members(search_tree *t, int id, const int *members, const double *weights,
+                            int n)
+{
+    search_node *e = search_tree_node(t, id);
+    if (!e || e->stage != STAGE_ENSEMBLE)
+        return err_set("search: node %d is not an ensemble node", id);
+    if (n < 1 || members[0] != e->parent)
+        return err_set("search: ensemble node %d: its first member must be its parent %d",
+                       id, e->parent);
+    for (int i = 0; i < n; i++) {
+        const search_node *m = search_tree_node(t, members[i]);
+        if (!m || m->stage == STAGE_ENSEMBLE || members[i] == id)
+            return err_set("search: ensemble node %d: member %d is not a node with a script",
+                           id, members[i]);
+    }
+    free(e->members);
+    free(e->weights);
+    e->members = xmalloc((size_t)n * sizeof *e->members);
+    e->weights = xmalloc((size_t)n * sizeof *e->weights);
+    memcpy(e->members, members, (size_t)n * sizeof *members);
+    memcpy(e->weights, weights, (size_t)n * sizeof *weights);
+    e->n_members = n;
+    return 0;
+}
+
 /* Checked before adding, so a bad second parent leaves the tree as it was. */
 static int check_parent2(const search_tree *t, int id, const search_action *a)
 {
@@ -278,6 +313,11 @@ int search_node_is_good(const search_node *n)
     return n && n->state == NODE_DONE && !n->is_buggy && n->has_score && isfinite(n->score);
 }
 
+int search_node_has_script(const search_node *n)
+{
+    return search_node_is_good(n) && n->stage != STAGE_ENSEMBLE;
+}
+
 int search_tree_best(const search_tree *t)
 {
     const search_node *best = NULL;
@@ -312,7 +352,7 @@ size_t search_tree_ranked(const search_tree *t, int *ids, size_t max)
     size_t k = 0;
     for (size_t i = 0; i < t->n && max; i++) {
         const search_node *n = t->nodes[i];
-        if (!search_node_is_good(n))
+        if (!search_node_has_script(n))
             continue;
         size_t at = k;
         while (at > 0 && search_score_better(t, n->score, search_tree_node(t, ids[at - 1])->score))
