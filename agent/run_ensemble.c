@@ -285,6 +285,18 @@ static int decide(ens *e, const char *out, char **why)
                          "%.5f", e->score, top->id, top->score);
         return -1;
     }
+    /* its final re-run runs every member: a blend the time limit cannot
+     * finish would leave the run without a final submission */
+    double need = 0;
+    for (size_t i = 0; i < e->n; i++)
+        need += e->w[i] > 0 ? run_final_estimate(r, e->ids[i]) : 0;
+    if (r->cfg.final_top_k > 0 && need > run_total_left(r)) {
+        *why = xasprintf("the blend scores %.5f on the holdout (node %d: %.5f), but re-running "
+                         "its %d members on the full data needs about %.0fs and %.0fs of the "
+                         "time limit is left", e->score, top->id, top->score, used, need,
+                         fmax(run_total_left(r), 0));
+        return -1;
+    }
     int id = keep(e, out);
     if (id < 0) {
         *why = xasprintf("the blend could not be kept: %s", err_last());

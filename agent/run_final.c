@@ -145,6 +145,11 @@ int run_rerun_full(run_ctx *r, const search_node *n, const char *dir, double tim
 static int rerun_top(run_ctx *r, char **sub, int *used)
 {
     int n, k = (int)r->cfg.final_top_k, interrupted = 0;
+    /* an ensemble that fails on the full data leaves the best single node
+     * to stand in, whatever k */
+    int best = search_tree_best(r->tree);
+    if (best >= 0 && search_tree_node(r->tree, best)->stage == STAGE_ENSEMBLE)
+        k++;
     int *ids = run_top_k(r->tree, k < 1 ? 1 : k, &n);
     for (int i = 0; i < n && !*sub && !interrupted && run_total_left(r) >= 1; i++) {
         char *dir = xasprintf("%s/final/%d", r->run_dir, ids[i]);
