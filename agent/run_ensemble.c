@@ -335,12 +335,12 @@ int run_ensemble(run_ctx *r)
         free(scratch);
         free(out);
     }
+    record(&e, node, why); /* before the line that says it: a kill may follow */
     if (node >= 0)
         printf("ensemble: kept as node %d: %s\n", node, why);
     else
         printf("ensemble: not kept: %s\n", why);
     fflush(stdout);
-    record(&e, node, why);
     free(why);
     for (size_t i = 0; i < e.n; i++) {
         free(e.paths[i]);

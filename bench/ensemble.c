@@ -33,7 +33,8 @@ struct bench_blend {
     bench_csv **csv;   /* per member; NULL when refused */
     size_t **row;      /* row[i][r]: member i's row for reference row r */
     size_t **col;      /* col[i][c]: member i's column for reference column c */
-    int id_col;        /* reference column of the ids; -1 when rows pair by position */
+    int id_col;        /* reference column of the ids (copied, never blended); -1 none */
+    int by_id;         /* rows align by id_col; 0: by position */
 };
 
 static const char *const method_names[] = {"mean", "vote"};
@@ -144,7 +145,7 @@ static size_t *map_rows(const bench_blend *b, const id_index *ix, const bench_cs
     unsigned char *seen = xcalloc(ref->n_rows ? ref->n_rows : 1, 1);
     for (size_t r = 0; r < m->n_rows && !*why; r++) {
         long at = (long)r;
-        if (b->id_col >= 0) {
+        if (b->by_id) {
             const char *id = bench_csv_cell(m, r, col[b->id_col]);
             at = index_find(ix, id);
             if (at < 0)
@@ -231,13 +232,15 @@ int bench_blend_open(bench_blend **out, const bench_competition *comp, bench_ble
     id_index ix = {0};
     if (bench_csv_read(&b->csv[0], paths[0]) < 0)
         goto fail;
-    b->id_col = comp->id_col && comp->pairing != PAIR_BY_POSITION
-                    ? bench_csv_col(b->csv[0], comp->id_col) : -1;
-    if (comp->id_col && comp->pairing != PAIR_BY_POSITION && b->id_col < 0) {
+    /* rows that pair by position may still carry the id column: it is
+     * copied from the best member, not blended */
+    b->id_col = comp->id_col ? bench_csv_col(b->csv[0], comp->id_col) : -1;
+    b->by_id = comp->id_col && comp->pairing != PAIR_BY_POSITION;
+    if (b->by_id && b->id_col < 0) {
         err_set("%s has no id column '%s'", paths[0], comp->id_col);
         goto fail;
     }
-    if (b->id_col >= 0 && index_build(&ix, b->csv[0], (size_t)b->id_col) < 0)
+    if (b->by_id && index_build(&ix, b->csv[0], (size_t)b->id_col) < 0)
         goto fail;
     if ((why[0] = take(b, &ix, 0)) != NULL) {
         err_set("%s: %s", paths[0], why[0]);
