@@ -29,7 +29,7 @@ static char *sample(const config_option *o)
             n++;
         return xstrdup(o->choices[n - 1]);
     }
-    case CONFIG_BOOL: return xstrdup("true");
+    case CONFIG_BOOL: return xstrdup(o->dflt && !strcmp(o->dflt, "true") ? "false" : "true");
     default: {
         char buf[64];
         double v = o->dflt && config_parse_duration(o->dflt) == o->max ? o->min : o->max;
@@ -230,8 +230,10 @@ static void check_old_config(void)
     cJSON *j = config_to_json(&c), *o = cJSON_Parse(old);
     for (const cJSON *it = o->child; it; it = it->next)
         CHECK_MSG(cJSON_GetObjectItemCaseSensitive(j, it->string), "%s lost", it->string);
-    /* and the keys added since (gpus, gpu_share, llm) with their defaults */
-    CHECK(cJSON_GetArraySize(j) == cJSON_GetArraySize(o) + 4);
+    /* and the keys added since (gpus, gpu_share, llm, the three ensemble
+     * keys) with their defaults */
+    CHECK(cJSON_GetArraySize(j) == cJSON_GetArraySize(o) + 7);
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ensemble")));
     CHECK(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "llm")));
     CHECK_STR(c.gpus, "all");
     CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "analysis_top_k")) == 0);
