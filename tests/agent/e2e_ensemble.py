@@ -16,7 +16,7 @@ grove-titanic with the builtin coder (issue 16 item 3).
    full-data submissions (checked against pandas within 1e-9) and graded.
 3. `--ensemble false` on a fresh run of the same seed: no ensemble node.
 
-Run with /usr/bin/python3 (pandas); meson passes GROVE_BIN.
+Run with /usr/bin/python3 (pandas); meson passes GROVE_BIN and GROVE_SRC.
 """
 import json
 import os
@@ -28,31 +28,9 @@ import tempfile
 
 import pandas as pd
 
-GROVE = os.environ["GROVE_BIN"]
-
-
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-
-
-def env():
-    e = dict(os.environ)
-    e.pop("OPENAI_API_KEY", None)
-    e.pop("ANTHROPIC_API_KEY", None)
-    return e
-
-
-def grove(*args):
-    r = subprocess.run([GROVE] + list(args), capture_output=True, text=True, env=env(),
-                       timeout=800)
-    print(r.stdout[-2500:], r.stderr[-1500:])
-    return r
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_policies import GROVE, grove, journal, prepare  # noqa: E402  (offline, no key)
+from e2e_run import check  # noqa: E402
 
 
 def git(run_dir, *args):
@@ -60,14 +38,11 @@ def git(run_dir, *args):
     return r.stdout if r.returncode == 0 else None
 
 
-def journal(run_dir):
-    return {n["id"]: n for n in json.load(open(os.path.join(run_dir, "journal.json")))["nodes"]}
-
-
 def run_until_kept(args):
     """Start a run, SIGKILL it once it says the ensemble was kept; its stdout."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     p = subprocess.Popen([GROVE] + args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         text=True, env=env())
+                         text=True, env=env)
     out = []
     for line in p.stdout:
         out.append(line)
@@ -138,13 +113,7 @@ def resumed(run_dir, members, weights):
 def main():
     tmp = tempfile.mkdtemp(prefix="grove-ensemble-")
     try:
-        data, runs = os.path.join(tmp, "data"), os.path.join(tmp, "runs")
-        r = grove("prepare", "grove-titanic", "--data-dir", data)
-        if r.returncode != 0:
-            if "not installed" in r.stderr or "apt-get" in r.stderr:
-                print("SKIP: grove-titanic's source package is missing")
-                sys.exit(77)
-            fail("grove prepare grove-titanic failed")
+        data, runs = prepare(tmp)
         base = ["run", "grove-titanic", "--data-dir", data, "--out", runs,
                 "--model", "builtin:baseline", "--workers", "2", "--seed", "3", "--steps", "4",
                 "--set", "search.num_drafts=4"]
