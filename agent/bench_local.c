@@ -10,7 +10,11 @@
  * terminal reaches every run, which stops gracefully and leaves a folder
  * that `grove bench --resume` continues. cancel() sends SIGTERM to each
  * child (grove run stops at once, committing what it has) and SIGKILL to
- * any still there KILL_AFTER_S seconds later.
+ * any still there KILL_AFTER_S seconds later. A bench killed outright
+ * (SIGKILL, the OOM killer) cannot cancel anything, so each child is told
+ * its bench's pid (GROVE_BENCH_PID) and stops itself when that bench dies
+ * (cmd_run.c): no run goes on beside the `grove bench --resume` that
+ * follows.
  */
 #include "bench_backend.h"
 #include "util.h"
@@ -79,6 +83,32 @@ static void child_exited(uv_process_t *p, int64_t status, int term_signal)
     launch_next(b);
 }
 
+/* This process's environment plus GROVE_BENCH_PID=<this pid>; the caller
+ * frees the array and its last string (the others are environ's). */
+static char **child_env(void)
+{
+    extern char **environ;
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = xcalloc(n + 2, sizeof *env);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "GROVE_BENCH_PID=", 16) != 0)
+            env[k++] = environ[i];
+    env[k] = xasprintf("GROVE_BENCH_PID=%ld", (long)getpid());
+    return env;
+}
+
+static void child_env_free(char **env)
+{
+    size_t k = 0;
+    while (env[k + 1])
+        k++;
+    free(env[k]);
+    free(env);
+}
+
 static int launch(bench_backend *b, int i)
 {
     const bench_job *j = &b->jobs[i];
@@ -97,11 +127,14 @@ static int launch(bench_backend *b, int i)
     po.stdio = io;
     po.stdio_count = 3;
     po.exit_cb = child_exited;
+    char **env = child_env();
+    po.env = env;
     slot *s = &b->slots[i];
     s->b = b;
     s->job = i;
     s->proc.data = s;
     int rc = uv_spawn(b->loop, &s->proc, &po);
+    child_env_free(env);
     close(fd);
     if (rc < 0) {
         uv_close((uv_handle_t *)&s->proc, on_closed);

@@ -9,9 +9,12 @@
 #include "run.h"
 #include "util.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 const char summary_run[] = "search for a solution to a competition (the main job)";
 const char usage_run[] =
@@ -265,8 +268,25 @@ static void banner(const run_ctx *r)
     fflush(stdout);
 }
 
+/* A run started by `grove bench` (its local backend sets GROVE_BENCH_PID)
+ * stops when that bench dies, however it dies: a bench killed outright
+ * (SIGKILL, the OOM killer) would otherwise leave its runs going on while
+ * `grove bench --resume` starts them again. SIGTERM is the stop a Ctrl-C
+ * gives: the run commits what it has and `--resume` continues it. */
+static void follow_bench(void)
+{
+    const char *pid = getenv("GROVE_BENCH_PID");
+    if (!pid)
+        return;
+    pid_t bench = (pid_t)strtol(pid, NULL, 10);
+    unsetenv("GROVE_BENCH_PID");
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != bench)
+        raise(SIGTERM); /* the bench is gone already */
+}
+
 int cmd_run(int argc, char **argv)
 {
+    follow_bench();
     run_ctx r;
     memset(&r, 0, sizeof r);
     char *resume_dir = NULL;

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """e2e_bench.py: grove bench and grove report end to end (local backend).
 
-    e2e_bench.py local|badinput
+    e2e_bench.py local|sigint|kills|badinput
 
   local     the builtin coder on 2 bundled competitions x 2 seeds, 2 runs at
             once, a few steps each. The bench is SIGKILLed (its whole process
@@ -19,6 +19,17 @@
             once: exit 130, no grove run of the bench left, each begun run
             resumable (its config.json, no finished.json), and the bench
             says how to continue.
+  kills     the same bench killed up to 12 times, each followed by
+            `grove bench --resume`: the kills fall (seeded RNG, printed) while
+            a run commits nodes, while a run re-runs its best node on the full
+            data (best.tmp/), while a run re-runs its finalists for the
+            selection analysis (analysis/), while the bench aggregates the
+            finished runs into its report, and as a SIGKILL to the bench
+            alone (not its group), which its runs must notice and stop on.
+            After every kill: no process of the bench left, `git fsck
+            --strict` clean in every run, no finished run changed, no node
+            commit changed. The last resume finishes and its report is
+            checked as in `local`.
   badinput  an unknown id, a registry competition whose data is not
             prepared, bad run options and no such backend: one message naming
             every offender, exit 2, no bench folder created.
@@ -28,6 +39,7 @@ Standard library only; run with /usr/bin/python3 (meson passes GROVE_BIN).
 import json
 import math
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -266,6 +278,113 @@ def scenario_sigint(tmp):
     check(all(x["failure"] for x in rep["competition_reports"]), "each says why it has no medal")
 
 
+def node_refs(run_dir):
+    r = git(run_dir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/node")
+    return dict(line.split() for line in r.splitlines()) if r else {}
+
+
+def until(cond, p, limit=300):
+    """Wait until cond() or p ended; True when cond() holds."""
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        if cond():
+            return True
+        if p.poll() is not None:
+            return False
+        time.sleep(0.02)
+    return False
+
+
+def kill_moment(bench, p, mode, delay):
+    """Wait for the moment `mode` names in any run of the bench, then
+    `delay` seconds; returns False when the bench ended first."""
+    dirs = list(run_dirs(bench).values())
+    def appears(name):
+        return lambda: any(os.path.exists(os.path.join(d, name)) and
+                           not os.path.exists(os.path.join(d, "finished.json")) for d in dirs)
+    if mode == "node":
+        before = sum(len(node_refs(d)) for d in dirs if os.path.isdir(d))
+        ok = until(lambda: sum(len(node_refs(d)) for d in dirs if os.path.isdir(d)) > before, p)
+    elif mode == "final":
+        ok = until(appears("best.tmp"), p)
+    elif mode == "analysis":
+        ok = until(appears("analysis"), p)
+    elif mode == "aggregate":
+        ok = until(lambda: all(os.path.exists(os.path.join(d, "finished.json")) for d in dirs), p)
+    else:  # "alone": any moment while runs work
+        ok = until(lambda: any(os.path.isdir(os.path.join(d, ".git")) for d in dirs), p)
+    if not ok:
+        return False
+    time.sleep(delay)
+    return p.poll() is None
+
+
+def scenario_kills(tmp):
+    seed = int(os.environ.get("GROVE_KILL_SEED", int(time.time()) % 100000))
+    rng = random.Random(seed)
+    print("seed", seed, "(GROVE_KILL_SEED replays it)")
+    env = dict(os.environ, GROVE_DATA=os.path.join(tmp, "data"))
+    out = os.path.join(tmp, "benches")
+    bench = os.path.join(out, "b")
+    ids = os.path.join(tmp, "ids.txt")
+    with open(ids, "w") as f:
+        f.write("\n".join(COMPS) + "\n")
+    first = [GROVE, "bench", ids, "--seeds", str(SEEDS), "--jobs", "2", "--model",
+             "builtin:baseline", "--steps", "3", "--workers", "1", "--analysis-top-k", "2",
+             "--out", out, "--name", "b"]
+    # in the order a bench goes through them, so that each can still fall
+    modes = ["alone", "node", "node", "alone", "node", "final", "analysis", "final",
+             "analysis", "node", "final", "aggregate"]
+    log = open(os.path.join(tmp, "bench.log"), "a")
+    kills = 0
+    for i, mode in enumerate(modes):
+        args = first if i == 0 else [GROVE, "bench", "--resume", bench]
+        p = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env,
+                             start_new_session=True)
+        delay = rng.uniform(0, {"node": 0.3, "aggregate": 0.02}.get(mode, 1.0))
+        if not kill_moment(bench, p, mode, delay):
+            p.wait()
+            print(f"kill {i + 1} ({mode}): the bench ended first (exit {p.returncode})")
+            continue
+        before = {n: (os.path.exists(os.path.join(d, "finished.json")) and
+                      open(os.path.join(d, "finished.json")).read(), node_refs(d))
+                  for n, d in run_dirs(bench).items() if os.path.isdir(d)}
+        if mode == "alone":
+            p.kill()
+        else:
+            os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        kills += 1
+        print(f"kill {i + 1}: {mode} +{delay:.2f}s")
+        deadline = time.time() + 30
+        while bench_processes(bench) and time.time() < deadline:
+            time.sleep(0.1)
+        check(not bench_processes(bench), f"kill {i + 1} ({mode}): a process of the bench "
+              f"is left: {bench_processes(bench)}")
+        for n, d in run_dirs(bench).items():
+            if not os.path.isdir(os.path.join(d, ".git")):
+                continue
+            r = subprocess.run(["git", "-C", d, "fsck", "--strict"], capture_output=True,
+                               text=True)
+            check(r.returncode == 0, f"kill {i + 1} ({mode}): git fsck in {n}: {r.stderr}")
+            fin, refs = before.get(n, (None, {}))
+            now = node_refs(d)
+            for ref, oid in refs.items():
+                check(now.get(ref) == oid, f"kill {i + 1} ({mode}): {n} {ref} changed or lost")
+            if fin:
+                check(open(os.path.join(d, "finished.json")).read() == fin,
+                      f"kill {i + 1} ({mode}): {n}: a finished run changed")
+    check(kills >= 8, f"only {kills} of {len(modes)} kills fell before the bench ended")
+    r = subprocess.run([GROVE, "bench", "--resume", bench], capture_output=True, text=True,
+                       env=env, timeout=600)
+    print(r.stdout[-2000:], r.stderr[-2000:])
+    check(r.returncode == 0, f"last resume exit {r.returncode}")
+    check(not bench_processes(bench), "no process of the bench is left at the end")
+    r = subprocess.run([GROVE, "report", bench, "--json"], capture_output=True, text=True)
+    check(r.returncode == 0, f"report exit {r.returncode}: {r.stderr}")
+    check_report(bench, json.loads(r.stdout))
+
+
 def scenario_badinput(tmp):
     env = dict(os.environ, GROVE_DATA=os.path.join(tmp, "data"))
     ids = os.path.join(tmp, "ids.txt")
@@ -302,7 +421,7 @@ def main():
     scenario = sys.argv[1]
     tmp = tempfile.mkdtemp(prefix="grove-e2e-bench-")
     try:
-        {"local": scenario_local, "sigint": scenario_sigint,
+        {"local": scenario_local, "sigint": scenario_sigint, "kills": scenario_kills,
          "badinput": scenario_badinput}[scenario](tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
