@@ -448,7 +448,8 @@ static int resume_is_idle(const run_ctx *r)
     char *finished = path_join(r->run_dir, "finished.json");
     int done = file_exists(finished);
     free(finished);
-    if (!done || (int)search_tree_count_state(r->tree, NODE_DONE) < r->steps || r->n_redo)
+    /* steps count the search's nodes: an ensemble built after it is none */
+    if (!done || search_tree_steps(r->tree) < r->steps || r->n_redo)
         return 0;
     int best = search_tree_best(r->tree);
     if (best < 0)
