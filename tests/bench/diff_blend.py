@@ -15,6 +15,7 @@ usage: diff_blend.py BLEND_TOOL
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -263,5 +264,6 @@ p = subprocess.run([TOOL, "grove-diamonds", os.path.join(TMP, "x.csv"), "1,1", g
                    capture_output=True, text=True)
 check(p.returncode == 1 and "refused member" in p.stderr, "a refused member cannot take weight")
 
+shutil.rmtree(TMP, ignore_errors=True)
 print(f"{'FAILED' if failures else 'ok'}: {len(failures)} failure(s)")
 sys.exit(1 if failures else 0)
