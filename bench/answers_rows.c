@@ -17,7 +17,9 @@
  * would the file.
  */
 #include "csv_reader.h"
-#include "grade_internal.h"
+#include "answers_rows.h"
+#include "bench.h"
+#include "util.h"
 #include "numparse.h"
 
 #include <cjson/cJSON.h>

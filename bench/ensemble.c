@@ -55,14 +55,27 @@ int bench_blend_method_parse(const char *name, bench_blend_method *out)
     return err_set("unknown blend method '%s' (expected mean or vote)", name ? name : "");
 }
 
+/* The tables whose metrics read one number or label per target cell; the
+ * others score free text, masks, points or detections. */
+static int cell_metric(const char *name)
+{
+    static const metric_def *const tables[] = {metrics_base, metrics_extra, metrics_numeric,
+                                               metrics_jigsaw};
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
+        for (const metric_def *d = tables[t]; d->name; d++)
+            if (!strcmp(d->name, name))
+                return 1;
+    return 0;
+}
+
 int bench_blend_method_for(const bench_competition *comp, bench_blend_method *out)
 {
     int f = metric_flags(comp->metric);
     if (!(f & METRIC_KNOWN))
         return err_set("%s: metric '%s' is unknown to grove: no blend", comp->id, comp->metric);
-    if ((f & (METRIC_TEXT | METRIC_MASK)) || metric_detect_flags(comp->metric))
-        return err_set("%s: metric '%s' scores free text, masks or detections, which do not "
-                       "blend cell by cell", comp->id, comp->metric);
+    if ((f & (METRIC_TEXT | METRIC_MASK)) || !cell_metric(comp->metric))
+        return err_set("%s: metric '%s' scores free text, masks, points or detections, which "
+                       "do not blend cell by cell", comp->id, comp->metric);
     *out = f & (METRIC_STRING | METRIC_INTEGER) ? BENCH_BLEND_VOTE : BENCH_BLEND_MEAN;
     return 0;
 }

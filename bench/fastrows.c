@@ -22,6 +22,10 @@
  *   verdict and the reported sum are the exact values';
  * - the per-row losses are summed in answer order at the end.
  *
+ * The path's state (the sparse answers, the per-row losses, the first
+ * row-sum fault) is ll_path's, behind grade_path's hooks: grade.c and
+ * match.c never see it.
+ *
  * Any row the fast parse cannot take as it is (quotes, a field count or
  * value out of line, an unknown or repeated id) is read again by the general
  * reader and matched by grade_match_one, which finds the same fault and
@@ -33,51 +37,73 @@
  */
 #include "bigmem.h"
 #include "csv_reader.h"
-#include "grade_internal.h"
+#include "grade_data.h"
+#include "grade_paths.h"
+#include "halves.h"
+#include "inplace.h"
+#include "match.h"
 #include "util.h"
+#include "values.h"
 
+#include <assert.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-void ll_setup(grade_data *g)
+typedef struct ll_path {
+    grade_path base;        /* base.row: k values of the row being read */
+    size_t *nz_end;         /* answer row i's cells are nz[nz_end[i-1] .. nz_end[i]) */
+    uint32_t *nz_col;
+    double *nz_val;
+    size_t nz_len, nz_cap;
+    double *loss;           /* n per-row losses (big_alloc) */
+    grade_fault bad_sum;    /* the first answer row whose probabilities do not
+                               sum to 1, and that sum */
+} ll_path;
+
+/* The answers row just counted (answer row g->n - 1), held in base.row, as
+ * its non-zero cells. */
+static void add_sparse(ll_path *lp, const grade_data *g)
 {
-    /* rows are folded in as they are matched: the pairing must be known then */
-    g->reduced = !strcmp(g->comp->metric, "logloss") && g->k >= 2 &&
-                 !grade_pairs_sorted(g->comp);
-    if (!g->reduced)
-        return;
-    g->scratch = xcalloc(g->k, sizeof *g->scratch);
-    g->bad_sum.row = SIZE_MAX;
+    assert(g->n > 0);
+    size_t row = g->n - 1;
+    if (row % 1024 == 0)
+        lp->nz_end = xrealloc(lp->nz_end, (row + 1024) * sizeof *lp->nz_end);
+    for (size_t j = 0; j < g->k; j++) {
+        if (lp->base.row[j] == 0)
+            continue;
+        if (lp->nz_len == lp->nz_cap) {
+            lp->nz_cap = lp->nz_cap ? lp->nz_cap * 2 : 1024;
+            lp->nz_col = xrealloc(lp->nz_col, lp->nz_cap * sizeof *lp->nz_col);
+            lp->nz_val = xrealloc(lp->nz_val, lp->nz_cap * sizeof *lp->nz_val);
+        }
+        lp->nz_col[lp->nz_len] = (uint32_t)j;
+        lp->nz_val[lp->nz_len++] = lp->base.row[j];
+    }
+    lp->nz_end[row] = lp->nz_len;
 }
 
-int ll_answer_row(grade_data *g, const row_view *r)
+static int answer_row(grade_path *p, grade_data *g, const row_view *r)
 {
-    if (grade_take_values(g, r, 1, g->scratch, NULL, NULL) < 0)
+    if (grade_take_values(g, r, 1, p->row, NULL, NULL) < 0)
         return -1;
-    ll_add_sparse(g);
+    add_sparse((ll_path *)p, g);
     return 0;
 }
 
-void ll_add_sparse(grade_data *g)
+static int answer_in_place(grade_path *p, grade_data *g, csv_reader *r, const long *role,
+                           size_t ncols, sb *id)
 {
-    size_t row = g->n - 1; /* load_answers has counted it already */
-    if (row % 1024 == 0)
-        g->nz_end = xrealloc(g->nz_end, (row + 1024) * sizeof *g->nz_end);
-    for (size_t j = 0; j < g->k; j++) {
-        if (g->scratch[j] == 0)
-            continue;
-        if (g->nz_len == g->nz_cap) {
-            g->nz_cap = g->nz_cap ? g->nz_cap * 2 : 1024;
-            g->nz_col = xrealloc(g->nz_col, g->nz_cap * sizeof *g->nz_col);
-            g->nz_val = xrealloc(g->nz_val, g->nz_cap * sizeof *g->nz_val);
-        }
-        g->nz_col[g->nz_len] = (uint32_t)j;
-        g->nz_val[g->nz_len++] = g->scratch[j];
-    }
-    g->nz_end[row] = g->nz_len;
+    const char *next;
+    if (inplace_fields(p->row, r, role, ncols, NULL, id, &next))
+        return 1;
+    if (grade_add_id(g, id->buf, id->len, r->name) < 0)
+        return -1;
+    add_sparse((ll_path *)p, g);
+    inplace_skip(r, next);
+    return 0;
 }
 
 /* The row's loss from its values p (clipped, renormalised by the clipped
@@ -85,8 +111,10 @@ void ll_add_sparse(grade_data *g)
  * num_scan_frac, a few ulp off), a row whose raw sum is anywhere near the
  * row-sum tolerance is left alone (1): the general path reads it exactly,
  * so the check and the sum it reports are those of the exact values. */
-static int take_row(grade_data *g, size_t at, const double *p, int near, ll_fault *bad)
+static int take_row(ll_path *lp, const grade_data *g, size_t at, const double *p, int near,
+                    grade_fault *bad)
 {
+    assert(at < g->n && lp->loss);
     const double eps = DBL_EPSILON, tol = 1e-6 + 1e-5;
     double raw = 0, s = 0;
     for (size_t j = 0; j < g->k; j++) { /* p[j] is in [0, 1]: no NaN to mind */
@@ -98,74 +126,70 @@ static int take_row(grade_data *g, size_t at, const double *p, int near, ll_faul
         return 1;
     if (g->comp->prob_rows_sum_to_one && !(fabs(raw - 1) <= tol) && at < bad->row) {
         bad->row = at;
-        bad->sum = raw;
+        bad->value = raw;
     }
     double loss = 0;
-    for (size_t c = at ? g->nz_end[at - 1] : 0; c < g->nz_end[at]; c++)
-        loss -= g->nz_val[c] * log(fmin(fmax(p[g->nz_col[c]], eps), 1 - eps) / s);
-    g->loss[at] = loss;
+    for (size_t c = at ? lp->nz_end[at - 1] : 0; c < lp->nz_end[at]; c++)
+        loss -= lp->nz_val[c] * log(fmin(fmax(p[lp->nz_col[c]], eps), 1 - eps) / s);
+    lp->loss[at] = loss;
     return 0;
 }
 
-void ll_take_row(grade_data *g, size_t at, const double *p)
+static void take_matched(grade_path *p, grade_data *g, size_t at)
 {
-    take_row(g, at, p, 0, &g->bad_sum);
+    ll_path *lp = (ll_path *)p;
+    take_row(lp, g, at, p->row, 0, &lp->bad_sum);
 }
 
-int ll_take_in_place(grade_data *g, size_t at, double *p, const char **pos, const char *end,
-                     ll_fault *bad)
+/* A submission row read in place (inplace_fields with pos) into answer row
+ * at's loss: the cells the loss takes the log of are read again exactly
+ * from pos; a row-sum fault goes to *bad. 0, or 1 when the general path
+ * must read the row (nothing was written then). Rows of distinct answer
+ * rows may be taken at once from several threads. */
+static int take_in_place(ll_path *lp, const grade_data *g, size_t at, double *p,
+                         const char **pos, const char *end, grade_fault *bad)
 {
     /* the cells the loss takes the log of: exact, as the general path has them */
-    for (size_t c = at ? g->nz_end[at - 1] : 0; c < g->nz_end[at]; c++) {
-        uint32_t j = g->nz_col[c];
+    for (size_t c = at ? lp->nz_end[at - 1] : 0; c < lp->nz_end[at]; c++) {
+        uint32_t j = lp->nz_col[c];
         if (inplace_exact(&p[j], pos[j], end) < 0 || !(p[j] <= 1))
             return 1;
     }
-    return take_row(g, at, p, 1, bad);
+    return take_row(lp, g, at, p, 1, bad);
 }
 
 /* A submission row in place: 0 when it was matched and scored and the
  * cursor moved past it; 1 when the general path must read it (nothing was
  * changed then). */
-static int fast_row(grade_data *g, csv_reader *r, const long *role, size_t ncols, sb *id,
-                    int has_id, const char **pos)
+static int fast_row(ll_path *lp, grade_data *g, csv_reader *r, const long *role, size_t ncols,
+                    sb *id, int has_id, const char **pos)
 {
     const char *next;
-    if (g->any_bool || inplace_fields(g->scratch, r, role, ncols, pos, id, &next))
+    double *vals = lp->base.row;
+    if (g->any_bool || inplace_fields(vals, r, role, ncols, pos, id, &next))
         return 1; /* a True/False column: grade_take_values reads those */
     long at = g->seq_row < g->n ? (long)g->seq_row : -1;
     if (has_id)
         at = grade_find_row(g, id->buf, g->seq_row);
-    if (at < 0 || ll_take_in_place(g, (size_t)at, g->scratch, pos, r->end, &g->bad_sum))
+    if (at < 0 || take_in_place(lp, g, (size_t)at, vals, pos, r->end, &lp->bad_sum))
         return 1;
     grade_claim(g, at);
     inplace_skip(r, next);
     return 0;
 }
 
-int ll_fast_answer(grade_data *g, csv_reader *r, const long *role, size_t ncols, sb *id)
+static int match_rows(grade_path *p, grade_data *g, csv_reader *r, long id_at)
 {
-    const char *next;
-    if (inplace_fields(g->scratch, r, role, ncols, NULL, id, &next))
-        return 1;
-    if (grade_add_id(g, id->buf, id->len, r->name) < 0)
-        return -1;
-    ll_add_sparse(g);
-    inplace_skip(r, next);
-    return 0;
-}
-
-int ll_match_rows(grade_data *g, csv_reader *r, long id_at)
-{
+    ll_path *lp = (ll_path *)p;
     size_t ncols = r->n_fields;
     long *role = inplace_roles(g, ncols, id_at);
-    if (!g->loss)
-        g->loss = big_alloc(g->n * sizeof *g->loss);
+    if (!lp->loss)
+        lp->loss = big_alloc(g->n * sizeof *lp->loss);
     const char **pos = xcalloc(g->k, sizeof *pos);
     sb id = {0};
     int rc = 0;
     while (csv_reader_skip_blank(r)) {
-        if (fast_row(g, r, role, ncols, &id, id_at >= 0, pos) == 0)
+        if (fast_row(lp, g, r, role, ncols, &id, id_at >= 0, pos) == 0)
             continue;
         int got = csv_reader_next(r); /* read it again, the general way */
         if (got < 0)
@@ -182,19 +206,90 @@ int ll_match_rows(grade_data *g, csv_reader *r, long id_at)
     return rc ? rc : grade_all_matched(g, r->name);
 }
 
-int ll_check_sums(grade_data *g)
+/* A row at the lane's cursor: 1 taken, 0 at the end of the range, -1 when
+ * the single reader must grade the file. Its hundred-odd fields take far
+ * longer to read than its id takes to look up: one at a time. */
+static int lane_rows(grade_path *p, grade_lane *l, csv_reader *r)
 {
-    if (g->bad_sum.row == SIZE_MAX)
+    grade_data *g = l->g;
+    const char *next, *ids[1];
+    long at;
+    if (!csv_reader_skip_blank(r))
         return 0;
-    return grade_invalid(g, "submission: the probabilities of id '%s' sum to %.9g, not 1 "
-                         "(normalise each row)", grade_nth_id(g, g->bad_sum.row),
-                         g->bad_sum.sum);
+    if (r->read_errno || inplace_fields(l->vals, r, l->role, l->ncols, l->pos, &l->id, &next))
+        return -1;
+    ids[0] = l->id.buf;
+    grade_lookup_many(g, ids, 1, &at);
+    if (at < 0 || !grade_claim_shared(g, (size_t)at) ||
+        take_in_place((ll_path *)p, g, (size_t)at, l->vals, l->pos, r->end, &l->bad))
+        return -1;
+    inplace_skip(r, next);
+    l->rows++;
+    return 1;
 }
 
-double ll_mean(const grade_data *g)
+static void lanes_begin(grade_path *p, grade_data *g)
 {
+    ll_path *lp = (ll_path *)p;
+    if (!lp->loss)
+        lp->loss = big_alloc(g->n * sizeof *lp->loss);
+}
+
+static void lanes_end(grade_path *p, grade_data *g, int ok, const grade_fault *fault)
+{
+    (void)g;
+    if (ok) /* else the single reader takes every row again, faults too */
+        ((ll_path *)p)->bad_sum = *fault;
+}
+
+static int check_rows(grade_path *p, grade_data *g)
+{
+    const ll_path *lp = (const ll_path *)p;
+    if (lp->bad_sum.row == SIZE_MAX)
+        return 0;
+    return grade_invalid(g, "submission: the probabilities of id '%s' sum to %.9g, not 1 "
+                         "(normalise each row)", grade_nth_id(g, lp->bad_sum.row),
+                         lp->bad_sum.value);
+}
+
+/* The per-row losses summed in answer order (the general path's order). */
+static int score(double *out, grade_path *p, grade_data *g)
+{
+    const ll_path *lp = (const ll_path *)p;
+    assert(lp->loss && g->seq_row >= g->n); /* every answer row has its loss */
     double total = 0;
     for (size_t i = 0; i < g->n; i++)
-        total += g->loss[i];
-    return total / (double)g->n;
+        total += lp->loss[i];
+    *out = total / (double)g->n;
+    return 0;
+}
+
+static void destroy(grade_path *p)
+{
+    ll_path *lp = (ll_path *)p;
+    free(p->row);
+    free(lp->nz_end);
+    free(lp->nz_col);
+    free(lp->nz_val);
+    big_free(lp->loss);
+    free(lp);
+}
+
+static const grade_path_ops ll_ops = {
+    .name = "reduced log loss", .answer_row = answer_row, .answer_in_place = answer_in_place,
+    .take_row = take_matched, .match_rows = match_rows, .lane_rows = lane_rows,
+    .lanes_begin = lanes_begin, .lanes_end = lanes_end, .check_rows = check_rows,
+    .score = score, .destroy = destroy,
+};
+
+grade_path *ll_path_open(const grade_data *g)
+{
+    /* rows are folded in as they are matched: the pairing must be known then */
+    if (strcmp(g->comp->metric, "logloss") || g->k < 2 || grade_pairs_sorted(g->comp))
+        return NULL;
+    ll_path *lp = xcalloc(1, sizeof *lp);
+    lp->base.ops = &ll_ops;
+    lp->base.row = xcalloc(g->k, sizeof *lp->base.row);
+    lp->bad_sum.row = SIZE_MAX;
+    return &lp->base;
 }

@@ -13,14 +13,23 @@
  * with a message naming the row and column (g->why). A problem with the
  * answers or the registry entry is an error (< 0).
  */
+#include "grade.h"
+#include "answers_rows.h"
 #include "bench.h"
 #include "bigmem.h"
 #include "csv_reader.h"
-#include "grade_internal.h"
+#include "grade_data.h"
+#include "grade_paths.h"
+#include "halves.h"
+#include "inplace.h"
+#include "mask_grade.h"
+#include "match.h"
 #include "metrics.h"
-#include "numparse.h"
+#include "pairsort.h"
 #include "util.h"
+#include "values.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,6 +37,9 @@
 
 void grade_free(grade_data *g)
 {
+    if (g->path)
+        g->path->ops->destroy(g->path);
+    mask_free(g->mask);
     for (size_t i = 0; i < g->k; i++)
         free(g->cols[i]);
     free(g->cols);
@@ -55,30 +67,7 @@ void grade_free(grade_data *g)
     free(g->bool_col);
     free(g->why);
     sb_free(&g->conv);
-    free(g->scratch);
-    free(g->nz_end);
-    free(g->nz_col);
-    free(g->nz_val);
-    big_free(g->loss);
-    free(g->lab);
-    big_free(g->keys);
-    free(g->key_lab);
-    free(g->mask_dims);
-    sb_free(&g->mask_ids);
-    free(g->mask_id_off);
     memset(g, 0, sizeof *g);
-}
-
-int grade_invalid(grade_data *g, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    sb s = {0};
-    sb_vprintf(&s, fmt, ap);
-    va_end(ap);
-    free(g->why);
-    g->why = sb_steal(&s);
-    return 1;
 }
 
 /* Target columns: the registry's list, or "*" = every column of the answers
@@ -224,106 +213,21 @@ static int map_header(grade_data *g, const csv_reader *r, int is_answers, long *
                    g->comp->id_col ? g->comp->id_col : "(none)", needed, needed == 1 ? "" : "s");
 }
 
-/* pandas' default true_values / false_values: 1, 0; -1 for anything else. */
-static int bool_literal(const char *s)
-{
-    if (*s != 'T' && *s != 't' && *s != 'F' && *s != 'f')
-        return -1; /* a number, the common case, at one compare */
-    if (!strcmp(s, "True") || !strcmp(s, "TRUE") || !strcmp(s, "true"))
-        return 1;
-    if (!strcmp(s, "False") || !strcmp(s, "FALSE") || !strcmp(s, "false"))
-        return 0;
-    return -1;
-}
+static const grade_path_ops tables_ops;
 
-/* A submission cell where a METRIC_BOOL metric may take True/False: the
- * column is bool when its first row is, and then every row must be (the
- * fast readers take numbers only, so they stand aside once a column is
- * bool: any_bool). 0 with *v set, or the reason the cell is bad. */
-static const char *bool_cell(grade_data *g, size_t j, const char *cell, double *v)
+/* The path this grading takes, chosen once from the metric and the
+ * answers' columns: the first fast path that takes it, else the tables. */
+static void choose_path(grade_data *g)
 {
-    int b = bool_literal(cell), first = g->seq_row == 1; /* claimed already */
-    if (first && b >= 0) {
-        g->bool_col[j] = 1;
-        g->any_bool = 1;
+    grade_path *(*const fast[])(const grade_data *) = {ll_path_open, auc_path_open};
+    assert(!g->path && g->k > 0);
+    for (size_t i = 0; i < sizeof fast / sizeof fast[0] && !g->path; i++)
+        g->path = fast[i](g);
+    if (!g->path) {
+        g->path = xcalloc(1, sizeof *g->path);
+        g->path->ops = &tables_ops;
     }
-    if (b >= 0 && g->bool_col[j]) {
-        *v = b;
-        return NULL;
-    }
-    if (b >= 0)
-        return "is True/False in a column of numbers (pandas reads such a column as text)";
-    return "is not True/False, as the column's first row is (pandas reads such a column as "
-           "text)";
-}
-
-static int out_of_bounds(const grade_data *g, double v)
-{
-    double lo, hi;
-    return metric_bounds(g->comp->metric, &lo, &hi) && !(v >= lo && v <= hi);
-}
-
-int grade_take_values(grade_data *g, const row_view *r, int is_answers, double *dst,
-                      sb *strs, size_t *soff)
-{
-    if (g->flags & METRIC_MASK) { /* soff is this row's slot of yoff / poff */
-        size_t row = (size_t)(soff - (is_answers ? g->yoff : g->poff));
-        return mask_take_text(g, r, is_answers, row, strs, soff);
-    }
-    for (size_t j = 0; j < g->k; j++) {
-        if (g->col_idx[j] < 0) { /* a submission-only column, reading the answers */
-            if (dst)
-                dst[j] = NAN;
-            continue;
-        }
-        const char *cell = r->buf + r->off[g->col_idx[j]];
-        if (g->flags & METRIC_STRING) {
-            *soff = strs->len;
-            sb_append(strs, cell, strlen(cell) + 1);
-            continue;
-        }
-        double v;
-        const char *bad = NULL;
-        if (!*cell && (is_answers ? g->mark[j] == '?' || g->mark[j] == '-' : g->mark[j] == '+'))
-            v = NAN; /* pandas reads it as NaN; the metric decides */
-        else if (!is_answers && g->bool_col && (g->bool_col[j] || bool_literal(cell) >= 0))
-            bad = bool_cell(g, j, cell, &v);
-        else if (num_parse(cell, &v) < 0)
-            bad = *cell ? "is not a number" : "is empty (a number is needed)";
-        else if (!isfinite(v))
-            bad = "is not a finite number";
-        else if (!is_answers && (g->flags & METRIC_PROB) && (v < 0 || v > 1))
-            bad = "is not a probability in [0, 1]";
-        else if (!is_answers && (g->flags & METRIC_NONNEG) && v <= -1)
-            bad = "is <= -1 (the log-error metric takes log(1 + value))";
-        else if (!is_answers && (g->flags & METRIC_INTEGER) && v != trunc(v))
-            bad = "is not a whole number (a class label is needed)";
-        else if (!is_answers && (g->flags & METRIC_BOUNDED) && out_of_bounds(g, v))
-            bad = "is outside the range the competition allows";
-        if (bad && is_answers)
-            return err_set("%s: line %zu, column '%s': '%s' %s", r->name, r->line,
-                           g->cols[j], cell, bad);
-        if (bad)
-            return grade_invalid(g, "%s: line %zu, column '%s': '%s' %s", r->name, r->line,
-                                 g->cols[j], cell, bad);
-        dst[j] = v;
-    }
-    return 0;
-}
-
-int grade_add_id(grade_data *g, const char *id, size_t len, const char *path)
-{
-    if (len + 1 > UINT32_MAX - g->ids_len) /* the slots hold 32-bit offsets */
-        return err_set("%s: the ids take more than 4 GiB", path);
-    if (g->n == 0)
-        g->id_stride = len + 1;
-    else if (g->id_stride != len + 1)
-        g->id_stride = 0;
-    g->n++;
-    memcpy(g->ids + g->ids_len, id, len);
-    g->ids[g->ids_len + len] = 0;
-    g->ids_len += len + 1;
-    return 0;
+    log_debug("%s: grading path: %s", g->comp->id, g->path->ops->name);
 }
 
 /* One pass over the answers: pass 1 takes the ids, pass 2 (after the
@@ -331,6 +235,7 @@ int grade_add_id(grade_data *g, const char *id, size_t len, const char *path)
  * values are never held together with the hash. */
 static int load_answers(grade_data *g, const char *path, int pass)
 {
+    assert(pass == 1 || (!g->ids && !g->slots && !g->slots32)); /* see above */
     csv_reader r;
     if (g->conv.len)
         csv_reader_init(&r, g->conv.buf, g->conv.len, path);
@@ -341,12 +246,12 @@ static int load_answers(grade_data *g, const char *path, int pass)
     if (rc == 0)
         rc = err_set("%s: empty answers file", path);
     if (rc < 0 || (pass == 1 && pick_columns(g, &r, path) < 0) ||
-        map_header(g, &r, 1, &id_at) < 0)
-        goto fail;
-    if (pass == 1) {
-        ll_setup(g);
-        auc_setup(g);
+        map_header(g, &r, 1, &id_at) < 0) {
+        csv_reader_close(&r);
+        return -1;
     }
+    if (pass == 1)
+        choose_path(g);
     size_t ncols = r.n_fields, row = 0;
     if (pass == 1) /* ids and their NULs fit in the file (see csv.c's arena) */
         g->ids = big_alloc(r.file_size + 1);
@@ -356,11 +261,12 @@ static int load_answers(grade_data *g, const char *path, int pass)
         g->y = big_alloc(g->n * g->k * sizeof *g->y);
     if (pass == 2 && g->group_col)
         g->goff = xmalloc(g->n * sizeof *g->goff);
-    long *role = pass == 1 && g->reduced ? inplace_roles(g, ncols, id_at) : NULL;
+    grade_path *gp = g->path;
+    long *role = pass == 1 && gp->ops->answer_in_place ? inplace_roles(g, ncols, id_at) : NULL;
     sb idbuf = {0};
     for (;;) {
         if (role && (rc = csv_reader_skip_blank(&r)) > 0 &&
-            (rc = ll_fast_answer(g, &r, role, ncols, &idbuf)) == 0)
+            (rc = gp->ops->answer_in_place(gp, g, &r, role, ncols, &idbuf)) == 0)
             continue; /* a simple row, read in place */
         if (rc < 0 || (rc = csv_reader_next(&r)) <= 0)
             break;
@@ -389,9 +295,7 @@ static int load_answers(grade_data *g, const char *path, int pass)
         if ((rc = grade_add_id(g, id, strlen(id), path)) < 0)
             break;
         row_view v = {path, r.buf, r.off, r.n_fields, r.row_line};
-        if (g->reduced && (rc = ll_answer_row(g, &v)) < 0)
-            break;
-        if (g->bin_auc && (rc = auc_answer_row(g, &v)) < 0)
+        if (gp->ops->answer_row && (rc = gp->ops->answer_row(gp, g, &v)) < 0)
             break;
         if ((g->flags & METRIC_MASK) && (rc = mask_answer_row(g, &v)) < 0)
             break;
@@ -400,17 +304,13 @@ static int load_answers(grade_data *g, const char *path, int pass)
     sb_free(&idbuf);
     if (rc >= 0 && pass == 2 && row != g->n)
         rc = err_set("%s changed while grading", path);
-    if (rc < 0)
-        goto fail;
     csv_reader_close(&r);
-    return 0;
-fail:
-    csv_reader_close(&r);
-    return -1;
+    return rc < 0 ? -1 : 0;
 }
 
-static int check_row_sums(grade_data *g)
+static int check_row_sums(grade_path *p, grade_data *g)
 {
+    (void)p;
     if (!g->comp->prob_rows_sum_to_one || !g->p)
         return 0;
     for (size_t i = 0; i < g->n; i++) {
@@ -451,9 +351,15 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
 {
     memset(g, 0, sizeof *g);
     g->comp = comp;
-    g->flags = metric_flags(comp->metric);
-    if (!(g->flags & METRIC_KNOWN))
-        return err_set("%s: unknown metric '%s'", comp->id, comp->metric);
+    g->metric = metric_find(comp->metric);
+    if (!g->metric) {
+        char *names = metric_names();
+        err_set("%s: unknown metric '%s' (grove implements: %s)", comp->id, comp->metric,
+                names);
+        free(names);
+        return -1;
+    }
+    g->flags = METRIC_KNOWN | g->metric->flags;
     if (answers_rows(&g->conv, comp, answers_path) < 0 ||
         load_answers(g, answers_path, 1) < 0)
         return -1;
@@ -469,7 +375,7 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
         g->poff = xcalloc(g->n, sizeof *g->poff);
         g->pline = xcalloc(g->n, sizeof *g->pline);
     }
-    else if (!g->reduced && !g->bin_auc)
+    else if (g->path->ops->two_pass)
         g->p = big_alloc(g->n * g->k * sizeof *g->p);
     csv_reader r;
     if (csv_reader_stream(&r, sub_path) < 0)
@@ -481,29 +387,25 @@ int grade_load(grade_data *g, const bench_competition *comp, const char *sub_pat
     else
         rc = map_header(g, &r, 0, &id_at);
     if (rc == 0 && !grade_match_lanes(g, sub_path, &r, id_at))
-        rc = g->reduced ? ll_match_rows(g, &r, id_at) : grade_match_rows(g, &r, id_at);
+        rc = g->path->ops->match_rows(g->path, g, &r, id_at);
     csv_reader_close(&r);
     if (rc == 0 && grade_pairs_sorted(comp))
         rc = grade_pair_sorted(g);
     if (rc == 0)
-        rc = g->reduced ? ll_check_sums(g) : check_row_sums(g);
+        rc = g->path->ops->check_rows(g->path, g);
     drop_ids(g);
-    if (rc == 0 && !g->reduced && !g->bin_auc)
+    if (rc == 0 && g->path->ops->two_pass)
         rc = load_answers(g, answers_path, 2);
     if (rc == 0 && g->sub_ans)
         rc = grade_pair_kept(g);
     return rc < 0 ? -1 : 0;
 }
 
-int grade_score(double *out, grade_data *g)
+/* The general path's score: the tables handed to the metric. */
+static int tables_score(double *out, grade_path *p, grade_data *g)
 {
+    (void)p;
     size_t n = g->n;
-    if (g->reduced) {
-        *out = ll_mean(g);
-        return 0;
-    }
-    if (g->bin_auc)
-        return auc_score(out, g);
     const char **ys = NULL, **ps = NULL, **group = NULL;
     if (g->goff) {
         group = xmalloc(n * sizeof *group);
@@ -520,17 +422,39 @@ int grade_score(double *out, grade_data *g)
             ps[i] = g->pstr.buf + g->poff[i];
         }
     }
-    const double *y = g->flags & METRIC_MASK ? g->mask_dims : g->y;
+    const double *y = g->flags & METRIC_MASK ? mask_dims(g) : g->y;
     metric_input in = {n, g->k, y, g->p, ys, ps, (const char *const *)g->cols, g->pline, group};
-    int rc = metric_compute(out, g->comp->metric, &in);
+    int rc = metric_compute(out, g->metric->name, &in);
     free(ys);
     free(ps);
     free(group);
-    if (rc > 0) { /* the metric found the submission invalid */
-        grade_invalid(g, "%s", err_last());
-        return 0;
-    }
+    if (rc > 0) /* the metric found the submission invalid */
+        return grade_invalid(g, "%s", err_last()), 0;
     if (rc < 0)
         err_prefix("%s", g->comp->id);
     return rc;
+}
+
+static int tables_match_rows(grade_path *p, grade_data *g, csv_reader *r, long id_at)
+{
+    (void)p;
+    return grade_match_rows(g, r, id_at);
+}
+
+static void tables_destroy(grade_path *p)
+{
+    free(p);
+}
+
+/* The general path: n x k tables of both sides (or the cells' text), the
+ * answers' values read in a second pass once the ids are dropped. */
+static const grade_path_ops tables_ops = {
+    .name = "tables", .two_pass = 1, .match_rows = tables_match_rows,
+    .check_rows = check_row_sums, .score = tables_score, .destroy = tables_destroy,
+};
+
+int grade_score(double *out, grade_data *g)
+{
+    assert(g->path && !g->why); /* grade_load succeeded, the submission is valid */
+    return g->path->ops->score(out, g->path, g);
 }

@@ -9,7 +9,9 @@
  * id up in the answers' hash (read-only once built), claims that answer row
  * with an atomic bit, and writes what the metric keeps of the row into that
  * row's own slot (the binary AUC's sort key, the log loss's row loss). No
- * two lanes ever write the same place: a row is claimed once.
+ * two lanes ever write the same place: a row is claimed once. What a lane
+ * reads and where it writes is the grading path's (its lane_rows hook);
+ * this file only cuts the file, runs the threads and joins them.
  *
  * This is only the valid submission's road. The first row a lane cannot
  * take as it is (quotes anywhere, an unknown or repeated id, a value out of
@@ -27,12 +29,15 @@
  * and GROVE_GRADE_SPLIT_MIN (bytes after the header below which one reader
  * is used; default 4 MiB) exist so tests can cut small files in many places.
  */
-#include "bigmem.h"
+#include "halves.h"
 #include "csv_reader.h"
-#include "grade_internal.h"
+#include "grade_data.h"
+#include "inplace.h"
+#include "match.h"
 #include "metrics.h"
 #include "util.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -44,19 +49,6 @@
 #define SPLIT_MIN_DEFAULT ((size_t)4 << 20)
 #define CUT_SEARCH ((size_t)1 << 20) /* how far past a nominal cut a line end is looked for */
 #define STOP_EVERY 256               /* steps between looks at the stop flag */
-
-typedef struct lane {
-    grade_data *g;
-    const char *path;
-    size_t from, to;     /* byte range of the file */
-    const long *role;
-    size_t ncols;
-    uint64_t *keys;      /* binary AUC: sort keys by answer row */
-    int *stop;           /* shared: some lane gave up */
-    size_t rows;
-    ll_fault bad;
-    int ok;
-} lane;
 
 static size_t env_size(const char *name, size_t dflt)
 {
@@ -76,75 +68,20 @@ static size_t lane_count(void)
     return n < 1 ? 1 : n > MAX_LANES ? MAX_LANES : n;
 }
 
-/* A log loss row at the lane's cursor: 1 taken, 0 at the end of the range,
- * -1 when the single reader must grade the file. Its hundred-odd fields
- * take far longer to read than its id takes to look up: one at a time. */
-static int ll_rows(lane *l, csv_reader *r, double *vals, const char **pos, sb *id)
-{
-    grade_data *g = l->g;
-    const char *next, *ids[1];
-    long at;
-    if (!csv_reader_skip_blank(r))
-        return 0;
-    if (r->read_errno || inplace_fields(vals, r, l->role, l->ncols, pos, id, &next))
-        return -1;
-    ids[0] = id->buf;
-    grade_lookup_many(g, ids, 1, &at);
-    if (at < 0 || !grade_claim_shared(g, (size_t)at) ||
-        ll_take_in_place(g, (size_t)at, vals, pos, r->end, &l->bad))
-        return -1;
-    inplace_skip(r, next);
-    l->rows++;
-    return 1;
-}
-
-/* Up to AUC_BATCH binary AUC rows at the lane's cursor, their ids looked up
- * together (a lookup is cache misses; a row is a few bytes): 1 while rows
- * follow, 0 at the end of the range, -1 when the single reader must grade
- * the file. */
-#define AUC_BATCH 32
-static int auc_rows(lane *l, csv_reader *r, sb *id, sb *text)
-{
-    size_t off[AUC_BATCH], m = 0;
-    double v[AUC_BATCH];
-    const char *ids[AUC_BATCH], *next;
-    long at[AUC_BATCH];
-    sb_reset(text);
-    int more = 1;
-    while (m < AUC_BATCH && (more = csv_reader_skip_blank(r)) != 0) {
-        if (r->read_errno || inplace_fields(&v[m], r, l->role, l->ncols, NULL, id, &next))
-            return -1;
-        off[m++] = text->len;
-        sb_append(text, id->buf, id->len + 1);
-        inplace_skip(r, next);
-    }
-    for (size_t j = 0; j < m; j++)
-        ids[j] = text->buf + off[j];
-    grade_lookup_many(l->g, ids, m, at);
-    for (size_t j = 0; j < m; j++) {
-        if (at[j] < 0 || !grade_claim_shared(l->g, (size_t)at[j]) ||
-            !(v[j] >= 0 && v[j] <= 1)) /* METRIC_PROB */
-            return -1;
-        l->keys[at[j]] = metric_sort_key(v[j]);
-    }
-    l->rows += m;
-    return more;
-}
-
 static void *lane_run(void *arg)
 {
-    lane *l = arg; /* ok 0, no rows, no bad sum until the range is read */
+    grade_lane *l = arg; /* ok 0, no rows, no bad sum until the range is read */
+    grade_path *p = l->g->path;
     csv_reader r;
     if (csv_reader_stream_range(&r, l->path, l->from, l->to) < 0) {
         __atomic_store_n(l->stop, 1, __ATOMIC_RELAXED);
         return NULL;
     }
-    double *vals = xcalloc(l->g->k, sizeof *vals);
-    const char **pos = xcalloc(l->g->k, sizeof *pos);
-    sb id = {0}, text = {0};
+    l->vals = xcalloc(l->g->k, sizeof *l->vals);
+    l->pos = xcalloc(l->g->k, sizeof *l->pos);
     int ok = 1, more = 1;
     for (size_t step = 1; ok && more; step++) {
-        more = l->g->reduced ? ll_rows(l, &r, vals, pos, &id) : auc_rows(l, &r, &id, &text);
+        more = p->ops->lane_rows(p, l, &r);
         ok = more >= 0;
         if (ok && step % STOP_EVERY == 0 && __atomic_load_n(l->stop, __ATOMIC_RELAXED))
             ok = 0;
@@ -153,10 +90,12 @@ static void *lane_run(void *arg)
     if (!ok)
         __atomic_store_n(l->stop, 1, __ATOMIC_RELAXED);
     l->ok = ok;
-    free(vals);
-    free(pos);
-    sb_free(&id);
-    sb_free(&text);
+    free(l->vals);
+    free(l->pos);
+    sb_free(&l->id);
+    sb_free(&l->text);
+    l->vals = NULL;
+    l->pos = NULL;
     csv_reader_close(&r);
     return NULL;
 }
@@ -181,7 +120,7 @@ static size_t line_start(int fd, size_t want, size_t size)
 /* Whether this grading may go by lanes at all. */
 static int lanes_apply(const grade_data *g, const csv_reader *r, long id_at)
 {
-    return (g->bin_auc || g->reduced) && id_at >= 0 && g->comp->pairing == PAIR_BY_ID &&
+    return g->path->ops->lane_rows && id_at >= 0 && g->comp->pairing == PAIR_BY_ID &&
            !(g->flags & METRIC_EXTRA_IDS) && !g->any_bool && r->fd >= 0 && g->seq_row == 0;
 }
 
@@ -195,20 +134,21 @@ int grade_match_lanes(grade_data *g, const char *path, csv_reader *r, long id_at
     grade_build_index(g);
     if (g->dup_ids)
         return 0; /* the k-th copy of an id takes the k-th answer row: in order only */
-    lane l[MAX_LANES];
+    grade_path *p = g->path;
+    assert(p->ops->lanes_begin && p->ops->lanes_end); /* they go with lane_rows */
+    grade_lane l[MAX_LANES];
     pthread_t tid[MAX_LANES];
     int started[MAX_LANES] = {0}, stop = 0;
     long *role = inplace_roles(g, r->n_fields, id_at);
-    uint64_t *keys = g->bin_auc ? big_alloc(g->n * sizeof *keys) : NULL;
-    if (g->reduced && !g->loss)
-        g->loss = big_alloc(g->n * sizeof *g->loss);
+    p->ops->lanes_begin(p, g);
     size_t from = start;
     for (size_t i = 0; i < n; i++) {
         size_t to = i + 1 == n ? size : line_start(r->fd, start + (size - start) / n * (i + 1),
                                                    size);
         if (to < from)
             to = from;
-        l[i] = (lane){g, path, from, to, role, r->n_fields, keys, &stop, 0, {SIZE_MAX, 0}, 0};
+        l[i] = (grade_lane){.g = g, .path = path, .from = from, .to = to, .role = role,
+                            .ncols = r->n_fields, .stop = &stop, .bad = {SIZE_MAX, 0}};
         from = to;
     }
     for (size_t i = 1; i < n; i++)
@@ -216,7 +156,7 @@ int grade_match_lanes(grade_data *g, const char *path, csv_reader *r, long id_at
     lane_run(&l[0]);
     size_t rows = l[0].rows;
     int ok = l[0].ok;
-    ll_fault bad = l[0].bad;
+    grade_fault bad = l[0].bad;
     for (size_t i = 1; i < n; i++) {
         if (started[i])
             pthread_join(tid[i], NULL);
@@ -230,17 +170,11 @@ int grade_match_lanes(grade_data *g, const char *path, csv_reader *r, long id_at
         log_debug("%s: %zu threads stood aside (a row they do not take, or %zu rows for "
                   "%zu answers): one reader grades it", path, n, rows, g->n);
         memset(g->used, 0, g->n / 8 + 1);
-        big_free(keys);
+        p->ops->lanes_end(p, g, 0, NULL);
         return 0;
     }
     log_debug("%s: %zu rows matched by %zu threads", path, rows, n);
     g->seq_row = g->n;
-    if (g->reduced) {
-        g->bad_sum = bad;
-    } else {
-        g->keys = keys;
-        g->key_lab = xcalloc(g->n / 64 + 1, sizeof *g->key_lab);
-        memcpy(g->key_lab, g->lab, (g->n + 63) / 64 * sizeof *g->key_lab);
-    }
+    p->ops->lanes_end(p, g, 1, &bad);
     return 1;
 }

@@ -10,7 +10,8 @@
  * it.
  */
 #include "csv_reader.h"
-#include "grade_internal.h"
+#include "grade_data.h"
+#include "inplace.h"
 #include "numparse.h"
 #include "util.h"
 

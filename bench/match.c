@@ -16,12 +16,17 @@
  * messages as one at a time. The prefetches are hints: matching never
  * depends on them.
  */
-#include "csv_reader.h"
-#include "grade_internal.h"
+#include "match.h"
 #include "bigmem.h"
+#include "csv_reader.h"
+#include "grade_data.h"
 #include "metrics.h"
 #include "numparse.h"
+#include "pairsort.h"
+#include "util.h"
+#include "values.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,14 +47,6 @@ static uint64_t hash_str(const char *s)
     h ^= h >> 33;
     h *= 0xc4ceb9fe1a85ec53ULL;
     return h ^ (h >> 33);
-}
-
-const char *grade_nth_id(const grade_data *g, size_t i)
-{
-    const char *id = g->ids;
-    while (i--)
-        id += strlen(id) + 1;
-    return id;
 }
 
 /* Open addressing over ~1.3 n slots (not a power of two: the table is a good
@@ -128,6 +125,7 @@ static void insert(grade_data *g, uint64_t h, size_t s, size_t off, size_t i)
         if (!g->dup_ids && (v & tag_mask) == tag && !strcmp(g->ids + id_off(g, v), g->ids + off))
             g->dup_ids = 1;
     }
+    assert(i < ((uint64_t)1 << g->row_bits) - 1); /* the row field of a slot is never all ones */
     if (g->slots32)
         g->slots32[s] = (uint32_t)(tag_of(g, h) | i);
     else
@@ -171,41 +169,23 @@ static void build_index(grade_data *g)
  * equals it by value: "007", "+7" and " 7 " are 7, and so is "7.0" (the
  * submission's column is then float64). Text ids are compared as text. */
 
-int grade_int_canon(const char *s, char *out)
-{
-    s += strspn(s, " \t");
-    int neg = *s == '-';
-    s += *s == '-' || *s == '+';
-    size_t digits = strspn(s, "0123456789");
-    if (!digits || s[digits + strspn(s + digits, " \t")])
-        return -1;
-    while (digits > 1 && *s == '0')
-        s++, digits--;
-    if (digits == 1 && *s == '0')
-        neg = 0; /* -0 is 0 */
-    if (neg)
-        *out++ = '-';
-    memmove(out, s, digits);
-    out[digits] = 0;
-    return 0;
-}
-
 void grade_numeric_ids(grade_data *g)
 {
     if (!g->ids || !g->n)
         return;
     for (const char *id = g->ids; id < g->ids + g->ids_len; id += strlen(id) + 1) {
         char buf[64];
-        if (strlen(id) >= sizeof buf || grade_int_canon(id, buf) < 0)
+        if (strlen(id) >= sizeof buf || num_int_canon(id, buf) < 0)
             return;
     }
     /* rewrite in place: a canonical id is never longer than its text */
     size_t in = 0, out = 0, n = g->n;
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(g->ids + in);
-        grade_int_canon(g->ids + in, g->ids + out);
+        num_int_canon(g->ids + in, g->ids + out);
         in += len + 1;
         out += strlen(g->ids + out) + 1;
+        assert(out <= in); /* never longer than its text: nothing unread is overwritten */
     }
     g->ids_len = out;
     g->id_stride = strlen(g->ids) + 1; /* as grade_add_id counts it */
@@ -221,7 +201,7 @@ static const char *id_key(const grade_data *g, const char *id, char *buf)
 {
     if (!g->num_ids || strlen(id) >= 64)
         return id;
-    if (grade_int_canon(id, buf) == 0)
+    if (num_int_canon(id, buf) == 0)
         return buf;
     double v; /* a float64 column: 7.0 == 7 */
     if (num_parse(id, &v) == 0 && v == trunc(v) && fabs(v) < 9007199254740992.0) {
@@ -389,6 +369,7 @@ static void prefetch(grade_data *g, batch *b, long id_at, size_t ncols)
 
 void grade_claim(grade_data *g, long at)
 {
+    assert(at >= 0 && (size_t)at < g->n && !is_used(g, (size_t)at)); /* once each */
     g->used[at >> 3] |= (unsigned char)(1u << (at & 7));
     if (g->seq_row < g->n)
         g->seq_off += strlen(g->ids + g->seq_off) + 1;
@@ -450,12 +431,11 @@ static int match_row(grade_data *g, const row_view *r, long id_at)
         grade_keep_key(g, id);
     if (g->pline)
         g->pline[at] = r->line;
-    double *dst = g->scratch ? g->scratch : g->p ? g->p + (size_t)at * g->k : NULL;
+    grade_path *p = g->path;
+    double *dst = p->row ? p->row : g->p ? g->p + (size_t)at * g->k : NULL;
     int rc = grade_take_values(g, r, 0, dst, &g->pstr, g->poff ? g->poff + at : NULL);
-    if (rc == 0 && g->reduced)
-        ll_take_row(g, (size_t)at, g->scratch);
-    else if (rc == 0 && g->bin_auc)
-        auc_take_row(g, (size_t)at, g->scratch[0]);
+    if (rc == 0 && p->ops->take_row)
+        p->ops->take_row(p, g, (size_t)at);
     return rc;
 }
 

@@ -2,11 +2,8 @@
  * metrics.c: grading metrics, matching scikit-learn 1.2's definitions as
  * MLE-bench calls them.
  *
- * - ROC AUC is computed as the Mann-Whitney statistic: scores of positives and
- *   negatives are radix-sorted separately (8-byte keys, no comparison sort), then
- *   merged, counting for each positive the negatives below it plus half the
- *   tied ones. That is exactly the area under the trapezoid ROC curve that
- *   sklearn integrates, with ties handled exactly, in O(n).
+ * - ROC AUC is the Mann-Whitney statistic of metrics_common.c's
+ *   metric_auc_keys.
  * - Log loss clips to [eps, 1 - eps] with eps = DBL_EPSILON (sklearn 1.2's
  *   eps="auto" for float64), then renormalises each row, as sklearn does; a
  *   single column is binary: [1 - p, p].
@@ -23,45 +20,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- sorting ------------------------------------------------------------- */
-
-uint64_t metric_sort_key(double x)
-{
-    if (x == 0)
-        x = 0; /* -0.0 and 0.0 tie */
-    uint64_t u;
-    memcpy(&u, &x, sizeof u);
-    return (u >> 63) ? ~u : u | ((uint64_t)1 << 63);
-}
-
-/* LSD radix sort, 16 bits a pass; passes where every key has the same digit
- * are skipped (common: probabilities share their top bits). */
-static void radix_sort(uint64_t *a, size_t n)
-{
-    if (n < 2)
-        return;
-    uint64_t *tmp = xmalloc(n * sizeof *tmp);
-    size_t *count = xmalloc(65536 * sizeof *count);
-    for (int shift = 0; shift < 64; shift += 16) {
-        memset(count, 0, 65536 * sizeof *count);
-        for (size_t i = 0; i < n; i++)
-            count[(a[i] >> shift) & 0xFFFF]++;
-        if (count[(a[0] >> shift) & 0xFFFF] == n)
-            continue;
-        size_t sum = 0;
-        for (size_t d = 0; d < 65536; d++) {
-            size_t c = count[d];
-            count[d] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            tmp[count[(a[i] >> shift) & 0xFFFF]++] = a[i];
-        memcpy(a, tmp, n * sizeof *a);
-    }
-    free(count);
-    free(tmp);
-}
 
 /* ---- ROC AUC ------------------------------------------------------------- */
 
@@ -107,26 +65,6 @@ static int auc_column(double *out, const metric_input *in, size_t col, int skip_
     return 0;
 }
 
-double metric_auc_keys(uint64_t *keys, size_t n_pos, size_t n_neg)
-{
-    uint64_t *neg = keys + n_pos;
-    radix_sort(keys, n_pos);
-    radix_sort(neg, n_neg);
-    /* twice the Mann-Whitney U, kept in integers: exact up to 2^53 pairs */
-    double u2 = 0;
-    size_t below = 0, upto = 0;
-    for (size_t i = 0; i < n_pos; i++) {
-        while (below < n_neg && neg[below] < keys[i])
-            below++;
-        if (upto < below)
-            upto = below;
-        while (upto < n_neg && neg[upto] == keys[i])
-            upto++;
-        u2 += (double)(2 * below + (upto - below));
-    }
-    return u2 / 2 / ((double)n_pos * (double)n_neg);
-}
-
 static int auc_mean(double *out, const metric_input *in, int skip_negative)
 {
     double sum = 0;
@@ -142,7 +80,7 @@ static int auc_mean(double *out, const metric_input *in, int skip_negative)
 
 /* ---- log loss ------------------------------------------------------------ */
 
-static int log_loss(double *out, const metric_input *in)
+int metric_log_loss(double *out, const metric_input *in)
 {
     const double eps = DBL_EPSILON;
     size_t k = in->k;
@@ -273,7 +211,7 @@ static size_t label_union(double **out, const double *y, const double *p, size_t
 }
 
 /* cohen_kappa_score(pred, true, weights="quadratic") */
-static int qwk(double *out, const metric_input *in)
+int metric_qwk(double *out, const metric_input *in)
 {
     size_t n = in->n;
     double *labels;
@@ -409,130 +347,84 @@ static int spearman_cols(double *out, const metric_input *in)
     return 0;
 }
 
-/* ---- dispatch ------------------------------------------------------------ */
+/* ---- the table ---------------------------------------------------------- */
 
-static const struct {
-    const char *name;
-    int flags;
-} table[] = {
-    {"auc", METRIC_PROB | METRIC_BOOL}, {"auc_cols", METRIC_PROB | METRIC_BOOL},
-    {"logloss", METRIC_PROB | METRIC_BOOL},
-    /* auc_cols without the [0, 1] check: graders that call roc_auc_score on
-     * the raw columns (jigsaw-toxic, plant-pathology-2020) */
-    {"auc_cols_any", METRIC_BOOL},
-    {"accuracy", METRIC_STRING}, {"accuracy_str", METRIC_STRING}, {"qwk", 0},
-    {"rmse", METRIC_BOOL}, {"rmsle", METRIC_NONNEG}, {"rmsle_cols", METRIC_NONNEG | METRIC_BOOL},
-    /* sklearn's regression metrics and scipy's pearsonr take a bool column
-     * as 0/1; matthews_corrcoef refuses a "continuous" column (type_of_target)
-     * and takes a bool one as 0/1 */
-    {"mae", 0}, {"mae_int", METRIC_BOOL}, {"pearson", METRIC_BOOL}, {"f1_macro", 0},
-    {"f1_micro", 0}, {"mcc", METRIC_INTEGER | METRIC_BOOL}, {"spearman_cols", 0},
-    /* metrics_text.c */
-    {"map_at_5", METRIC_STRING | METRIC_TEXT},
-    {"map_at_5_strict", METRIC_STRING | METRIC_TEXT | METRIC_ONLY_COLS},
-    {"map_at_12", METRIC_STRING | METRIC_TEXT | METRIC_EXTRA_IDS | METRIC_ONLY_COLS},
-    {"jaccard_tweet", METRIC_STRING | METRIC_TEXT},
-    {"jaccard_words", METRIC_STRING | METRIC_TEXT},
-    {"levenshtein", METRIC_STRING | METRIC_TEXT},
-    {"levenshtein_str", METRIC_STRING | METRIC_TEXT},
-    {"levenshtein_seq", METRIC_STRING | METRIC_TEXT},
-    {"kendall_tau_order", METRIC_STRING | METRIC_TEXT},
-    {"f1_micro_sets", METRIC_STRING | METRIC_TEXT},
-    {"f1_micro_labels", METRIC_STRING | METRIC_TEXT},
-    /* metrics_mask.c, metrics_points.c */
-    {"rle_dice", METRIC_MASK}, {"rle_dice_global", METRIC_MASK},
-    /* TGS and Vesuvius take the id and mask columns and no other */
-    {"rle_iou_prec_101", METRIC_MASK | METRIC_ONLY_COLS},
-    {"rle_f05", METRIC_MASK | METRIC_ONLY_COLS},
-    {"rle_dice_hausdorff", METRIC_MASK}, {"points_f1", METRIC_STRING},
-};
-
-int metric_is_na(const char *s)
+static int auc(double *out, const metric_input *in)
 {
-    static const char *const na[] = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN",
-                                     "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
-                                     "NA", "NULL", "NaN", "None", "n/a", "nan", "null"};
-    for (size_t i = 0; i < sizeof na / sizeof na[0]; i++)
-        if (!strcmp(s, na[i]))
-            return 1;
+    return auc_mean(out, in, 0);
+}
+
+/* jigsaw marks unscored rows with -1: the column forms skip them */
+static int auc_cols(double *out, const metric_input *in)
+{
+    return auc_mean(out, in, 1);
+}
+
+static int accuracy_num(double *out, const metric_input *in)
+{
+    return accuracy(out, in, 0);
+}
+
+static int accuracy_str(double *out, const metric_input *in)
+{
+    return accuracy(out, in, 1);
+}
+
+int metric_rmse(double *out, const metric_input *in)
+{
+    return rmse_like(out, in, 0, 1);
+}
+
+static int rmsle(double *out, const metric_input *in)
+{
+    return rmse_like(out, in, 1, 1);
+}
+
+static int mae(double *out, const metric_input *in)
+{
+    return rmse_like(out, in, 0, 0);
+}
+
+/* int(round(mae)): Python rounds half to even */
+static int mae_int(double *out, const metric_input *in)
+{
+    rmse_like(out, in, 0, 0);
+    *out = nearbyint(*out);
     return 0;
 }
 
-int metric_bool_literal(const char *s)
+int metric_f1_macro(double *out, const metric_input *in)
 {
-    if (!strcmp(s, "True") || !strcmp(s, "TRUE") || !strcmp(s, "true"))
-        return 1;
-    if (!strcmp(s, "False") || !strcmp(s, "FALSE") || !strcmp(s, "false"))
-        return 0;
-    return -1;
+    return f1_score(out, in, 1);
 }
 
-int metric_flags(const char *metric)
+static int f1_micro(double *out, const metric_input *in)
 {
-    if (metric_numeric_flags(metric))
-        return metric_numeric_flags(metric);
-    if (metric_detect_flags(metric))
-        return metric_detect_flags(metric);
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (!strcmp(table[i].name, metric))
-            return METRIC_KNOWN | table[i].flags;
-    return metric_extra_flags(metric);
+    return f1_score(out, in, 0);
 }
 
-int metric_compute(double *out, const char *m, const metric_input *in)
-{
-    *out = NAN;
-    if (in->n == 0)
-        return err_set("metric %s: no rows to score", m);
-    if (metric_extra_flags(m))
-        return metric_extra_compute(out, m, in);
-    if (metric_numeric_flags(m))
-        return metric_numeric_compute(out, m, in);
-    if (mask_is_metric(m))
-        return mask_compute(out, m, in);
-    if (!strcmp(m, "points_f1"))
-        return points_f1(out, in);
-    if (metric_detect_flags(m))
-        return metric_detect_compute(out, m, in);
-    int single = in->k == 1;
-    if (metric_flags(m) & METRIC_TEXT)
-        return metric_text(out, m, in);
-    if (!strcmp(m, "auc") || !strcmp(m, "auc_cols") || !strcmp(m, "auc_cols_any"))
-        return auc_mean(out, in, strcmp(m, "auc") != 0);
-    if (!strcmp(m, "logloss"))
-        return log_loss(out, in);
-    if (!strcmp(m, "accuracy") || !strcmp(m, "accuracy_str"))
-        return accuracy(out, in, !strcmp(m, "accuracy_str"));
-    if (!strcmp(m, "spearman_cols"))
-        return spearman_cols(out, in);
-    if (!single && strcmp(m, "rmsle_cols"))
-        return err_set("metric %s scores one target column, the registry gives %zu", m,
-                       in->k);
-    if (!strcmp(m, "qwk"))
-        return qwk(out, in);
-    if (!strcmp(m, "pearson"))
-        return pearson(out, in);
-    if (!strcmp(m, "rmse"))
-        return rmse_like(out, in, 0, 1);
-    if (!strcmp(m, "rmsle") || !strcmp(m, "rmsle_cols"))
-        return rmse_like(out, in, 1, 1);
-    if (!strcmp(m, "mae"))
-        return rmse_like(out, in, 0, 0);
-    if (!strcmp(m, "mae_int")) { /* int(round(mae)): Python rounds half to even */
-        rmse_like(out, in, 0, 0);
-        *out = nearbyint(*out);
-        return 0;
-    }
-    if (!strcmp(m, "f1_macro") || !strcmp(m, "f1_micro"))
-        return f1_score(out, in, !strcmp(m, "f1_macro"));
-    if (!strcmp(m, "mcc"))
-        return mcc(out, in);
-    return err_set("unknown metric '%s' (grove implements: auc, auc_cols, auc_cols_any, logloss, "
-                   "accuracy, accuracy_str, qwk, rmse, rmsle, rmsle_cols, mae, mae_int, "
-                   "pearson, spearman_cols, f1_macro, f1_micro, mcc, accuracy_pd, f1_macro_int, "
-                   "top1_error, qwk_int, rmse_1_100, logloss_r6, map_at_5, map_at_5_strict, "
-                   "map_at_12, jaccard_tweet, jaccard_words, levenshtein, levenshtein_str, "
-                   "levenshtein_seq, kendall_tau_order, f1_micro_sets, f1_micro_labels, "
-                   "rle_dice, rle_dice_global, rle_iou_prec_101, rle_f05, rle_dice_hausdorff, "
-                   "points_f1, map_siim, coco_map40, f1_tf2qa, map_lyft3d)", m);
-}
+const metric_def metrics_base[] = {
+    {"auc", METRIC_PROB | METRIC_BOOL, auc, 0, 0, NULL},
+    {"auc_cols", METRIC_PROB | METRIC_BOOL, auc_cols, 0, 0, NULL},
+    {"logloss", METRIC_PROB | METRIC_BOOL, metric_log_loss, 0, 0, NULL},
+    /* auc_cols without the [0, 1] check: graders that call roc_auc_score on
+     * the raw columns (jigsaw-toxic, plant-pathology-2020) */
+    {"auc_cols_any", METRIC_BOOL, auc_cols, 0, 0, NULL},
+    {"accuracy", METRIC_STRING, accuracy_num, 0, 0, NULL},
+    {"accuracy_str", METRIC_STRING, accuracy_str, 0, 0, NULL},
+    {"qwk", METRIC_ONE_COL, metric_qwk, 0, 0, NULL},
+    {"rmse", METRIC_BOOL | METRIC_ONE_COL, metric_rmse, 0, 0, NULL},
+    {"rmsle", METRIC_NONNEG | METRIC_ONE_COL, rmsle, 0, 0, NULL},
+    {"rmsle_cols", METRIC_NONNEG | METRIC_BOOL, rmsle, 0, 0, NULL},
+    /* sklearn's regression metrics and scipy's pearsonr take a bool column
+     * as 0/1; matthews_corrcoef refuses a "continuous" column (type_of_target)
+     * and takes a bool one as 0/1 */
+    {"mae", METRIC_ONE_COL, mae, 0, 0, NULL},
+    {"mae_int", METRIC_BOOL | METRIC_ONE_COL, mae_int, 0, 0, NULL},
+    {"pearson", METRIC_BOOL | METRIC_ONE_COL, pearson, 0, 0, NULL},
+    {"f1_macro", METRIC_ONE_COL, metric_f1_macro, 0, 0, NULL},
+    {"f1_micro", METRIC_ONE_COL, f1_micro, 0, 0, NULL},
+    {"mcc", METRIC_INTEGER | METRIC_BOOL | METRIC_ONE_COL, mcc, 0, 0, NULL},
+    {"spearman_cols", 0, spearman_cols, 0, 0, NULL},
+    {NULL, 0, NULL, 0, 0, NULL},
+};

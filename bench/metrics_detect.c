@@ -1,6 +1,6 @@
 /*
- * metrics_detect.c: detection and question-answering metrics over
- * PredictionString cells, as MLE-bench's graders compute them.
+ * metrics_detect.c: detection metrics over PredictionString cells, as
+ * MLE-bench's graders compute them.
  *
  * - map_siim (siim-covid19-detection): a cell is "label conf xmin ymin xmax
  *   ymax" repeated (str.split(), Python float()). Per class of the answers,
@@ -20,11 +20,6 @@
  *   (id 0) never makes its match a true positive and the first detection
  *   (id 0) never uses up its ground truth; 101-point interpolated precision;
  *   classes without unignored ground truth drop out of the mean.
- * - f1_tf2qa (tensorflow2-question-answering): the answers cell lists the
- *   valid answers ("start:end" spans, YES, NO; answers_rows.c builds it);
- *   micro F1 of the binary y_true/y_pred that MLE-bench derives is the share
- *   of rows where a given answer is valid or no answer is given and none
- *   is valid.
  */
 #include "metrics.h"
 #include "util.h"
@@ -159,11 +154,6 @@ static int parse_cell(dets *d, const char *s, size_t img, int siim, text_tok **t
     return 0;
 }
 
-static size_t line_of(const metric_input *in, size_t i)
-{
-    return in->lines ? in->lines[i] : i + 2;
-}
-
 /* Every row's boxes, answers into *y and submission into *p. 0, 1 (the
  * submission is invalid: err_last()) or < 0 (the answers are bad). */
 static int parse_all(dets *y, dets *p, const metric_input *in, int siim, int na_invalid)
@@ -180,13 +170,13 @@ static int parse_all(dets *y, dets *p, const metric_input *in, int siim, int na_
             rc = (err_set("submission line %zu, column '%s': '%s' is read as a missing value "
                           "(NaN), on which the grader fails; give every row a prediction "
                           "string (label confidence x_min y_min x_max y_max ...)",
-                          line_of(in, i), in->cols[0], in->ps[i]), 1);
+                          metric_line_of(in, i), in->cols[0], in->ps[i]), 1);
         else if (parse_cell(p, in->ps[i], i, siim, &tok, &cap, &why, &at) < 0) {
             if (at)
-                err_set("submission line %zu, column '%s': value %zu %s", line_of(in, i),
+                err_set("submission line %zu, column '%s': value %zu %s", metric_line_of(in, i),
                         in->cols[0], at, why);
             else
-                err_set("submission line %zu, column '%s': %s", line_of(in, i), in->cols[0],
+                err_set("submission line %zu, column '%s': %s", metric_line_of(in, i), in->cols[0],
                         why);
             rc = 1;
         }
@@ -318,8 +308,8 @@ static int map_siim(double *out, const metric_input *in)
     for (size_t i = 0; rc == 0 && i < p.n; i++)
         if (isnan(p.v[i].v[1]))
             rc = (err_set("submission line %zu, column '%s': box %zu has the confidence "
-                          "nan, which cannot be ranked", line_of(in, p.v[i].img), in->cols[0],
-                          p.v[i].seq + 1), 1);
+                          "nan, which cannot be ranked", metric_line_of(in, p.v[i].img),
+                          in->cols[0], p.v[i].seq + 1), 1);
     if (rc)
         goto done;
     /* the classes: the answers' distinct labels */
@@ -338,7 +328,7 @@ static int map_siim(double *out, const metric_input *in)
             if (isinf(p.v[i].v[1]) && label_is(&p.v[i], cls[c])) {
                 rc = (err_set("submission line %zu, column '%s': box %zu has an infinite "
                               "confidence, which the metric rejects",
-                              line_of(in, p.v[i].img), in->cols[0], p.v[i].seq + 1), 1);
+                              metric_line_of(in, p.v[i].img), in->cols[0], p.v[i].seq + 1), 1);
                 goto done;
             }
     xqsort(p.v, p.n, sizeof *p.v, cmp_conf_desc);
@@ -539,7 +529,7 @@ static int coco_map40(double *out, const metric_input *in)
         y.v[0].first = 1;
     size_t first_row = 0; /* the submission's first line holds detection id 0 */
     for (size_t i = 1; i < in->n; i++)
-        if (line_of(in, i) < line_of(in, first_row))
+        if (metric_line_of(in, i) < metric_line_of(in, first_row))
             first_row = i;
     for (size_t i = 0; i < p.n; i++)
         p.v[i].first = p.v[i].img == first_row && p.v[i].seq == 0;
@@ -594,129 +584,10 @@ done:
     return rc;
 }
 
-/* ---- f1_tf2qa ------------------------------------------------------------------- */
+/* ---- table ------------------------------------------------------------------ */
 
-/* Python's int() of text (whitespace around allowed): 0 with *v, 1 when the
- * value is beyond 64 bits (it matches no answer), -1 when int() fails. */
-static int py_int_text(const char *s, size_t len, long long *v)
-{
-    char *copy = xstrndup(s, len);
-    text_tok *t = NULL;
-    size_t cap = 0;
-    int rc = -1;
-    /* bytes that are not UTF-8 never reach float() (pandas cannot decode
-     * them); text_split would read a lone 0xA0 as a no-break space */
-    if (strlen(copy) != len || text_utf8_check(copy, len) >= 0 ||
-        strpbrk(copy, "\x1c\x1d\x1e\x1f") || text_split(&t, &cap, copy, 0) != 1)
-        goto done; /* \x1c-\x1f: str.split() spaces that float() does not strip */
-    const char *p = t[0].s, *end = p + t[0].len;
-    int neg = *p == '-';
-    p += *p == '+' || *p == '-';
-    unsigned long long acc = 0;
-    int over = 0, prev_digit = 0;
-    if (p == end)
-        goto done;
-    for (; p < end; p++) {
-        if (*p == '_' && prev_digit && p + 1 < end && p[1] >= '0' && p[1] <= '9') {
-            prev_digit = 0;
-            continue;
-        }
-        if (*p < '0' || *p > '9')
-            goto done;
-        prev_digit = 1;
-        if (acc > (ULLONG_MAX - 9) / 10)
-            over = 1;
-        else
-            acc = acc * 10 + (unsigned long long)(*p - '0');
-    }
-    over |= acc > (unsigned long long)LLONG_MAX;
-    *v = neg ? -(long long)acc : (long long)acc;
-    rc = over;
-done:
-    free(t);
-    free(copy);
-    return rc;
-}
-
-/* Is the prediction (trimmed, non-empty, n bytes at s) among the valid
- * answers (space-separated "start:end", YES, NO)? -1: not a prediction
- * MLE-bench accepts. */
-static int tf2qa_hit(const char *s, size_t n, const char *valid)
-{
-    const char *colon = memchr(s, ':', n);
-    int span = colon && !memchr(colon + 1, ':', n - (size_t)(colon + 1 - s));
-    long long a = 0, b = 0;
-    if (span) {
-        int ra = py_int_text(s, (size_t)(colon - s), &a);
-        int rb = py_int_text(colon + 1, n - (size_t)(colon + 1 - s), &b);
-        if (ra < 0 || rb < 0)
-            return -1;
-        if (ra || rb)
-            return 0;
-    } else if (!((n == 3 && !memcmp(s, "YES", 3)) || (n == 2 && !memcmp(s, "NO", 2))))
-        return -1;
-    for (const char *v = valid; *v;) {
-        size_t len = strcspn(v, " ");
-        long long va, vb;
-        if (span && memchr(v, ':', len) && sscanf(v, "%lld:%lld", &va, &vb) == 2 && va == a &&
-            vb == b)
-            return 1;
-        if (!span && len == n && !memcmp(v, s, n))
-            return 1;
-        v += len + (v[len] == ' ');
-    }
-    return 0;
-}
-
-static int f1_tf2qa(double *out, const metric_input *in)
-{
-    text_tok *t = NULL;
-    size_t cap = 0, hits = 0;
-    int rc = 0;
-    for (size_t i = 0; i < in->n && rc == 0; i++) {
-        const char *p = in->ps[i];
-        size_t n = metric_is_na(p) ? 0 : text_split(&t, &cap, p, 0); /* fillna(""), strip() */
-        if (!n) {
-            hits += !*in->ys[i];
-            continue;
-        }
-        const char *s = t[0].s;
-        size_t len = (size_t)(t[n - 1].s + t[n - 1].len - s);
-        int hit = tf2qa_hit(s, len, in->ys[i]);
-        if (hit < 0)
-            rc = (err_set("submission line %zu, column '%s': '%.*s' is not an answer "
-                          "(\"start_token:end_token\", YES, NO or empty)", line_of(in, i),
-                          in->cols[0], (int)(len > 200 ? 200 : len), s), 1);
-        hits += hit > 0;
-    }
-    free(t);
-    if (rc == 0)
-        *out = (double)hits / (double)in->n;
-    return rc;
-}
-
-/* ---- dispatch ------------------------------------------------------------------ */
-
-int metric_detect_flags(const char *metric)
-{
-    static const char *const names[] = {"map_siim", "coco_map40", "f1_tf2qa", "map_lyft3d"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (!strcmp(metric, names[i]))
-            return METRIC_KNOWN | METRIC_STRING;
-    return 0;
-}
-
-int metric_detect_compute(double *out, const char *metric, const metric_input *in)
-{
-    if (in->k != 1)
-        return err_set("metric %s compares one column, the registry gives %zu", metric, in->k);
-    if (!strcmp(metric, "map_siim"))
-        return map_siim(out, in);
-    if (!strcmp(metric, "coco_map40"))
-        return coco_map40(out, in);
-    if (!strcmp(metric, "f1_tf2qa"))
-        return f1_tf2qa(out, in);
-    if (!strcmp(metric, "map_lyft3d"))
-        return map_lyft3d(out, in);
-    return err_set("unknown detection metric '%s'", metric);
-}
+const metric_def metrics_detect[] = {
+    {"map_siim", METRIC_STRING | METRIC_ONE_COL, map_siim, 0, 0, NULL},
+    {"coco_map40", METRIC_STRING | METRIC_ONE_COL, coco_map40, 0, 0, NULL},
+    {NULL, 0, NULL, 0, 0, NULL},
+};

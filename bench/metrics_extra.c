@@ -273,7 +273,7 @@ static int f1_macro_int(double *out, const metric_input *in)
     if (rc != 0)
         return rc;
     metric_input num = {in->n, 1, y, p, NULL, NULL, in->cols, in->lines, in->group};
-    rc = metric_compute(out, "f1_macro", &num);
+    rc = metric_f1_macro(out, &num);
     free(y);
     free(p);
     return rc;
@@ -298,55 +298,27 @@ static int top1_error(double *out, const metric_input *in)
 
 static int qwk_int(double *out, const metric_input *in)
 {
-    return metric_compute(out, "qwk", in);
+    return metric_qwk(out, in);
 }
 
 static int rmse_1_100(double *out, const metric_input *in)
 {
-    return metric_compute(out, "rmse", in);
+    return metric_rmse(out, in);
 }
 
 static int logloss_r6(double *out, const metric_input *in)
 {
-    return metric_compute(out, "logloss", in);
+    return metric_log_loss(out, in);
 }
 
 /* ---- table --------------------------------------------------------------- */
 
-static const struct {
-    const char *name;
-    int flags;
-    int (*fn)(double *, const metric_input *);
-} extra[] = {
-    {"accuracy_pd", METRIC_STRING, accuracy_pd},
-    {"f1_macro_int", METRIC_STRING, f1_macro_int},
-    {"top1_error", METRIC_STRING, top1_error},
-    {"qwk_int", METRIC_INTEGER | METRIC_BOOL, qwk_int},
-    {"rmse_1_100", METRIC_BOUNDED, rmse_1_100},
-    {"logloss_r6", METRIC_PROB | METRIC_ROUND6, logloss_r6},
+const metric_def metrics_extra[] = {
+    {"accuracy_pd", METRIC_STRING, accuracy_pd, 0, 0, NULL},
+    {"f1_macro_int", METRIC_STRING, f1_macro_int, 0, 0, NULL},
+    {"top1_error", METRIC_STRING, top1_error, 0, 0, NULL},
+    {"qwk_int", METRIC_INTEGER | METRIC_BOOL | METRIC_ONE_COL, qwk_int, 0, 0, NULL},
+    {"rmse_1_100", METRIC_BOUNDED | METRIC_ONE_COL, rmse_1_100, 1, 100, NULL},
+    {"logloss_r6", METRIC_PROB | METRIC_ROUND6, logloss_r6, 0, 0, NULL},
+    {NULL, 0, NULL, 0, 0, NULL},
 };
-
-int metric_bounds(const char *metric, double *lo, double *hi)
-{
-    if (strcmp(metric, "rmse_1_100"))
-        return 0;
-    *lo = 1;
-    *hi = 100;
-    return 1;
-}
-
-int metric_extra_flags(const char *metric)
-{
-    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
-        if (!strcmp(extra[i].name, metric))
-            return METRIC_KNOWN | extra[i].flags;
-    return 0;
-}
-
-int metric_extra_compute(double *out, const char *metric, const metric_input *in)
-{
-    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
-        if (!strcmp(extra[i].name, metric))
-            return extra[i].fn(out, in);
-    return err_set("unknown metric '%s'", metric);
-}

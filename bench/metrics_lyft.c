@@ -52,11 +52,6 @@ typedef struct boxes {
     size_t *start; /* row i's boxes are v[start[i] .. start[i + 1]) */
 } boxes;
 
-static size_t line_of(const metric_input *in, size_t i)
-{
-    return in->lines ? in->lines[i] : i + 2;
-}
-
 /* ---- parsing ------------------------------------------------------------------- */
 
 /* The boxes of one cell into *b; NULL, or what is wrong (static text) with
@@ -117,10 +112,10 @@ static int parse_all(boxes *y, boxes *p, const metric_input *in)
                               ? NULL
                               : parse_cell(p, in->ps[i], i, &tok, &cap, &at);
         if (why && at)
-            rc = (err_set("submission line %zu, column '%s': value %zu %s", line_of(in, i),
+            rc = (err_set("submission line %zu, column '%s': value %zu %s", metric_line_of(in, i),
                           in->cols[0], at, why), 1);
         else if (why)
-            rc = (err_set("submission line %zu, column '%s': the cell %s", line_of(in, i),
+            rc = (err_set("submission line %zu, column '%s': the cell %s", metric_line_of(in, i),
                           in->cols[0], why), 1);
     }
     for (size_t i = 0; i < in->n && rc == 0; i++) {
@@ -351,11 +346,11 @@ static int sample_maps(double map[10], const metric_input *in, size_t i, boxes *
             for (size_t k = 0; k < np && rc == 0; k++)
                 if (box3d_ready(s->pred[k], &why) < 0)
                     rc = (err_set("submission line %zu, column '%s': box %zu (class "
-                                  "'%.*s'): %s", line_of(in, i), in->cols[0],
+                                  "'%.*s'): %s", metric_line_of(in, i), in->cols[0],
                                   s->pred[k]->seq + 1, (int)g[a]->name_len, g[a]->name,
                                   why), 1);
             if (rc == 0 && py_sort_desc(s->pred, np) < 0 && !s->nan_class)
-                s->nan_line = line_of(in, i), s->nan_count = np, s->nan_class = g[a];
+                s->nan_line = metric_line_of(in, i), s->nan_count = np, s->nan_class = g[a];
             if (rc == 0)
                 class_aps(ap, g + a, b - a, np, s);
         }
@@ -418,3 +413,8 @@ done:
     free(p.start);
     return rc;
 }
+
+const metric_def metrics_lyft[] = {
+    {"map_lyft3d", METRIC_STRING | METRIC_ONE_COL, map_lyft3d, 0, 0, NULL},
+    {NULL, 0, NULL, 0, 0, NULL},
+};

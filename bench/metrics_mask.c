@@ -38,57 +38,27 @@
  * - rle_dice_hausdorff: UW-Madison's Dice and 3-D Hausdorff combination
  *   (metrics_volume.c); rows in the answers' order, a 'class' column.
  */
-#include "csv_reader.h"
-#include "grade_internal.h"
 #include "metrics.h"
-#include "numparse.h"
 #include "util.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define RLE_MAX 1000000000000000000ULL /* larger values are not pixel offsets */
-#define MAX_PIXELS (1ULL << 50)
 
-enum { DICE_MEAN, DICE_GLOBAL, IOU_PREC, F05, DICE_HD };
-
-/* What a competition's grade.py does around the metric. */
-typedef struct mask_kind {
-    const char *metric;
-    int score;            /* DICE_MEAN ... */
-    const char *ans_mask; /* the answers' mask column (NULL: the target's name) */
-    const char *height, *width; /* the answers' size columns (NULL: fixed_side) */
-    int sub_empty_ok;     /* an empty (NA) submission cell is the empty mask;
-                             else it makes the submission invalid (in the
-                             answers it is always the empty mask) */
-    int dash_empty;       /* a cell "-" is the empty mask */
-    unsigned fixed_side;  /* square images of this side, or 0 */
-    int in_order;         /* submission rows in the answers' order */
-    const char *sub_col;  /* another column the submission must have */
-} mask_kind;
-
-static const mask_kind kinds[] = {
-    {"rle_dice", DICE_MEAN, "encoding", "height_pixels", "width_pixels", 1, 0, 0, 0, NULL},
-    {"rle_dice_global", DICE_GLOBAL, NULL, "height", "width", 0, 1, 0, 0, NULL},
-    {"rle_iou_prec_101", IOU_PREC, NULL, NULL, NULL, 1, 0, 101, 0, NULL},
-    {"rle_f05", F05, NULL, "height", "width", 0, 0, 0, 1, NULL},
-    {"rle_dice_hausdorff", DICE_HD, NULL, "image_height", "image_width", 1, 0, 0, 1, "class"},
+const mask_kind mask_kinds[] = { /* indexed by score */
+    [MASK_DICE_MEAN] = {"rle_dice", MASK_DICE_MEAN, "encoding", "height_pixels",
+                        "width_pixels", 1, 0, 0, 0, NULL},
+    [MASK_DICE_GLOBAL] = {"rle_dice_global", MASK_DICE_GLOBAL, NULL, "height", "width", 0, 1,
+                          0, 0, NULL},
+    [MASK_IOU_PREC] = {"rle_iou_prec_101", MASK_IOU_PREC, NULL, NULL, NULL, 1, 0, 101, 0, NULL},
+    [MASK_F05] = {"rle_f05", MASK_F05, NULL, "height", "width", 0, 0, 0, 1, NULL},
+    [MASK_DICE_HD] = {"rle_dice_hausdorff", MASK_DICE_HD, NULL, "image_height", "image_width",
+                      1, 0, 0, 1, "class"},
 };
-
-static const mask_kind *kind_of(const char *metric)
-{
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (!strcmp(kinds[i].metric, metric))
-            return &kinds[i];
-    return NULL;
-}
-
-int mask_is_metric(const char *metric)
-{
-    return kind_of(metric) != NULL;
-}
 
 /* ---- reading an encoding ------------------------------------------------- */
 
@@ -281,16 +251,12 @@ static int image_pixels(uint64_t *out, const mask_kind *kind, const metric_input
     return 0;
 }
 
-int mask_compute(double *out, const char *metric, const metric_input *in)
+static int mask_score(double *out, const mask_kind *kind, const metric_input *in)
 {
-    const mask_kind *kind = kind_of(metric);
+    assert(kind->score >= MASK_DICE_MEAN && kind->score < MASK_DICE_HD); /* volume.c's */
     *out = NAN;
-    if (!kind)
-        return err_set("unknown mask metric '%s'", metric);
     if (!in->ys || !in->ps)
-        return err_set("metric %s scores run-length encoded masks (text cells)", metric);
-    if (kind->score == DICE_HD)
-        return mask_dice_hausdorff(out, in);
+        return err_set("metric %s scores run-length encoded masks (text cells)", kind->metric);
     double sum = 0;
     uint64_t gi = 0, gt = 0, gp = 0;
     for (size_t r = 0; r < in->n; r++) {
@@ -301,14 +267,14 @@ int mask_compute(double *out, const char *metric, const metric_input *in)
         gi += c.i;
         gt += c.t;
         gp += c.p;
-        if (kind->score == DICE_MEAN)
+        if (kind->score == MASK_DICE_MEAN)
             sum += c.t + c.p ? 2.0 * (double)c.i / (double)(c.t + c.p) : 1.0;
-        else if (kind->score == IOU_PREC)
+        else if (kind->score == MASK_IOU_PREC)
             sum += iou_precision(c, n);
-        else if (kind->score == F05)
+        else if (kind->score == MASK_F05)
             sum += f05(c);
     }
-    if (kind->score != DICE_GLOBAL) {
+    if (kind->score != MASK_DICE_GLOBAL) {
         *out = sum / (double)in->n;
         return 0;
     }
@@ -319,139 +285,24 @@ int mask_compute(double *out, const char *metric, const metric_input *in)
     return 0;
 }
 
-/* ---- reading the columns (grade.c's hooks) --------------------------------- */
+/* ---- the table ----------------------------------------------------------- */
 
-int mask_check_columns(const grade_data *g)
-{
-    if (g->k != 1)
-        return err_set("%s: metric %s takes one target column (the submission's mask), the "
-                       "registry gives %zu", g->comp->id, g->comp->metric, g->k);
-    return 0;
-}
-
-int mask_map_answers(grade_data *g, const csv_reader *r, long id_at)
-{
-    const mask_kind *kind = kind_of(g->comp->metric);
-    const char *want[3] = {kind->ans_mask ? kind->ans_mask : g->cols[0], kind->height,
-                           kind->width};
-    g->mask_col[3] = id_at;
-    for (int j = 0; j < 3; j++) {
-        g->mask_col[j] = -1;
-        for (size_t i = 0; want[j] && i < r->n_fields && g->mask_col[j] < 0; i++)
-            if (!strcmp(csv_reader_field(r, i), want[j]))
-                g->mask_col[j] = (long)i;
-        if (want[j] && g->mask_col[j] < 0)
-            return err_set("%s: answers %s lack the column '%s'", g->comp->id, r->name,
-                           want[j]);
+#define MASK_METRIC(name, score)                                                            \
+    static int name(double *out, const metric_input *in)                                    \
+    {                                                                                       \
+        return mask_score(out, &mask_kinds[score], in);                                     \
     }
-    if (g->comp->id_col && id_at < 0)
-        return err_set("%s: answers %s lack the column '%s'", g->comp->id, r->name,
-                       g->comp->id_col);
-    return 0;
-}
+MASK_METRIC(rle_dice, MASK_DICE_MEAN)
+MASK_METRIC(rle_dice_global, MASK_DICE_GLOBAL)
+MASK_METRIC(rle_iou_prec_101, MASK_IOU_PREC)
+MASK_METRIC(rle_f05, MASK_F05)
 
-int mask_check_header(grade_data *g, const csv_reader *r)
-{
-    const mask_kind *kind = kind_of(g->comp->metric);
-    if (!kind->sub_col)
-        return 0;
-    for (size_t i = 0; i < r->n_fields; i++)
-        if (!strcmp(csv_reader_field(r, i), kind->sub_col))
-            return 0;
-    return grade_invalid(g, "%s: line 1: missing required column '%s' (the submission needs "
-                         "'%s', '%s' and '%s')", r->name, kind->sub_col, g->comp->id_col,
-                         kind->sub_col, g->cols[0]);
-}
-
-/* The name of the answers' column mask_col[j], for messages. */
-static const char *csv_name(const grade_data *g, int j)
-{
-    const mask_kind *kind = kind_of(g->comp->metric);
-    const char *names[3] = {kind->ans_mask ? kind->ans_mask : g->cols[0], kind->height,
-                            kind->width};
-    return names[j];
-}
-
-/* A positive whole number of pixels (an image side) from an answers cell. */
-static int image_side(double *out, const row_view *r, const grade_data *g, int j)
-{
-    const char *cell = r->buf + r->off[g->mask_col[j]];
-    double v;
-    if (num_parse(cell, &v) < 0 || !(v >= 1 && v <= 1e9) || v != floor(v))
-        return err_set("%s: line %zu, column '%s': '%s' is not an image size (a positive "
-                       "integer)", r->name, r->line, csv_name(g, j), cell);
-    *out = v;
-    return 0;
-}
-
-int mask_answer_row(grade_data *g, const row_view *r)
-{
-    if (g->mask_col[1] < 0)
-        return 0;
-    if (g->n > g->mask_cap) {
-        g->mask_cap = g->n * 2;
-        g->mask_dims = xrealloc(g->mask_dims, g->mask_cap * 2 * sizeof *g->mask_dims);
-        g->mask_id_off = xrealloc(g->mask_id_off, g->mask_cap * sizeof *g->mask_id_off);
-    }
-    if (kind_of(g->comp->metric)->score == DICE_HD) { /* it groups rows by id */
-        const char *id = g->mask_col[3] >= 0 ? r->buf + r->off[g->mask_col[3]] : "";
-        g->mask_id_off[g->n - 1] = g->mask_ids.len;
-        sb_append(&g->mask_ids, id, strlen(id) + 1);
-    }
-    double *d = g->mask_dims + 2 * (g->n - 1);
-    if (image_side(&d[0], r, g, 1) < 0 || image_side(&d[1], r, g, 2) < 0)
-        return -1;
-    if ((uint64_t)d[0] * (uint64_t)d[1] > MAX_PIXELS)
-        return err_set("%s: line %zu: a %gx%g image is too large to grade", r->name, r->line,
-                       d[0], d[1]);
-    return 0;
-}
-
-const char **mask_row_ids(const grade_data *g)
-{
-    if (!g->mask_ids.len)
-        return NULL;
-    const char **ids = xmalloc(g->n * sizeof *ids);
-    for (size_t i = 0; i < g->n; i++)
-        ids[i] = g->mask_ids.buf + g->mask_id_off[i];
-    return ids;
-}
-
-int mask_take_text(grade_data *g, const row_view *r, int is_answers, size_t row, sb *strs,
-                   size_t *soff)
-{
-    const mask_kind *kind = kind_of(g->comp->metric);
-    long at = is_answers ? g->mask_col[0] : g->col_idx[0];
-    const char *cell = r->buf + r->off[at], *col = is_answers ? csv_name(g, 0) : g->cols[0];
-    if (!is_answers && kind->in_order && row != g->seq_row - 1)
-        return grade_invalid(g, "%s: line %zu: rows must come in the answers' order (this "
-                             "id is answer row %zu, the row is number %zu)", r->name,
-                             r->line, row + 1, g->seq_row);
-    int empty_ok = is_answers || kind->sub_empty_ok;
-    const char *text = cell;
-    char *why = NULL;
-    if (kind->dash_empty && !strcmp(cell, "-"))
-        text = "";
-    else if (metric_is_na(cell) && !empty_ok)
-        why = xasprintf("the cell is empty or missing (%s)", kind->dash_empty ? "write '-' "
-                        "for an empty mask" : "MLE-bench reads it as a missing value, not "
-                        "as a mask: predict at least one pixel");
-    else if (metric_is_na(cell))
-        text = "";
-    uint64_t n = kind->fixed_side ? (uint64_t)kind->fixed_side * kind->fixed_side
-                                  : (uint64_t)g->mask_dims[2 * row] *
-                                        (uint64_t)g->mask_dims[2 * row + 1];
-    if (!why)
-        rle_check(text, n, &why);
-    if (why) {
-        int rc = is_answers ? err_set("%s: line %zu, column '%s': run-length encoding: %s",
-                                      r->name, r->line, col, why)
-                            : grade_invalid(g, "%s: line %zu, column '%s': run-length "
-                                            "encoding: %s", r->name, r->line, col, why);
-        free(why);
-        return rc;
-    }
-    *soff = strs->len;
-    sb_append(strs, text, strlen(text) + 1);
-    return 0;
-}
+const metric_def metrics_mask[] = {
+    {"rle_dice", METRIC_MASK, rle_dice, 0, 0, &mask_kinds[MASK_DICE_MEAN]},
+    {"rle_dice_global", METRIC_MASK, rle_dice_global, 0, 0, &mask_kinds[MASK_DICE_GLOBAL]},
+    /* TGS and Vesuvius take the id and mask columns and no other */
+    {"rle_iou_prec_101", METRIC_MASK | METRIC_ONLY_COLS, rle_iou_prec_101, 0, 0,
+     &mask_kinds[MASK_IOU_PREC]},
+    {"rle_f05", METRIC_MASK | METRIC_ONLY_COLS, rle_f05, 0, 0, &mask_kinds[MASK_F05]},
+    {NULL, 0, NULL, 0, 0, NULL},
+};

@@ -30,9 +30,8 @@
  * - haversine_trips (smartphone-decimeter-2022), laplace_ll
  *   (osic-pulmonary-fibrosis-progression), pf1 (rsna-breast-cancer-
  *   detection), cervical_wll (rsna-2022-cervical-spine-fracture-detection),
- *   rmse_kept (stanford-covid-vaccine), jigsaw_bias (jigsaw-unintended-
- *   bias-in-toxicity-classification), mae_where0 (ventilator-pressure-
- *   prediction): see the functions.
+ *   rmse_kept (stanford-covid-vaccine), mae_where0 (ventilator-pressure-
+ *   prediction): see the functions. jigsaw_bias is metrics_jigsaw.c's.
  */
 #include "metrics.h"
 #include "numparse.h"
@@ -254,17 +253,9 @@ static int lwlrap(double *out, const metric_input *in)
 /* ---- geometry --------------------------------------------------------------- */
 
 /* The position of the column named name among the targets, or -1 (error set). */
-static long target_col(const metric_input *in, const char *name)
-{
-    for (size_t j = 0; j < in->k; j++)
-        if (!strcmp(in->cols[j], name))
-            return (long)j;
-    return err_set("the metric needs a target column '%s'", name);
-}
-
 static int angular_error(double *out, const metric_input *in)
 {
-    long a = target_col(in, "azimuth"), z = target_col(in, "zenith");
+    long a = metric_target_col(in, "azimuth"), z = metric_target_col(in, "zenith");
     if (a < 0 || z < 0)
         return -1;
     size_t k = in->k;
@@ -306,7 +297,8 @@ static int cmp_double_asc(const void *a, const void *b)
 static int haversine_trips(double *out, const metric_input *in)
 {
     const double radius = 6371000, rad = M_PI / 180;
-    long la = target_col(in, "LatitudeDegrees"), lo = target_col(in, "LongitudeDegrees");
+    long la = metric_target_col(in, "LatitudeDegrees");
+    long lo = metric_target_col(in, "LongitudeDegrees");
     if (la < 0 || lo < 0)
         return -1;
     if (!in->group)
@@ -371,7 +363,7 @@ static int cmp_visit(const void *a, const void *b)
  * group "<patient>_<week>" (the Patient_Week id). */
 static int laplace_ll(double *out, const metric_input *in)
 {
-    long f = target_col(in, "FVC"), c = target_col(in, "Confidence");
+    long f = metric_target_col(in, "FVC"), c = metric_target_col(in, "Confidence");
     if (f < 0 || c < 0)
         return -1;
     if (!in->group)
@@ -538,74 +530,6 @@ static int rmse_kept(double *out, const metric_input *in)
     return 0;
 }
 
-/* ---- jigsaw-unintended-bias-in-toxicity-classification ------------------------ */
-
-/* ROC AUC of 0/1 scores from the 2 x 2 counts: t[label][score]. */
-static double auc_binary(const double t[2][2])
-{
-    double pos = t[1][0] + t[1][1], neg = t[0][0] + t[0][1];
-    return (t[1][1] * t[0][0] + 0.5 * (t[1][1] * t[0][1] + t[1][0] * t[0][0])) / (pos * neg);
-}
-
-static int t_empty(const double t[2][2])
-{
-    return t[0][0] + t[0][1] == 0 || t[1][0] + t[1][1] == 0;
-}
-
-static int subset_auc(double *out, const double t[2][2], const char *what, const char *col)
-{
-    if (t_empty(t))
-        return err_set("identity '%s': the %s rows hold one toxicity class only; ROC AUC is "
-                       "not defined", col, what);
-    *out = auc_binary(t);
-    return 0;
-}
-
-/* Kaggle's bias AUC: the answers' toxicity and identity columns ("-name",
- * answers-only) and the submission's prediction ("+prediction") are all cut
- * at 0.5 (NaN counts as 0); ROC AUC of the 0/1 predictions overall, and per
- * identity on its subgroup, BPSN and BNSP rows; the score is 0.25 overall
- * plus 0.25 times the power mean (p = -5) over identities of each of the
- * three. */
-static int jigsaw_bias(double *out, const metric_input *in)
-{
-    long tox = target_col(in, "toxicity"), pred = target_col(in, "prediction");
-    if (tox < 0 || pred < 0)
-        return -1;
-    size_t k = in->k, n_ids = 0;
-    double power[3] = {0, 0, 0}, all[2][2] = {{0, 0}, {0, 0}};
-    for (size_t i = 0; i < in->n; i++)
-        all[in->y[i * k + tox] >= 0.5][in->p[i * k + pred] >= 0.5]++;
-    for (size_t c = 0; c < k; c++) {
-        if ((long)c == tox || (long)c == pred)
-            continue;
-        /* t[subgroup][label][score] */
-        double t[2][2][2] = {{{0, 0}, {0, 0}}, {{0, 0}, {0, 0}}};
-        for (size_t i = 0; i < in->n; i++)
-            t[in->y[i * k + c] >= 0.5][in->y[i * k + tox] >= 0.5][in->p[i * k + pred] >= 0.5]++;
-        double bpsn[2][2] = {{t[1][0][0], t[1][0][1]}, {t[0][1][0], t[0][1][1]}};
-        double bnsp[2][2] = {{t[0][0][0], t[0][0][1]}, {t[1][1][0], t[1][1][1]}};
-        double a[3];
-        if (subset_auc(&a[0], (const double (*)[2])t[1], "subgroup", in->cols[c]) < 0 ||
-            subset_auc(&a[1], (const double (*)[2])bpsn, "BPSN", in->cols[c]) < 0 ||
-            subset_auc(&a[2], (const double (*)[2])bnsp, "BNSP", in->cols[c]) < 0)
-            return -1;
-        for (int j = 0; j < 3; j++)
-            power[j] += pow(a[j], -5);
-        n_ids++;
-    }
-    if (t_empty(all))
-        return err_set("column 'toxicity': one class only in the answers; ROC AUC is not "
-                       "defined");
-    if (!n_ids)
-        return err_set("jigsaw_bias needs identity columns");
-    double score = 0.25 * auc_binary((const double (*)[2])all);
-    for (int j = 0; j < 3; j++)
-        score += 0.25 * pow(power[j] / (double)n_ids, -1.0 / 5);
-    *out = score;
-    return 0;
-}
-
 /* ventilator-pressure-prediction: the mean absolute error over the rows
  * whose group (the answers' u_out column) equals 0: the expiratory phase is
  * not scored. pandas compares the column's numbers with 0, so "0", "0.0"
@@ -629,42 +553,22 @@ static int mae_where0(double *out, const metric_input *in)
     return 0;
 }
 
-/* ---- dispatch ----------------------------------------------------------------- */
+/* ---- table -------------------------------------------------------------------- */
 
-static const struct {
-    const char *name;
-    int flags;
-    int (*fn)(double *, const metric_input *);
-} table[] = {
+const metric_def metrics_numeric[] = {
     /* sklearn's mean_absolute_error and roc_auc_score take a column all
      * True/False as 0/1 (tests/bench/AUDIT.md) */
-    {"log_mae_groups", METRIC_BOOL, log_mae_groups},
-    {"auc_multilabel", METRIC_BOOL, auc_multilabel},
-    {"weighted_auc", 0, weighted_auc},
-    {"kl_votes", METRIC_PROB, kl_votes},
-    {"lwlrap", 0, lwlrap},
-    {"angular_error", 0, angular_error},
-    {"haversine_trips", 0, haversine_trips},
-    {"laplace_ll", 0, laplace_ll},
-    {"pf1", 0, pf1},
-    {"cervical_wll", METRIC_PROB, cervical_wll},
-    {"rmse_kept", 0, rmse_kept},
-    {"jigsaw_bias", 0, jigsaw_bias},
-    {"mae_where0", METRIC_BOOL, mae_where0},
+    {"log_mae_groups", METRIC_BOOL, log_mae_groups, 0, 0, NULL},
+    {"auc_multilabel", METRIC_BOOL, auc_multilabel, 0, 0, NULL},
+    {"weighted_auc", 0, weighted_auc, 0, 0, NULL},
+    {"kl_votes", METRIC_PROB, kl_votes, 0, 0, NULL},
+    {"lwlrap", 0, lwlrap, 0, 0, NULL},
+    {"angular_error", 0, angular_error, 0, 0, NULL},
+    {"haversine_trips", 0, haversine_trips, 0, 0, NULL},
+    {"laplace_ll", 0, laplace_ll, 0, 0, NULL},
+    {"pf1", 0, pf1, 0, 0, NULL},
+    {"cervical_wll", METRIC_PROB, cervical_wll, 0, 0, NULL},
+    {"rmse_kept", 0, rmse_kept, 0, 0, NULL},
+    {"mae_where0", METRIC_BOOL, mae_where0, 0, 0, NULL},
+    {NULL, 0, NULL, 0, 0, NULL},
 };
-
-int metric_numeric_flags(const char *metric)
-{
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (!strcmp(table[i].name, metric))
-            return METRIC_KNOWN | table[i].flags;
-    return 0;
-}
-
-int metric_numeric_compute(double *out, const char *metric, const metric_input *in)
-{
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (!strcmp(table[i].name, metric))
-            return table[i].fn(out, in);
-    return err_set("unknown metric '%s'", metric);
-}

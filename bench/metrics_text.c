@@ -9,9 +9,9 @@
  *    "NA", "null", "None", ...) is NaN; a column whose every other cell is a
  *    number becomes int64 or float64, and .astype(str) then prints the
  *    numbers back ("007" -> "7"; "5" -> "5.0" once an NaN makes the column
- *    float). pandas_text() gives each cell's text after that; a grader that
+ *    float). text_pandas() gives each cell's text after that; a grader that
  *    calls string methods on a numeric column fails, which is an invalid
- *    submission here (numeric_column()).
+ *    submission here (text_numeric_column()).
  * 2. Python's str methods: str.split() splits on Unicode whitespace,
  *    str.split(" ") on single spaces (keeping empty tokens), str.lower()
  *    maps code points by the tables that scripts/gen_unicase.py reads off
@@ -38,354 +38,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include "unicase_table.h"
-
-/* ---- UTF-8 and Python's str ------------------------------------------------- */
-
-/* Decode one code point as Python's strict utf-8 codec does (no overlongs,
- * no surrogates, nothing past U+10FFFF); -1 on a bad sequence. */
-static int utf8_next(const unsigned char **p, const unsigned char *end, uint32_t *cp)
-{
-    const unsigned char *s = *p;
-    uint32_t c = s[0];
-    size_t n = c < 0x80 ? 0 : c >= 0xC2 && c <= 0xDF ? 1 : c >= 0xE0 && c <= 0xEF ? 2
-             : c >= 0xF0 && c <= 0xF4 ? 3 : 4;
-    if (n == 4 || (size_t)(end - s) < n + 1)
-        return -1;
-    if (n)
-        c &= 0x3F >> n;
-    for (size_t i = 1; i <= n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return -1;
-        c = c << 6 | (s[i] & 0x3F);
-    }
-    if ((n == 2 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
-        (n == 3 && (c < 0x10000 || c > 0x10FFFF)))
-        return -1;
-    *cp = c;
-    *p = s + n + 1;
-    return 0;
-}
-
-long text_utf8_check(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s, *end = p + len;
-    uint32_t c;
-    while (p < end) {
-        if (*p < 0x80) {
-            p++;
-            continue;
-        }
-        const unsigned char *at = p;
-        if (utf8_next(&p, end, &c) < 0)
-            return (long)(at - (const unsigned char *)s);
-    }
-    return -1;
-}
-
-static size_t utf8_put(char *dst, uint32_t c)
-{
-    unsigned char *d = (unsigned char *)dst;
-    if (c < 0x80) {
-        d[0] = (unsigned char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        d[0] = (unsigned char)(0xC0 | c >> 6);
-        d[1] = (unsigned char)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        d[0] = (unsigned char)(0xE0 | c >> 12);
-        d[1] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
-        d[2] = (unsigned char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    d[0] = (unsigned char)(0xF0 | c >> 18);
-    d[1] = (unsigned char)(0x80 | (c >> 12 & 0x3F));
-    d[2] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
-    d[3] = (unsigned char)(0x80 | (c & 0x3F));
-    return 4;
-}
-
-/* str.isspace(): what str.split() splits on. */
-static int py_space(uint32_t c)
-{
-    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
-           c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
-           c == 0x202F || c == 0x205F || c == 0x3000;
-}
-
-size_t text_split(text_tok **v, size_t *cap, const char *s, int sep)
-{
-    size_t n = 0;
-    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
-    const unsigned char *start = NULL;
-    for (;;) {
-        const unsigned char *at = p;
-        uint32_t c = 0;
-        int brk;
-        if (p == end)
-            brk = 1;
-        else if (sep) {
-            brk = *p++ == (unsigned char)sep;
-        } else {
-            if (*p < 0x80)
-                c = *p++;
-            else if (utf8_next(&p, end, &c) < 0)
-                c = *p++; /* callers check UTF-8 first; never loop */
-            brk = py_space(c);
-        }
-        if (sep && !start)
-            start = at; /* str.split(sep): every piece, empty ones too */
-        if (!sep && !brk && !start)
-            start = at;
-        if (brk && start) {
-            if (n == *cap) {
-                *cap = *cap ? 2 * *cap : 16;
-                *v = xrealloc(*v, *cap * sizeof **v);
-            }
-            (*v)[n++] = (text_tok){(const char *)start, (size_t)(at - start)};
-            start = NULL;
-        }
-        if (at == end)
-            return n;
-        if (sep && brk)
-            start = p;
-    }
-}
-
-static int in_runs_cased(uint32_t c)
-{
-    for (size_t i = 0; i < sizeof cased_runs / sizeof cased_runs[0]; i++)
-        if (c >= cased_runs[i].first && c <= cased_runs[i].last)
-            return 1;
-    return 0;
-}
-
-static int in_runs_ignorable(uint32_t c)
-{
-    for (size_t i = 0; i < sizeof ignorable_runs / sizeof ignorable_runs[0]; i++)
-        if (c >= ignorable_runs[i].first && c <= ignorable_runs[i].last)
-            return 1;
-    return 0;
-}
-
-static uint32_t lower_cp(uint32_t c)
-{
-    if (c < 0x80)
-        return c >= 'A' && c <= 'Z' ? c + 32 : c;
-    /* runs of step 2 interleave with others: scan them all */
-    for (size_t i = 0; i < sizeof lower_runs / sizeof lower_runs[0]; i++)
-        if (c >= lower_runs[i].first && c <= lower_runs[i].last &&
-            (c - lower_runs[i].first) % lower_runs[i].step == 0)
-            return (uint32_t)((int32_t)c + lower_runs[i].delta);
-    return c;
-}
-
-/* Python's Final_Sigma: cased (skipping case-ignorables) before, no cased
- * after. cps[0 .. n) is the whole string, i the capital sigma. */
-static int final_sigma(const uint32_t *cps, size_t n, size_t i)
-{
-    size_t j = i;
-    while (j > 0 && in_runs_ignorable(cps[j - 1]))
-        j--;
-    if (j == 0 || !in_runs_cased(cps[j - 1]))
-        return 0;
-    for (j = i + 1; j < n && in_runs_ignorable(cps[j]); j++)
-        ;
-    return j == n || !in_runs_cased(cps[j]);
-}
-
-char *text_lower(const char *s)
-{
-    size_t len = strlen(s), n = 0;
-    int ascii = 1;
-    for (size_t i = 0; i < len && ascii; i++)
-        ascii = (unsigned char)s[i] < 0x80;
-    char *out = xmalloc(2 * len + 4); /* a code point may lower to a longer one */
-    if (ascii) {
-        for (size_t i = 0; i <= len; i++)
-            out[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
-        return out;
-    }
-    uint32_t *cps = xmalloc((len + 1) * sizeof *cps);
-    const unsigned char *p = (const unsigned char *)s, *end = p + len;
-    while (p < end)
-        if (utf8_next(&p, end, &cps[n++]) < 0)
-            cps[n - 1] = *p++; /* callers check UTF-8 first */
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t c = cps[i];
-        if (c == 0x130) { /* the one code point lowering to two: i + U+0307 */
-            o += utf8_put(out + o, 'i');
-            o += utf8_put(out + o, 0x307);
-        } else if (c == 0x3A3)
-            o += utf8_put(out + o, final_sigma(cps, n, i) ? 0x3C2 : 0x3C3);
-        else
-            o += utf8_put(out + o, lower_cp(c));
-    }
-    out[o] = 0;
-    free(cps);
-    return out;
-}
-
-/* ---- pandas' reading of a column ------------------------------------------ */
-
-enum { NUM_NO, NUM_INT, NUM_FLOAT };
-
-/* What pandas' C parser makes of a non-NA cell: an integer (at most 18
- * digits: int64 for sure), a float, or text. Blanks around are allowed. */
-static int num_kind(const char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    const char *p = s + (*s == '+' || *s == '-');
-    size_t digits = strspn(p, "0123456789");
-    const char *q = p + digits;
-    if (digits && digits <= 18 && !q[strspn(q, " \t")])
-        return NUM_INT;
-    if (!strncasecmp(p, "inf", 3)) {
-        q = p + (strncasecmp(p, "infinity", 8) ? 3 : 8);
-        return q[strspn(q, " \t")] ? NUM_NO : NUM_FLOAT;
-    }
-    size_t frac = 0;
-    if (*q == '.') {
-        frac = strspn(q + 1, "0123456789");
-        q += 1 + frac;
-    }
-    if (!digits && !frac)
-        return NUM_NO;
-    if (*q == 'e' || *q == 'E') {
-        const char *e = q + 1 + (q[1] == '+' || q[1] == '-');
-        size_t ed = strspn(e, "0123456789");
-        if (!ed)
-            return NUM_NO;
-        q = e + ed;
-    }
-    return q[strspn(q, " \t")] ? NUM_NO : NUM_FLOAT;
-}
-
-/* The dtype pandas gives a column: NUM_NO (object), NUM_INT or NUM_FLOAT.
- * Every cell NA is float64 too. */
-static int column_kind(const char *const *cells, size_t n)
-{
-    int kind = NUM_INT, na = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (metric_is_na(cells[i])) {
-            na = 1;
-            continue;
-        }
-        int k = num_kind(cells[i]);
-        if (k == NUM_NO)
-            return NUM_NO;
-        if (k == NUM_FLOAT)
-            kind = NUM_FLOAT;
-    }
-    return na ? NUM_FLOAT : kind;
-}
-
-/* Python's repr() of a double: the shortest digits that read back, fixed
- * notation for exponents -4 .. 15 (with ".0" when whole), else d.ddde+XX. */
-static void py_float_repr(char *buf, size_t size, double x)
-{
-    if (isnan(x) || isinf(x)) {
-        snprintf(buf, size, "%s", isnan(x) ? "nan" : x < 0 ? "-inf" : "inf");
-        return;
-    }
-    char tmp[40];
-    for (int prec = 0; prec < 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*e", prec, x);
-        if (strtod(tmp, NULL) == x)
-            break;
-    }
-    char digits[24];
-    size_t nd = 0;
-    const char *t = tmp + (tmp[0] == '-');
-    for (; *t != 'e'; t++)
-        if (*t != '.')
-            digits[nd++] = *t;
-    while (nd > 1 && digits[nd - 1] == '0')
-        nd--;
-    int exp = atoi(t + 1);
-    const char *sign = signbit(x) ? "-" : "";
-    size_t o = (size_t)snprintf(buf, size, "%s", sign);
-    if (exp >= -4 && exp < 16) {
-        if (exp < 0) {
-            o += (size_t)snprintf(buf + o, size - o, "0.%.*s%.*s", -exp - 1, "0000", (int)nd,
-                                  digits);
-        } else if ((size_t)exp + 1 >= nd) {
-            o += (size_t)snprintf(buf + o, size - o, "%.*s%.*s.0", (int)nd, digits,
-                                  (int)((size_t)exp + 1 - nd), "0000000000000000");
-        } else {
-            o += (size_t)snprintf(buf + o, size - o, "%.*s.%.*s", exp + 1, digits,
-                                  (int)(nd - (size_t)exp - 1), digits + exp + 1);
-        }
-    } else {
-        o += (size_t)snprintf(buf + o, size - o, "%c", digits[0]);
-        if (nd > 1)
-            o += (size_t)snprintf(buf + o, size - o, ".%.*s", (int)nd - 1, digits + 1);
-        snprintf(buf + o, size - o, "e%c%02d", exp < 0 ? '-' : '+', abs(exp));
-    }
-}
-
-/* An integer's text as int64 prints it: no '+', no leading zeros. */
-static void int_text(sb *out, const char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    int neg = *s == '-';
-    s += *s == '+' || *s == '-';
-    while (*s == '0' && s[1] >= '0' && s[1] <= '9')
-        s++;
-    size_t n = strspn(s, "0123456789");
-    if (neg && !(n == 1 && *s == '0'))
-        sb_putc(out, '-');
-    sb_append(out, s, n);
-}
-
-/* A column's cells as the grader's str sees them: .fillna(na).astype(str)
- * (na "nan" is a plain .astype(str)). *arena holds the converted texts;
- * returns n pointers (caller frees it and sb_free()s the arena). */
-static const char **pandas_text(sb *arena, const char *const *cells, size_t n, const char *na)
-{
-    const char **out = xmalloc((n ? n : 1) * sizeof *out);
-    int kind = column_kind(cells, n);
-    if (kind == NUM_NO) {
-        for (size_t i = 0; i < n; i++)
-            out[i] = metric_is_na(cells[i]) ? na : cells[i];
-        return out;
-    }
-    size_t *off = xmalloc((n ? n : 1) * sizeof *off);
-    for (size_t i = 0; i < n; i++) {
-        off[i] = arena->len;
-        if (metric_is_na(cells[i]))
-            sb_puts(arena, na);
-        else if (kind == NUM_INT)
-            int_text(arena, cells[i]);
-        else {
-            char buf[40];
-            py_float_repr(buf, sizeof buf, strtod(cells[i], NULL));
-            sb_puts(arena, buf);
-        }
-        sb_putc(arena, 0);
-    }
-    for (size_t i = 0; i < n; i++)
-        out[i] = arena->buf + off[i];
-    free(off);
-    return out;
-}
-
-/* Does pandas read this column as numbers (so that .str or str methods on
- * its cells fail)? At least one non-NA cell, all of them numbers. */
-static int numeric_column(const char *const *cells, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!metric_is_na(cells[i]))
-            return column_kind(cells, n) != NUM_NO;
-    return 0;
-}
 
 /* ---- tokens as sets ------------------------------------------------------- */
 
@@ -453,12 +105,6 @@ static void scratch_free(scratch *s)
     sb_free(&s->arena_p);
 }
 
-/* The submission row's place, for messages. */
-static size_t line_of(const metric_input *in, size_t i)
-{
-    return in->lines ? in->lines[i] : i + 2;
-}
-
 /* Every cell valid UTF-8: a bad submission cell is an invalid submission
  * (1), a bad answers cell an error (< 0). */
 static int check_utf8(const metric_input *in, const char *const *ys, const char *const *ps)
@@ -470,7 +116,7 @@ static int check_utf8(const metric_input *in, const char *const *ys, const char 
         long at = text_utf8_check(ps[i], strlen(ps[i]));
         if (at >= 0) {
             err_set("submission line %zu, column '%s': not valid UTF-8 (byte %ld); save "
-                    "the file as UTF-8", line_of(in, i), in->cols[0], at + 1);
+                    "the file as UTF-8", metric_line_of(in, i), in->cols[0], at + 1);
             return 1;
         }
     }
@@ -481,10 +127,10 @@ static int check_utf8(const metric_input *in, const char *const *ys, const char 
  * the submission invalid (1): the grader calls str methods on the cells. */
 static int check_not_numeric(const metric_input *in, const char *what)
 {
-    if (numeric_column(in->ys, in->n))
+    if (text_numeric_column(in->ys, in->n))
         return err_set("answers column '%s' holds numbers only; %s needs text", in->cols[0],
                        what);
-    if (numeric_column(in->ps, in->n)) {
+    if (text_numeric_column(in->ps, in->n)) {
         err_set("submission column '%s' holds numbers only, which pandas reads as a "
                 "numeric column, where MLE-bench's %s grader needs text; write "
                 "the values as text", in->cols[0], what);
@@ -500,8 +146,8 @@ static int check_not_numeric(const metric_input *in, const char *what)
  * repeats an earlier one scores nothing. */
 static int map_at_k(double *out, const metric_input *in, size_t k, scratch *s)
 {
-    const char **ys = pandas_text(&s->arena_y, in->ys, in->n, "nan");
-    const char **ps = pandas_text(&s->arena_p, in->ps, in->n, "nan");
+    const char **ys = text_pandas(&s->arena_y, in->ys, in->n, "nan");
+    const char **ps = text_pandas(&s->arena_p, in->ps, in->n, "nan");
     double sum = 0;
     for (size_t i = 0; i < in->n; i++) {
         size_t na = tok_split_set(&s->a, &s->cap_a, ys[i], ' ');
@@ -537,8 +183,8 @@ static int jaccard(double *out, const metric_input *in, int samples, scratch *s)
     int rc = samples ? check_not_numeric(in, "word-level Jaccard") : 0;
     if (rc)
         return rc;
-    const char **ys = pandas_text(&s->arena_y, in->ys, in->n, "");
-    const char **ps = pandas_text(&s->arena_p, in->ps, in->n, "");
+    const char **ys = text_pandas(&s->arena_y, in->ys, in->n, "");
+    const char **ps = text_pandas(&s->arena_p, in->ps, in->n, "");
     double sum = 0;
     rc = check_utf8(in, ys, ps);
     for (size_t i = 0; rc == 0 && i < in->n; i++) {
@@ -551,7 +197,7 @@ static int jaccard(double *out, const metric_input *in, int samples, scratch *s)
         else if (!samples) {
             err_set("submission line %zu, column '%s': the prediction and the answer "
                     "both have no words, where the Jaccard score is undefined (MLE-bench's "
-                    "grader divides by zero); predict at least one word", line_of(in, i),
+                    "grader divides by zero); predict at least one word", metric_line_of(in, i),
                     in->cols[0]);
             rc = 1;
         }
@@ -567,72 +213,6 @@ static int jaccard(double *out, const metric_input *in, int samples, scratch *s)
 
 /* ---- Levenshtein ------------------------------------------------------------ */
 
-/* Unit-cost edit distance of a[0..n) and b[0..m): common prefix and suffix
- * dropped, then one DP row over the shorter side. O(n m) time, O(min(n, m))
- * memory. */
-static size_t edit_distance(const uint32_t *a, size_t n, const uint32_t *b, size_t m)
-{
-    while (n && m && a[0] == b[0]) {
-        a++;
-        b++;
-        n--;
-        m--;
-    }
-    while (n && m && a[n - 1] == b[m - 1]) {
-        n--;
-        m--;
-    }
-    if (m > n) {
-        const uint32_t *t = a;
-        a = b;
-        b = t;
-        size_t u = n;
-        n = m;
-        m = u;
-    }
-    if (m == 0)
-        return n;
-    size_t *row = xmalloc((m + 1) * sizeof *row);
-    for (size_t j = 0; j <= m; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= n; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= m; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    size_t d = row[m];
-    free(row);
-    return d;
-}
-
-size_t text_levenshtein(const char *x, const char *y)
-{
-    size_t lx = strlen(x), ly = strlen(y), n = 0, m = 0;
-    uint32_t *a = xmalloc((lx + 1) * sizeof *a), *b = xmalloc((ly + 1) * sizeof *b);
-    const unsigned char *p = (const unsigned char *)x, *end = p + lx;
-    while (p < end)
-        if (utf8_next(&p, end, &a[n++]) < 0)
-            a[n - 1] = 0xDC00 | *p++; /* a lone byte: never equal to a real code point */
-    p = (const unsigned char *)y;
-    end = p + ly;
-    while (p < end)
-        if (utf8_next(&p, end, &b[m++]) < 0)
-            b[m - 1] = 0xDC00 | *p++;
-    size_t d = edit_distance(a, n, b, m);
-    free(a);
-    free(b);
-    return d;
-}
-
 /* billion-word-imputation (kind 0): raw cells, an NaN cell cannot be
  * compared (TypeError); bms-molecular-translation (kind 1): .astype(str). */
 static int levenshtein_mean(double *out, const metric_input *in, int astype_str, scratch *s)
@@ -646,15 +226,15 @@ static int levenshtein_mean(double *out, const metric_input *in, int astype_str,
             if (metric_is_na(in->ps[i])) {
                 err_set("submission line %zu, column '%s': '%s' is read as a missing value "
                         "(NaN), which MLE-bench's Levenshtein cannot compare; write the "
-                        "text", line_of(in, i), in->cols[0], in->ps[i]);
+                        "text", metric_line_of(in, i), in->cols[0], in->ps[i]);
                 return 1;
             }
         }
         if ((rc = check_not_numeric(in, "Levenshtein")))
             return rc;
     }
-    const char **ys = pandas_text(&s->arena_y, in->ys, in->n, "nan");
-    const char **ps = pandas_text(&s->arena_p, in->ps, in->n, "nan");
+    const char **ys = text_pandas(&s->arena_y, in->ys, in->n, "nan");
+    const char **ps = text_pandas(&s->arena_p, in->ps, in->n, "nan");
     rc = check_utf8(in, ys, ps);
     double sum = 0;
     for (size_t i = 0; rc == 0 && i < in->n; i++)
@@ -760,8 +340,8 @@ static int seq_ids(uint32_t **ids, size_t *na, size_t *nb, const char *ya, const
  * int()); the sum of distances over the number of gestures in the answers. */
 static int levenshtein_seq(double *out, const metric_input *in, scratch *s)
 {
-    const char **ys = pandas_text(&s->arena_y, in->ys, in->n, "nan");
-    const char **ps = pandas_text(&s->arena_p, in->ps, in->n, "nan");
+    const char **ys = text_pandas(&s->arena_y, in->ys, in->n, "nan");
+    const char **ps = text_pandas(&s->arena_p, in->ps, in->n, "nan");
     uint32_t *ids = NULL;
     size_t na = 0, np = 0;
     double dist = 0, total = 0;
@@ -769,14 +349,14 @@ static int levenshtein_seq(double *out, const metric_input *in, scratch *s)
     char *bad = NULL;
     for (size_t i = 0; rc == 0 && i < in->n; i++) {
         if (seq_ids(&ids, &na, &np, ys[i], ps[i], s, &bad, &side) == 0) {
-            dist += (double)edit_distance(ids, na, ids + na, np);
+            dist += (double)text_edit_distance(ids, na, ids + na, np);
             total += (double)na;
         } else if (side == 0) {
             rc = err_set("answers row %zu, column '%s': '%s' is not an integer", i + 1,
                          in->cols[0], bad);
         } else {
             err_set("submission line %zu, column '%s': '%s' is not an integer (the "
-                    "sequence must be integers separated by spaces)", line_of(in, i),
+                    "sequence must be integers separated by spaces)", metric_line_of(in, i),
                     in->cols[0], bad);
             rc = 1;
         }
@@ -837,7 +417,7 @@ static int order_ranks(size_t *rank, const text_tok *ans, size_t n, const text_t
 {
     if (n != m) {
         err_set("submission line %zu, column '%s': %zu cell ids, the answers' order has "
-                "%zu; list every cell of the notebook once", line_of(in, row), in->cols[0],
+                "%zu; list every cell of the notebook once", metric_line_of(in, row), in->cols[0],
                 m, n);
         return 1;
     }
@@ -857,7 +437,7 @@ static int order_ranks(size_t *rank, const text_tok *ans, size_t n, const text_t
         }
         if (lo == m || tok_cmp(&p[lo].t, &ans[j])) {
             err_set("submission line %zu, column '%s': cell id '%.*s' of the notebook is "
-                    "missing from the order; list every cell once", line_of(in, row),
+                    "missing from the order; list every cell once", metric_line_of(in, row),
                     in->cols[0], (int)ans[j].len, ans[j].s);
             rc = 1;
         } else
@@ -870,8 +450,8 @@ static int order_ranks(size_t *rank, const text_tok *ans, size_t n, const text_t
 /* 1 - 4 * (inversions) / sum of n (n - 1), over all notebooks together. */
 static int kendall_order(double *out, const metric_input *in, scratch *s)
 {
-    const char **ys = pandas_text(&s->arena_y, in->ys, in->n, "nan");
-    const char **ps = pandas_text(&s->arena_p, in->ps, in->n, "nan");
+    const char **ys = text_pandas(&s->arena_y, in->ys, in->n, "nan");
+    const char **ps = text_pandas(&s->arena_p, in->ps, in->n, "nan");
     size_t *rank = NULL, *tmp = NULL;
     double inv = 0, max2 = 0;
     int rc = 0;
@@ -908,8 +488,8 @@ static int f1_micro_sets(double *out, const metric_input *in, scratch *s)
     int rc = check_not_numeric(in, "micro-F1");
     if (rc)
         return rc;
-    const char **ys = pandas_text(&s->arena_y, in->ys, in->n, "");
-    const char **ps = pandas_text(&s->arena_p, in->ps, in->n, "");
+    const char **ys = text_pandas(&s->arena_y, in->ys, in->n, "");
+    const char **ps = text_pandas(&s->arena_p, in->ps, in->n, "");
     text_tok *classes = NULL;
     size_t n_classes = 0, cap = 0;
     if ((rc = check_utf8(in, ys, ps)) != 0)
@@ -946,16 +526,6 @@ done:
     return rc;
 }
 
-/* Whether every cell is True/False or missing: pandas reads such a column
- * as bools (or floats, when every cell is missing), not text. */
-static int bool_column(const char *const *cells, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!metric_is_na(cells[i]) && metric_bool_literal(cells[i]) < 0)
-            return 0;
-    return 1;
-}
-
 /* plant-seedlings: f1_score(average="micro") of one label per row, which is
  * accuracy, over the column's .tolist(). sklearn makes that list one numpy
  * array: in a column of text a missing cell (NaN) becomes the string "nan",
@@ -966,7 +536,7 @@ static int f1_micro_labels(double *out, const metric_input *in)
     int rc = check_not_numeric(in, "micro-F1");
     if (rc)
         return rc;
-    if (bool_column(in->ps, in->n)) {
+    if (metric_bool_column(in->ps, in->n)) {
         err_set("submission column '%s' holds only True/False or missing cells, which "
                 "pandas reads as bools, where MLE-bench's micro-F1 grader needs text; "
                 "write the labels as text", in->cols[0]);
@@ -983,32 +553,40 @@ static int f1_micro_labels(double *out, const metric_input *in)
     return 0;
 }
 
-/* ---- dispatch ------------------------------------------------------------------ */
+/* ---- table ------------------------------------------------------------------ */
 
-int metric_text(double *out, const char *m, const metric_input *in)
-{
-    if (in->k != 1)
-        return err_set("metric %s compares one column, the registry gives %zu", m, in->k);
-    scratch s = {0};
-    int rc;
-    if (!strcmp(m, "map_at_5") || !strcmp(m, "map_at_5_strict"))
-        rc = map_at_k(out, in, 5, &s);
-    else if (!strcmp(m, "map_at_12"))
-        rc = map_at_k(out, in, 12, &s);
-    else if (!strcmp(m, "jaccard_tweet") || !strcmp(m, "jaccard_words"))
-        rc = jaccard(out, in, !strcmp(m, "jaccard_words"), &s);
-    else if (!strcmp(m, "levenshtein") || !strcmp(m, "levenshtein_str"))
-        rc = levenshtein_mean(out, in, !strcmp(m, "levenshtein_str"), &s);
-    else if (!strcmp(m, "levenshtein_seq"))
-        rc = levenshtein_seq(out, in, &s);
-    else if (!strcmp(m, "kendall_tau_order"))
-        rc = kendall_order(out, in, &s);
-    else if (!strcmp(m, "f1_micro_sets"))
-        rc = f1_micro_sets(out, in, &s);
-    else if (!strcmp(m, "f1_micro_labels"))
-        rc = f1_micro_labels(out, in);
-    else
-        rc = err_set("unknown text metric '%s'", m);
-    scratch_free(&s);
-    return rc;
-}
+/* A row of the table: the metric f called with a fresh scratch, freed after. */
+#define WITH_SCRATCH(name, call)                                                            \
+    static int name(double *out, const metric_input *in)                                    \
+    {                                                                                       \
+        scratch s = {0};                                                                    \
+        int rc = call;                                                                      \
+        scratch_free(&s);                                                                   \
+        return rc;                                                                          \
+    }
+WITH_SCRATCH(map_at_5, map_at_k(out, in, 5, &s))
+WITH_SCRATCH(map_at_12, map_at_k(out, in, 12, &s))
+WITH_SCRATCH(jaccard_tweet, jaccard(out, in, 0, &s))
+WITH_SCRATCH(jaccard_words, jaccard(out, in, 1, &s))
+WITH_SCRATCH(levenshtein_chars, levenshtein_mean(out, in, 0, &s))
+WITH_SCRATCH(levenshtein_str, levenshtein_mean(out, in, 1, &s))
+WITH_SCRATCH(levenshtein_seq_mean, levenshtein_seq(out, in, &s))
+WITH_SCRATCH(kendall_tau_order, kendall_order(out, in, &s))
+WITH_SCRATCH(f1_micro_sets_mean, f1_micro_sets(out, in, &s))
+
+enum { TEXT = METRIC_STRING | METRIC_TEXT | METRIC_ONE_COL };
+
+const metric_def metrics_text[] = {
+    {"map_at_5", TEXT, map_at_5, 0, 0, NULL},
+    {"map_at_5_strict", TEXT | METRIC_ONLY_COLS, map_at_5, 0, 0, NULL},
+    {"map_at_12", TEXT | METRIC_EXTRA_IDS | METRIC_ONLY_COLS, map_at_12, 0, 0, NULL},
+    {"jaccard_tweet", TEXT, jaccard_tweet, 0, 0, NULL},
+    {"jaccard_words", TEXT, jaccard_words, 0, 0, NULL},
+    {"levenshtein", TEXT, levenshtein_chars, 0, 0, NULL},
+    {"levenshtein_str", TEXT, levenshtein_str, 0, 0, NULL},
+    {"levenshtein_seq", TEXT, levenshtein_seq_mean, 0, 0, NULL},
+    {"kendall_tau_order", TEXT, kendall_tau_order, 0, 0, NULL},
+    {"f1_micro_sets", TEXT, f1_micro_sets_mean, 0, 0, NULL},
+    {"f1_micro_labels", TEXT, f1_micro_labels, 0, 0, NULL},
+    {NULL, 0, NULL, 0, 0, NULL},
+};

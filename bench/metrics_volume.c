@@ -216,9 +216,12 @@ static double score_day(const metric_input *in, const size_t *order, size_t from
     return hausdorff(pred, truth, vol);
 }
 
-int mask_dice_hausdorff(double *out, const metric_input *in)
+static int rle_dice_hausdorff(double *out, const metric_input *in)
 {
     *out = NAN;
+    if (!in->ys || !in->ps)
+        return err_set("metric rle_dice_hausdorff scores run-length encoded masks (text "
+                       "cells)");
     if (!in->group || !in->y)
         return err_set("the dice-Hausdorff score needs the answers' ids and image sizes");
     double dice = 0, hd = 0;
@@ -266,3 +269,9 @@ int mask_dice_hausdorff(double *out, const metric_input *in)
     *out = 0.4 * (dice / (double)n_dice) + 0.6 * (1 - hd / (double)n_hd);
     return 0;
 }
+
+const metric_def metrics_volume[] = {
+    {"rle_dice_hausdorff", METRIC_MASK, rle_dice_hausdorff, 0, 0,
+     &mask_kinds[MASK_DICE_HD]},
+    {NULL, 0, NULL, 0, 0, NULL},
+};

@@ -350,3 +350,22 @@ int num_parse(const char *s, double *out)
         return 0;
     return parse_strtod(s, out);
 }
+
+int num_int_canon(const char *s, char *out)
+{
+    s += strspn(s, " \t");
+    int neg = *s == '-';
+    s += *s == '-' || *s == '+';
+    size_t digits = strspn(s, "0123456789");
+    if (!digits || s[digits + strspn(s + digits, " \t")])
+        return -1;
+    while (digits > 1 && *s == '0')
+        s++, digits--;
+    if (digits == 1 && *s == '0')
+        neg = 0; /* -0 is 0 */
+    if (neg)
+        *out++ = '-';
+    memmove(out, s, digits);
+    out[digits] = 0;
+    return 0;
+}

@@ -31,4 +31,9 @@ const char *num_scan(const char *s, const char *end, double *out);
  * agree with those on the exact value. */
 const char *num_scan_frac(const char *s, const char *end, double *out);
 
+/* The canonical spelling of an integer literal as pandas' C parser takes it
+ * (blanks around, a sign, digits) into out (at most strlen(s) + 1 bytes,
+ * out may be s); 0, or -1 when s is no such literal. */
+int num_int_canon(const char *s, char *out);
+
 #endif

@@ -32,7 +32,8 @@
  * the one case where the score can differ.
  */
 #include "bigmem.h"
-#include "grade_internal.h"
+#include "pairsort.h"
+#include "grade_data.h"
 #include "metrics.h"
 #include "numparse.h"
 #include "util.h"
@@ -67,7 +68,7 @@ static int bool_of(const char *s)
 static int int_of(const char *s, long long *out)
 {
     char buf[64];
-    if (strlen(s) >= sizeof buf || grade_int_canon(s, buf) < 0)
+    if (strlen(s) >= sizeof buf || num_int_canon(s, buf) < 0)
         return -1;
     errno = 0;
     *out = strtoll(buf, NULL, 10);

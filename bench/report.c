@@ -9,7 +9,8 @@
  * the thresholds and has every flag false.
  */
 #include "bench.h"
-#include "grade_internal.h"
+#include "grade.h"
+#include "grade_data.h"
 #include "metrics.h"
 #include "util.h"
 
@@ -177,14 +178,16 @@ cJSON *bench_report_json(const bench_report *r)
     add_num(o, "silver_threshold", r->silver_threshold);
     add_num(o, "bronze_threshold", r->bronze_threshold);
     add_num(o, "median_threshold", r->median_threshold);
-    cJSON_AddBoolToObject(o, "any_medal", r->any_medal);
-    cJSON_AddBoolToObject(o, "gold_medal", r->gold_medal);
-    cJSON_AddBoolToObject(o, "silver_medal", r->silver_medal);
-    cJSON_AddBoolToObject(o, "bronze_medal", r->bronze_medal);
-    cJSON_AddBoolToObject(o, "above_median", r->above_median);
-    cJSON_AddBoolToObject(o, "submission_exists", r->submission_exists);
-    cJSON_AddBoolToObject(o, "valid_submission", r->valid_submission);
-    cJSON_AddBoolToObject(o, "is_lower_better", r->is_lower_better);
+    const struct {
+        const char *key;
+        int on;
+    } flags[] = {{"any_medal", r->any_medal}, {"gold_medal", r->gold_medal},
+                 {"silver_medal", r->silver_medal}, {"bronze_medal", r->bronze_medal},
+                 {"above_median", r->above_median}, {"submission_exists", r->submission_exists},
+                 {"valid_submission", r->valid_submission},
+                 {"is_lower_better", r->is_lower_better}};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        cJSON_AddBoolToObject(o, flags[i].key, flags[i].on);
     cJSON_AddStringToObject(o, "created_at", r->created_at ? r->created_at : "");
     /* a path or a quoted cell may hold any bytes; JSON text is UTF-8 */
     char *path = utf8_dup(r->submission_path ? r->submission_path : ""),

@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static const char *const m[] = {"map_siim", "coco_map40", "f1_tf2qa"};
         for (size_t k = 0; k < 3; k++) {
             double out;
-            metric_detect_compute(&out, m[k], &in);
+            metric_compute(&out, m[k], &in);
         }
     }
     free(text);

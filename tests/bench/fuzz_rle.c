@@ -39,7 +39,7 @@ static double dice(const char *truth, const char *pred, const double *dims)
     const char *ys[1] = {truth}, *ps[1] = {pred}, *cols[1] = {"predicted"};
     metric_input in = {.n = 1, .k = 1, .y = dims, .ys = ys, .ps = ps, .cols = cols};
     double out = 0;
-    if (mask_compute(&out, "rle_dice", &in) < 0)
+    if (metric_compute(&out, "rle_dice", &in) < 0)
         abort();
     return out;
 }
