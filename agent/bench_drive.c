@@ -9,8 +9,9 @@
  * the reason of a run that never finished. Losing it loses no run.
  *
  * A timer polls the backend once a second: each job that ended since is
- * recorded, its medal (if any) counted, and the progress line redrawn (in
- * place on a terminal, a new line on each change otherwise). SIGINT or
+ * recorded, its medal (if any) counted, and the progress line redrawn (live
+ * at the bottom of a terminal through status_line.h, so warnings print above
+ * it; a new line on each change otherwise; none with --quiet). SIGINT or
  * SIGTERM cancels every job through the backend; the runs stop with their
  * journals intact, so `grove bench --resume` continues them. At the end the
  * driver prints its own cost: the CPU this process used (the orchestration)
@@ -18,6 +19,7 @@
  */
 #include "bench_driver.h"
 #include "config.h"
+#include "status_line.h"
 #include "util.h"
 
 #include <errno.h>
@@ -38,20 +40,25 @@ typedef struct drive {
     int *index;          /* plan job of each */
     bench_job_status *st, *seen;
     int n_plan, kept, medals, ended, failed;
-    int interrupted, tty, printed_len;
-    char last_line[160];
+    int gold, silver, bronze;  /* the medals by kind */
+    int interrupted, tty, quiet;
+    status_line *status;       /* the live line on a terminal, else NULL */
+    char last_line[200];
     double started;
     cJSON *record;       /* jobs.json */
     uv_timer_t tick;
     uv_signal_t sigint, sigterm;
 } drive;
 
-static int any_medal(const char *run_dir, const char *comp, int seed)
+/* Count the run's medal (if any) by kind. */
+static void count_medal(drive *d, const char *run_dir, const char *comp, int seed)
 {
     cJSON *rep = bench_report_one(run_dir, comp, seed, NULL);
-    int medal = cJSON_IsTrue(cJSON_GetObjectItem(rep, "any_medal"));
+    d->medals += cJSON_IsTrue(cJSON_GetObjectItem(rep, "any_medal"));
+    d->gold += cJSON_IsTrue(cJSON_GetObjectItem(rep, "gold_medal"));
+    d->silver += cJSON_IsTrue(cJSON_GetObjectItem(rep, "silver_medal"));
+    d->bronze += cJSON_IsTrue(cJSON_GetObjectItem(rep, "bronze_medal"));
     cJSON_Delete(rep);
-    return medal;
 }
 
 static void save_record(drive *d)
@@ -84,24 +91,43 @@ static void job_ended(drive *d, int k)
     d->ended++;
     if (bench_plan_need(d->p, d->index[k]) != BENCH_NEED_NOTHING)
         d->failed++;
-    d->medals += any_medal(j->run_dir, j->comp_id, j->seed);
+    count_medal(d, j->run_dir, j->comp_id, j->seed);
 }
 
-static void progress(drive *d, int final)
+static void progress_line(const drive *d, char *line, size_t n)
 {
     int running = 0;
     for (int k = 0; k < d->n; k++)
         running += d->st[k].state == BENCH_JOB_RUNNING;
-    char el[32], line[160];
-    config_format_duration(el, sizeof el, clock_mono() - d->started);
-    snprintf(line, sizeof line, "bench: %d/%d runs done, %d running, %d left | medals %d | "
-             "%s elapsed", d->kept + d->ended, d->n_plan, running,
-             d->n - d->ended - running, d->medals, el);
-    if (d->tty) {
-        printf("\r%s\033[K%s", line, final ? "\n" : "");
-    } else if (final || strncmp(line, d->last_line, strcspn(line, "|"))) {
-        printf("%s\n", line);
+    char el[32];
+    status_line_duration(el, sizeof el, clock_mono() - d->started);
+    snprintf(line, n, "bench: %d/%d runs done, %d running, %d left | medals %d (gold %d, "
+             "silver %d, bronze %d) | %s elapsed", d->kept + d->ended, d->n_plan, running,
+             d->n - d->ended - running, d->medals, d->gold, d->silver, d->bronze, el);
+}
+
+static void render(void *data, int compact, sb *out)
+{
+    (void)compact;
+    char line[200];
+    progress_line(data, line, sizeof line);
+    sb_puts(out, line);
+}
+
+/* The live line is redrawn by its own timer (the elapsed time moves); the
+ * last one stays on the screen as a plain line. */
+static void progress(drive *d, int final)
+{
+    char line[200];
+    progress_line(d, line, sizeof line);
+    if (d->tty && !final) {
+        status_line_refresh(d->status);
+        return;
     }
+    status_line_stop(d->status);
+    d->status = NULL;
+    if (final || (!d->tty && !d->quiet && strncmp(line, d->last_line, strcspn(line, "|"))))
+        printf("%s\n", line);
     snprintf(d->last_line, sizeof d->last_line, "%s", line);
     fflush(stdout);
 }
@@ -162,7 +188,7 @@ static void plan_jobs(drive *d, const char *exe)
         const char *comp = bench_plan_comp(d->p, i, &seed);
         if (need == BENCH_NEED_NOTHING) {
             d->kept++;
-            d->medals += any_medal(run_dir, comp, seed);
+            count_medal(d, run_dir, comp, seed);
             free(run_dir);
             continue;
         }
@@ -231,6 +257,16 @@ static int make_folders(const bench_plan *p)
     return 0;
 }
 
+/* `grove bench ... --quiet` passes --quiet to its runs and quiets its own
+ * line too. */
+static int wants_quiet(const bench_plan *p)
+{
+    for (int i = 0; i < p->n_run_args; i++)
+        if (!strcmp(p->run_args[i], "--quiet"))
+            return 1;
+    return 0;
+}
+
 /* One driver per bench folder: a second `grove bench --resume` would start
  * the same runs again, and clear folders the first is making. The flock
  * goes with the process, however it ends. */
@@ -265,7 +301,8 @@ int bench_drive(const bench_plan *p, const bench_backend_ops *ops, bench_backend
     d.ops = ops;
     d.loop = o->loop;
     d.started = clock_mono();
-    d.tty = isatty(STDOUT_FILENO);
+    d.quiet = wants_quiet(p);
+    d.tty = !d.quiet && status_line_is_live();
     d.record = load_record(p->dir);
     plan_jobs(&d, exe);
     d.st = xcalloc((size_t)d.n + 1, sizeof *d.st);
@@ -291,7 +328,11 @@ int bench_drive(const bench_plan *p, const bench_backend_ops *ops, bench_backend
         uv_signal_start(&d.sigint, on_signal, SIGINT);
         uv_signal_start(&d.sigterm, on_signal, SIGTERM);
         uv_timer_start(&d.tick, on_tick, 200, 1000);
+        if (d.tty)
+            d.status = status_line_start(d.loop, 0, 1, 0, render, &d);
         uv_run(d.loop, UV_RUN_DEFAULT);
+        status_line_stop(d.status); /* a way out that drew no final line */
+        d.status = NULL;
         print_costs(&d);
         rc = d.interrupted ? 128 + d.interrupted : d.failed ? 1 : 0;
     }

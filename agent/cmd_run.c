@@ -39,6 +39,10 @@ void usage_more_run(FILE *f)
           "                           machine's memory less a reserve, shared by the workers)\n"
           "  --gpu-share              with more workers than GPUs, let scripts share a GPU\n"
           "                           instead of waiting for one (--set gpu_share=true)\n"
+          "  --quiet                  no live status line (workers, nodes, best, time left,\n"
+          "                           tokens, cost) on the terminal, nor its plain line a\n"
+          "                           minute (status_every) when stdout is not one\n"
+          "                           (--set quiet=true)\n"
           "  --config FILE            a JSON config (keys as in a run's config.json)\n"
           "  --set KEY=VALUE          set a key below, e.g. search.num_drafts=3 (repeatable)\n"
           "\n"
@@ -52,7 +56,7 @@ void usage_more_run(FILE *f)
 
 /* The flags of `grove run` that are not an option of the table. */
 static const char *const own_flags[] = {"--set", "--config", "--resume", "--no-sandbox",
-                                        "--memory", "--gpu-share", NULL};
+                                        "--memory", "--gpu-share", "--quiet", NULL};
 
 /* --memory SIZE: "4G", "512M", "1.5G" or "none", into exec.memory_limit_mb. */
 static int set_memory(run_config *cfg, const char *v)
@@ -133,6 +137,8 @@ static int apply_arg(run_config *cfg, int argc, char **argv, int *i, int resumin
         return config_set_value(cfg, "sandbox", "off");
     if (!strcmp(arg, "--gpu-share"))
         return config_set_value(cfg, "gpu_share", "true");
+    if (!strcmp(arg, "--quiet"))
+        return config_set_value(cfg, "quiet", "true");
     if (arg[0] != '-' || !arg[1]) {
         if (resuming)
             return err_set("give either COMPETITION or --resume RUN_DIR, not both");
@@ -202,7 +208,8 @@ int run_flag_arity(const char *arg)
     const char *v;
     char *name = split_flag(arg, &v);
     int arity = !config_option_by_flag(name) && !is_own_flag(name) ? -1
-                : v || !strcmp(name, "--no-sandbox") ? 0 : 1;
+                : v || !strcmp(name, "--no-sandbox") || !strcmp(name, "--gpu-share") ||
+                          !strcmp(name, "--quiet") ? 0 : 1;
     free(name);
     return arity;
 }

@@ -76,6 +76,9 @@ typedef struct run_config {
     int lower_is_better;     /* "lower_is_better": -1 (null) unknown, 0 or 1; setup
                                 stores the direction in force */
     char *metric;            /* "metric": metric name; setup stores the one in force */
+    int quiet;               /* "quiet": no status line (status_line.h) */
+    double status_every;     /* "status_every": seconds between plain status lines
+                                when stdout is not a terminal */
     struct {
         long num_drafts;        /* "search.num_drafts" */
         double debug_prob;      /* "search.debug_prob" */

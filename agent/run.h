@@ -137,6 +137,24 @@ int run_workspace(run_ctx *r, const char *dir, const char *code, const char *inp
 int run_submission(const char *workdir, char **path);
 int run_loop(run_ctx *r);
 
+/* What one node in flight is doing, for the live status line. */
+typedef struct run_activity {
+    int id;
+    search_stage stage;
+    const char *doing; /* "waiting on the model", "running the script", "grading"... (static) */
+} run_activity;
+/* The nodes in flight (at most max, in no order) into a; their number. */
+int run_activities(const run_ctx *r, run_activity *a, int max);
+
+/* ---- the live status line (status_run.c) ---- */
+
+typedef struct run_status run_status;
+/* Start the status line of the run (status_line.h: live on a terminal, a
+ * plain line a minute otherwise, none with --quiet); NULL when none. */
+run_status *run_status_start(run_ctx *r);
+/* Remove it and give the terminal back; NULL is a no-op. */
+void run_status_stop(run_status *s);
+
 /* ---- hardware (run_hardware.c) ---- */
 
 /* The run's GPUs (config "gpus", "gpu_share"), their slots, the memory cap

@@ -851,6 +851,22 @@ static void on_waiting(uv_timer_t *t)
     }
 }
 
+int run_activities(const run_ctx *r, run_activity *a, int max)
+{
+    int n = 0;
+    for (const pipeline *p = r->inflight; p && n < max; p = p->next, n++) {
+        const search_node *node = search_tree_node(r->tree, p->id);
+        a[n].id = p->id;
+        a[n].stage = node ? node->stage : STAGE_DRAFT;
+        a[n].doing = p->waiting_llm && p->reviewing ? "grading: the model reviews the output"
+                     : p->waiting_llm  ? "waiting on the model"
+                     : p->waiting_gpu  ? "waiting for a GPU"
+                     : p->exec         ? "running the script"
+                                       : "grading";
+    }
+    return n;
+}
+
 static void close_all(run_ctx *r)
 {
     uv_close((uv_handle_t *)&r->waiting, NULL);
@@ -949,7 +965,9 @@ int run_loop(run_ctx *r)
     uv_signal_start(&r->sigterm, on_signal, SIGTERM);
     arm_deadline(r);
     uv_idle_start(&r->kick, on_kick);
+    run_status *status = run_status_start(r);
     uv_run(r->loop, UV_RUN_DEFAULT);
+    run_status_stop(status); /* every way out of the loop passes here */
     /* journal.json exists even when no node was recorded (the endpoint
      * failed on the first call), so tools reading it find an empty tree */
     if (inflight_save(r) < 0 || node_export_journal(r->tree, r->run_dir) < 0)

@@ -20,10 +20,10 @@
 
   /* ---- small helpers ---- */
 
+  var ESC = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'};
+  function escOne(c) { return ESC[c]; }
   function esc(s) {
-    return String(s === undefined || s === null ? '' : s).replace(/[&<>"']/g, function (c) {
-      return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c];
-    });
+    return String(s === undefined || s === null ? '' : s).replace(/[&<>"']/g, escOne);
   }
   function text(runs) {
     if (!runs) return null;
@@ -34,7 +34,10 @@
   }
   function num(v) { return typeof v === 'number' && isFinite(v); }
   function fmtScore(v, digits) { return num(v) ? v.toFixed(digits || 5) : '–'; }
-  function fmtInt(v) { return num(v) ? Math.round(v).toLocaleString('en-US') : '–'; }
+  /* one formatter: toLocaleString makes a new one per call, which a 1,000-row
+   * table pays a thousand times */
+  var INT = new Intl.NumberFormat('en-US', {maximumFractionDigits: 0});
+  function fmtInt(v) { return num(v) ? INT.format(Math.round(v)) : '–'; }
   function fmtCost(v) { return num(v) ? '$' + v.toFixed(v < 1 ? 4 : 2) : 'unknown'; }
   function fmtDur(s) {
     if (!num(s)) return '–';
@@ -160,7 +163,9 @@
     var start = first && byId[first[1]] ? +first[1] : num(D.best) ? D.best
       : nodes.length ? nodes[0].id : null;
     ctx.select = function (id, scroll) { select(ctx, id, scroll); };
-    if (start !== null) select(ctx, start, true);
+    /* scrolled to once the page is laid out: scrolling now would force a
+     * layout of the whole page in the middle of building it */
+    if (start !== null) select(ctx, start, 'frame');
     keyboard(ctx);
     window.addEventListener('hashchange', function () {
       var m = location.hash.match(/^#node-(\d+)$/);
@@ -306,7 +311,10 @@ parts.push('<g class="' + cls.join(' ') + '" id="n-' + n.id + '" data-id="' + n.
     if (tr) tr.classList.add('sel');
     ctx.sel = id;
     if (location.hash !== '#node-' + id) history.replaceState(null, '', '#node-' + id);
-    if (scroll && g && g.scrollIntoView) g.scrollIntoView({block: 'nearest', inline: 'nearest'});
+    var into = function () { g.scrollIntoView({block: 'nearest', inline: 'nearest'}); };
+    if (scroll && g && g.scrollIntoView) {
+      if (scroll === 'frame') requestAnimationFrame(into); else into();
+    }
     nodePanel(ctx, n);
   }
 

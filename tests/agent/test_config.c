@@ -230,9 +230,11 @@ static void check_old_config(void)
     cJSON *j = config_to_json(&c), *o = cJSON_Parse(old);
     for (const cJSON *it = o->child; it; it = it->next)
         CHECK_MSG(cJSON_GetObjectItemCaseSensitive(j, it->string), "%s lost", it->string);
-    /* and the keys added since (gpus, gpu_share, llm, the three ensemble
-     * keys) with their defaults */
-    CHECK(cJSON_GetArraySize(j) == cJSON_GetArraySize(o) + 7);
+    /* and the keys added since (gpus, gpu_share, llm, analysis_top_k, quiet,
+     * status_every, the three ensemble keys) with their defaults */
+    CHECK(cJSON_GetArraySize(j) == cJSON_GetArraySize(o) + 9);
+    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "status_every")) == 60);
+    CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "quiet")));
     CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ensemble")));
     CHECK(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "llm")));
     CHECK_STR(c.gpus, "all");
