@@ -236,7 +236,7 @@ static int run_batch(const grade_opts *o)
     return rc || failed;
 }
 
-int grade_aggregate(const char **reports, int n_reports, int seeds, int json);
+static int grade_aggregate(const char **reports, int n_reports, int seeds, int json);
 
 int cmd_grade(int argc, char **argv)
 {
@@ -272,7 +272,7 @@ static void print_split(const char *name, const cJSON *s)
                cJSON_GetNumberValue(cJSON_GetObjectItem(s, "ci95_high")));
 }
 
-int grade_aggregate(const char **reports, int n_reports, int seeds, int json)
+static int grade_aggregate(const char **reports, int n_reports, int seeds, int json)
 {
     cJSON **docs = xcalloc((size_t)n_reports, sizeof *docs);
     int rc = 0;

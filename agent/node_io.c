@@ -13,12 +13,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* cJSON prints a number with 15 digits whenever that reads back within an
+ * epsilon of it, so a score could come back from node.json one ulp off
+ * after a resume (and rank differently against a near tie). The shortest
+ * of 15, 16 or 17 digits that reads back exactly is written instead. */
 static void add_num_or_null(cJSON *o, const char *k, int present, double v)
 {
-    if (present && isfinite(v))
-        cJSON_AddNumberToObject(o, k, v);
-    else
+    if (!(present && isfinite(v))) {
         cJSON_AddNullToObject(o, k);
+        return;
+    }
+    char buf[32];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    cJSON_AddRawToObject(o, k, buf);
 }
 
 static void add_time(cJSON *o, const char *k, double t)
@@ -55,7 +66,7 @@ static cJSON *node_json_obj(const search_node *n, const char *model)
     if (n->summary)
         cJSON_AddStringToObject(o, "summary", n->summary);
     cJSON_AddNumberToObject(o, "debug_depth", n->debug_depth);
-    cJSON_AddNumberToObject(o, "exec_time", n->exec_time);
+    add_num_or_null(o, "exec_time", 1, n->exec_time);
     if (model)
         cJSON_AddStringToObject(o, "model", model);
     cJSON_AddNumberToObject(o, "tokens_in", (double)n->tokens_in);

@@ -2,11 +2,17 @@
  * run.h (private to agent/): one `grove run`: its context and the steps
  * that set it up, drive it and finish it.
  *
- *   run_setup   resolve the competition, make or reopen the run folder and
- *               its journal, split the holdout, load prompts, make clients
- *   run_loop    the libuv loop: W node pipelines in flight
- *               (prompt -> LLM -> exec -> score/review -> commit)
- *   run_finish  re-run the best node(s) on the full data, copy best/, grade
+ *   run_args      the command line into a run configuration
+ *   run_setup     resolve the competition, make or reopen the run folder and
+ *                 its journal, split the holdout, load prompts, make clients
+ *   run_loop      the libuv loop: W node pipelines in flight
+ *                 (prompt -> LLM -> exec -> score/review -> commit);
+ *                 run_pipeline.h names its parts (run_exec.c, run_score.c,
+ *                 run_stop.c: signals, deadline, the hard stop)
+ *   run_budget    time left, the final re-run's reserve, the cost cap
+ *   run_prompt    the rendered prompts and the builtin coder's context
+ *   run_workspace a candidate's folder and the options its script runs with
+ *   run_finish    re-run the best node(s) on the full data, copy best/, grade
  */
 #ifndef GROVE_RUN_H
 #define GROVE_RUN_H
@@ -25,6 +31,16 @@
 #include <uv.h>
 
 typedef struct pipeline pipeline;
+
+/* How far a run is from stopping; it only ever moves forward. */
+typedef enum run_stop {
+    RUN_ON = 0,       /* new nodes start while budget is left */
+    RUN_STOP_NEW,     /* start nothing new; running nodes finish and are committed
+                         (step budget, cost cap, the policy done, a first Ctrl-C) */
+    RUN_STOP_NOW,     /* kill what runs; nodes in flight are dropped, uncommitted,
+                         for --resume (time limit, a second Ctrl-C, SIGTERM, the
+                         endpoint failing) */
+} run_stop;
 
 typedef struct run_ctx {
     run_config cfg;              /* resolved configuration (owned; saved as
@@ -66,7 +82,7 @@ typedef struct run_ctx {
     double time_limit;           /* seconds */
     int steps;                   /* node budget (total, resumed ones included) */
     int workers;
-    int stopping;                /* 1: start nothing new; 2: kill what runs */
+    run_stop stopping;
     int sigints;                 /* Ctrl-Cs received */
     int exit_code;               /* 0, or why the run ended abnormally (130, 143, 1) */
     const char *stop_reason;
@@ -114,6 +130,8 @@ int run_setup(run_ctx *r, int resume);
  * train* data (a folder of images, a .gz). Part of run_check. */
 int run_check_train(const char *public_dir, const bench_competition *comp);
 
+/* ---- budget (run_budget.c) ---- */
+
 /* Seconds the search has left: the time limit less the time spent and less
  * the final re-run's reserve (all of that before the loop starts). */
 double run_time_left(const run_ctx *r);
@@ -126,6 +144,32 @@ double run_final_estimate(const run_ctx *r, int id);
  * node's estimate (30 s before there is one), at most a quarter of the
  * limit; 0 outside holdout mode. */
 double run_final_reserve(const run_ctx *r);
+/* The share of the budget spent, for the policies' switch to exploitation:
+ * the larger of the steps' share and the time's. */
+double run_budget_used(const run_ctx *r);
+/* Refresh r->spent and r->n_requests from both clients, and stop new work
+ * once the cost cap (max_cost) is reached. */
+void run_check_cost(run_ctx *r);
+/* Stop starting nodes for `reason` (static text), unless the run is already
+ * stopping, whose first reason stands (run_stop.c). */
+void run_stop_new(run_ctx *r, const char *reason);
+
+/* ---- prompts (run_prompt.c) ---- */
+
+/* Every variable the prompt templates may use (checked at setup). */
+extern const char *const run_prompt_vars[];
+extern const size_t run_n_prompt_vars;
+/* Template `name` rendered for node n, code and output filling {{code}} and
+ * {{output}} (review); never NULL: a render error becomes the text. Caller
+ * frees. */
+char *run_render(run_ctx *r, const char *name, const search_node *n, const char *code,
+                 const char *output);
+/* The structured context of node n's request, which the builtin coder reads
+ * instead of prose. Caller frees with cJSON_Delete. */
+cJSON *run_context(run_ctx *r, const search_node *n);
+
+/* ---- a candidate's folder (run_workspace.c, run_submission.c) ---- */
+
 /* A clean workspace at dir holding code as solution.py, and in *o the options
  * every candidate run of this run shares: interpreter, sandbox, limits, the
  * hidden answers. o->workdir points at dir. 0, or < 0 with err_last(). */
@@ -135,6 +179,12 @@ int run_workspace(run_ctx *r, const char *dir, const char *code, const char *inp
  * regular file reached through no symbolic link (run_submission.c says why):
  * 0 with *path (caller frees), 1 when none was written, -1 with err_last(). */
 int run_submission(const char *workdir, char **path);
+
+/* ---- the search (run_loop.c) ---- */
+
+/* The search: W pipelines at once until the steps, the time, the policy or
+ * a signal stop it. r->stopping, r->stop_reason and r->exit_code say how it
+ * ended. */
 int run_loop(run_ctx *r);
 
 /* What one node in flight is doing, for the live status line. */

@@ -62,7 +62,7 @@ static const char *skip_reason(const run_ctx *r)
 {
     if (!r->holdout)
         return "the run is not scored on grove's holdout, so a blend cannot be graded";
-    if (r->exit_code || r->stopping >= 2)
+    if (r->exit_code || r->stopping == RUN_STOP_NOW)
         return "the run was stopped";
     if (!r->comp)
         return "the competition is not in grove's registry";

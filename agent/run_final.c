@@ -269,7 +269,7 @@ int run_finish(run_ctx *r)
     char *sub = NULL;
     int used = best, interrupted = 0;
     char *q = shell_quote(r->run_dir);
-    if (r->holdout && r->stopping >= 2 && r->exit_code) {
+    if (r->holdout && r->stopping == RUN_STOP_NOW && r->exit_code) {
         printf("no re-run on the full data after a hard stop; `grove run --resume %s` "
                "finishes the run\n", q);
     } else if (r->holdout) {
@@ -317,7 +317,7 @@ int run_finish(run_ctx *r)
                "started again and makes it at the end\n", q);
     else if (!sub)
         printf("no final submission%s; best/ holds the best node's solution.py\n",
-               r->holdout && !(r->stopping >= 2 && r->exit_code)
+               r->holdout && !(r->stopping == RUN_STOP_NOW && r->exit_code)
                    ? ": the best node(s) failed on the full data" : "");
     free(q);
     if (!sub)

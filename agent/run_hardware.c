@@ -30,6 +30,7 @@
 #include "run.h"
 #include "util.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -147,6 +148,8 @@ int run_gpu_acquire(run_ctx *r)
 
 void run_gpu_release(run_ctx *r, int slot)
 {
+    /* -1 (no slot) or a slot held since run_gpu_acquire, released once */
+    assert(slot < 0 || (slot < r->gpu_slots && r->gpu_busy[slot]));
     if (slot >= 0 && slot < r->gpu_slots)
         r->gpu_busy[slot] = 0;
 }

@@ -12,8 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const char *const run_prompt_vars[];
-extern const size_t run_n_prompt_vars;
+/* Every variable render fills (run_setup checks the templates use no other). */
+const char *const run_prompt_vars[] = {
+    "task_description", "data_preview", "memory", "parent_code", "parent_output",
+    "exception", "time_left", "steps_left", "exec_timeout", "packages",
+    "python_version", "metric_name", "metric_direction", "scoring_mode", "code", "output",
+    "parent_plan", "parent2_plan", "parent2_code", "failures",
+    "hardware",
+};
+const size_t run_n_prompt_vars = sizeof run_prompt_vars / sizeof run_prompt_vars[0];
 
 static char *exception_text(const search_node *parent)
 {

@@ -24,16 +24,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Every variable the agent provides to the prompt templates. */
-const char *const run_prompt_vars[] = {
-    "task_description", "data_preview", "memory", "parent_code", "parent_output",
-    "exception", "time_left", "steps_left", "exec_timeout", "packages",
-    "python_version", "metric_name", "metric_direction", "scoring_mode", "code", "output",
-    "parent_plan", "parent2_plan", "parent2_code", "failures",
-    "hardware",
-};
-const size_t run_n_prompt_vars = sizeof run_prompt_vars / sizeof run_prompt_vars[0];
-
 static char *base_name(const char *path)
 {
     char *copy = xstrdup(path);

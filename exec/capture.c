@@ -16,6 +16,7 @@
  */
 #include "exec_internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -62,6 +63,7 @@ static void log_feed(capture *c, const char *data, size_t n)
 {
     if (c->log_fd < 0 || c->log_truncated)
         return;
+    assert(c->log_written <= c->log_cap); /* only the cut's note passes the cap */
     size_t room = c->log_cap - c->log_written;
     if (n <= room) {
         log_write(c, data, n);
@@ -96,6 +98,7 @@ static size_t head_feed(capture *c, const char *data, size_t n)
         i++;
     }
     sb_append(&c->head, data, i);
+    assert(c->head.len <= max_bytes && c->head_count <= c->head_chars);
     return i;
 }
 
@@ -114,6 +117,7 @@ static void ring_feed(capture *c, const char *data, size_t n)
     memcpy(c->ring, data + first, n - first);
     c->ring_pos = (c->ring_pos + n) % c->ring_cap;
     c->ring_len = c->ring_len + n > c->ring_cap ? c->ring_cap : c->ring_len + n;
+    assert(c->ring_pos < c->ring_cap && c->ring_len <= c->ring_cap);
 }
 
 void capture_feed(capture *c, const char *data, size_t n)
@@ -162,6 +166,9 @@ char *capture_finish(capture *c)
     }
     while (from < c->ring_len && !is_lead((unsigned char)tail[from]))
         from++; /* a character cut by the ring's edge */
+    /* the head and the ring never hold the same byte, so neither count can
+     * pass what was printed */
+    assert(tail_count <= c->tail_chars && c->head_count + tail_count <= c->total_chars);
     size_t dropped = c->total_chars - c->head_count - tail_count;
     sb out = {0};
     utf8_sanitize(&out, c->head.buf ? c->head.buf : "", c->head.len);

@@ -25,6 +25,7 @@
  */
 #include "exec_internal.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -233,6 +234,8 @@ int exec_gpus_divide(int n_gpus, int parts, int part, int share, int *first, int
     /* blocks as even as possible: part p gets [p*n/parts, (p+1)*n/parts) */
     *first = (int)((long)part * n_gpus / parts);
     *count = (int)((long)(part + 1) * n_gpus / parts) - *first;
+    /* every part a block of at least one GPU inside the list */
+    assert(*count >= 1 && *first >= 0 && *first + *count <= n_gpus);
     return *count;
 }
 

@@ -29,6 +29,7 @@
  */
 #include "exec_internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -211,6 +212,7 @@ static int prepare_launch(launch *l, const exec_opts *opts, const char *script)
 static void on_close(uv_handle_t *h)
 {
     exec_run *r = h->data;
+    assert(r->open_handles > 0); /* one close callback per handle opened */
     if (--r->open_handles > 0)
         return;
     if (r->cb && r->res)
@@ -346,6 +348,7 @@ static void maybe_finish(exec_run *r)
         log_warn("exec: processes of a finished run are still alive after SIGKILL");
     cgroup_forget(&r->cg);
     r->finishing = 1;
+    assert(!r->res); /* the result is built once, for the one callback */
     r->res = build_result(r);
     close_handles(r);
 }

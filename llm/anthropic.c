@@ -140,3 +140,38 @@ int anthropic_parse(llm_response *r, const cJSON *root, const char *func_name)
     r->usage.cache_write_tokens = writes;
     return 0;
 }
+
+/* ---- the provider ---------------------------------------------------------- */
+
+static int anthropic_setup(llm_client *c, const llm_config *cfg)
+{
+    return provider_http_setup(c, cfg, "https://api.anthropic.com", "/v1/messages");
+}
+
+static cJSON *anthropic_provider_body(const llm_client *c, const llm_request *req,
+                                      int max_tokens)
+{
+    return anthropic_body(req, c->model, &c->info, max_tokens);
+}
+
+static size_t anthropic_headers(const llm_client *c, const char **h, char **auth)
+{
+    size_t n = 0;
+    h[n++] = "anthropic-version: 2023-06-01";
+    if (c->key)
+        h[n++] = *auth = xasprintf("x-api-key: %s", c->key);
+    return n;
+}
+
+const provider provider_anthropic = {
+    .name = "anthropic",
+    .model_hint = "PROVIDER:MODEL",
+    .key_env = "ANTHROPIC_API_KEY",
+    .setup = anthropic_setup,
+    .body = anthropic_provider_body,
+    .price = provider_http_price,
+    .headers = anthropic_headers,
+    .parse = anthropic_parse,
+    .usage_in = "input_tokens",
+    .usage_out = "output_tokens",
+};

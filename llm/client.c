@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const provider_names[] = {"openai", "anthropic", "builtin", "replay"};
-
 static int parse_spec(const char *spec, prov_kind *kind, char **model)
 {
     if (!spec || !*spec)
@@ -23,24 +21,17 @@ static int parse_spec(const char *spec, prov_kind *kind, char **model)
                        "(openai:gpt-4o, anthropic:claude-sonnet-4-5, builtin, replay:PATH)");
     const char *colon = strchr(spec, ':');
     size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
-    for (int k = 0; k < 4; k++) {
-        if (strlen(provider_names[k]) != n || strncmp(spec, provider_names[k], n) != 0)
-            continue;
-        *kind = (prov_kind)k;
-        const char *rest = colon ? colon + 1 : "";
-        if (!*rest && (k == PROV_OPENAI || k == PROV_ANTHROPIC || k == PROV_REPLAY))
-            return err_set("llm: --model '%s' lacks the part after the colon (%s)", spec,
-                           k == PROV_REPLAY ? "replay:PATH/llm.jsonl" : "PROVIDER:MODEL");
-        *model = xstrdup(*rest ? rest : "baseline");
-        return 0;
-    }
-    return err_set("llm: --model '%s': unknown provider '%.*s' (use openai, anthropic, "
-                   "builtin or replay)", spec, (int)n, spec);
-}
-
-static const char *default_key_env(prov_kind k)
-{
-    return k == PROV_OPENAI ? "OPENAI_API_KEY" : k == PROV_ANTHROPIC ? "ANTHROPIC_API_KEY" : NULL;
+    int k = provider_find(spec, n);
+    if (k < 0)
+        return err_set("llm: --model '%s': unknown provider '%.*s' (use openai, anthropic, "
+                       "builtin or replay)", spec, (int)n, spec);
+    *kind = (prov_kind)k;
+    const char *rest = colon ? colon + 1 : "";
+    const char *hint = provider_at(*kind)->model_hint;
+    if (!*rest && hint)
+        return err_set("llm: --model '%s' lacks the part after the colon (%s)", spec, hint);
+    *model = xstrdup(*rest ? rest : "baseline");
+    return 0;
 }
 
 int llm_key_available(const char *spec, const char *api_key_env)
@@ -50,7 +41,7 @@ int llm_key_available(const char *spec, const char *api_key_env)
     if (parse_spec(spec, &kind, &model) < 0)
         return 0;
     free(model);
-    const char *var = api_key_env ? api_key_env : default_key_env(kind);
+    const char *var = api_key_env ? api_key_env : provider_at(kind)->key_env;
     if (!var)
         return 1;
     const char *v = getenv(var);
@@ -64,67 +55,7 @@ int llm_spec_is_builtin(const char *spec)
     if (parse_spec(spec, &kind, &model) < 0)
         return 0;
     free(model);
-    return kind == PROV_BUILTIN;
-}
-
-static int make_url(llm_client *c, const char *base_url)
-{
-    const char *base = base_url ? base_url
-                     : c->kind == PROV_OPENAI ? "https://api.openai.com/v1"
-                                              : "https://api.anthropic.com";
-    return endpoint_url(&c->ep, base,
-                        c->kind == PROV_ANTHROPIC ? "/v1/messages" : "/chat/completions");
-}
-
-/* Everything that must never be written anywhere: the key, keys in the URL. */
-static void collect_secrets(llm_client *c)
-{
-    size_t n = 0;
-    if (c->key)
-        c->secrets[n++] = c->key;
-    for (size_t i = 0; c->ep.secrets[i] && n < ENDPOINT_MAX_SECRETS; i++)
-        c->secrets[n++] = c->ep.secrets[i];
-    c->secrets[n] = NULL;
-}
-
-static int read_key(llm_client *c, const llm_config *cfg)
-{
-    const char *var = cfg->api_key_env ? cfg->api_key_env : default_key_env(c->kind);
-    c->key_env = xstrdup(var);
-    const char *v = getenv(var);
-    if (v && *v) {
-        c->key = xstrdup(v);
-        return 0;
-    }
-    /* Local OpenAI-compatible servers (vLLM, llama.cpp, Ollama) need no key;
-     * a named variable that is empty is still a mistake. */
-    if (cfg->base_url && !cfg->api_key_env)
-        return 0;
-    return err_set("llm: %s needs an API key: set %s (or name another variable with "
-                   "--api-key-env), or use --model builtin to run offline", c->provider, var);
-}
-
-static int setup_provider(llm_client *c, const llm_config *cfg)
-{
-    if (c->kind == PROV_REPLAY) {
-        c->replay_path = xstrdup(c->model);
-        return replay_load(&c->replay, c->replay_path);
-    }
-    if (c->kind == PROV_BUILTIN)
-        return 0;
-    if (make_url(c, cfg->base_url) < 0 || read_key(c, cfg) < 0)
-        return -1;
-    collect_secrets(c);
-    if (prices_lookup(&c->info, cfg->prices_path, c->provider, c->model) < 0)
-        return -1;
-    const char *effort = cfg->reasoning_effort ? cfg->reasoning_effort : c->info.effort;
-    if (c->info.reasoning && *effort)
-        c->effort = xstrdup(effort);
-    /* Without streaming, a reasoning model sends nothing while it thinks,
-     * which can take minutes: only an explicit stall limit applies there. */
-    if (c->info.reasoning && cfg->stall_timeout_s <= 0)
-        c->http.stall_timeout_s = c->http.total_timeout_s;
-    return http_multi_new(&c->multi, c->loop);
+    return provider_at(kind) == &provider_builtin;
 }
 
 int llm_client_new(llm_client **out, uv_loop_t *loop, const llm_config *cfg)
@@ -138,7 +69,7 @@ int llm_client_new(llm_client **out, uv_loop_t *loop, const llm_config *cfg)
     llm_client *c = xcalloc(1, sizeof *c);
     c->loop = loop;
     c->kind = kind;
-    c->provider = xstrdup(provider_names[kind]);
+    c->provider = xstrdup(provider_at(kind)->name);
     c->model = model;
     c->log_path = xstrdup(cfg->log_path);
     c->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 6;
@@ -151,7 +82,7 @@ int llm_client_new(llm_client **out, uv_loop_t *loop, const llm_config *cfg)
     c->seed = cfg->seed;
     c->rng = (uint64_t)cfg->seed ^ 0x6a09e667f3bcc909ull;
     c->totals.cost_known = 1;
-    if (setup_provider(c, cfg) < 0) {
+    if (provider_at(kind)->setup(c, cfg) < 0) {
         llm_client_free(c);
         return -1;
     }
@@ -187,7 +118,7 @@ int llm_submit(llm_client *c, const llm_request *req, llm_done_cb cb, void *data
         return err_set("llm: submit on a client being freed");
     if (!cb)
         return err_set("llm: submit needs a completion callback");
-    if (req->n_messages == 0 && !(c->kind == PROV_BUILTIN && req->context))
+    if (req->n_messages == 0 && !(provider_of(c)->context_only && req->context))
         return err_set("llm: a request needs at least one message");
     for (size_t i = 0; i < req->n_messages; i++)
         if (!req->messages[i].content || (unsigned)req->messages[i].role > LLM_ASSISTANT)
@@ -231,7 +162,7 @@ void llm_client_totals(const llm_client *c, llm_usage *out, long *n_requests)
 
 const char *llm_client_provider(const llm_client *c) { return c->provider; }
 const char *llm_client_model(const llm_client *c) { return c->model; }
-int llm_client_is_builtin(const llm_client *c) { return c->kind == PROV_BUILTIN; }
+int llm_client_is_builtin(const llm_client *c) { return provider_of(c) == &provider_builtin; }
 
 void llm_response_free(llm_response *r)
 {

@@ -18,6 +18,7 @@
  */
 #include "llm_int.h"
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
         return 0; /* libcurl ends the transfer with CURLE_WRITE_ERROR */
     }
     sb_append(&r->resp, ptr, n);
+    assert(r->resp.len <= HTTP_MAX_BODY);
     return n;
 }
 

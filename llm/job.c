@@ -20,8 +20,8 @@
  * final one carries the usage, the cost and the neutral reply for replay.
  */
 #include "llm_int.h"
-#include "builtin/builtin.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,6 +114,8 @@ static void on_timer(uv_timer_t *t);
 
 static void later(llm_job *j, int state, double delay_s)
 {
+    assert(state == JOB_ATTEMPT || state == JOB_DELIVER);
+    assert(j->state != JOB_DELIVER); /* a delivery is the job's last step */
     j->state = state;
     uv_timer_start(&j->timer, on_timer, (uint64_t)(delay_s * 1000.0 + 0.5), 0);
 }
@@ -148,6 +150,8 @@ static void finish(llm_job *j, const http_req *hr, char *error)
 {
     llm_client *c = j->c;
     llm_response *r = j->resp;
+    /* once per request: the accounting below must not count it twice */
+    assert(r && j->state == JOB_ATTEMPT && !j->http);
     r->attempts = j->attempt;
     r->latency_s = clock_mono() - j->t_submit;
     r->ok = error == NULL;
@@ -159,15 +163,8 @@ static void finish(llm_job *j, const http_req *hr, char *error)
         memset(&r->usage, 0, sizeof r->usage);
         r->usage.cost_known = !billed;
         r->error = error;
-    } else if (c->kind == PROV_OPENAI || c->kind == PROV_ANTHROPIC) {
-        prices_cost(&r->usage, &c->info);
-        /* No token counts (some compatible servers): the cost is unknown,
-         * not the 0 the missing counts would price to. */
-        if (!j->usage_known)
-            r->usage.cost_known = 0;
     } else {
-        r->usage.cost_known = 1; /* builtin and replay spend nothing */
-        r->usage.cost_usd = 0;
+        provider_of(c)->price(c, r, j->usage_known);
     }
     c->n_requests++;
     c->totals.input_tokens += r->usage.input_tokens;
@@ -259,13 +256,8 @@ static void attempt_http(llm_job *j)
     size_t n = 0;
     headers[n++] = "Content-Type: application/json";
     headers[n++] = "Expect:"; /* no 100-continue round trip for large prompts */
-    if (c->kind == PROV_ANTHROPIC) {
-        headers[n++] = "anthropic-version: 2023-06-01";
-        if (c->key)
-            headers[n++] = auth = xasprintf("x-api-key: %s", c->key);
-    } else if (c->key) {
-        headers[n++] = auth = xasprintf("Authorization: Bearer %s", c->key);
-    }
+    n += provider_of(c)->headers(c, headers + n, &auth);
+    assert(n <= sizeof headers / sizeof *headers); /* a provider adds at most 2 */
     http_opts o = c->http;
     o.total_timeout_s = time_left(j) > 0.1 ? time_left(j) : 0.1;
     int rc = http_post(&j->http, c->multi, c->ep.url, headers, n, j->body_text, &o,
@@ -281,18 +273,7 @@ static void attempt_http(llm_job *j)
 static void attempt_local(llm_job *j)
 {
     llm_client *c = j->c;
-    int rc;
-    if (c->kind == PROV_BUILTIN) {
-        char *text = NULL;
-        rc = builtin_reply(&j->req, c->seed, &text);
-        j->resp->text = text;
-        if (rc == 0 && !j->resp->text)
-            j->resp->text = xstrdup("");
-        if (rc == 0)
-            j->resp->finish_reason = xstrdup("stop");
-    } else {
-        rc = replay_lookup(c->replay, j->key, j->hash, j->resp);
-    }
+    int rc = provider_of(c)->answer(c, &j->req, j->key, j->hash, j->resp);
     if (rc < 0) {
         clear_reply(j->resp);
         finish(j, NULL, xasprintf("%s: %s", c->provider, err_last()));
@@ -308,12 +289,13 @@ static void on_timer(uv_timer_t *t)
         deliver(j);
         return;
     }
+    assert(!j->http); /* one attempt at a time */
     j->attempt++;
     j->t_attempt = clock_mono();
-    if (j->c->kind == PROV_OPENAI || j->c->kind == PROV_ANTHROPIC)
-        attempt_http(j);
-    else
+    if (provider_of(j->c)->answer)
         attempt_local(j);
+    else
+        attempt_http(j);
 }
 
 int job_start(llm_client *c, const llm_request *req, llm_done_cb cb, void *data)
@@ -324,17 +306,8 @@ int job_start(llm_client *c, const llm_request *req, llm_done_cb cb, void *data)
     j->data = data;
     copy_request(j, req);
     request_hash(&j->req, j->hash);
-    if (c->kind == PROV_OPENAI)
-        j->body = openai_body(&j->req, c->model, &c->info, c->effort,
-                              req->max_output_tokens > 0 ? req->max_output_tokens : c->max_tokens);
-    else if (c->kind == PROV_ANTHROPIC)
-        j->body = anthropic_body(&j->req, c->model, &c->info,
-                                 req->max_output_tokens > 0 ? req->max_output_tokens : c->max_tokens);
-    else {
-        j->body = canonical_request(&j->req);
-        if (j->context)
-            cJSON_AddItemToObject(j->body, "context", cJSON_Duplicate(j->context, 1));
-    }
+    j->body = provider_of(c)->body(c, &j->req, req->max_output_tokens > 0
+                                                   ? req->max_output_tokens : c->max_tokens);
     /* the last guard: a strict endpoint answers 400 to a body that is not
      * UTF-8, which would fail every request of a run */
     j->body_text = utf8_fix(cJSON_PrintUnformatted(j->body));

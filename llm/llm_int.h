@@ -2,16 +2,18 @@
  * llm_int.h (private to llm/): the pieces behind llm.h and how they meet.
  *
  *   client.c    llm_client_new/free, llm_submit, totals, the sync helper
+ *   provider.c  the provider registry and what the HTTP providers share
+ *   openai.c    the "openai" provider: Chat Completions bodies and replies
+ *   anthropic.c the "anthropic" provider: Messages API bodies and replies
+ *   builtin_provider.c  the "builtin" provider: grove's offline coder
+ *   replay.c    the "replay" provider: recorded replies from an llm.jsonl
  *   endpoint.c  the endpoint URL, its shown (redacted) form and its secrets
  *   job.c       one request's life: attempts, retries, accounting, delivery
  *   verdict.c   what a finished exchange means: reply, error, retry or not
  *   http.c      libcurl's multi interface driven by the client's libuv loop
  *   retry.c     which failures are retried, backoff with full jitter, Retry-After
- *   openai.c    Chat Completions bodies and replies
- *   anthropic.c Messages API bodies and replies
  *   prices.c    the model table (prices + per-model settings), cost
  *   jsonl.c     llm.jsonl lines (redacted) and the canonical request hash
- *   replay.c    serving recorded replies from an llm.jsonl
  *   review.c    the structured review: schema and tolerant parsing
  */
 #ifndef GROVE_LLM_INT_H
@@ -214,15 +216,68 @@ void replay_free(replay_table *t);
  * neither was recorded. */
 int replay_lookup(replay_table *t, const char *key, const char *hash, llm_response *r);
 
-/* ---- client internals (client.c, job.c) ------------------------------------ */
+/* ---- providers (provider.c; one file each) -------------------------------- */
 
-typedef enum prov_kind { PROV_OPENAI, PROV_ANTHROPIC, PROV_BUILTIN, PROV_REPLAY } prov_kind;
+/* The registry's indices, in the order provider.c lists them. A client
+ * keeps its provider's index; everything a provider does differently goes
+ * through the vtable below (provider_of), never through a test of the
+ * index. To add one: write its file with a `const provider provider_<name>`,
+ * add an index here and a row to the registry. */
+typedef enum prov_kind { PROV_OPENAI, PROV_ANTHROPIC, PROV_BUILTIN, PROV_REPLAY, PROV_COUNT } prov_kind;
+
+typedef struct provider {
+    const char *name;        /* the part of --model before the colon */
+    const char *model_hint;  /* the form --model must take when the part after the
+                                colon is missing; NULL: it is optional ("baseline") */
+    const char *key_env;     /* variable holding the key by default; NULL: none needed */
+    int context_only;        /* a request may carry a context and no message */
+    /* After the common fields are set: check what can be checked before the
+     * first request (URL, key, log to replay). < 0 with err_last(). */
+    int (*setup)(llm_client *c, const llm_config *cfg);
+    /* The body sent (HTTP) or logged (local); caller frees with cJSON_Delete. */
+    cJSON *(*body)(const llm_client *c, const llm_request *req, int max_tokens);
+    /* The cost of a successful reply, into r->usage (cost_usd, cost_known). */
+    void (*price)(const llm_client *c, llm_response *r, int usage_known);
+    /* A local provider answers without a network: fill r's reply from req
+     * (key and hash: exchange_key and request_hash of it); < 0 with
+     * err_last(). NULL for an HTTP provider, which fills the rest. */
+    int (*answer)(llm_client *c, const llm_request *req, const char *key, const char *hash,
+                  llm_response *r);
+    /* HTTP: append its header lines to h (at most 2), the one holding the
+     * key in *auth (caller wipes and frees it); returns how many. */
+    size_t (*headers)(const llm_client *c, const char **h, char **auth);
+    /* HTTP: fill r from a parsed 2xx body, as openai_parse. */
+    int (*parse)(llm_response *r, const cJSON *root, const char *func_name);
+    const char *usage_in, *usage_out; /* HTTP: the usage fields counting tokens */
+    int choice_errors;       /* HTTP: a 2xx choice may carry an upstream error */
+} provider;
+
+extern const provider provider_openai, provider_anthropic, provider_builtin, provider_replay;
+
+/* The provider at index k (k < PROV_COUNT); its index by name, < 0 if none. */
+const provider *provider_at(prov_kind k);
+int provider_find(const char *name, size_t len);
+#define provider_of(c) provider_at((c)->kind)
+
+/* What the HTTP providers share: the endpoint (base_url, else
+ * default_base, joined with path), the key, the model table, the HTTP
+ * multi handle. */
+int provider_http_setup(llm_client *c, const llm_config *cfg, const char *default_base,
+                        const char *path);
+/* Priced from the model table; unknown when the reply gave no counts. */
+void provider_http_price(const llm_client *c, llm_response *r, int usage_known);
+/* What the local providers share: the canonical request (with its context)
+ * as the logged body, and no cost. */
+cJSON *provider_local_body(const llm_client *c, const llm_request *req, int max_tokens);
+void provider_free_price(const llm_client *c, llm_response *r, int usage_known);
+
+/* ---- client internals (client.c, job.c) ------------------------------------ */
 
 typedef struct llm_job llm_job;
 
 struct llm_client {
     uv_loop_t *loop;
-    prov_kind kind;
+    prov_kind kind;      /* index of its provider: use provider_of(c) */
     char *provider;      /* "openai", ... */
     char *model;
     endpoint ep;         /* endpoint URL, shown form, URL secrets (http providers) */

@@ -181,3 +181,38 @@ int openai_parse(llm_response *r, const cJSON *root, const char *func_name)
     parse_usage(&r->usage, cJSON_GetObjectItemCaseSensitive(root, "usage"));
     return 0;
 }
+
+/* ---- the provider ---------------------------------------------------------- */
+
+static int openai_setup(llm_client *c, const llm_config *cfg)
+{
+    return provider_http_setup(c, cfg, "https://api.openai.com/v1", "/chat/completions");
+}
+
+static cJSON *openai_provider_body(const llm_client *c, const llm_request *req, int max_tokens)
+{
+    return openai_body(req, c->model, &c->info, c->effort, max_tokens);
+}
+
+/* A local compatible server may take no key at all: then no header. */
+static size_t openai_headers(const llm_client *c, const char **h, char **auth)
+{
+    if (!c->key)
+        return 0;
+    h[0] = *auth = xasprintf("Authorization: Bearer %s", c->key);
+    return 1;
+}
+
+const provider provider_openai = {
+    .name = "openai",
+    .model_hint = "PROVIDER:MODEL",
+    .key_env = "OPENAI_API_KEY",
+    .setup = openai_setup,
+    .body = openai_provider_body,
+    .price = provider_http_price,
+    .headers = openai_headers,
+    .parse = openai_parse,
+    .usage_in = "prompt_tokens",
+    .usage_out = "completion_tokens",
+    .choice_errors = 1,
+};

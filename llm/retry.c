@@ -17,6 +17,7 @@
  */
 #include "llm_int.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,5 +117,6 @@ double retry_backoff(uint64_t *rng, int attempt, double base_s, double cap_s)
     if (ceiling > cap_s)
         ceiling = cap_s;
     double u = (double)(rng_next(rng) >> 11) / 9007199254740992.0; /* [0, 1) */
+    assert(u >= 0.0 && u < 1.0);
     return u * ceiling;
 }

@@ -91,7 +91,7 @@ static const cJSON *error_holder(const llm_client *c, const cJSON *root, int *in
     if (err && !cJSON_IsNull(err) && !cJSON_HasObjectItem(root, "choices") &&
         !cJSON_HasObjectItem(root, "content"))
         return root;
-    if (c->kind != PROV_OPENAI)
+    if (!provider_of(c)->choice_errors)
         return NULL;
     const cJSON *choice = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "choices"), 0);
     const cJSON *cerr = cJSON_GetObjectItemCaseSensitive(choice, "error");
@@ -129,8 +129,7 @@ static char *success_body(const llm_client *c, const llm_request *req, llm_respo
                                              "\"error\"" : "(no message)");
         free(msg);
     } else {
-        rc = c->kind == PROV_OPENAI ? openai_parse(r, root, req->func_name)
-                                    : anthropic_parse(r, root, req->func_name);
+        rc = provider_of(c)->parse(r, root, req->func_name);
     }
     if (rc == 0)
         return NULL;
@@ -191,10 +190,9 @@ static char *failure_body(const llm_client *c, const llm_request *req, llm_respo
 static int usage_reported(const llm_client *c, const cJSON *root)
 {
     const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "usage");
-    const char *in = c->kind == PROV_OPENAI ? "prompt_tokens" : "input_tokens";
-    const char *out = c->kind == PROV_OPENAI ? "completion_tokens" : "output_tokens";
-    return cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(u, in)) &&
-           cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(u, out));
+    const provider *p = provider_of(c);
+    return cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(u, p->usage_in)) &&
+           cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(u, p->usage_out));
 }
 
 char *verdict(const llm_client *c, const llm_request *req, llm_response *r, const http_req *hr,

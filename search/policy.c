@@ -8,6 +8,7 @@
 #include "policy_int.h"
 #include "util.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,8 @@ int search_policy_new(search_policy **out, const char *name, const search_policy
         return -1;
     if (prm.max_failed_drafts == 0)
         prm.max_failed_drafts = 3 * prm.num_drafts;
+    /* validated, defaults resolved: what policies trust (policy_int.h) */
+    assert(prm.num_drafts >= 1 && prm.max_failed_drafts >= prm.num_drafts);
     for (size_t i = 0; i < N_POLICIES; i++) {
         if (!name || strcmp(name, registry[i].name) != 0)
             continue;
@@ -115,6 +118,7 @@ int search_policy_new(search_policy **out, const char *name, const search_policy
             free(p);
             return -1;
         }
+        assert(p->vt && p->vt->next && p->vt->name);
         *out = p;
         return 0;
     }
@@ -138,6 +142,22 @@ const search_policy_params *search_policy_params_of(const search_policy *p)
     return &p->params;
 }
 
+/* What every policy's action must be (search.h): a stage that exists, a
+ * draft with no parent, any other stage on a node of the tree, a second
+ * parent for a crossover only, another node than its first. */
+static inline int action_valid(const search_tree *t, const search_action *a)
+{
+    if ((unsigned)a->stage > STAGE_CROSSOVER)
+        return 0;
+    if (a->stage == STAGE_DRAFT)
+        return a->parent == -1 && a->parent2 == -1;
+    if (!search_tree_node(t, a->parent))
+        return 0;
+    if (a->stage != STAGE_CROSSOVER)
+        return a->parent2 == -1;
+    return a->parent2 != a->parent && search_tree_node(t, a->parent2) != NULL;
+}
+
 int search_policy_next(search_policy *p, const search_tree *t, search_rng *rng,
                        search_action *out)
 {
@@ -145,5 +165,9 @@ int search_policy_next(search_policy *p, const search_tree *t, search_rng *rng,
     out->parent = -1;
     out->parent2 = -1;
     out->why = "";
-    return p->vt->next(p, t, rng, out);
+    int rc = p->vt->next(p, t, rng, out);
+    assert(rc == 0 || rc == 1);
+    assert(rc != 0 || action_valid(t, out));
+    assert(out->why != NULL);
+    return rc;
 }

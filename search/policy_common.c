@@ -6,6 +6,7 @@
 #include "policy_int.h"
 #include "util.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 int policy_in_flight(const search_node *n)
@@ -35,6 +36,8 @@ int policy_pick_debug(const search_policy *p, const search_tree *t, search_rng *
     }
     int id = k ? cand[search_rng_below(rng, k)] : -1;
     free(cand);
+    /* a buggy leaf below the depth limit, with code to debug */
+    assert(id < 0 || (search_tree_node(t, id)->is_buggy && search_tree_node(t, id)->n_children == 0));
     return id;
 }
 

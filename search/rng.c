@@ -10,6 +10,8 @@
  */
 #include "search.h"
 
+#include <assert.h>
+
 static uint64_t splitmix64(uint64_t *x)
 {
     uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
@@ -22,6 +24,8 @@ void search_rng_seed(search_rng *r, uint64_t seed)
 {
     for (int i = 0; i < 4; i++)
         r->s[i] = splitmix64(&seed);
+    /* xoshiro's one forbidden state: it would yield zeros forever */
+    assert((r->s[0] | r->s[1] | r->s[2] | r->s[3]) != 0);
 }
 
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
@@ -44,7 +48,9 @@ double search_rng_uniform(search_rng *r)
 {
     /* The top 53 bits make every double in [0, 1) on a 2^-53 grid equally
      * likely; 1.0 itself is never returned. */
-    return (double)(search_rng_next(r) >> 11) * 0x1.0p-53;
+    double u = (double)(search_rng_next(r) >> 11) * 0x1.0p-53;
+    assert(u >= 0.0 && u < 1.0);
+    return u;
 }
 
 uint64_t search_rng_below(search_rng *r, uint64_t n)
@@ -58,5 +64,6 @@ uint64_t search_rng_below(search_rng *r, uint64_t n)
     do
         x = search_rng_next(r);
     while (x < limit);
+    assert(x >= limit);
     return x % n;
 }

@@ -16,6 +16,7 @@
 #include "search.h"
 #include "util.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,7 @@ static int check_parent(const search_tree *t, int id, search_stage stage, int pa
 /* Create, link and insert a node whose id and parent were checked. */
 static search_node *insert(search_tree *t, int id, search_stage stage, int parent)
 {
+    assert(id >= 0 && !search_tree_node(t, id));
     search_node *n = xcalloc(1, sizeof *n);
     n->id = id;
     n->step = id;
@@ -169,6 +171,9 @@ static search_node *insert(search_tree *t, int id, search_stage stage, int paren
     memmove(t->nodes + at + 1, t->nodes + at, (t->n - at) * sizeof *t->nodes);
     t->nodes[at] = n;
     t->n++;
+    /* sorted by id, which lookups rely on */
+    assert(at == 0 || t->nodes[at - 1]->id < id);
+    assert(at + 1 == t->n || t->nodes[at + 1]->id > id);
     if (id >= t->next_id)
         t->next_id = id + 1;
     return n;
@@ -177,6 +182,8 @@ static search_node *insert(search_tree *t, int id, search_stage stage, int paren
 int search_tree_add(search_tree *t, search_stage stage, int parent, double now)
 {
     int id = t->next_id;
+    /* a fresh node's id is above every other: appending keeps the order */
+    assert(t->n == 0 || t->nodes[t->n - 1]->id < id);
     if (check_parent(t, id, stage, parent) < 0)
         return -1;
     insert(t, id, stage, parent)->created_at = now;
@@ -359,6 +366,7 @@ size_t search_tree_ranked(const search_tree *t, int *ids, size_t max)
             at--;
         if (at >= max)
             continue;
+        assert(at <= k && k <= max);
         size_t move = (k < max ? k : max - 1) - at;
         memmove(ids + at + 1, ids + at, move * sizeof *ids);
         ids[at] = n->id;

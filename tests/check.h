@@ -5,6 +5,12 @@
 #ifndef GROVE_CHECK_H
 #define GROVE_CHECK_H
 
+/* grove's invariants are asserts (assert.h); a test build without them
+ * would pass over the very mistakes they catch. */
+#ifdef NDEBUG
+#error "tests are built without NDEBUG: configure with -Db_ndebug=false (meson's default)"
+#endif
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
