@@ -141,6 +141,7 @@ int cmd_run(int argc, char **argv)
     }
     banner(&r);
     run_loop(&r);
+    run_ensemble(&r);
     rc = run_finish(&r);
     if (r.exit_code)
         rc = r.exit_code; /* 130 interrupted, 143 terminated, 1 journal errors */

@@ -15,10 +15,10 @@ const char usage_show[] =
     "usage: grove show RUN_DIR NODE [FILE]\n"
     "       grove show RUN_DIR --audit\n\n"
     "Prints node NODE of a run from its git journal: node.json, plan.md,\n"
-    "solution.py, review.md and output.txt. With FILE (e.g. solution.py), only\n"
-    "that file, byte for byte. NODE may be `best` or `task`. A finalist of the\n"
-    "final selection also shows its search and hidden-holdout scores (and, for\n"
-    "the pick, why it won; RUN_DIR/selection.json).\n\n"
+    "solution.py (an ensemble node: recipe.json), review.md and output.txt. With\n"
+    "FILE (e.g. solution.py), only that file, byte for byte. NODE may be `best`\n"
+    "or `task`. A finalist of the final selection also shows its search and\n"
+    "hidden-holdout scores (and, for the pick, why it won; RUN_DIR/selection.json).\n\n"
     "--audit prints the run's audit log (RUN_DIR/audit.jsonl): every time grove's\n"
     "grader read private answers (the holdout's, the test answers), for which\n"
     "node and why, and any open of those files that was not the grader's\n"
@@ -52,16 +52,23 @@ int cmd_show(int argc, char **argv)
         journal_free(j);
         return 1;
     }
-    static const char *const node_files[] = {"node.json", "plan.md", "solution.py", "review.md",
-                                             "output.txt"};
+    /* a node has a script or, an ensemble, a recipe: whichever it lacks is
+     * left out of the listing */
+    static const char *const node_files[] = {"node.json", "plan.md", "solution.py", "recipe.json",
+                                             "review.md", "output.txt"};
     static const char *const task_files[] = {"config.json", "description.md", "preview.md"};
     const char *const *files = id < 0 ? task_files : node_files;
-    size_t n = id < 0 ? 3 : 5;
+    size_t n = id < 0 ? 3 : 6;
     for (size_t i = 0; i < n; i++) {
         if (argc == 4 && strcmp(argv[3], files[i]))
             continue;
         char *text = NULL;
-        if (journal_read_file(j, id, files[i], &text) < 0) {
+        int either = id >= 0 && (i == 2 || i == 3);
+        if (journal_read_file(j, id, files[i], &text) < 0 && either && argc == 3) {
+            free(text);
+            continue;
+        }
+        if (!text) {
             fprintf(stderr, "grove show: %s\n", err_last());
             rc = 1;
             continue;

@@ -84,6 +84,13 @@ static const config_option options[] = {
      "GROVE_SEED; with N > 1 their spread is the noise a pick must beat"},
     {"selection_fraction", CONFIG_NUMBER, AT(selection_fraction), "0.2", 0.01, 0.5, NULL, 0,
      NULL, NULL, "share of the training rows in the hidden selection holdout"},
+    {"ensemble", CONFIG_BOOL, AT(ensemble), "true", 0, 0, NULL, 0, "--ensemble", "BOOL",
+     "after the search, blend the best nodes' submissions (weights fitted on the holdout) and "
+     "keep the blend as a node when it beats the best one (true or false)"},
+    {"ensemble_members", CONFIG_INT, AT(ensemble_members), "5", 2, 50, NULL, 0, NULL, NULL,
+     "the best nodes an ensemble may blend"},
+    {"ensemble_rounds", CONFIG_INT, AT(ensemble_rounds), "10", 1, 1000, NULL, 0, NULL, NULL,
+     "rounds of the ensemble's greedy forward selection (each grades one blend per member)"},
     {"max_cost", CONFIG_NUMBER, AT(max_cost), NULL, 0, 1e9, NULL,
      CONFIG_NULLABLE | CONFIG_ABOVE_MIN, "--max-cost", "USD",
      "stop gracefully once the LLM cost reaches this"},

@@ -71,6 +71,9 @@ typedef struct run_config {
     long selection_seeds;    /* "selection_seeds": re-runs per finalist (GROVE_SEED) */
     double selection_fraction; /* "selection_fraction": share of the training rows
                                 in the hidden holdout */
+    int ensemble;            /* "ensemble": blend the best nodes after the search */
+    long ensemble_members;   /* "ensemble_members": most nodes in a blend */
+    long ensemble_rounds;    /* "ensemble_rounds": greedy forward selection rounds */
     double max_cost;         /* "max_cost": US dollars; 0 (null): no cap */
     char *python;            /* "python": interpreter; NULL: found at setup */
     config_sandbox sandbox;  /* "sandbox" */

@@ -203,16 +203,20 @@ int journal_commit_task(journal *j, const char *description, const char *preview
     return commit(j, e, 3, -2, "refs/heads/task", "task\n", when);
 }
 
-int journal_commit_node(journal *j, int id, int parent, const journal_node_files *f,
-                        const char *subject, double when)
+/* A node's commit; recipe non-NULL: an ensemble's, recipe.json in place
+ * of solution.py. */
+static int commit_node(journal *j, int id, int parent, const journal_node_files *f,
+                       const char *recipe, const char *subject, double when)
 {
-    const entry e[] = {
+    entry e[] = {
         {"node.json", f->node_json},
         {"output.txt", f->output},
         {"plan.md", f->plan},
         {"review.md", f->review},
         {"solution.py", f->solution},
     };
+    if (recipe)
+        e[4] = (entry){"recipe.json", recipe};
     char ref[64];
     ref_name(ref, sizeof ref, id);
     sb msg = {0};
@@ -221,6 +225,18 @@ int journal_commit_node(journal *j, int id, int parent, const journal_node_files
     int rc = commit(j, e, 5, parent < 0 ? -1 : parent, ref, sb_str(&msg), when);
     sb_free(&msg);
     return rc;
+}
+
+int journal_commit_node(journal *j, int id, int parent, const journal_node_files *f,
+                        const char *subject, double when)
+{
+    return commit_node(j, id, parent, f, NULL, subject, when);
+}
+
+int journal_commit_ensemble(journal *j, int id, int parent, const journal_node_files *f,
+                            const char *recipe, const char *subject, double when)
+{
+    return commit_node(j, id, parent, f, recipe, subject, when);
 }
 
 /* The index as `git status` needs it: HEAD is refs/heads/best, so an empty

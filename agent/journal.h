@@ -55,6 +55,12 @@ typedef struct journal_node_files {
 int journal_commit_node(journal *j, int id, int parent, const journal_node_files *files,
                         const char *subject, double when);
 
+/* The same for an ensemble node, which has no script: recipe.json (how its
+ * members' submissions blend) is committed in place of solution.py, whose
+ * reader (journal_load) then sees NULL. */
+int journal_commit_ensemble(journal *j, int id, int parent, const journal_node_files *f,
+                            const char *recipe, const char *subject, double when);
+
 /* Point refs/heads/best (and so HEAD) at node id's commit. */
 int journal_set_best(journal *j, int id);
 

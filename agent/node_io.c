@@ -60,6 +60,10 @@ static cJSON *node_json_obj(const search_node *n, const char *model)
     add_num_or_null(o, "parent", n->parent >= 0, n->parent);
     if (n->parent2 >= 0)
         cJSON_AddNumberToObject(o, "parent2", n->parent2);
+    if (n->n_members > 0) {
+        cJSON_AddItemToObject(o, "members", cJSON_CreateIntArray(n->members, n->n_members));
+        cJSON_AddItemToObject(o, "weights", cJSON_CreateDoubleArray(n->weights, n->n_members));
+    }
     add_num_or_null(o, "score", n->has_score, n->score);
     add_num_or_null(o, "self_score", n->has_self_score, n->self_score);
     cJSON_AddBoolToObject(o, "is_buggy", n->is_buggy);
@@ -106,6 +110,28 @@ static const char *str(const cJSON *j, const char *k)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* An ensemble's "members" and "weights": two arrays of numbers, as long. */
+static int members_from_json(search_tree *t, int id, const cJSON *j)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "members");
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "weights");
+    int n = cJSON_IsArray(m) && cJSON_IsArray(w) ? cJSON_GetArraySize(m) : 0;
+    if (n < 1 || cJSON_GetArraySize(w) != n)
+        return err_set("node.json: an ensemble needs 'members' and 'weights', two arrays of "
+                       "the same length");
+    int *ids = xcalloc((size_t)n, sizeof *ids);
+    double *ws = xcalloc((size_t)n, sizeof *ws);
+    for (int i = 0; i < n; i++) {
+        const cJSON *a = cJSON_GetArrayItem(m, i), *b = cJSON_GetArrayItem(w, i);
+        ids[i] = cJSON_IsNumber(a) ? a->valueint : -1;
+        ws[i] = cJSON_IsNumber(b) ? b->valuedouble : -1;
+    }
+    int rc = search_tree_set_members(t, id, ids, ws, n);
+    free(ids);
+    free(ws);
+    return rc;
+}
+
 int node_from_json(search_tree *t, const cJSON *j, const char *code, const char *plan,
                    const char *output)
 {
@@ -120,6 +146,8 @@ int node_from_json(search_tree *t, const cJSON *j, const char *code, const char 
     double parent2 = num(j, "parent2", &has_parent2);
     if (search_tree_add_with_id(t, (int)id, stage, has_parent ? (int)parent : -1) < 0 ||
         search_tree_set_parent2(t, (int)id, has_parent2 ? (int)parent2 : -1) < 0)
+        return err_prefix("node %d", (int)id);
+    if (stage == STAGE_ENSEMBLE && members_from_json(t, (int)id, j) < 0)
         return err_prefix("node %d", (int)id);
     search_node *n = search_tree_node(t, (int)id);
     n->step = (int)num(j, "step", NULL);

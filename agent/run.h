@@ -278,7 +278,8 @@ double run_select_reserve(const run_ctx *r);
 /* Node ids of the k best good nodes by search score, best first; *n set.
  * Caller frees. */
 int *run_top_k(const search_tree *t, int k, int *n);
-/* Re-run node n's script on the full public data in the workspace dir,
+/* Re-run node n's script on the full public data in the workspace dir (an
+ * ensemble: run_rerun_ensemble),
  * within timeout seconds, with the first worker's GPUs: 0 and the
  * submission's path in *sub (caller frees) when it wrote one; -1 with
  * err_last() saying why not; -2 when SIGINT or SIGTERM cancelled it
@@ -289,6 +290,24 @@ int run_rerun_full(run_ctx *r, const search_node *n, const char *dir, double tim
  * GROVE_SEED (0: unset). */
 int run_rerun(run_ctx *r, const search_node *n, const char *dir, const char *input_dir,
               const char *data_label, double timeout, int seed, char **sub);
+/* ---- the ensemble operator (run_ensemble.c) ---- */
+
+/* After the search: blend the best nodes' holdout submissions and keep the
+ * blend as an ensemble node when it beats the best node (config "ensemble");
+ * the decision and why go to RUN/ensemble.json and stdout. The node's id,
+ * or -1 when none was kept (nothing to do is no error). */
+int run_ensemble(run_ctx *r);
+/* An ensemble node's re-run (run_rerun's for a node of stage ensemble):
+ * each member re-run on input_dir (run_rerun, in dir/member-<id>), their
+ * submissions blended with the node's weights into
+ * dir/submission/submission.csv (*sub, caller frees). Same returns as
+ * run_rerun. */
+int run_rerun_ensemble(run_ctx *r, const search_node *n, const char *dir, const char *input_dir,
+                       const char *data_label, double timeout, int seed, char **sub);
+/* For a final ensemble node n (no-op for any other): its recipe.json and
+ * its members' scripts (member-<id>.py) into dir (best/). */
+void run_ensemble_files(run_ctx *r, const search_node *n, const char *dir);
+
 /* Grade sub (node's) on the competition's test answers into *rep
  * (bench_report_free), through the answers' audit log with why. 0 graded (the submission may still be invalid), 1 when the competition has
  * no grader or no answers here, -1 when the grader failed; err_last() says. */

@@ -25,6 +25,12 @@ double run_total_left(const run_ctx *r)
 double run_final_estimate(const run_ctx *r, int id)
 {
     const search_node *n = id >= 0 ? search_tree_node(r->tree, id) : NULL;
+    if (n && n->stage == STAGE_ENSEMBLE) { /* its members re-run one after another */
+        double sum = 0;
+        for (int i = 0; i < n->n_members; i++)
+            sum += run_final_estimate(r, n->members[i]);
+        return sum;
+    }
     if (!n || n->exec_time <= 0)
         return 30;
     double scale = r->split.n_train ? (double)(r->split.n_train + r->split.n_valid +
@@ -51,7 +57,7 @@ double run_time_left(const run_ctx *r)
 
 double run_budget_used(const run_ctx *r)
 {
-    double steps = (double)search_tree_count(r->tree) / (r->steps > 0 ? r->steps : 1);
+    double steps = (double)search_tree_steps(r->tree) / (r->steps > 0 ? r->steps : 1);
     double time = r->time_limit > 0 ? 1.0 - run_total_left(r) / r->time_limit : 0.0;
     return fmax(steps, time);
 }

@@ -102,6 +102,8 @@ static int rerun_exec(exec_result **out, const exec_opts *o, int *signum)
 int run_rerun(run_ctx *r, const search_node *n, const char *dir, const char *input_dir,
               const char *data_label, double timeout, int seed, char **sub)
 {
+    if (n->stage == STAGE_ENSEMBLE)
+        return run_rerun_ensemble(r, n, dir, input_dir, data_label, timeout, seed, sub);
     *sub = NULL;
     exec_opts o;
     if (run_workspace(r, dir, n->code, input_dir, timeout, &o) < 0)
@@ -175,6 +177,10 @@ int run_rerun_grade(run_ctx *r, const search_node *n, const run_rerun_spec *s, d
 static int rerun_top(run_ctx *r, char **sub, int *used)
 {
     int n, k = (int)r->cfg.final_top_k, interrupted = 0;
+    /* an ensemble that fails on the full data leaves a single node to
+     * stand in, whatever k */
+    if (search_tree_count_stage(r->tree, STAGE_ENSEMBLE) > 0)
+        k++;
     int *ids = NULL;
     if (run_select(r, k < 1 ? 1 : k, &ids, &n) == -2) {
         free(ids);
@@ -334,6 +340,7 @@ int run_finish(run_ctx *r)
     int rc = file_write_str(sol, search_tree_node(r->tree, used)->code
                                      ? search_tree_node(r->tree, used)->code : "");
     free(sol);
+    run_ensemble_files(r, search_tree_node(r->tree, used), tmp_dir);
     char *dst = path_join(tmp_dir, "submission.csv");
     char *final_sub = path_join(best_dir, "submission.csv");
     bench_report rep;

@@ -491,7 +491,7 @@ static void tick(run_ctx *r)
             start_node(r, r->redo[--r->n_redo]);
             continue;
         }
-        if ((int)search_tree_count(r->tree) >= r->steps) {
+        if (search_tree_steps(r->tree) >= r->steps) {
             run_stop_new(r, "the step budget was used");
             break;
         }

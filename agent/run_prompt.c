@@ -40,7 +40,7 @@ char *run_render(run_ctx *r, const char *name, const search_node *n, const char 
     double left = run_time_left(r);
     config_format_duration(tl, sizeof tl, left);
     config_format_duration(et, sizeof et, fmin(r->cfg.exec_timeout, left));
-    snprintf(steps, sizeof steps, "%d", r->steps - (int)search_tree_count(r->tree));
+    snprintf(steps, sizeof steps, "%d", r->steps - search_tree_steps(r->tree));
     char *memory = search_memory(r->tree, (size_t)r->cfg.memory_chars);
     char *failures = n->stage == STAGE_DEBUG
                          ? search_memory_failures(r->tree, n->id, (size_t)r->cfg.memory_chars)

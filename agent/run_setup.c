@@ -499,7 +499,8 @@ static int resume_is_idle(const run_ctx *r)
     const cJSON *fnode = cJSON_GetObjectItemCaseSensitive(fin, "final_node");
     int final = cJSON_IsNumber(fnode) ? fnode->valueint : search_tree_best(r->tree);
     cJSON_Delete(fin);
-    if (!done || (int)search_tree_count_state(r->tree, NODE_DONE) < r->steps || r->n_redo)
+    /* steps count the search's nodes: an ensemble built after it is none */
+    if (!done || search_tree_steps(r->tree) < r->steps || r->n_redo)
         return 0;
     if (search_tree_best(r->tree) < 0)
         return 1;

@@ -56,7 +56,7 @@ static void summary(const run_status *s, int n_running, sb *out)
 {
     const run_ctx *r = s->r;
     int done = search_tree_count_state(r->tree, NODE_DONE);
-    int left = r->steps - (int)search_tree_count(r->tree);
+    int left = r->steps - search_tree_steps(r->tree);
     sb_printf(out, "nodes %d/%d done, %d running, %d left", done, r->steps, n_running,
               left > 0 ? left : 0);
     const search_node *best = search_tree_node(r->tree, search_tree_best(r->tree));

@@ -74,8 +74,11 @@ static void row(sb *out, const search_tree *t, const search_node *n, const char 
         snprintf(score, sizeof score, "-");
     char time[32];
     snprintf(time, sizeof time, "%.1fs", n->exec_time);
+    sb members = {0}; /* an ensemble's note: what it blends */
+    for (int k = 0; k < n->n_members; k++)
+        sb_printf(&members, "%s%d", k ? "+" : "blend of ", n->members[k]);
     const char *note = n->is_buggy ? (n->exc_type ? n->exc_type : n->bug_reason ? n->bug_reason : "")
-                                   : "";
+                                   : n->n_members ? sb_str(&members) : "";
     sb_printf(out, "%-24s %-9s %-12s %-2s %8s  ", sb_str(&label), search_stage_name(n->stage),
               score, n->id == best ? "*" : "", time);
     put_note(out, note);
@@ -83,6 +86,7 @@ static void row(sb *out, const search_tree *t, const search_node *n, const char 
         finalist_note(out, m, n->id);
     sb_putc(out, '\n');
     sb_free(&label);
+    sb_free(&members);
     char *child_prefix = depth ? xasprintf("%s%s", prefix, last ? "   " : "|  ") : xstrdup("");
     for (int k = 0; k < n->n_children; k++) {
         const search_node *c = search_tree_node(t, n->children[k]);

@@ -160,6 +160,57 @@ void bench_report_free(bench_report *r);
 int bench_metric(double *out, const char *metric, const bench_competition *comp,
                  const bench_csv *answers, const bench_csv *submission);
 
+/* ---- ensembles of submissions (bench/ensemble.c, bench/ensemble_fit.c) ------- */
+
+/* How members' predictions combine: a weighted mean of every target cell
+ * (probabilities, regression), or a weighted vote per cell (labels). */
+typedef enum bench_blend_method { BENCH_BLEND_MEAN = 0, BENCH_BLEND_VOTE } bench_blend_method;
+
+const char *bench_blend_method_name(bench_blend_method m); /* "mean", "vote" */
+int bench_blend_method_parse(const char *name, bench_blend_method *out); /* 0 or < 0 */
+/* The method comp's metric calls for: vote when it compares labels (text
+ * cells, whole numbers), mean when it reads numbers; < 0 with err_last() for
+ * a metric whose submissions cannot be blended cell by cell (free text,
+ * masks, detections) or an unknown one. */
+int bench_blend_method_for(const bench_competition *comp, bench_blend_method *out);
+
+/* Members' submissions read and aligned on the first member's: its rows (by
+ * comp's id column, or by position when comp pairs rows so) and its columns
+ * (by name, in any order). */
+typedef struct bench_blend bench_blend;
+
+/* Read the n submissions at paths; paths[0] (the best member) is the
+ * reference. A member whose ids or columns do not match the reference's,
+ * or (for a mean) with a target cell that is not a finite number, is
+ * refused: why[i] says why (caller frees; NULL for a member taken). < 0
+ * with err_last() only when the reference itself cannot be used. */
+int bench_blend_open(bench_blend **out, const bench_competition *comp, bench_blend_method m,
+                     const char *const *paths, size_t n, char **why);
+void bench_blend_free(bench_blend *b);
+size_t bench_blend_count(const bench_blend *b);
+int bench_blend_taken(const bench_blend *b, size_t i); /* 1: member i was not refused */
+/* Write the blend with weights w[0..n) (>= 0, a positive sum, 0 for every
+ * refused member) as a CSV at path: the reference's header, row order and
+ * ids; a mean is written with 17 significant digits. A vote's tie goes to
+ * the label of the earliest member among the tied (the best). */
+int bench_blend_write(const bench_blend *b, const double *w, const char *path);
+
+/* Score one blend written at path: 0 and *score, or < 0 (the candidate is
+ * skipped). The caller grades it (the agent through its audit log). */
+typedef int (*bench_blend_score_fn)(double *score, const char *path, void *data);
+
+/* Weights by Caruana et al.'s greedy forward selection with replacement:
+ * `rounds` times, add the member whose extra vote most improves the blend's
+ * score (ties to the member less often in the bag, then the earlier), each
+ * candidate written to scratch and scored by fn; the weights are the
+ * counts of the best round's bag over its size (the earliest best round:
+ * the smallest bag). Round 1 tries each member alone, so *single is the
+ * best single member's score. w has n entries; *score is the chosen blend's. < 0 with err_last() when no
+ * candidate could be scored. */
+int bench_blend_fit(const bench_blend *b, int lower_is_better, int rounds,
+                    bench_blend_score_fn fn, void *data, const char *scratch, double *w,
+                    double *score, double *single);
+
 /* Medal rates over seeds, as MLE-bench aggregates them: reports (single
  * reports or batch reports) grouped by competition, the k-th report of a
  * competition being seed k; per split (lite, medium, hard, all) the any-medal

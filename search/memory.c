@@ -91,7 +91,7 @@ static size_t priority_order(const search_tree *t, int *ids, size_t cap)
         }
         const search_node *nn = NULL;
         while (ri > 0 && (nn = search_tree_at(t, ri - 1)) &&
-               (taken[nn->id] || !search_node_is_good(nn)))
+               (taken[nn->id] || !search_node_has_script(nn)))
             ri--;
         if (ri > 0 && newest < cap) {
             taken[nn->id] = 1;

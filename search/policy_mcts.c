@@ -79,7 +79,7 @@ static double own_value(const mcts_view *v, const search_node *n)
 /* Can this very node take a child now? 1 improve, 2 debug, 0 no. */
 static int expansion(const mcts_view *v, const search_node *n)
 {
-    if (search_node_is_good(n) && n->n_children < v->p->params.improves_per_node)
+    if (search_node_has_script(n) && n->n_children < v->p->params.improves_per_node)
         return 1;
     if (n->state == NODE_DONE && n->is_buggy && n->n_children == 0 &&
         n->debug_depth < v->p->params.max_debug_depth && n->code && *n->code)
@@ -98,8 +98,8 @@ static const stat *stats(mcts_view *v, const search_node *n)
     s->expandable = expansion(v, n) != 0;
     for (int i = 0; i < n->n_children; i++) {
         const search_node *c = search_tree_node(v->t, n->children[i]);
-        if (!c || c->parent != n->id)
-            continue;
+        if (!c || c->parent != n->id || c->stage == STAGE_ENSEMBLE)
+            continue; /* an ensemble is no move of the search */
         const stat *cs = stats(v, c);
         s->nodes += cs->nodes;
         s->value += cs->value;

@@ -12,9 +12,12 @@
 #include <stdint.h>
 
 /* A crossover merges two parents' solutions: `parent` is the first, and
- * `parent2` the second (the only stage with one). */
+ * `parent2` the second (the only stage with one). An ensemble blends the
+ * submissions of its members (the first, its best, is its parent): it has
+ * no script of its own, so no policy expands it and no memory summary
+ * lists it, while it ranks (search_tree_best) like any node. */
 typedef enum search_stage {
-    STAGE_DRAFT = 0, STAGE_DEBUG, STAGE_IMPROVE, STAGE_CROSSOVER
+    STAGE_DRAFT = 0, STAGE_DEBUG, STAGE_IMPROVE, STAGE_CROSSOVER, STAGE_ENSEMBLE
 } search_stage;
 typedef enum search_state { NODE_PENDING = 0, NODE_RUNNING, NODE_DONE } search_state;
 
@@ -42,6 +45,9 @@ typedef struct search_node {
     char *bug_reason;      /* owned; why it is buggy */
     char *exc_type;        /* Python exception type, if any */
     int debug_depth;       /* 0 for draft/improve; parent's + 1 for debug */
+    int *members;          /* an ensemble's members, best first (owned); else NULL */
+    double *weights;       /* their weights, summing to 1 (owned) */
+    int n_members;
     double created_at, started_at, finished_at; /* wall-clock seconds */
     double exec_time;      /* script wall time */
     long tokens_in, tokens_out;
@@ -69,6 +75,13 @@ int search_tree_add_with_id(search_tree *t, int id, search_stage stage, int pare
 /* Set a crossover's second parent (an existing node other than its first);
  * 0 or < 0 with err_last(). Any other stage takes only -1. */
 int search_tree_set_parent2(search_tree *t, int id, int parent2);
+/* Set an ensemble's members (existing nodes, none an ensemble, the first
+ * its parent) and their weights (copied); 0 or < 0 with err_last(). */
+int search_tree_set_members(search_tree *t, int id, const int *members, const double *weights,
+                            int n);
+/* A node a policy may expand or a memory summary may list: good, and not
+ * an ensemble. */
+int search_node_has_script(const search_node *n);
 /* Add the node an action asks for (search_tree_add, then the second parent
  * of a crossover); its id or < 0. */
 struct search_action;
@@ -83,6 +96,9 @@ void search_tree_set_budget_used(search_tree *t, double fraction);
 double search_tree_budget_used(const search_tree *t);
 search_node *search_tree_node(const search_tree *t, int id); /* NULL if absent */
 size_t search_tree_count(const search_tree *t);
+/* The nodes that are steps of the search: all but ensembles, which are
+ * built after it and count against no step budget. */
+int search_tree_steps(const search_tree *t);
 /* The i-th node in id order, for iteration (0 <= i < count). */
 search_node *search_tree_at(const search_tree *t, size_t i);
 /* A position before which every node is done (finished): a pass looking for
@@ -118,8 +134,9 @@ int search_tree_best(const search_tree *t);
 int search_score_better(const search_tree *t, double a, double b);
 int search_tree_count_state(const search_tree *t, search_state s);
 int search_tree_good_count(const search_tree *t); /* done, not buggy, scored */
-/* Up to max good node ids into ids[], best first (ties to the earlier node).
- * Returns how many were written. */
+/* Up to max good node ids into ids[], best first (ties to the earlier node),
+ * ensembles left out (search_node_has_script). Returns how many were
+ * written. */
 size_t search_tree_ranked(const search_tree *t, int *ids, size_t max);
 
 /* ---- RNG ------------------------------------------------------------------ */

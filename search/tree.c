@@ -62,10 +62,10 @@ struct search_tree {
                            the one place a node becomes done or gets a score */
     int n_done;         /* nodes done (a node never leaves that state), likewise */
     size_t first_open;  /* every node before this position is done */
-    int n_stage[4];     /* nodes by stage (set when added, never changed) */
+    int n_stage[5];     /* nodes by stage (set when added, never changed) */
 };
 
-static const char *const stage_names[] = {"draft", "debug", "improve", "crossover"};
+static const char *const stage_names[] = {"draft", "debug", "improve", "crossover", "ensemble"};
 
 const char *search_stage_name(search_stage s)
 {
@@ -82,7 +82,7 @@ int search_stage_parse(const char *name, search_stage *out)
             return 0;
         }
     }
-    return err_set("unknown stage '%s' (expected draft, debug, improve or crossover)",
+    return err_set("unknown stage '%s' (expected draft, debug, improve, crossover or ensemble)",
                    name ? name : "(null)");
 }
 
@@ -103,6 +103,8 @@ static void node_free(search_node *n)
     free(n->summary);
     free(n->bug_reason);
     free(n->exc_type);
+    free(n->members);
+    free(n->weights);
 }
 
 /* A zeroed node from the slabs; freed with the tree. */
@@ -175,6 +177,11 @@ int search_tree_count_stage(const search_tree *t, search_stage s)
     return (unsigned)s < sizeof t->n_stage / sizeof *t->n_stage ? t->n_stage[s] : 0;
 }
 
+int search_tree_steps(const search_tree *t)
+{
+    return (int)t->n - search_tree_count_stage(t, STAGE_ENSEMBLE);
+}
+
 search_node *search_tree_at(const search_tree *t, size_t i)
 {
     return i < t->n ? t->nodes[i] : NULL;
@@ -190,7 +197,7 @@ void search_node_set(char **field, const char *value)
 /* Check that `parent` may carry a child of `stage`; 0 or < 0 with err_set. */
 static int check_parent(const search_tree *t, int id, search_stage stage, int parent)
 {
-    if ((unsigned)stage > STAGE_CROSSOVER)
+    if ((unsigned)stage > STAGE_ENSEMBLE)
         return err_set("search: node %d has an invalid stage %d", id, (int)stage);
     if (stage == STAGE_DRAFT) {
         if (parent != -1)
@@ -292,6 +299,31 @@ int search_tree_set_parent2(search_tree *t, int id, int parent2)
     return 0;
 }
 
+int search_tree_set_members(search_tree *t, int id, const int *members, const double *weights,
+                            int n)
+{
+    search_node *e = search_tree_node(t, id);
+    if (!e || e->stage != STAGE_ENSEMBLE)
+        return err_set("search: node %d is not an ensemble node", id);
+    if (n < 1 || members[0] != e->parent)
+        return err_set("search: ensemble node %d: its first member must be its parent %d",
+                       id, e->parent);
+    for (int i = 0; i < n; i++) {
+        const search_node *m = search_tree_node(t, members[i]);
+        if (!m || m->stage == STAGE_ENSEMBLE || members[i] == id)
+            return err_set("search: ensemble node %d: member %d is not a node with a script",
+                           id, members[i]);
+    }
+    free(e->members);
+    free(e->weights);
+    e->members = xmalloc((size_t)n * sizeof *e->members);
+    e->weights = xmalloc((size_t)n * sizeof *e->weights);
+    memcpy(e->members, members, (size_t)n * sizeof *members);
+    memcpy(e->weights, weights, (size_t)n * sizeof *weights);
+    e->n_members = n;
+    return 0;
+}
+
 /* Checked before adding, so a bad second parent leaves the tree as it was. */
 static int check_parent2(const search_tree *t, int id, const search_action *a)
 {
@@ -372,6 +404,11 @@ int search_node_is_good(const search_node *n)
     return n && n->state == NODE_DONE && !n->is_buggy && n->has_score && isfinite(n->score);
 }
 
+int search_node_has_script(const search_node *n)
+{
+    return search_node_is_good(n) && n->stage != STAGE_ENSEMBLE;
+}
+
 /* The best node by a pass over the tree: ties to the earlier node. */
 static int best_by_scan(const search_tree *t)
 {
@@ -431,7 +468,8 @@ size_t search_tree_ranked(const search_tree *t, int *ids, size_t max)
     double *scores = xmalloc((max ? max : 1) * sizeof *scores);
     for (size_t i = 0; i < t->n && max; i++) {
         const rank_fact *n = &t->facts[i];
-        if (!n->good || (k == max && !search_score_better(t, n->score, scores[k - 1])))
+        if (!n->good || t->nodes[i]->stage == STAGE_ENSEMBLE ||
+            (k == max && !search_score_better(t, n->score, scores[k - 1])))
             continue;
         size_t lo = 0, hi = k;
         while (lo < hi) {

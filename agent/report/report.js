@@ -16,7 +16,7 @@
 
   var D = JSON.parse(document.getElementById('grove-data').textContent);
   var main = document.getElementById('main');
-  var STAGES = ['draft', 'improve', 'debug', 'crossover'];
+  var STAGES = ['draft', 'improve', 'debug', 'crossover', 'ensemble'];
 
   /* ---- small helpers ---- */
 
@@ -285,6 +285,7 @@ parts.push('<g class="' + cls.join(' ') + '" id="n-' + n.id + '" data-id="' + n.
       '<span><i style="border-color:var(--improve)"></i>improve</span>' +
       '<span><i style="border-color:var(--debug)"></i>debug</span>' +
       '<span><i style="border-color:var(--crossover)"></i>crossover</span>' +
+      '<span><i style="border-color:var(--ensemble)"></i>ensemble</span>' +
       '<span><i style="background:#cfe8d8"></i>scored</span>' +
       '<span><i style="background:var(--buggy)"></i>buggy</span>' +
       '<span><i style="background:var(--best)"></i>best</span>' +
@@ -348,7 +349,7 @@ parts.push('<g class="' + cls.join(' ') + '" id="n-' + n.id + '" data-id="' + n.
   var KNOWN = ['id', 'step', 'stage', 'parent', 'score', 'self_score', 'is_buggy', 'bug_reason',
     'exception', 'summary', 'debug_depth', 'exec_time', 'model', 'tokens_in', 'tokens_out', 'cost',
     'created_at', 'created_at_iso', 'started_at', 'started_at_iso', 'finished_at', 'finished_at_iso',
-    'code', 'plan', 'output', 'review', 'kids', 'inflight'];
+    'code', 'plan', 'output', 'review', 'kids', 'inflight', 'members', 'weights'];
 
   function outputHtml(out) {
     var lines = out.split('\n'), HEAD = 40, TAIL = 40;
@@ -403,7 +404,8 @@ parts.push('<g class="' + cls.join(' ') + '" id="n-' + n.id + '" data-id="' + n.
     }
     var code = text(n.code) || '', pcode = parent ? text(parent.code) || '' : null;
     var wall = num(n.finished_at) && num(n.created_at) ? n.finished_at - n.created_at : NaN;
-    var git = 'git -C ' + (D.run_dir || 'RUN') + ' show node/' + n.id + ':solution.py';
+    var blend = n.stage === 'ensemble' && Array.isArray(n.members);
+    var git = 'git -C ' + (D.run_dir || 'RUN') + ' show node/' + n.id + (blend ? ':recipe.json' : ':solution.py');
     var html = '<h2 id="node-title">' + title + '</h2>' +
       '<div class="gitline"><input id="node-git" readonly value="' + esc(git) + '" title="the node\'s script, from the run\'s git repository"></div>';
     if (n.is_buggy) html += '<h3>bug</h3><p class="bug" id="node-bug">' + esc(n.bug_reason || n.exception || 'failed') + '</p>';
@@ -418,14 +420,21 @@ parts.push('<g class="' + cls.join(' ') + '" id="n-' + n.id + '" data-id="' + n.
     if (extra.length) html += '<h3>other fields</h3>' + kv(extra.map(function (k) {
       return [k, '<span class="mono">' + esc(JSON.stringify(n[k])) + '</span>'];
     }));
+    if (blend) html += '<h3>blend (no script of its own)</h3>' + kv(n.members.map(function (m, i) {
+      var w = (n.weights || [])[i];
+      return ['node ' + m, esc('weight ' + (num(w) ? w.toFixed(3) : '?') + ', ' + ctx.label + ' ' +
+        fmtScore((ctx.byId[m] || {}).score))];
+    }));
     html += '<h3>plan</h3><pre id="node-plan" style="white-space:pre-wrap">' + esc(text(n.plan) || '') + '</pre>';
-    html += '<h3>code</h3><div class="tabs"><button data-t="diff" class="' + (pcode !== null ? 'on' : '') + '">diff vs parent' +
+    if (!blend) html += '<h3>code</h3><div class="tabs"><button data-t="diff" class="' + (pcode !== null ? 'on' : '') + '">diff vs parent' +
       (parent ? ' (node ' + parent.id + ')' : '') + '</button><button data-t="code" class="' + (pcode === null ? 'on' : '') +
       '">solution.py</button></div><pre class="diff" id="node-code"></pre>';
     html += '<h3>output (head and tail)</h3>' + outputHtml(text(n.output) || '');
     html += '<h3>review</h3><pre id="node-review" style="white-space:pre-wrap">' + esc(text(n.review) || n.summary || '') + '</pre>';
     box.innerHTML = html;
+    document.getElementById('node-git').addEventListener('focus', function (e) { e.target.select(); });
     var pre = document.getElementById('node-code');
+    if (!pre) return; /* an ensemble: no script to show */
     function show(which) {
       pre.innerHTML = which === 'diff' && pcode !== null ? diffHtml(pcode, code, 3) : esc(code);
       var bs = box.querySelectorAll('.tabs button');
@@ -435,7 +444,6 @@ parts.push('<g class="' + cls.join(' ') + '" id="n-' + n.id + '" data-id="' + n.
     box.querySelector('.tabs').addEventListener('click', function (e) {
       if (e.target.getAttribute('data-t')) show(e.target.getAttribute('data-t'));
     });
-    document.getElementById('node-git').addEventListener('focus', function (e) { e.target.select(); });
   }
 
   /* The final selection (RUN/selection.json): the finalists' search and

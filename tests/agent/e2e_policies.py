@@ -122,18 +122,26 @@ def mcts(base, runs):
               for n in nodes.values()), "UCT descended below the drafts")
 
 
+def prepare(tmp):
+    """grove-titanic prepared under tmp (exit 77, skipped, without its
+    source package): the data folder and the runs folder."""
+    data, runs = os.path.join(tmp, "data"), os.path.join(tmp, "runs")
+    r = grove("prepare", "grove-titanic", "--data-dir", data)
+    if r.returncode != 0:
+        if "not installed" in r.stderr or "apt-get" in r.stderr:
+            print("SKIP: grove-titanic's source package is missing")
+            sys.exit(77)
+        fail("grove prepare grove-titanic failed")
+    return data, runs
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="grove-policies-")
     try:
-        data, runs = os.path.join(tmp, "data"), os.path.join(tmp, "runs")
-        r = grove("prepare", "grove-titanic", "--data-dir", data)
-        if r.returncode != 0:
-            if "not installed" in r.stderr or "apt-get" in r.stderr:
-                print("SKIP: grove-titanic's source package is missing")
-                sys.exit(77)
-            fail("grove prepare grove-titanic failed")
+        data, runs = prepare(tmp)
         base = ["run", "grove-titanic", "--data-dir", data, "--out", runs,
-                "--model", "builtin:baseline", "--workers", "2", "--seed", "3"]
+                "--model", "builtin:baseline", "--workers", "2", "--seed", "3",
+                "--ensemble", "false"]  # node counts here are the policies' own
         which = sys.argv[1:] or ["evolutionary", "mcts"]
         if "evolutionary" in which:
             evolutionary(base, runs)

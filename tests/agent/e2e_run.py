@@ -148,7 +148,10 @@ class Env:
                 "--base-url", "http://127.0.0.1:%d/v1" % self.port,
                 "--steps", str(steps), "--workers", str(workers), "--seed", "3",
                 "--exec-timeout", "120", "--time-limit", "15m",
-                "--set", "search.num_drafts=3"] + list(extra)
+                "--set", "search.num_drafts=3",
+                # these scenarios count nodes and name the final one; the
+                # ensemble operator has its own test (e2e_ensemble.py)
+                "--ensemble", "false"] + list(extra)
 
     def env(self):
         e = dict(os.environ)
@@ -609,7 +612,7 @@ def replay(env):
             "--name", "replayed", "--model", "replay:" + os.path.join(rec_dir, "llm.jsonl"),
             "--steps", "7", "--workers", "1", "--seed", "3", "--exec-timeout", "120",
             "--time-limit", "15m", "--set", "search.num_drafts=3",
-            "--set", "search.debug_prob=1"]
+            "--set", "search.debug_prob=1", "--ensemble", "false"]
     e = env.env()
     del e["OPENAI_API_KEY"]
     rep = subprocess.run(args, capture_output=True, text=True, env=e, timeout=600)
@@ -687,7 +690,8 @@ def mlebench(env):
             "%s,%d,%d,%d\n" % (r[0], r[2] == "EAP", r[2] == "HPL", r[2] == "MWS") for r in test))
     r = env.run([GROVE, "run", os.path.dirname(comp), "--out", env.runs, "--name", "mle",
                  "--model", "builtin:baseline", "--steps", "2", "--workers", "2",
-                 "--exec-timeout", "120", "--set", "search.num_drafts=2"], timeout=600)
+                 "--exec-timeout", "120", "--set", "search.num_drafts=2",
+                 "--ensemble", "false"], timeout=600)
     print(r.stdout[-3000:], r.stderr[-2000:])
     check(r.returncode == 0, "grove run exits 0")
     check("holdout: grove splits" in r.stdout, "holdout mode was inferred")
@@ -965,7 +969,7 @@ def userargs(env):
     is written to config.json."""
     base = [GROVE, "run", "grove-titanic", "--data-dir", env.data, "--out", env.runs,
             "--model", "builtin:baseline", "--steps", "2", "--workers", "1",
-            "--exec-timeout", "120"]
+            "--exec-timeout", "120", "--ensemble", "false"]
     mine = os.path.join(env.runs, "mine")
     for sub in ("best", "nodes/0"):
         os.makedirs(os.path.join(mine, sub))

@@ -29,7 +29,7 @@ static char *sample(const config_option *o)
             n++;
         return xstrdup(o->choices[n - 1]);
     }
-    case CONFIG_BOOL: return xstrdup("true");
+    case CONFIG_BOOL: return xstrdup(o->dflt && !strcmp(o->dflt, "true") ? "false" : "true");
     default: {
         char buf[64];
         double v = o->dflt && config_parse_duration(o->dflt) == o->max ? o->min : o->max;
@@ -236,14 +236,15 @@ static void check_old_config(void)
     for (const cJSON *it = o->child; it; it = it->next)
         CHECK_MSG(cJSON_GetObjectItemCaseSensitive(j, it->string), "%s lost", it->string);
     /* and the keys added since (gpus, gpu_share, llm, analysis_top_k, quiet,
-     * status_every; selection, selection_k, selection_seeds, selection_fraction)
-     * with their defaults */
-    CHECK(cJSON_GetArraySize(j) == cJSON_GetArraySize(o) + 10);
+     * status_every; selection, selection_k, selection_seeds, selection_fraction;
+     * ensemble, ensemble_members, ensemble_rounds) with their defaults */
+    CHECK(cJSON_GetArraySize(j) == cJSON_GetArraySize(o) + 13);
     CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "status_every")) == 60);
     CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "quiet")));
     CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "selection")), "hidden");
     CHECK(c.selection == CONFIG_SELECTION_HIDDEN && c.selection_k == 5 &&
           c.selection_seeds == 1 && c.selection_fraction == 0.2);
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ensemble")));
     CHECK(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "llm")));
     CHECK_STR(c.gpus, "all");
     CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "analysis_top_k")) == 0);

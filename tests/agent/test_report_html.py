@@ -132,6 +132,17 @@ def check_page(page, run_dir, state, shot=None):
             check(shown.startswith("@@") or "same code" in shown, "a child shows its diff: %r" % shown[:80])
         check(d.text("node-plan").strip() == git(run_dir, "show", "node/%d:plan.md" % nid).strip(),
               "node %d's plan shown" % nid)
+    # an ensemble node: drawn in its colour, its recipe and members instead of code
+    for nid in [i for i, n in nodes.items() if n["stage"] == "ensemble"]:
+        check("ensemble" in dom.by_id["n-%d" % nid]["attrs"]["class"], "ensemble %d drawn" % nid)
+        out, console, _ = browser.dump_dom("file://%s#node-%d" % (page, nid))
+        check(not console, "no JavaScript error selecting ensemble %d: %s" % (nid, console[:3]))
+        d = browser.Dom(out)
+        check(d.attr("node-git", "value").endswith("show node/%d:recipe.json" % nid),
+              "the ensemble's git line shows its recipe: %r" % d.attr("node-git", "value"))
+        check(d.by_id.get("node-code") is None, "an ensemble shows no code")
+        for m in nodes[nid]["members"]:
+            check("node %d" % m in out, "the ensemble's member %d is listed" % m)
     if shot:
         png = os.path.join(ARTEFACTS, "report-%s.png" % shot)
         console = browser.screenshot("file://%s#node-%d" % (page, child if child is not None else draft), png)

@@ -217,6 +217,60 @@ static void test_rng(void)
     CHECK(search_rng_next(&a) != 0 || search_rng_next(&a) != 0);
 }
 
+/* An ensemble node ranks as the best, but no policy expands it, no memory
+ * summary lists it, and it counts against no step budget. */
+static void test_ensemble(void)
+{
+    search_tree *t = search_tree_new(0);
+    const double scores[] = {0.80, 0.85, 0.82};
+    for (int i = 0; i < 3; i++) {
+        search_tree_add(t, STAGE_DRAFT, -1, 1.0);
+        search_node_set(&search_tree_node(t, i)->plan, "a plan");
+        search_node_finish(t, i, 0, NULL, 1, scores[i], 2.0);
+    }
+    CHECK(search_tree_add(t, STAGE_ENSEMBLE, -1, 3.0) < 0); /* it hangs under a member */
+    int e = search_tree_add(t, STAGE_ENSEMBLE, 1, 3.0);
+    CHECK(e == 3);
+    CHECK_STR(search_stage_name(STAGE_ENSEMBLE), "ensemble");
+    const int bad_first[] = {2, 1};
+    const int with_self[] = {1, 3};
+    const int members[] = {1, 2, 0};
+    const double w[] = {0.5, 0.3, 0.2};
+    CHECK(search_tree_set_members(t, e, bad_first, w, 2) < 0); /* the first is its parent */
+    CHECK(strstr(err_last(), "first member must be its parent 1") != NULL);
+    CHECK(search_tree_set_members(t, e, with_self, w, 2) < 0);
+    CHECK(search_tree_set_members(t, 0, members, w, 3) < 0); /* a draft has no members */
+    CHECK(search_tree_set_members(t, e, members, w, 3) == 0);
+    search_node_set(&search_tree_node(t, e)->plan, "ENSEMBLE PLAN");
+    search_node_finish(t, e, 0, NULL, 1, 0.90, 4.0);
+    const search_node *n = search_tree_node(t, e);
+    CHECK(n->n_members == 3 && n->members[2] == 0 && n->weights[1] == 0.3);
+    CHECK(search_tree_best(t) == e);
+    CHECK(search_node_is_good(n) && !search_node_has_script(n));
+    int ids[4];
+    CHECK(search_tree_ranked(t, ids, 4) == 3 && ids[0] == 1 && ids[1] == 2 && ids[2] == 0);
+    CHECK(search_tree_steps(t) == 3 && search_tree_count(t) == 4);
+    char *m = search_memory(t, 4000);
+    CHECK_MSG(!strstr(m, "ENSEMBLE PLAN"), "the memory lists the ensemble: %s", m);
+    free(m);
+    for (const char *name = "greedy"; name; name = !strcmp(name, "greedy") ? "mcts" : NULL) {
+        search_policy_params prm;
+        search_policy_params_default(&prm);
+        prm.num_drafts = 3;
+        search_policy *p = NULL;
+        search_rng rng;
+        search_rng_seed(&rng, 1);
+        CHECK(search_policy_new(&p, name, &prm) == 0);
+        for (int i = 0; i < 50; i++) {
+            search_action a;
+            if (search_policy_next(p, t, &rng, &a) == 0)
+                CHECK_MSG(a.parent != e, "%s expands the ensemble", name);
+        }
+        search_policy_free(p);
+    }
+    search_tree_free(t);
+}
+
 int main(void)
 {
     test_stage_names();
@@ -225,5 +279,6 @@ int main(void)
     test_best();
     test_first_open();
     test_rng();
+    test_ensemble();
     return check_done("search tree");
 }
