@@ -163,9 +163,15 @@ def disjoint(env):
     check_pick(sel)
     fin = json.load(open(os.path.join(run, "finished.json")))
     check(fin["final_node"] == sel["pick"], "the final node is the pick")
-    code = e2e.git(run, "show", "node/%d:solution.py" % sel["pick"])
-    check(open(os.path.join(run, "best", "solution.py")).read().strip() == code,
-          "best/ holds the pick's script")
+    node = json.loads(e2e.git(run, "show", "node/%d:node.json" % sel["pick"]))
+    if node["stage"] == "ensemble":  # a blend is a finalist like any node
+        recipe = json.loads(e2e.git(run, "show", "node/%d:recipe.json" % sel["pick"]))
+        best = json.load(open(os.path.join(run, "best", "recipe.json")))
+        check(best["members"] == recipe["members"], "best/ holds the pick's recipe")
+    else:
+        code = e2e.git(run, "show", "node/%d:solution.py" % sel["pick"])
+        check(open(os.path.join(run, "best", "solution.py")).read().strip() == code,
+              "best/ holds the pick's script")
 
     tree = grove_out("tree", run)
     check("final pick, hidden" in tree and tree.count("finalist, hidden") == 4,
