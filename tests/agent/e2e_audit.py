@@ -31,17 +31,8 @@ STEPS = 3
 
 
 def snooping_script(private, holdout):
-    return """import os, shutil
-for p in [%r, %r, "../../holdout/answers.csv", "../../../holdout/answers.csv"]:
-    try:
-        open(p).read(1)
-        print("LEAK", p)
-    except OSError:
-        print("hidden", p)
-os.makedirs("submission", exist_ok=True)
-shutil.copy("input/sample_submission.csv", "submission/submission.csv")
-print("Validation score: 0.5")
-""" % (private, holdout)
+    return e2e.snooping_script([private, holdout, "../../holdout/answers.csv",
+                                "../../../holdout/answers.csv"])
 
 
 def main():

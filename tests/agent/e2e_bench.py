@@ -236,13 +236,19 @@ def bench_processes(bench):
     return pids
 
 
-def scenario_sigint(tmp):
+def bench_files(tmp):
+    """The environment, the benches' folder, the bench's folder and the list
+    file (COMPS) of a scenario."""
     env = dict(os.environ, GROVE_DATA=os.path.join(tmp, "data"))
     out = os.path.join(tmp, "benches")
-    bench = os.path.join(out, "b")
     ids = os.path.join(tmp, "ids.txt")
     with open(ids, "w") as f:
         f.write("\n".join(COMPS) + "\n")
+    return env, out, os.path.join(out, "b"), ids
+
+
+def scenario_sigint(tmp):
+    env, out, bench, ids = bench_files(tmp)
     p = subprocess.Popen([GROVE, "bench", ids, "--seeds", str(SEEDS), "--jobs", "2", "--model", "builtin:baseline",
                           "--steps", "50", "--workers", "1", "--out", out, "--name", "b"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
@@ -323,12 +329,7 @@ def scenario_kills(tmp):
     seed = int(os.environ.get("GROVE_KILL_SEED", int(time.time()) % 100000))
     rng = random.Random(seed)
     print("seed", seed, "(GROVE_KILL_SEED replays it)")
-    env = dict(os.environ, GROVE_DATA=os.path.join(tmp, "data"))
-    out = os.path.join(tmp, "benches")
-    bench = os.path.join(out, "b")
-    ids = os.path.join(tmp, "ids.txt")
-    with open(ids, "w") as f:
-        f.write("\n".join(COMPS) + "\n")
+    env, out, bench, ids = bench_files(tmp)
     first = [GROVE, "bench", ids, "--seeds", str(SEEDS), "--jobs", "2", "--model",
              "builtin:baseline", "--steps", "3", "--workers", "1", "--analysis-top-k", "2",
              "--out", out, "--name", "b"]

@@ -303,6 +303,22 @@ def scripted(env):
     check(reqs and reqs[0]["headers"].get("authorization") == "Bearer " + KEY, "bearer sent")
 
 
+def snooping_script(paths):
+    """A candidate script that tries to read each of paths, printing "LEAK p"
+    or "hidden p", then hands in the sample submission."""
+    return """import os, shutil
+for p in %r:
+    try:
+        open(p).read(1)
+        print("LEAK", p)
+    except OSError:
+        print("hidden", p)
+os.makedirs("submission", exist_ok=True)
+shutil.copy("input/sample_submission.csv", "submission/submission.csv")
+print("Validation score: 0.5")
+""" % (list(paths),)
+
+
 def wait_for(pred, timeout):
     end = time.time() + timeout
     while time.time() < end:

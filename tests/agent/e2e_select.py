@@ -255,18 +255,10 @@ def resume(env):
 def sandbox(env):
     run = os.path.join(env.runs, "snoop")
     sel = os.path.join(run, "select")
-    code = """import os, shutil
-for p in [%r, %r, "../../select/answers.csv", "../../select/public/test.csv",
-          "../../../select/answers.csv"]:
-    try:
-        open(p).read(1)
-        print("LEAK", p)
-    except OSError:
-        print("hidden", p)
-os.makedirs("submission", exist_ok=True)
-shutil.copy("input/sample_submission.csv", "submission/submission.csv")
-print("Validation score: 0.5")
-""" % (os.path.join(sel, "answers.csv"), os.path.join(sel, "public", "test.csv"))
+    code = e2e.snooping_script([os.path.join(sel, "answers.csv"),
+                                os.path.join(sel, "public", "test.csv"),
+                                "../../select/answers.csv", "../../select/public/test.csv",
+                                "../../../select/answers.csv"])
     env.start_mock({"replies": ["Look around.\n\n```python\n# node %d\n%s```\n" % (i, code)
                                 for i in range(2)], "replies_cycle": True})
     r = env.run(env.grove_args("snoop", 2, 1), timeout=600)
