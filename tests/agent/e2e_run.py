@@ -151,7 +151,11 @@ class Env:
                 "--set", "search.num_drafts=3",
                 # these scenarios count nodes and name the final one; the
                 # ensemble operator has its own test (e2e_ensemble.py)
-                "--ensemble", "false"] + list(extra)
+                "--ensemble", "false",
+                # the hidden selection runs as by default, with 2 finalists
+                # instead of 5 (e2e_select.py tests it with 5): 3 re-runs
+                # fewer in each of these scenarios
+                "--selection-k", "2"] + list(extra)
 
     def env(self):
         e = dict(os.environ)
