@@ -87,8 +87,8 @@ def main():
     print(f"runs finished by every configuration: {len(common)} "
           f"({', '.join(comps)}); every figure below is over these runs only\n")
     print("| configuration | normalised test score | any medal % | selection regret "
-          "(normalised) | vs " + base + " (paired) |")
-    print("|---|---|---|---|---|")
+          "(normalised) | vs " + base + " (paired) | stopped by the time limit |")
+    print("|---|---|---|---|---|---|")
     for label, _ in pairs:
         runs = [done[label][k] for k in sorted(common)]
         m, se, _ = mean_se([normalised(r) for r in runs])
@@ -97,8 +97,9 @@ def main():
                               for r in runs])
         dm, dse, _ = mean_se([normalised(done[label][k]) - normalised(done[base][k])
                               for k in sorted(common)])
+        timed = sum("time limit" in (r.get("stop_reason") or "") for r in runs)
         print(f"| {label} | {fmt(m, se)} | {fmt(am, ase, 1)} | {fmt(rm, rse, 4)} | "
-              f"{'—' if label == base else fmt(dm, dse)} |")
+              f"{'—' if label == base else fmt(dm, dse)} | {timed} of {len(runs)} |")
 
 if __name__ == "__main__":
     main()
