@@ -2,11 +2,13 @@
  * run_budget.c: what a run may still spend -- time, steps, money -- and
  * how that stops it.
  *
- * The time limit covers the search and the final re-run of the best node
- * on the full data (holdout mode). The search keeps back a reserve for that
- * re-run: the best node's own run time scaled to the full data, with a
- * margin, and never more than a quarter of the limit. The reserve moves as
- * the best node changes, so the loop re-arms its deadline on every tick.
+ * The time limit covers the search, the final selection's re-runs and the
+ * final re-run of the chosen node on the full data (holdout mode). The
+ * search keeps back a reserve for them: the best node's own run time scaled
+ * to the full data, with a margin, plus the finalists' expected runs; never
+ * more than a quarter of the limit, or 40% with a hidden selection. The
+ * reserve moves as the best node changes, so the loop re-arms its deadline
+ * on every tick.
  *
  * The cost cap stops new work gracefully (running nodes finish); a price
  * the table does not know cannot be capped, which is said once.

@@ -4,8 +4,9 @@
  * and its script is re-run on the full training data to produce the final
  * submission (the next finalists by search score stand in when it fails
  * there). run_rerun_grade, the one helper for "re-run node N on data D and
- * grade it on answers A", serves the selection and the selection analysis. The result goes to runs/<name>/best/ and is graded when the
- * competition's answers exist. Then the tree and a summary are printed.
+ * grade it on answers A", serves the selection and the selection analysis.
+ * The result goes to runs/<name>/best/ and is graded when the competition's
+ * answers exist. Then the tree and a summary are printed.
  */
 #include "config.h"
 #include "run.h"
