@@ -9,6 +9,7 @@
  * never half-written.
  */
 #include "journal.h"
+#include "journal_odb.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -53,6 +54,8 @@ int journal_open(journal **out, const char *run_dir, int create)
         git_libgit2_shutdown();
         return -1;
     }
+    if (journal_odb_install(j->repo) < 0)
+        log_warn("%s (the journal goes on with libgit2's default, slower)", err_last());
     /* HEAD follows the best node; the run folder's other files (workspaces,
      * llm.jsonl) are not part of the journal, so git status stays quiet. Both
      * set on every open, so a run killed before they were written has them. */

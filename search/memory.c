@@ -26,6 +26,7 @@
 #include "search.h"
 #include "util.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,25 @@ static void failure_entry(sb *out, const search_node *n)
     sb_printf(out, "; tried: %s\n", *plan ? plan : "(no plan)");
     free(plan);
     free(why);
+}
+
+/* A done node's entry: good_entry's for a good node, failure_entry's for a
+ * buggy one. Made once and kept on the node (n->memo): a large tree's
+ * prompts list the same nodes again and again, and formatting them was most
+ * of a prompt's cost. */
+static const char *entry_of(const search_tree *t, int id)
+{
+    search_node *n = search_tree_node(t, id);
+    assert(n && n->state == NODE_DONE);
+    if (!n->memo) {
+        sb e = {0};
+        if (n->is_buggy)
+            failure_entry(&e, n);
+        else
+            good_entry(&e, n);
+        n->memo = sb_steal(&e);
+    }
+    return n->memo;
 }
 
 /* The smallest a good entry can be ("- node 0 (draft), score 0: x\n" is
@@ -105,11 +125,12 @@ static size_t priority_order(const search_tree *t, int *ids, size_t cap)
 }
 
 /* Append `entry` to `out` when the result stays within max; 1 if it did. */
-static int fits(sb *out, const sb *entry, size_t max)
+static int fits(sb *out, const char *entry, size_t max)
 {
-    if (out->len + entry->len > max)
+    size_t len = strlen(entry);
+    if (out->len + len > max)
         return 0;
-    sb_append(out, entry->buf, entry->len);
+    sb_append(out, entry, len);
     return 1;
 }
 
@@ -134,12 +155,10 @@ static size_t add_good(sb *out, const search_tree *t, size_t max)
     int *order = xmalloc(2 * cap * sizeof *order);
     size_t k = priority_order(t, order, cap), chosen = 0, misses = 0;
     size_t budget = out->len;
-    sb entry = {0};
     for (size_t i = 0; i < k && budget + MIN_ENTRY <= max && misses < MAX_MISSES; i++) {
-        sb_reset(&entry);
-        good_entry(&entry, search_tree_node(t, order[i]));
-        if (budget + entry.len <= max) {
-            budget += entry.len;
+        size_t len = strlen(entry_of(t, order[i]));
+        if (budget + len <= max) {
+            budget += len;
             order[chosen++] = order[i];
             misses = 0;
         } else {
@@ -153,12 +172,8 @@ static size_t add_good(sb *out, const search_tree *t, size_t max)
             order[j] = order[j - 1];
             order[j - 1] = tmp;
         }
-    for (size_t i = 0; i < chosen; i++) {
-        sb_reset(&entry);
-        good_entry(&entry, search_tree_node(t, order[i]));
-        fits(out, &entry, max);
-    }
-    sb_free(&entry);
+    for (size_t i = 0; i < chosen; i++)
+        fits(out, entry_of(t, order[i]), max);
     free(order);
     return chosen;
 }
@@ -166,19 +181,15 @@ static size_t add_good(sb *out, const search_tree *t, size_t max)
 static size_t add_failures(sb *out, const search_tree *t, size_t max)
 {
     size_t added = 0, misses = 0;
-    sb entry = {0};
     for (size_t i = search_tree_count(t); i > 0 && added < MAX_FAILURES && misses < MAX_MISSES;
          i--) {
         const search_node *n = search_tree_at(t, i - 1);
         if (n->state != NODE_DONE || !n->is_buggy)
             continue;
-        sb_reset(&entry);
-        failure_entry(&entry, n);
-        int fit = fits(out, &entry, max);
+        int fit = fits(out, entry_of(t, n->id), max);
         added += fit;
         misses = fit ? 0 : misses + 1;
     }
-    sb_free(&entry);
     return added;
 }
 
@@ -211,7 +222,7 @@ char *search_memory_failures(const search_tree *t, int id, size_t max_chars)
     static const char head[] =
         "Earlier failures on this line (the parent first, then its ancestors):\n";
     const search_node *n = search_tree_node(t, id);
-    sb out = {0}, entry = {0};
+    sb out = {0};
     sb_puts(&out, head);
     size_t added = 0;
     for (int p = n ? n->parent : -1; p >= 0;) {
@@ -219,15 +230,12 @@ char *search_memory_failures(const search_tree *t, int id, size_t max_chars)
         if (!a)
             break;
         if (a->state == NODE_DONE && a->is_buggy) {
-            sb_reset(&entry);
-            failure_entry(&entry, a);
-            if (!fits(&out, &entry, max_chars))
+            if (!fits(&out, entry_of(t, a->id), max_chars))
                 break;
             added++;
         }
         p = a->parent;
     }
-    sb_free(&entry);
     if (!added) {
         sb_free(&out);
         return xstrdup("");

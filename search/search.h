@@ -53,6 +53,9 @@ typedef struct search_node {
     long tokens_in, tokens_out;
     double cost;
     int cost_known;
+    char *memo;            /* cache, memory.c's: this done node's entry in a memory
+                              summary, made when first listed (a done node's plan,
+                              score, summary and failure no longer change) */
 } search_node;
 
 typedef struct search_tree search_tree;

@@ -105,6 +105,7 @@ static void node_free(search_node *n)
     free(n->exc_type);
     free(n->members);
     free(n->weights);
+    free(n->memo);
 }
 
 /* A zeroed node from the slabs; freed with the tree. */
@@ -387,6 +388,8 @@ void search_node_finish(search_tree *t, int id, int is_buggy, const char *reason
     n->has_score = has_score && isfinite(score);
     n->score = n->has_score ? score : 0.0;
     n->finished_at = now;
+    free(n->memo); /* finished again (resume): its entry is made anew */
+    n->memo = NULL;
     t->facts[lower_bound(t, id)] =
         (rank_fact){n->score, code_hash(n->code), id, search_node_is_good(n) != 0, 1};
     while (t->first_open < t->n && t->facts[t->first_open].done)

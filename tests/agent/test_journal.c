@@ -93,7 +93,30 @@ int main(void)
     /* reopening sees the same journal */
     CHECK(journal_open(&j, tmpl, 0) == 0);
     CHECK(journal_has_task(j));
+
+    /* a `git gc` beside a live run packs every object and deletes the loose
+     * copies: the journal's odb (journal_odb.c rescans objects/pack only when
+     * it changed) still finds them, to read and to commit on top of */
+    CHECK(journal_commit_node(j, 12, 10, &f, "improve 12<-10: before gc", 1700000005) == 0);
+    cmd = xasprintf("git -C %s gc -q --prune=now && test -z \"$(find %s/.git/objects -type f "
+                    "-path '*/objects/[0-9a-f][0-9a-f]/*')\"", tmpl, tmpl);
+    CHECK(system(cmd) == 0); /* every object is in a pack now */
+    free(cmd);
+    CHECK(journal_read_file(j, 12, "solution.py", &text) == 0);
+    CHECK_STR(text, "print(2)\n");
+    free(text);
+    f.solution = "print(13)\n";
+    CHECK(journal_commit_node(j, 13, 12, &f, "improve 13<-12: after gc", 1700000006) == 0);
+    CHECK(journal_set_best(j, 13) == 0);
+    CHECK(journal_read_file(j, 13, "solution.py", &text) == 0);
+    CHECK_STR(text, "print(13)\n");
+    free(text);
     journal_free(j);
+    CHECK(sh("git -C %s fsck --strict --no-dangling >/dev/null 2>&1", tmpl) == 0);
+    cmd = xasprintf("test \"$(git -C %s rev-parse node/13^)\" = \"$(git -C %s rev-parse node/12)\"",
+                    tmpl, tmpl);
+    CHECK(system(cmd) == 0);
+    free(cmd);
     CHECK(journal_open(&j, "/nonexistent/grove-run", 0) < 0);
     CHECK(!dir_exists("/nonexistent/grove-run"));
     CHECK(strstr(err_last(), "/nonexistent/grove-run") != NULL);
