@@ -57,6 +57,16 @@ static void test_content(void)
     CHECK(at(m, "node 1 (draft): failed with ModuleNotFoundError") > at(m, "node 3 "));
     CHECK(at(m, "A CNN on raw pixels") >= 0);
     free(m);
+
+    /* entries are kept on the nodes once made (memo): one finished again, as
+     * resume does, is listed as it is now, not as it was */
+    search_node_finish(t, 3, 0, NULL, 1, 0.99, 2);
+    search_node_finish(t, 1, 1, "ran out of memory", 0, 0, 2);
+    m = search_memory(t, 4000);
+    CHECK(at(m, "node 3 (draft), score 0.99") >= 0 && at(m, "score 0.65") < 0);
+    CHECK(at(m, "node 3 ") < at(m, "node 2 ")); /* now the best */
+    CHECK(at(m, "(ran out of memory)") >= 0 && at(m, "raised an exception") < 0);
+    free(m);
     search_tree_free(t);
 }
 
