@@ -192,10 +192,21 @@ int exec_parse_traceback(const char *output, const char *script,
         return 0;
     if (!script)
         script = "solution.py";
-    tb_patterns p = {0};
+    /* Cache: compiled once per process (compiling the four took as long as
+     * the rest of a node's parse); never freed. Only the loop's thread
+     * parses output, so the shared match data is safe. */
+    static tb_patterns cache;
+    static int compiled;
+    if (!compiled) {
+        if (patterns_init(&cache) < 0) {
+            patterns_free(&cache);
+            memset(&cache, 0, sizeof cache);
+            return 0; /* only on out-of-memory: no traceback is the honest answer */
+        }
+        compiled = 1;
+    }
+    const tb_patterns p = cache;
     int found = 0;
-    if (patterns_init(&p) < 0)
-        goto done; /* only on out-of-memory: no traceback is the honest answer */
     size_t n = strlen(output), exc_end = 0;
     size_t hdr = last_match(&p, p.header, output, n, 0);
     if (hdr != NO_MATCH)
@@ -213,7 +224,5 @@ int exec_parse_traceback(const char *output, const char *script,
         size_t at = group_start(&p, 3);
         found = take_exception(&p, output, n, at, line_end(output, n, at), type, msg);
     }
-done:
-    patterns_free(&p);
     return found;
 }

@@ -355,10 +355,15 @@ int search_parse_self_score(const char *output, double *out)
 {
     if (!output)
         return 0;
-    int errcode;
-    PCRE2_SIZE erroff;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)score_pattern, PCRE2_ZERO_TERMINATED,
-                                   PCRE2_CASELESS, &errcode, &erroff, NULL);
+    /* Cache: compiled once per process, never freed (compiling it cost more
+     * than matching a node's output); only the loop's thread parses. */
+    static pcre2_code *re;
+    if (!re) {
+        int errcode;
+        PCRE2_SIZE erroff;
+        re = pcre2_compile((PCRE2_SPTR)score_pattern, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS,
+                           &errcode, &erroff, NULL);
+    }
     if (!re)
         return 0; /* a constant pattern; only an allocation failure gets here */
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
@@ -382,6 +387,5 @@ int search_parse_self_score(const char *output, double *out)
         found_canonical |= canon;
     }
     pcre2_match_data_free(md);
-    pcre2_code_free(re);
     return found;
 }
