@@ -21,16 +21,16 @@ int policy_count_drafts(const search_tree *t)
 
 int policy_pick_debug(const search_policy *p, const search_tree *t, search_rng *rng)
 {
-    size_t n = search_tree_count(t), k = 0;
+    /* the buggy leaves (done, buggy, no child yet) with a script: a node
+     * with no code (a duplicate not run, an endpoint failure an older grove
+     * recorded) has nothing to debug; kept by the tree, so this costs what
+     * the leaves number, not the tree */
+    const int *leaves;
+    size_t n = search_tree_buggy_leaves(t, &leaves), k = 0;
     int *cand = xmalloc((n ? n : 1) * sizeof *cand);
-    for (size_t i = 0; i < n; i++) {
-        const search_node *node = search_tree_at(t, i);
-        /* a node with no code (a duplicate not run, an endpoint failure an
-         * older grove recorded) has nothing to debug */
-        if (node->state == NODE_DONE && node->is_buggy && node->n_children == 0 &&
-            node->debug_depth < p->params.max_debug_depth && node->code && *node->code)
-            cand[k++] = node->id;
-    }
+    for (size_t i = 0; i < n; i++)
+        if (search_tree_node(t, leaves[i])->debug_depth < p->params.max_debug_depth)
+            cand[k++] = leaves[i];
     int id = k ? cand[search_rng_below(rng, k)] : -1;
     free(cand);
     /* a buggy leaf below the depth limit, with code to debug */

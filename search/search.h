@@ -141,6 +141,9 @@ int search_tree_good_count(const search_tree *t); /* done, not buggy, scored */
  * ensembles left out (search_node_has_script). Returns how many were
  * written. */
 size_t search_tree_ranked(const search_tree *t, int *ids, size_t max);
+/* The done buggy nodes that have a script and no child yet, in id order:
+ * *ids points into the tree, valid until it next changes. Returns how many. */
+size_t search_tree_buggy_leaves(const search_tree *t, const int **ids);
 
 /* ---- RNG ------------------------------------------------------------------ */
 

@@ -63,6 +63,20 @@ struct search_tree {
     int n_done;         /* nodes done (a node never leaves that state), likewise */
     size_t first_open;  /* every node before this position is done */
     int n_stage[5];     /* nodes by stage (set when added, never changed) */
+    int n_good;         /* nodes whose fact says good, likewise */
+    /* The ranking: every good node with a script of its own (not an
+     * ensemble), best first, ties to the earlier node, with its score
+     * beside it; kept by search_node_finish, so search_tree_ranked copies
+     * its head instead of passing over the whole tree for every prompt and
+     * every policy decision. */
+    int *rank_ids;
+    double *rank_scores;
+    size_t n_ranked, rank_cap;
+    /* Done buggy nodes with a script and no child yet, by id: what a debug
+     * step chooses from (policy_pick_debug), kept by search_node_finish and
+     * by the adding of a child. */
+    int *leaves;
+    size_t n_leaves, leaves_cap;
 };
 
 static const char *const stage_names[] = {"draft", "debug", "improve", "crossover", "ensemble"};
@@ -130,6 +144,9 @@ void search_tree_free(search_tree *t)
     free(t->slabs);
     free(t->nodes);
     free(t->facts);
+    free(t->rank_ids);
+    free(t->rank_scores);
+    free(t->leaves);
     free(t);
 }
 
@@ -216,6 +233,32 @@ static int check_parent(const search_tree *t, int id, search_stage stage, int pa
     return 0;
 }
 
+/* Node id in the buggy leaves (on) or not (off); the list stays in id order. */
+static void leaf_set(search_tree *t, int id, int on)
+{
+    size_t lo = 0, hi = t->n_leaves;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->leaves[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int there = lo < t->n_leaves && t->leaves[lo] == id;
+    if (on && !there) {
+        if (t->n_leaves == t->leaves_cap) {
+            t->leaves_cap = t->leaves_cap ? 2 * t->leaves_cap : 64;
+            t->leaves = xrealloc(t->leaves, t->leaves_cap * sizeof *t->leaves);
+        }
+        memmove(t->leaves + lo + 1, t->leaves + lo, (t->n_leaves - lo) * sizeof *t->leaves);
+        t->leaves[lo] = id;
+        t->n_leaves++;
+    } else if (!on && there) {
+        memmove(t->leaves + lo, t->leaves + lo + 1, (t->n_leaves - lo - 1) * sizeof *t->leaves);
+        t->n_leaves--;
+    }
+}
+
 /* Create, link and insert a node whose id and parent were checked. */
 static search_node *insert(search_tree *t, int id, search_stage stage, int parent)
 {
@@ -231,6 +274,7 @@ static search_node *insert(search_tree *t, int id, search_stage stage, int paren
     if (p) {
         p->children = xrealloc(p->children, (size_t)(p->n_children + 1) * sizeof(int));
         p->children[p->n_children++] = id;
+        leaf_set(t, parent, 0);
         n->debug_depth = stage == STAGE_DEBUG ? p->debug_depth + 1 : 0;
     }
     if (t->n == t->cap) {
@@ -373,6 +417,48 @@ void search_node_start(search_tree *t, int id, double now)
 
 static void update_best(search_tree *t, const search_node *n);
 
+/* Put node id with `score` into the ranking: after every entry at least as
+ * good (ties go to the earlier node, and ids finish in any order, so among
+ * equal scores by id). */
+static void rank_insert(search_tree *t, int id, double score)
+{
+    if (t->n_ranked == t->rank_cap) {
+        t->rank_cap = t->rank_cap ? 2 * t->rank_cap : 64;
+        t->rank_ids = xrealloc(t->rank_ids, t->rank_cap * sizeof *t->rank_ids);
+        t->rank_scores = xrealloc(t->rank_scores, t->rank_cap * sizeof *t->rank_scores);
+    }
+    size_t lo = 0, hi = t->n_ranked;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        double m = t->rank_scores[mid];
+        if (search_score_better(t, score, m) ||
+            (!search_score_better(t, m, score) && id < t->rank_ids[mid]))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    size_t move = t->n_ranked - lo;
+    memmove(t->rank_ids + lo + 1, t->rank_ids + lo, move * sizeof *t->rank_ids);
+    memmove(t->rank_scores + lo + 1, t->rank_scores + lo, move * sizeof *t->rank_scores);
+    t->rank_ids[lo] = id;
+    t->rank_scores[lo] = score;
+    t->n_ranked++;
+}
+
+/* Take node id out of the ranking (a node finished again: rare, so a pass). */
+static void rank_remove(search_tree *t, int id)
+{
+    for (size_t i = 0; i < t->n_ranked; i++)
+        if (t->rank_ids[i] == id) {
+            size_t move = t->n_ranked - i - 1;
+            memmove(t->rank_ids + i, t->rank_ids + i + 1, move * sizeof *t->rank_ids);
+            memmove(t->rank_scores + i, t->rank_scores + i + 1, move * sizeof *t->rank_scores);
+            t->n_ranked--;
+            return;
+        }
+    assert(!"a good node is missing from the ranking");
+}
+
 void search_node_finish(search_tree *t, int id, int is_buggy, const char *reason,
                         int has_score, double score, double now)
 {
@@ -390,8 +476,19 @@ void search_node_finish(search_tree *t, int id, int is_buggy, const char *reason
     n->finished_at = now;
     free(n->memo); /* finished again (resume): its entry is made anew */
     n->memo = NULL;
-    t->facts[lower_bound(t, id)] =
-        (rank_fact){n->score, code_hash(n->code), id, search_node_is_good(n) != 0, 1};
+    rank_fact *f = &t->facts[lower_bound(t, id)];
+    if (f->good) { /* finished again: out of the ranking, then back by its new score */
+        t->n_good--;
+        if (n->stage != STAGE_ENSEMBLE)
+            rank_remove(t, id);
+    }
+    *f = (rank_fact){n->score, code_hash(n->code), id, search_node_is_good(n) != 0, 1};
+    leaf_set(t, id, n->is_buggy && n->n_children == 0 && n->code && *n->code);
+    if (f->good) {
+        t->n_good++;
+        if (n->stage != STAGE_ENSEMBLE)
+            rank_insert(t, id, n->score);
+    }
     while (t->first_open < t->n && t->facts[t->first_open].done)
         t->first_open++;
     update_best(t, n);
@@ -455,42 +552,18 @@ int search_tree_count_state(const search_tree *t, search_state s)
 
 int search_tree_good_count(const search_tree *t)
 {
-    int count = 0;
-    for (size_t i = 0; i < t->n; i++)
-        count += t->facts[i].good;
-    return count;
+    return t->n_good;
+}
+
+size_t search_tree_buggy_leaves(const search_tree *t, const int **ids)
+{
+    *ids = t->leaves;
+    return t->n_leaves;
 }
 
 size_t search_tree_ranked(const search_tree *t, int *ids, size_t max)
 {
-    /* Insertion into a bounded, sorted list, the scores kept beside the ids
-     * so a comparison touches no other node: most nodes cost one comparison
-     * with the list's last entry, the others a binary search (after the
-     * entries they tie with: ties go to the earlier node). */
-    size_t k = 0;
-    double *scores = xmalloc((max ? max : 1) * sizeof *scores);
-    for (size_t i = 0; i < t->n && max; i++) {
-        const rank_fact *n = &t->facts[i];
-        if (!n->good || t->nodes[i]->stage == STAGE_ENSEMBLE ||
-            (k == max && !search_score_better(t, n->score, scores[k - 1])))
-            continue;
-        size_t lo = 0, hi = k;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (search_score_better(t, n->score, scores[mid]))
-                hi = mid;
-            else
-                lo = mid + 1;
-        }
-        assert(lo <= k && k <= max);
-        size_t move = (k < max ? k : max - 1) - lo;
-        memmove(ids + lo + 1, ids + lo, move * sizeof *ids);
-        memmove(scores + lo + 1, scores + lo, move * sizeof *scores);
-        ids[lo] = n->id;
-        scores[lo] = n->score;
-        if (k < max)
-            k++;
-    }
-    free(scores);
+    size_t k = t->n_ranked < max ? t->n_ranked : max;
+    memcpy(ids, t->rank_ids, k * sizeof *ids);
     return k;
 }

@@ -271,6 +271,90 @@ static void test_ensemble(void)
     search_tree_free(t);
 }
 
+/* The ranking kept by search_node_finish against a sort of the whole tree,
+ * through resume order (ids added out of creation order), ties, nodes
+ * finished again with another score or as buggy, and ensembles (left out). */
+static const search_tree *cmp_tree;
+
+static int by_rank(const void *a, const void *b)
+{
+    const search_node *x = search_tree_node(cmp_tree, *(const int *)a);
+    const search_node *y = search_tree_node(cmp_tree, *(const int *)b);
+    if (search_score_better(cmp_tree, x->score, y->score))
+        return -1;
+    if (search_score_better(cmp_tree, y->score, x->score))
+        return 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void test_ranked_kept(void)
+{
+    for (int lower = 0; lower < 2; lower++) {
+        search_tree *t = search_tree_new(lower);
+        search_rng rng;
+        search_rng_seed(&rng, 7 + (uint64_t)lower);
+        int n = 400;
+        /* resume adds ids in order with gaps; later ones are fresh */
+        for (int id = 0; id < n; id += 1 + (int)search_rng_below(&rng, 2)) {
+            int ens = id > 0 && search_rng_below(&rng, 9) == 0; /* of draft 0 */
+            CHECK(search_tree_add_with_id(t, id, ens ? STAGE_ENSEMBLE : STAGE_DRAFT,
+                                          ens ? 0 : -1) == id);
+        }
+        size_t count = search_tree_count(t);
+        for (int round = 0; round < 3; round++) /* finished, then again (resume) */
+            for (size_t i = 0; i < count; i++) {
+                const search_node *nd = search_tree_at(t, i);
+                if (round > 0 && search_rng_below(&rng, 3))
+                    continue;
+                int buggy = search_rng_below(&rng, 5) == 0;
+                double score = (double)search_rng_below(&rng, 20) / 4; /* many ties */
+                int has = search_rng_below(&rng, 11) != 0;
+                search_node_finish(t, nd->id, buggy, buggy ? "bug" : NULL, has, score, 1);
+            }
+        int *want = xmalloc(count * sizeof *want), *got = xmalloc(count * sizeof *got);
+        size_t k = 0;
+        for (size_t i = 0; i < count; i++)
+            if (search_node_has_script(search_tree_at(t, i)))
+                want[k++] = search_tree_at(t, i)->id;
+        cmp_tree = t;
+        qsort(want, k, sizeof *want, by_rank);
+        CHECK(k > 100 && search_tree_ranked(t, got, count) == k);
+        int same = 1;
+        for (size_t i = 0; i < k; i++)
+            same &= got[i] == want[i];
+        CHECK_MSG(same, "the kept ranking differs from a sort (lower_is_better %d)", lower);
+        CHECK(search_tree_ranked(t, got, 5) == 5 && got[0] == want[0] && got[4] == want[4]);
+        int good = 0;
+        for (size_t i = 0; i < count; i++)
+            good += search_node_is_good(search_tree_at(t, i));
+        CHECK(search_tree_good_count(t) == good);
+
+        /* the buggy leaves: some get a debug child, one of those fails too */
+        for (size_t i = 0; i < count; i++) {
+            const search_node *nd = search_tree_at(t, i);
+            if (nd->state == NODE_DONE && nd->is_buggy && search_rng_below(&rng, 2)) {
+                int c = search_tree_add(t, STAGE_DEBUG, nd->id, 2);
+                CHECK(c >= 0);
+                search_node_set(&search_tree_node(t, c)->code, i % 3 ? "print(1)" : "");
+                search_node_finish(t, c, 1, "bug", 0, 0, 3);
+            }
+        }
+        const int *leaves;
+        size_t nl = search_tree_buggy_leaves(t, &leaves), m = 0;
+        same = 1;
+        for (size_t i = 0; i < search_tree_count(t); i++) {
+            const search_node *nd = search_tree_at(t, i);
+            if (nd->state == NODE_DONE && nd->is_buggy && nd->n_children == 0 && nd->code &&
+                *nd->code)
+                same &= m < nl && leaves[m++] == nd->id;
+        }
+        CHECK_MSG(same && m == nl && nl > 10, "buggy leaves: %zu kept, %zu found", nl, m);
+        free(want);
+        free(got);
+        search_tree_free(t);
+    }
+}
+
 int main(void)
 {
     test_stage_names();
@@ -280,5 +364,6 @@ int main(void)
     test_first_open();
     test_rng();
     test_ensemble();
+    test_ranked_kept();
     return check_done("search tree");
 }
