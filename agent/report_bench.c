@@ -17,6 +17,7 @@
 
 #include <dirent.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,32 +27,31 @@ static const cJSON *get(const cJSON *o, const char *k)
 }
 
 /* The selection: rank of the final node among the scored nodes, by score. */
-static char *selection(const cJSON *data, int lower)
+static char *selection(const cJSON *data, const report_facts *f, int lower)
 {
-    const cJSON *fin = get(get(data, "final"), "node"), *n;
+    const cJSON *fin = get(get(data, "final"), "node");
     if (!cJSON_IsNumber(fin))
         return NULL;
     double fs = 0;
     int found = 0, rank = 1, scored = 0;
-    cJSON_ArrayForEach(n, get(data, "nodes")) {
-        if (cJSON_IsNumber(get(n, "id")) && get(n, "id")->valueint == fin->valueint &&
-            cJSON_IsNumber(get(n, "score"))) {
-            fs = get(n, "score")->valuedouble;
+    for (int i = 0; i < f->n; i++)
+        if (f->nodes[i].id == fin->valueint && !isnan(f->nodes[i].score)) {
+            fs = f->nodes[i].score;
             found = 1;
         }
-    }
-    cJSON_ArrayForEach(n, get(data, "nodes")) {
-        const cJSON *s = get(n, "score");
-        if (!cJSON_IsNumber(s) || cJSON_IsTrue(get(n, "is_buggy")))
+    for (int i = 0; i < f->n; i++) {
+        double s = f->nodes[i].score;
+        if (isnan(s) || f->nodes[i].is_buggy)
             continue;
         scored++;
-        rank += found && (lower ? s->valuedouble < fs : s->valuedouble > fs);
+        rank += found && (lower ? s < fs : s > fs);
     }
     return found ? xasprintf("final node %d: #%d of %d by search score", fin->valueint, rank, scored)
                  : NULL;
 }
 
-static cJSON *summarise(const cJSON *data, const char *name, const char *page)
+static cJSON *summarise(const cJSON *data, const report_facts *f, const char *name,
+                        const char *page)
 {
     cJSON *r = cJSON_CreateObject();
     const cJSON *cfg = get(data, "config"), *st = get(data, "status");
@@ -67,12 +67,12 @@ static cJSON *summarise(const cJSON *data, const char *name, const char *page)
     cJSON_AddItemToObject(r, "state", cJSON_Duplicate(get(st, "state"), 1));
     if (cJSON_IsString(get(st, "stop_reason")))
         cJSON_AddItemToObject(r, "stop_reason", cJSON_Duplicate(get(st, "stop_reason"), 1));
-    cJSON_AddNumberToObject(r, "nodes", cJSON_GetArraySize(get(data, "nodes")));
-    const cJSON *best = get(data, "best"), *n;
-    cJSON_ArrayForEach(n, get(data, "nodes"))
-        if (cJSON_IsNumber(best) && cJSON_IsNumber(get(n, "id")) &&
-            get(n, "id")->valueint == best->valueint && cJSON_IsNumber(get(n, "score")))
-            cJSON_AddNumberToObject(r, "best_score", get(n, "score")->valuedouble);
+    cJSON_AddNumberToObject(r, "nodes", f->n);
+    const cJSON *best = get(data, "best");
+    for (int i = 0; i < f->n; i++)
+        if (cJSON_IsNumber(best) && f->nodes[i].id == best->valueint &&
+            !isnan(f->nodes[i].score))
+            cJSON_AddNumberToObject(r, "best_score", f->nodes[i].score);
     const cJSON *grade = get(get(data, "final"), "grade");
     if (grade)
         cJSON_AddItemToObject(r, "grade", cJSON_Duplicate(grade, 1));
@@ -85,7 +85,7 @@ static cJSON *summarise(const cJSON *data, const char *name, const char *page)
             if (cJSON_IsNumber(get(an, keys[i])))
                 cJSON_AddNumberToObject(a, keys[i], get(an, keys[i])->valuedouble);
     }
-    char *sel = selection(data, cJSON_IsTrue(get(cfg, "lower_is_better")));
+    char *sel = selection(data, f, cJSON_IsTrue(get(cfg, "lower_is_better")));
     if (sel)
         cJSON_AddStringToObject(r, "selection", sel);
     free(sel);
@@ -98,10 +98,11 @@ static int add_run(cJSON *runs, const char *bench_dir, const char *rel, int same
     char *run_dir = path_join(bench_dir, rel);
     char *page = path_join(run_dir, "report.html");
     report_pool *pool = report_pool_new();
-    cJSON *data = report_run_data(run_dir, pool);
+    report_facts facts = {0};
+    cJSON *data = report_run_data(run_dir, pool, &facts);
     int rc = -1;
     if (data) {
-        cJSON *row = summarise(data, rel, same_dir ? page + strlen(bench_dir) + 1 : page);
+        cJSON *row = summarise(data, &facts, rel, same_dir ? page + strlen(bench_dir) + 1 : page);
         char *title = xasprintf("grove run %s", rel);
         cJSON_AddStringToObject(data, "kind", "run");
         rc = report_page_write(page, title, data, pool);
@@ -111,7 +112,7 @@ static int add_run(cJSON *runs, const char *bench_dir, const char *rel, int same
         log_warn("bench report: %s", err_last());
         rc = 0; /* one unreadable run does not hide the others */
     }
-    cJSON_Delete(data);
+    report_facts_free(&facts);
     report_pool_free(pool);
     free(page);
     free(run_dir);
@@ -174,6 +175,7 @@ int report_html_bench(const char *bench_dir, const char *out_path)
     if (rc == 0) {
         char *title = xasprintf("grove bench %s", report_base_name(bench));
         rc = report_page_write(out_path, title, data, NULL);
+        data = NULL; /* the page's now */
         free(title);
     }
     cJSON_Delete(data);

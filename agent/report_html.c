@@ -122,10 +122,20 @@ cJSON *report_pool_text(report_pool *p, const char *text)
 
 cJSON *report_pool_lines(const report_pool *p)
 {
-    cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; p && i < p->n; i++)
-        cJSON_AddItemToArray(arr, cJSON_CreateString(p->lines[i]));
-    return arr;
+    sb text = {0};
+    sb_puts(&text, "[");
+    for (size_t i = 0; p && i < p->n; i++) {
+        cJSON *line = cJSON_CreateString(p->lines[i]);
+        char *quoted = cJSON_PrintUnformatted(line);
+        cJSON_Delete(line);
+        sb_puts(&text, i ? "," : "");
+        sb_puts(&text, quoted ? quoted : "\"\"");
+        cJSON_free(quoted);
+    }
+    sb_puts(&text, "]");
+    cJSON *raw = cJSON_CreateRaw(sb_str(&text));
+    sb_free(&text);
+    return raw;
 }
 
 cJSON *report_read_json(const char *path)
@@ -159,22 +169,19 @@ static void put_escaped_text(sb *out, const char *s)
     }
 }
 
-static int put_json(sb *out, const cJSON *data)
+/* The printed data into the page: one pass, no copy between, each stretch
+ * up to a '<' made valid UTF-8 straight into the page, then the '<'
+ * escaped. Cutting at '<' changes nothing: it is ASCII, never inside a
+ * valid sequence, and bytes before it that start an unfinished one are
+ * replaced either way. */
+static void put_json(sb *out, const char *text)
 {
-    char *text = cJSON_PrintUnformatted(data);
-    if (!text)
-        return err_set("report: out of memory printing the page's data");
-    sb clean = {0};
-    utf8_sanitize(&clean, text, strlen(text));
-    cJSON_free(text);
-    const char *s = sb_str(&clean);
+    const char *s = text;
     for (const char *lt; (lt = strchr(s, '<')); s = lt + 1) {
-        sb_append(out, s, (size_t)(lt - s));
+        utf8_sanitize(out, s, (size_t)(lt - s));
         sb_puts(out, "\\u003c");
     }
-    sb_puts(out, s);
-    sb_free(&clean);
-    return 0;
+    utf8_sanitize(out, s, strlen(s));
 }
 
 int report_page_write(const char *out_path, const char *title, cJSON *data,
@@ -183,9 +190,17 @@ int report_page_write(const char *out_path, const char *title, cJSON *data,
     const embed_file *tpl = embed_find(report_embedded, "report.html");
     const embed_file *css = embed_find(report_embedded, "report.css");
     const embed_file *js = embed_find(report_embedded, "report.js");
-    if (!tpl || !css || !js)
+    if (!tpl || !css || !js) {
+        cJSON_Delete(data);
         return err_set("report: the page template is missing from the binary (rebuild grove)");
+    }
+    /* printed, then let go before the page is made: the data, its text
+     * and the page are never all held at once */
     cJSON_AddItemToObject(data, "lines", report_pool_lines(pool));
+    char *text = cJSON_PrintUnformatted(data);
+    cJSON_Delete(data);
+    if (!text)
+        return err_set("report: out of memory printing the page's data");
     static const char *const markers[] = {"@@TITLE@@", "@@CSS@@", "@@DATA@@", "@@JS@@"};
     sb out = {0};
     const char *s = tpl->data;
@@ -193,10 +208,10 @@ int report_page_write(const char *out_path, const char *title, cJSON *data,
         const char *at = strstr(s, markers[m]);
         if (!at) {
             sb_free(&out);
+            cJSON_free(text);
             return err_set("report: the page template has no %s marker", markers[m]);
         }
         sb_append(&out, s, (size_t)(at - s));
-        int failed = 0;
         if (m == 0) {
             char *clean = utf8_dup(title);
             put_escaped_text(&out, clean);
@@ -204,13 +219,11 @@ int report_page_write(const char *out_path, const char *title, cJSON *data,
         } else if (m == 1) {
             sb_append(&out, css->data, css->len);
         } else if (m == 2) {
-            failed = put_json(&out, data) < 0;
+            put_json(&out, text);
+            cJSON_free(text);
+            text = NULL;
         } else {
             sb_append(&out, js->data, js->len);
-        }
-        if (failed) {
-            sb_free(&out);
-            return -1;
         }
         s = at + strlen(markers[m]);
     }
@@ -223,7 +236,7 @@ int report_page_write(const char *out_path, const char *title, cJSON *data,
 int report_html_run(const char *run_dir, const char *out_path)
 {
     report_pool *pool = report_pool_new();
-    cJSON *data = report_run_data(run_dir, pool);
+    cJSON *data = report_run_data(run_dir, pool, NULL);
     int rc = -1;
     if (data) {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(data, "name");
@@ -232,7 +245,6 @@ int report_html_run(const char *run_dir, const char *out_path)
         rc = report_page_write(out_path, title, data, pool);
         free(title);
     }
-    cJSON_Delete(data);
     report_pool_free(pool);
     return rc;
 }

@@ -21,7 +21,8 @@ report_pool *report_pool_new(void);
 void report_pool_free(report_pool *p);
 /* The runs of `text` as a JSON array (caller owns), or JSON null for NULL. */
 cJSON *report_pool_text(report_pool *p, const char *text);
-/* The table of distinct lines, in index order (caller owns). */
+/* The table of distinct lines, in index order (caller owns), as one raw
+ * JSON item: the text of an array of strings, not a tree of them. */
 cJSON *report_pool_lines(const report_pool *p);
 
 /* The last part of a path ("/runs/r1" -> "r1"), a pointer into it; the
@@ -31,13 +32,31 @@ const char *report_base_name(const char *path);
 /* A JSON file parsed, or NULL when it is missing or not JSON. */
 cJSON *report_read_json(const char *path);
 
-/* The data of the run in run_dir (caller owns): config, status, nodes with
- * their texts in `pool`, best, final submission, totals. NULL with
- * err_last() when run_dir is not a run folder. */
-cJSON *report_run_data(const char *run_dir, report_pool *pool);
+/* What the bench page needs of a run's nodes, without their texts. */
+typedef struct report_node_fact {
+    int id;
+    double score; /* the search score; NAN when it has none */
+    int is_buggy;
+} report_node_fact;
 
-/* Fill the page template with the data (kind "run" or "bench") and write it
- * to out_path atomically. Adds the line table of `pool` to data. 0 or -1. */
+typedef struct report_facts {
+    report_node_fact *nodes; /* owned (report_facts_free), in id order */
+    int n;
+} report_facts;
+
+void report_facts_free(report_facts *f);
+
+/* The data of the run in run_dir (caller owns): config, status, nodes with
+ * their texts in `pool`, best, final submission, totals. "nodes" is one raw
+ * JSON item, printed node by node as the journal is read: a tree of 10,000
+ * nodes' JSON objects held at once took most of the page writer's memory.
+ * facts (may be NULL) gets what the bench page reads of each node. NULL
+ * with err_last() when run_dir is not a run folder. */
+cJSON *report_run_data(const char *run_dir, report_pool *pool, report_facts *facts);
+
+/* Fill the page template with the data (kind "run" or "bench", consumed:
+ * freed once printed) and write it to out_path atomically. Adds the line
+ * table of `pool` to data. 0 or -1. */
 int report_page_write(const char *out_path, const char *title, cJSON *data,
                       const report_pool *pool);
 

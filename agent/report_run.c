@@ -33,6 +33,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,10 +42,30 @@
 
 typedef struct gather {
     report_pool *pool;
-    cJSON *nodes;
+    sb nodes;         /* the nodes' JSON array, as text */
+    report_facts *facts; /* or NULL */
     char *final_code; /* best/solution.py, to find the node it came from */
     int final_node;
 } gather;
+
+void report_facts_free(report_facts *f)
+{
+    free(f->nodes);
+    f->nodes = NULL;
+    f->n = 0;
+}
+
+static void add_fact(report_facts *f, const cJSON *nj)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(nj, "id");
+    const cJSON *score = cJSON_GetObjectItemCaseSensitive(nj, "score");
+    if (!cJSON_IsNumber(id))
+        return;
+    f->nodes = xrealloc(f->nodes, (size_t)(f->n + 1) * sizeof *f->nodes);
+    f->nodes[f->n++] = (report_node_fact){
+        id->valueint, cJSON_IsNumber(score) ? score->valuedouble : NAN,
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(nj, "is_buggy"))};
+}
 
 static int add_node(const cJSON *nj, const journal_node_files *f, void *data)
 {
@@ -58,7 +79,15 @@ static int add_node(const cJSON *nj, const journal_node_files *f, void *data)
     if (g->final_code && f->solution && g->final_node < 0 && cJSON_IsNumber(id) &&
         strcmp(g->final_code, f->solution) == 0)
         g->final_node = id->valueint;
-    cJSON_AddItemToArray(g->nodes, o);
+    if (g->facts)
+        add_fact(g->facts, nj);
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!text)
+        return err_set("report: out of memory printing a node");
+    sb_puts(&g->nodes, g->nodes.len > 1 ? "," : "");
+    sb_puts(&g->nodes, text);
+    cJSON_free(text);
     return 0;
 }
 
@@ -161,7 +190,7 @@ static cJSON *task_config(journal *j)
     return cJSON_IsObject(cfg) ? cfg : (cJSON_Delete(cfg), NULL);
 }
 
-cJSON *report_run_data(const char *run_dir, report_pool *pool)
+cJSON *report_run_data(const char *run_dir, report_pool *pool, report_facts *facts)
 {
     journal *j = NULL;
     if (journal_open_read(&j, run_dir) < 0) {
@@ -182,13 +211,28 @@ cJSON *report_run_data(const char *run_dir, report_pool *pool)
     cJSON_AddItemToObject(data, "config", cfg);
     cJSON_AddItemToObject(data, "status", status_of(run_dir));
 
-    gather g = {pool, cJSON_AddArrayToObject(data, "nodes"), NULL, -1};
+    gather g = {pool, {0}, facts, NULL, -1};
+    sb_puts(&g.nodes, "[");
     char *best_dir = path_join(run_dir, "best");
     char *sol = path_join(best_dir, "solution.py");
     file_read(sol, &g.final_code, NULL);
     int rc = journal_load(j, add_node, &g);
+    sb_puts(&g.nodes, "]");
+    cJSON_AddItemToObject(data, "nodes", cJSON_CreateRaw(sb_str(&g.nodes)));
+    sb_free(&g.nodes);
+    if (rc < 0) {
+        /* said now: the optional files read below would overwrite why */
+        err_prefix("%s", run_dir);
+        free(g.final_code);
+        free(sol);
+        free(best_dir);
+        free(abs);
+        journal_free(j);
+        cJSON_Delete(data);
+        return NULL;
+    }
     int best;
-    if (rc == 0 && journal_best_id(j, &best) == 0)
+    if (journal_best_id(j, &best) == 0)
         cJSON_AddNumberToObject(data, "best", best);
     else
         cJSON_AddNullToObject(data, "best");
@@ -219,10 +263,5 @@ cJSON *report_run_data(const char *run_dir, report_pool *pool)
     free(best_dir);
     free(abs);
     journal_free(j);
-    if (rc < 0) {
-        cJSON_Delete(data);
-        err_prefix("%s", run_dir);
-        return NULL;
-    }
     return data;
 }
