@@ -77,6 +77,12 @@ int journal_open_read(journal **out, const char *run_dir)
 {
     *out = NULL;
     git_libgit2_init();
+    /* A reader (grove tree, show, diff, report and the live page's writer,
+     * each a process of its own) goes through the nodes once, each node's
+     * tree looked up once (journal_load): libgit2's object cache would only
+     * keep every commit and tree of the run, 10,000 nodes' worth, to the
+     * end (a third of the page writer's memory). */
+    git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
     journal *j = xcalloc(1, sizeof *j);
     if (git_repository_open(&j->repo, run_dir) < 0) {
         git_fail(run_dir);
@@ -286,22 +292,34 @@ int journal_set_best(journal *j, int id)
 }
 
 /* Contents of `name` in commit `oid`'s tree, or NULL when absent. */
-static char *tree_file(journal *j, const git_oid *oid, const char *name)
+/* File `name` of tree t as text (caller frees), or NULL. */
+static char *tree_blob(journal *j, const git_tree *t, const char *name)
+{
+    git_blob *b = NULL;
+    const git_tree_entry *e = git_tree_entry_byname(t, name);
+    if (!e || git_blob_lookup(&b, j->repo, git_tree_entry_id(e)) < 0)
+        return NULL;
+    char *out = xstrndup(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
+    git_blob_free(b);
+    return out;
+}
+
+/* The tree of commit oid (caller frees), or NULL. */
+static git_tree *commit_tree(journal *j, const git_oid *oid)
 {
     git_commit *c = NULL;
     git_tree *t = NULL;
-    git_blob *b = NULL;
-    char *out = NULL;
-    if (git_commit_lookup(&c, j->repo, oid) < 0 || git_commit_tree(&t, c) < 0)
-        goto done;
-    const git_tree_entry *e = git_tree_entry_byname(t, name);
-    if (!e || git_blob_lookup(&b, j->repo, git_tree_entry_id(e)) < 0)
-        goto done;
-    out = xstrndup(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
-done:
-    git_blob_free(b);
-    git_tree_free(t);
+    if (git_commit_lookup(&c, j->repo, oid) == 0)
+        git_commit_tree(&t, c);
     git_commit_free(c);
+    return t;
+}
+
+static char *tree_file(journal *j, const git_oid *oid, const char *name)
+{
+    git_tree *t = commit_tree(j, oid);
+    char *out = t ? tree_blob(j, t, name) : NULL;
+    git_tree_free(t);
     return out;
 }
 
@@ -369,11 +387,13 @@ int journal_load(journal *j, journal_node_fn fn, void *data)
             rc = -1;
             break;
         }
-        char *names[5] = {
-            tree_file(j, &oid, "node.json"), tree_file(j, &oid, "solution.py"),
-            tree_file(j, &oid, "plan.md"), tree_file(j, &oid, "output.txt"),
-            tree_file(j, &oid, "review.md"),
-        };
+        git_tree *t = commit_tree(j, &oid); /* once for the node's five files */
+        char *names[5] = {0};
+        static const char *const files[5] = {"node.json", "solution.py", "plan.md",
+                                             "output.txt", "review.md"};
+        for (int k = 0; t && k < 5; k++)
+            names[k] = tree_blob(j, t, files[k]);
+        git_tree_free(t);
         cJSON *nj = names[0] ? cJSON_Parse(names[0]) : NULL;
         if (!nj) {
             rc = err_set("git: node %d: node.json is missing or not JSON", l.ids[i]);
