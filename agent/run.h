@@ -262,6 +262,23 @@ typedef struct run_rerun_spec {
  * graded), -2 when SIGINT or SIGTERM cancelled it (r->exit_code and
  * r->stop_reason say which). */
 int run_rerun_grade(run_ctx *r, const search_node *n, const run_rerun_spec *s, double *score);
+
+/* One of several re-runs side by side (run_rerun_many). */
+typedef struct run_rerun_item {
+    const search_node *node; /* a node with a script (not an ensemble) */
+    run_rerun_spec spec;
+    /* out: */
+    int done;     /* finished (not cancelled): rc, score and err are set */
+    int rc;       /* as run_rerun_grade's 0 or -1 */
+    double score; /* NAN unless rc == 0 */
+    char *err;    /* why not, when rc < 0 (caller frees) */
+} run_rerun_item;
+
+/* run_rerun_grade for each item, as many at once as the run has workers.
+ * 0 when every item is done, -2 when SIGINT or SIGTERM cancelled those still
+ * running (as run_rerun_grade; the done ones are kept), -1 when the re-runs
+ * could not be set up. */
+int run_rerun_many(run_ctx *r, run_rerun_item *items, int n);
 /* The competition's test answers file (caller frees), or NULL with
  * err_last() when it has no grader or no answers here. */
 char *run_test_answers(const run_ctx *r);

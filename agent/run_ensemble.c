@@ -363,15 +363,25 @@ int run_rerun_ensemble(run_ctx *r, const search_node *n, const char *dir, const 
     char **why = xcalloc((size_t)n->n_members, sizeof *why);
     int rc = 0;
     rm_rf(dir);
+    /* one line for the ensemble, then its members' own, which say whose they
+     * are (a member may also be a finalist re-run on its own) */
+    printf("grove: re-running node %d (an ensemble of %d members) on %s", n->id, n->n_members,
+           data_label);
+    if (seed > 0)
+        printf(" with GROVE_SEED=%d", seed);
+    printf("...\n");
+    fflush(stdout);
+    char *member_label = xasprintf("%s, for ensemble %d", data_label, n->id);
     for (int i = 0; i < n->n_members && rc == 0; i++) {
         const search_node *m = search_tree_node(r->tree, n->members[i]);
         char *mdir = xasprintf("%s/member-%d", dir, n->members[i]);
         double left = fmin(timeout, run_total_left(r));
         rc = !m ? err_set("member %d is not in the tree", n->members[i])
              : left < 1 ? err_set("the time limit ran out before member %d", m->id)
-                        : run_rerun(r, m, mdir, input_dir, data_label, left, seed, &paths[i]);
+                        : run_rerun(r, m, mdir, input_dir, member_label, left, seed, &paths[i]);
         free(mdir);
     }
+    free(member_label);
     bench_blend *b = NULL;
     char *out = NULL;
     if (rc == 0 && bench_blend_open(&b, r->comp, method, (const char *const *)paths,

@@ -3,9 +3,7 @@
  * grove's own split; the final selection (run_select.c) picks the final node,
  * and its script is re-run on the full training data to produce the final
  * submission (the next finalists by search score stand in when it fails
- * there). run_rerun_grade, the one helper for "re-run node N on data D and
- * grade it on answers A", serves the selection and the selection analysis.
- * The result goes to runs/<name>/best/ and is graded when the competition's
+ * there; run_rerun.c re-runs). The result goes to runs/<name>/best/ and is graded when the competition's
  * answers exist. Then the tree and a summary are printed.
  */
 #include "config.h"
@@ -39,133 +37,6 @@ int *run_top_k(const search_tree *t, int k, int *n)
             (*n)++;
     }
     return ids;
-}
-
-/* The re-run waits on a loop of its own (the search's is closed by now)
- * that also listens for SIGINT and SIGTERM: either cancels the script (its
- * process group, as any node's) and is reported, instead of killing grove
- * with best.tmp/ half made and not a word said. */
-typedef struct rerun_wait {
-    exec_result **out;
-    exec_run *run;
-    int signum;
-    uv_signal_t sig[2];
-} rerun_wait;
-
-static void rerun_signal(uv_signal_t *h, int signum)
-{
-    rerun_wait *w = h->data;
-    w->signum = signum;
-    if (w->run)
-        exec_cancel(w->run);
-}
-
-static void rerun_unlisten(rerun_wait *w)
-{
-    for (int i = 0; i < 2; i++)
-        uv_close((uv_handle_t *)&w->sig[i], NULL);
-}
-
-static void rerun_done(exec_run *run, exec_result *res, void *data)
-{
-    (void)run;
-    rerun_wait *w = data;
-    *w->out = res;
-    w->run = NULL;
-    rerun_unlisten(w);
-}
-
-/* exec_run_sync with the signals above; *signum is 0 or the signal that
- * cancelled the run. */
-static int rerun_exec(exec_result **out, const exec_opts *o, int *signum)
-{
-    uv_loop_t loop;
-    int rc = uv_loop_init(&loop);
-    if (rc < 0)
-        return err_set("final re-run: loop: %s", uv_strerror(rc));
-    rerun_wait w = {.out = out};
-    *out = NULL;
-    static const int sigs[2] = {SIGINT, SIGTERM};
-    for (int i = 0; i < 2; i++) {
-        uv_signal_init(&loop, &w.sig[i]);
-        w.sig[i].data = &w;
-        uv_signal_start(&w.sig[i], rerun_signal, sigs[i]);
-    }
-    rc = exec_start(&w.run, &loop, o, rerun_done, &w);
-    if (rc < 0)
-        rerun_unlisten(&w);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    *signum = w.signum;
-    return rc;
-}
-
-int run_rerun(run_ctx *r, const search_node *n, const char *dir, const char *input_dir,
-              const char *data_label, double timeout, int seed, char **sub)
-{
-    if (n->stage == STAGE_ENSEMBLE)
-        return run_rerun_ensemble(r, n, dir, input_dir, data_label, timeout, seed, sub);
-    *sub = NULL;
-    exec_opts o;
-    if (run_workspace(r, dir, n->code, input_dir, timeout, &o) < 0)
-        return -1;
-    run_gpu_opts(r, 0, &o); /* the GPUs each script of the search had */
-    o.seed = seed;
-    printf("grove: re-running node %d on %s", n->id, data_label);
-    if (seed > 0)
-        printf(" with GROVE_SEED=%d", seed);
-    printf(" (timeout %.0fs, %.0fs of the time limit left)...\n", timeout,
-           fmax(run_total_left(r), 0));
-    fflush(stdout);
-    exec_result *res = NULL;
-    int signum = 0;
-    int rc = rerun_exec(&res, &o, &signum);
-    if (signum) {
-        r->exit_code = signum == SIGINT ? 130 : 143;
-        r->stop_reason = signum == SIGINT ? "interrupted (SIGINT) during the final re-run"
-                                          : "terminated (SIGTERM) during the final re-run";
-        exec_result_free(res);
-        err_set("node %d: %s", n->id, r->stop_reason);
-        return -2;
-    }
-    char *path = NULL;
-    int found = rc == 0 ? run_submission(dir, &path) : 1;
-    if (rc == 0 && res->exit_code == 0 && !res->timed_out && found == 0) {
-        *sub = path;
-        path = NULL;
-    } else {
-        err_set("node %d failed on %s (%s)", n->id, data_label,
-                rc < 0 ? err_last() : res->timed_out ? "timed out"
-                : res->exc_type ? res->exc_type : found < 0 ? err_last() : "no submission");
-    }
-    exec_result_free(res);
-    free(path);
-    return *sub ? 0 : -1;
-}
-
-int run_rerun_full(run_ctx *r, const search_node *n, const char *dir, double timeout,
-                   char **sub)
-{
-    return run_rerun(r, n, dir, r->public_dir, "the full training data", timeout, 0, sub);
-}
-
-int run_rerun_grade(run_ctx *r, const search_node *n, const run_rerun_spec *s, double *score)
-{
-    char *sub = NULL;
-    bench_report rep;
-    memset(&rep, 0, sizeof rep);
-    *score = NAN;
-    int rc = run_rerun(r, n, s->dir, s->input_dir, s->data_label, s->timeout, s->seed, &sub);
-    if (rc == 0 && audit_grade(r->audit, &rep, r->comp, sub, s->answers, n->id, s->why) < 0)
-        rc = err_prefix("node %d: grader", n->id);
-    else if (rc == 0 && !rep.valid_submission)
-        rc = err_set("node %d: invalid submission: %s", n->id,
-                     rep.error ? rep.error : "rejected");
-    else if (rc == 0)
-        *score = rep.score;
-    bench_report_free(&rep);
-    free(sub);
-    return rc;
 }
 
 /* The final re-runs: the candidates of the final selection (the pick, then

@@ -73,41 +73,92 @@ static void save_run(const char *path, double score, const char *err)
     cJSON_Delete(j);
 }
 
+/* Seed run s of node n on the hidden holdout: its cache file and folder
+ * (caller frees both) and, unless the time limit has none left for it
+ * (returns 0), what to run. */
+static int hidden_spec(run_ctx *r, const search_node *n, int s, char **cache, char **dir,
+                       run_rerun_spec *spec)
+{
+    *cache = xasprintf("%s/selection/%d/run%d.json", r->run_dir, n->id, s);
+    *dir = xasprintf("%s/selection/%d/run%d", r->run_dir, n->id, s);
+    /* the final re-run still needs its share of the time limit */
+    double left = run_total_left(r) - run_final_estimate(r, search_tree_best(r->tree));
+    *spec = (run_rerun_spec){
+        .dir = *dir, .input_dir = r->select.public_dir,
+        .data_label = "train + search holdout",
+        .answers = r->select.answers_path, .why = "final selection (hidden holdout)",
+        .timeout = fmin(r->cfg.exec_timeout * 2, left), .seed = s,
+    };
+    return left >= 1;
+}
+
 /* Run (or find finished) seed run s of node n on the hidden holdout: its
  * score, NaN with *err (caller frees) when it has none; -2 on a signal. */
 static int hidden_run(run_ctx *r, const search_node *n, int s, double *score, char **err)
 {
-    char *cache = xasprintf("%s/selection/%d/run%d.json", r->run_dir, n->id, s);
+    char *cache, *dir;
+    run_rerun_spec spec;
+    int room = hidden_spec(r, n, s, &cache, &dir, &spec), rc = 0;
     *err = NULL;
     if (cached_run(cache, score, err)) {
-        free(cache);
-        return 0;
-    }
-    char *dir = xasprintf("%s/selection/%d/run%d", r->run_dir, n->id, s);
-    /* the final re-run still needs its share of the time limit */
-    double left = run_total_left(r) - run_final_estimate(r, search_tree_best(r->tree));
-    int rc = 0;
-    if (left < 1) {
+        /* finished before (this session, side by side, or an earlier one) */
+    } else if (!room) {
         *score = NAN;
         *err = xstrdup("no time left in the time limit for this run");
     } else {
-        run_rerun_spec spec = {
-            .dir = dir, .input_dir = r->select.public_dir,
-            .data_label = "train + search holdout",
-            .answers = r->select.answers_path, .why = "final selection (hidden holdout)",
-            .timeout = fmin(r->cfg.exec_timeout * 2, left), .seed = s,
-        };
         rc = run_rerun_grade(r, n, &spec, score);
         if (rc == -1)
             *err = xstrdup(err_last());
         if (rc != -2)
             save_run(cache, *score, *err);
         rc = rc == -2 ? -2 : 0;
+        rm_rf(dir); /* its files are not needed: the score is kept */
     }
-    rm_rf(dir); /* its files are not needed: the score is kept */
     free(dir);
     free(cache);
     return rc;
+}
+
+/* The finalists' runs that are not finished yet, side by side on the run's
+ * workers (run_rerun_many), each cached as it ends; what is left (an
+ * ensemble, which re-runs its members itself, or a run with no time left)
+ * hidden_run does one at a time. 0, or -2 on a signal. */
+static int hidden_runs_side_by_side(run_ctx *r, const int *ids, int n)
+{
+    int seeds = (int)r->cfg.selection_seeds, k = 0;
+    run_rerun_item *items = xcalloc((size_t)(n * seeds) + 1, sizeof *items);
+    char **caches = xcalloc((size_t)(n * seeds) + 1, sizeof *caches);
+    char **dirs = xcalloc((size_t)(n * seeds) + 1, sizeof *dirs);
+    for (int i = 0; i < n; i++) {
+        const search_node *node = search_tree_node(r->tree, ids[i]);
+        for (int s = 0; node->stage != STAGE_ENSEMBLE && s < seeds; s++) {
+            double score;
+            char *err = NULL;
+            run_rerun_spec spec;
+            int room = hidden_spec(r, node, s, &caches[k], &dirs[k], &spec);
+            if (cached_run(caches[k], &score, &err) || !room) {
+                free(err);
+                free(caches[k]);
+                free(dirs[k]);
+                continue;
+            }
+            items[k++] = (run_rerun_item){.node = node, .spec = spec};
+        }
+    }
+    int rc = k > 1 ? run_rerun_many(r, items, k) : 0; /* one: hidden_run's way */
+    for (int i = 0; i < k; i++) {
+        if (items[i].done) {
+            save_run(caches[i], items[i].score, items[i].err);
+            rm_rf(dirs[i]); /* its files are not needed: the score is kept */
+        }
+        free(items[i].err);
+        free(caches[i]);
+        free(dirs[i]);
+    }
+    free(items);
+    free(caches);
+    free(dirs);
+    return rc == -2 ? -2 : 0;
 }
 
 static void add_num(cJSON *o, const char *key, double v)
@@ -233,7 +284,7 @@ int run_select(run_ctx *r, int max_n, int **out, int *out_n)
     cJSON *o = selection_json(r, "hidden", k);
     cJSON *fs = cJSON_AddArrayToObject(o, "finalists");
     search_finalist *f = xcalloc((size_t)n, sizeof *f);
-    int rc = 0;
+    int rc = hidden_runs_side_by_side(r, ids, n);
     for (int i = 0; i < n && rc == 0; i++) {
         const search_node *node = search_tree_node(r->tree, ids[i]);
         cJSON *e = cJSON_CreateObject();
