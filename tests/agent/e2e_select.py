@@ -2,7 +2,7 @@
 """e2e_select.py: the final selection on a hidden holdout (issue 16 item 1),
 end to end on the bundled grove-titanic.
 
-    e2e_select.py disjoint|search|resume|sandbox
+    e2e_select.py disjoint|search|resume|sigint|sandbox
 
   disjoint  builtin coder, --selection hidden (the default): the hidden
             rows, the search holdout and the search's train rows partition
@@ -20,6 +20,10 @@ end to end on the bundled grove-titanic.
   resume    killed (SIGKILL) during the final selection, resumed: the
             finished finalist runs are kept (not redone), the rest are run,
             and the run ends with a complete selection.json.
+  sigint    finalists slow on train + search holdout only (mock LLM, 2
+            workers): two of their runs go side by side, a SIGINT then
+            stops both (exit 130, said, no script left, no run recorded as
+            finished), and the resume does the selection and ends the run.
   sandbox   scripts (mock LLM) that try to open the hidden answers and the
             hidden rows' features by absolute and relative path: the sandbox
             hides both.
@@ -254,6 +258,62 @@ def resume(env):
     e2e.check_consistent(run)
 
 
+def workspaces(sel_dir):
+    """The finalist runs' folders (selection/<id>/run<s>) some process works in."""
+    busy = set()
+    for pid in e2e.leftover_processes(sel_dir):
+        try:
+            rel = os.path.relpath(os.readlink("/proc/%s/cwd" % pid), sel_dir).split(os.sep)
+        except OSError:
+            continue
+        if len(rel) >= 2:
+            busy.add("/".join(rel[:2]))
+    return busy
+
+
+def sigint(env):
+    # search train ~534 rows, train + search holdout ~712: slow in the selection
+    slow = "import os, time\nif len(train) > 600: time.sleep(5)\n"
+    env.start_mock({"replies": [e2e.reply("Draft %d." % i, 1 + i, 0.5 * (i + 1)).replace(
+        "import os\n", slow) for i in range(3)]})
+    run = os.path.join(env.runs, "stopped")
+    p = subprocess.Popen(env.grove_args("stopped", 3, 2, ["--selection-k", "3"]),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env.env(),
+                         text=True)
+    sel_dir = os.path.join(run, "selection")
+    out, side_by_side = [], 0
+    for line in p.stdout:
+        out.append(line)
+        if line.startswith("grove: re-running node") and "train + search holdout" in line:
+            if sum(1 for l in out if l.startswith("grove: re-running node")) < 2:
+                continue
+            e2e.wait_for(lambda: len(workspaces(sel_dir)) >= 2, 30)
+            side_by_side = len(workspaces(sel_dir))
+            os.kill(p.pid, signal.SIGINT)
+            break
+    rest, err = p.communicate(timeout=120)
+    text = "".join(out) + rest
+    print(text[-2500:], err[-1500:])
+    check(side_by_side >= 2, "two finalists' scripts ran side by side (%d workspaces busy in %s)"
+          % (side_by_side, sel_dir))
+    check(p.returncode == 130, "exit 130 after SIGINT in the selection: %s" % p.returncode)
+    check("interrupted" in text, "it says it was interrupted")
+    check(not e2e.leftover_processes(run), "no script left running")
+    check(not glob.glob(os.path.join(sel_dir, "*", "run*.json")),
+          "no finalist run recorded as finished: %s" % glob.glob(os.path.join(sel_dir, "*", "*")))
+    check(not os.path.exists(os.path.join(run, "selection.json")), "no pick made")
+    r = subprocess.run([e2e.GROVE, "run", "--resume", run], capture_output=True, text=True,
+                       env=env.env(), timeout=600)
+    print(r.stdout[-2500:], r.stderr[-1500:])
+    check(r.returncode == 0, "the resume succeeds")
+    sel = json.load(open(os.path.join(run, "selection.json")))
+    check(len(sel["finalists"]) == 3 and all(f["hidden_score"] is not None
+                                             for f in sel["finalists"]),
+          "every finalist graded on the hidden holdout: %s" % sel["finalists"])
+    check_pick(sel)
+    e2e.check_consistent(run)
+
+
 def sandbox(env):
     run = os.path.join(env.runs, "snoop")
     sel = os.path.join(run, "select")
@@ -277,7 +337,7 @@ def main():
     scenario = sys.argv[1]
     env = e2e.Env(outside_tmp=scenario == "sandbox")
     try:
-        {"disjoint": disjoint, "search": search, "resume": resume,
+        {"disjoint": disjoint, "search": search, "resume": resume, "sigint": sigint,
          "sandbox": sandbox}[scenario](env)
     finally:
         env.close()
