@@ -168,24 +168,33 @@ int dir_exists(const char *path)
 
 int mkdir_p(const char *path, mode_t mode)
 {
-    char *p = xstrdup(path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = 0;
-        if (mkdir(p, mode) < 0 && errno != EEXIST) {
-            err_set("mkdir %s: %s", p, strerror(errno));
-            free(p);
-            return -1;
-        }
-        *s = '/';
+    /* The folder itself first: its parent nearly always exists (a node's
+     * workspace, a cache entry), and trying every prefix from the root made
+     * a dozen failed mkdir calls for each one made. */
+    if (mkdir(path, mode) == 0)
+        return 0;
+    if (errno == EEXIST)
+        return dir_exists(path) ? 0 : err_set("mkdir %s: exists and is not a folder", path);
+    if (errno != ENOENT)
+        return err_set("mkdir %s: %s", path, strerror(errno));
+    /* a parent is missing: make it, then this */
+    char *parent = xstrdup(path);
+    size_t n = strlen(parent);
+    while (n > 1 && parent[n - 1] == '/')
+        parent[--n] = 0;
+    char *slash = strrchr(parent, '/');
+    int rc;
+    if (!slash || slash == parent) {
+        rc = err_set("mkdir %s: %s", path, strerror(ENOENT));
+    } else {
+        *slash = 0;
+        rc = mkdir_p(parent, mode);
+        if (rc == 0 && mkdir(path, mode) < 0 && errno != EEXIST)
+            rc = err_set("mkdir %s: %s", path, strerror(errno));
+        else if (rc == 0 && !dir_exists(path))
+            rc = err_set("mkdir %s: exists and is not a folder", path);
     }
-    int rc = 0;
-    if (mkdir(p, mode) < 0 && errno != EEXIST)
-        rc = err_set("mkdir %s: %s", p, strerror(errno));
-    else if (!dir_exists(p))
-        rc = err_set("mkdir %s: exists and is not a folder", p);
-    free(p);
+    free(parent);
     return rc;
 }
 

@@ -39,6 +39,25 @@ int main(void)
     char *deep = xasprintf("%s/a/b/c", tmpl);
     CHECK(mkdir_p(deep, 0755) == 0);
     CHECK(dir_exists(deep));
+    CHECK(mkdir_p(deep, 0755) == 0); /* already there */
+    {
+        /* a trailing slash, a parent that is a file, a relative path */
+        char *slash = xasprintf("%s/x/y/", tmpl), *y = xasprintf("%s/x/y", tmpl);
+        CHECK(mkdir_p(slash, 0755) == 0 && dir_exists(y));
+        char *file = xasprintf("%s/plain", tmpl), *under = xasprintf("%s/plain/sub/dir", tmpl);
+        CHECK(file_write_str(file, "x") == 0);
+        CHECK(mkdir_p(file, 0755) < 0 && strstr(err_last(), "not a folder"));
+        CHECK(mkdir_p(under, 0755) < 0 && strstr(err_last(), "/plain"));
+        char *cwd = getcwd(NULL, 0);
+        CHECK(chdir(tmpl) == 0);
+        CHECK(mkdir_p("rel/a/b", 0755) == 0 && dir_exists("rel/a/b"));
+        CHECK(chdir(cwd) == 0);
+        free(cwd);
+        free(slash);
+        free(y);
+        free(file);
+        free(under);
+    }
     char *f = path_join(deep, "file.txt");
     CHECK(file_write_str(f, "hello\n") == 0);
     CHECK(file_append(f, "world\n", 6) == 0);
