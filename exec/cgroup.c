@@ -42,6 +42,8 @@ static struct {
     char *v2;     /* grove's cgroup in the unified hierarchy, or NULL */
     char *pids;   /* grove's cgroup in the v1 pids hierarchy, or NULL */
     char *memory; /* grove's cgroup in the v1 memory hierarchy, or NULL */
+    char *v2_ctl; /* v2's cgroup.subtree_control as last read, or NULL */
+    int tried_pids, tried_memory; /* enabling was tried (once per process) */
 } own;
 
 /* Whether `list` (words separated by commas, spaces or newlines: v1 super
@@ -222,17 +224,28 @@ static void setup_v2(cgroup_run *cg, const char *name, long pids_max, size_t mem
     cg->list_dir = cg->kill_dir = i;
     /* Controllers reach the child only if grove's cgroup delegates them;
      * enabling them ourselves works only where grove's cgroup holds no
-     * process (the root of a container's namespace), so failure is quiet. */
-    char *sub = path_join(own.v2, "cgroup.subtree_control"), *ctl = NULL;
-    if (file_read(sub, &ctl, NULL) < 0)
-        ctl = xstrdup("");
-    if ((pids_max > 0 && !has_word(ctl, "pids") && knob_write(own.v2, "cgroup.subtree_control", "+pids") == 0) |
-        (mem_limit && !has_word(ctl, "memory") && knob_write(own.v2, "cgroup.subtree_control", "+memory") == 0)) {
-        free(ctl);
-        if (file_read(sub, &ctl, NULL) < 0)
-            ctl = xstrdup("");
+     * process (the root of a container's namespace), so failure is quiet.
+     * Read, and enabling tried, once per process (cached in `own`): where
+     * it failed it fails again, and the file was read and written for
+     * every script. */
+    char *sub = path_join(own.v2, "cgroup.subtree_control");
+    int want_pids = pids_max > 0 && !own.tried_pids, want_mem = mem_limit && !own.tried_memory;
+    if (!own.v2_ctl || want_pids || want_mem) {
+        if (!own.v2_ctl && file_read(sub, &own.v2_ctl, NULL) < 0)
+            own.v2_ctl = xstrdup("");
+        own.tried_pids |= want_pids;
+        own.tried_memory |= want_mem;
+        if ((want_pids && !has_word(own.v2_ctl, "pids") &&
+             knob_write(own.v2, "cgroup.subtree_control", "+pids") == 0) |
+            (want_mem && !has_word(own.v2_ctl, "memory") &&
+             knob_write(own.v2, "cgroup.subtree_control", "+memory") == 0)) {
+            free(own.v2_ctl);
+            if (file_read(sub, &own.v2_ctl, NULL) < 0)
+                own.v2_ctl = xstrdup("");
+        }
     }
     free(sub);
+    const char *ctl = own.v2_ctl;
     char num[32];
     if (pids_max > 0) {
         snprintf(num, sizeof num, "%ld", pids_max);
@@ -249,7 +262,6 @@ static void setup_v2(cgroup_run *cg, const char *name, long pids_max, size_t mem
             cg->mem_v2 = 1;
         }
     }
-    free(ctl);
 }
 
 static void setup_v1(cgroup_run *cg, const char *name, long pids_max, size_t mem_limit)
