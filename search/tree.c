@@ -564,6 +564,7 @@ size_t search_tree_buggy_leaves(const search_tree *t, const int **ids)
 size_t search_tree_ranked(const search_tree *t, int *ids, size_t max)
 {
     size_t k = t->n_ranked < max ? t->n_ranked : max;
-    memcpy(ids, t->rank_ids, k * sizeof *ids);
+    if (k) /* rank_ids is NULL until a node is ranked */
+        memcpy(ids, t->rank_ids, k * sizeof *ids);
     return k;
 }
