@@ -4,7 +4,7 @@
  *
  * The input is cut at NUL bytes into cells, paired as answer/submission
  * rows. For any bytes: Python's float() reader never reads past its token
- * and agrees with strtod on what it accepts; then every detection metric
+ * and, for ASCII text, agrees with strtod on what it accepts; then every detection metric
  * runs over the rows (any result but a crash).
  */
 #include "fuzz_cells.h"
@@ -25,8 +25,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < n; i++) {
         double v;
         size_t len = strlen(cells[i]);
+        /* strtod is the oracle for ASCII only: float() also strips Unicode
+         * spaces (U+3000 ...), which strtod does not skip */
+        int ascii = 1;
+        for (size_t k = 0; k < len; k++)
+            ascii &= (unsigned char)cells[i][k] < 0x80;
         if (detect_py_float(cells[i], len, &v) == 0 && !isnan(v) && len < 64 &&
-            !memchr(cells[i], '_', len)) {
+            !memchr(cells[i], '_', len) && ascii) {
             char *end;
             double w = strtod(cells[i], &end);
             if (w != v && !(isinf(v) && isinf(w))) {
