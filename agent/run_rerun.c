@@ -214,6 +214,8 @@ typedef struct many {
     run_ctx *r;
     run_rerun_item *items;
     rerun_job *jobs;
+    int *slot;      /* slot[i]: the worker slot item i runs in (its GPUs) */
+    char *slot_busy; /* per slot, width of them */
     int n, next, width;
     rerun_loop l;
 } many;
@@ -224,6 +226,7 @@ static void item_done(rerun_job *j, void *data)
 {
     many *m = data;
     run_rerun_item *it = &m->items[j - m->jobs];
+    m->slot_busy[m->slot[j - m->jobs]] = 0;
     if (!m->l.signum) {
         char *sub = NULL;
         it->rc = rerun_outcome(it->node, it->spec.dir, it->spec.data_label, j->started_rc,
@@ -256,8 +259,13 @@ static void many_next(many *m)
             it->done = 1;
             continue;
         }
-        /* each at a time on its own worker's GPUs, as the search's scripts */
-        run_gpu_opts(m->r, m->l.running, &o);
+        /* each on a worker slot of its own, and so its GPUs, as the search's
+         * scripts: the first slot no running item holds */
+        int slot = 0;
+        while (slot < m->width - 1 && m->slot_busy[slot])
+            slot++;
+        m->slot[i] = slot;
+        run_gpu_opts(m->r, slot, &o);
         o.seed = it->spec.seed;
         say_rerun(m->r, it->node, it->spec.data_label, it->spec.seed, it->spec.timeout);
         m->jobs[i] = (rerun_job){.done = item_done, .data = m};
@@ -266,7 +274,9 @@ static void many_next(many *m)
             it->err = xasprintf("node %d failed on %s (%s)", it->node->id, it->spec.data_label,
                                 err_last());
             it->done = 1;
+            continue;
         }
+        m->slot_busy[slot] = 1;
     }
 }
 
@@ -281,11 +291,15 @@ int run_rerun_many(run_ctx *r, run_rerun_item *items, int n)
     if (rerun_loop_open(&m.l, n) < 0)
         return -1;
     m.jobs = xcalloc((size_t)n, sizeof *m.jobs);
+    m.slot = xcalloc((size_t)n, sizeof *m.slot);
+    m.slot_busy = xcalloc((size_t)m.width, 1);
     many_next(&m);
     uv_run(&m.l.loop, UV_RUN_DEFAULT);
     int signum = m.l.signum;
     rerun_loop_close(&m.l);
     free(m.jobs);
+    free(m.slot);
+    free(m.slot_busy);
     if (!signum)
         return 0;
     for (int i = 0; i < n; i++)
