@@ -32,7 +32,7 @@ typedef struct rerun_loop {
     uv_loop_t loop;
     uv_signal_t sig[2];
     int signum;        /* 0, or the signal that cancelled the re-runs */
-    rerun_job **jobs;  /* those started and not yet done */
+    rerun_job **jobs;  /* every one started (cancelled while ->run is set) */
     int n_jobs;
     int running;
 } rerun_loop;
@@ -270,9 +270,10 @@ static void many_next(many *m)
         say_rerun(m->r, it->node, it->spec.data_label, it->spec.seed, it->spec.timeout);
         m->jobs[i] = (rerun_job){.done = item_done, .data = m};
         if ((m->jobs[i].started_rc = job_start(&m->l, &m->jobs[i], &o)) < 0) {
-            it->rc = -1;
-            it->err = xasprintf("node %d failed on %s (%s)", it->node->id, it->spec.data_label,
-                                err_last());
+            char *none;
+            it->rc = rerun_outcome(it->node, it->spec.dir, it->spec.data_label,
+                                   m->jobs[i].started_rc, NULL, &none);
+            it->err = xstrdup(err_last());
             it->done = 1;
             continue;
         }
