@@ -181,13 +181,7 @@ int bench_plan_save(const bench_plan *p)
     char at[32];
     clock_iso8601(at, sizeof at, clock_wall());
     cJSON_AddStringToObject(o, "created_at", at);
-    char *text = cJSON_Print(o);
-    char *path = path_join(p->dir, "bench.json");
-    int rc = file_write_str(path, text);
-    free(path);
-    cJSON_free(text);
-    cJSON_Delete(o);
-    return rc;
+    return json_file_save(p->dir, "bench.json", o);
 }
 
 static int load_strings(char ***out, int *n, const cJSON *a)

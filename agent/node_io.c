@@ -304,7 +304,7 @@ int node_journal_append(const search_tree *t, const search_node *n, const char *
                : 0;
 }
 
-int inflight_save(const run_ctx *r)
+cJSON *inflight_list(const run_ctx *r)
 {
     cJSON *arr = cJSON_CreateArray();
     for (size_t i = search_tree_first_open(r->tree); i < search_tree_count(r->tree); i++) {
@@ -314,11 +314,21 @@ int inflight_save(const run_ctx *r)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "id", n->id);
         cJSON_AddStringToObject(o, "stage", search_stage_name(n->stage));
-        cJSON_AddNumberToObject(o, "parent", n->parent);
+        if (n->parent >= 0)
+            cJSON_AddNumberToObject(o, "parent", n->parent);
+        else
+            cJSON_AddNullToObject(o, "parent");
         if (n->parent2 >= 0)
             cJSON_AddNumberToObject(o, "parent2", n->parent2);
+        cJSON_AddNumberToObject(o, "created_at", n->created_at);
         cJSON_AddItemToArray(arr, o);
     }
+    return arr;
+}
+
+int inflight_save(const run_ctx *r)
+{
+    cJSON *arr = inflight_list(r);
     char *text = cJSON_PrintUnformatted(arr);
     cJSON_Delete(arr);
     char *path = path_join(r->run_dir, "inflight.json");
@@ -356,7 +366,9 @@ int inflight_load(const char *run_dir, int **ids, int **stages, int **parents, i
             continue;
         (*ids)[*n] = (int)id;
         (*stages)[*n] = (int)st;
-        (*parents)[*n] = (int)num(o, "parent", NULL);
+        int has_parent; /* null for a draft (-1 before 2026-12) */
+        double parent = num(o, "parent", &has_parent);
+        (*parents)[*n] = has_parent ? (int)parent : -1;
         int has_parent2;
         double parent2 = num(o, "parent2", &has_parent2);
         (*parents2)[*n] = has_parent2 ? (int)parent2 : -1;

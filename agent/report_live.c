@@ -35,26 +35,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static cJSON *inflight(const run_ctx *r)
-{
-    cJSON *arr = cJSON_CreateArray();
-    for (size_t i = search_tree_first_open(r->tree); i < search_tree_count(r->tree); i++) {
-        const search_node *n = search_tree_at(r->tree, i);
-        if (n->state == NODE_DONE)
-            continue;
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "id", n->id);
-        cJSON_AddStringToObject(o, "stage", search_stage_name(n->stage));
-        if (n->parent >= 0)
-            cJSON_AddNumberToObject(o, "parent", n->parent);
-        else
-            cJSON_AddNullToObject(o, "parent");
-        cJSON_AddNumberToObject(o, "created_at", n->created_at);
-        cJSON_AddItemToArray(arr, o);
-    }
-    return arr;
-}
-
 static int write_status(const run_ctx *r, int final)
 {
     cJSON *st = cJSON_CreateObject();
@@ -71,7 +51,7 @@ static int write_status(const run_ctx *r, int final)
     cJSON_AddNumberToObject(st, "workers", r->workers);
     cJSON_AddNumberToObject(st, "time_limit_s", r->time_limit);
     cJSON_AddNumberToObject(st, "time_left_s", run_total_left(r));
-    cJSON_AddItemToObject(st, "inflight", inflight(r));
+    cJSON_AddItemToObject(st, "inflight", inflight_list(r));
     cJSON *llm = cJSON_AddObjectToObject(st, "llm");
     cJSON_AddNumberToObject(llm, "requests", (double)r->n_requests);
     cJSON_AddNumberToObject(llm, "input_tokens", (double)r->spent.input_tokens);
@@ -85,13 +65,7 @@ static int write_status(const run_ctx *r, int final)
     cJSON_AddNumberToObject(pw, "pages", r->page_writes);
     cJSON_AddNumberToObject(pw, "cpu_s", r->page_cpu_s);
     cJSON_AddNumberToObject(pw, "max_rss_mb", r->page_max_rss_kb / 1024.0);
-    char *text = cJSON_Print(st);
-    cJSON_Delete(st);
-    char *path = path_join(r->run_dir, "status.json");
-    int rc = file_write_str(path, text);
-    free(path);
-    cJSON_free(text);
-    return rc;
+    return json_file_save(r->run_dir, "status.json", st);
 }
 
 static double mtime(const char *path)
@@ -144,8 +118,11 @@ static int reap_writer(run_ctx *r, int block)
     return 0;
 }
 
-/* In the page writer: let go of what is grove's, then write the page. */
-static _Noreturn void writer_main(const run_ctx *r, const char *page, pid_t grove)
+/* In the page writer: let go of what is grove's, then write the page.
+ * page is this process's copy of the caller's string, freed here: a
+ * _Noreturn function need not keep the caller's registers, so nothing else
+ * may still point to it at _exit (valgrind counted it as lost). */
+static _Noreturn void writer_main(const run_ctx *r, char *page, pid_t grove)
 {
     /* grove's handlers would report a Ctrl-C to grove's loop a second time */
     signal(SIGINT, SIG_DFL);
@@ -153,17 +130,20 @@ static _Noreturn void writer_main(const run_ctx *r, const char *page, pid_t grov
     signal(SIGCHLD, SIG_DFL);
     if (r->lock_fd >= 0)
         close(r->lock_fd);
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != grove)
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != grove) {
+        free(page);
         _exit(1);
+    }
     int rc = report_html_run(r->run_dir, page);
     if (rc < 0)
         log_warn("report: %s", err_last());
+    free(page);
     _exit(rc < 0 ? 1 : 0); /* not exit(): grove's stdio buffers are grove's to flush */
 }
 
 /* Start the page writer (final: and wait for it); in this process when no
  * child can be made. */
-static void write_page(run_ctx *r, const char *page, int final)
+static void write_page(run_ctx *r, char *page, int final)
 {
     pid_t grove = getpid();
     fflush(NULL);

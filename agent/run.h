@@ -358,11 +358,20 @@ int node_journal_append(const search_tree *t, const search_node *n, const char *
 /* Rewrite journal.jsonl and journal.json from the tree (a resume). */
 int node_journal_rewrite(const search_tree *t, const char *run_dir);
 
-/* The in-flight list (run_dir/inflight.json): nodes started but not yet
- * committed, so a resume can redo them. */
+/* The in-flight list: nodes started but not yet committed, each with its
+ * id, stage, parent (null for a draft), parent2 (a crossover's) and
+ * created_at. inflight_save writes it to run_dir/inflight.json so a resume
+ * can redo them; status.json shows it too. */
+cJSON *inflight_list(const run_ctx *r);
 int inflight_save(const run_ctx *r);
 int inflight_load(const char *run_dir, int **ids, int **stages, int **parents, int **parents2,
                   int *n);
+
+/* ---- the run's JSON files (json_file.c) ---- */
+
+/* Write j (consumed) to dir/name, indented, invalid UTF-8 replaced, through
+ * a temporary file; -1 with err_last() when it cannot be written. */
+int json_file_save(const char *dir, const char *name, cJSON *j);
 
 /* ---- tree view (tree_view.c) ---- */
 

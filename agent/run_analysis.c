@@ -121,18 +121,13 @@ int run_analysis(run_ctx *r, int final_node, const bench_report *final)
     add_score(o, "search_pick_score", search_pick);
     add_score(o, "search_pick_regret", search_regret);
     add_score(o, "search_pick_regret_normalised", normalised(search_regret, final));
-    char *text = cJSON_Print(o);
-    char *path = path_join(r->run_dir, "analysis.json");
-    int rc = file_write_str(path, text);
+    int rc = json_file_save(r->run_dir, "analysis.json", o);
     if (rc == 0)
         printf("selection analysis: oracle node %d %s %.5f, final node %d %.5f (%s pick), "
-               "regret %.5f; the best search score's node %d: regret %.5f (%s)\n", oracle_node,
-               r->metric_name, oracle, final_node, final_score, rule, regret, search_node,
-               search_regret, path);
+               "regret %.5f; the best search score's node %d: regret %.5f (%s/analysis.json)\n",
+               oracle_node, r->metric_name, oracle, final_node, final_score, rule, regret,
+               search_node, search_regret, r->run_dir);
     else
         log_error("%s", err_last());
-    free(path);
-    cJSON_free(text);
-    cJSON_Delete(o);
     return rc;
 }

@@ -251,13 +251,8 @@ static void record(const ens *e, int node, const char *why)
             cJSON_AddStringToObject(x, "refused", e->why[i]);
         cJSON_AddItemToArray(c, x);
     }
-    char *text = utf8_fix(cJSON_Print(o));
-    char *path = path_join(e->r->run_dir, "ensemble.json");
-    if (file_write_str(path, text) < 0)
+    if (json_file_save(e->r->run_dir, "ensemble.json", o) < 0)
         log_warn("%s", err_last());
-    free(path);
-    cJSON_free(text);
-    cJSON_Delete(o);
 }
 
 static int newest_is_ensemble(const search_tree *t)

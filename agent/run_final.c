@@ -114,13 +114,8 @@ static void grade_final(run_ctx *r, const char *best_dir, const char *sub, const
     }
     free(rep->submission_path);
     rep->submission_path = xstrdup(final_sub);
-    cJSON *j = bench_report_json(rep);
-    char *text = utf8_fix(cJSON_Print(j));
-    char *path = path_join(best_dir, "grade.json");
-    file_write_str(path, text);
-    free(path);
-    cJSON_free(text);
-    cJSON_Delete(j);
+    if (json_file_save(best_dir, "grade.json", bench_report_json(rep)) < 0)
+        log_warn("%s", err_last());
     if (rep->valid_submission) {
         printf("final submission graded on the competition's test answers: %s %.5f%s%s\n",
                r->metric_name, rep->score,
@@ -321,11 +316,5 @@ int run_write_finished(const run_ctx *r, int exit_code)
     char at[32];
     clock_iso8601(at, sizeof at, clock_wall());
     cJSON_AddStringToObject(o, "finished_at", at);
-    char *text = cJSON_Print(o);
-    char *path = path_join(r->run_dir, "finished.json");
-    int rc = file_write_str(path, text);
-    free(path);
-    cJSON_free(text);
-    cJSON_Delete(o);
-    return rc;
+    return json_file_save(r->run_dir, "finished.json", o);
 }

@@ -204,13 +204,8 @@ static int grade_finalist(run_ctx *r, const search_node *n, search_finalist *f, 
 /* RUN/selection.json from o (consumed). */
 static void write_selection(run_ctx *r, cJSON *o)
 {
-    char *text = cJSON_Print(o);
-    char *path = path_join(r->run_dir, "selection.json");
-    if (file_write_str(path, text) < 0)
+    if (json_file_save(r->run_dir, "selection.json", o) < 0)
         log_error("%s", err_last());
-    free(path);
-    cJSON_free(text);
-    cJSON_Delete(o);
 }
 
 /* The candidates in order: pick first, then ids[] by search score. */

@@ -152,8 +152,8 @@ static void test_refused(void)
     search_tree_free(t);
 }
 
-/* Nodes started and not committed are listed with their stage and parents,
- * so a resume can redo them; finished ones are not. */
+/* Nodes started and not committed are listed with their stage and parents
+ * (a draft's as none), so a resume can redo them; finished ones are not. */
 static void test_inflight(void)
 {
     char dir[] = "/tmp/grove-nodeio-XXXXXX";
@@ -162,6 +162,7 @@ static void test_inflight(void)
     CHECK(search_tree_add(t, STAGE_DEBUG, 2, 1) == 5);
     CHECK(search_tree_add(t, STAGE_CROSSOVER, 3, 1) == 6);
     CHECK(search_tree_set_parent2(t, 6, 0) == 0);
+    CHECK(search_tree_add(t, STAGE_DRAFT, -1, 1) == 7);
     run_ctx r;
     memset(&r, 0, sizeof r);
     r.tree = t;
@@ -169,11 +170,12 @@ static void test_inflight(void)
     CHECK(inflight_save(&r) == 0);
     int *ids, *stages, *parents, *parents2, n;
     CHECK(inflight_load(dir, &ids, &stages, &parents, &parents2, &n) == 0);
-    CHECK(n == 2);
-    if (n == 2) {
+    CHECK(n == 3);
+    if (n == 3) {
         CHECK(ids[0] == 5 && stages[0] == STAGE_DEBUG && parents[0] == 2 && parents2[0] == -1);
         CHECK(ids[1] == 6 && stages[1] == STAGE_CROSSOVER && parents[1] == 3 &&
               parents2[1] == 0);
+        CHECK(ids[2] == 7 && stages[2] == STAGE_DRAFT && parents[2] == -1 && parents2[2] == -1);
     }
     free(ids);
     free(stages);
