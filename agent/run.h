@@ -251,10 +251,15 @@ typedef struct run_rerun_spec {
     const char *dir;        /* the workspace (made afresh) */
     const char *input_dir;  /* what the script sees as ./input */
     const char *data_label; /* for the progress line: "the full training data" */
-    const char *answers;    /* answers file to grade on (audited) */
+    const char *answers;    /* answers file to grade on (audited); run_rerun_many:
+                             * NULL keeps the submission ungraded (item.sub) */
     const char *why;        /* the audit log's reason */
     double timeout;         /* seconds */
     int seed;               /* > 0: GROVE_SEED for the script; 0: unset */
+    /* an ensemble's: ready[i] is member i's submission already made on this
+     * input and seed (a finalist's own run), used instead of re-running it;
+     * NULL, or a NULL entry: re-run that member */
+    char *const *ready;
 } run_rerun_spec;
 
 /* Re-run node n as s says and grade its submission: 0 with *score (a valid
@@ -272,12 +277,14 @@ typedef struct run_rerun_item {
     int rc;       /* as run_rerun_grade's 0 or -1 */
     double score; /* NAN unless rc == 0 */
     char *err;    /* why not, when rc < 0 (caller frees) */
+    char *sub;    /* spec.answers NULL: the submission, when rc == 0 (caller frees) */
 } run_rerun_item;
 
-/* run_rerun_grade for each item, as many at once as the run has workers.
- * 0 when every item is done, -2 when SIGINT or SIGTERM cancelled those still
- * running (as run_rerun_grade; the done ones are kept), -1 when the re-runs
- * could not be set up. */
+/* run_rerun_grade for each item (run_rerun where its spec has no answers),
+ * as many at once as the run has workers, each within the time limit left
+ * when it starts. 0 when every item is done, -2 when SIGINT or SIGTERM
+ * cancelled those still running (as run_rerun_grade; the done ones are
+ * kept), -1 when the re-runs could not be set up. */
 int run_rerun_many(run_ctx *r, run_rerun_item *items, int n);
 /* The competition's test answers file (caller frees), or NULL with
  * err_last() when it has no grader or no answers here. */
@@ -315,12 +322,14 @@ int run_rerun(run_ctx *r, const search_node *n, const char *dir, const char *inp
  * or -1 when none was kept (nothing to do is no error). */
 int run_ensemble(run_ctx *r);
 /* An ensemble node's re-run (run_rerun's for a node of stage ensemble):
- * each member re-run on input_dir (run_rerun, in dir/member-<id>), their
- * submissions blended with the node's weights into
- * dir/submission/submission.csv (*sub, caller frees). Same returns as
- * run_rerun. */
+ * each member re-run on input_dir, side by side (run_rerun_many, in
+ * dir/member-<id>), but for those whose ready[i] (may be NULL) already
+ * holds a submission made on that input and seed; their submissions
+ * blended with the node's weights into dir/submission/submission.csv
+ * (*sub, caller frees). Same returns as run_rerun. */
 int run_rerun_ensemble(run_ctx *r, const search_node *n, const char *dir, const char *input_dir,
-                       const char *data_label, double timeout, int seed, char **sub);
+                       const char *data_label, double timeout, int seed, char *const *ready,
+                       char **sub);
 /* For a final ensemble node n (no-op for any other): its recipe.json and
  * its members' scripts (member-<id>.py) into dir (best/). */
 void run_ensemble_files(run_ctx *r, const search_node *n, const char *dir);

@@ -347,8 +347,57 @@ int run_ensemble(run_ctx *r)
 
 /* ---- the final re-run of an ensemble ---- */
 
+/* Each member's submission on input_dir into paths[]: ready ones as they
+ * are, the others re-run side by side (run_rerun_many). Same returns as
+ * run_rerun. */
+static int member_runs(run_ctx *r, const search_node *n, const char *dir, const char *input_dir,
+                       const char *data_label, double timeout, int seed, char *const *ready,
+                       char **paths)
+{
+    run_rerun_item *items = xcalloc((size_t)n->n_members, sizeof *items);
+    char **dirs = xcalloc((size_t)n->n_members, sizeof *dirs);
+    int *member = xcalloc((size_t)n->n_members, sizeof *member);
+    char *label = xasprintf("%s, for ensemble %d", data_label, n->id);
+    int k = 0, rc = 0;
+    for (int i = 0; i < n->n_members && rc == 0; i++) {
+        const search_node *m = search_tree_node(r->tree, n->members[i]);
+        if (!m || m->stage == STAGE_ENSEMBLE) {
+            rc = err_set("member %d is not a node with a script", n->members[i]);
+        } else if (ready && ready[i]) {
+            /* the same script, input and seed as a finalist's run just made */
+            printf("grove: node %d's run on %s is used again, for ensemble %d\n", m->id,
+                   data_label, n->id);
+            paths[i] = xstrdup(ready[i]);
+        } else {
+            dirs[k] = xasprintf("%s/member-%d", dir, m->id);
+            items[k] = (run_rerun_item){
+                .node = m,
+                .spec = {.dir = dirs[k], .input_dir = input_dir, .data_label = label,
+                         .timeout = timeout, .seed = seed},
+            };
+            member[k++] = i;
+        }
+    }
+    fflush(stdout);
+    if (rc == 0 && k > 0)
+        rc = run_rerun_many(r, items, k);
+    for (int j = 0; j < k; j++) {
+        if (rc == 0 && items[j].rc < 0)
+            rc = err_set("%s", items[j].err);
+        paths[member[j]] = items[j].sub;
+        free(items[j].err);
+        free(dirs[j]);
+    }
+    free(label);
+    free(member);
+    free(dirs);
+    free(items);
+    return rc;
+}
+
 int run_rerun_ensemble(run_ctx *r, const search_node *n, const char *dir, const char *input_dir,
-                       const char *data_label, double timeout, int seed, char **sub)
+                       const char *data_label, double timeout, int seed, char *const *ready,
+                       char **sub)
 {
     *sub = NULL;
     bench_blend_method method;
@@ -356,7 +405,6 @@ int run_rerun_ensemble(run_ctx *r, const search_node *n, const char *dir, const 
         return err_set("ensemble node %d: %s", n->id, r->comp ? err_last() : "no registry entry");
     char **paths = xcalloc((size_t)n->n_members, sizeof *paths);
     char **why = xcalloc((size_t)n->n_members, sizeof *why);
-    int rc = 0;
     rm_rf(dir);
     /* one line for the ensemble, then its members' own, which say whose they
      * are (a member may also be a finalist re-run on its own) */
@@ -365,26 +413,15 @@ int run_rerun_ensemble(run_ctx *r, const search_node *n, const char *dir, const 
     if (seed > 0)
         printf(" with GROVE_SEED=%d", seed);
     printf("...\n");
-    fflush(stdout);
-    char *member_label = xasprintf("%s, for ensemble %d", data_label, n->id);
-    for (int i = 0; i < n->n_members && rc == 0; i++) {
-        const search_node *m = search_tree_node(r->tree, n->members[i]);
-        char *mdir = xasprintf("%s/member-%d", dir, n->members[i]);
-        double left = fmin(timeout, run_total_left(r));
-        rc = !m ? err_set("member %d is not in the tree", n->members[i])
-             : left < 1 ? err_set("the time limit ran out before member %d", m->id)
-                        : run_rerun(r, m, mdir, input_dir, member_label, left, seed, &paths[i]);
-        free(mdir);
-    }
-    free(member_label);
+    int rc = member_runs(r, n, dir, input_dir, data_label, timeout, seed, ready, paths);
     bench_blend *b = NULL;
     char *out = NULL;
     if (rc == 0 && bench_blend_open(&b, r->comp, method, (const char *const *)paths,
                                     (size_t)n->n_members, why) == 0) {
         for (int i = 0; i < n->n_members && rc == 0; i++)
             if (why[i])
-                rc = err_set("member %d's full-data submission is refused: %s", n->members[i],
-                             why[i]);
+                rc = err_set("member %d's submission on %s is refused: %s", n->members[i],
+                             data_label, why[i]);
         char *sdir = xasprintf("%s/submission", dir);
         out = path_join(sdir, "submission.csv");
         if (rc == 0 && (mkdir_p(sdir, 0755) < 0 || bench_blend_write(b, n->weights, out) < 0))

@@ -152,7 +152,7 @@ int run_rerun(run_ctx *r, const search_node *n, const char *dir, const char *inp
               const char *data_label, double timeout, int seed, char **sub)
 {
     if (n->stage == STAGE_ENSEMBLE)
-        return run_rerun_ensemble(r, n, dir, input_dir, data_label, timeout, seed, sub);
+        return run_rerun_ensemble(r, n, dir, input_dir, data_label, timeout, seed, NULL, sub);
     *sub = NULL;
     exec_opts o;
     if (run_workspace(r, dir, n->code, input_dir, timeout, &o) < 0)
@@ -201,7 +201,11 @@ int run_rerun_grade(run_ctx *r, const search_node *n, const run_rerun_spec *s, d
 {
     char *sub = NULL;
     *score = NAN;
-    int rc = run_rerun(r, n, s->dir, s->input_dir, s->data_label, s->timeout, s->seed, &sub);
+    int rc = n->stage == STAGE_ENSEMBLE
+                 ? run_rerun_ensemble(r, n, s->dir, s->input_dir, s->data_label, s->timeout,
+                                      s->seed, s->ready, &sub)
+                 : run_rerun(r, n, s->dir, s->input_dir, s->data_label, s->timeout, s->seed,
+                             &sub);
     if (rc == 0)
         rc = rerun_score(r, n, s, sub, score);
     free(sub);
@@ -231,10 +235,12 @@ static void item_done(rerun_job *j, void *data)
         char *sub = NULL;
         it->rc = rerun_outcome(it->node, it->spec.dir, it->spec.data_label, j->started_rc,
                                j->res, &sub);
-        if (it->rc == 0)
+        if (it->rc == 0 && it->spec.answers)
             it->rc = rerun_score(m->r, it->node, &it->spec, sub, &it->score);
         if (it->rc < 0)
             it->err = xstrdup(err_last());
+        if (it->rc == 0 && !it->spec.answers)
+            it->sub = sub, sub = NULL;
         free(sub);
         it->done = 1;
     }
@@ -251,9 +257,18 @@ static void many_next(many *m)
         int i = m->next++;
         run_rerun_item *it = &m->items[i];
         it->score = NAN;
+        /* one that waited for a slot may have less of the time limit left */
+        double timeout = fmin(it->spec.timeout, run_total_left(m->r));
         exec_opts o;
-        if (run_workspace(m->r, it->spec.dir, it->node->code, it->spec.input_dir,
-                          it->spec.timeout, &o) < 0) {
+        if (timeout < 1) {
+            it->rc = err_set("node %d: the time limit ran out before its re-run on %s",
+                             it->node->id, it->spec.data_label);
+            it->err = xstrdup(err_last());
+            it->done = 1;
+            continue;
+        }
+        if (run_workspace(m->r, it->spec.dir, it->node->code, it->spec.input_dir, timeout,
+                          &o) < 0) {
             it->rc = -1;
             it->err = xstrdup(err_last());
             it->done = 1;
@@ -267,7 +282,7 @@ static void many_next(many *m)
         m->slot[i] = slot;
         run_gpu_opts(m->r, slot, &o);
         o.seed = it->spec.seed;
-        say_rerun(m->r, it->node, it->spec.data_label, it->spec.seed, it->spec.timeout);
+        say_rerun(m->r, it->node, it->spec.data_label, it->spec.seed, timeout);
         m->jobs[i] = (rerun_job){.done = item_done, .data = m};
         if ((m->jobs[i].started_rc = job_start(&m->l, &m->jobs[i], &o)) < 0) {
             char *none;
@@ -288,6 +303,7 @@ int run_rerun_many(run_ctx *r, run_rerun_item *items, int n)
         assert(items[i].node->stage != STAGE_ENSEMBLE); /* blends re-run one at a time */
         items[i].done = 0;
         items[i].err = NULL;
+        items[i].sub = NULL;
     }
     if (rerun_loop_open(&m.l, n) < 0)
         return -1;

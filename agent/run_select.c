@@ -73,14 +73,85 @@ static void save_run(const char *path, double score, const char *err)
     cJSON_Delete(j);
 }
 
+/* Seed run s of node id on the hidden holdout: its cache file and its
+ * workspace (caller frees). */
+static char *run_cache(const run_ctx *r, int id, int s)
+{
+    return xasprintf("%s/selection/%d/run%d.json", r->run_dir, id, s);
+}
+
+static char *run_dir(const run_ctx *r, int id, int s)
+{
+    return xasprintf("%s/selection/%d/run%d", r->run_dir, id, s);
+}
+
+/* A finished run: its score (or error) cached, its workspace removed
+ * unless keep (an ensemble finalist's member: its submission is blended
+ * when that ensemble is graded, instead of running it again). */
+static void run_finished(const char *cache, const char *dir, double score, const char *err,
+                         int keep)
+{
+    save_run(cache, score, err);
+    if (!keep)
+        rm_rf(dir); /* its files are not needed: the score is kept */
+}
+
+/* Whether node id is a member of an ensemble among the finalists ids[0..n). */
+static int ensemble_member(const run_ctx *r, const int *ids, int n, int id)
+{
+    for (int i = 0; i < n; i++) {
+        const search_node *e = search_tree_node(r->tree, ids[i]);
+        for (int m = 0; e->stage == STAGE_ENSEMBLE && m < e->n_members; m++)
+            if (e->members[m] == id)
+                return 1;
+    }
+    return 0;
+}
+
+/* For ensemble e's seed run s: each member's submission from its own
+ * finalist run s, kept by hidden_runs_side_by_side (NULL where there is
+ * none: not a finalist, failed, or removed). Caller frees each and the array. */
+static char **ready_members(const run_ctx *r, const search_node *e, int s)
+{
+    char **ready = xcalloc((size_t)e->n_members + 1, sizeof *ready);
+    for (int i = 0; i < e->n_members; i++) {
+        char *cache = run_cache(r, e->members[i], s), *dir = run_dir(r, e->members[i], s);
+        double score;
+        char *err = NULL;
+        if (cached_run(cache, &score, &err) && isfinite(score) &&
+            run_submission(dir, &ready[i]) != 0) {
+            free(ready[i]);
+            ready[i] = NULL;
+        }
+        free(err);
+        free(cache);
+        free(dir);
+    }
+    return ready;
+}
+
+/* Remove what ready_members read, once every finalist is graded. */
+static void drop_member_runs(const run_ctx *r, const int *ids, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const search_node *e = search_tree_node(r->tree, ids[i]);
+        for (int m = 0; e->stage == STAGE_ENSEMBLE && m < e->n_members; m++)
+            for (int s = 0; s < (int)r->cfg.selection_seeds; s++) {
+                char *dir = run_dir(r, e->members[m], s);
+                rm_rf(dir);
+                free(dir);
+            }
+    }
+}
+
 /* Seed run s of node n on the hidden holdout: its cache file and folder
  * (caller frees both) and, unless the time limit has none left for it
  * (returns 0), what to run. */
 static int hidden_spec(run_ctx *r, const search_node *n, int s, char **cache, char **dir,
                        run_rerun_spec *spec)
 {
-    *cache = xasprintf("%s/selection/%d/run%d.json", r->run_dir, n->id, s);
-    *dir = xasprintf("%s/selection/%d/run%d", r->run_dir, n->id, s);
+    *cache = run_cache(r, n->id, s);
+    *dir = run_dir(r, n->id, s);
     /* the final re-run still needs its share of the time limit */
     double left = run_total_left(r) - run_final_estimate(r, search_tree_best(r->tree));
     *spec = (run_rerun_spec){
@@ -106,13 +177,17 @@ static int hidden_run(run_ctx *r, const search_node *n, int s, double *score, ch
         *score = NAN;
         *err = xstrdup("no time left in the time limit for this run");
     } else {
+        char **ready = n->stage == STAGE_ENSEMBLE ? ready_members(r, n, s) : NULL;
+        spec.ready = ready;
         rc = run_rerun_grade(r, n, &spec, score);
         if (rc == -1)
             *err = xstrdup(err_last());
         if (rc != -2)
-            save_run(cache, *score, *err);
+            run_finished(cache, dir, *score, *err, 0);
         rc = rc == -2 ? -2 : 0;
-        rm_rf(dir); /* its files are not needed: the score is kept */
+        for (int i = 0; ready && i < n->n_members; i++)
+            free(ready[i]);
+        free(ready);
     }
     free(dir);
     free(cache);
@@ -121,8 +196,10 @@ static int hidden_run(run_ctx *r, const search_node *n, int s, double *score, ch
 
 /* The finalists' runs that are not finished yet, side by side on the run's
  * workers (run_rerun_many), each cached as it ends; what is left (an
- * ensemble, which re-runs its members itself, or a run with no time left)
- * hidden_run does one at a time. 0, or -2 on a signal. */
+ * ensemble, or a run with no time left) hidden_run does one at a time. An
+ * ensemble finalist's members that are finalists too keep their
+ * workspaces, so the ensemble blends their submissions rather than run
+ * them again (same script, data and seed). 0, or -2 on a signal. */
 static int hidden_runs_side_by_side(run_ctx *r, const int *ids, int n)
 {
     int seeds = (int)r->cfg.selection_seeds, k = 0;
@@ -145,12 +222,11 @@ static int hidden_runs_side_by_side(run_ctx *r, const int *ids, int n)
             items[k++] = (run_rerun_item){.node = node, .spec = spec};
         }
     }
-    int rc = k > 1 ? run_rerun_many(r, items, k) : 0; /* one: hidden_run's way */
+    int rc = k > 0 ? run_rerun_many(r, items, k) : 0;
     for (int i = 0; i < k; i++) {
-        if (items[i].done) {
-            save_run(caches[i], items[i].score, items[i].err);
-            rm_rf(dirs[i]); /* its files are not needed: the score is kept */
-        }
+        if (items[i].done)
+            run_finished(caches[i], dirs[i], items[i].score, items[i].err,
+                         ensemble_member(r, ids, n, items[i].node->id));
         free(items[i].err);
         free(caches[i]);
         free(dirs[i]);
@@ -291,6 +367,7 @@ int run_select(run_ctx *r, int max_n, int **out, int *out_n)
         rc = grade_finalist(r, node, &f[i], e);
     }
     if (rc == 0) {
+        drop_member_runs(r, ids, n);
         search_pick p;
         search_select_final(&p, f, n, r->lower_is_better);
         int pick = f[p.index].id;

@@ -13,7 +13,8 @@ grove-titanic with the builtin coder (issue 16 item 3).
 2. `grove run --resume`: the ensemble is not built again (the newest node is
    the ensemble), the step budget is not spent on it, the hidden selection
    grades it as a finalist (its members re-run on train + search holdout and
-   blended), and when it is the pick, the final submission is the blend, by
+   blended; a member that is a finalist too is run once, its submission
+   blended, its workspace removed after), and when it is the pick, the final submission is the blend, by
    the recipe's weights, of the members' own full-data submissions (checked
    against pandas within 1e-9), graded.
 3. `--ensemble false` on a fresh run of the same seed: no ensemble node.
@@ -101,6 +102,18 @@ def resumed(run_dir, members, weights):
     fin = {f["id"]: f for f in sel["finalists"]}
     check(4 in fin and isinstance(fin[4].get("hidden_score"), float),
           "the ensemble is a finalist with a hidden score: %s" % fin.get(4))
+    # a member that is a finalist too is run once on that data and seed: the
+    # ensemble blends that run's submission instead of running it again
+    for m in members:
+        again = "node %d's run on train + search holdout is used again, for ensemble 4" % m
+        rerun = "re-running node %d on train + search holdout, for ensemble 4" % m
+        if m in fin:
+            check(again in r.stdout and rerun not in r.stdout,
+                  "finalist %d's own run is blended, not run again: %s" % (m, r.stdout[-3000:]))
+        else:
+            check(rerun in r.stdout, "member %d, not a finalist, is re-run for the ensemble" % m)
+        check(not os.path.exists(os.path.join(run_dir, "selection", str(m), "run0")),
+              "member %d's kept workspace is removed once the finalists are graded" % m)
     pick = json.load(open(os.path.join(run_dir, "finished.json")))["final_node"]
     check(pick == sel["pick"] and "final submission (node %d)" % pick in r.stdout,
           "the final node is the selection's pick %s" % pick)
