@@ -173,7 +173,7 @@ def scenario_local(tmp):
     with open(ids, "w") as f:
         f.write("# two bundled competitions\n" + "\n".join(COMPS) + "\n")
     args = [GROVE, "bench", ids, "--seeds", str(SEEDS), "--jobs", "2", "--model",
-            "builtin:baseline", "--steps", "3", "--workers", "1", "--analysis-top-k", "2",
+            "builtin:baseline", "--steps", "3", "--workers", "1", "--analysis-top-k", "2", "--selection-k", "2",
             "--out", os.path.join(tmp, "benches"), "--name", "b"]
     log = open(os.path.join(tmp, "bench1.log"), "w")
     p = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env,
@@ -331,7 +331,7 @@ def scenario_kills(tmp):
     print("seed", seed, "(GROVE_KILL_SEED replays it)")
     env, out, bench, ids = bench_files(tmp)
     first = [GROVE, "bench", ids, "--seeds", str(SEEDS), "--jobs", "2", "--model",
-             "builtin:baseline", "--steps", "3", "--workers", "1", "--analysis-top-k", "2",
+             "builtin:baseline", "--steps", "3", "--workers", "1", "--analysis-top-k", "2", "--selection-k", "2",
              "--out", out, "--name", "b"]
     # in the order a bench goes through them, so that each can still fall
     modes = ["alone", "node", "node", "alone", "node", "final", "analysis", "final",

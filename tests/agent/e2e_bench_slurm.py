@@ -23,7 +23,8 @@ bench below talks to it through SLURM_CONF.
      naming the fix, exit 2, no bench folder.
 
 A cluster that cannot start is a failure, not a skip. Slurm's ports are
-fixed: meson must run this test alone (suite slurm, is_parallel: false).
+fixed: no other cluster may run meanwhile, so meson runs this after
+test_bench_slurm, in one test (slurm_tests.py).
 
 """
 import json
@@ -57,7 +58,8 @@ def bench_args(tmp, name, comps=eb.COMPS, seeds=eb.SEEDS, top_k=2):
         f.write("\n".join(comps) + "\n")
     return [GROVE, "bench", ids, "--seeds", str(seeds), "--backend", "slurm",
             "--model", "builtin:baseline", "--steps", "3", "--workers", "1",
-            "--analysis-top-k", str(top_k), "--out", os.path.join(tmp, "benches"),
+            "--analysis-top-k", str(top_k), "--selection-k", "2",
+            "--out", os.path.join(tmp, "benches"),
             "--name", name]
 
 

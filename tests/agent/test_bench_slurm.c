@@ -21,8 +21,9 @@
  *   and with one that is stopped
  *
  * Needs root and Debian's slurm-wlm + munge (scripts/setup). A cluster that
- * does not start is a failure, never a skip. Slurm's ports are fixed: meson
- * runs this test alone (is_parallel: false).
+ * does not start is a failure, never a skip. Slurm's ports are fixed: no
+ * other cluster may run meanwhile, so meson runs this and e2e_bench_slurm.py
+ * one after the other, in one test (slurm_tests.py).
  */
 #include "bench_slurm_int.h"
 #include "check.h"

@@ -176,7 +176,8 @@ class Run:
     def args(self, name, steps):
         return [GROVE, "run", "grove-titanic", "--data-dir", self.data, "--out",
                 os.path.join(self.tmp, "runs"), "--name", name, "--model", "builtin:baseline",
-                "--steps", str(steps), "--workers", "2", "--seed", "2", "--time-limit", "10m"]
+                "--steps", str(steps), "--workers", "2", "--seed", "2", "--time-limit", "10m",
+                "--selection-k", "3"]
 
     def close(self):
         shutil.rmtree(self.tmp, ignore_errors=True)

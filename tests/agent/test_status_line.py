@@ -118,8 +118,14 @@ def prepare(tmp, env):
 
 
 def run_args(tmp, name, steps, *more):
+    """grove run on grove-titanic; all but scenario 'run' skip the final
+    selection's re-runs (--selection search): what they test ends before it."""
     return [GROVE, "run", "grove-titanic", "--out", os.path.join(tmp, "runs"), "--name", name,
             "--model", "builtin:baseline", "--workers", "2", "--steps", str(steps)] + list(more)
+
+
+def short_args(tmp, name, steps, *more):
+    return run_args(tmp, name, steps, "--selection", "search", *more)
 
 
 def check_clean_end(out, what, rows=ROWS):
@@ -203,7 +209,7 @@ def running(text):
 
 
 def scenario_sigint(tmp, env):
-    out, rc = on_pty(run_args(tmp, "int", 40), env, until=running, then_signal=signal.SIGINT)
+    out, rc = on_pty(short_args(tmp, "int", 40), env, until=running, then_signal=signal.SIGINT)
     check(rc == 130, "a SIGINT'd run exits 130, not %d: %r" % (rc, out[-1500:]))
     check("finishing" in out, "the Ctrl-C message was printed")
     check_clean_end(out, "sigint")
@@ -211,14 +217,14 @@ def scenario_sigint(tmp, env):
 
 
 def scenario_sigterm(tmp, env):
-    out, rc = on_pty(run_args(tmp, "term", 40), env, until=running, then_signal=signal.SIGTERM)
+    out, rc = on_pty(short_args(tmp, "term", 40), env, until=running, then_signal=signal.SIGTERM)
     check(rc == 143, "a SIGTERM'd run exits 143, not %d: %r" % (rc, out[-1500:]))
     check_clean_end(out, "sigterm")
 
 
 def scenario_resize(tmp, env):
     rows, cols = 16, 60
-    out, rc = on_pty(run_args(tmp, "resize", 4), env, until=running,
+    out, rc = on_pty(short_args(tmp, "resize", 4), env, until=running,
                      then_signal=signal.SIGWINCH, resize=(rows, cols))
     check(rc == 0, "a resized run exits 0, not %d: %r" % (rc, out[-1500:]))
     bottoms = [int(m.group(2)) for m in RESERVE.finditer(out)]
@@ -248,7 +254,7 @@ def scenario_model(tmp, env):
     try:
         port = int(mock.stdout.readline().strip())
         env = dict(env, OPENAI_API_KEY=e2e_run.KEY)
-        args = run_args(tmp, "model", 3) + ["--model", "openai:e2e-model", "--base-url",
+        args = short_args(tmp, "model", 3) + ["--model", "openai:e2e-model", "--base-url",
                                             "http://127.0.0.1:%d/v1" % port]
         out, rc = on_pty(args, env)
     finally:
@@ -266,7 +272,7 @@ def scenario_model(tmp, env):
 
 def scenario_plain(tmp, env):
     for every in ("1m", "1"):
-        r = subprocess.run(run_args(tmp, "plain" + every, 3, "--set", "status_every=" + every),
+        r = subprocess.run(short_args(tmp, "plain" + every, 3, "--set", "status_every=" + every),
                            capture_output=True, text=True, env=env, timeout=400)
         check(r.returncode == 0, "grove run to a pipe exits 0: %s" % r.stderr[-1000:])
         both = r.stdout + r.stderr
@@ -284,7 +290,7 @@ def scenario_plain(tmp, env):
 
 
 def scenario_quiet(tmp, env):
-    out, rc = on_pty(run_args(tmp, "quiet", 3, "--quiet"), env)
+    out, rc = on_pty(short_args(tmp, "quiet", 3, "--quiet"), env)
     check(rc == 0, "grove run --quiet exits 0: %r" % out[-1500:])
     check(ESC not in out, "--quiet drew something: %r" % out[max(0, out.find(ESC) - 200):][:400])
     check(" done, " not in out and "status:" not in out, "--quiet printed a status")
@@ -296,7 +302,7 @@ def scenario_bench(tmp, env):
     with open(ids, "w") as f:
         f.write("grove-titanic\n")
     out, rc = on_pty([GROVE, "bench", ids, "--seeds", "2", "--jobs", "2", "--model",
-                      "builtin:baseline", "--steps", "2", "--workers", "1",
+                      "builtin:baseline", "--steps", "2", "--workers", "1", "--selection", "search",
                       "--out", os.path.join(tmp, "benches"), "--name", "b"], env)
     check(rc == 0, "grove bench on a pty exits 0, not %d: %r" % (rc, out[-2000:]))
     ds = [m.group(1) for m in DRAW.finditer(out) if "runs done" in m.group(1)]
