@@ -282,10 +282,13 @@ typedef struct run_rerun_item {
 
 /* run_rerun_grade for each item (run_rerun where its spec has no answers),
  * as many at once as the run has workers, each within the time limit left
- * when it starts. 0 when every item is done, -2 when SIGINT or SIGTERM
- * cancelled those still running (as run_rerun_grade; the done ones are
- * kept), -1 when the re-runs could not be set up. */
-int run_rerun_many(run_ctx *r, run_rerun_item *items, int n);
+ * when it starts; done(item, data), unless NULL, as each one is done (to
+ * keep its result before a kill can lose it). 0 when every item is done,
+ * -2 when SIGINT or SIGTERM cancelled those still running (as
+ * run_rerun_grade; the done ones are kept), -1 when the re-runs could not
+ * be set up. */
+int run_rerun_many(run_ctx *r, run_rerun_item *items, int n,
+                   void (*done)(run_rerun_item *it, void *data), void *data);
 /* The competition's test answers file (caller frees), or NULL with
  * err_last() when it has no grader or no answers here. */
 char *run_test_answers(const run_ctx *r);

@@ -380,7 +380,7 @@ static int member_runs(run_ctx *r, const search_node *n, const char *dir, const 
     }
     fflush(stdout);
     if (rc == 0 && k > 0)
-        rc = run_rerun_many(r, items, k);
+        rc = run_rerun_many(r, items, k, NULL, NULL);
     for (int j = 0; j < k; j++) {
         if (rc == 0 && items[j].rc < 0)
             rc = err_set("%s", items[j].err);

@@ -222,9 +222,12 @@ typedef struct many {
     char *slot_busy; /* per slot, width of them */
     int n, next, width;
     rerun_loop l;
+    void (*done)(run_rerun_item *it, void *data); /* as each item is done */
+    void *data;
 } many;
 
 static void many_next(many *m);
+static void many_done(many *m, run_rerun_item *it);
 
 static void item_done(rerun_job *j, void *data)
 {
@@ -242,11 +245,19 @@ static void item_done(rerun_job *j, void *data)
         if (it->rc == 0 && !it->spec.answers)
             it->sub = sub, sub = NULL;
         free(sub);
-        it->done = 1;
+        many_done(m, it);
     }
     exec_result_free(j->res);
     j->res = NULL;
     many_next(m);
+}
+
+/* Item it is done: tell the caller. */
+static void many_done(many *m, run_rerun_item *it)
+{
+    it->done = 1;
+    if (m->done)
+        m->done(it, m->data);
 }
 
 /* Start items until `width` run or none is left; one that cannot start is
@@ -264,14 +275,14 @@ static void many_next(many *m)
             it->rc = err_set("node %d: the time limit ran out before its re-run on %s",
                              it->node->id, it->spec.data_label);
             it->err = xstrdup(err_last());
-            it->done = 1;
+            many_done(m, it);
             continue;
         }
         if (run_workspace(m->r, it->spec.dir, it->node->code, it->spec.input_dir, timeout,
                           &o) < 0) {
             it->rc = -1;
             it->err = xstrdup(err_last());
-            it->done = 1;
+            many_done(m, it);
             continue;
         }
         /* each on a worker slot of its own, and so its GPUs, as the search's
@@ -289,16 +300,18 @@ static void many_next(many *m)
             it->rc = rerun_outcome(it->node, it->spec.dir, it->spec.data_label,
                                    m->jobs[i].started_rc, NULL, &none);
             it->err = xstrdup(err_last());
-            it->done = 1;
+            many_done(m, it);
             continue;
         }
         m->slot_busy[slot] = 1;
     }
 }
 
-int run_rerun_many(run_ctx *r, run_rerun_item *items, int n)
+int run_rerun_many(run_ctx *r, run_rerun_item *items, int n,
+                   void (*done)(run_rerun_item *it, void *data), void *data)
 {
-    many m = {.r = r, .items = items, .n = n, .width = r->workers > 0 ? r->workers : 1};
+    many m = {.r = r, .items = items, .n = n, .width = r->workers > 0 ? r->workers : 1,
+              .done = done, .data = data};
     for (int i = 0; i < n; i++) {
         assert(items[i].node->stage != STAGE_ENSEMBLE); /* blends re-run one at a time */
         items[i].done = 0;

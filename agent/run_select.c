@@ -200,40 +200,57 @@ static int hidden_run(run_ctx *r, const search_node *n, int s, double *score, ch
  * ensemble finalist's members that are finalists too keep their
  * workspaces, so the ensemble blends their submissions rather than run
  * them again (same script, data and seed). 0, or -2 on a signal. */
+/* The side-by-side runs' state: each item's cache file and workspace. */
+typedef struct side {
+    run_ctx *r;
+    const int *ids; /* the finalists */
+    int n;
+    run_rerun_item *items;
+    char **caches, **dirs;
+} side;
+
+/* One run is done: cache it now, so that a kill while the others still
+ * run redoes only those. */
+static void side_done(run_rerun_item *it, void *data)
+{
+    side *sd = data;
+    size_t i = (size_t)(it - sd->items);
+    run_finished(sd->caches[i], sd->dirs[i], it->score, it->err,
+                 ensemble_member(sd->r, sd->ids, sd->n, it->node->id));
+}
+
 static int hidden_runs_side_by_side(run_ctx *r, const int *ids, int n)
 {
     int seeds = (int)r->cfg.selection_seeds, k = 0;
-    run_rerun_item *items = xcalloc((size_t)(n * seeds) + 1, sizeof *items);
-    char **caches = xcalloc((size_t)(n * seeds) + 1, sizeof *caches);
-    char **dirs = xcalloc((size_t)(n * seeds) + 1, sizeof *dirs);
+    side sd = {.r = r, .ids = ids, .n = n};
+    sd.items = xcalloc((size_t)(n * seeds) + 1, sizeof *sd.items);
+    sd.caches = xcalloc((size_t)(n * seeds) + 1, sizeof *sd.caches);
+    sd.dirs = xcalloc((size_t)(n * seeds) + 1, sizeof *sd.dirs);
     for (int i = 0; i < n; i++) {
         const search_node *node = search_tree_node(r->tree, ids[i]);
         for (int s = 0; node->stage != STAGE_ENSEMBLE && s < seeds; s++) {
             double score;
             char *err = NULL;
             run_rerun_spec spec;
-            int room = hidden_spec(r, node, s, &caches[k], &dirs[k], &spec);
-            if (cached_run(caches[k], &score, &err) || !room) {
+            int room = hidden_spec(r, node, s, &sd.caches[k], &sd.dirs[k], &spec);
+            if (cached_run(sd.caches[k], &score, &err) || !room) {
                 free(err);
-                free(caches[k]);
-                free(dirs[k]);
+                free(sd.caches[k]);
+                free(sd.dirs[k]);
                 continue;
             }
-            items[k++] = (run_rerun_item){.node = node, .spec = spec};
+            sd.items[k++] = (run_rerun_item){.node = node, .spec = spec};
         }
     }
-    int rc = k > 0 ? run_rerun_many(r, items, k) : 0;
+    int rc = k > 0 ? run_rerun_many(r, sd.items, k, side_done, &sd) : 0;
     for (int i = 0; i < k; i++) {
-        if (items[i].done)
-            run_finished(caches[i], dirs[i], items[i].score, items[i].err,
-                         ensemble_member(r, ids, n, items[i].node->id));
-        free(items[i].err);
-        free(caches[i]);
-        free(dirs[i]);
+        free(sd.items[i].err);
+        free(sd.caches[i]);
+        free(sd.dirs[i]);
     }
-    free(items);
-    free(caches);
-    free(dirs);
+    free(sd.items);
+    free(sd.caches);
+    free(sd.dirs);
     return rc == -2 ? -2 : 0;
 }
 

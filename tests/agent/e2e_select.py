@@ -35,6 +35,7 @@ import glob
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -246,6 +247,12 @@ def resume(env):
                   and "for ensemble" not in l])
     check(reruns == 2 * n_fin - len(kept), "%d finalist runs redone, %d kept of %d"
           % (reruns, len(kept), 2 * n_fin))
+    # each run is kept as it ends, not once all side by side have: the kill
+    # (two kept) fell while others still ran, and only those are redone
+    scripts = [l for l in r.stdout.splitlines()
+               if re.match(r"grove: re-running node \d+ on train \+ search holdout", l)
+               and "for ensemble" not in l]
+    check(scripts, "runs that had not ended at the kill are redone: %s" % r.stdout[-2000:])
     for f, (mtime, text) in kept.items():
         check(os.path.getmtime(f) == mtime and open(f).read() == text, "%s kept as it was" % f)
     for f in sel["finalists"]:
