@@ -255,6 +255,8 @@ typedef struct run_rerun_spec {
                              * NULL keeps the submission ungraded (item.sub) */
     const char *why;        /* the audit log's reason */
     double timeout;         /* seconds */
+    int capped;             /* run_rerun_many: the timeout shrinks to what is left of
+                             * the time limit when the run starts (it may wait) */
     int seed;               /* > 0: GROVE_SEED for the script; 0: unset */
     /* an ensemble's: ready[i] is member i's submission already made on this
      * input and seed (a finalist's own run), used instead of re-running it;
@@ -267,6 +269,13 @@ typedef struct run_rerun_spec {
  * graded), -2 when SIGINT or SIGTERM cancelled it (r->exit_code and
  * r->stop_reason say which). */
 int run_rerun_grade(run_ctx *r, const search_node *n, const run_rerun_spec *s, double *score);
+
+/* A graded re-run's result kept in the JSON file path, so that a resume
+ * need not run it again: run_rerun_keep writes its score (NaN: null) and
+ * error (may be NULL); run_rerun_cached reads one back, 1 with *score and
+ * *err (caller frees; NULL when it had none), 0 when there is none. */
+int run_rerun_cached(const char *path, double *score, char **err);
+void run_rerun_keep(const char *path, double score, const char *err);
 
 /* One of several re-runs side by side (run_rerun_many). */
 typedef struct run_rerun_item {
@@ -281,8 +290,8 @@ typedef struct run_rerun_item {
 } run_rerun_item;
 
 /* run_rerun_grade for each item (run_rerun where its spec has no answers),
- * as many at once as the run has workers, each within the time limit left
- * when it starts; done(item, data), unless NULL, as each one is done (to
+ * as many at once as the run has workers (a capped one within the time
+ * limit left when it starts); done(item, data), unless NULL, as each one is done (to
  * keep its result before a kill can lose it). 0 when every item is done,
  * -2 when SIGINT or SIGTERM cancelled those still running (as
  * run_rerun_grade; the done ones are kept), -1 when the re-runs could not

@@ -12,8 +12,12 @@
  *
  * Nothing here reaches the search, the prompts or the model: it runs once
  * the search is over, and its files sit beside the journal, never in it.
- * It is part of the run (config analysis_top_k), so a run that was killed
- * during the analysis redoes it on --resume, before finished.json is written.
+ * The re-runs go side by side, as many at once as the run has workers (an
+ * ensemble's after them, its members side by side in turn), and each one's
+ * test score is kept as it ends (RUN/analysis/<id>.json). It is part of the
+ * run (config analysis_top_k), so a run that was killed during the analysis
+ * redoes it on --resume, before finished.json is written: only the re-runs
+ * not kept.
  */
 #include "config.h"
 #include "run.h"
@@ -31,24 +35,101 @@ static void add_score(cJSON *o, const char *key, double v)
         cJSON_AddNumberToObject(o, key, v);
 }
 
-/* Re-run and grade one finalist on the full data and the test answers
- * (run_rerun_grade, the final selection's helper too); its test score, NaN
- * when it has none (why goes into the node's entry). */
-static double grade_finalist(run_ctx *r, const search_node *n, const char *answers,
-                             cJSON *entry)
+/* Node id's re-run: its workspace and the file its result is kept in
+ * (caller frees). */
+static char *analysis_dir(const run_ctx *r, int id)
 {
-    char *dir = xasprintf("%s/analysis/%d", r->run_dir, n->id);
-    double score = NAN;
-    /* after the search, outside its time limit: the script's own limit */
-    run_rerun_spec spec = {
+    return xasprintf("%s/analysis/%d", r->run_dir, id);
+}
+
+static char *analysis_kept(const run_ctx *r, int id)
+{
+    return xasprintf("%s/analysis/%d.json", r->run_dir, id);
+}
+
+/* What re-running node n on the full data and grading it on the test
+ * answers takes (the final selection's helpers do it): after the search,
+ * outside its time limit, so the script's own limit. */
+static run_rerun_spec analysis_spec(const run_ctx *r, const char *dir, const char *answers)
+{
+    return (run_rerun_spec){
         .dir = dir, .input_dir = r->public_dir, .data_label = "the full training data",
         .answers = answers, .why = "selection analysis (after the search)",
         .timeout = r->cfg.exec_timeout * 2,
     };
-    if (!answers || run_rerun_grade(r, n, &spec, &score) < 0)
-        cJSON_AddStringToObject(entry, "error", err_last());
-    free(dir);
-    return score;
+}
+
+/* A re-run side by side is done: keep its result now, so that a kill while
+ * the others still run redoes only those. */
+static void kept_done(run_rerun_item *it, void *data)
+{
+    char *path = analysis_kept(data, it->node->id);
+    run_rerun_keep(path, it->score, it->err);
+    free(path);
+}
+
+/* The test scores of nodes ids[0..n) into score[] and why not into err[]
+ * (caller frees): the final node's is final_score (same script, same
+ * data), kept ones are read back, the others re-run, side by side but for
+ * ensembles. */
+static void analysis_scores(run_ctx *r, const int *ids, int n, int final_node,
+                            double final_score, double *score, char **err)
+{
+    char *answers = run_test_answers(r);
+    const char *no_answers = answers ? NULL : err_last();
+    char *why = no_answers ? xstrdup(no_answers) : NULL;
+    run_rerun_item *items = xcalloc((size_t)n + 1, sizeof *items);
+    char **dirs = xcalloc((size_t)n + 1, sizeof *dirs);
+    int *at = xcalloc((size_t)n + 1, sizeof *at), k = 0;
+    for (int i = 0; i < n; i++) {
+        const search_node *node = search_tree_node(r->tree, ids[i]);
+        char *kept = analysis_kept(r, node->id);
+        score[i] = NAN;
+        err[i] = NULL;
+        if (node->id == final_node) {
+            score[i] = final_score;
+        } else if (run_rerun_cached(kept, &score[i], &err[i])) {
+            /* ended before this session's kill */
+        } else if (!answers) {
+            err[i] = xstrdup(why);
+        } else if (node->stage != STAGE_ENSEMBLE) {
+            dirs[k] = analysis_dir(r, node->id);
+            items[k] = (run_rerun_item){.node = node, .spec = analysis_spec(r, dirs[k], answers)};
+            at[k++] = i;
+        }
+        free(kept);
+    }
+    int rc = k > 0 ? run_rerun_many(r, items, k, kept_done, r) : 0;
+    for (int j = 0; j < k; j++) {
+        int i = at[j];
+        score[i] = items[j].done ? items[j].score : NAN;
+        err[i] = items[j].err ? items[j].err
+                 : items[j].done ? NULL
+                 : xstrdup(rc == -2 ? r->stop_reason : "not re-run");
+        free(dirs[j]);
+    }
+    /* ensembles, one at a time (their members side by side), unless a
+     * signal stopped the others */
+    for (int i = 0; i < n && rc != -2 && answers; i++) {
+        const search_node *node = search_tree_node(r->tree, ids[i]);
+        if (node->stage != STAGE_ENSEMBLE || node->id == final_node || !isnan(score[i]) ||
+            err[i])
+            continue;
+        char *dir = analysis_dir(r, node->id), *kept = analysis_kept(r, node->id);
+        run_rerun_spec spec = analysis_spec(r, dir, answers);
+        rc = run_rerun_grade(r, node, &spec, &score[i]);
+        if (rc < 0)
+            err[i] = xstrdup(err_last());
+        if (rc != -2)
+            run_rerun_keep(kept, score[i], err[i]);
+        free(kept);
+        free(dir);
+    }
+    free(at);
+    free(dirs);
+    free(items);
+    free(why);
+    free(answers);
 }
 
 /* The regret over the reference gap |silver - median|, so that regrets of
@@ -74,20 +155,23 @@ int run_analysis(run_ctx *r, int final_node, const bench_report *final)
     cJSON_AddStringToObject(o, "metric", r->metric_name);
     cJSON_AddBoolToObject(o, "lower_is_better", r->lower_is_better);
     cJSON *nodes = cJSON_AddArrayToObject(o, "nodes");
-    char *answers = run_test_answers(r);
     double search_pick = NAN; /* AIDE's pick, the best search score: ids[0] */
     double final_score = final->valid_submission ? final->score : NAN;
     double oracle = final_score;
     int oracle_node = final_node;
+    double *scores = xcalloc((size_t)n + 1, sizeof *scores);
+    char **errs = xcalloc((size_t)n + 1, sizeof *errs);
+    analysis_scores(r, ids, n, final_node, final_score, scores, errs);
     for (int i = 0; i < n; i++) {
         const search_node *node = search_tree_node(r->tree, ids[i]);
         cJSON *e = cJSON_CreateObject();
         cJSON_AddNumberToObject(e, "id", node->id);
         cJSON_AddNumberToObject(e, "rank", i + 1);
         add_score(e, "search_score", node->score);
-        /* the final node's full-data run was graded already: same script,
-         * same data, so its score is the final one */
-        double s = node->id == final_node ? final_score : grade_finalist(r, node, answers, e);
+        double s = scores[i];
+        if (errs[i])
+            cJSON_AddStringToObject(e, "error", errs[i]);
+        free(errs[i]);
         if (i == 0)
             search_pick = s;
         add_score(e, "test_score", s);
@@ -99,7 +183,8 @@ int run_analysis(run_ctx *r, int final_node, const bench_report *final)
     }
     int search_node = n ? ids[0] : -1;
     free(ids);
-    free(answers);
+    free(scores);
+    free(errs);
     double regret = isnan(final_score) || isnan(oracle) ? NAN : fabs(oracle - final_score);
     /* the final selection's pick against the best search score's: what the
      * hidden holdout gained (a regret of the search pick above the final's)

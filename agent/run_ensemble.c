@@ -373,7 +373,7 @@ static int member_runs(run_ctx *r, const search_node *n, const char *dir, const 
             items[k] = (run_rerun_item){
                 .node = m,
                 .spec = {.dir = dirs[k], .input_dir = input_dir, .data_label = label,
-                         .timeout = timeout, .seed = seed},
+                         .timeout = timeout, .capped = 1, .seed = seed},
             };
             member[k++] = i;
         }

@@ -212,6 +212,42 @@ int run_rerun_grade(run_ctx *r, const search_node *n, const run_rerun_spec *s, d
     return rc;
 }
 
+/* ---- a graded re-run's result, kept -------------------------------------- */
+
+int run_rerun_cached(const char *path, double *score, char **err)
+{
+    char *text = NULL;
+    if (file_read(path, &text, NULL) < 0)
+        return 0;
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(j, "score");
+    const cJSON *er = cJSON_GetObjectItemCaseSensitive(j, "error");
+    int ok = j && (cJSON_IsNumber(sc) || cJSON_IsString(er));
+    if (ok) {
+        *score = cJSON_IsNumber(sc) ? sc->valuedouble : NAN;
+        *err = cJSON_IsString(er) ? xstrdup(er->valuestring) : NULL;
+    }
+    cJSON_Delete(j);
+    return ok;
+}
+
+void run_rerun_keep(const char *path, double score, const char *err)
+{
+    cJSON *j = cJSON_CreateObject();
+    if (isnan(score))
+        cJSON_AddNullToObject(j, "score");
+    else
+        cJSON_AddNumberToObject(j, "score", score);
+    if (err)
+        cJSON_AddStringToObject(j, "error", err);
+    char *text = cJSON_PrintUnformatted(j);
+    if (file_write_str(path, text) < 0)
+        log_warn("%s (a resume will redo this run)", err_last());
+    cJSON_free(text);
+    cJSON_Delete(j);
+}
+
 /* ---- several nodes side by side -------------------------------------------- */
 
 typedef struct many {
@@ -269,7 +305,8 @@ static void many_next(many *m)
         run_rerun_item *it = &m->items[i];
         it->score = NAN;
         /* one that waited for a slot may have less of the time limit left */
-        double timeout = fmin(it->spec.timeout, run_total_left(m->r));
+        double timeout = it->spec.capped ? fmin(it->spec.timeout, run_total_left(m->r))
+                                         : it->spec.timeout;
         exec_opts o;
         if (timeout < 1) {
             it->rc = err_set("node %d: the time limit ran out before its re-run on %s",

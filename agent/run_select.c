@@ -36,43 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One finished hidden-holdout run of node id (seed index s), from its
- * cache file: 1 with *score (NaN when it failed, *err then says why,
- * caller frees), 0 when there is none. */
-static int cached_run(const char *path, double *score, char **err)
-{
-    char *text = NULL;
-    if (file_read(path, &text, NULL) < 0)
-        return 0;
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(j, "score");
-    const cJSON *er = cJSON_GetObjectItemCaseSensitive(j, "error");
-    int ok = j && (cJSON_IsNumber(sc) || cJSON_IsString(er));
-    if (ok) {
-        *score = cJSON_IsNumber(sc) ? sc->valuedouble : NAN;
-        *err = cJSON_IsString(er) ? xstrdup(er->valuestring) : NULL;
-    }
-    cJSON_Delete(j);
-    return ok;
-}
-
-static void save_run(const char *path, double score, const char *err)
-{
-    cJSON *j = cJSON_CreateObject();
-    if (isnan(score))
-        cJSON_AddNullToObject(j, "score");
-    else
-        cJSON_AddNumberToObject(j, "score", score);
-    if (err)
-        cJSON_AddStringToObject(j, "error", err);
-    char *text = cJSON_PrintUnformatted(j);
-    if (file_write_str(path, text) < 0)
-        log_warn("%s (a resume will redo this run)", err_last());
-    cJSON_free(text);
-    cJSON_Delete(j);
-}
-
 /* Seed run s of node id on the hidden holdout: its cache file and its
  * workspace (caller frees). */
 static char *run_cache(const run_ctx *r, int id, int s)
@@ -91,7 +54,7 @@ static char *run_dir(const run_ctx *r, int id, int s)
 static void run_finished(const char *cache, const char *dir, double score, const char *err,
                          int keep)
 {
-    save_run(cache, score, err);
+    run_rerun_keep(cache, score, err);
     if (!keep)
         rm_rf(dir); /* its files are not needed: the score is kept */
 }
@@ -118,7 +81,7 @@ static char **ready_members(const run_ctx *r, const search_node *e, int s)
         char *cache = run_cache(r, e->members[i], s), *dir = run_dir(r, e->members[i], s);
         double score;
         char *err = NULL;
-        if (cached_run(cache, &score, &err) && isfinite(score) &&
+        if (run_rerun_cached(cache, &score, &err) && isfinite(score) &&
             run_submission(dir, &ready[i]) != 0) {
             free(ready[i]);
             ready[i] = NULL;
@@ -158,7 +121,7 @@ static int hidden_spec(run_ctx *r, const search_node *n, int s, char **cache, ch
         .dir = *dir, .input_dir = r->select.public_dir,
         .data_label = "train + search holdout",
         .answers = r->select.answers_path, .why = "final selection (hidden holdout)",
-        .timeout = fmin(r->cfg.exec_timeout * 2, left), .seed = s,
+        .timeout = fmin(r->cfg.exec_timeout * 2, left), .capped = 1, .seed = s,
     };
     return left >= 1;
 }
@@ -171,7 +134,7 @@ static int hidden_run(run_ctx *r, const search_node *n, int s, double *score, ch
     run_rerun_spec spec;
     int room = hidden_spec(r, n, s, &cache, &dir, &spec), rc = 0;
     *err = NULL;
-    if (cached_run(cache, score, err)) {
+    if (run_rerun_cached(cache, score, err)) {
         /* finished before (this session, side by side, or an earlier one) */
     } else if (!room) {
         *score = NAN;
@@ -233,7 +196,7 @@ static int hidden_runs_side_by_side(run_ctx *r, const int *ids, int n)
             char *err = NULL;
             run_rerun_spec spec;
             int room = hidden_spec(r, node, s, &sd.caches[k], &sd.dirs[k], &spec);
-            if (cached_run(sd.caches[k], &score, &err) || !room) {
+            if (run_rerun_cached(sd.caches[k], &score, &err) || !room) {
                 free(err);
                 free(sd.caches[k]);
                 free(sd.dirs[k]);

@@ -2,7 +2,7 @@
 """e2e_select.py: the final selection on a hidden holdout (issue 16 item 1),
 end to end on the bundled grove-titanic.
 
-    e2e_select.py disjoint|search|resume|sigint|sandbox
+    e2e_select.py disjoint|search|resume|analysis|sigint|sandbox
 
   disjoint  builtin coder, --selection hidden (the default): the hidden
             rows, the search holdout and the search's train rows partition
@@ -20,6 +20,11 @@ end to end on the bundled grove-titanic.
   resume    killed (SIGKILL) during the final selection, resumed: the
             finished finalist runs are kept (not redone), the rest are run,
             and the run ends with a complete selection.json.
+  analysis  the selection analysis (--analysis-top-k 4, 2 workers) killed
+            (SIGKILL) once one of its runs is kept (analysis/<id>.json):
+            the resume re-runs the final, then in the analysis only the
+            nodes not kept; analysis.json has every node, the kept one's
+            test score as it was.
   sigint    finalists slow on train + search holdout only (mock LLM, 2
             workers): two of their runs go side by side, a SIGINT then
             stops both (exit 130, said, no script left, no run recorded as
@@ -265,6 +270,43 @@ def resume(env):
     e2e.check_consistent(run)
 
 
+def analysis(env):
+    run = os.path.join(env.runs, "analysed")
+    e = dict(os.environ)
+    e.pop("OPENAI_API_KEY", None)
+    args = [e2e.GROVE, "run", "grove-titanic", "--data-dir", env.data, "--out", env.runs,
+            "--name", "analysed", "--model", "builtin:baseline", "--steps", "5", "--workers",
+            "2", "--seed", "4", "--time-limit", "20m", "--selection", "search",
+            "--analysis-top-k", "4", "--ensemble", "false", "--set", "search.num_drafts=5"]
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=e)
+    kept = lambda: glob.glob(os.path.join(run, "analysis", "*.json"))
+    e2e.wait_for(lambda: kept() or p.poll() is not None, 600)
+    ok = bool(kept())
+    if p.poll() is None:
+        os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    check(ok, "an analysis run was kept (analysis/<id>.json) before the kill")
+    check(not os.path.exists(os.path.join(run, "finished.json")), "killed before the end")
+    before = {int(os.path.basename(f)[:-5]): json.load(open(f)) for f in kept()}
+    r = subprocess.run([e2e.GROVE, "run", "--resume", run], capture_output=True, text=True,
+                       env=e, timeout=900)
+    print(r.stdout[-3000:], r.stderr[-1500:])
+    check(r.returncode == 0, "the resume succeeds")
+    after = r.stdout.split("grove: selection analysis: ", 1)
+    check(len(after) == 2, "the resume does the analysis")
+    redone = set(int(x) for x in re.findall(r"grove: re-running node (\d+) on the full training",
+                                            after[1]))
+    check(redone and not (redone & set(before)),
+          "only the nodes not kept are re-run: %s redone, %s kept" % (redone, set(before)))
+    an = json.load(open(os.path.join(run, "analysis.json")))
+    check(len(an["nodes"]) == 4, "every node in analysis.json: %s" % an["nodes"])
+    for n in an["nodes"]:
+        if n["id"] in before:
+            check(n["test_score"] == before[n["id"]]["score"],
+                  "node %d's kept test score: %s" % (n["id"], n))
+    e2e.check_consistent(run)
+
+
 def workspaces(sel_dir):
     """The finalist runs' folders (selection/<id>/run<s>) some process works in."""
     busy = set()
@@ -344,8 +386,8 @@ def main():
     scenario = sys.argv[1]
     env = e2e.Env(outside_tmp=scenario == "sandbox")
     try:
-        {"disjoint": disjoint, "search": search, "resume": resume, "sigint": sigint,
-         "sandbox": sandbox}[scenario](env)
+        {"disjoint": disjoint, "search": search, "resume": resume, "analysis": analysis,
+         "sigint": sigint, "sandbox": sandbox}[scenario](env)
     finally:
         env.close()
     print("e2e select %s: ok" % scenario)
