@@ -223,15 +223,22 @@ def search(env):
     check(not os.path.exists(os.path.join(env.runs, "small", "select")), "no hidden split left")
 
 
-def resume(env):
-    run = os.path.join(env.runs, "resumed")
+def start(env, name, steps, seed, *extra):
+    """A builtin-coder run of grove-titanic in the background (2 workers, no
+    key in its environment); the process and that environment."""
     e = dict(os.environ)
     e.pop("OPENAI_API_KEY", None)
     args = [e2e.GROVE, "run", "grove-titanic", "--data-dir", env.data, "--out", env.runs,
-            "--name", "resumed", "--model", "builtin:baseline", "--steps", "4", "--workers",
-            "2", "--seed", "2", "--time-limit", "20m", "--selection-k", "3",
-            "--selection-seeds", "2", "--set", "search.num_drafts=3"]
+            "--name", name, "--model", "builtin:baseline", "--steps", str(steps), "--workers",
+            "2", "--seed", str(seed), "--time-limit", "20m"] + list(extra)
     p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=e)
+    return p, e
+
+
+def resume(env):
+    run = os.path.join(env.runs, "resumed")
+    p, e = start(env, "resumed", 4, 2, "--selection-k", "3", "--selection-seeds", "2",
+                 "--set", "search.num_drafts=3")
     done = lambda: glob.glob(os.path.join(run, "selection", "*", "run*.json"))
     ok = e2e.wait_for(lambda: len(done()) >= 2, 600)
     os.kill(p.pid, signal.SIGKILL)
@@ -272,13 +279,8 @@ def resume(env):
 
 def analysis(env):
     run = os.path.join(env.runs, "analysed")
-    e = dict(os.environ)
-    e.pop("OPENAI_API_KEY", None)
-    args = [e2e.GROVE, "run", "grove-titanic", "--data-dir", env.data, "--out", env.runs,
-            "--name", "analysed", "--model", "builtin:baseline", "--steps", "5", "--workers",
-            "2", "--seed", "4", "--time-limit", "20m", "--selection", "search",
-            "--analysis-top-k", "4", "--ensemble", "false", "--set", "search.num_drafts=5"]
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=e)
+    p, e = start(env, "analysed", 5, 4, "--selection", "search", "--analysis-top-k", "4",
+                 "--ensemble", "false", "--set", "search.num_drafts=5")
     kept = lambda: glob.glob(os.path.join(run, "analysis", "*.json"))
     e2e.wait_for(lambda: kept() or p.poll() is not None, 600)
     ok = bool(kept())
