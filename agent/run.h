@@ -357,7 +357,10 @@ int run_grade(run_ctx *r, const char *sub, int node, const char *why, bench_repo
  * final), the final submission's score and the regret (oracle - final in the
  * metric's direction, >= 0), and the same for the best search score's node
  * (search_pick_*), so the final selection's gain or loss shows.
- * final_node/final are the run's final choice. */
+ * final_node/final are the run's final choice. 0 (also when there was
+ * nothing to analyse), -1 when analysis.json could not be written, -2 when
+ * SIGINT or SIGTERM stopped it: no analysis.json then, so a resume
+ * finishes it (each re-run that ended is kept in RUN/analysis/<id>.json). */
 int run_analysis(run_ctx *r, int final_node, const bench_report *final);
 
 /* ---- node files (node_io.c) ---- */

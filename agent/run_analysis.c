@@ -71,8 +71,8 @@ static void kept_done(run_rerun_item *it, void *data)
 /* The test scores of nodes ids[0..n) into score[] and why not into err[]
  * (caller frees): the final node's is final_score (same script, same
  * data), kept ones are read back, the others re-run, side by side but for
- * ensembles. */
-static void analysis_scores(run_ctx *r, const int *ids, int n, int final_node,
+ * ensembles. 0, or -2 when SIGINT or SIGTERM stopped the re-runs. */
+static int analysis_scores(run_ctx *r, const int *ids, int n, int final_node,
                             double final_score, double *score, char **err)
 {
     char *answers = run_test_answers(r);
@@ -130,6 +130,7 @@ static void analysis_scores(run_ctx *r, const int *ids, int n, int final_node,
     free(items);
     free(why);
     free(answers);
+    return rc == -2 ? -2 : 0;
 }
 
 /* The regret over the reference gap |silver - median|, so that regrets of
@@ -161,7 +162,16 @@ int run_analysis(run_ctx *r, int final_node, const bench_report *final)
     int oracle_node = final_node;
     double *scores = xcalloc((size_t)n + 1, sizeof *scores);
     char **errs = xcalloc((size_t)n + 1, sizeof *errs);
-    analysis_scores(r, ids, n, final_node, final_score, scores, errs);
+    if (analysis_scores(r, ids, n, final_node, final_score, scores, errs) == -2) {
+        /* no analysis.json until it is whole: the resume finishes it */
+        for (int i = 0; i < n; i++)
+            free(errs[i]);
+        free(errs);
+        free(scores);
+        free(ids);
+        cJSON_Delete(o);
+        return -2;
+    }
     for (int i = 0; i < n; i++) {
         const search_node *node = search_tree_node(r->tree, ids[i]);
         cJSON *e = cJSON_CreateObject();

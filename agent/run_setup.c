@@ -485,7 +485,8 @@ static int write_config(const char *run_dir, const char *text)
  * or no node has a score. Re-running the final then would only spend its
  * time again. A run killed after best/ but before finished.json re-runs the
  * final, so the analysis and finished.json (which grove bench waits for)
- * get made. */
+ * get made; so does one whose analysis a signal stopped (best/ graded,
+ * analysis asked for, no analysis.json). */
 static int resume_is_idle(const run_ctx *r)
 {
     char *finished = path_join(r->run_dir, "finished.json");
@@ -513,6 +514,12 @@ static int resume_is_idle(const run_ctx *r)
     const char *code = fn->code;
     int idle = file_read(sol_path, &sol, NULL) == 0 && !strcmp(sol, code ? code : "") &&
                file_exists(sub_path);
+    char *grade = xasprintf("%s/best/grade.json", r->run_dir);
+    char *analysis = path_join(r->run_dir, "analysis.json");
+    if (idle && r->cfg.analysis_top_k > 0 && file_exists(grade) && !file_exists(analysis))
+        idle = 0; /* the analysis was stopped short */
+    free(analysis);
+    free(grade);
     free(sol);
     free(sol_path);
     free(sub_path);

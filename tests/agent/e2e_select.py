@@ -21,10 +21,11 @@ end to end on the bundled grove-titanic.
             finished finalist runs are kept (not redone), the rest are run,
             and the run ends with a complete selection.json.
   analysis  the selection analysis (--analysis-top-k 4, 2 workers) killed
-            (SIGKILL) once one of its runs is kept (analysis/<id>.json):
-            the resume re-runs the final, then in the analysis only the
-            nodes not kept; analysis.json has every node, the kept one's
-            test score as it was.
+            (SIGKILL) once one of its runs is kept (analysis/<id>.json), and
+            in another run stopped there by SIGINT (exit 130): no
+            analysis.json until it is whole; the resume re-runs the final,
+            then in the analysis only the nodes not kept; analysis.json has
+            every node, the kept ones' test scores as they were.
   sigint    finalists slow on train + search holdout only (mock LLM, 2
             workers): two of their runs go side by side, a SIGINT then
             stops both (exit 130, said, no script left, no run recorded as
@@ -277,36 +278,50 @@ def resume(env):
     e2e.check_consistent(run)
 
 
-def analysis(env):
-    run = os.path.join(env.runs, "analysed")
-    p, e = start(env, "analysed", 5, 4, "--selection", "search", "--analysis-top-k", "4",
+def stopped_analysis(env, name, sig):
+    """A run stopped by sig once its analysis kept a re-run; resumed."""
+    run = os.path.join(env.runs, name)
+    p, e = start(env, name, 5, 4, "--selection", "search", "--analysis-top-k", "4",
                  "--ensemble", "false", "--set", "search.num_drafts=5")
     kept = lambda: glob.glob(os.path.join(run, "analysis", "*.json"))
     e2e.wait_for(lambda: kept() or p.poll() is not None, 600)
     ok = bool(kept())
     if p.poll() is None:
-        os.kill(p.pid, signal.SIGKILL)
-    p.wait()
-    check(ok, "an analysis run was kept (analysis/<id>.json) before the kill")
-    check(not os.path.exists(os.path.join(run, "finished.json")), "killed before the end")
+        os.kill(p.pid, sig)
+    rc = p.wait()
+    check(ok, "%s: an analysis run was kept (analysis/<id>.json) before the signal" % name)
+    if sig == signal.SIGINT:
+        check(rc == 130, "%s: a SIGINT during the analysis exits 130, not %s" % (name, rc))
+    check(not os.path.exists(os.path.join(run, "analysis.json")),
+          "%s: no analysis.json from an analysis cut short" % name)
     before = {int(os.path.basename(f)[:-5]): json.load(open(f)) for f in kept()}
     r = subprocess.run([e2e.GROVE, "run", "--resume", run], capture_output=True, text=True,
                        env=e, timeout=900)
     print(r.stdout[-3000:], r.stderr[-1500:])
-    check(r.returncode == 0, "the resume succeeds")
+    check(r.returncode == 0, "%s: the resume succeeds" % name)
     after = r.stdout.split("grove: selection analysis: ", 1)
-    check(len(after) == 2, "the resume does the analysis")
+    check(len(after) == 2, "%s: the resume does the analysis" % name)
     redone = set(int(x) for x in re.findall(r"grove: re-running node (\d+) on the full training",
                                             after[1]))
-    check(redone and not (redone & set(before)),
-          "only the nodes not kept are re-run: %s redone, %s kept" % (redone, set(before)))
+    check(not (redone & set(before)),
+          "%s: only the nodes not kept are re-run: %s redone, %s kept" % (name, redone,
+                                                                            set(before)))
     an = json.load(open(os.path.join(run, "analysis.json")))
-    check(len(an["nodes"]) == 4, "every node in analysis.json: %s" % an["nodes"])
+    check(len(an["nodes"]) == 4, "%s: every node in analysis.json: %s" % (name, an["nodes"]))
     for n in an["nodes"]:
+        check(n.get("test_score") is not None, "%s: node %d has a test score: %s"
+              % (name, n["id"], n))
         if n["id"] in before:
             check(n["test_score"] == before[n["id"]]["score"],
-                  "node %d's kept test score: %s" % (n["id"], n))
+                  "%s: node %d's kept test score: %s" % (name, n["id"], n))
+    fin = json.load(open(os.path.join(run, "finished.json")))
+    check(fin["exit_code"] == 0, "%s: the resumed run finished: %s" % (name, fin))
     e2e.check_consistent(run)
+
+
+def analysis(env):
+    stopped_analysis(env, "killed", signal.SIGKILL)
+    stopped_analysis(env, "interrupted", signal.SIGINT)
 
 
 def workspaces(sel_dir):
