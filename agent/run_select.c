@@ -157,12 +157,6 @@ static int hidden_run(run_ctx *r, const search_node *n, int s, double *score, ch
     return rc;
 }
 
-/* The finalists' runs that are not finished yet, side by side on the run's
- * workers (run_rerun_many), each cached as it ends; what is left (an
- * ensemble, or a run with no time left) hidden_run does one at a time. An
- * ensemble finalist's members that are finalists too keep their
- * workspaces, so the ensemble blends their submissions rather than run
- * them again (same script, data and seed). 0, or -2 on a signal. */
 /* The side-by-side runs' state: each item's cache file and workspace. */
 typedef struct side {
     run_ctx *r;
@@ -182,6 +176,12 @@ static void side_done(run_rerun_item *it, void *data)
                  ensemble_member(sd->r, sd->ids, sd->n, it->node->id));
 }
 
+/* The finalists' runs that are not finished yet, side by side on the run's
+ * workers (run_rerun_many), each cached as it ends; what is left (an
+ * ensemble, or a run with no time left) hidden_run does one at a time. An
+ * ensemble finalist's members that are finalists too keep their
+ * workspaces, so the ensemble blends their submissions rather than run
+ * them again (same script, data and seed). 0, or -2 on a signal. */
 static int hidden_runs_side_by_side(run_ctx *r, const int *ids, int n)
 {
     int seeds = (int)r->cfg.selection_seeds, k = 0;
