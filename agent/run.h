@@ -291,11 +291,11 @@ typedef struct run_rerun_item {
 
 /* run_rerun_grade for each item (run_rerun where its spec has no answers),
  * as many at once as the run has workers (a capped one within the time
- * limit left when it starts); done(item, data), unless NULL, as each one is done (to
- * keep its result before a kill can lose it). 0 when every item is done,
- * -2 when SIGINT or SIGTERM cancelled those still running (as
- * run_rerun_grade; the done ones are kept), -1 when the re-runs could not
- * be set up. */
+ * limit left when it starts); done(item, data), unless NULL, as each one
+ * is done (to keep its result before a kill can lose it). 0 when every
+ * item is done, -2 when SIGINT or SIGTERM cancelled those still running
+ * (as run_rerun_grade; the done ones are kept), -1 when the re-runs could
+ * not be set up. */
 int run_rerun_many(run_ctx *r, run_rerun_item *items, int n,
                    void (*done)(run_rerun_item *it, void *data), void *data);
 /* The competition's test answers file (caller frees), or NULL with
@@ -347,8 +347,9 @@ int run_rerun_ensemble(run_ctx *r, const search_node *n, const char *dir, const 
 void run_ensemble_files(run_ctx *r, const search_node *n, const char *dir);
 
 /* Grade sub (node's) on the competition's test answers into *rep
- * (bench_report_free), through the answers' audit log with why. 0 graded (the submission may still be invalid), 1 when the competition has
- * no grader or no answers here, -1 when the grader failed; err_last() says. */
+ * (bench_report_free), through the answers' audit log with why. 0 graded
+ * (the submission may still be invalid), 1 when the competition has no
+ * grader or no answers here, -1 when the grader failed; err_last() says. */
 int run_grade(run_ctx *r, const char *sub, int node, const char *why, bench_report *rep);
 /* The selection analysis (config analysis_top_k = K > 0): the K best nodes
  * by search score, re-run on the full data and graded on the test answers,
