@@ -76,8 +76,7 @@ static int analysis_scores(run_ctx *r, const int *ids, int n, int final_node,
                             double final_score, double *score, char **err)
 {
     char *answers = run_test_answers(r);
-    const char *no_answers = answers ? NULL : err_last();
-    char *why = no_answers ? xstrdup(no_answers) : NULL;
+    char *why = answers ? NULL : xstrdup(err_last()); /* why there are none */
     run_rerun_item *items = xcalloc((size_t)n + 1, sizeof *items);
     char **dirs = xcalloc((size_t)n + 1, sizeof *dirs);
     int *at = xcalloc((size_t)n + 1, sizeof *at), k = 0;

@@ -34,8 +34,7 @@ def run(args):
     child = subprocess.Popen(args)
     rc = child.wait()
     child = None
-    print("slurm_tests: %s exit %d" % (os.path.basename(args[-1] if len(args) > 1 else args[0]),
-                                       rc), flush=True)
+    print("slurm_tests: %s exit %d" % (os.path.basename(args[-1]), rc), flush=True)
     return rc
 
 

@@ -118,13 +118,13 @@ def prepare(tmp, env):
 
 
 def run_args(tmp, name, steps, *more):
-    """grove run on grove-titanic; all but scenario 'run' skip the final
-    selection's re-runs (--selection search): what they test ends before it."""
     return [GROVE, "run", "grove-titanic", "--out", os.path.join(tmp, "runs"), "--name", name,
             "--model", "builtin:baseline", "--workers", "2", "--steps", str(steps)] + list(more)
 
 
 def short_args(tmp, name, steps, *more):
+    """run_args without the final selection's re-runs (--selection search),
+    for every scenario but 'run': what they test ends before it."""
     return run_args(tmp, name, steps, "--selection", "search", *more)
 
 
